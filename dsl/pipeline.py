@@ -1,0 +1,93 @@
+"""One pipeline for every language tool: source → AST → analysis → module → encoded bytes.
+
+`Compilation` wraps one source file; each phase runs on first use (``cached_property``) and
+every tool asks it for the phase it needs: `check` stops at the analysis, `build` and `run`
+go to the module, `fmt` and `explain` need only what they render. No tool parses on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from dsl import ast
+from dsl.diagnostics import CompileError, Diagnostic
+
+
+def stdlib_dir() -> Path:
+    import stdlib
+
+    return Path(stdlib.__file__).parent
+
+
+@dataclass
+class ModuleLoader:
+    """Finds `use`d modules: `use insurance` reads `stdlib/insurance.bao` (or a file of that
+    name beside the contract). Parsed modules are cached per loader."""
+
+    search_path: tuple[Path, ...] = ()
+    _cache: dict[str, ast.SourceFile] = field(default_factory=dict)
+
+    def load(self, name: str) -> ast.SourceFile | None:
+        if name in self._cache:
+            return self._cache[name]
+        for folder in (*self.search_path, stdlib_dir()):
+            candidate = folder / f"{name}.bao"
+            if candidate.is_file():
+                from dsl.parser import parse_source
+
+                tree = parse_source(candidate.read_text(encoding="utf-8"), str(candidate))
+                if not isinstance(tree, ast.SourceFile):
+                    return None
+                self._cache[name] = tree
+                return tree
+        return None
+
+
+class Compilation:
+    """The phases of one `.bao` source file."""
+
+    def __init__(self, source: str, path: str = "<memory>", loader: ModuleLoader | None = None):
+        self.source = source
+        self.path = path
+        self.loader = loader or ModuleLoader((Path(path).parent,) if path != "<memory>" else ())
+
+    @classmethod
+    def from_file(cls, path: str | Path, loader: ModuleLoader | None = None) -> "Compilation":
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise CompileError([Diagnostic(f"file is not UTF-8: {exc.reason}", ast.Span(str(p), 1, 1, 1, 1))])
+        return cls(text, str(p), loader)
+
+    @cached_property
+    def tree(self) -> ast.SourceFile | ast.TestFile:
+        from dsl.parser import parse_source
+
+        return parse_source(self.source, self.path)
+
+    @cached_property
+    def analysis(self):
+        """The checked contract or module (`dsl.checker.Analysis`); raises CompileError."""
+        from dsl.checker import check
+
+        tree = self.tree
+        if not isinstance(tree, ast.SourceFile):
+            raise CompileError([Diagnostic("a test file is not a contract: check its target instead",
+                                           tree.span)])
+        return check(tree, self.loader)
+
+    @cached_property
+    def module(self):
+        """The compiled `vm.module.Module`."""
+        from dsl.compiler import compile_contract
+
+        return compile_contract(self.analysis)
+
+    @cached_property
+    def encoded(self) -> bytes:
+        from vm.module import encode_module
+
+        return encode_module(self.module)

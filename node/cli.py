@@ -1,0 +1,38 @@
+"""The `baochain` command: the root group. Language tools are mounted from `dsl.cli`;
+the CA and (later) network, node, channel and contract commands from their own modules."""
+
+from __future__ import annotations
+
+import click
+
+from dsl.cli import LANGUAGE_COMMANDS
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="baochain", prog_name="baochain")
+def cli() -> None:
+    """Baochain: a consortium blockchain for the insurance industry.
+
+    Write contracts in Bao, check and test them locally, run a CA for your organisation,
+    and (soon) run nodes of a PBFT-ordered network.
+    """
+
+
+for _command in LANGUAGE_COMMANDS:
+    cli.add_command(_command)
+
+
+def _mount_optional() -> None:
+    # The CA commands live with the CA; mounted here so the root stays the only entry point.
+    try:
+        from node.ca.cli import ca
+    except ImportError:  # the CA package lands in its own issue
+        return
+    cli.add_command(ca)
+
+
+_mount_optional()
+
+
+def main() -> None:
+    cli(prog_name="baochain")

@@ -1,0 +1,114 @@
+"""Bao's value types as data, shared by the checker, the compiler, the module ABI and the VM.
+
+A type is a frozen, hashable value. Records and enums are named; their definitions (fields,
+values) live in the module (``vm.module``) and in the checker's symbol tables.
+
+Runtime representation of each type inside the VM (untagged: the compiler knows every type):
+
+| type      | Python value                                                                   |
+|-----------|--------------------------------------------------------------------------------|
+| Int       | ``int`` (magnitude below 2**255)                                               |
+| Decimal   | ``int`` scaled by 10**18 (``0.05`` is ``5 * 10**16``)                          |
+| Percent   | ``int`` scaled by 10**18 as a fraction (``80%`` is ``8 * 10**17``)             |
+| Money     | ``vm.values.Money(currency, units)``: units are the currency's minor units      |
+| Date      | ``int``: the proleptic Gregorian ordinal (``datetime.date.toordinal()``)        |
+| Duration  | ``int``: whole days                                                             |
+| Timestamp | ``int``: milliseconds since 1970-01-01T00:00Z                                   |
+| Text      | ``str``                                                                        |
+| Bool      | ``bool``                                                                       |
+| Hash      | ``bytes`` of length 32                                                         |
+| Party     | ``vm.values.Party(org, id, role)`` (orders as the tuple)                       |
+| List[T]   | ``tuple`` (immutable: value semantics come free)                               |
+| Map[K, V] | ``dict`` never mutated in place (updates build a new dict)                     |
+| record    | ``tuple`` of field values in declaration order                                 |
+| enum      | ``int``: the value's index in declaration order                                |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+
+@dataclass(frozen=True, slots=True)
+class Prim:
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+INT = Prim("Int")
+DECIMAL = Prim("Decimal")
+MONEY = Prim("Money")
+PERCENT = Prim("Percent")
+DATE = Prim("Date")
+DURATION = Prim("Duration")
+TIMESTAMP = Prim("Timestamp")
+TEXT = Prim("Text")
+BOOL = Prim("Bool")
+HASH = Prim("Hash")
+PARTY = Prim("Party")
+
+PRIMITIVES: dict[str, Prim] = {
+    p.name: p
+    for p in (INT, DECIMAL, MONEY, PERCENT, DATE, DURATION, TIMESTAMP, TEXT, BOOL, HASH, PARTY)
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ListType:
+    elem: "Type"
+
+    def __str__(self) -> str:
+        return f"List[{self.elem}]"
+
+
+@dataclass(frozen=True, slots=True)
+class MapType:
+    key: "Type"
+    value: "Type"
+
+    def __str__(self) -> str:
+        return f"Map[{self.key}, {self.value}]"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordType:
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class EnumType:
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+Type = Union[Prim, ListType, MapType, RecordType, EnumType]
+
+# Primitive types a Map key may have (any enum may be a key too): ordered, hashable, with a text form.
+KEY_TYPES = frozenset({INT, DECIMAL, MONEY, PERCENT, DATE, DURATION, TIMESTAMP, TEXT, BOOL, HASH, PARTY})
+
+
+def is_numeric(t: Type) -> bool:
+    return t in (INT, DECIMAL)
+
+
+@dataclass(frozen=True, slots=True)
+class TypeTable:
+    """The named types a module declares (its own and those of the modules it uses):
+    what text forms, JSON conversion, state encoding and lifecycle checks need to know."""
+
+    records: dict[str, tuple[tuple[str, "Type"], ...]]  # record name -> (field, type) in order
+    enums: dict[str, tuple[str, ...]]  # enum name -> value names in declaration order
+
+    def record_fields(self, name: str) -> tuple[tuple[str, "Type"], ...]:
+        return self.records[name]
+
+    def enum_values(self, name: str) -> tuple[str, ...]:
+        return self.enums[name]
