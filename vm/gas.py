@@ -1,0 +1,60 @@
+"""What a call may spend: the gas schedule for state and events, and the call's resource limits.
+
+Instruction gas lives in the opcode table (`vm.opcodes`), one figure per opcode; this module prices
+what an opcode's figure cannot know in advance, because it depends on the bytes a call moves:
+reading and writing state, scanning a map, emitting an event. Every price is a whole number and
+depends only on sizes, so two nodes running the same call always charge the same gas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Reading state touches the ledger's disk (or its cache): a fixed price per access plus the bytes
+# moved. A write is dearer than a read because every peer stores it and it enters the state hash.
+READ_BASE = 200
+READ_PER_BYTE = 1
+WRITE_BASE = 1_000
+WRITE_PER_BYTE = 5
+DELETE_BASE = 500
+# A map scan (iteration, `len` of a map) pays per entry it visits, on top of each entry's bytes.
+SCAN_BASE = 200
+SCAN_PER_ENTRY = 50
+# Events travel in the transaction result to every peer and client.
+EMIT_BASE = 400
+EMIT_PER_BYTE = 3
+# A call of a `fn` pays for its frame beside its instructions.
+CALL_BASE = 20
+
+
+def read_cost(key: bytes, value: bytes | None) -> int:
+    return READ_BASE + READ_PER_BYTE * (len(key) + (len(value) if value is not None else 0))
+
+
+def write_cost(key: bytes, value: bytes | None) -> int:
+    if value is None:
+        return DELETE_BASE + WRITE_PER_BYTE * len(key)
+    return WRITE_BASE + WRITE_PER_BYTE * (len(key) + len(value))
+
+
+def scan_cost(entries: int, nbytes: int) -> int:
+    return SCAN_BASE + SCAN_PER_ENTRY * entries + READ_PER_BYTE * nbytes
+
+
+def emit_cost(nbytes: int) -> int:
+    return EMIT_BASE + EMIT_PER_BYTE * nbytes
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Hard bounds on one call, beside gas: each one crossed aborts the call with kind "limit".
+
+    They keep a call's memory and its result small enough for every peer to hold and ship,
+    whatever gas limit a channel sets."""
+
+    call_depth: int = 64  # nested `fn` calls (the entry itself is depth 1)
+    value_size: int = 64 * 1024  # bytes of one value written to state or returned
+    collection_length: int = 10_000  # elements of one List or entries of one Map value
+    text_length: int = 16 * 1024  # code points of one Text value
+    events: int = 64  # events one call may emit
+    writes: int = 1_024  # distinct state keys one call may write
