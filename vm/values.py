@@ -1,0 +1,31 @@
+"""The value layer's façade: every operation on Bao values that the checker, the compiler and
+the VM use is importable from here. The implementations live in one module per concern:
+
+- `vm.decimals`  Int, Decimal and Percent arithmetic (ints scaled by 10**18) and rounding
+- `vm.money`     Money and its arithmetic;  `vm.currencies` ISO 4217 minor digits
+- `vm.party`     Party
+- `vm.calendar`  Date, Duration and Timestamp, and the date built-ins
+- `vm.literals`  literal texts -> values (raise `LiteralError`)
+"""
+
+from __future__ import annotations
+
+from vm.calendar import (
+    DEFAULT_TZ_MINUTES, MAX_DATE, MIN_DATE, add_months, date_add, date_diff, date_sub, day, days_between,
+    duration_add, duration_mul, duration_sub, midnight_of, month, today_of, year,
+)
+from vm.currencies import CURRENCY_DIGITS
+from vm.decimals import (
+    INT_LIMIT, SCALE, ceil_dec, check_int, dec_abs, dec_add, dec_div, dec_div_int, dec_mul, dec_mul_int,
+    dec_neg, dec_sub, div_half_even, div_half_up, floor_dec, int_abs, int_add, int_div, int_floordiv,
+    int_mod, int_mul, int_neg, int_sub, int_to_dec,
+)
+from vm.literals import (
+    parse_date_literal, parse_decimal_literal, parse_duration_literal, parse_hash_literal,
+    parse_int_literal, parse_money_literal, parse_percent_literal,
+)
+from vm.money import (
+    Money, money_abs, money_add, money_cmp, money_div_frac, money_div_int, money_div_money, money_eq,
+    money_le, money_lt, money_max, money_min, money_mul_frac, money_mul_int, money_neg, money_sub,
+)
+from vm.party import Party
