@@ -1,0 +1,107 @@
+"""The `intl` suite: ECDSA on P-256 with SHA-256, SHA-256 hashes, AES-256-GCM, and ECIES on P-256.
+
+ECIES here is: a fresh ephemeral P-256 key; ECDH with the recipient's key; HKDF-SHA256 over the
+shared secret (info binds both public points) yielding an AES-256 key and a GCM nonce; AES-256-GCM
+over the plaintext with the ephemeral point as associated data. Sealed form:
+ephemeral point (65 bytes, uncompressed) || ciphertext || tag. The key is used once, so deriving
+the nonce alongside it is safe and spares 12 bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes as _hashes
+from cryptography.hazmat.primitives import serialization as _serialization
+from cryptography.hazmat.primitives.asymmetric import ec as _ec
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from node.crypto.elliptic import EllipticKeys
+from node.crypto.errors import DecryptionError, KeyFormatError
+
+_ECDSA_SHA256 = _ec.ECDSA(_hashes.SHA256())
+_NONCE_SIZE = 12
+_TAG_SIZE = 16
+_POINT_SIZE = 65
+_ECIES_INFO = b"baochain/ecies/p256-hkdf-sha256-aes256gcm/v1"
+
+
+class IntlSuite(EllipticKeys):
+    name = "intl"
+    hash_name = "sha256"
+    digest_size = 32
+    symmetric_key_size = 32
+    signature_oid = "1.2.840.10045.4.3.2"  # ecdsa-with-SHA256
+    curve_oid = "1.2.840.10045.3.1.7"  # prime256v1
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__(_serialization, _ec, _ec.SECP256R1())
+
+    def hash(self, data: bytes) -> bytes:
+        return hashlib.sha256(data).digest()
+
+    def sign(self, private_key: Any, data: bytes) -> bytes:
+        return private_key.sign(data, _ECDSA_SHA256)
+
+    def verify(self, public_key: Any, data: bytes, signature: bytes) -> bool:
+        try:
+            public_key.verify(signature, data, _ECDSA_SHA256)
+        except InvalidSignature:
+            return False
+        return True
+
+    def new_symmetric_key(self) -> bytes:
+        return os.urandom(self.symmetric_key_size)
+
+    def encrypt(self, key: bytes, plaintext: bytes, associated_data: bytes = b"") -> bytes:
+        nonce = os.urandom(_NONCE_SIZE)
+        return nonce + AESGCM(key).encrypt(nonce, plaintext, associated_data)
+
+    def decrypt(self, key: bytes, ciphertext: bytes, associated_data: bytes = b"") -> bytes:
+        if len(ciphertext) < _NONCE_SIZE + _TAG_SIZE:
+            raise DecryptionError("ciphertext too short")
+        try:
+            return AESGCM(key).decrypt(ciphertext[:_NONCE_SIZE], ciphertext[_NONCE_SIZE:], associated_data)
+        except InvalidTag:
+            raise DecryptionError("ciphertext fails authentication") from None
+
+    def seal(self, public_key: Any, plaintext: bytes) -> bytes:
+        if not isinstance(public_key, _ec.EllipticCurvePublicKey):
+            raise KeyFormatError("ECIES needs the recipient's public key")
+        ephemeral = _ec.generate_private_key(_ec.SECP256R1())
+        point = self.public_key_point(ephemeral.public_key())
+        key, nonce = _ecies_key(ephemeral.exchange(_ec.ECDH(), public_key), point, self.public_key_point(public_key))
+        return point + AESGCM(key).encrypt(nonce, plaintext, point)
+
+    def open(self, private_key: Any, sealed: bytes) -> bytes:
+        if not isinstance(private_key, _ec.EllipticCurvePrivateKey):
+            raise KeyFormatError("ECIES decryption needs the recipient's private key")
+        if len(sealed) < _POINT_SIZE + _TAG_SIZE:
+            raise DecryptionError("sealed message too short")
+        point = sealed[:_POINT_SIZE]
+        try:
+            ephemeral = _ec.EllipticCurvePublicKey.from_encoded_point(_ec.SECP256R1(), point)
+        except ValueError:
+            raise DecryptionError("sealed message does not start with a P-256 point") from None
+        recipient = self.public_key_point(private_key.public_key())
+        key, nonce = _ecies_key(private_key.exchange(_ec.ECDH(), ephemeral), point, recipient)
+        try:
+            return AESGCM(key).decrypt(nonce, sealed[_POINT_SIZE:], point)
+        except InvalidTag:
+            raise DecryptionError("sealed message fails authentication (wrong key or altered)") from None
+
+
+def _ecies_key(shared: bytes, ephemeral_point: bytes, recipient_point: bytes) -> tuple[bytes, bytes]:
+    okm = HKDF(_hashes.SHA256(), 32 + _NONCE_SIZE, salt=None, info=_ECIES_INFO + ephemeral_point + recipient_point).derive(
+        shared
+    )
+    return okm[:32], okm[32:]
+
+
+INTL = IntlSuite()
