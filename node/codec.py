@@ -1,0 +1,113 @@
+"""The one deterministic codec for everything the node signs or hashes.
+
+Choice: a canonical subset of MessagePack. It is already a dependency, its C implementation
+encodes and decodes about five times faster than canonical CBOR here (msgpack ≈ 139k vs cbor2
+≈ 28k encode+decode per second on a typical record), and the subset below makes every value have
+exactly one encoding, so "hash of the encoding" is a function of the value.
+
+The canonical subset:
+- values: None, bool, int, str (UTF-8), bytes, list/tuple (an array; decoded as list) and dict.
+  bytes and str stay distinct (bin vs str families). There are no floats, no timestamps, and no
+  extension types except the one below.
+- ints use msgpack's shortest form. Ints outside [-2**63, 2**64) (Bao's Int reaches 2**255) use
+  extension type 1 holding the shortest big-endian two's-complement bytes; that form is refused
+  for an int that fits a native msgpack int.
+- every length (str, bin, array, map) uses its shortest header.
+- map keys are str, bytes or int (not bool), unique, and sorted by their own encoded bytes
+  (bytewise), as deterministic CBOR does.
+
+`decode` refuses any input that is not the canonical encoding of its value (trailing bytes, a
+longer form, unsorted or duplicate keys, floats, unknown extensions) by re-encoding what it
+decoded and comparing: the rule is then exactly "decode(b) succeeds iff encode(decode(b)) == b".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgpack
+
+_BIGINT_EXT = 1
+_NATIVE_MIN = -(2**63)
+_NATIVE_END = 2**64
+
+
+class CodecError(ValueError):
+    """A value the codec cannot encode, or bytes that are not a canonical encoding."""
+
+
+def encode(value: Any) -> bytes:
+    """The canonical encoding of `value`; raises `CodecError` for values outside the subset."""
+    try:
+        return msgpack.packb(_canonical(value), use_bin_type=True, strict_types=True)
+    except CodecError:
+        raise
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise CodecError(f"cannot encode: {exc}") from None
+
+
+def decode(data: bytes) -> Any:
+    """The value `data` canonically encodes; raises `CodecError` for anything else."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise CodecError(f"cannot decode a {type(data).__name__}: bytes expected")
+    try:
+        value = msgpack.unpackb(
+            data, raw=False, use_list=True, strict_map_key=False, ext_hook=_ext_hook
+        )
+    except CodecError:
+        raise
+    except Exception as exc:  # msgpack reports malformed input with several exception types
+        raise CodecError(f"malformed encoding: {exc or type(exc).__name__}") from None
+    try:
+        again = encode(value)
+    except CodecError as exc:
+        raise CodecError(f"not in the canonical subset: {exc}") from None
+    if again != bytes(data):
+        raise CodecError("not the canonical encoding of its value (non-shortest form, key order or duplicate keys)")
+    return value
+
+
+def _canonical(value: Any) -> Any:
+    # Rebuild the value with dicts in canonical key order and big ints as extensions; msgpack's
+    # strict_types then refuses any type this walk did not produce (such as float or a subclass).
+    t = type(value)
+    if t is str or t is bytes or t is bool or value is None:
+        return value
+    if t is int:
+        if _NATIVE_MIN <= value < _NATIVE_END:
+            return value
+        return msgpack.ExtType(_BIGINT_EXT, _int_to_bytes(value))
+    if t is list or t is tuple:
+        return [_canonical(v) for v in value]
+    if t is dict:
+        items = []
+        for k, v in value.items():
+            tk = type(k)
+            if tk is not str and tk is not bytes and tk is not int:
+                raise CodecError(f"map keys must be str, bytes or int, not {tk.__name__}")
+            items.append((encode(k), k, _canonical(v)))
+        items.sort(key=_first)
+        return {k: v for _, k, v in items}
+    if t is bytearray or t is memoryview:
+        return bytes(value)
+    raise CodecError(f"{t.__name__} is not in the codec's subset (no floats; use int, str, bytes, list, dict)")
+
+
+def _first(item: tuple) -> bytes:
+    return item[0]
+
+
+def _int_to_bytes(value: int) -> bytes:
+    length = (value.bit_length() + 8) // 8  # room for the sign bit: shortest two's complement
+    return value.to_bytes(length, "big", signed=True)
+
+
+def _ext_hook(code: int, data: bytes) -> int:
+    if code != _BIGINT_EXT:
+        raise CodecError(f"extension type {code} is not in the codec's subset")
+    if not data:
+        raise CodecError("empty big-int extension")
+    value = int.from_bytes(data, "big", signed=True)
+    if _NATIVE_MIN <= value < _NATIVE_END or _int_to_bytes(value) != data:
+        raise CodecError("big-int extension used for a value with a shorter form")
+    return value
