@@ -80,17 +80,31 @@ def _canonical(value: Any) -> Any:
     if t is list or t is tuple:
         return [_canonical(v) for v in value]
     if t is dict:
-        items = []
-        for k, v in value.items():
-            tk = type(k)
-            if tk is not str and tk is not bytes and tk is not int:
-                raise CodecError(f"map keys must be str, bytes or int, not {tk.__name__}")
-            items.append((encode(k), k, _canonical(v)))
-        items.sort(key=_first)
-        return {k: v for _, k, v in items}
+        return _canonical_map(value)
     if t is bytearray or t is memoryview:
         return bytes(value)
     raise CodecError(f"{t.__name__} is not in the codec's subset (no floats; use int, str, bytes, list, dict)")
+
+
+def _canonical_map(value: dict) -> dict:
+    if all(type(k) is str for k in value):
+        # For str keys, msgpack's shortest headers order exactly as (UTF-8 length, UTF-8 bytes), so
+        # the common case sorts without encoding each key.
+        keys = sorted(value, key=_str_key_order)
+        return {k: _canonical(value[k]) for k in keys}
+    items = []
+    for k, v in value.items():
+        tk = type(k)
+        if tk is not str and tk is not bytes and tk is not int:
+            raise CodecError(f"map keys must be str, bytes or int, not {tk.__name__}")
+        items.append((encode(k), k, v))
+    items.sort(key=_first)
+    return {k: _canonical(v) for _, k, v in items}
+
+
+def _str_key_order(key: str) -> tuple[int, bytes]:
+    raw = key.encode("utf-8")
+    return len(raw), raw
 
 
 def _first(item: tuple) -> bytes:
