@@ -1,18 +1,21 @@
 """The value layer's façade: every operation on Bao values that the checker, the compiler and
 the VM use is importable from here. The implementations live in one module per concern:
 
-- `vm.decimals`  Int, Decimal and Percent arithmetic (ints scaled by 10**18) and rounding
-- `vm.money`     Money and its arithmetic;  `vm.currencies` ISO 4217 minor digits
-- `vm.party`     Party
-- `vm.calendar`  Date, Duration and Timestamp, and the date built-ins
-- `vm.literals`  literal texts -> values (raise `LiteralError`)
+- `vm.decimals`   Int, Decimal and Percent arithmetic (ints scaled by 10**18) and rounding
+- `vm.money`      Money and its arithmetic;  `vm.currencies` ISO 4217 minor digits
+- `vm.party`      Party
+- `vm.calendar`   Date, Duration and Timestamp, and the date built-ins
+- `vm.literals`   literal texts -> values (raise `LiteralError`)
+- `vm.ordering`   compare, equal, min, max, sum;  `vm.rounding` round, round_even, abs
+- `vm.textform`   text(x);  `vm.hashing` sm3(x), sha256(x);  `vm.jsonform` JSON in and out
+- `vm.encoding`   canonical state encoding and size;  `vm.keys` order-preserving map keys
 """
 
 from __future__ import annotations
 
 from vm.calendar import (
-    DEFAULT_TZ_MINUTES, MAX_DATE, MIN_DATE, add_months, date_add, date_diff, date_sub, day, days_between,
-    duration_add, duration_mul, duration_sub, midnight_of, month, today_of, year,
+    DEFAULT_TZ_MINUTES, EPOCH_ORDINAL, MAX_DATE, MIN_DATE, MS_PER_DAY, add_months, date_add, date_diff,
+    date_sub, day, days_between, duration_add, duration_mul, duration_sub, midnight_of, month, today_of, year,
 )
 from vm.currencies import CURRENCY_DIGITS
 from vm.decimals import (
@@ -20,12 +23,37 @@ from vm.decimals import (
     dec_neg, dec_sub, div_half_even, div_half_up, floor_dec, int_abs, int_add, int_div, int_floordiv,
     int_mod, int_mul, int_neg, int_sub, int_to_dec,
 )
+from vm.encoding import decode_value, encode_value, value_size
+from vm.hashing import hash_value, sha256, sm3
+from vm.jsonform import from_json, to_json
+from vm.keys import decode_key, encode_key
 from vm.literals import (
     parse_date_literal, parse_decimal_literal, parse_duration_literal, parse_hash_literal,
     parse_int_literal, parse_money_literal, parse_percent_literal,
 )
 from vm.money import (
-    Money, money_abs, money_add, money_cmp, money_div_frac, money_div_int, money_div_money, money_eq,
-    money_le, money_lt, money_max, money_min, money_mul_frac, money_mul_int, money_neg, money_sub,
+    Money, currency_mismatch, money_abs, money_add, money_cmp, money_div_frac, money_div_int,
+    money_div_money, money_eq, money_le, money_lt, money_max, money_min, money_mul_frac, money_mul_int,
+    money_neg, money_sub,
 )
+from vm.ordering import compare, equal, max_value, min_value, sorted_keys, sum_values
 from vm.party import Party
+from vm.rounding import abs_value, round_half_even, round_half_up
+from vm.textform import to_text
+
+__all__ = [
+    "CURRENCY_DIGITS", "DEFAULT_TZ_MINUTES", "EPOCH_ORDINAL", "INT_LIMIT", "MAX_DATE", "MIN_DATE",
+    "MS_PER_DAY", "SCALE", "Money", "Party",
+    "abs_value", "add_months", "ceil_dec", "check_int", "compare", "currency_mismatch", "date_add",
+    "date_diff", "date_sub", "day", "days_between", "dec_abs", "dec_add", "dec_div", "dec_div_int",
+    "dec_mul", "dec_mul_int", "dec_neg", "dec_sub", "decode_key", "decode_value", "div_half_even",
+    "div_half_up", "duration_add", "duration_mul", "duration_sub", "encode_key", "encode_value", "equal",
+    "floor_dec", "from_json", "hash_value", "int_abs", "int_add", "int_div", "int_floordiv", "int_mod",
+    "int_mul", "int_neg", "int_sub", "int_to_dec", "max_value", "midnight_of", "min_value", "money_abs",
+    "money_add", "money_cmp", "money_div_frac", "money_div_int", "money_div_money", "money_eq", "money_le",
+    "money_lt", "money_max", "money_min", "money_mul_frac", "money_mul_int", "money_neg", "money_sub",
+    "month", "parse_date_literal", "parse_decimal_literal", "parse_duration_literal", "parse_hash_literal",
+    "parse_int_literal", "parse_money_literal", "parse_percent_literal", "round_half_even",
+    "round_half_up", "sha256", "sm3", "sorted_keys", "sum_values", "to_json", "to_text", "today_of",
+    "value_size", "year",
+]

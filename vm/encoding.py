@@ -1,0 +1,249 @@
+"""The deterministic state encoding of values, and their size estimate.
+
+The encoding is untagged (the reader knows the type) and canonical: every value has exactly
+one encoding, and `decode_value` rejects anything else (non-minimal varints, unsorted or
+repeated map keys, out-of-range numbers, unknown currencies, enum indexes past the end,
+invalid UTF-8, trailing bytes) with `EncodingError`, never another exception.
+
+| type                                    | bytes                                              |
+|-----------------------------------------|----------------------------------------------------|
+| Int, Decimal, Percent, Duration, Timestamp | zigzag LEB128 varint of the (scaled) int        |
+| Date, enum                              | LEB128 varint of the ordinal / index               |
+| Bool                                    | 0x00 or 0x01                                       |
+| Text                                    | varint byte length, UTF-8                          |
+| Hash                                    | the 32 bytes                                       |
+| Money                                   | currency as Text, then units as Int                |
+| Party                                   | org, id, role as Text                              |
+| List                                    | varint count, the elements                         |
+| Map                                     | varint count, (key, value) pairs in ascending `encode_key` order |
+| record                                  | the fields in declaration order                    |
+"""
+
+from __future__ import annotations
+
+from vm import types as T
+from vm.calendar import MAX_DATE, MIN_DATE
+from vm.currencies import CURRENCY_DIGITS
+from vm.decimals import INT_LIMIT
+from vm.errors import EncodingError
+from vm.keys import encode_key
+from vm.money import Money
+from vm.party import Party
+
+_SIGNED = frozenset({T.INT, T.DECIMAL, T.PERCENT, T.DURATION, T.TIMESTAMP})
+_MAX_VARINT_BYTES = 37  # ceil(256 / 7): a zigzagged magnitude below 2**255 fits
+
+
+def _put_uvarint(out: bytearray, n: int) -> None:
+    while n >= 0x80:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+
+
+def _put_text(out: bytearray, s: str) -> None:
+    b = s.encode("utf-8")
+    _put_uvarint(out, len(b))
+    out += b
+
+
+def encode_value(t: T.Type, v: object, table: T.TypeTable | None = None) -> bytes:
+    """The canonical bytes of a value of type ``t``."""
+    out = bytearray()
+    try:
+        _put(out, t, v, table)
+    except (TypeError, AttributeError, ValueError, KeyError, IndexError, UnicodeEncodeError) as exc:
+        raise EncodingError(f"cannot encode a value as {t}: {exc}") from None
+    return bytes(out)
+
+
+def _put(out: bytearray, t: T.Type, v, table: T.TypeTable | None) -> None:
+    if t in _SIGNED:
+        if not -INT_LIMIT < v < INT_LIMIT or isinstance(v, bool):
+            raise ValueError(f"{v!r} is out of range")
+        _put_uvarint(out, v + v if v >= 0 else -v - v - 1)
+    elif t == T.TEXT:
+        _put_text(out, v)
+    elif t == T.MONEY:
+        if v.currency not in CURRENCY_DIGITS:
+            raise ValueError(f"unknown currency {v.currency!r}")
+        _put_text(out, v.currency)
+        u = v.units
+        if not -INT_LIMIT < u < INT_LIMIT:
+            raise ValueError(f"{u!r} units are out of range")
+        _put_uvarint(out, u + u if u >= 0 else -u - u - 1)
+    elif t == T.BOOL:
+        out.append(1 if v else 0)
+    elif t == T.DATE:
+        if isinstance(v, bool) or not MIN_DATE <= v <= MAX_DATE:
+            raise ValueError(f"date {v!r} is out of range")
+        _put_uvarint(out, v)
+    elif isinstance(t, T.EnumType):
+        if isinstance(v, bool) or not 0 <= v < len(table.enum_values(t.name)):  # type: ignore[union-attr]
+            raise ValueError(f"{v!r} is not a value of enum {t.name}")
+        _put_uvarint(out, v)
+    elif t == T.HASH:
+        if len(v) != 32:
+            raise ValueError("a Hash has 32 bytes")
+        out += v
+    elif t == T.PARTY:
+        _put_text(out, v.org)
+        _put_text(out, v.id)
+        _put_text(out, v.role)
+    elif isinstance(t, T.ListType):
+        _put_uvarint(out, len(v))
+        e = t.elem
+        for x in v:
+            _put(out, e, x, table)
+    elif isinstance(t, T.MapType):
+        _put_uvarint(out, len(v))
+        kt, vt = t.key, t.value
+        for _, k in sorted([(encode_key(kt, k), k) for k in v], key=lambda p: p[0]):
+            _put(out, kt, k, table)
+            _put(out, vt, v[k], table)
+    elif isinstance(t, T.RecordType):
+        fields = table.record_fields(t.name)  # type: ignore[union-attr]
+        if len(v) != len(fields):
+            raise ValueError(f"{t.name} has {len(fields)} fields")
+        for (_, ft), x in zip(fields, v):
+            _put(out, ft, x, table)
+    else:
+        raise TypeError(f"no encoding for type {t}")
+
+
+class _Reader:
+    __slots__ = ("data", "pos")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+    def fail(self, why: str) -> EncodingError:
+        return EncodingError(f"malformed value at byte {self.pos}: {why}")
+
+    def uvarint(self) -> int:
+        data, pos = self.data, self.pos
+        n = shift = 0
+        for i in range(_MAX_VARINT_BYTES):
+            if pos >= len(data):
+                raise self.fail("truncated number")
+            b = data[pos]
+            pos += 1
+            n |= (b & 0x7F) << shift
+            shift += 7
+            if b < 0x80:
+                if b == 0 and i > 0:
+                    raise self.fail("non-minimal number")
+                self.pos = pos
+                return n
+        raise self.fail("number too long")
+
+    def svarint(self) -> int:
+        z = self.uvarint()
+        v = z >> 1 if not z & 1 else -(z >> 1) - 1
+        if not -INT_LIMIT < v < INT_LIMIT:
+            raise self.fail("number out of range")
+        return v
+
+    def take(self, n: int) -> bytes:
+        end = self.pos + n
+        if end > len(self.data):
+            raise self.fail("truncated")
+        b = self.data[self.pos:end]
+        self.pos = end
+        return b
+
+    def text(self) -> str:
+        b = self.take(self.uvarint())
+        try:
+            return b.decode("utf-8")
+        except UnicodeDecodeError:
+            raise self.fail("invalid UTF-8") from None
+
+    def count(self) -> int:
+        n = self.uvarint()
+        if n > len(self.data) - self.pos:  # every element takes at least one byte
+            raise self.fail("count larger than the data")
+        return n
+
+
+def decode_value(t: T.Type, data: bytes, table: T.TypeTable | None = None) -> object:
+    """The value whose canonical encoding is ``data``; EncodingError for anything else."""
+    r = _Reader(bytes(data))
+    try:
+        v = _get(r, t, table)
+    except RecursionError:
+        raise EncodingError("value nested too deeply") from None
+    if r.pos != len(r.data):
+        raise r.fail("trailing bytes")
+    return v
+
+
+def _get(r: _Reader, t: T.Type, table: T.TypeTable | None) -> object:
+    if t in _SIGNED:
+        return r.svarint()
+    if t == T.TEXT:
+        return r.text()
+    if t == T.MONEY:
+        cur = r.text()
+        if cur not in CURRENCY_DIGITS:
+            raise r.fail(f"unknown currency {cur!r}")
+        return Money(cur, r.svarint())
+    if t == T.BOOL:
+        b = r.take(1)[0]
+        if b > 1:
+            raise r.fail("a Bool is 0 or 1")
+        return b == 1
+    if t == T.DATE:
+        d = r.uvarint()
+        if not MIN_DATE <= d <= MAX_DATE:
+            raise r.fail("date out of range")
+        return d
+    if isinstance(t, T.EnumType):
+        i = r.uvarint()
+        if i >= len(table.enum_values(t.name)):  # type: ignore[union-attr]
+            raise r.fail(f"no value {i} in enum {t.name}")
+        return i
+    if t == T.HASH:
+        return r.take(32)
+    if t == T.PARTY:
+        return Party(r.text(), r.text(), r.text())
+    if isinstance(t, T.ListType):
+        return tuple([_get(r, t.elem, table) for _ in range(r.count())])
+    if isinstance(t, T.MapType):
+        out = {}
+        last = None
+        for _ in range(r.count()):
+            k = _get(r, t.key, table)
+            kb = encode_key(t.key, k)
+            if last is not None and kb <= last:
+                raise r.fail("map keys not in ascending order")
+            last = kb
+            out[k] = _get(r, t.value, table)
+        return out
+    if isinstance(t, T.RecordType):
+        return tuple([_get(r, ft, table) for _, ft in table.record_fields(t.name)])  # type: ignore[union-attr]
+    raise TypeError(f"no encoding for type {t}")
+
+
+def value_size(t: T.Type, v: object) -> int:
+    """An estimate of a value's size in bytes (close to its encoding), for gas and limits."""
+    return _size(v)
+
+
+def _size(v: object) -> int:
+    if isinstance(v, int):  # bool included
+        return 1 + v.bit_length() // 7
+    if isinstance(v, str):
+        return 1 + len(v) if v.isascii() else 1 + len(v.encode("utf-8", "surrogatepass"))
+    if isinstance(v, bytes):
+        return len(v)
+    if isinstance(v, Money):
+        return 4 + 1 + v.units.bit_length() // 7
+    if isinstance(v, tuple):
+        return 1 + sum([_size(x) for x in v])
+    if isinstance(v, dict):
+        return 1 + sum([_size(k) + _size(x) for k, x in v.items()])
+    if isinstance(v, Party):
+        return _size(v.org) + _size(v.id) + _size(v.role)
+    return 8
