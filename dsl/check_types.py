@@ -1,0 +1,138 @@
+"""The typing tables of LANGUAGE.md section 5, defined once: arithmetic mixes, orderings,
+comparisons and the one implicit conversion (Int widens to Decimal).
+
+Conventions the compiler relies on (see `arith`):
+- Where a mix computes in Decimal (`Decimal op Int`, `Int op Decimal` for `+ - * /`), the Int
+  operand is recorded in ``Analysis.coercions`` as widened to Decimal, so the compiler emits a
+  Decimal-by-Decimal operation. `Int / Int` is its own operation (Int operands, Decimal result).
+- Mixed-type operations of other kinds (Money * Int, Percent * Decimal, Date + Duration, ...)
+  keep their operands' own types; the compiler picks the typed operation from both types.
+"""
+
+from __future__ import annotations
+
+from vm.types import (
+    BOOL, DATE, DECIMAL, DURATION, HASH, INT, MONEY, PARTY, PERCENT, TEXT, TIMESTAMP,
+    EnumType, ListType, MapType, Type,
+)
+
+ARITH_OPS = ("+", "-", "*", "/", "//", "mod")
+
+# (op, left, right) -> result; the whole of section 5's table, nothing else.
+_TABLE: dict[tuple[str, Type, Type], Type] = {}
+
+
+def _row(ops: str, left: Type, right: Type, result: Type, either_order: bool = False) -> None:
+    for op in ops.split():
+        _TABLE[(op, left, right)] = result
+        if either_order:
+            _TABLE[(op, right, left)] = result
+
+
+_row("+ - * // mod", INT, INT, INT)
+_row("/", INT, INT, DECIMAL)
+_row("+ - * /", DECIMAL, INT, DECIMAL, either_order=True)
+_row("+ - * /", DECIMAL, DECIMAL, DECIMAL)
+_row("+ -", MONEY, MONEY, MONEY)
+_row("*", MONEY, INT, MONEY, either_order=True)
+_row("*", MONEY, DECIMAL, MONEY, either_order=True)
+_row("*", MONEY, PERCENT, MONEY, either_order=True)
+_row("/", MONEY, INT, MONEY)
+_row("/", MONEY, DECIMAL, MONEY)
+_row("/", MONEY, MONEY, DECIMAL)
+_row("+ -", PERCENT, PERCENT, PERCENT)
+_row("*", PERCENT, PERCENT, PERCENT)
+_row("*", PERCENT, INT, PERCENT, either_order=True)
+_row("*", PERCENT, DECIMAL, PERCENT, either_order=True)
+_row("+ -", DATE, DURATION, DATE)
+_row("-", DATE, DATE, DURATION)
+_row("+ -", DURATION, DURATION, DURATION)
+_row("*", DURATION, INT, DURATION, either_order=True)
+_row("+", TEXT, TEXT, TEXT)
+
+ARITH_TABLE: dict[tuple[str, Type, Type], Type] = dict(_TABLE)
+
+# Types with an order (`< <= > >=`, min/max, sorting map keys); enums order by declaration.
+ORDERED_PRIMS = frozenset({INT, DECIMAL, MONEY, PERCENT, DATE, DURATION, TIMESTAMP, TEXT, HASH, PARTY})
+NEGATABLE = frozenset({INT, DECIMAL, MONEY, PERCENT, DURATION})
+SUMMABLE = frozenset({INT, DECIMAL, MONEY, PERCENT, DURATION})
+COMPOUND_TARGETS = NEGATABLE  # `+=` / `-=` targets
+
+
+def arith(op: str, left: Type, right: Type) -> Type | None:
+    """The result type of ``left op right``, or None when section 5 has no such mix."""
+    return ARITH_TABLE.get((op, left, right))
+
+
+def widens(left: Type, right: Type, result: Type) -> tuple[bool, bool]:
+    """Which operands of an arithmetic mix widen from Int to Decimal (see module docstring)."""
+    if result == DECIMAL and (left == DECIMAL or right == DECIMAL):
+        return left == INT, right == INT
+    return False, False
+
+
+def arith_error(op: str, left: Type, right: Type) -> tuple[str, str | None]:
+    """Message and hint for a mix the table does not have."""
+    if op == "mod":
+        return f"cannot take {left} mod {right}", "`mod` works on two Ints"
+    if op == "//":
+        return f"cannot floor-divide {left} by {right}", "`//` works on two Ints"
+    if op == "+":
+        msg = f"cannot add {left} and {right}"
+    elif op == "-":
+        msg = f"cannot subtract {right} from {left}"
+    elif op == "*":
+        msg = f"cannot multiply {left} by {right}"
+    else:
+        msg = f"cannot divide {left} by {right}"
+    hint = None
+    if MONEY in (left, right) and PERCENT in (left, right) and op in ("+", "-"):
+        hint = "to take a share of Money, multiply it: amount * 20%"
+    elif {left, right} <= {INT, DECIMAL, PERCENT} and PERCENT in (left, right) and op in ("+", "-"):
+        hint = "Percent adds only to Percent: write 5% rather than 0.05"
+    elif left == TEXT or right == TEXT:
+        hint = "to put a value into a Text, write text(x) or \"...{x}...\""
+    return msg, hint
+
+
+def is_ordered(t: Type) -> bool:
+    return t in ORDERED_PRIMS or isinstance(t, EnumType)
+
+
+def is_key_type(t: Type) -> bool:
+    return t in ORDERED_PRIMS or t == BOOL or isinstance(t, EnumType)
+
+
+def assignable(actual: Type, expected: Type) -> tuple[bool, bool]:
+    """(fits, widened): whether a value of ``actual`` fits where ``expected`` stands, and whether
+    that needs the Int-to-Decimal widening (the only implicit conversion)."""
+    if actual == expected:
+        return True, False
+    if actual == INT and expected == DECIMAL:
+        return True, True
+    return False, False
+
+
+def comparable(left: Type, right: Type) -> Type | None:
+    """The common type two compared sides have, or None (Int vs Decimal compare as Decimal)."""
+    if left == right:
+        return left
+    if {left, right} == {INT, DECIMAL}:
+        return DECIMAL
+    return None
+
+
+def membership(item: Type, container: Type) -> Type | None:
+    """The type ``item`` must have for `item in container`; None when `in` does not apply.
+    Text in Text is a substring test."""
+    if isinstance(container, MapType):
+        return container.key
+    if isinstance(container, ListType):
+        return container.elem
+    if container == TEXT:
+        return TEXT
+    return None
+
+
+BUILTIN_VALUES: dict[str, Type] = {"caller": PARTY, "now": TIMESTAMP, "today": DATE, "tx_id": HASH}
+PARTY_FIELDS = ("org", "id", "role")
