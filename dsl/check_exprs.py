@@ -202,6 +202,8 @@ class ExprChecker:
             self._refs[id(e)] = LocalRef(name, slot)
             return self._typed(e, self.locals.types[slot])
         scope = self.scope
+        if self.kind == "scenario" and self._hidden_in_scenario(e):
+            return None
         var = scope.state.get(name)
         if var is not None:
             self._pure_violation(f"the state variable `{name}`", e.span,
@@ -231,6 +233,16 @@ class ExprChecker:
             return None
         self.undefined(name, e.span)
         return None
+
+    def _hidden_in_scenario(self, e: ast.Name) -> bool:
+        if e.id in self.scope.state:
+            self.error(f"a scenario cannot read the state variable `{e.id}` directly", e.span,
+                       "read it through a view of the contract")
+            return True
+        if e.id in ("now", "today", "tx_id"):
+            self.error(f"`{e.id}` is not available in a scenario", e.span, "set the block time with `at DATE`")
+            return True
+        return False
 
     def _not_a_value(self, e: ast.Name, kind: str) -> None:
         name = e.id
