@@ -97,8 +97,11 @@ def max_value(t: T.Type, a: object, b: object, table: T.TypeTable | None = None)
 
 
 def sum_values(t: T.Type, xs: tuple, start: object = None) -> object:
-    """``sum(xs[, start])`` of a List of ``t`` (Int, Decimal, Percent, Duration or Money).
-    The exact sum is checked once against the range; an empty Money list needs ``start``."""
+    """``sum(xs[, start])`` of a List of ``t`` (Int, Decimal, Percent, Duration or Money; the
+    List type itself is accepted too). The exact sum is checked once against the range; an
+    empty Money list needs ``start``."""
+    if isinstance(t, T.ListType):
+        t = t.elem
     if t == T.MONEY:
         if start is None:
             if not xs:
