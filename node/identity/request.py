@@ -1,0 +1,60 @@
+"""PKCS#10 certification requests: the proof that an enrolling client holds its private key.
+
+The CA takes only the public key from a request (the subject comes from the CA's registry), so
+a request here carries just a CN; reading one checks its self-signature through the suite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from node.crypto import CryptoError, CryptoSuite, get_suite
+from node.identity import der
+from node.identity.certificate import SUITE_BY_SIGNATURE_OID, CertificateError, algorithm_identifier
+from node.identity.names import OID_COMMON_NAME
+
+
+def build_request(suite: CryptoSuite, private_key: Any, common_name: str) -> bytes:
+    """A signed PKCS#10 request (DER) for `private_key`'s public key."""
+    info = der.sequence(
+        der.integer(0),
+        der.sequence(der.set_of(der.sequence(der.oid(OID_COMMON_NAME), der.utf8(common_name)))),
+        suite.public_key_to_der(suite.public_key(private_key)),
+        der.tlv(0xA0, b""),  # attributes: none
+    )
+    return der.sequence(info, algorithm_identifier(suite), der.bit_string(suite.sign(private_key, info)))
+
+
+@dataclass(frozen=True, slots=True)
+class CertificationRequest:
+    der: bytes
+    suite_name: str
+    public_key: Any
+
+    @property
+    def pem(self) -> bytes:
+        return der.pem_encode(self.der, "CERTIFICATE REQUEST")
+
+    @classmethod
+    def load(cls, data: bytes) -> CertificationRequest:
+        """Parse a request and check its self-signature; raises `CertificateError`."""
+        try:
+            raw = der.pem_decode(data, "CERTIFICATE REQUEST")
+            info, algorithm, signature = der.children(der.read(raw))
+            version, _subject, spki, *_attributes = der.children(info)
+            if der.read_integer(version) != 0:
+                raise CertificateError("unknown certification request version")
+            oid = der.read_oid(der.children(algorithm)[0])
+            suite_name = SUITE_BY_SIGNATURE_OID.get(oid)
+            if suite_name is None:
+                raise CertificateError(f"request signed with {oid}, not a Baochain suite's algorithm")
+            suite = get_suite(suite_name)
+            public_key = suite.load_public_key(spki.encoded)
+            if not suite.verify(public_key, info.encoded, der.read_bit_string(signature)):
+                raise CertificateError("the request's signature does not match its public key")
+        except CertificateError:
+            raise
+        except (ValueError, CryptoError) as exc:
+            raise CertificateError(f"not a readable certification request: {exc}") from None
+        return cls(raw, suite_name, public_key)

@@ -1,0 +1,138 @@
+"""Identity checks for nodes: is this certificate a current member identity of the channel?
+
+`check_identity` answers with a `VerifiedIdentity` or raises `IdentityRefused`, whose `reason`
+says precisely why (a `Refusal`), so the validation path can record it as a validation code.
+A member identity is issued directly by one of the channel's member roots (each organisation's
+CA signs its identities with its root key; there are no intermediate CAs).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from node.identity.certificate import Certificate, CertificateError
+from node.identity.crl import RevocationList
+from node.identity.names import REGULATOR_ROLE
+
+
+class Refusal(enum.Enum):
+    MALFORMED = "malformed certificate"
+    WRONG_SUITE = "certificate of another crypto suite"
+    UNKNOWN_ISSUER = "unknown issuer"
+    BAD_SIGNATURE = "bad signature"
+    NOT_AN_IDENTITY = "a CA certificate is not a member identity"
+    NOT_YET_VALID = "not yet valid"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    ROLE_NOT_HELD = "role not held"
+
+
+class TrustError(ValueError):
+    """A channel's member roots or CRLs that cannot be trusted as given."""
+
+
+class IdentityRefused(Exception):
+    def __init__(self, reason: Refusal, detail: str) -> None:
+        super().__init__(f"{reason.value}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedIdentity:
+    org: str
+    name: str
+    type: str
+    roles: tuple[str, ...]
+    attributes: tuple[tuple[str, str], ...]
+    serial: int
+    not_after: datetime
+    certificate: Certificate = field(repr=False, compare=False)
+
+    @property
+    def is_regulator(self) -> bool:
+        return self.type == "regulator" and REGULATOR_ROLE in self.roles
+
+    def may_audit(self, channel_orgs: frozenset[str] | set[str]) -> bool:
+        """Regulators read every channel their own organisation is a member of."""
+        return self.is_regulator and self.org in channel_orgs
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelTrust:
+    """A channel's member roots and their current CRLs, indexed for lookups."""
+
+    suite_name: str
+    roots: dict[tuple[bytes, bytes], Certificate]  # (subject name DER, key id) -> root
+    revoked: dict[bytes, frozenset[int]]  # root key id -> revoked serials
+
+    @classmethod
+    def build(cls, suite_name: str, roots: list[Certificate], crls: list[RevocationList] = ()) -> ChannelTrust:
+        index: dict[tuple[bytes, bytes], Certificate] = {}
+        for root in roots:
+            if root.suite_name != suite_name:
+                raise TrustError(f"root {root.subject.name!r} is a {root.suite_name} certificate on a {suite_name} channel")
+            if not root.is_ca or not root.signed_by(root):
+                raise TrustError(f"root {root.subject.name!r} is not a self-signed CA certificate")
+            index[(root.subject_name, root.key_id)] = root
+        revoked: dict[bytes, set[int]] = {}
+        for crl in crls:
+            root = index.get((crl.issuer_name, crl.authority_key_id or b""))
+            if root is None or not crl.signed_by(root):
+                raise TrustError(f"CRL number {crl.number} is not signed by a member root")
+            revoked.setdefault(root.key_id, set()).update(crl.revoked)
+        return cls(suite_name, index, {k: frozenset(v) for k, v in revoked.items()})
+
+
+def check_identity(
+    certificate: Certificate | bytes,
+    trust: ChannelTrust,
+    *,
+    role: str | None = None,
+    at: datetime | None = None,
+) -> VerifiedIdentity:
+    """The verified identity `certificate` proves on the channel `trust` describes, acting in
+    `role` if one is given, at time `at` (now by default)."""
+    at = at or datetime.now(timezone.utc)
+    if not isinstance(certificate, Certificate):
+        try:
+            certificate = Certificate.load(certificate)
+        except CertificateError as exc:
+            raise IdentityRefused(Refusal.MALFORMED, str(exc)) from None
+    cert = certificate
+    who = f"{cert.subject.name!r} of {cert.subject.org!r}"
+    if cert.suite_name != trust.suite_name:
+        raise IdentityRefused(Refusal.WRONG_SUITE, f"{who} is a {cert.suite_name} certificate on a {trust.suite_name} channel")
+    root = trust.roots.get((cert.issuer_name, cert.authority_key_id or b""))
+    if root is None:
+        raise IdentityRefused(Refusal.UNKNOWN_ISSUER, f"{who} is issued by {cert.issuer.name!r} of {cert.issuer.org!r}, not a member root")
+    if not cert.signed_by(root):
+        raise IdentityRefused(Refusal.BAD_SIGNATURE, f"{who}: the signature is not {root.subject.name!r}'s")
+    if cert.is_ca:
+        raise IdentityRefused(Refusal.NOT_AN_IDENTITY, who)
+    if cert.subject.org != root.subject.org:
+        raise IdentityRefused(Refusal.UNKNOWN_ISSUER, f"{who} is signed by the root of {root.subject.org!r}")
+    if at < cert.not_before or at < root.not_before:
+        raise IdentityRefused(Refusal.NOT_YET_VALID, f"{who} is valid from {cert.not_before.isoformat()}")
+    if at > cert.not_after:
+        raise IdentityRefused(Refusal.EXPIRED, f"{who} expired at {cert.not_after.isoformat()}")
+    if at > root.not_after:
+        raise IdentityRefused(Refusal.EXPIRED, f"the root of {root.subject.org!r} expired at {root.not_after.isoformat()}")
+    if cert.serial in trust.revoked.get(root.key_id, ()):
+        raise IdentityRefused(Refusal.REVOKED, f"{who} (serial {cert.serial:x}) is on {root.subject.org!r}'s CRL")
+    roles = cert.claims.roles
+    if role is not None and role not in roles:
+        held = ", ".join(roles) or "none"
+        raise IdentityRefused(Refusal.ROLE_NOT_HELD, f"{who} may not act as {role!r} (holds: {held})")
+    return VerifiedIdentity(
+        org=cert.subject.org,
+        name=cert.subject.name,
+        type=cert.subject.type,
+        roles=roles,
+        attributes=cert.claims.attributes,
+        serial=cert.serial,
+        not_after=cert.not_after,
+        certificate=cert,
+    )
