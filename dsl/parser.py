@@ -1,0 +1,226 @@
+"""Bao source → `dsl.ast` (a `SourceFile` or a `TestFile`), or a `CompileError` listing every
+problem found in one run.
+
+Three steps: `dsl.lexer` turns the text into tokens (and reports every lexical error);
+Lark's LALR(1) table for `dsl/grammar.lark` drives the parse; each reduction calls
+`dsl.parse_build.TreeBuilder`, so the AST is built as the parser goes and no parse tree
+exists. After a syntax error the parser resynchronises at the next top-level declaration
+(or scenario), so one run reports one error per broken declaration.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from lark import Lark
+from lark.lexer import Lexer
+from lark.parse_tree_builder import ParseTreeBuilder
+from lark.parsers.lalr_analysis import Shift
+from lark.tree import Tree
+
+from dsl import ast
+from dsl.ast import Span
+from dsl.diagnostics import CompileError, Diagnostic
+from dsl.lexer import Lexeme, lex, lex_interpolation
+from dsl.parse_build import TreeBuilder
+from dsl.parse_errors import syntax_error
+
+GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
+MAX_SYNTAX_ERRORS = 20
+_RESYNC_WORDS = frozenset(
+    "USE PARTIES ENUM RECORD STATE EVENT LIFECYCLE INIT ACTION VIEW FN SCENARIO".split()
+)
+
+
+class TokenListLexer(Lexer):
+    """Lark's lexer slot, filled by a list `dsl.lexer` already produced."""
+
+    def __init__(self, lexer_conf) -> None:
+        pass
+
+    def lex(self, data):  # type: ignore[override]
+        return iter(data)
+
+
+@lru_cache(maxsize=None)
+def grammar() -> Lark:
+    """The Lark LALR parser for `grammar.lark` (built once per process: building takes ~0.1 s)."""
+    return Lark(GRAMMAR_PATH.read_text(encoding="utf-8"), parser="lalr", lexer=TokenListLexer,
+                start=["start", "interpolation"], maybe_placeholders=True)
+
+
+class _Tables:
+    """What a parse needs from Lark, looked up once: the LALR table and the rule shapes."""
+
+    def __init__(self, lark: Lark):
+        table = lark.parser.parser.parser.parse_table
+        self.states = table.states
+        self.start_states = table.start_states
+        self.end_states = table.end_states
+        self.tree_builder = ParseTreeBuilder(lark.rules, Tree, False, False, True)
+        self.discard = {rule: _discard for rule in lark.rules}
+
+
+def _discard(children):
+    return None
+
+
+@lru_cache(maxsize=None)
+def _tables() -> _Tables:
+    return _Tables(grammar())
+
+
+class _SyntaxStop(Exception):
+    def __init__(self, index: int, token: Lexeme, expected: set[str]):
+        self.index = index
+        self.token = token
+        self.expected = expected
+
+
+def _drive(tables: _Tables, callbacks: dict, tokens: list[Lexeme], start: str):
+    """Run the LALR automaton over ``tokens``; raise `_SyntaxStop` at the first token it cannot take."""
+    states = tables.states
+    end_state = tables.end_states[start]
+    state_stack = [tables.start_states[start]]
+    value_stack: list = []
+    push_state = state_stack.append
+    push_value = value_stack.append
+    i = -1
+    for i, tok in enumerate(tokens):
+        ttype = tok.type
+        while True:
+            try:
+                action, arg = states[state_stack[-1]][ttype]
+            except KeyError:
+                raise _SyntaxStop(i, tok, {t for t in states[state_stack[-1]] if t.isupper() or t[0] == "_"}) \
+                    from None
+            if action is Shift:
+                push_state(arg)
+                push_value(tok)
+                break
+            size = len(arg.expansion)
+            if size:
+                children = value_stack[-size:]
+                del state_stack[-size:]
+                del value_stack[-size:]
+            else:
+                children = []
+            push_value(callbacks[arg](children))
+            push_state(states[state_stack[-1]][arg.origin.name][1])
+    last = tokens[-1] if tokens else None
+    end = Lexeme("$END", "", last.end_line if last else 1, last.end_column if last else 1,
+                 last.end_line if last else 1, last.end_column if last else 1)
+    while True:
+        try:
+            action, arg = states[state_stack[-1]]["$END"]
+        except KeyError:
+            raise _SyntaxStop(i + 1, end, {t for t in states[state_stack[-1]] if t.isupper() or t[0] == "_"}) \
+                from None
+        size = len(arg.expansion)
+        if size:
+            children = value_stack[-size:]
+            del state_stack[-size:]
+            del value_stack[-size:]
+        else:
+            children = []
+        value = callbacks[arg](children)
+        push_state(states[state_stack[-1]][arg.origin.name][1])
+        push_value(value)
+        if state_stack[-1] == end_state:
+            return value_stack[-1]
+
+
+def _header_end(tokens: list[Lexeme]) -> int:
+    """Index just after the file's first line (`contract X`, `tests for "x"`)."""
+    for k, tok in enumerate(tokens):
+        if tok.type == "_NL":
+            return k + 1
+    return len(tokens)
+
+
+def _resume_at(tokens: list[Lexeme], after: int) -> int:
+    """The next top-level declaration or scenario after index ``after``, or -1."""
+    for k in range(after + 1, len(tokens)):
+        tok = tokens[k]
+        if tok.column == 1 and tok.type in _RESYNC_WORDS and tokens[k - 1].type in ("_NL", "_DEDENT"):
+            return k
+    return -1
+
+
+def _syntax_errors(tables: _Tables, tokens: list[Lexeme], first: _SyntaxStop, path: str) -> list[Diagnostic]:
+    """The first syntax error and, after resynchronising at each next declaration, the later ones."""
+    found = [syntax_error(tokens, first.index, first.token, first.expected, path)]
+    header = _header_end(tokens)
+    stop = first
+    offset = 0
+    while len(found) < MAX_SYNTAX_ERRORS:
+        failed_at = stop.index + offset
+        if failed_at < header:
+            break
+        resume = _resume_at(tokens, failed_at)
+        if resume < 0:
+            break
+        rest = tokens[:header] + tokens[resume:]
+        offset = resume - header
+        try:
+            _drive(tables, tables.discard, rest, "start")
+            break
+        except _SyntaxStop as again:
+            stop = again
+            if again.index < header:
+                break
+            found.append(syntax_error(rest, again.index, again.token, again.expected, path))
+    return found
+
+
+def parse_source(text: str, path: str) -> ast.SourceFile | ast.TestFile:
+    """Parse a `.bao` contract/module or a `.test.bao` test file; raise `CompileError` with every
+    lexical and syntax problem found."""
+    lexed = lex(text, path)
+    tokens = lexed.tokens
+    tables = _tables()
+    errors = list(lexed.errors)
+    if not tokens:
+        raise CompileError([Diagnostic("empty file: a Bao file starts with `contract Name`, `module Name` "
+                                       "or `tests for \"file.bao\"`", Span(path, 1, 1, 1, 1))])
+    first = tokens[0]
+    if first.type not in ("CONTRACT", "MODULE", "TESTS"):
+        errors.append(Diagnostic(f"a Bao file starts with `contract Name`, `module Name` or `tests for \"file.bao\"`",
+                                 Span(path, first.line, first.column, first.end_line, first.end_column)))
+        raise CompileError(_ordered(errors))
+
+    def parse_interpolation(inner: str, line: int, col: int) -> ast.Expr | None:
+        sub = lex_interpolation(inner, path, line, col)
+        if sub.errors:
+            builder.errors.extend(sub.errors)
+            return None
+        try:
+            return _drive(tables, callbacks, sub.tokens, "interpolation")
+        except _SyntaxStop as stop:
+            builder.errors.append(syntax_error(sub.tokens, stop.index, stop.token, stop.expected, path))
+            return None
+
+    builder = TreeBuilder(path, lexed.docs, lexed.comments, parse_interpolation)
+    callbacks = tables.tree_builder.create_callback(builder)
+    try:
+        tree = _drive(tables, callbacks, tokens, "start")
+    except _SyntaxStop as stop:
+        errors.extend(builder.errors)
+        errors.extend(_syntax_errors(tables, tokens, stop, path))
+        raise CompileError(_ordered(errors)) from None
+    errors.extend(builder.errors)
+    if errors:
+        raise CompileError(_ordered(errors))
+    return tree
+
+
+def _ordered(errors: list[Diagnostic]) -> list[Diagnostic]:
+    unique = dict.fromkeys(errors)
+    return sorted(unique, key=lambda d: (d.span.line, d.span.col))
+
+
+def parse_tree_only(text: str, path: str = "<bench>") -> Tree:
+    """Lark's bare parse of ``text`` (the same lexer and grammar, building a Lark `Tree`, no AST):
+    the baseline `bench/compile.py` measures the front end against."""
+    return grammar().parse(lex(text, path).tokens, start="start")
