@@ -308,7 +308,7 @@ OPCODES: tuple[OpInfo, ...] = (
     _op("MAP_HAS", 0xC5, (O.TYPE,), "K T -> Bool", 1, "`k in m`.", rule=TypeRule.MAP),
     _op("MAP_LEN", 0xC6, (O.TYPE,), "T -> Int", 1, "Number of entries.", rule=TypeRule.MAP),
     _op("MAP_KEYS", 0xC7, (O.TYPE,), "T -> List[K]", 2,
-        "The keys in ascending order (values.compare on K): how `for k, v in m` iterates.",
+        "The keys in Bao order (values.sorted_keys(K, m)): how `for k, v in m` iterates.",
         rule=TypeRule.MAP, dynamic_gas=True),
     # --- records (tuples of field values in declaration order) -----------------------------------------
     _op("MAKE_RECORD", 0xD0, (O.TYPE,), "", 2,
@@ -359,6 +359,15 @@ OPCODES: tuple[OpInfo, ...] = (
     _op("EMIT", 0xF0, (O.EVENT,), "", 20,
         "Pop one value per field of event EVENT (the first field deepest) and record the event.",
         variadic=True, dynamic_gas=True),
+    # --- added after the first cut (keep appending here) ------------------------------------------
+    _op("LIST_MIN", 0xB6, (O.TYPE,), "List[T] -> T", 2,
+        "`min(xs)` of one List: its smallest element (the first of equals; values.min_value "
+        "pairwise); an empty list aborts \"empty list: min of no values\" (kind \"empty-sum\").",
+        rule=_ORD, dynamic_gas=True),
+    _op("LIST_MAX", 0xB7, (O.TYPE,), "List[T] -> T", 2,
+        "`max(xs)` of one List: its largest element (the first of equals; values.max_value "
+        "pairwise); an empty list aborts \"empty list: max of no values\" (kind \"empty-sum\").",
+        rule=_ORD, dynamic_gas=True),
 )
 
 BY_NAME: dict[str, OpInfo] = {op.name: op for op in OPCODES}
