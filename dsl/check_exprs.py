@@ -16,7 +16,7 @@ from dsl.analysis import (
 from dsl.check_literals import LiteralValidator
 from dsl.check_scope import (
     BUILTIN_FUNCS, BUILTIN_VALUE_NAMES, Annotations, ContractScope, Findings, LocalScope, Signature,
-    did_you_mean,
+    a_kind, did_you_mean,
 )
 from dsl.check_types import (
     BUILTIN_VALUES, NEGATABLE, PARTY_FIELDS, arith, arith_error, assignable, comparable, is_key_type,
@@ -259,7 +259,7 @@ class ExprChecker:
         elif kind == "event":
             self.error(f"`{name}` is an event: use it with emit {name}(...)", e.span)
         else:
-            self.error(f"`{name}` is a {kind} and must be called: {name}(...)", e.span)
+            self.error(f"`{name}` is {a_kind(kind)} and must be called: {name}(...)", e.span)
 
     def undefined(self, name: str, span: ast.Span) -> None:
         candidates = [*self.locals.names, *self.scope.all_names(), *BUILTIN_VALUE_NAMES, *BUILTIN_FUNCS]
@@ -460,7 +460,7 @@ class ExprChecker:
             return check_builtin(self, e, name)
         sym = scope.symbols.get(name)
         if sym is not None:
-            self.error(f"`{name}` is a {sym.kind} and cannot be called", func.span)
+            self.error(f"`{name}` is {a_kind(sym.kind)} and cannot be called", func.span)
         elif name in scope.enum_values or name in BUILTIN_VALUES:
             self.error(f"`{name}` is a value and cannot be called", func.span)
         else:

@@ -34,6 +34,12 @@ def kind_word(kind: str) -> str:
     return _KIND_WORDS.get(kind, kind)
 
 
+def a_kind(kind: str) -> str:
+    """The kind with its article: "an event", "a record"."""
+    word = kind_word(kind)
+    return ("an " if word[0] in "aeiou" else "a ") + word
+
+
 def where(span: ast.Span) -> str:
     return f"line {span.line}" if span.line else "elsewhere"
 
@@ -137,7 +143,7 @@ class ContractScope:
         if first is not None:
             origin = f" (from module {first.module})" if first.module else ""
             findings.error(
-                f"`{name}` is already declared as a {kind_word(first.kind)}{origin}", span,
+                f"`{name}` is already declared as {a_kind(first.kind)}{origin}", span,
                 f"`{name}` was first declared at {where(first.span)}; every name of a contract must be unique",
             )
             return False
@@ -148,7 +154,7 @@ class ContractScope:
                            findings: Findings) -> None:
         first = self.symbols.get(value)
         if first is not None:
-            findings.error(f"`{value}` is already declared as a {kind_word(first.kind)}", span,
+            findings.error(f"`{value}` is already declared as {a_kind(first.kind)}", span,
                            f"`{value}` was first declared at {where(first.span)}")
             return
         entries = self.enum_values.setdefault(value, [])

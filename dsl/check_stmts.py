@@ -12,7 +12,7 @@ from __future__ import annotations
 from dsl import ast
 from dsl.analysis import BuiltinFuncRef, LocalRef, MethodRef, StateRef
 from dsl.check_exprs import ExprChecker
-from dsl.check_scope import BUILTIN_FUNCS, BUILTIN_VALUE_NAMES, did_you_mean, kind_word, where
+from dsl.check_scope import BUILTIN_FUNCS, BUILTIN_VALUE_NAMES, a_kind, did_you_mean, kind_word, where
 from dsl.check_types import COMPOUND_TARGETS, arith, widens
 from vm.types import BOOL, INT, PARTY, TEXT, ListType, MapType, Type
 
@@ -102,8 +102,9 @@ class BodyChecker(ExprChecker):
                 return self._typed(e, var.type)
             sym = self.scope.symbols.get(e.id)
             if sym is not None or e.id in self.scope.enum_values or e.id in BUILTIN_VALUE_NAMES:
-                what = kind_word(sym.kind) if sym is not None else "built-in value" if e.id in BUILTIN_VALUE_NAMES else "enum value"
-                self.error(f"cannot {verb} `{e.id}`: it is a {what}", e.span,
+                what = (a_kind(sym.kind) if sym is not None
+                        else "a built-in value" if e.id in BUILTIN_VALUE_NAMES else "an enum value")
+                self.error(f"cannot {verb} `{e.id}`: it is {what}", e.span,
                            "only locals, parameters and state variables can be assigned")
                 return None
             self.undefined(e.id, e.span)
