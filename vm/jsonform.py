@@ -91,8 +91,10 @@ def from_json(t: T.Type, j: object, table: T.TypeTable | None, where: str) -> ob
 
 
 def _reason(exc: LiteralError) -> str:
+    # "invalid Date 2024-02-30: February 2024 has 29 days" repeats what the message already
+    # shows; keep only the reason after it.
     text = str(exc)
-    return text.split(": ", 1)[1] if ": " in text else text
+    return text.split(": ", 1)[1] if text.startswith("invalid ") and ": " in text else text
 
 
 def _literal(t: T.Type, j: object, path: str, parse, *args: str) -> object:

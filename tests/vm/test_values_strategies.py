@@ -21,7 +21,9 @@ ints = st.one_of(st.integers(-1000, 1000), st.integers(-2**64, 2**64), big,
 texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=8)
 dates = st.integers(1, MAX_DATE)
 money = st.builds(Money, st.sampled_from(_CUR), ints)
-parties = st.builds(Party, texts, texts, texts)
+# org and role are names: without ":" and "/" the Party text form "role:org/id" reads back
+_names = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters=":/"), max_size=8)
+parties = st.builds(Party, _names, texts, _names)
 hashes = st.binary(min_size=32, max_size=32)
 # Timestamps whose text form stays inside years 0001..9999 (in UTC+08:00)
 timestamps = st.integers(-62135596800000 + 8 * 3600_000, 253402300799999 - 8 * 3600_000)
