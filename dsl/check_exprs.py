@@ -375,6 +375,8 @@ class ExprChecker:
             neighbour = types[i - 1] if i > 0 else None
             if neighbour is None and i + 1 < len(types):
                 neighbour = types[i + 1]
+            if neighbour is None and len(deferred) < len(operands):
+                continue  # the other side already failed: one mistake, one diagnostic
             types[i] = self.expr(operands[i], neighbour)
         ok = all(t is not None for t in types)
         if ok:
