@@ -112,6 +112,26 @@ def resolve_records(tree: ast.SourceFile, scope: ContractScope, findings: Findin
         info = scope.records[d.name.name]
         info.fields = tuple(fields)
         info.decls = tuple(kept)
+    for d in decls:
+        _reject_self_containing(d, scope, findings)
+
+
+def _reject_self_containing(d: ast.RecordDecl, scope: ContractScope, findings: Findings) -> None:
+    """A record that holds itself directly (not inside a List or Map) has no finite value."""
+    start = d.name.name
+    stack = [start]
+    seen: set[str] = set()
+    while stack:
+        name = stack.pop()
+        for _, t in scope.records[name].fields:
+            if isinstance(t, RecordType):
+                if t.name == start:
+                    findings.error(f"record {start} contains itself, so no {start} value could be built",
+                                   d.name.span, "hold the inner values in a List or Map instead")
+                    return
+                if t.name not in seen and t.name in scope.records:
+                    seen.add(t.name)
+                    stack.append(t.name)
 
 
 def check_record_defaults(scope: ContractScope, findings: Findings, ann: Annotations,

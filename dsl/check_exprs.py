@@ -132,6 +132,11 @@ class ExprChecker:
         if self.kind != "scenario":
             self.error("a party value like `insurer \"PICC\"` exists only in test files", e.span)
             return None
+        if e.role not in self.scope.parties:
+            self.error(f"`{e.role}` is not a party of {self.name}", e.span,
+                       did_you_mean(e.role, self.scope.parties)
+                       or f"the parties are: {', '.join(self.scope.parties) or 'none'}")
+            return None
         self._types[id(e)] = PARTY
         return PARTY
 

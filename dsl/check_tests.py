@@ -14,7 +14,7 @@ from dsl.check_literals import LiteralValidator
 from dsl.check_scope import Annotations, ContractScope, Findings, RecordInfo, Signature, Symbol, did_you_mean
 from dsl.check_stmts import BodyChecker
 from dsl.diagnostics import CompileError
-from vm.types import BOOL, PARTY, Type
+from vm.types import BOOL, PARTY
 
 def scope_of(contract: Analysis) -> ContractScope:
     """Rebuild the namespace of a checked contract (or module) from its Analysis."""
@@ -75,13 +75,9 @@ class _ScenarioChecker(BodyChecker):
             case ast.AtStep(date=d):
                 self.expr(d)
             case ast.LetStep(name=ident, value=value):
-                if isinstance(value, ast.PartyLit) and value.role not in self.scope.parties:
-                    self.error(f"`{value.role}` is not a party of {self.name}", value.span,
-                               did_you_mean(value.role, self.scope.parties)
-                               or f"the parties are: {', '.join(self.scope.parties)}")
-                    t = PARTY
-                else:
-                    t = self.expr(value)
+                t = self.expr(value)
+                if t is None and isinstance(value, ast.PartyLit):
+                    t = PARTY  # the role was reported; the local is still a party
                 self.declare_local(ident, t)
             case ast.DeployStep():
                 self._deploy(s)

@@ -135,8 +135,10 @@ def _use(decl: ast.Use, tree: ast.SourceFile, scope: ContractScope, findings: Fi
     try:
         checked = check_file(module_tree, loader, (*loading, name))
     except CompileError as exc:
-        findings.error(f"module {name} has errors", decl.module.span,
-                       f"{len(exc.diagnostics)} error(s), the first: {exc.diagnostics[0].render()}")
+        count = len(exc.diagnostics)
+        findings.error(f"module {name} has {count} error{'s' if count != 1 else ''}", decl.module.span,
+                       f"see {module_tree.path}")
+        findings.errors.extend(exc.diagnostics)  # each at its own place in the module's file
         return
     modules[name] = checked.analysis
     _import(checked.scope, name, decl, scope, findings)

@@ -589,3 +589,19 @@ def test_unknown_module_and_module_contents() -> None:
     bad = "module m\nparties a\nfn f() -> Int:\n    return 1\n"
     d = one_error(bad)
     assert d.message == "a module holds only fn, record and enum declarations"
+
+
+def test_record_that_contains_itself() -> None:
+    text = "contract C\nparties a\nrecord A:\n    b: B\nrecord B:\n    a: A\n    more: List[B]\n"
+    found = errors(text)
+    assert [d.message for d in found] == [
+        "record A contains itself, so no A value could be built",
+        "record B contains itself, so no B value could be built"]
+
+
+def test_errors_of_a_used_module_are_reported_at_their_place() -> None:
+    loader = DictLoader({"broken": "module broken\nfn f() -> Int:\n    return \"x\"\n"})
+    text = "contract C\nuse broken\nparties a\n"
+    found = errors(text, loader)
+    assert [(d.span.file, d.message) for d in found] == [
+        ("broken.bao", "the result of `f` must be Int, not Text"), ("c.bao", "module broken has 1 error")]
