@@ -3,6 +3,19 @@
 One pass over declarations enters every name; one pass resolves the written types of records,
 events, state and signatures; then each body is checked once, in a single walk. Every problem
 found is collected; `check` raises one `CompileError` holding all of them, sorted by position.
+
+What the compiler can rely on (beyond dsl.analysis):
+- Every call is annotated on its Call node: FunctionRef, RecordCtorRef, BuiltinFuncRef (variants
+  in dsl.check_builtins) or MethodRef; `for i in range(a, b)` has BuiltinFuncRef("range",
+  "range") on its Call. The callee Name itself carries no ref and no type.
+- LocalRef is also recorded on the Ident of each parameter, `let` and loop variable.
+- Assignment targets, `delete` targets and `append` receivers are annotated like expressions
+  (types and refs on every node of the Name/Attribute/Index chain).
+- Int operands of Decimal arithmetic, Int sides of Int-vs-Decimal comparisons, and Int values
+  placed where a Decimal is expected carry a Decimal coercion (see dsl.check_types).
+- Record field defaults and state initial values are annotated in the contract's Analysis; a
+  `use`d module's fn bodies and record defaults in ``Analysis.modules[name]``.
+- Assigning to a parameter is allowed: parameters are locals holding copies.
 """
 
 from __future__ import annotations
