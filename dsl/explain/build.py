@@ -1,0 +1,200 @@
+"""Build the explained `Document` of a checked contract, in one language.
+
+Only a file the checker accepted gets here (the command stops at the first CompileError), so
+the builder may trust that every name it meets is declared; it still never raises on a form it
+does not know, because a reader's document is worth more than a perfect one.
+"""
+
+from __future__ import annotations
+
+from dsl import ast
+from dsl.explain.formula import FormulaWriter, walk_exprs
+from dsl.explain.model import (
+    Document, Edge, EnumView, EventView, Examples, FieldRow, FunctionView, Inline, LifecycleView,
+    PartyView, RecordView, fill, formula, join, name, text,
+)
+from dsl.explain.names import ContractNames, doc_text, function_locals, words
+from dsl.explain.phrases import Phrases, phrases_for
+from dsl.explain.steps import StepWriter, effects
+from dsl.explain.typewords import type_words
+
+
+def build_document(tree: ast.SourceFile, source: str, lang: str,
+                   modules: tuple[ast.SourceFile, ...] = (), examples: Examples | None = None) -> Document:
+    phrases = phrases_for(lang)
+    names = ContractNames.of(tree, modules)
+    constants = FormulaWriter(names, phrases)
+    decls = tree.decls
+
+    records = tuple(
+        RecordView(d.name.name, doc_text(d.doc), tuple(_field_row(f, phrases, names, constants) for f in d.fields))
+        for d in decls if isinstance(d, ast.RecordDecl)
+    )
+    enums = tuple(
+        EnumView(d.name.name, doc_text(d.doc), tuple((v.name.name, doc_text(v.doc)) for v in d.values))
+        for d in decls if isinstance(d, ast.EnumDecl)
+    )
+    state = tuple(
+        _field_row(v, phrases, names, constants, empty_start=True)
+        for d in decls if isinstance(d, ast.StateDecl) for v in d.vars
+    )
+    lifecycles = tuple(_lifecycle(d, names) for d in decls if isinstance(d, ast.LifecycleDecl))
+
+    functions = [d for d in decls if isinstance(d, (ast.FuncDecl, ast.InitDecl))]
+    views = {id(d): _function(d, names, phrases, source) for d in functions}
+    init = next((views[id(d)] for d in functions if isinstance(d, ast.InitDecl)), None)
+
+    def of_kind(kind: str) -> tuple[FunctionView, ...]:
+        return tuple(views[id(d)] for d in functions if isinstance(d, ast.FuncDecl) and d.kind == kind)
+
+    actions, view_fns, fns = of_kind("action"), of_kind("view"), of_kind("fn")
+    events = tuple(
+        EventView(
+            d.name.name, doc_text(d.doc),
+            tuple(FieldRow(p.name.name, type_words(p.type, phrases, names)) for p in d.params),
+            tuple(f.name for f in (*actions, *((init,) if init else ())) if d.name.name in f.emits),
+        )
+        for d in decls if isinstance(d, ast.EventDecl)
+    )
+    parties_decl = next((d for d in decls if isinstance(d, ast.Parties)), None)
+    parties = tuple(
+        PartyView(party, "", _may(party, functions, lifecycles, phrases))
+        for party in names.parties
+    )
+    description = tuple(p for p in ((tree.docstring or "").strip(), doc_text(tree.doc)) if p)
+    return Document(
+        lang=lang,
+        kind=tree.kind,
+        title=tree.name.name,
+        description=description,
+        source_file=tree.path,
+        uses=tuple(d.module.name for d in decls if isinstance(d, ast.Use)),
+        parties=parties,
+        records=records,
+        enums=enums,
+        state=state,
+        events=events,
+        lifecycles=lifecycles,
+        init=init,
+        actions=actions,
+        views=view_fns,
+        functions=fns,
+        examples=examples,
+        parties_description=doc_text(parties_decl.doc) if parties_decl else "",
+    )
+
+
+def _field_row(f: ast.FieldDecl, phrases: Phrases, names: ContractNames, constants: FormulaWriter,
+               empty_start: bool = False) -> FieldRow:
+    if f.default is not None:
+        default: Inline = formula(constants.write(f.default))
+    elif empty_start and f.type.name in ("Map", "List"):
+        default = text(phrases("empty_start"))
+    else:
+        default = ()
+    return FieldRow(f.name.name, type_words(f.type, phrases, names), default, doc_text(f.doc))
+
+
+def _lifecycle(d: ast.LifecycleDecl, names: ContractNames) -> LifecycleView:
+    record, field_name = d.record.name, d.field.name
+    enum = names.field_enum(record, field_name)
+    written: list[str] = []
+    for t in d.transitions:
+        for s in (*t.sources, t.target):
+            if s.name not in written:
+                written.append(s.name)
+    if d.start is not None and d.start.name not in written:
+        written.insert(0, d.start.name)
+    states = tuple(v.name.name for v in names.enums[enum].values) if enum else tuple(written)
+    # Two lines that allow the same move (or one line listing a source twice) make one arrow.
+    merged: dict[tuple[str, str], list[str]] = {}
+    for t in d.transitions:
+        for s in t.sources:
+            roles = merged.setdefault((s.name, t.target.name), [])
+            roles.extend(r.name for r in t.by if r.name not in roles)
+    edges = tuple(Edge(s, tgt, tuple(roles)) for (s, tgt), roles in merged.items())
+    return LifecycleView(record, field_name, f"{record}.{field_name}", doc_text(d.doc), states,
+                         d.start.name if d.start else None, edges)
+
+
+def _who(d: ast.FuncDecl | ast.InitDecl, phrases: Phrases) -> Inline:
+    if isinstance(d, ast.FuncDecl) and d.kind == "fn":
+        return ()
+    if d.by is None or d.by.anyone or not d.by.roles:
+        return text(phrases("anyone"))
+    return join([name(r.name) for r in d.by.roles])
+
+
+def _function(d: ast.FuncDecl | ast.InitDecl, names: ContractNames, phrases: Phrases, source: str) -> FunctionView:
+    local_types = function_locals(d)
+    formulas = FormulaWriter.for_function(names, phrases, d, frozenset(local_types))
+    steps = StepWriter(formulas, source).steps(d.body)
+    changes, emits = effects(d.body, frozenset(names.state))
+    kind = d.kind if isinstance(d, ast.FuncDecl) else "init"
+    fn_name = d.name.name if isinstance(d, ast.FuncDecl) else "init"
+    returns = d.returns if isinstance(d, ast.FuncDecl) else None
+    return FunctionView(
+        kind=kind,
+        name=fn_name,
+        description=doc_text(d.doc),
+        who=_who(d, phrases),
+        inputs=tuple(FieldRow(p.name.name, type_words(p.type, phrases, names)) for p in d.params),
+        steps=steps,
+        changes=tuple(words(c) for c in changes),
+        emits=emits,
+        returns=type_words(returns, phrases, names),
+        glossary=_glossary(d, names, frozenset(local_types)),
+    )
+
+
+def _glossary(d: ast.FuncDecl | ast.InitDecl, names: ContractNames, local_names: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    """The description comments of what a function's formulas mention: state variables, record
+    fields, enum values, and the helper functions written by name."""
+    found: dict[str, str] = {}
+    enum_docs = {v.name.name: doc_text(v.doc) for e in names.enums.values() for v in e.values if v.doc}
+    for node in walk_exprs(d.body):
+        term, doc = "", ""
+        match node:
+            case ast.Name(id=ident) if ident not in local_names:
+                if ident in names.state and names.state[ident].doc:
+                    term, doc = words(ident), doc_text(names.state[ident].doc)
+                elif ident in enum_docs:
+                    term, doc = ident, enum_docs[ident]
+            case ast.Attribute(name=field_name):
+                doc = names.field_doc(field_name)
+                term = words(field_name)
+            case ast.Call(func=ast.Name(id=ident)) if ident not in local_names:
+                fn = names.functions.get(ident) or names.module_functions.get(ident)
+                if fn is not None and fn.doc and not _inlined(fn):
+                    term, doc = words(ident), doc_text(fn.doc)
+        if term and doc and term not in found:
+            found[term] = doc
+    return tuple(found.items())
+
+
+def _inlined(fn: ast.FuncDecl) -> bool:
+    return len(fn.body) == 1 and isinstance(fn.body[0], ast.Return) and fn.body[0].value is not None
+
+
+def _may(party: str, functions: list, lifecycles: tuple[LifecycleView, ...], phrases: Phrases) -> tuple[Inline, ...]:
+    may: list[Inline] = []
+    for d in functions:
+        if isinstance(d, ast.InitDecl):
+            if d.by is not None and (d.by.anyone or any(r.name == party for r in d.by.roles)):
+                may.append(text(phrases("may_deploy")))
+            continue
+        if d.kind == "fn":
+            continue
+        open_to_all = d.by is None or d.by.anyone
+        if open_to_all or any(r.name == party for r in d.by.roles):
+            key = "may_call_action" if d.kind == "action" else "may_call_view"
+            may.append(fill(phrases.template(key), name=name(d.name.name)))
+    for lc in lifecycles:
+        by_target: dict[str, list[str]] = {}
+        for e in lc.edges:
+            if party in e.roles:
+                by_target.setdefault(e.target, []).append(e.source)
+        for target, sources in by_target.items():
+            may.append(fill(phrases.template("may_move"), subject=name(lc.subject),
+                            sources=join([name(s) for s in sources]), target=name(target)))
+    return tuple(may)

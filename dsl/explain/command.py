@@ -1,0 +1,59 @@
+"""`baochain explain`: the click command (mounted by `dsl.cli`). Only this layer prints."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+from dsl.explain.phrases import LANGUAGES
+from dsl.explain.render import FORMATS, ExplainError, explain_file, render
+
+
+@click.command("explain")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the document to this file (default: standard output).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="html", show_default=True,
+              help="html: one self-contained page with state diagrams; md: Markdown with Mermaid diagrams.")
+@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
+              help="Language of the fixed phrases (identifiers and comments stay as written).")
+@click.option("--with-tests", is_flag=True,
+              help="Add the contract's scenarios (NAME.test.bao beside it) as acceptance examples with their outcome.")
+def explain(file: Path, output: Path | None, fmt: str, lang: str, with_tests: bool) -> None:
+    """Render a contract as a document that underwriters, claims staff, auditors and the
+    regulator can hold against the policy wording: parties, records, lifecycles as state
+    diagrams, and each action as plain steps with its formulas."""
+    try:
+        explained = explain_file(file, lang, with_tests)
+    except ExplainError as exc:
+        for d in exc.diagnostics:
+            click.echo(d.render(exc.sources.get(d.span.file)), err=True)
+        count = sum(d.severity == "error" for d in exc.diagnostics)
+        click.echo(f"{count} error{'s' if count != 1 else ''}", err=True)
+        raise click.exceptions.Exit(1)
+    for w in explained.warnings:
+        click.echo(w.render(explained.sources.get(w.span.file)), err=True)
+    text = render(explained.document, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    _write(output, text)
+
+
+def _write(output: Path, text: str) -> None:
+    """Write through a temporary file in the same folder, so a reader never sees half a document."""
+    folder = output.parent if str(output.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=folder)
+    except OSError as exc:
+        raise click.BadParameter(f"cannot write {output}: {exc.strerror}", param_hint="'-o'") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, output)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise click.BadParameter(f"cannot write {output}: {exc.strerror}", param_hint="'-o'") from None

@@ -1,0 +1,309 @@
+"""Expressions as formulas in the contract's own words.
+
+`min(net_of_deductible(bill, p.deductible) * (100% - p.copay), p.sum_insured - already)` reads
+`min(max(bill − deductible, 0.00 CNY) × (100% − copay), sum insured − already)`:
+identifiers lose their underscores, a field of a local record is named by the field alone, a
+small `fn` whose body is one `return` is written out in place, and the operators are the ones a
+reader knows. Parentheses come from precedence, so an inlined body or argument is bracketed
+exactly where the meaning needs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Mapping
+
+from dsl import ast
+from dsl.explain.names import BUILTIN_VALUES, ContractNames, words
+from dsl.explain.phrases import Phrases
+
+# Precedence, loosest first, as in LANGUAGE.md section 5.
+COND, OR, AND, NOT, CMP, ADD, MUL, NEG, ATOM = range(9)
+
+_BINARY = {
+    "+": ("+", ADD), "-": ("−", ADD),
+    "*": ("×", MUL), "/": ("÷", MUL), "mod": ("mod", MUL),
+}
+_COMPARE = {"==": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
+_PARTY_FIELDS = ("org", "id", "role")
+
+# An inlined body may call another small fn; past this depth the call is written by name, which
+# also ends any recursion between fns.
+MAX_INLINE_DEPTH = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """A parameter of an inlined fn: the argument given for it and the writer of the caller's
+    context, so the argument is worded where it was written."""
+
+    expr: ast.Expr
+    writer: "FormulaWriter"
+
+
+@dataclass(frozen=True, slots=True)
+class FormulaWriter:
+    """Writes expressions of one function (its locals are known) in one language."""
+
+    names: ContractNames
+    phrases: Phrases
+    locals: frozenset[str] = frozenset()
+    # Fields read on more than one local of the function: those are written "field of local".
+    ambiguous_fields: frozenset[str] = frozenset()
+    env: Mapping[str, Binding] = field(default_factory=dict)
+    depth: int = 0
+    # Assignment targets name the record that changes: `status of p`, never a bare `status`.
+    qualify_fields: bool = False
+
+    @classmethod
+    def for_function(cls, names: ContractNames, phrases: Phrases,
+                     decl: ast.FuncDecl | ast.InitDecl | None, local_names: frozenset[str]) -> "FormulaWriter":
+        ambiguous: frozenset[str] = frozenset()
+        if decl is not None:
+            ambiguous = _ambiguous_fields(decl, local_names)
+        return cls(names, phrases, local_names, ambiguous)
+
+    # ------------------------------------------------------------------------------------------
+
+    def write(self, expr: ast.Expr) -> str:
+        return self._w(expr)[0]
+
+    def target(self, expr: ast.Expr) -> str:
+        """An assignment target: a field of a local is qualified (`status of p`), since the
+        reader needs to know which record changes."""
+        return replace(self, qualify_fields=True).write(expr)
+
+    def message(self, expr: ast.Expr) -> str:
+        """A failure message as the reader sees it: the text itself, with each `{x}` worded."""
+        if isinstance(expr, ast.TextLit):
+            return "".join(p if isinstance(p, str) else "{" + self.write(p) + "}" for p in expr.parts)
+        return self.write(expr)
+
+    # ------------------------------------------------------------------------------------------
+
+    def _wrap(self, expr: ast.Expr, least: int) -> str:
+        text, prec = self._w(expr)
+        return f"({text})" if prec < least else text
+
+    def _w(self, expr: ast.Expr) -> tuple[str, int]:
+        match expr:
+            case ast.IntLit(text=t) | ast.DecimalLit(text=t) | ast.DateLit(text=t) | ast.HashLit(text=t):
+                return t, ATOM
+            case ast.MoneyLit(amount=a, currency=c):
+                return f"{a} {c}", ATOM
+            case ast.PercentLit(text=t):
+                return f"{t}%", ATOM
+            case ast.DurationLit(amount=a, unit=u):
+                return f"{a} {u}", ATOM
+            case ast.BoolLit(value=v):
+                return ("true" if v else "false"), ATOM
+            case ast.TextLit():
+                return f"“{self.message(expr)}”", ATOM
+            case ast.PartyLit(role=role, name=n):
+                return f"{role} “{n}”", ATOM
+            case ast.ListLit(items=items):
+                return "[" + ", ".join(self._wrap(i, COND) for i in items) + "]", ATOM
+            case ast.MapLit(entries=entries):
+                inner = ", ".join(f"{self._wrap(k, COND)}: {self._wrap(v, COND)}" for k, v in entries)
+                return "{" + inner + "}", ATOM
+            case ast.Name():
+                return self._name(expr)
+            case ast.Attribute():
+                return self._attribute(expr)
+            case ast.Index(obj=obj, index=index):
+                return f"{self._wrap(obj, ATOM)}[{self._wrap(index, COND)}]", ATOM
+            case ast.Call():
+                return self._call(expr)
+            case ast.Unary(op="-", operand=operand):
+                return "−" + self._wrap(operand, NEG), NEG
+            case ast.Unary(operand=operand):
+                return self.phrases("f_not", x=self._wrap(operand, NOT)), NOT
+            case ast.Binary(op="//", left=left, right=right):
+                return self.phrases("f_floor_div", x=self._wrap(left, MUL), y=self._wrap(right, MUL + 1)), MUL
+            case ast.Binary(op=("and" | "or") as op, left=left, right=right):
+                prec = AND if op == "and" else OR
+                word = self.phrases("f_and" if op == "and" else "f_or")
+                return f"{self._wrap(left, prec)} {word} {self._wrap(right, prec + 1)}", prec
+            case ast.Binary(op=op, left=left, right=right):
+                symbol, prec = _BINARY.get(op, (op, MUL))
+                # The right operand of a left-associative operator keeps brackets written around
+                # an operator of equal rank: a − (b − c) must not read a − b − c.
+                return f"{self._wrap(left, prec)} {symbol} {self._wrap(right, prec + 1)}", prec
+            case ast.Compare():
+                return self._compare(expr)
+            case ast.Conditional(then=then, cond=cond, otherwise=otherwise):
+                return self.phrases("f_if", then=self._wrap(then, OR), cond=self._wrap(cond, OR),
+                                    otherwise=self._wrap(otherwise, COND)), COND
+        return "…", ATOM  # an expression form this renderer does not know: never a crash
+
+    def _name(self, expr: ast.Name) -> tuple[str, int]:
+        ident = expr.id
+        if ident in self.env:
+            bound = self.env[ident]
+            return bound.writer._w(bound.expr)
+        if ident in self.locals:
+            return words(ident), ATOM
+        if ident in BUILTIN_VALUES:
+            return self.phrases(ident), ATOM
+        if ident in self.names.state:
+            return words(ident), ATOM
+        # enum values, parties, records, enums: as written, since a reader matches them by name
+        # against the tables of the document
+        if ident in self.names.enum_values() or ident in self.names.parties:
+            return ident, ATOM
+        if ident in self.names.records or ident in self.names.enums:
+            return ident, ATOM
+        return words(ident), ATOM
+
+    def _local_name(self, expr: ast.Expr) -> tuple[str, "FormulaWriter"] | None:
+        """The local a Name stands for (following inlined parameters to the caller's words)."""
+        if not isinstance(expr, ast.Name):
+            return None
+        if expr.id in self.env:
+            bound = self.env[expr.id]
+            return bound.writer._local_name(bound.expr)
+        if expr.id in self.locals:
+            return expr.id, self
+        return None
+
+    def _attribute(self, expr: ast.Attribute) -> tuple[str, int]:
+        obj = expr.obj
+        if isinstance(obj, ast.Name) and obj.id not in self.env and obj.id not in self.locals:
+            if obj.id in self.names.enums:
+                return expr.name, ATOM
+            if obj.id == "caller" and expr.name in _PARTY_FIELDS:
+                return self.phrases(f"caller.{expr.name}"), ATOM
+        local = self._local_name(obj)
+        if local is not None:
+            ident, writer = local
+            if expr.name not in writer.ambiguous_fields and not self.qualify_fields:
+                return words(expr.name), ATOM
+            return self.phrases("f_of", field=words(expr.name), obj=words(ident)), ATOM
+        return self.phrases("f_of", field=words(expr.name), obj=self._wrap(obj, ATOM)), ATOM
+
+    def _compare(self, expr: ast.Compare) -> tuple[str, int]:
+        if len(expr.rest) == 1 and expr.rest[0][0] in ("in", "not in"):
+            op, right = expr.rest[0]
+            key = "f_in" if op == "in" else "f_not_in"
+            return self.phrases(key, x=self._wrap(expr.first, CMP + 1), xs=self._wrap(right, CMP + 1)), CMP
+        parts = [self._wrap(expr.first, CMP + 1)]
+        for op, operand in expr.rest:
+            symbol = _COMPARE.get(op) or ("∈" if op == "in" else "∉")
+            parts.append(f"{symbol} {self._wrap(operand, CMP + 1)}")
+        return " ".join(parts), CMP
+
+    def _args(self, args: tuple[ast.Arg, ...]) -> str:
+        return ", ".join(
+            (f"{words(a.name)}: " if a.name else "") + self._wrap(a.value, COND) for a in args
+        )
+
+    def _call(self, expr: ast.Call) -> tuple[str, int]:
+        func = expr.func
+        if isinstance(func, ast.Attribute):
+            if func.name == "get" and len(expr.args) == 2:
+                return self.phrases("f_get", m=self._wrap(func.obj, ATOM), k=self._wrap(expr.args[0].value, COND),
+                                    d=self._wrap(expr.args[1].value, COND)), ATOM
+            return f"{self._wrap(func.obj, ATOM)}.{words(func.name)}({self._args(expr.args)})", ATOM
+        if isinstance(func, ast.Name) and func.id not in self.locals:
+            inlined = self._inline(func.id, expr.args)
+            if inlined is not None:
+                return inlined
+            if func.id in self.names.records:
+                return f"{func.id}({self._args(expr.args)})", ATOM
+            return f"{words(func.id)}({self._args(expr.args)})", ATOM
+        return f"{self._wrap(func, ATOM)}({self._args(expr.args)})", ATOM
+
+    def _inline(self, fn_name: str, args: tuple[ast.Arg, ...]) -> tuple[str, int] | None:
+        decl = self.names.functions.get(fn_name)
+        if decl is None or decl.kind != "fn" or self.depth >= MAX_INLINE_DEPTH:
+            return None
+        if len(decl.body) != 1 or not isinstance(decl.body[0], ast.Return) or decl.body[0].value is None:
+            return None
+        if len(args) != len(decl.params) or any(a.name for a in args):
+            return None
+        env = {p.name.name: Binding(a.value, self) for p, a in zip(decl.params, args)}
+        inner = replace(self, locals=frozenset(env), ambiguous_fields=frozenset(), env=env, depth=self.depth + 1)
+        return inner._w(decl.body[0].value)
+
+
+def _ambiguous_fields(decl: ast.FuncDecl | ast.InitDecl, local_names: frozenset[str]) -> frozenset[str]:
+    """Fields read on two or more different locals of one function (`a.amount`, `b.amount`)."""
+    seen: dict[str, set[str]] = {}
+    for node in walk_exprs(decl.body):
+        if isinstance(node, ast.Attribute) and isinstance(node.obj, ast.Name) and node.obj.id in local_names:
+            seen.setdefault(node.name, set()).add(node.obj.id)
+    return frozenset(f for f, owners in seen.items() if len(owners) > 1)
+
+
+def stmt_exprs(stmt: ast.Stmt) -> list[ast.Expr]:
+    """The expressions written directly in one statement (not in its nested blocks)."""
+    match stmt:
+        case ast.Let(value=v) | ast.ExprStmt(expr=v) | ast.Fail(message=v):
+            return [v]
+        case ast.Assign(target=t, value=v):
+            return [t, v]
+        case ast.Require(cond=c, message=m):
+            return [c] + ([m] if m is not None else [])
+        case ast.Emit(args=args):
+            return [a.value for a in args]
+        case ast.Return(value=v):
+            return [v] if v is not None else []
+        case ast.Delete(target=t):
+            return [t]
+        case ast.For(iter=it):
+            return [it]
+        case ast.If(branches=branches):
+            return [b.cond for b in branches]
+    return []
+
+
+def walk_exprs(body: tuple[ast.Stmt, ...]):
+    """Every expression node of a block, nested blocks and sub-expressions included."""
+    for stmt in body:
+        for expr in stmt_exprs(stmt):
+            yield from _walk_expr(expr)
+        if isinstance(stmt, ast.If):
+            for branch in stmt.branches:
+                yield from walk_exprs(branch.body)
+            if stmt.otherwise:
+                yield from walk_exprs(stmt.otherwise)
+        elif isinstance(stmt, ast.For):
+            yield from walk_exprs(stmt.body)
+
+
+def _walk_expr(expr: ast.Expr):
+    yield expr
+    match expr:
+        case ast.TextLit(parts=parts):
+            for p in parts:
+                if not isinstance(p, str):
+                    yield from _walk_expr(p)
+        case ast.ListLit(items=items):
+            for i in items:
+                yield from _walk_expr(i)
+        case ast.MapLit(entries=entries):
+            for k, v in entries:
+                yield from _walk_expr(k)
+                yield from _walk_expr(v)
+        case ast.Attribute(obj=obj):
+            yield from _walk_expr(obj)
+        case ast.Index(obj=obj, index=index):
+            yield from _walk_expr(obj)
+            yield from _walk_expr(index)
+        case ast.Call(func=func, args=args):
+            yield from _walk_expr(func)
+            for a in args:
+                yield from _walk_expr(a.value)
+        case ast.Unary(operand=operand):
+            yield from _walk_expr(operand)
+        case ast.Binary(left=left, right=right):
+            yield from _walk_expr(left)
+            yield from _walk_expr(right)
+        case ast.Compare(first=first, rest=rest):
+            yield from _walk_expr(first)
+            for _, operand in rest:
+                yield from _walk_expr(operand)
+        case ast.Conditional(then=then, cond=cond, otherwise=otherwise):
+            yield from _walk_expr(then)
+            yield from _walk_expr(cond)
+            yield from _walk_expr(otherwise)

@@ -1,0 +1,329 @@
+"""The explained document as one self-contained HTML file: inline CSS and SVG, no scripts, no
+fonts or images fetched from anywhere, readable on a phone and printable on paper."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from dsl.explain.model import (
+    Document, Examples, FieldRow, FunctionView, Inline, LifecycleView, Step, fill, join, name, section_keys,
+)
+from dsl.explain.phrases import Phrases, phrases_for
+from dsl.explain.svg import lifecycle_svg
+
+_CSS = """
+:root { --ink: #1f2d3d; --muted: #5b6b7c; --rule: #d5dde6; --tint: #f3f6fa; --accent: #2f5d8a; }
+* { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; }
+body { margin: 0; color: var(--ink); background: #fff; line-height: 1.55; font-size: 16px;
+  font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "Noto Sans CJK SC", "PingFang SC",
+  "Microsoft YaHei", "Helvetica Neue", Arial, sans-serif; }
+main { max-width: 62rem; margin: 0 auto; padding: 1.5rem 1.25rem 3rem; }
+h1 { font-size: 2rem; margin: 0 0 .25rem; overflow-wrap: anywhere; }
+h2 { font-size: 1.45rem; margin: 2.5rem 0 .75rem; padding-bottom: .3rem; border-bottom: 2px solid var(--accent); }
+h3 { font-size: 1.15rem; margin: 1.75rem 0 .5rem; overflow-wrap: anywhere; }
+p { margin: .5rem 0; }
+.subtitle { color: var(--muted); font-style: italic; margin-bottom: 1rem; }
+.desc { color: var(--ink); }
+nav.toc { background: var(--tint); border-radius: 8px; padding: .75rem 1rem; margin: 1.25rem 0; }
+nav.toc ol { margin: .25rem 0 0; padding-left: 1.4rem; columns: 2 14rem; }
+nav.toc a { color: var(--accent); text-decoration: none; }
+.toc-title { font-weight: 600; margin: 0; }
+.table-wrap { overflow-x: auto; margin: .5rem 0 1rem; }
+table { border-collapse: collapse; width: 100%; font-size: .95rem; }
+th, td { text-align: left; vertical-align: top; padding: .4rem .6rem; border-bottom: 1px solid var(--rule); }
+th { background: var(--tint); font-weight: 600; }
+code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "Noto Sans Mono CJK SC", monospace;
+  font-size: .92em; background: var(--tint); border-radius: 4px; padding: 0 .25em; overflow-wrap: anywhere; }
+.formula { font-family: "Cambria", "STIX Two Text", "Noto Serif", "Noto Serif CJK SC", "Songti SC", Georgia, serif;
+  background: #fbf8ef; border: 1px solid #eee3c4; border-radius: 4px; padding: 0 .3em; overflow-wrap: anywhere; }
+.msg { color: #8a2b1a; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: .5rem 0; }
+dl.facts dt { font-weight: 600; color: var(--muted); }
+dl.facts dd { margin: 0; }
+ol.steps { padding-left: 1.6rem; margin: .25rem 0 .75rem; }
+ol.steps li { margin: .3rem 0; }
+ol.steps ol.steps { margin-top: .2rem; }
+.step-require::marker { color: #8a2b1a; font-weight: 600; }
+article.fn { border-left: 3px solid var(--rule); padding-left: 1rem; margin: 1.5rem 0; }
+figure.lifecycle { margin: .75rem 0; }
+figure.lifecycle svg { max-width: 100%; height: auto; display: block; }
+figcaption { color: var(--muted); font-size: .9rem; }
+.outcome { font-weight: 600; white-space: nowrap; }
+.outcome.passed { color: #1e6b3a; }
+.outcome.failed { color: #a3271b; white-space: normal; }
+.outcome.not-run { color: var(--muted); }
+ul.may { padding-left: 1.3rem; }
+footer { margin-top: 3rem; color: var(--muted); font-size: .85rem; }
+@media (max-width: 640px) {
+  body { font-size: 15px; }
+  main { padding: 1rem .8rem 2rem; }
+  h1 { font-size: 1.6rem; }
+  dl.facts { grid-template-columns: 1fr; }
+  dl.facts dd { margin-bottom: .4rem; }
+  article.fn { padding-left: .6rem; }
+  th, td { padding: .35rem .4rem; }
+}
+@media print {
+  @page { margin: 16mm 14mm; }
+  body { font-size: 10.5pt; }
+  main { max-width: none; padding: 0; }
+  nav.toc { display: none; }
+  h2, h3 { break-after: avoid; }
+  figure, tr, dl.facts { break-inside: avoid; }
+  .table-wrap { overflow: visible; }
+  a { color: inherit; text-decoration: none; }
+  .formula, code, th { background: none; }
+}
+"""
+
+
+def _e(s: str) -> str:
+    return escape(s, quote=True)
+
+
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def _desc(s: str) -> str:
+    """A description comment: escaped, with the `code` spans its author wrote shown as code."""
+    out, pos = [], 0
+    for m in _CODE_SPAN.finditer(s):
+        out.append(_e(s[pos:m.start()]))
+        out.append(f"<code>{_e(m.group(1))}</code>")
+        pos = m.end()
+    out.append(_e(s[pos:]))
+    return "".join(out)
+
+
+def inline_html(runs: Inline) -> str:
+    out = []
+    for r in runs:
+        if r.kind == "formula":
+            out.append(f'<span class="formula">{_e(r.text)}</span>')
+        elif r.kind == "name":
+            out.append(f"<code>{_e(r.text)}</code>")
+        elif r.kind == "quote":
+            out.append(f'<span class="msg">“{_e(r.text)}”</span>')
+        else:
+            out.append(_e(r.text))
+    return "".join(out)
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def _slug(*parts: str) -> str:
+    return "-".join(re.sub(r"[^\w]+", "-", p).strip("-").lower() for p in parts)
+
+
+class _Writer:
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.p: Phrases = phrases_for(doc.lang)
+        self.out: list[str] = []
+
+    def add(self, *parts: str) -> None:
+        self.out.extend(parts)
+
+    def render(self) -> str:
+        doc, p = self.doc, self.p
+        lang = "zh-CN" if doc.lang == "zh" else doc.lang
+        subtitle = p("subtitle" if doc.kind == "contract" else "module_subtitle")
+        self.add(
+            "<!DOCTYPE html>",
+            f'<html lang="{lang}">',
+            "<head>",
+            '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{_e(doc.title)} — {_e(subtitle)}</title>",
+            f"<style>{_CSS}</style>",
+            "</head>",
+            "<body>",
+            "<main>",
+            "<header>",
+            f"<h1>{_e(doc.title)}</h1>",
+            f'<p class="subtitle">{_e(subtitle)}</p>',
+        )
+        for paragraph in doc.description:
+            self.add(f'<p class="desc">{_desc(paragraph)}</p>')
+        if doc.uses:
+            self.add(f"<p>{inline_html(fill(p.template('uses_line'), modules=join([name(u) for u in doc.uses])))}</p>")
+        self.add("</header>")
+        keys = section_keys(doc)
+        self.add(f'<nav class="toc" aria-label="{_e(p("contents"))}"><p class="toc-title">{_e(p("contents"))}</p><ol>')
+        self.add(*(f'<li><a href="#{k}">{_e(p(k))}</a></li>' for k in keys))
+        self.add("</ol></nav>")
+        for key in keys:
+            self.add(f'<section id="{key}">', f"<h2>{_e(p(key))}</h2>")
+            getattr(self, f"_{key}")()
+            self.add("</section>")
+        self.add(f"<footer>{_e(p('generated', file=doc.source_file))}</footer>", "</main>", "</body>", "</html>")
+        return "\n".join(self.out) + "\n"
+
+    # sections ----------------------------------------------------------------------------------
+
+    def _parties(self) -> None:
+        if self.doc.parties_description:
+            self.add(f'<p class="desc">{_desc(self.doc.parties_description)}</p>')
+        for party in self.doc.parties:
+            self.add(f'<h3 id="{_e(_slug("party", party.name))}">{_e(self.p("party_may", party=party.name))}</h3>')
+            if party.may:
+                self.add('<ul class="may">', *(f"<li>{inline_html(m)}</li>" for m in party.may), "</ul>")
+            else:
+                self.add(f"<p>{_e(self.p('party_may_nothing'))}</p>")
+
+    def _field_table(self, rows: tuple[FieldRow, ...], default_header: str = "col_default") -> None:
+        p = self.p
+        self.add(_table(
+            [_e(p("col_field")), _e(p("col_type")), _e(p(default_header)), _e(p("col_description"))],
+            [[f"<code>{_e(r.name)}</code>", _e(r.type), inline_html(r.default) or _e(p("none")), _desc(r.description)]
+             for r in rows],
+        ))
+
+    def _records(self) -> None:
+        for rec in self.doc.records:
+            self.add(f'<h3 id="{_e(_slug("record", rec.name))}">{_e(rec.name)}</h3>')
+            if rec.description:
+                self.add(f'<p class="desc">{_desc(rec.description)}</p>')
+            self._field_table(rec.fields)
+
+    def _enums(self) -> None:
+        p = self.p
+        for enum in self.doc.enums:
+            self.add(f'<h3 id="{_e(_slug("enum", enum.name))}">{_e(enum.name)}</h3>')
+            if enum.description:
+                self.add(f'<p class="desc">{_desc(enum.description)}</p>')
+            self.add(_table([_e(p("col_value")), _e(p("col_description"))],
+                            [[f"<code>{_e(v)}</code>", _desc(d)] for v, d in enum.values]))
+
+    def _state(self) -> None:
+        self._field_table(self.doc.state, "col_initial")
+
+    def _events(self) -> None:
+        p = self.p
+        for ev in self.doc.events:
+            self.add(f'<h3 id="{_e(_slug("event", ev.name))}">{_e(ev.name)}</h3>')
+            if ev.description:
+                self.add(f'<p class="desc">{_desc(ev.description)}</p>')
+            if ev.emitted_by:
+                self.add(f"<p>{inline_html(fill(p.template('emitted_by'), names=join([name(n) for n in ev.emitted_by])))}</p>")
+            else:
+                self.add(f"<p>{_e(p('emitted_by_none'))}</p>")
+            if ev.fields:
+                self.add(_table([_e(p("col_field")), _e(p("col_type"))],
+                                [[f"<code>{_e(f.name)}</code>", _e(f.type)] for f in ev.fields]))
+
+    def _lifecycles(self) -> None:
+        for i, lc in enumerate(self.doc.lifecycles):
+            self._lifecycle(lc, i)
+
+    def _lifecycle(self, lc: LifecycleView, index: int) -> None:
+        p = self.p
+        self.add(f'<h3 id="{_e(_slug("lifecycle", lc.subject))}">{_e(lc.subject)}</h3>')
+        if lc.description:
+            self.add(f'<p class="desc">{_desc(lc.description)}</p>')
+        if lc.start:
+            line = fill(p.template("lifecycle_starts"), record=name(lc.record), start=name(lc.start))
+        else:
+            line = fill(p.template("lifecycle_no_start"), record=name(lc.record))
+        caption = p("lifecycle_diagram", subject=lc.subject)
+        self.add(
+            '<figure class="lifecycle">',
+            lifecycle_svg(lc, f"lc{index}", caption),
+            f"<figcaption>{_e(caption)}. {inline_html(line)}</figcaption>",
+            "</figure>",
+        )
+        self.add(_table(
+            [_e(p("col_from")), _e(p("col_to")), _e(p("col_who"))],
+            [[f"<code>{_e(e.source)}</code>", f"<code>{_e(e.target)}</code>",
+              ", ".join(f"<code>{_e(r)}</code>" for r in e.roles)] for e in lc.edges],
+        ))
+
+    def _init(self) -> None:
+        self._function(self.doc.init, heading=False)
+
+    def _actions(self) -> None:
+        for f in self.doc.actions:
+            self._function(f)
+
+    def _views(self) -> None:
+        for f in self.doc.views:
+            self._function(f)
+
+    def _functions(self) -> None:
+        for f in self.doc.functions:
+            self._function(f)
+
+    def _function(self, f: FunctionView, heading: bool = True) -> None:
+        p = self.p
+        self.add(f'<article class="fn {f.kind}" id="{_e(_slug(f.kind, f.name))}">')
+        if heading:
+            self.add(f"<h3>{_e(f.name)}</h3>")
+        if f.description:
+            self.add(f'<p class="desc">{_desc(f.description)}</p>')
+        facts: list[tuple[str, str]] = []
+        if f.who:
+            facts.append((p("who_may_call"), inline_html(f.who)))
+        if f.kind in ("action", "init"):
+            facts.append((p("summary_changes"), _e(", ".join(f.changes) or p("changes_nothing"))))
+            facts.append((p("summary_emits"), ", ".join(f"<code>{_e(e)}</code>" for e in f.emits) or _e(p("emits_nothing"))))
+            facts.append((p("summary_returns"), _e(f.returns or p("returns_nothing"))))
+        elif f.returns:
+            facts.append((p("summary_returns"), _e(f.returns)))
+        if facts:
+            self.add('<dl class="facts">', *(f"<dt>{_e(k)}</dt><dd>{v}</dd>" for k, v in facts), "</dl>")
+        if f.inputs:
+            self.add(f"<h4>{_e(p('inputs'))}</h4>")
+            self.add(_table([_e(p("col_name")), _e(p("col_type"))],
+                            [[f"<code>{_e(i.name)}</code>", _e(i.type)] for i in f.inputs]))
+        self.add(f"<h4>{_e(p('steps'))}</h4>")
+        if f.steps:
+            self._steps(f.steps)
+        else:
+            self.add(f"<p>{_e(p('no_steps'))}</p>")
+        if f.glossary:
+            self.add(f"<h4>{_e(p('where'))}</h4>", '<dl class="facts">')
+            self.add(*(f"<dt>{_e(term)}</dt><dd>{_desc(desc)}</dd>" for term, desc in f.glossary))
+            self.add("</dl>")
+        self.add("</article>")
+
+    def _steps(self, steps: tuple[Step, ...]) -> None:
+        self.add('<ol class="steps">')
+        for step in steps:
+            self.add(f'<li class="step-{step.kind}">{inline_html(step.text)}')
+            if step.children:
+                self._steps(step.children)
+            self.add("</li>")
+        self.add("</ol>")
+
+    def _examples(self) -> None:
+        ex: Examples = self.doc.examples
+        p = self.p
+        if not ex.found:
+            self.add(f"<p>{_e(p('examples_none', file=ex.file))}</p>")
+            return
+        self.add(f"<p>{_e(p('examples_file', file=ex.file))}</p>")
+        if not ex.ran:
+            self.add(f"<p>{_e(p('outcomes_not_run_note'))}</p>")
+        else:
+            passed = sum(1 for r in ex.rows if r.outcome.status == "passed")
+            self.add(f"<p>{_e(p('outcomes_summary', passed=str(passed), failed=str(len(ex.rows) - passed)))}</p>")
+        rows = []
+        for i, row in enumerate(ex.rows, 1):
+            title = f"<strong>{_e(row.title)}</strong>"
+            if row.description:
+                title += f'<p class="desc">{_desc(row.description)}</p>'
+            steps = '<ol class="steps">' + "".join(f"<li>{inline_html(s)}</li>" for s in row.steps) + "</ol>"
+            css = row.outcome.status.replace(" ", "-")
+            outcome = f'<span class="outcome {css}">{_e(row.outcome.text)}</span>'
+            rows.append([str(i), title, steps, outcome])
+        self.add(_table(["#", _e(p("col_scenario")), _e(p("col_steps")), _e(p("col_outcome"))], rows))
+
+
+def render_html(doc: Document) -> str:
+    return _Writer(doc).render()

@@ -1,0 +1,241 @@
+"""The explained document as Markdown (GitHub-flavoured; lifecycles as Mermaid)."""
+
+from __future__ import annotations
+
+import re
+
+from dsl.explain.mermaid import lifecycle_mermaid
+from dsl.explain.model import (
+    Document, Examples, FieldRow, FunctionView, Inline, LifecycleView, Step, fill, join, name, section_keys,
+)
+from dsl.explain.phrases import Phrases, phrases_for
+
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+
+
+def _esc(s: str) -> str:
+    return _SPECIAL.sub(r"\\\1", s)
+
+
+def _code(s: str) -> str:
+    ticks = "``" if "`" in s else "`"
+    pad = " " if s.startswith("`") or s.endswith("`") else ""
+    return f"{ticks}{pad}{s}{pad}{ticks}"
+
+
+def inline_md(runs: Inline, in_table: bool = False) -> str:
+    out = []
+    for r in runs:
+        if r.kind in ("formula", "name"):
+            s = _code(r.text)
+            out.append(s.replace("|", "\\|") if in_table else s)
+        elif r.kind == "quote":
+            out.append(f"“{_esc(r.text)}”")
+        else:
+            out.append(_esc(r.text))
+    return "".join(out)
+
+
+_CODE_SPAN = re.compile(r"(`[^`]+`)")
+
+
+def _desc(s: str) -> str:
+    """A description comment: escaped, except that `code` spans written in it stay code."""
+    return "".join(part if _CODE_SPAN.fullmatch(part) else _esc(part) for part in _CODE_SPAN.split(s))
+
+
+def _cell(s: str) -> str:
+    """Text for a table cell: a `|` inside a code span needs its escape too."""
+    return "".join(part.replace("|", "\\|") if _CODE_SPAN.fullmatch(part) else _esc(part)
+                   for part in _CODE_SPAN.split(s))
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(cell.replace("\n", " ") for cell in row) + " |" for row in rows]
+    return lines
+
+
+class _Writer:
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.p: Phrases = phrases_for(doc.lang)
+        self.lines: list[str] = []
+
+    def add(self, *lines: str) -> None:
+        self.lines.extend(lines)
+
+    def _label(self, key: str) -> str:
+        return "**" + _esc(self.p("label", label=self.p(key)).rstrip()) + "** "
+
+    def para(self, s: str) -> None:
+        if s:
+            self.add(s, "")
+
+    def render(self) -> str:
+        doc, p = self.doc, self.p
+        self.add(f"# {_esc(doc.title)}", "")
+        self.para(f"*{_esc(p('subtitle' if doc.kind == 'contract' else 'module_subtitle'))}*")
+        for paragraph in doc.description:
+            self.para(_desc(paragraph))
+        if doc.uses:
+            self.para(inline_md(fill(p.template("uses_line"), modules=join([name(u) for u in doc.uses]))))
+        for key in section_keys(doc):
+            self.add(f"## {_esc(p(key))}", "")
+            getattr(self, f"_{key}")()
+        self.para(f"*{_esc(p('generated', file=doc.source_file))}*")
+        while self.lines and self.lines[-1] == "":
+            self.lines.pop()
+        return "\n".join(self.lines) + "\n"
+
+    # sections ----------------------------------------------------------------------------------
+
+    def _parties(self) -> None:
+        self.para(_desc(self.doc.parties_description))
+        for party in self.doc.parties:
+            self.add(f"### {_esc(self.p('party_may', party=party.name))}", "")
+            self.para(_desc(party.description))
+            if party.may:
+                self.add(*(f"- {inline_md(m)}" for m in party.may))
+                self.add("")
+            else:
+                self.para(_esc(self.p("party_may_nothing")))
+
+    def _field_table(self, rows: tuple[FieldRow, ...], default_header: str = "col_default") -> None:
+        p = self.p
+        self.add(*_table(
+            [p("col_field"), p("col_type"), p(default_header), p("col_description")],
+            [[_code(r.name), _cell(r.type), inline_md(r.default, True) or p("none"), _cell(r.description)] for r in rows],
+        ))
+        self.add("")
+
+    def _records(self) -> None:
+        for rec in self.doc.records:
+            self.add(f"### {_esc(rec.name)}", "")
+            self.para(_desc(rec.description))
+            self._field_table(rec.fields)
+
+    def _enums(self) -> None:
+        p = self.p
+        for enum in self.doc.enums:
+            self.add(f"### {_esc(enum.name)}", "")
+            self.para(_desc(enum.description))
+            self.add(*_table([p("col_value"), p("col_description")], [[_code(v), _cell(d)] for v, d in enum.values]))
+            self.add("")
+
+    def _state(self) -> None:
+        self._field_table(self.doc.state, "col_initial")
+
+    def _events(self) -> None:
+        p = self.p
+        for ev in self.doc.events:
+            self.add(f"### {_esc(ev.name)}", "")
+            self.para(_desc(ev.description))
+            if ev.emitted_by:
+                self.para(inline_md(fill(p.template("emitted_by"), names=join([name(n) for n in ev.emitted_by]))))
+            else:
+                self.para(_esc(p("emitted_by_none")))
+            if ev.fields:
+                self.add(*_table([p("col_field"), p("col_type")], [[_code(f.name), _cell(f.type)] for f in ev.fields]))
+                self.add("")
+
+    def _lifecycles(self) -> None:
+        for lc in self.doc.lifecycles:
+            self._lifecycle(lc)
+
+    def _lifecycle(self, lc: LifecycleView) -> None:
+        p = self.p
+        self.add(f"### {_esc(lc.subject)}", "")
+        self.para(_desc(lc.description))
+        if lc.start:
+            self.para(inline_md(fill(p.template("lifecycle_starts"), record=name(lc.record), start=name(lc.start))))
+        else:
+            self.para(inline_md(fill(p.template("lifecycle_no_start"), record=name(lc.record))))
+        self.add("```mermaid", lifecycle_mermaid(lc), "```", "")
+        self.add(*_table(
+            [p("col_from"), p("col_to"), p("col_who")],
+            [[_code(e.source), _code(e.target), ", ".join(_code(r) for r in e.roles)] for e in lc.edges],
+        ))
+        self.add("")
+
+    def _init(self) -> None:
+        self._function(self.doc.init, heading=False)
+
+    def _actions(self) -> None:
+        for f in self.doc.actions:
+            self._function(f)
+
+    def _views(self) -> None:
+        for f in self.doc.views:
+            self._function(f)
+
+    def _functions(self) -> None:
+        for f in self.doc.functions:
+            self._function(f)
+
+    def _function(self, f: FunctionView, heading: bool = True) -> None:
+        p = self.p
+        if heading:
+            self.add(f"### {_esc(f.name)}", "")
+        self.para(_desc(f.description))
+        if f.who:
+            self.para(f"{self._label('who_may_call')}{inline_md(f.who)}")
+        if f.inputs:
+            self.add(self._label('inputs').rstrip(), "")
+            self.add(*_table([p("col_name"), p("col_type")], [[_code(i.name), _cell(i.type)] for i in f.inputs]))
+            self.add("")
+        self.add(self._label('steps').rstrip(), "")
+        if f.steps:
+            self._steps(f.steps, 0)
+            self.add("")
+        else:
+            self.para(_esc(p("no_steps")))
+        if f.kind in ("action", "init"):
+            summary = [
+                f"{self._label('summary_changes')}" + (", ".join(_esc(c) for c in f.changes) or _esc(p("changes_nothing"))),
+                f"{self._label('summary_emits')}" + (", ".join(_code(e) for e in f.emits) or _esc(p("emits_nothing"))),
+                f"{self._label('summary_returns')}" + (_esc(f.returns) or _esc(p("returns_nothing"))),
+            ]
+            self.para("  \n".join(summary))
+        elif f.returns:
+            self.para(f"{self._label('summary_returns')}{_esc(f.returns)}")
+        if f.glossary:
+            self.add(self._label('where').rstrip(), "")
+            self.add(*(f"- *{_esc(term)}*: {_desc(desc)}" for term, desc in f.glossary))
+            self.add("")
+
+    def _steps(self, steps: tuple[Step, ...], depth: int) -> None:
+        indent = "   " * depth
+        for i, step in enumerate(steps, 1):
+            self.add(f"{indent}{i}. {inline_md(step.text)}")
+            if step.children:
+                self._steps(step.children, depth + 1)
+
+    def _examples(self) -> None:
+        ex: Examples = self.doc.examples
+        p = self.p
+        if not ex.found:
+            self.para(_esc(p("examples_none", file=ex.file)))
+            return
+        self.para(_esc(p("examples_file", file=ex.file)))
+        if not ex.ran:
+            self.para(_esc(p("outcomes_not_run_note")))
+        else:
+            passed = sum(1 for r in ex.rows if r.outcome.status == "passed")
+            self.para(_esc(p("outcomes_summary", passed=str(passed), failed=str(len(ex.rows) - passed))))
+        rows = []
+        for i, row in enumerate(ex.rows, 1):
+            steps = "<br>".join(f"{j}. {inline_md(s, True)}" for j, s in enumerate(row.steps, 1))
+            title = f"**{_esc(row.title)}**" + (f"<br>{_esc(row.description)}" if row.description else "")
+            outcome = _esc(row.outcome.text)
+            if row.outcome.status == "passed":
+                outcome = "✅ " + outcome
+            elif row.outcome.status == "failed":
+                outcome = "❌ " + outcome
+            rows.append([str(i), title, steps, outcome])
+        self.add(*_table(["#", p("col_scenario"), p("col_steps"), p("col_outcome")], rows))
+        self.add("")
+
+
+def render_markdown(doc: Document) -> str:
+    return _Writer(doc).render()

@@ -1,0 +1,224 @@
+"""The explained document as data: what `markdown` and `html` lay out.
+
+The builder (`dsl.explain.build`) fills this in one language; the renderers only arrange it.
+Prose is a sequence of `Run`s so each format can mark formulas, names and quoted messages its
+own way without re-parsing text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Kinds of run: "text" (a fixed phrase), "formula" (an expression in the contract's words),
+# "name" (an identifier as written), "quote" (a message or text value as written).
+RUN_KINDS = ("text", "formula", "name", "quote")
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    kind: str
+    text: str
+
+
+Inline = tuple[Run, ...]
+
+
+def text(s: str) -> Inline:
+    return (Run("text", s),) if s else ()
+
+
+def formula(s: str) -> Inline:
+    return (Run("formula", s),)
+
+
+def name(s: str) -> Inline:
+    return (Run("name", s),)
+
+
+def quote(s: str) -> Inline:
+    return (Run("quote", s),)
+
+
+def plain(runs: Inline) -> str:
+    """The runs as one string, quoted messages in typographic quotes (for alt text, titles)."""
+    return "".join(f"“{r.text}”" if r.kind == "quote" else r.text for r in runs)
+
+
+_SLOT = re.compile(r"\{(\w+)\}")
+
+
+def fill(template: str, **slots: Inline | str) -> Inline:
+    """A phrase template with each `{slot}` replaced by runs (a bare str becomes a text run)."""
+    runs: list[Run] = []
+    pos = 0
+    for m in _SLOT.finditer(template):
+        if m.start() > pos:
+            runs.append(Run("text", template[pos:m.start()]))
+        value = slots[m.group(1)]
+        runs.extend(text(value) if isinstance(value, str) else value)
+        pos = m.end()
+    if pos < len(template):
+        runs.append(Run("text", template[pos:]))
+    return tuple(runs)
+
+
+def join(parts: list[Inline] | tuple[Inline, ...], sep: str = ", ") -> Inline:
+    runs: list[Run] = []
+    for i, part in enumerate(parts):
+        if i:
+            runs.append(Run("text", sep))
+        runs.extend(part)
+    return tuple(runs)
+
+
+# ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One plain step of an action or view; ``children`` are the steps of an `if` branch or loop."""
+
+    kind: str  # require compute set increase decrease emit return fail delete append call pass if elif else for
+    text: Inline
+    children: tuple["Step", ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRow:
+    """A record field, a state variable, an event field or an input."""
+
+    name: str
+    type: str  # in plain words
+    default: Inline = ()
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordView:
+    name: str
+    description: str
+    fields: tuple[FieldRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EnumView:
+    name: str
+    description: str
+    values: tuple[tuple[str, str], ...]  # (value, its description)
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    name: str
+    description: str
+    fields: tuple[FieldRow, ...]
+    emitted_by: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    source: str
+    target: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleView:
+    record: str
+    field: str
+    subject: str  # "Policy.status"
+    description: str
+    states: tuple[str, ...]  # the enum's values in declaration order
+    start: str | None
+    edges: tuple[Edge, ...]  # one per (source, target), in the order written
+
+    @property
+    def final_states(self) -> tuple[str, ...]:
+        """States with no way out (drawn with a double border)."""
+        leaving = {e.source for e in self.edges if e.source != e.target}
+        entered = {e.target for e in self.edges}
+        return tuple(s for s in self.states if s in entered and s not in leaving)
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionView:
+    kind: str  # "action" | "view" | "fn" | "init"
+    name: str
+    description: str
+    who: Inline  # empty for fns
+    inputs: tuple[FieldRow, ...]
+    steps: tuple[Step, ...]
+    changes: tuple[str, ...]  # state variables written, as words
+    emits: tuple[str, ...]
+    returns: str  # the return type in plain words, "" when nothing is returned
+    glossary: tuple[tuple[str, str], ...]  # (term, its description comment)
+
+
+@dataclass(frozen=True, slots=True)
+class PartyView:
+    name: str
+    description: str
+    may: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: str  # "passed" | "failed" | "not run"
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleView:
+    title: str
+    description: str
+    steps: tuple[Inline, ...]
+    outcome: Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class Examples:
+    file: str
+    found: bool
+    ran: bool
+    rows: tuple[ExampleView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    lang: str
+    kind: str  # "contract" | "module"
+    title: str
+    description: tuple[str, ...]  # paragraphs: the docstring, then the comment above the contract
+    source_file: str
+    uses: tuple[str, ...]
+    parties: tuple[PartyView, ...]
+    records: tuple[RecordView, ...]
+    enums: tuple[EnumView, ...]
+    state: tuple[FieldRow, ...]
+    events: tuple[EventView, ...]
+    lifecycles: tuple[LifecycleView, ...]
+    init: FunctionView | None
+    actions: tuple[FunctionView, ...]
+    views: tuple[FunctionView, ...]
+    functions: tuple[FunctionView, ...]
+    examples: Examples | None = None
+    parties_description: str = ""
+
+
+def section_keys(doc: Document) -> tuple[str, ...]:
+    """The top-level sections a document has, in order; each key is also the phrase of its
+    heading. Both renderers follow this one outline, so HTML and Markdown never drift apart."""
+    present = {
+        "parties": bool(doc.parties),
+        "records": bool(doc.records),
+        "enums": bool(doc.enums),
+        "state": bool(doc.state),
+        "events": bool(doc.events),
+        "lifecycles": bool(doc.lifecycles),
+        "init": doc.init is not None,
+        "actions": bool(doc.actions),
+        "views": bool(doc.views),
+        "functions": bool(doc.functions),
+        "examples": doc.examples is not None,
+    }
+    return tuple(k for k, shown in present.items() if shown)

@@ -1,0 +1,151 @@
+"""The body of an action, view or fn as plain steps, one per statement, in order.
+
+Each `require` becomes a sentence with the message the caller would see; assignments say what
+changes and how; `let` shows the formula. The summary of a function (what state it changes, what
+it emits) is gathered here too, from the same statements, so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dsl import ast
+from dsl.explain.formula import FormulaWriter
+from dsl.explain.model import Inline, Step, fill, formula, join, name, quote, text
+from dsl.explain.names import words
+
+
+@dataclass(frozen=True, slots=True)
+class StepWriter:
+    """Words the statements of one function. ``source`` is the file's text, for the default
+    failure message `requirement failed: <source of cond>`."""
+
+    formulas: FormulaWriter
+    source: str
+
+    @property
+    def phrases(self):
+        return self.formulas.phrases
+
+    def steps(self, body: tuple[ast.Stmt, ...]) -> tuple[Step, ...]:
+        out: list[Step] = []
+        for stmt in body:
+            out.extend(self._stmt(stmt))
+        return tuple(out)
+
+    def _f(self, expr: ast.Expr) -> Inline:
+        return formula(self.formulas.write(expr))
+
+    def _stmt(self, stmt: ast.Stmt) -> list[Step]:
+        p = self.phrases.template
+        match stmt:
+            case ast.Require(cond=cond, message=message):
+                if message is not None:
+                    msg = quote(self.formulas.message(message))
+                else:
+                    msg = quote(self.phrases("requirement_failed", source=self._source_of(cond)))
+                return [Step("require", fill(p("step_require"), cond=self._f(cond), message=msg))]
+            case ast.Let(name=ident, value=value):
+                line = f"{words(ident.name)} = {self.formulas.write(value)}"
+                return [Step("compute", fill(p("step_compute"), formula=formula(line)))]
+            case ast.Assign(target=target, op=op, value=value):
+                key = {"=": "step_set", "+=": "step_increase", "-=": "step_decrease"}.get(op, "step_set")
+                kind = {"=": "set", "+=": "increase", "-=": "decrease"}.get(op, "set")
+                return [Step(kind, fill(p(key), target=formula(self.formulas.target(target)), value=self._f(value)))]
+            case ast.Emit(event=event, args=args):
+                return [Step("emit", fill(p("step_emit"), event=name(event.name), fields=self._emit_fields(event.name, args)))]
+            case ast.Return(value=None):
+                return [Step("return", text(self.phrases("step_return_nothing")))]
+            case ast.Return(value=value):
+                return [Step("return", fill(p("step_return"), value=self._f(value)))]
+            case ast.Fail(message=message):
+                return [Step("fail", fill(p("step_fail"), message=quote(self.formulas.message(message))))]
+            case ast.Delete(target=target):
+                return [Step("delete", fill(p("step_delete"), target=formula(self.formulas.target(target))))]
+            case ast.Pass():
+                return [Step("pass", text(self.phrases("step_pass")))]
+            case ast.ExprStmt(expr=ast.Call(func=ast.Attribute(name="append", obj=obj), args=(arg,))):
+                return [Step("append", fill(p("step_append"), value=self._f(arg.value), target=formula(self.formulas.target(obj))))]
+            case ast.ExprStmt(expr=expr):
+                return [Step("call", fill(p("step_call"), call=self._f(expr)))]
+            case ast.If(branches=branches, otherwise=otherwise):
+                out = []
+                for i, branch in enumerate(branches):
+                    key, kind = ("step_if", "if") if i == 0 else ("step_elif", "elif")
+                    out.append(Step(kind, fill(p(key), cond=self._f(branch.cond)), self.steps(branch.body)))
+                if otherwise:
+                    out.append(Step("else", text(self.phrases("step_else")), self.steps(otherwise)))
+                return out
+            case ast.For(vars=variables, iter=iterable, body=body):
+                return [Step("for", self._for_head(variables, iterable), self.steps(body))]
+        return []
+
+    def _for_head(self, variables: tuple[ast.Ident, ...], iterable: ast.Expr) -> Inline:
+        p = self.phrases.template
+        match iterable:
+            case ast.Call(func=ast.Name(id="range"), args=(low, high)) if len(variables) == 1:
+                return fill(p("step_for_range"), var=formula(words(variables[0].name)),
+                            low=self._f(low.value), high=self._f(high.value))
+        if len(variables) == 2:
+            return fill(p("step_for_pairs"), key=formula(words(variables[0].name)),
+                        value=formula(words(variables[1].name)), items=self._f(iterable))
+        return fill(p("step_for_each"), var=formula(", ".join(words(v.name) for v in variables)),
+                    items=self._f(iterable))
+
+    def _emit_fields(self, event: str, args: tuple[ast.Arg, ...]) -> Inline:
+        if not args:
+            return ()
+        decl = self.formulas.names.events.get(event)
+        params = [prm.name.name for prm in decl.params] if decl else []
+        parts: list[Inline] = []
+        for i, arg in enumerate(args):
+            field_name = arg.name or (params[i] if i < len(params) else "")
+            value = self.formulas.write(arg.value)
+            # `emit ClaimSettled(policy_id, ...)` passes a value of the field's own name: say it once.
+            same = not field_name or value == words(field_name)
+            parts.append(formula(value if same else f"{words(field_name)} = {value}"))
+        return fill(self.phrases.template("step_emit_fields"), fields=join(parts))
+
+    def _source_of(self, expr: ast.Expr) -> str:
+        span = getattr(expr, "span", None)
+        lines = self.source.splitlines()
+        if span is None or span.line < 1 or span.line > len(lines) or span.end_line != span.line:
+            return self.formulas.write(expr)
+        return lines[span.line - 1][span.col - 1:span.end_col - 1]
+
+
+def state_root(target: ast.Expr) -> str | None:
+    """The variable an assignment target starts at: `policies[id].status` → `policies`."""
+    while isinstance(target, (ast.Attribute, ast.Index)):
+        target = target.obj
+    return target.id if isinstance(target, ast.Name) else None
+
+
+def effects(body: tuple[ast.Stmt, ...], state: set[str] | frozenset[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(state variables written, events emitted), each once, in order of first appearance."""
+    changes: list[str] = []
+    emits: list[str] = []
+
+    def visit(stmts: tuple[ast.Stmt, ...]) -> None:
+        for stmt in stmts:
+            root = None
+            match stmt:
+                case ast.Assign(target=t) | ast.Delete(target=t):
+                    root = state_root(t)
+                case ast.ExprStmt(expr=ast.Call(func=ast.Attribute(name="append", obj=obj))):
+                    root = state_root(obj)
+                case ast.Emit(event=event):
+                    if event.name not in emits:
+                        emits.append(event.name)
+                case ast.If(branches=branches, otherwise=otherwise):
+                    for branch in branches:
+                        visit(branch.body)
+                    if otherwise:
+                        visit(otherwise)
+                case ast.For(body=inner):
+                    visit(inner)
+            if root is not None and root in state and root not in changes:
+                changes.append(root)
+
+    visit(body)
+    return tuple(changes), tuple(emits)

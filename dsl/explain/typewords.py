@@ -1,0 +1,28 @@
+"""Types in plain words: `Map[Text, Money]` → "amount of money for each text"."""
+
+from __future__ import annotations
+
+from dsl import ast
+from dsl.explain.names import ContractNames
+from dsl.explain.phrases import Phrases
+
+_PRIMITIVES = frozenset(
+    {"Int", "Decimal", "Money", "Percent", "Date", "Duration", "Timestamp", "Text", "Bool", "Hash", "Party"}
+)
+
+
+def type_words(t: ast.TypeRef | None, phrases: Phrases, names: ContractNames) -> str:
+    if t is None:
+        return ""
+    if t.name in _PRIMITIVES and not t.args:
+        return phrases(f"t_{t.name}")
+    if t.name == "List" and len(t.args) == 1:
+        return phrases("t_List", elem=type_words(t.args[0], phrases, names))
+    if t.name == "Map" and len(t.args) == 2:
+        return phrases("t_Map", key=type_words(t.args[0], phrases, names),
+                       value=type_words(t.args[1], phrases, names))
+    if t.name in names.records:
+        return t.name
+    if t.name in names.enums:
+        return phrases("t_enum", name=t.name)
+    return t.name  # a name the checker would reject; shown as written rather than guessed at
