@@ -30,7 +30,6 @@ from vm.keys import encode_key
 from vm.money import Money
 from vm.party import Party
 
-_SIGNED = frozenset({T.INT, T.DECIMAL, T.PERCENT, T.DURATION, T.TIMESTAMP})
 _MAX_VARINT_BYTES = 37  # ceil(256 / 7): a zigzagged magnitude below 2**255 fits
 
 
@@ -57,56 +56,73 @@ def encode_value(t: T.Type, v: object, table: T.TypeTable | None = None) -> byte
     return bytes(out)
 
 
+def _put_signed(out: bytearray, v: int) -> None:
+    if not -INT_LIMIT < v < INT_LIMIT or v is True or v is False:
+        raise ValueError(f"{v!r} is out of range")
+    _put_uvarint(out, v + v if v >= 0 else -v - v - 1)
+
+
+def _put_money(out: bytearray, v: Money) -> None:
+    if v.currency not in CURRENCY_DIGITS:
+        raise ValueError(f"unknown currency {v.currency!r}")
+    _put_text(out, v.currency)
+    _put_signed(out, v.units)
+
+
+def _put_date(out: bytearray, v: int) -> None:
+    if v is True or v is False or not MIN_DATE <= v <= MAX_DATE:
+        raise ValueError(f"date {v!r} is out of range")
+    _put_uvarint(out, v)
+
+
+def _put_bool(out: bytearray, v: bool) -> None:
+    out.append(1 if v else 0)
+
+
+def _put_hash(out: bytearray, v: bytes) -> None:
+    if len(v) != 32:
+        raise ValueError("a Hash has 32 bytes")
+    out += v
+
+
+def _put_party(out: bytearray, v: Party) -> None:
+    _put_text(out, v.org)
+    _put_text(out, v.id)
+    _put_text(out, v.role)
+
+
+# Primitive types by name: a dict lookup instead of a chain of dataclass comparisons.
+_PUT_PRIM = {
+    "Int": _put_signed, "Decimal": _put_signed, "Percent": _put_signed, "Duration": _put_signed,
+    "Timestamp": _put_signed, "Text": _put_text, "Money": _put_money, "Bool": _put_bool,
+    "Date": _put_date, "Hash": _put_hash, "Party": _put_party,
+}
+
+
 def _put(out: bytearray, t: T.Type, v, table: T.TypeTable | None) -> None:
-    if t in _SIGNED:
-        if not -INT_LIMIT < v < INT_LIMIT or isinstance(v, bool):
-            raise ValueError(f"{v!r} is out of range")
-        _put_uvarint(out, v + v if v >= 0 else -v - v - 1)
-    elif t == T.TEXT:
-        _put_text(out, v)
-    elif t == T.MONEY:
-        if v.currency not in CURRENCY_DIGITS:
-            raise ValueError(f"unknown currency {v.currency!r}")
-        _put_text(out, v.currency)
-        u = v.units
-        if not -INT_LIMIT < u < INT_LIMIT:
-            raise ValueError(f"{u!r} units are out of range")
-        _put_uvarint(out, u + u if u >= 0 else -u - u - 1)
-    elif t == T.BOOL:
-        out.append(1 if v else 0)
-    elif t == T.DATE:
-        if isinstance(v, bool) or not MIN_DATE <= v <= MAX_DATE:
-            raise ValueError(f"date {v!r} is out of range")
-        _put_uvarint(out, v)
-    elif isinstance(t, T.EnumType):
-        if isinstance(v, bool) or not 0 <= v < len(table.enum_values(t.name)):  # type: ignore[union-attr]
-            raise ValueError(f"{v!r} is not a value of enum {t.name}")
-        _put_uvarint(out, v)
-    elif t == T.HASH:
-        if len(v) != 32:
-            raise ValueError("a Hash has 32 bytes")
-        out += v
-    elif t == T.PARTY:
-        _put_text(out, v.org)
-        _put_text(out, v.id)
-        _put_text(out, v.role)
-    elif isinstance(t, T.ListType):
-        _put_uvarint(out, len(v))
-        e = t.elem
-        for x in v:
-            _put(out, e, x, table)
-    elif isinstance(t, T.MapType):
-        _put_uvarint(out, len(v))
-        kt, vt = t.key, t.value
-        for _, k in sorted([(encode_key(kt, k), k) for k in v], key=lambda p: p[0]):
-            _put(out, kt, k, table)
-            _put(out, vt, v[k], table)
-    elif isinstance(t, T.RecordType):
+    if type(t) is T.Prim:
+        _PUT_PRIM[t.name](out, v)
+    elif type(t) is T.RecordType:
         fields = table.record_fields(t.name)  # type: ignore[union-attr]
         if len(v) != len(fields):
             raise ValueError(f"{t.name} has {len(fields)} fields")
         for (_, ft), x in zip(fields, v):
             _put(out, ft, x, table)
+    elif type(t) is T.EnumType:
+        if v is True or v is False or not 0 <= v < len(table.enum_values(t.name)):  # type: ignore[union-attr]
+            raise ValueError(f"{v!r} is not a value of enum {t.name}")
+        _put_uvarint(out, v)
+    elif type(t) is T.ListType:
+        _put_uvarint(out, len(v))
+        e = t.elem
+        for x in v:
+            _put(out, e, x, table)
+    elif type(t) is T.MapType:
+        _put_uvarint(out, len(v))
+        kt, vt = t.key, t.value
+        for _, k in sorted([(encode_key(kt, k), k) for k in v], key=lambda p: p[0]):
+            _put(out, kt, k, table)
+            _put(out, vt, v[k], table)
     else:
         raise TypeError(f"no encoding for type {t}")
 
@@ -123,6 +139,9 @@ class _Reader:
 
     def uvarint(self) -> int:
         data, pos = self.data, self.pos
+        if pos < len(data) and data[pos] < 0x80:  # one byte: most lengths, counts and small ints
+            self.pos = pos + 1
+            return data[pos]
         n = shift = 0
         for i in range(_MAX_VARINT_BYTES):
             if pos >= len(data):
@@ -154,7 +173,12 @@ class _Reader:
         return b
 
     def text(self) -> str:
-        b = self.take(self.uvarint())
+        n = self.uvarint()
+        end = self.pos + n
+        if end > len(self.data):
+            raise self.fail("truncated text")
+        b = self.data[self.pos:end]
+        self.pos = end
         try:
             return b.decode("utf-8")
         except UnicodeDecodeError:
@@ -179,38 +203,48 @@ def decode_value(t: T.Type, data: bytes, table: T.TypeTable | None = None) -> ob
     return v
 
 
+def _get_money(r: _Reader) -> Money:
+    cur = r.text()
+    if cur not in CURRENCY_DIGITS:
+        raise r.fail(f"unknown currency {cur!r}")
+    return Money(cur, r.svarint())
+
+
+def _get_bool(r: _Reader) -> bool:
+    b = r.take(1)[0]
+    if b > 1:
+        raise r.fail("a Bool is 0 or 1")
+    return b == 1
+
+
+def _get_date(r: _Reader) -> int:
+    d = r.uvarint()
+    if not MIN_DATE <= d <= MAX_DATE:
+        raise r.fail("date out of range")
+    return d
+
+
+_GET_PRIM = {
+    "Int": _Reader.svarint, "Decimal": _Reader.svarint, "Percent": _Reader.svarint,
+    "Duration": _Reader.svarint, "Timestamp": _Reader.svarint, "Text": _Reader.text,
+    "Money": _get_money, "Bool": _get_bool, "Date": _get_date,
+    "Hash": lambda r: r.take(32), "Party": lambda r: Party(r.text(), r.text(), r.text()),
+}
+
+
 def _get(r: _Reader, t: T.Type, table: T.TypeTable | None) -> object:
-    if t in _SIGNED:
-        return r.svarint()
-    if t == T.TEXT:
-        return r.text()
-    if t == T.MONEY:
-        cur = r.text()
-        if cur not in CURRENCY_DIGITS:
-            raise r.fail(f"unknown currency {cur!r}")
-        return Money(cur, r.svarint())
-    if t == T.BOOL:
-        b = r.take(1)[0]
-        if b > 1:
-            raise r.fail("a Bool is 0 or 1")
-        return b == 1
-    if t == T.DATE:
-        d = r.uvarint()
-        if not MIN_DATE <= d <= MAX_DATE:
-            raise r.fail("date out of range")
-        return d
-    if isinstance(t, T.EnumType):
+    if type(t) is T.Prim:
+        return _GET_PRIM[t.name](r)
+    if type(t) is T.RecordType:
+        return tuple([_get(r, ft, table) for _, ft in table.record_fields(t.name)])  # type: ignore[union-attr]
+    if type(t) is T.EnumType:
         i = r.uvarint()
         if i >= len(table.enum_values(t.name)):  # type: ignore[union-attr]
             raise r.fail(f"no value {i} in enum {t.name}")
         return i
-    if t == T.HASH:
-        return r.take(32)
-    if t == T.PARTY:
-        return Party(r.text(), r.text(), r.text())
-    if isinstance(t, T.ListType):
+    if type(t) is T.ListType:
         return tuple([_get(r, t.elem, table) for _ in range(r.count())])
-    if isinstance(t, T.MapType):
+    if type(t) is T.MapType:
         out = {}
         last = None
         for _ in range(r.count()):
@@ -221,8 +255,6 @@ def _get(r: _Reader, t: T.Type, table: T.TypeTable | None) -> object:
             last = kb
             out[k] = _get(r, t.value, table)
         return out
-    if isinstance(t, T.RecordType):
-        return tuple([_get(r, ft, table) for _, ft in table.record_fields(t.name)])  # type: ignore[union-attr]
     raise TypeError(f"no encoding for type {t}")
 
 

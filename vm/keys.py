@@ -45,12 +45,12 @@ def _text_key(s: str) -> bytes:
 
 def encode_key(t: T.Type, v: object) -> bytes:
     """The order-preserving, prefix-free bytes of a Map key of type ``t``."""
+    if t == T.TEXT:
+        return _text_key(v)  # type: ignore[arg-type]
     if t in _INTEGRAL or isinstance(t, T.EnumType):
         if isinstance(v, bool) or not -INT_LIMIT < v < INT_LIMIT:  # type: ignore[operator]
             raise EncodingError(f"key {v!r} out of range for {t}")
         return _int_key(v)  # type: ignore[arg-type]
-    if t == T.TEXT:
-        return _text_key(v)  # type: ignore[arg-type]
     if t == T.MONEY:
         return _text_key(v.currency) + _int_key(v.units)  # type: ignore[attr-defined]
     if t == T.PARTY:

@@ -12,9 +12,8 @@ from vm.decimals import check_int
 from vm.errors import Abort
 from vm.money import Money, currency_mismatch, money_cmp
 
-# Types whose runtime values Python already orders and compares exactly as Bao does.
-_NATIVE = frozenset({T.INT, T.DECIMAL, T.PERCENT, T.DATE, T.DURATION, T.TIMESTAMP, T.TEXT, T.BOOL,
-                     T.HASH, T.PARTY})
+# Every primitive but Money (and every enum) is held in a Python value that already orders and
+# compares exactly as Bao does: ints, str (code points), bytes, bool, Party (org, id, role).
 
 
 def _cmp_native(a: object, b: object) -> int:
@@ -23,10 +22,12 @@ def _cmp_native(a: object, b: object) -> int:
 
 def compare(t: T.Type, a: object, b: object, table: T.TypeTable | None = None) -> int:
     """-1, 0 or 1 as ``a`` orders before, with or after ``b``."""
-    if t in _NATIVE or isinstance(t, T.EnumType):
+    if type(t) is T.Prim:
+        if t.name == "Money":
+            return money_cmp(a, b)  # type: ignore[arg-type]
         return (a > b) - (a < b)  # type: ignore[operator]
-    if t == T.MONEY:
-        return money_cmp(a, b)  # type: ignore[arg-type]
+    if type(t) is T.EnumType:
+        return (a > b) - (a < b)  # type: ignore[operator]
     if isinstance(t, T.ListType):
         return _compare_seq([t.elem] * min(len(a), len(b)), a, b, table, len(a), len(b))  # type: ignore[arg-type]
     if isinstance(t, T.RecordType):
@@ -67,12 +68,14 @@ def sorted_keys(kt: T.Type, m: dict, table: T.TypeTable | None = None) -> list:
 
 def equal(t: T.Type, a: object, b: object, table: T.TypeTable | None = None) -> bool:
     """Bao's ``==``."""
-    if t in _NATIVE or isinstance(t, T.EnumType):
+    if type(t) is T.Prim:
+        if t.name == "Money":
+            if a.currency != b.currency:  # type: ignore[attr-defined]
+                raise currency_mismatch(a.currency, b.currency)  # type: ignore[attr-defined]
+            return a.units == b.units  # type: ignore[attr-defined]
         return a == b
-    if t == T.MONEY:
-        if a.currency != b.currency:  # type: ignore[attr-defined]
-            raise currency_mismatch(a.currency, b.currency)  # type: ignore[attr-defined]
-        return a.units == b.units  # type: ignore[attr-defined]
+    if type(t) is T.EnumType:
+        return a == b
     if isinstance(t, T.ListType):
         if len(a) != len(b):  # type: ignore[arg-type]
             return False

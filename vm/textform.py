@@ -74,45 +74,40 @@ def party_text(role: str, org: str, id_: str) -> str:
 
 def to_text(t: T.Type, v: object, table: T.TypeTable | None = None) -> str:
     """``text(v)`` for a value of type ``t``."""
-    if t == T.TEXT:
+    if type(t) is T.Prim and t.name == "Text":
         return v  # type: ignore[return-value]
     return _nested(t, v, table)
 
 
-def _nested(t: T.Type, v: object, table: T.TypeTable | None) -> str:
-    if t == T.TEXT:
-        return quote_text(v)  # type: ignore[arg-type]
-    if t == T.MONEY:
-        return money_text(v)  # type: ignore[arg-type]
-    if t == T.INT:
-        return str(v)
-    if t == T.DECIMAL:
-        return fixed_text(v, 18)  # type: ignore[arg-type]
-    if t == T.PERCENT:
-        return fixed_text(v, 16) + "%"  # type: ignore[arg-type]
-    if t == T.DATE:
-        return date.fromordinal(v).isoformat()  # type: ignore[arg-type]
-    if t == T.DURATION:
-        return duration_text(v)  # type: ignore[arg-type]
-    if t == T.BOOL:
-        return "true" if v else "false"
-    if t == T.TIMESTAMP:
-        return timestamp_text(v)  # type: ignore[arg-type]
-    if t == T.HASH:
-        return "0x" + v.hex()  # type: ignore[attr-defined]
-    if t == T.PARTY:
-        return party_text(v.role, v.org, v.id)  # type: ignore[attr-defined]
-    if isinstance(t, T.EnumType):
-        return _table(table, t).enum_values(t.name)[v]  # type: ignore[index]
-    if isinstance(t, T.ListType):
-        return "[" + ", ".join([_nested(t.elem, x, table) for x in v]) + "]"  # type: ignore[attr-defined]
-    if isinstance(t, T.MapType):
-        items = [f"{_nested(t.key, k, table)}: {_nested(t.value, v[k], table)}"  # type: ignore[index]
-                 for k in sorted_keys(t.key, v, table)]  # type: ignore[arg-type]
+_PRIM_TEXT = {
+    "Text": quote_text,
+    "Money": money_text,
+    "Int": str,
+    "Decimal": decimal_text,
+    "Percent": percent_text,
+    "Date": lambda v: date.fromordinal(v).isoformat(),
+    "Duration": duration_text,
+    "Bool": lambda v: "true" if v else "false",
+    "Timestamp": timestamp_text,
+    "Hash": lambda v: "0x" + v.hex(),
+    "Party": lambda v: party_text(v.role, v.org, v.id),
+}
+
+
+def _nested(t: T.Type, v, table: T.TypeTable | None) -> str:
+    if type(t) is T.Prim:
+        return _PRIM_TEXT[t.name](v)
+    if type(t) is T.EnumType:
+        return _table(table, t).enum_values(t.name)[v]
+    if type(t) is T.ListType:
+        return "[" + ", ".join([_nested(t.elem, x, table) for x in v]) + "]"
+    if type(t) is T.MapType:
+        items = [f"{_nested(t.key, k, table)}: {_nested(t.value, v[k], table)}"
+                 for k in sorted_keys(t.key, v, table)]
         return "{" + ", ".join(items) + "}"
-    if isinstance(t, T.RecordType):
+    if type(t) is T.RecordType:
         fields = _table(table, t).record_fields(t.name)
-        inner = ", ".join([f"{name}: {_nested(ft, x, table)}" for (name, ft), x in zip(fields, v)])  # type: ignore[call-overload]
+        inner = ", ".join([f"{name}: {_nested(ft, x, table)}" for (name, ft), x in zip(fields, v)])
         return f"{t.name}({inner})"
     raise TypeError(f"no text form for type {t}")
 
