@@ -9,6 +9,16 @@ the VM use is importable from here. The implementations live in one module per c
 - `vm.ordering`   compare, equal, min, max, sum;  `vm.rounding` round, round_even, abs
 - `vm.textform`   text(x);  `vm.hashing` sm3(x), sha256(x);  `vm.jsonform` JSON in and out
 - `vm.encoding`   canonical state encoding and size;  `vm.keys` order-preserving map keys
+
+Choices the language leaves to this layer (each documented where it is made):
+- text: a Party is ``role:org/id``; a Timestamp is RFC 3339 in UTC+08:00 (``.mmm`` only when
+  non-zero); Text is bare at the top level and quoted inside Lists, Maps and records.
+- ``round(x, places)`` on a Percent counts digits of the percent figure (12.345% -> 12.3% at 1);
+  on Money, digits of the major unit; negative places round to tens, hundreds ...
+- ``==`` on Lists, Maps and records compares every element, so a currency mismatch anywhere aborts;
+  ordering stops at the first difference, like any lexicographic order.
+- Map keys of type Money order (and are stored) by currency, then amount.
+- JSON: a record needs all its fields (the TypeTable knows no defaults); unknown fields are errors.
 """
 
 from __future__ import annotations
