@@ -25,7 +25,6 @@ from vm.literals import (
     parse_date_literal, parse_decimal_literal, parse_duration_literal, parse_hash_literal,
     parse_int_literal, parse_money_literal, parse_percent_literal,
 )
-from vm.money import Money
 from vm.ordering import sorted_keys
 from vm.party import Party
 from vm.textform import to_text
