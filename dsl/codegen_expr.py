@@ -1,0 +1,514 @@
+"""Code for expressions: each leaves one value, of the type the checker gave it where it stands
+(after the Int-to-Decimal widening), on the operand stack."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dsl import ast
+from dsl.analysis import (
+    BuiltinFuncRef, BuiltinValueRef, EnumValueRef, EventInfo, FieldRef, FunctionInfo, FunctionRef,
+    LocalRef, MethodRef, PartyFieldRef, RecordCtorRef, StateRef, StateVarInfo,
+)
+from dsl.codegen_asm import Assembler, CompilerDefect, Label, Pools
+from vm import values
+from vm.types import (
+    BOOL, DATE, DECIMAL, DURATION, HASH, INT, MONEY, PARTY, PERCENT, TEXT, EnumType, ListType, MapType,
+    RecordType, Type, TypeTable,
+)
+
+# (op, left type, right type) -> (opcode, swap operands first)
+_ARITH: dict[tuple[str, Type, Type], tuple[str, bool]] = {}
+
+
+def _arith(op: str, left: Type, right: Type, opcode: str, either_order: bool = False) -> None:
+    _ARITH[(op, left, right)] = (opcode, False)
+    if either_order:
+        _ARITH[(op, right, left)] = (opcode, True)
+
+
+for _t, _sfx in ((INT, "INT"), (DECIMAL, "DEC"), (PERCENT, "PCT"), (MONEY, "MONEY"), (DURATION, "DUR")):
+    _arith("+", _t, _t, f"ADD_{_sfx}")
+    _arith("-", _t, _t, f"SUB_{_sfx}")
+_arith("*", INT, INT, "MUL_INT")
+_arith("//", INT, INT, "FLOORDIV_INT")
+_arith("mod", INT, INT, "MOD_INT")
+_arith("/", INT, INT, "DIV_INT")
+_arith("*", DECIMAL, DECIMAL, "MUL_DEC")
+_arith("/", DECIMAL, DECIMAL, "DIV_DEC")
+_arith("*", MONEY, INT, "MUL_MONEY_INT", True)
+_arith("*", MONEY, DECIMAL, "MUL_MONEY_DEC", True)
+_arith("*", MONEY, PERCENT, "MUL_MONEY_PCT", True)
+_arith("/", MONEY, INT, "DIV_MONEY_INT")
+_arith("/", MONEY, DECIMAL, "DIV_MONEY_DEC")
+_arith("/", MONEY, MONEY, "DIV_MONEY")
+_arith("*", PERCENT, PERCENT, "MUL_PCT")
+_arith("*", PERCENT, INT, "MUL_PCT_INT", True)
+_arith("*", PERCENT, DECIMAL, "MUL_PCT_DEC", True)
+_arith("+", DATE, DURATION, "ADD_DATE_DUR")
+_arith("-", DATE, DURATION, "SUB_DATE_DUR")
+_arith("-", DATE, DATE, "SUB_DATE")
+_arith("*", DURATION, INT, "MUL_DUR_INT", True)
+
+_NEG = {INT: "NEG_INT", DECIMAL: "NEG_DEC", PERCENT: "NEG_PCT", MONEY: "NEG_MONEY", DURATION: "NEG_DUR"}
+_COMPARE = {"==": "EQ", "!=": "NE", "<": "LT", "<=": "LE", ">": "GT", ">=": "GE"}
+_CONTEXT = {"caller": "CALLER", "now": "NOW", "today": "TODAY", "tx_id": "TX_ID"}
+_DATE_FNS = {"add_months": "ADD_MONTHS", "days_between": "DAYS_BETWEEN", "year": "YEAR", "month": "MONTH",
+             "day": "DAY"}
+
+
+def arith_opcode(op: str, left: Type, right: Type) -> tuple[str, bool]:
+    found = _ARITH.get((op, left, right))
+    if found is None:
+        raise CompilerDefect(f"no operation {left} {op} {right}")
+    return found
+
+
+@dataclass
+class Annotations:
+    """What the checker recorded, merged over the contract, its modules and a test file (node
+    ids never collide while the trees live)."""
+
+    refs: dict[int, object] = field(default_factory=dict)
+    expr_types: dict[int, Type] = field(default_factory=dict)
+    coercions: dict[int, Type] = field(default_factory=dict)
+
+    def add(self, source) -> None:
+        self.refs.update(source.refs)
+        self.expr_types.update(source.expr_types)
+        self.coercions.update(source.coercions)
+
+
+@dataclass
+class Unit:
+    """Module-wide facts every function's code generator needs."""
+
+    ann: Annotations
+    pools: Pools
+    types: TypeTable
+    state: tuple[StateVarInfo, ...]
+    events: dict[str, tuple[int, EventInfo]]
+    functions: dict[str, tuple[int, FunctionInfo]]  # "name" / "module.name" -> (index, info)
+    record_defaults: dict[str, tuple[ast.Expr | None, ...]]
+
+
+class ExprCode:
+    """Emits one function's expressions into its assembler."""
+
+    def __init__(self, unit: Unit, local_types: tuple[Type, ...], module: str | None = None):
+        self.unit = unit
+        self.asm = Assembler()
+        self.local_types: list[Type] = list(local_types)
+        self.module = module  # the `use`d module whose fn this is, for its calls among themselves
+
+    # -- small pieces ------------------------------------------------------------------------------
+    def emit(self, name: str, *operands) -> None:
+        self.asm.emit(name, *operands)
+
+    def const(self, t: Type, value: object) -> None:
+        self.emit("CONST", self.unit.pools.const(t, value))
+
+    def tix(self, t: Type) -> int:
+        return self.unit.pools.type(t)
+
+    def temp(self, t: Type) -> int:
+        self.local_types.append(t)
+        return len(self.local_types) - 1
+
+    def raw_type(self, e: ast.Expr) -> Type:
+        t = self.unit.ann.expr_types.get(id(e))
+        if t is None:
+            raise CompilerDefect(f"no type recorded for {type(e).__name__} at {e.span}")
+        return t
+
+    def type_of(self, e: ast.Expr) -> Type:
+        return self.unit.ann.coercions.get(id(e)) or self.raw_type(e)
+
+    def ref(self, e: object):
+        return self.unit.ann.refs.get(id(e))
+
+    def convert(self, have: Type, want: Type) -> None:
+        if have == want:
+            return
+        if have == INT and want == DECIMAL:
+            self.emit("INT_TO_DEC")
+            return
+        raise CompilerDefect(f"no conversion from {have} to {want}")
+
+    def state_var(self, e: ast.Expr) -> StateVarInfo | None:
+        ref = self.ref(e)
+        return self.unit.state[ref.index] if isinstance(ref, StateRef) else None
+
+    def state_map(self, e: ast.Expr) -> StateVarInfo | None:
+        var = self.state_var(e)
+        return var if var is not None and isinstance(var.type, MapType) else None
+
+    # -- expressions -------------------------------------------------------------------------------
+    def expr(self, e: ast.Expr) -> None:
+        """Push e's value, of type ``type_of(e)``."""
+        want = self.type_of(e)
+        if isinstance(e, (ast.ListLit, ast.MapLit)):
+            self.collection(e, want)  # the literal takes its type from where it stands
+            return
+        folded = self.folded(e, want)
+        if folded is not None:
+            self.const(want, folded)
+            return
+        self.expr_raw(e)
+        self.convert(self.raw_type(e), want)
+
+    def folded(self, e: ast.Expr, want: Type) -> object | None:
+        """The value of a literal (or a negated number literal), in type ``want``."""
+        neg = False
+        if isinstance(e, ast.Unary) and e.op == "-" and isinstance(
+                e.operand, (ast.IntLit, ast.DecimalLit, ast.MoneyLit, ast.PercentLit, ast.DurationLit)):
+            neg, e = True, e.operand
+        match e:
+            case ast.IntLit(text=t):
+                v: object = values.parse_int_literal(t)
+                if want == DECIMAL:
+                    v = v * values.SCALE  # type: ignore[operator]
+            case ast.DecimalLit(text=t):
+                v = values.parse_decimal_literal(t)
+            case ast.PercentLit(text=t):
+                v = values.parse_percent_literal(t)
+            case ast.MoneyLit(amount=a, currency=c):
+                m = values.parse_money_literal(a, c)
+                return values.Money(m.currency, -m.units) if neg else m
+            case ast.DurationLit(amount=a, unit=u):
+                v = values.parse_duration_literal(a, u)
+            case ast.DateLit(text=t):
+                return values.parse_date_literal(t)
+            case ast.HashLit(text=t):
+                return values.parse_hash_literal(t)
+            case ast.BoolLit(value=b):
+                return b
+            case ast.TextLit(parts=parts) if all(isinstance(p, str) for p in parts):
+                return "".join(parts)  # type: ignore[arg-type]
+            case ast.PartyLit(role=role, name=name):
+                return values.Party(name, name, role)
+            case _:
+                return None
+        return -v if neg else v  # type: ignore[operator]
+
+    def expr_raw(self, e: ast.Expr) -> None:
+        """Push e's value in its own type (before any widening)."""
+        match e:
+            case ast.TextLit():
+                self.text(e)
+            case ast.Name():
+                self.name(e)
+            case ast.Attribute():
+                self.attribute(e)
+            case ast.Index():
+                self.index(e)
+            case ast.Call():
+                self.call(e)
+            case ast.Unary(op="not", operand=o):
+                self.expr(o)
+                self.emit("NOT")
+            case ast.Unary(operand=o):
+                self.expr(o)
+                self.emit(_NEG[self.raw_type(e)])
+            case ast.Binary(op="and" | "or"):
+                self.logic(e)
+            case ast.Binary():
+                self.binary(e)
+            case ast.Compare():
+                self.compare(e)
+            case ast.Conditional(then=then, cond=cond, otherwise=otherwise):
+                other, end = Label(), Label()
+                self.expr(cond)
+                self.emit("JUMP_IF_FALSE", other)
+                self.expr(then)
+                self.convert(self.type_of(then), self.raw_type(e))
+                self.emit("JUMP", end)
+                self.asm.place(other)
+                self.expr(otherwise)
+                self.convert(self.type_of(otherwise), self.raw_type(e))
+                self.asm.place(end)
+            case _:
+                value = self.folded(e, self.raw_type(e))
+                if value is None:
+                    raise CompilerDefect(f"cannot compile {type(e).__name__}")
+                self.const(self.raw_type(e), value)
+
+    def text(self, e: ast.TextLit) -> None:
+        n = 0
+        for part in e.parts:
+            if isinstance(part, str):
+                if not part:
+                    continue
+                self.const(TEXT, part)
+            else:
+                self.expr(part)
+                t = self.type_of(part)
+                if t != TEXT:
+                    self.emit("TO_TEXT", self.tix(t))
+            n += 1
+        if n == 0:
+            self.const(TEXT, "")
+        elif n > 1:
+            self.emit("CONCAT", n)
+
+    def collection(self, e: ast.ListLit | ast.MapLit, t: Type) -> None:
+        if isinstance(e, ast.ListLit):
+            for item in e.items:
+                self.expr(item)
+            self.emit("MAKE_LIST", self.tix(t), len(e.items))
+        else:
+            for k, v in e.entries:
+                self.expr(k)
+                self.expr(v)
+            self.emit("MAKE_MAP", self.tix(t), len(e.entries))
+
+    def name(self, e: ast.Name) -> None:
+        ref = self.ref(e)
+        match ref:
+            case LocalRef(slot=slot):
+                self.emit("LOAD", slot)
+            case StateRef(index=index):
+                self.emit("SLOAD", index)
+            case EnumValueRef(enum=enum, index=index):
+                self.const(EnumType(enum), index)
+            case BuiltinValueRef(name=name):
+                self.emit(_CONTEXT[name])
+            case _:
+                raise CompilerDefect(f"name {e.id} refers to {ref!r}")
+
+    def attribute(self, e: ast.Attribute) -> None:
+        ref = self.ref(e)
+        match ref:
+            case EnumValueRef(enum=enum, index=index):
+                self.const(EnumType(enum), index)
+            case FieldRef(record=record, index=index):
+                self.expr(e.obj)
+                self.emit("FIELD", self.tix(RecordType(record)), index)
+            case PartyFieldRef(field=f):
+                self.expr(e.obj)
+                self.emit("PARTY_FIELD", ("org", "id", "role").index(f))
+            case _:
+                raise CompilerDefect(f"attribute .{e.name} refers to {ref!r}")
+
+    def index(self, e: ast.Index) -> None:
+        var = self.state_map(e.obj)
+        if var is not None:
+            self.expr(e.index)
+            self.emit("MLOAD", var.index)
+            return
+        t = self.type_of(e.obj)
+        self.expr(e.obj)
+        self.expr(e.index)
+        self.emit("MAP_GET" if isinstance(t, MapType) else "LIST_GET", self.tix(t))
+
+    def logic(self, e: ast.Binary) -> None:
+        end = Label()
+        self.expr(e.left)
+        self.emit("DUP")
+        self.emit("JUMP_IF_FALSE" if e.op == "and" else "JUMP_IF_TRUE", end)
+        self.emit("POP")
+        self.expr(e.right)
+        self.asm.place(end)
+
+    def binary(self, e: ast.Binary) -> None:
+        lt, rt = self.type_of(e.left), self.type_of(e.right)
+        self.expr(e.left)
+        self.expr(e.right)
+        if e.op == "+" and lt == TEXT:
+            self.emit("CONCAT", 2)
+            return
+        opcode, swap = arith_opcode(e.op, lt, rt)
+        if swap:
+            self.emit("SWAP")
+        self.emit(opcode)
+
+    # -- comparisons: each operand evaluated once, the chain stopping at the first false ---------------
+    def compare(self, e: ast.Compare) -> None:
+        operands = [e.first, *(o for _, o in e.rest)]
+        false, end = Label(), Label()
+        held: int | None = None  # temp holding the previous right operand, raw
+        for i, (op, right) in enumerate(e.rest):
+            left = operands[i]
+            last = i == len(e.rest) - 1
+            lt, rt = self.raw_type(left), self.raw_type(right)
+            if op in ("in", "not in"):
+                need = self.member_type(lt, right)
+                self.load_operand(left, held, need)
+                self.membership(right)
+                if op == "not in":
+                    self.emit("NOT")
+                held = None  # a container is never the left side of a further comparison worth keeping
+                if not last:
+                    self.emit("JUMP_IF_FALSE", false)
+                    # the next comparison's left operand is this container: evaluate it again
+                continue
+            common = DECIMAL if {lt, rt} == {INT, DECIMAL} else lt
+            self.load_operand(left, held, common)
+            self.expr_raw(right)
+            if not last:
+                held = self.temp(rt)
+                self.emit("DUP")
+                self.emit("STORE", held)
+            self.convert(rt, common)
+            self.emit(_COMPARE[op], self.tix(common))
+            if not last:
+                self.emit("JUMP_IF_FALSE", false)
+        if len(e.rest) > 1:
+            self.emit("JUMP", end)
+            self.asm.place(false)
+            self.const(BOOL, False)
+            self.asm.place(end)
+
+    def load_operand(self, e: ast.Expr, held: int | None, want: Type) -> None:
+        if held is not None:
+            self.emit("LOAD", held)
+        else:
+            self.expr_raw(e)
+        self.convert(self.raw_type(e), want)
+
+    def member_type(self, item: Type, container: ast.Expr) -> Type:
+        ct = self.raw_type(container)
+        if isinstance(ct, MapType):
+            return ct.key
+        if isinstance(ct, ListType):
+            return ct.elem
+        return TEXT
+
+    def membership(self, container: ast.Expr) -> None:
+        var = self.state_map(container)
+        if var is not None:
+            self.emit("MHAS", var.index)
+            return
+        ct = self.raw_type(container)
+        self.expr_raw(container)
+        if isinstance(ct, MapType):
+            self.emit("MAP_HAS", self.tix(ct))
+        elif isinstance(ct, ListType):
+            self.emit("LIST_CONTAINS", self.tix(ct))
+        else:
+            self.emit("TEXT_CONTAINS")
+
+    # -- calls -------------------------------------------------------------------------------------
+    def call(self, e: ast.Call) -> None:
+        ref = self.ref(e)
+        match ref:
+            case BuiltinFuncRef():
+                self.builtin(e, ref)
+            case MethodRef(name="get"):
+                obj = e.func.obj  # type: ignore[union-attr]
+                var = self.state_map(obj)
+                if var is not None:
+                    self.expr(e.args[0].value)
+                    self.expr(e.args[1].value)
+                    self.emit("MGET", var.index)
+                else:
+                    self.expr(obj)
+                    self.expr(e.args[0].value)
+                    self.expr(e.args[1].value)
+                    self.emit("MAP_GET_OR", self.tix(self.type_of(obj)))
+            case RecordCtorRef(record=record, args=given):
+                defaults = self.unit.record_defaults[record]
+                for i, arg_ix in enumerate(given):
+                    if arg_ix is None:
+                        default = defaults[i]
+                        if default is None:
+                            raise CompilerDefect(f"{record} field {i} has neither a value nor a default")
+                        self.expr(default)
+                    else:
+                        self.expr(e.args[arg_ix].value)
+                self.emit("MAKE_RECORD", self.tix(RecordType(record)))
+            case FunctionRef():
+                self.call_function(e, ref)
+            case _:
+                raise CompilerDefect(f"call refers to {ref!r}")
+
+    def function_key(self, ref: FunctionRef) -> str:
+        owner = ref.module or self.module
+        return f"{owner}.{ref.name}" if owner else ref.name
+
+    def call_function(self, e: ast.Call, ref: FunctionRef) -> None:
+        index, info = self.unit.functions[self.function_key(ref)]
+        self.push_args(e.args, tuple(p.name for p in info.params))
+        self.emit("CALL", index)
+
+    def push_args(self, args: tuple[ast.Arg, ...], names: tuple[str, ...]) -> None:
+        """Push call arguments in parameter order (positional first, then named)."""
+        by_param: list[ast.Expr | None] = [None] * len(names)
+        for i, a in enumerate(args):
+            by_param[names.index(a.name) if a.name is not None else i] = a.value
+        for value in by_param:
+            if value is None:
+                raise CompilerDefect("a parameter without an argument")
+            self.expr(value)
+
+    def builtin(self, e: ast.Call, ref: BuiltinFuncRef) -> None:
+        args = [a.value for a in e.args]
+        name, _, _ = ref.variant.partition(":")
+        result = self.raw_type(e)
+        if name == "len":
+            arg = args[0]
+            var = self.state_map(arg)
+            if var is not None:
+                self.emit("MLEN", var.index)
+                return
+            self.expr(arg)
+            t = self.type_of(arg)
+            if t == TEXT:
+                self.emit("TEXT_LEN")
+            else:
+                self.emit("MAP_LEN" if isinstance(t, MapType) else "LIST_LEN", self.tix(t))
+        elif name in ("min", "max"):
+            if ref.variant.count(":") == 2:  # min(xs) of one List
+                self.expr(args[0])
+                self.emit("LIST_MIN" if name == "min" else "LIST_MAX", self.tix(result))
+                return
+            self.expr(args[0])
+            for a in args[1:]:
+                self.expr(a)
+                self.emit(name.upper(), self.tix(result))
+        elif name == "abs":
+            self.expr(args[0])
+            self.emit("ABS", self.tix(result))
+        elif name == "sum":
+            for a in args:
+                self.expr(a)
+            self.emit("SUM" if len(args) == 1 else "SUM_START", self.tix(result))
+        elif name in ("round", "round_even"):
+            self.expr(args[0])
+            self.expr(args[1])
+            self.emit("ROUND" if name == "round" else "ROUND_EVEN", self.tix(result))
+        elif name in ("floor", "ceil"):
+            self.expr(args[0])
+            self.emit("FLOOR_DEC" if name == "floor" else "CEIL_DEC")
+        elif name == "text":
+            self.expr(args[0])
+            t = self.type_of(args[0])
+            if t != TEXT:
+                self.emit("TO_TEXT", self.tix(t))
+        elif name in ("sm3", "sha256"):
+            self.expr(args[0])
+            self.emit("HASH_SM3" if name == "sm3" else "HASH_SHA256", self.tix(self.type_of(args[0])))
+        elif name in _DATE_FNS:
+            for a in args:
+                self.expr(a)
+            self.emit(_DATE_FNS[name])
+        else:
+            raise CompilerDefect(f"unknown built-in {ref.variant}")
+
+
+# Types with a zero start value for state variables declared without one.
+def zero_value(t: Type, types: TypeTable) -> object | None:
+    if t in (INT, DECIMAL, PERCENT, DURATION):
+        return 0
+    if t == TEXT:
+        return ""
+    if t == BOOL:
+        return False
+    if t == HASH:
+        return bytes(32)
+    if isinstance(t, EnumType):
+        return 0
+    return None
+
+
+__all__ = ["Annotations", "ExprCode", "Unit", "arith_opcode", "zero_value", "PARTY"]

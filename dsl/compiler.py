@@ -1,0 +1,190 @@
+"""The compiler: a checked contract or module (`dsl.analysis.Analysis`) -> `vm.module.Module`.
+
+What it decides (the rest follows the opcode table in `vm.opcodes`):
+- Functions are laid out as the contract's own actions, views and fns in declaration order,
+  then the generated ``init``, then ``__defaults``, then each `use`d module's fns (as
+  ``module.name``, modules by name, fns in declaration order).
+- ``init`` writes every state variable's initial value (its default expression; else the
+  zero of Int, Decimal, Percent, Duration, Text, Bool, Hash, an enum's first value, an empty
+  List; Maps write nothing, and other types without a default are left unwritten) and then runs
+  the contract's `init` body under its `by` (without one: ``anyone``). ``__defaults`` writes the
+  initial values only, for a deployment that skips `init`.
+- Code generation proper lives in `dsl.codegen_expr` and `dsl.codegen_stmt`.
+"""
+
+from __future__ import annotations
+
+from dsl import ast
+from dsl.analysis import Analysis, FunctionInfo
+from dsl.codegen_asm import CompilerDefect, Pools
+from dsl.codegen_expr import Annotations, Unit, zero_value
+from dsl.codegen_stmt import BodyCode
+from vm.module import Entry, EventDef, Function, Lifecycle, Module, Param, StateVar, Transition
+from vm.types import TEXT, ListType, MapType
+
+__all__ = ["compile_contract", "CompilerDefect", "ModuleLayout"]
+
+
+def _doc(lines: tuple[str, ...]) -> str:
+    return "\n".join(lines)
+
+
+class ModuleLayout:
+    """The function table of a module being compiled, and the unit its code generators share.
+    `dsl.testbuild` extends it with hidden entries."""
+
+    def __init__(self, analysis: Analysis):
+        self.analysis = analysis
+        self.is_contract = analysis.tree.kind == "contract"
+        ann = Annotations()
+        ann.add(analysis)
+        for mod in analysis.modules.values():
+            ann.add(mod)
+        self.order: list[tuple[str, FunctionInfo | None, str | None]] = []  # (key, info, module)
+        for decl in analysis.tree.decls:
+            if isinstance(decl, ast.FuncDecl):
+                self.order.append((decl.name.name, analysis.functions[decl.name.name], None))
+        if self.is_contract:
+            self.order.append(("init", analysis.functions.get("init"), None))
+            self.order.append(("__defaults", None, None))
+        for mod_name in sorted(analysis.modules):
+            mod = analysis.modules[mod_name]
+            for decl in mod.tree.decls:
+                if isinstance(decl, ast.FuncDecl) and decl.kind == "fn":
+                    self.order.append((f"{mod_name}.{decl.name.name}", mod.functions[decl.name.name], mod_name))
+        functions = {key: (i, info) for i, (key, info, _) in enumerate(self.order) if info is not None}
+        record_defaults: dict[str, tuple[ast.Expr | None, ...]] = {}
+        for tree in (analysis.tree, *(m.tree for m in analysis.modules.values())):
+            for decl in tree.decls:
+                if isinstance(decl, ast.RecordDecl):
+                    record_defaults.setdefault(decl.name.name, tuple(f.default for f in decl.fields))
+        events = {name: (i, info) for i, (name, info) in enumerate(analysis.events.items())}
+        self.unit = Unit(ann, Pools(), analysis.types, analysis.state, events, functions, record_defaults)
+        self.functions: list[Function] = []
+
+    # -- function bodies -------------------------------------------------------------------------------
+    def compile_function(self, key: str, info: FunctionInfo, module: str | None) -> Function:
+        code = BodyCode(self.unit, info.local_types, module)
+        code.block(info.decl.body)
+        self.finish_body(code, info.returns)
+        return Function(key, _params(info), info.returns, tuple(code.local_types), code.asm.finish(),
+                        _doc(info.decl.doc))
+
+    @staticmethod
+    def finish_body(code: BodyCode, returns) -> None:
+        if not code.asm.reachable:
+            return
+        if returns is None:
+            code.emit("RET_VOID")
+        else:  # the checker proves every path returns; keep the verifier's promise regardless
+            code.const(TEXT, "internal: function ended without a result")
+            code.emit("FAIL", 0)
+
+    def write_defaults(self, code: BodyCode) -> None:
+        for var in self.analysis.state:
+            if var.default is not None:
+                code.expr(var.default)
+            elif isinstance(var.type, MapType):
+                continue
+            elif isinstance(var.type, ListType):
+                code.emit("MAKE_LIST", code.tix(var.type), 0)
+            else:
+                zero = zero_value(var.type, self.analysis.types)
+                if zero is None:
+                    continue
+                code.const(var.type, zero)
+            code.emit("SSTORE", var.index)
+
+    def compile_init(self, info: FunctionInfo | None) -> Function:
+        code = BodyCode(self.unit, info.local_types if info else ())
+        self.write_defaults(code)
+        if info is not None:
+            code.block(info.decl.body)
+        self.finish_body(code, None)
+        doc = _doc(info.decl.doc) if info else "Writes the initial value of every state variable."
+        return Function("init", _params(info) if info else (), None, tuple(code.local_types), code.asm.finish(), doc)
+
+    def compile_defaults(self) -> Function:
+        code = BodyCode(self.unit, ())
+        self.write_defaults(code)
+        self.finish_body(code, None)
+        return Function("__defaults", (), None, tuple(code.local_types), code.asm.finish(),
+                        "Writes the initial value of every state variable (a deployment without init).")
+
+    def compile_all(self) -> None:
+        for key, info, module in self.order:
+            if key == "init":
+                self.functions.append(self.compile_init(info))
+            elif key == "__defaults":
+                self.functions.append(self.compile_defaults())
+            else:
+                self.functions.append(self.compile_function(key, info, module))  # type: ignore[arg-type]
+
+    # -- the ABI -------------------------------------------------------------------------------------
+    def entries(self) -> list[Entry]:
+        out: list[Entry] = []
+        for i, (key, info, module) in enumerate(self.order):
+            if module is not None:
+                continue
+            if key == "init":
+                roles = info.roles if info else ()
+                anyone = info.anyone if info else True
+                out.append(Entry("init", "init", i, roles, anyone, _doc(info.decl.doc) if info else ""))
+            elif key == "__defaults":
+                out.append(Entry("__defaults", "init", i, (), True, ""))
+            elif info is not None and info.kind in ("action", "view"):
+                out.append(Entry(key, info.kind, i, info.roles, info.anyone, _doc(info.decl.doc)))
+        return out
+
+    def build(self, extra_entries: list[Entry] | None = None) -> Module:
+        a = self.analysis
+        tree = a.tree
+        state = tuple(StateVar(v.index, v.name, v.type, _doc(v.decl.doc)) for v in a.state)
+        events = tuple(EventDef(name, tuple(Param(p.name, p.type) for p in e.params), _doc(e.decl.doc))
+                       for name, e in a.events.items())
+        lifecycles = tuple(
+            Lifecycle(lc.record, lc.field_index, lc.enum, lc.start,
+                      tuple(Transition(tuple(t.sources), t.target, tuple(t.roles)) for t in lc.transitions))
+            for lc in a.lifecycles)
+        return Module(
+            kind=tree.kind, name=tree.name.name, doc=tree.docstring or "", parties=tuple(a.parties),
+            types=a.types, state=state, events=events, lifecycles=lifecycles,
+            functions=tuple(self.functions), entries=tuple(self.entries() + (extra_entries or [])),
+            constants=tuple(self.unit.pools.constants), type_pool=tuple(self.unit.pools.types),
+            descriptions=_descriptions(a),
+        )
+
+
+def _params(info: FunctionInfo) -> tuple[Param, ...]:
+    return tuple(Param(p.name, p.type) for p in info.params)
+
+
+def _descriptions(a: Analysis) -> tuple[tuple[str, str], ...]:
+    out: dict[str, str] = {}
+    for tree in (a.tree, *(m.tree for m in a.modules.values())):
+        for decl in tree.decls:
+            if isinstance(decl, ast.RecordDecl):
+                if decl.doc:
+                    out.setdefault(decl.name.name, _doc(decl.doc))
+                for f in decl.fields:
+                    if f.doc:
+                        out.setdefault(f"{decl.name.name}.{f.name.name}", _doc(f.doc))
+            elif isinstance(decl, ast.EnumDecl):
+                if decl.doc:
+                    out.setdefault(decl.name.name, _doc(decl.doc))
+                for v in decl.values:
+                    if v.doc:
+                        out.setdefault(f"{decl.name.name}.{v.name.name}", _doc(v.doc))
+            elif isinstance(decl, ast.LifecycleDecl) and decl.doc and tree is a.tree:
+                out.setdefault(f"lifecycle {decl.record.name}.{decl.field.name}", _doc(decl.doc))
+            elif isinstance(decl, ast.Parties) and decl.doc and tree is a.tree:
+                out.setdefault("parties", _doc(decl.doc))
+    return tuple(sorted(out.items()))
+
+
+def compile_contract(analysis: Analysis) -> Module:
+    """Compile a checked contract (or stdlib module) into a Module. The result always passes
+    `vm.verifier.verify`; a CompilerDefect means the compiler has a bug."""
+    layout = ModuleLayout(analysis)
+    layout.compile_all()
+    return layout.build()
