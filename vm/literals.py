@@ -34,6 +34,9 @@ def parse_fixed(text: str, digits: int, what: str) -> int:
         if digits == 0:
             raise LiteralError(f"invalid {what} {text}: no fractional digits are allowed")
         raise LiteralError(f"invalid {what} {text}: at most {digits} fractional digits are allowed")
+    whole = whole.lstrip("0") or "0"
+    if len(whole) > 80:  # far past 2**255; also keeps int() below Python's digit limit
+        raise LiteralError(f"invalid {what} {text[:20]}...: out of range (the magnitude must stay below 2^255)")
     value = int(whole) * 10**digits + (int(frac) * 10 ** (digits - len(frac)) if frac else 0)
     if value >= INT_LIMIT:
         raise LiteralError(f"invalid {what} {text}: out of range (the magnitude must stay below 2^255)")

@@ -70,6 +70,8 @@ def test_literal_values() -> None:
     (parse_int_literal, ("1.5",), "invalid Int"),
     (parse_int_literal, ("1__0",), "invalid Int"),
     (parse_int_literal, (str(2**255),), "out of range"),
+    (parse_decimal_literal, ("9" * 5000 + ".5",), "out of range"),
+    (parse_money_literal, ("-" + "1" * 5000, "CNY"), "out of range"),
     (parse_duration_literal, ("1.5", "days"), "whole number"),
     (parse_duration_literal, ("1", "months"), "unit"),
     (parse_hash_literal, ("0x1234",), "64 hex digits"),
@@ -82,6 +84,7 @@ def test_literal_errors(parse, args, words: str) -> None:
 
 def test_int_literal_bound() -> None:
     assert parse_int_literal(str(2**255 - 1)) == 2**255 - 1
+    assert parse_int_literal("0" * 5000 + "7") == 7
 
 
 def test_currency_table() -> None:
