@@ -20,6 +20,7 @@ import re
 
 from vm import types as T
 from vm.calendar import EPOCH_ORDINAL, MS_PER_DAY
+from vm.decimals import INT_LIMIT, SCALE
 from vm.errors import LiteralError, ValueFormError
 from vm.literals import (
     parse_date_literal, parse_decimal_literal, parse_duration_literal, parse_hash_literal,
@@ -53,7 +54,10 @@ _EXPECTED = {
 
 
 def _shown(j: object) -> str:
-    s = json.dumps(j, ensure_ascii=False, default=repr)
+    try:
+        s = json.dumps(j, ensure_ascii=False, default=repr)
+    except ValueError:  # an int past Python's digit limit, or a circular structure
+        return "a value too large to show"
     return s if len(s) <= 80 else s[:77] + "..."
 
 
@@ -118,13 +122,17 @@ def _read(t: T.Type, j: object, table: T.TypeTable | None, path: str) -> object:
         return j
     if t == T.INT:
         if isinstance(j, int) and not isinstance(j, bool):
-            return _literal(t, j, path, parse_int_literal, str(j))
+            if -INT_LIMIT < j < INT_LIMIT:
+                return j
+            raise _Misfit(path, t, j, "out of range (the magnitude must stay below 2^255)")
         if isinstance(j, str) and re.fullmatch(r"-?\d+", j):
             return _literal(t, j, path, parse_int_literal, j)
         raise _Misfit(path, t, j)
     if t == T.DECIMAL:
         if isinstance(j, int) and not isinstance(j, bool):
-            return _literal(t, j, path, parse_decimal_literal, str(j))
+            if -INT_LIMIT < j * SCALE < INT_LIMIT:
+                return j * SCALE
+            raise _Misfit(path, t, j, "out of range (the magnitude must stay below 2^255)")
         if isinstance(j, str) and re.fullmatch(r"-?\d+(?:\.\d+)?", j):
             return _literal(t, j, path, parse_decimal_literal, j)
         if isinstance(j, float):
