@@ -267,7 +267,10 @@ class ExprChecker:
             self.error(f"`{name}` is {a_kind(kind)} and must be called: {name}(...)", e.span)
 
     def undefined(self, name: str, span: ast.Span) -> None:
-        candidates = [*self.locals.names, *self.scope.all_names(), *BUILTIN_VALUE_NAMES, *BUILTIN_FUNCS]
+        # Party roles and events are never values, so suggesting them would mislead.
+        values = [n for n, sym in self.scope.symbols.items() if sym.kind not in ("party", "event")]
+        candidates = [*self.locals.names, *values, *self.scope.enum_values, *BUILTIN_VALUE_NAMES,
+                      *BUILTIN_FUNCS]
         self.error(f"undefined name `{name}`", span, did_you_mean(name, candidates))
 
     def _attribute(self, e: ast.Attribute, hint: Type | None) -> Type | None:

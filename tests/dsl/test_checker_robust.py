@@ -1,0 +1,42 @@
+"""A user never sees a traceback: whatever a (parseable) contract says, the checker either
+accepts it or reports diagnostics placed inside the file."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, strategies as st
+
+from dsl.checker import check
+from dsl.diagnostics import CompileError
+from dsl.pipeline import ModuleLoader
+
+parser = pytest.importorskip("dsl.parser")
+from tests.dsl.test_checker import SECTION_1  # noqa: E402
+
+TOKENS = re.split(r"(\W)", SECTION_1)
+WORDS = sorted({t for t in TOKENS if t.strip() and t.isidentifier()}
+               | {"0", "1.5", "x", "Int", "Decimal", "List", "Map", "caller", "now", "len", "append",
+                  "get", "range", "sum", "text", "true"})
+SLOTS = [i for i, t in enumerate(TOKENS) if t.strip() and (t.isidentifier() or t.isdigit())]
+
+
+@given(st.lists(st.tuples(st.sampled_from(SLOTS), st.sampled_from(WORDS)), min_size=1, max_size=3))
+def test_mutated_contract_checks_or_reports(edits: list[tuple[int, str]]) -> None:
+    tokens = list(TOKENS)
+    for index, word in edits:
+        tokens[index] = word
+    text = "".join(tokens)
+    try:
+        tree = parser.parse_source(text, "m.bao")
+    except CompileError:
+        return
+    try:
+        check(tree, ModuleLoader())
+    except CompileError as exc:
+        lines = text.count("\n") + 1
+        assert exc.diagnostics
+        for d in exc.diagnostics:
+            assert d.span.file == "m.bao" and 1 <= d.span.line <= lines, d.render(text)
+            assert d.message
