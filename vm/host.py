@@ -118,19 +118,25 @@ class MemoryHost:
         """Write the state to its folder atomically (temp file, fsync, rename)."""
         if self._folder is None:
             raise StateFileError("this state has no folder: open it with MemoryHost.open(folder)")
-        self._folder.mkdir(parents=True, exist_ok=True)
         body = bytearray(_MAGIC)
         for k in self._keys:
             v = self._data[k]
             body += len(k).to_bytes(4, "big") + k + len(v).to_bytes(4, "big") + v
         body += hashlib.sha256(body).digest()
-        fd, tmp = tempfile.mkstemp(prefix=".state.", dir=self._folder)
+        try:
+            self._folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".state.", dir=self._folder)
+        except OSError as exc:
+            raise StateFileError(f"{self._folder}: cannot write the state there: {exc.strerror}") from None
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(body)
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, self._folder / STATE_FILE)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise StateFileError(f"{self._folder / STATE_FILE}: cannot write the state file: {exc.strerror}") from None
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

@@ -83,9 +83,13 @@ def test_corrupt_state_file_is_named(tmp_path: Path, damage) -> None:
         MemoryHost.open(tmp_path)
 
 
-def test_save_needs_a_folder() -> None:
+def test_save_needs_a_usable_folder(tmp_path: Path) -> None:
     with pytest.raises(StateFileError):
         MemoryHost().save()
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StateFileError, match=str(blocker)):
+        MemoryHost.open(blocker).save()
 
 
 def test_context_and_event_are_frozen_data() -> None:
