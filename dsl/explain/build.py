@@ -178,6 +178,7 @@ def _inlined(fn: ast.FuncDecl) -> bool:
 
 def _may(party: str, functions: list, lifecycles: tuple[LifecycleView, ...], phrases: Phrases) -> tuple[Inline, ...]:
     may: list[Inline] = []
+    calls: dict[str, list[Inline]] = {"action": [], "view": []}
     for d in functions:
         if isinstance(d, ast.InitDecl):
             if d.by is not None and (d.by.anyone or any(r.name == party for r in d.by.roles)):
@@ -185,10 +186,12 @@ def _may(party: str, functions: list, lifecycles: tuple[LifecycleView, ...], phr
             continue
         if d.kind == "fn":
             continue
-        open_to_all = d.by is None or d.by.anyone
-        if open_to_all or any(r.name == party for r in d.by.roles):
-            key = "may_call_action" if d.kind == "action" else "may_call_view"
-            may.append(fill(phrases.template(key), name=name(d.name.name)))
+        if d.by is None or d.by.anyone or any(r.name == party for r in d.by.roles):
+            calls[d.kind].append(name(d.name.name))
+    if calls["action"]:
+        may.append(fill(phrases.template("may_call_actions"), names=join(calls["action"])))
+    if calls["view"]:
+        may.append(fill(phrases.template("may_call_views"), names=join(calls["view"])))
     for lc in lifecycles:
         by_target: dict[str, list[str]] = {}
         for e in lc.edges:
@@ -196,5 +199,5 @@ def _may(party: str, functions: list, lifecycles: tuple[LifecycleView, ...], phr
                 by_target.setdefault(e.target, []).append(e.source)
         for target, sources in by_target.items():
             may.append(fill(phrases.template("may_move"), subject=name(lc.subject),
-                            sources=join([name(s) for s in sources]), target=name(target)))
+                            sources=join([name(s) for s in sources], phrases("or_sep")), target=name(target)))
     return tuple(may)

@@ -53,7 +53,16 @@ def _write(output: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
+        # mkstemp creates the file private to its owner; a document is for sharing, so give it
+        # the mode any new file of this user would get.
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, output)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise click.BadParameter(f"cannot write {output}: {exc.strerror}", param_hint="'-o'") from None
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current

@@ -4,8 +4,9 @@ States are laid out in columns, left to right, by how many moves they are from t
 (the start state alone in the first column); a state no move reaches goes in a last column. Within
 a column the states keep declaration order, then one pass orders them by where their neighbours
 stand, which is all these small graphs need to avoid crossings. Arrows are quadratic curves
-between box borders; an arrow with a partner going back, or one that would pass through a state of
-its own column, bends aside so that both it and its label stay readable.
+between box borders; an arrow with a partner going back bends to its own side, and an arrow that
+would cross a state or run along an earlier arrow bends around it; each label then slides along its
+arrow to the spot that covers the least.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dsl.explain.model import Edge, LifecycleView
 FONT_SIZE = 14
 LABEL_SIZE = 12
 NODE_HEIGHT = 40
-ROW_GAP = 64  # vertical space between two boxes of one column
+ROW_GAP = 80  # vertical space between two boxes of one column
 MARGIN = 24
 START_RADIUS = 7
 START_LEAD = 46  # room left of the first column for the start dot and its arrow
@@ -127,17 +128,11 @@ def lay_out(lc: LifecycleView) -> Diagram:
     boxes: dict[str, Box] = {}
     for ci, col in enumerate(cols):
         col_h = len(col) * NODE_HEIGHT + (len(col) - 1) * ROW_GAP
-        top = MARGIN + 26 + (inner_h - col_h) / 2  # 26: room above for a loop or a bent arrow
+        top = (inner_h - col_h) / 2
         for ri, s in enumerate(col):
-            x = MARGIN + START_LEAD + ci * (node_w + col_gap)
+            x = START_LEAD + ci * (node_w + col_gap)
             boxes[s] = Box(s, x, top + ri * (NODE_HEIGHT + ROW_GAP), node_w, NODE_HEIGHT, s in finals)
-    width = MARGIN * 2 + START_LEAD + len(cols) * node_w + max(len(cols) - 1, 0) * col_gap
-    # Arrows between states of one column bend right; leave them room there.
-    width += 60
-    height = MARGIN * 2 + 26 + inner_h + 26
 
-    column_of = {s: ci for ci, col in enumerate(cols) for s in col}
-    row_of = {s: ri for col in cols for ri, s in enumerate(col)}
     pairs = {(e.source, e.target) for e in lc.edges}
     arrows = []
     for e in lc.edges:
@@ -149,21 +144,86 @@ def lay_out(lc: LifecycleView) -> Diagram:
         if e.source == e.target:
             arrows.append(_loop(e, a, label, lw))
             continue
-        bend, outward = 0.0, False
-        if (e.target, e.source) in pairs:
-            bend = 26.0
-        same_column = column_of[e.source] == column_of[e.target]
-        if same_column and abs(row_of[e.source] - row_of[e.target]) > 1:
-            # It would run through the states between: bend it out to the right.
-            bend, outward = 36.0 * abs(row_of[e.source] - row_of[e.target]), True
-        elif not same_column and abs(column_of[e.source] - column_of[e.target]) > 1 and row_of[e.source] == row_of[e.target]:
-            bend, outward = 30.0 * abs(column_of[e.source] - column_of[e.target]), True
-        arrows.append(_curve(e, a, b, bend, label, lw, outward))
-    start = None
+        others = [x for x in boxes.values() if x is not a and x is not b]
+        arrows.append(_clear_curve(e, a, b, (e.target, e.source) in pairs, others, arrows, label, lw))
+    arrows = _place_labels(arrows, list(boxes.values()))
     start_box = boxes.get(lc.start) if lc.start else None
-    if start_box is not None:
-        start = (start_box.x - START_LEAD + START_RADIUS + 4, start_box.cy)
-    return Diagram(width, height, tuple(boxes[s] for s in lc.states if s in boxes), tuple(arrows), start, start_box)
+    start = (start_box.x - START_LEAD + START_RADIUS + 4, start_box.cy) if start_box is not None else None
+    return _framed(list(boxes[s] for s in lc.states if s in boxes), arrows, start, start_box)
+
+
+# Bends tried, in order, for an arrow whose straight path would cross another state.
+_DETOURS = (40.0, -40.0, 70.0, -70.0, 100.0, -100.0, 140.0, -140.0, 190.0, -190.0)
+
+
+def _clear_curve(e: Edge, a: Box, b: Box, paired: bool, others: list[Box], drawn: list[Arrow],
+                 label: str, lw: float) -> Arrow:
+    """The arrow from a to b, bent as little as possible: a pair of opposite arrows bends apart
+    (each to its own side), and an arrow detours around states in its way and keeps clear of the
+    arrows drawn before it."""
+    base = 20.0 if paired else 0.0
+    # A paired arrow only bends further to its own side, so it never meets its partner.
+    bends = [base] + [d for d in _DETOURS if d > base or (not paired and d < 0)]
+    best, best_score = None, math.inf
+    for bend in bends:
+        arrow = _curve(e, a, b, bend, label, lw)
+        score = 1000 * sum(_hits(arrow, box) for box in others) + _closeness(arrow, drawn) + abs(bend - base) / 20
+        if score < best_score:
+            best, best_score = arrow, score
+    return best
+
+
+def _closeness(arrow: Arrow, drawn: list[Arrow], near: float = 10.0) -> int:
+    """How many points of an arrow run within ``near`` of an arrow already drawn."""
+    mine = [_point(arrow, i / 24) for i in range(1, 24)]
+    count = 0
+    for other in drawn:
+        theirs = [_point(other, i / 24) for i in range(25)]
+        count += sum(1 for x, y in mine if any(abs(x - u) < near and abs(y - v) < near for u, v in theirs))
+    return count
+
+
+def _hits(a: Arrow, box: Box, pad: float = 6.0) -> bool:
+    return any(box.x - pad <= x <= box.x + box.w + pad and box.y - pad <= y <= box.y + box.h + pad
+               for x, y in (_point(a, i / 32) for i in range(1, 32)))
+
+
+def _framed(boxes: list[Box], arrows: list[Arrow], start: tuple[float, float] | None,
+            start_box: Box | None) -> Diagram:
+    """Shift everything so the drawing, bent arrows and labels included, sits inside the margin."""
+    xs: list[float] = []
+    ys: list[float] = []
+    for b in boxes:
+        xs += [b.x, b.x + b.w]
+        ys += [b.y, b.y + b.h]
+    for a in arrows:
+        for x, y in (_point(a, i / 16) for i in range(17)):
+            xs.append(x)
+            ys.append(y)
+        xs += [a.label_at[0] - a.label_w / 2, a.label_at[0] + a.label_w / 2]
+        ys += [a.label_at[1] - _LABEL_H / 2, a.label_at[1] + _LABEL_H / 2]
+    if start is not None:
+        xs.append(start[0] - START_RADIUS)
+    if not xs:
+        return Diagram(2 * MARGIN, 2 * MARGIN, (), (), None, None)
+    dx, dy = MARGIN - min(xs), MARGIN - min(ys)
+
+    def move(p: tuple[float, float]) -> tuple[float, float]:
+        return p[0] + dx, p[1] + dy
+
+    moved = {id(b): Box(b.state, b.x + dx, b.y + dy, b.w, b.h, b.final) for b in boxes}
+    new_arrows = tuple(
+        Arrow(a.edge, move(a.start), move(a.control), move(a.end), a.label, move(a.label_at), a.label_w, a.loop)
+        for a in arrows
+    )
+    return Diagram(
+        width=max(xs) - min(xs) + 2 * MARGIN,
+        height=max(ys) - min(ys) + 2 * MARGIN,
+        boxes=tuple(moved[id(b)] for b in boxes),
+        arrows=new_arrows,
+        start=move(start) if start is not None else None,
+        start_box=moved[id(start_box)] if start_box is not None else None,
+    )
 
 
 def _border_point(box: Box, toward: tuple[float, float]) -> tuple[float, float]:
@@ -177,14 +237,11 @@ def _border_point(box: Box, toward: tuple[float, float]) -> tuple[float, float]:
     return box.cx + dx * s, box.cy + dy * s
 
 
-def _curve(e: Edge, a: Box, b: Box, bend: float, label: str, lw: float, outward: bool = False) -> Arrow:
+def _curve(e: Edge, a: Box, b: Box, bend: float, label: str, lw: float) -> Arrow:
     dx, dy = b.cx - a.cx, b.cy - a.cy
     length = math.hypot(dx, dy) or 1.0
     # One fixed side of the direction of travel, so a pair of opposite arrows bends apart.
     nx, ny = -dy / length, dx / length
-    if outward and (nx < 0 or (nx == 0 and ny > 0)):
-        # A detour bends right (or up), where no column or row of states lies.
-        nx, ny = -nx, -ny
     mid = ((a.cx + b.cx) / 2, (a.cy + b.cy) / 2)
     control = (mid[0] + nx * bend * 2, mid[1] + ny * bend * 2)
     start = _border_point(a, control)
@@ -198,3 +255,52 @@ def _loop(e: Edge, box: Box, label: str, lw: float) -> Arrow:
     end = (box.cx + 12, box.y)
     control = (box.cx, box.y - 44)
     return Arrow(e, start, control, end, label, (box.cx, box.y - 30), lw, loop=True)
+
+
+def _point(a: Arrow, t: float) -> tuple[float, float]:
+    u = 1 - t
+    return (u * u * a.start[0] + 2 * u * t * a.control[0] + t * t * a.end[0],
+            u * u * a.start[1] + 2 * u * t * a.control[1] + t * t * a.end[1])
+
+
+_LABEL_H = LABEL_SIZE + 6
+# Where along its arrow a label may sit, best first: the middle, then gradually toward the ends.
+_CANDIDATES = (0.5, 0.42, 0.58, 0.35, 0.65, 0.28, 0.72)
+
+
+def _place_labels(arrows: list[Arrow], boxes: list[Box]) -> list[Arrow]:
+    """Slide each label along its arrow to the first spot that covers no state, no label placed
+    before it and as little of other arrows as possible."""
+    samples = [[_point(a, i / 24) for i in range(25)] for a in arrows]
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+    for ai, a in enumerate(arrows):
+        if a.loop:
+            out.append(a)
+            placed.append(_rect(a.label_at, a.label_w))
+            continue
+        best, best_score = a.label_at, math.inf
+        for t in _CANDIDATES:
+            at = _point(a, t)
+            r = _rect(at, a.label_w)
+            score = 100 * sum(_overlap(r, (b.x, b.y, b.x + b.w, b.y + b.h)) for b in boxes)
+            score += 100 * sum(_overlap(r, q) for q in placed)
+            score += sum(1 for j, pts in enumerate(samples) if j != ai for x, y in pts if _inside(r, x, y))
+            score += abs(t - 0.5)  # prefer the middle when all else is equal
+            if score < best_score:
+                best, best_score = at, score
+        placed.append(_rect(best, a.label_w))
+        out.append(Arrow(a.edge, a.start, a.control, a.end, a.label, best, a.label_w, a.loop))
+    return out
+
+
+def _rect(at: tuple[float, float], w: float) -> tuple[float, float, float, float]:
+    return at[0] - w / 2, at[1] - _LABEL_H / 2, at[0] + w / 2, at[1] + _LABEL_H / 2
+
+
+def _overlap(r: tuple[float, float, float, float], q: tuple[float, float, float, float]) -> bool:
+    return r[0] < q[2] and q[0] < r[2] and r[1] < q[3] and q[1] < r[3]
+
+
+def _inside(r: tuple[float, float, float, float], x: float, y: float) -> bool:
+    return r[0] <= x <= r[2] and r[1] <= y <= r[3]
