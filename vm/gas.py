@@ -23,8 +23,11 @@ SCAN_PER_ENTRY = 50
 # Events travel in the transaction result to every peer and client.
 EMIT_BASE = 400
 EMIT_PER_BYTE = 3
-# A call of a `fn` pays for its frame beside its instructions.
-CALL_BASE = 20
+# Building a list, map or text copies it (values are immutable): a price per element copied,
+# per 16 characters of text produced, per 8 bytes hashed.
+COPY_PER_ELEMENT = 1
+TEXT_CHARS_PER_GAS = 16
+HASH_BYTES_PER_GAS = 8
 
 
 def read_cost(key: bytes, value: bytes | None) -> int:
@@ -43,6 +46,18 @@ def scan_cost(entries: int, nbytes: int) -> int:
 
 def emit_cost(nbytes: int) -> int:
     return EMIT_BASE + EMIT_PER_BYTE * nbytes
+
+
+def copy_cost(elements: int) -> int:
+    return COPY_PER_ELEMENT * elements
+
+
+def text_cost(chars: int) -> int:
+    return chars // TEXT_CHARS_PER_GAS
+
+
+def hash_cost(nbytes: int) -> int:
+    return nbytes // HASH_BYTES_PER_GAS
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,334 @@
+"""The machine: runs entries of a verified module against a host, metered and sandboxed.
+
+`Machine(verified)` translates the module once (`vm.jit`). Each call then builds a fresh globals
+dict for the translated code: the value operations and abort helpers (`_runtime`, the same for
+every call of this machine), plus this call's context and its `CallState` (`vm.state`). The code
+sees nothing else: `__builtins__` is empty. A call either returns a `CallResult` holding what it
+read, wrote and emitted, or raises `vm.errors.Abort` carrying ``entry`` and ``gas_used``; an
+aborted call leaves no trace, since only the caller applies a result's writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from vm import gas as G
+from vm import types as T
+from vm import values as V
+from vm.errors import Abort, ValueFormError
+from vm.gas import Limits
+from vm.host import CallContext, Event, Host
+from vm.jit import Translation, translate
+from vm.module import Entry, Module
+from vm.state import CallState, StateSchema, charge, key_not_found, limit_exceeded, out_of_gas
+
+__all__ = ["CallResult", "EntryInfo", "Limits", "Machine"]
+
+# Entries a transaction may not name: `init` runs once, through `deploy`.
+_DEPLOY_ONLY = ("init", "__defaults")
+
+
+@dataclass(frozen=True, slots=True)
+class CallResult:
+    """A completed call. ``reads`` maps every key read from the host to what it held then;
+    ``writes`` maps every key written to its new bytes (None: deleted). ``deltas`` is always
+    empty: `+=`/`-=` on state are recorded as a read and a write (see the module docstring of
+    `vm.state`), which is exact but lets concurrent additions conflict."""
+
+    value: object
+    gas_used: int
+    writes: dict[bytes, bytes | None]
+    reads: dict[bytes, bytes | None]
+    events: tuple[Event, ...]
+    deltas: dict[bytes, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryInfo:
+    """An entry as callers see it: what it takes, returns, and who may call it."""
+
+    name: str
+    kind: str  # "action" | "view" | "init"
+    params: tuple  # vm.module.Param
+    returns: T.Type | None
+    roles: tuple[str, ...]
+    anyone: bool
+    function: int
+
+
+def _raise(abort_factory):
+    def raiser(*_args):
+        raise abort_factory()
+    return raiser
+
+
+def _runtime(module: Module, limits: Limits) -> dict:
+    """The names translated code may use besides the call's own (see `vm.jit`)."""
+    table = module.types
+    max_len, max_text = limits.collection_length, limits.text_length
+
+    def knf(t, k):
+        raise key_not_found(t, k, table)
+
+    def fail(message):
+        raise Abort(message, "fail")
+
+    def cat(gas, *parts):
+        s = "".join(parts)
+        if len(s) > max_text:
+            raise limit_exceeded(f"a text of {len(s)} characters is longer than {max_text}")
+        return s, charge(gas, G.text_cost(len(s)))
+
+    def tin(gas, a, b):
+        return a in b, charge(gas, G.text_cost(len(b)))
+
+    def totext(gas, t, v):
+        s = V.to_text(t, v, table)
+        if len(s) > max_text:
+            raise limit_exceeded(f"a text of {len(s)} characters is longer than {max_text}")
+        return s, charge(gas, G.text_cost(len(s)))
+
+    def vsum(gas, t, xs, *start):
+        return V.sum_values(t, xs, *start), charge(gas, G.copy_cost(len(xs)))
+
+    def hasher(algorithm):
+        def digest(gas, t, v):
+            data = V.value_size(t, v)
+            return V.hash_value(algorithm, t, v, table), charge(gas, G.hash_cost(data))
+        return digest
+
+    def grow(n):
+        if n > max_len:
+            raise limit_exceeded(f"a collection of {n} elements is longer than {max_len}")
+
+    def lset(gas, xs, i, x):
+        if not 0 <= i < len(xs):
+            raise Abort("index out of range", "index-out-of-range")
+        return xs[:i] + (x,) + xs[i + 1:], charge(gas, G.copy_cost(len(xs)))
+
+    def lapp(gas, xs, x):
+        grow(len(xs) + 1)
+        return xs + (x,), charge(gas, G.copy_cost(len(xs) + 1))
+
+    def lhas(t, x, xs):
+        return any(V.equal(t, x, y, table) for y in xs)
+
+    def mkmap(t, items):
+        out = {}
+        for j in range(0, len(items), 2):
+            out[items[j]] = items[j + 1]
+        return out
+
+    def mset(gas, m, k, v):
+        if k not in m:
+            grow(len(m) + 1)
+        out = dict(m)
+        out[k] = v
+        return out, charge(gas, G.copy_cost(len(out)))
+
+    def mdel(gas, t, m, k):
+        if k not in m:
+            raise key_not_found(t.key, k, table)
+        out = dict(m)
+        del out[k]
+        return out, charge(gas, G.copy_cost(len(m)))
+
+    def extreme(pick, word):
+        def run(gas, t, xs):
+            if not xs:
+                raise Abort(f"empty list: {word} of no values", "empty-sum")
+            best = xs[0]
+            for x in xs[1:]:
+                best = pick(t, best, x, table)
+            return best, charge(gas, G.copy_cost(len(xs)))
+        return run
+
+    def mkeys(gas, t, m):
+        return tuple(V.sorted_keys(t.key, m, table)), charge(gas, G.copy_cost(len(m)))
+
+    return {
+        "__builtins__": {},
+        "LIM": V.INT_LIMIT, "NLIM": -V.INT_LIMIT, "DEPTH": limits.call_depth, "Fault": Exception,
+        "oog": _raise(out_of_gas), "ovf": _raise(_overflow), "dz": _raise(_division_by_zero),
+        "oor": _raise(lambda: Abort("index out of range", "index-out-of-range")),
+        "deep": _raise(lambda: limit_exceeded(f"call depth exceeded ({limits.call_depth} nested calls)")),
+        "too_long": _raise(lambda: limit_exceeded(f"a collection is longer than {max_len}")),
+        "knf": knf, "fail": fail, "size": len,
+        "int_div": V.int_div, "int_to_dec": V.int_to_dec, "dec_mul": V.dec_mul, "dec_div": V.dec_div,
+        "money_add": V.money_add, "money_sub": V.money_sub, "money_neg": V.money_neg,
+        "money_mul_int": V.money_mul_int, "money_mul_frac": V.money_mul_frac,
+        "money_div_int": V.money_div_int, "money_div_frac": V.money_div_frac,
+        "money_div_money": V.money_div_money, "money_eq": V.money_eq, "money_lt": V.money_lt,
+        "money_le": V.money_le, "money_min": V.money_min, "money_max": V.money_max,
+        "date_add": V.date_add, "date_sub": V.date_sub, "add_months": V.add_months,
+        "days_between": V.days_between, "year": V.year, "month": V.month, "day": V.day,
+        "floor_dec": V.floor_dec, "ceil_dec": V.ceil_dec,
+        "veq": lambda t, a, b: V.equal(t, a, b, table), "vcmp": lambda t, a, b: V.compare(t, a, b, table),
+        "vmin": lambda t, a, b: V.min_value(t, a, b, table), "vmax": lambda t, a, b: V.max_value(t, a, b, table),
+        "vabs": V.abs_value, "rnd": V.round_half_up, "rnde": V.round_half_even,
+        "cat": cat, "tin": tin, "totext": totext, "vsum": vsum,
+        "hsm3": hasher("sm3"), "hsha": hasher("sha256"),
+        "lset": lset, "lapp": lapp, "lhas": lhas, "mkmap": mkmap, "mset": mset, "mdel": mdel, "mkeys": mkeys,
+        "lmin": extreme(V.min_value, "min"), "lmax": extreme(V.max_value, "max"),
+    }
+
+
+def _overflow() -> Abort:
+    from vm.decimals import overflow
+
+    return overflow()
+
+
+def _division_by_zero() -> Abort:
+    from vm.decimals import division_by_zero
+
+    return division_by_zero()
+
+
+_STATE_OPS = ("sload", "sstore", "sadd", "ssub", "mload", "mhas", "mget", "mstore", "mdelete", "madd", "msub",
+              "mlen", "emit")
+
+
+class Machine:
+    """Runs the entries of one verified module (`vm.verifier.verify`)."""
+
+    def __init__(self, verified, limits: Limits = Limits()):
+        module: Module = getattr(verified, "module", verified)
+        self.module = module
+        self.types: T.TypeTable = module.types
+        self.limits = limits
+        self.translation: Translation = translate(module, limits.collection_length)
+        self.schema = StateSchema(module)
+        self._runtime = _runtime(module, limits)
+        self._runtime["K"] = self.translation.pool
+        self._entries = {e.name: self._describe(e) for e in module.entries}
+
+    def _describe(self, e: Entry) -> EntryInfo:
+        fn = self.module.functions[e.function]
+        return EntryInfo(e.name, e.kind, fn.params, fn.returns, e.roles, e.anyone, e.function)
+
+    # -- what callers may ask
+
+    def entry(self, name: str) -> EntryInfo:
+        """The entry named ``name`` (KeyError if the module has none)."""
+        return self._entries[name]
+
+    def entries(self) -> tuple[EntryInfo, ...]:
+        return tuple(self._entries.values())
+
+    def event_json(self, event: Event) -> dict:
+        """An emitted event as section-7 JSON: its name and its fields by name."""
+        info = self.module.event(event.name)
+        fields = {p.name: V.to_json(p.type, v, self.types) for p, v in zip(info.fields, event.values)}
+        return {"event": event.name, "fields": fields}
+
+    # -- calls
+
+    def call(self, entry: str, args: tuple, ctx: CallContext, host: Host, gas_limit: int, *,
+             check_roles: bool = True) -> CallResult:
+        """Run action or view ``entry`` with runtime values ``args``; Abort if it aborts."""
+        info = self._find(entry)
+        if entry in _DEPLOY_ONLY:
+            raise _tagged(Abort(f"{entry} runs only when the contract is deployed", "invalid-value"), entry, 0)
+        if check_roles:
+            self._authorize(info, ctx.caller.role)
+        return self._run(info, tuple(args), ctx, host, gas_limit)
+
+    def call_json(self, entry: str, json_args: list | dict, ctx: CallContext, host: Host,
+                  gas_limit: int) -> CallResult:
+        """`call` with section-7 JSON arguments (a list in order, or an object by name); a
+        misfit raises ValueFormError naming the parameter, before any gas is spent."""
+        info = self._find(entry)
+        return self.call(entry, self._from_json(info, json_args), ctx, host, gas_limit)
+
+    def deploy(self, args: tuple, ctx: CallContext, host: Host, gas_limit: int, *,
+               check_roles: bool = True) -> CallResult:
+        """Run `init`: the state's initial values, then the contract's `init` body if any."""
+        info = self._find("init")
+        if check_roles and not info.anyone:
+            self._authorize(info, ctx.caller.role)
+        return self._run(info, tuple(args), ctx, host, gas_limit)
+
+    def deploy_json(self, json_args: list | dict, ctx: CallContext, host: Host, gas_limit: int) -> CallResult:
+        return self.deploy(self._from_json(self._find("init"), json_args), ctx, host, gas_limit)
+
+    def deploy_defaults(self, ctx: CallContext, host: Host, gas_limit: int) -> CallResult:
+        """Deploy without `init`: write the state's initial values only (`__defaults`)."""
+        return self._run(self._find("__defaults"), (), ctx, host, gas_limit)
+
+    # -- inside
+
+    def _find(self, entry: str) -> EntryInfo:
+        info = self._entries.get(entry)
+        if info is None:
+            raise _tagged(Abort(f"{self.module.name} has no action or view named {entry}", "invalid-value"),
+                          entry, 0)
+        return info
+
+    def _authorize(self, info: EntryInfo, role: str) -> None:
+        allowed = self.module.parties if info.anyone else info.roles
+        if role not in allowed:
+            raise _tagged(Abort(f"not authorized: {role} may not call {info.name}", "not-authorized"),
+                          info.name, 0)
+
+    def _from_json(self, info: EntryInfo, json_args: list | dict) -> tuple:
+        params = info.params
+        if isinstance(json_args, dict):
+            unknown = sorted(set(json_args) - {p.name for p in params})
+            if unknown:
+                raise ValueFormError(f"{info.name} has no parameter {unknown[0]}")
+            missing = [p.name for p in params if p.name not in json_args]
+            if missing:
+                raise ValueFormError(f"argument {missing[0]} is missing")
+            values = [json_args[p.name] for p in params]
+        elif isinstance(json_args, (list, tuple)):
+            if len(json_args) != len(params):
+                raise ValueFormError(f"{info.name} takes {len(params)} argument"
+                                     f"{'' if len(params) == 1 else 's'}, got {len(json_args)}")
+            values = list(json_args)
+        else:
+            raise ValueFormError("arguments must be a JSON array or object")
+        return tuple(V.from_json(p.type, j, self.types, f"argument {p.name}") for p, j in zip(params, values))
+
+    def _run(self, info: EntryInfo, args: tuple, ctx: CallContext, host: Host, gas_limit: int) -> CallResult:
+        if len(args) != len(info.params):
+            raise _tagged(Abort(f"{info.name} takes {len(info.params)} arguments, got {len(args)}",
+                                "invalid-value"), info.name, 0)
+        state = CallState(self.schema, host, ctx.caller.role, self.limits)
+        fault: list[int] = []
+
+        def tag(exc, gas):
+            if not fault:
+                fault.append(gas)
+            return exc
+
+        g = dict(self._runtime)
+        g["tag"] = tag
+        g["CALLER"] = ctx.caller
+        g["NOW"] = ctx.timestamp_ms
+        g["TODAY"] = V.today_of(ctx.timestamp_ms, ctx.tz_offset_minutes)
+        g["TXID"] = ctx.tx_id
+        for name in _STATE_OPS:
+            g[name] = getattr(state, name)
+        try:
+            exec(self.translation.code, g)  # defines f0, f1 ...: no Bao code runs yet
+            value, left = g[f"f{info.function}"](gas_limit, 1, *args)
+            if info.returns is not None and V.value_size(info.returns, value) > self.limits.value_size:
+                raise limit_exceeded(f"the result is larger than {self.limits.value_size} bytes")
+        except Abort as exc:
+            left = fault[0] if fault else 0
+            if left < 0 and exc.kind != "out-of-gas":  # the limit was passed before this abort
+                exc = out_of_gas()
+            used = gas_limit if exc.kind == "out-of-gas" else min(max(gas_limit - left, 0), gas_limit)
+            raise _tagged(exc, info.name, used) from None
+        except Exception as exc:  # a defect of ours, never the contract's: report, never escape
+            left = fault[0] if fault else 0
+            raise _tagged(Abort(f"internal VM fault ({type(exc).__name__}) in {info.name}", "invalid-value"),
+                          info.name, min(max(gas_limit - left, 0), gas_limit)) from None
+        return CallResult(value, gas_limit - left, dict(state.writes), dict(state.reads), tuple(state.events))
+
+
+def _tagged(exc: Abort, entry: str, gas_used: int) -> Abort:
+    exc.entry = entry  # type: ignore[attr-defined]
+    exc.gas_used = gas_used  # type: ignore[attr-defined]
+    return exc

@@ -1,0 +1,294 @@
+"""A call's view of contract state: reads through the host, writes into an overlay.
+
+Nothing a call writes reaches the host: `CallState` keeps the writes (and the events) and the
+machine hands them back in the call's result, so an aborted call simply drops its `CallState`.
+Every access is priced here (`vm.gas`) by the bytes it moves, and every value of a record type
+with a lifecycle is checked on its way into state (LANGUAGE.md section 3) against what state held
+at the same place before the call wrote it.
+
+Keys follow `vm.module`: a scalar variable is one key, each Map entry is its own key under the
+variable's prefix, so a call reads (and pays for) only the entries it touches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vm import gas as G
+from vm import types as T
+from vm.decimals import check_int
+from vm.encoding import decode_value, encode_value, value_size
+from vm.errors import Abort
+from vm.gas import Limits
+from vm.host import Event, Host
+from vm.keys import decode_key, encode_key
+from vm.module import Lifecycle, Module, map_prefix, state_key
+from vm.money import money_add, money_sub
+from vm.textform import quote_text, to_text
+
+
+def out_of_gas() -> Abort:
+    return Abort("out of gas", "out-of-gas")
+
+
+def limit_exceeded(what: str) -> Abort:
+    return Abort(f"limit exceeded: {what}", "limit")
+
+
+def key_not_found(key_type: T.Type, key: object, table: T.TypeTable) -> Abort:
+    shown = quote_text(key) if key_type == T.TEXT else to_text(key_type, key, table)  # type: ignore[arg-type]
+    return Abort(f"key not found: {shown}", "key-not-found")
+
+
+def charge(gas: int, cost: int) -> int:
+    gas -= cost
+    if gas < 0:
+        raise out_of_gas()
+    return gas
+
+
+def add_values(t: T.Type, a: object, b: object, subtract: bool) -> object:
+    """`a + b` or `a - b` for the additive types of `x += v` (SADD, MADD ...)."""
+    if t == T.MONEY:
+        return money_sub(a, b) if subtract else money_add(a, b)  # type: ignore[arg-type]
+    return check_int(a - b if subtract else a + b)  # type: ignore[operator]
+
+
+@dataclass(frozen=True, slots=True)
+class _Var:
+    name: str
+    type: T.Type
+    key: bytes  # the scalar's key, or the Map's entry prefix
+    is_map: bool
+    checked: bool  # its values may hold a record with a lifecycle
+
+
+class StateSchema:
+    """What the machine knows about a module's state, worked out once per module."""
+
+    def __init__(self, module: Module):
+        self.types = module.types
+        self.lifecycles: dict[str, tuple[Lifecycle, ...]] = {}
+        for lc in module.lifecycles:
+            self.lifecycles[lc.record] = self.lifecycles.get(lc.record, ()) + (lc,)
+        self._memo: dict[T.Type, bool] = {}
+        self.vars = tuple(
+            _Var(v.name, v.type, map_prefix(v.index) if isinstance(v.type, T.MapType) else state_key(v.index),
+                 isinstance(v.type, T.MapType), self.has_lifecycle(v.type))
+            for v in module.state)
+        self.events = module.events
+
+    def has_lifecycle(self, t: T.Type) -> bool:
+        """Whether a value of type ``t`` may hold a record whose writes a lifecycle governs."""
+        known = self._memo.get(t)
+        if known is None:
+            self._memo[t] = False  # records may nest themselves only through lists and maps
+            if isinstance(t, T.RecordType):
+                known = t.name in self.lifecycles or any(
+                    self.has_lifecycle(ft) for _, ft in self.types.records.get(t.name, ()))
+            elif isinstance(t, T.ListType):
+                known = self.has_lifecycle(t.elem)
+            elif isinstance(t, T.MapType):
+                known = self.has_lifecycle(t.value)
+            else:
+                known = False
+            self._memo[t] = known
+        return known
+
+    def check(self, t: T.Type, new: object, old: object, had_old: bool, role: str) -> None:
+        """Abort unless writing ``new`` where state held ``old`` (``had_old`` False: nothing) keeps
+        every lifecycle in ``t``: changed fields move by a listed transition for ``role``, new
+        records hold the start value."""
+        if not self.has_lifecycle(t):
+            return
+        if isinstance(t, T.RecordType):
+            enums = self.types.enums
+            for lc in self.lifecycles.get(t.name, ()):
+                value = new[lc.field]  # type: ignore[index]
+                names = enums[lc.enum]
+                if not had_old:
+                    if lc.start is not None and value != lc.start:
+                        raise Abort(f"illegal transition: new {t.name} must start {names[lc.start]}",
+                                    "illegal-transition")
+                elif old[lc.field] != value and not lc.allows(old[lc.field], value, role):  # type: ignore[index]
+                    raise Abort(f"illegal transition {names[old[lc.field]]} -> {names[value]} by {role}",  # type: ignore[index]
+                                "illegal-transition")
+            for j, (_, ft) in enumerate(self.types.records[t.name]):
+                self.check(ft, new[j], old[j] if had_old else None, had_old, role)  # type: ignore[index]
+        elif isinstance(t, T.ListType):
+            for j, x in enumerate(new):  # type: ignore[arg-type]
+                here = had_old and j < len(old)  # type: ignore[arg-type]
+                self.check(t.elem, x, old[j] if here else None, here, role)  # type: ignore[index]
+        elif isinstance(t, T.MapType):
+            for k, x in new.items():  # type: ignore[attr-defined]
+                here = had_old and k in old  # type: ignore[operator]
+                self.check(t.value, x, old[k] if here else None, here, role)  # type: ignore[index]
+
+
+class CallState:
+    """One call's reads, writes and events; its bound methods are what generated code calls.
+
+    Each method takes the call's remaining gas and returns it (with the value read, if any)."""
+
+    def __init__(self, schema: StateSchema, host: Host, role: str, limits: Limits):
+        self.schema = schema
+        self.types = schema.types
+        self.host = host
+        self.role = role
+        self.limits = limits
+        self.reads: dict[bytes, bytes | None] = {}
+        self.writes: dict[bytes, bytes | None] = {}
+        self.events: list[Event] = []
+
+    # -- raw access
+
+    def _get(self, key: bytes) -> bytes | None:
+        if key in self.writes:
+            return self.writes[key]
+        if key in self.reads:
+            return self.reads[key]
+        value = self.host.get(key)
+        self.reads[key] = value
+        return value
+
+    def _scan(self, prefix: bytes) -> list[tuple[bytes, bytes]]:
+        merged: dict[bytes, bytes | None] = {}
+        for key, value in self.host.scan(prefix):
+            self.reads.setdefault(key, value)
+            merged[key] = value
+        for key, value in self.writes.items():
+            if key.startswith(prefix):
+                merged[key] = value
+        return [(k, v) for k, v in sorted(merged.items()) if v is not None]
+
+    def _put(self, gas: int, key: bytes, value: bytes | None) -> int:
+        if value is not None and len(value) > self.limits.value_size:
+            raise limit_exceeded(f"a value of {len(value)} bytes is larger than {self.limits.value_size}")
+        if key not in self.writes and len(self.writes) >= self.limits.writes:
+            raise limit_exceeded(f"a call may write at most {self.limits.writes} state entries")
+        gas = charge(gas, G.write_cost(key, value))
+        self.writes[key] = value
+        return gas
+
+    def _entry_key(self, var: _Var, k: object) -> bytes:
+        return var.key + encode_key(var.type.key, k)  # type: ignore[union-attr]
+
+    def _read_map(self, gas: int, var: _Var) -> tuple[dict, int]:
+        entries = self._scan(var.key)
+        gas = charge(gas, G.scan_cost(len(entries), sum(len(k) + len(v) for k, v in entries)))
+        kt, vt, n = var.type.key, var.type.value, len(var.key)  # type: ignore[union-attr]
+        return {decode_key(kt, k[n:]): decode_value(vt, v, self.types) for k, v in entries}, gas
+
+    # -- scalar variables
+
+    def sload(self, gas: int, i: int) -> tuple[object, int]:
+        var = self.schema.vars[i]
+        if var.is_map:
+            return self._read_map(gas, var)
+        raw = self._get(var.key)
+        gas = charge(gas, G.read_cost(var.key, raw))
+        if raw is None:
+            if isinstance(var.type, T.ListType):
+                return (), gas
+            raise Abort(f"state variable {var.name} has no value", "invalid-value")
+        return decode_value(var.type, raw, self.types), gas
+
+    def sstore(self, gas: int, i: int, value: object) -> int:
+        var = self.schema.vars[i]
+        if var.is_map:
+            old, gas = self._read_map(gas, var)
+            if var.checked:
+                self.schema.check(var.type, value, old, True, self.role)
+            vt = var.type.value  # type: ignore[union-attr]
+            for k in old:
+                if k not in value:  # type: ignore[operator]
+                    gas = self._put(gas, self._entry_key(var, k), None)
+            for k, v in value.items():  # type: ignore[attr-defined]
+                gas = self._put(gas, self._entry_key(var, k), encode_value(vt, v, self.types))
+            return gas
+        if var.checked:
+            raw = self._get(var.key)
+            gas = charge(gas, G.read_cost(var.key, raw))
+            old = None if raw is None else decode_value(var.type, raw, self.types)
+            self.schema.check(var.type, value, old, raw is not None, self.role)
+        return self._put(gas, var.key, encode_value(var.type, value, self.types))
+
+    def _sdelta(self, gas: int, i: int, amount: object, subtract: bool) -> int:
+        current, gas = self.sload(gas, i)
+        var = self.schema.vars[i]
+        return self._put(gas, var.key, encode_value(var.type, add_values(var.type, current, amount, subtract)))
+
+    def sadd(self, gas: int, i: int, amount: object) -> int:
+        return self._sdelta(gas, i, amount, False)
+
+    def ssub(self, gas: int, i: int, amount: object) -> int:
+        return self._sdelta(gas, i, amount, True)
+
+    # -- map variables, one entry at a time
+
+    def _entry(self, gas: int, i: int, k: object) -> tuple[_Var, bytes, bytes | None, int]:
+        var = self.schema.vars[i]
+        key = self._entry_key(var, k)
+        raw = self._get(key)
+        return var, key, raw, charge(gas, G.read_cost(key, raw))
+
+    def mload(self, gas: int, i: int, k: object) -> tuple[object, int]:
+        var, _, raw, gas = self._entry(gas, i, k)
+        if raw is None:
+            raise key_not_found(var.type.key, k, self.types)  # type: ignore[union-attr]
+        return decode_value(var.type.value, raw, self.types), gas  # type: ignore[union-attr]
+
+    def mhas(self, gas: int, i: int, k: object) -> tuple[bool, int]:
+        _, _, raw, gas = self._entry(gas, i, k)
+        return raw is not None, gas
+
+    def mget(self, gas: int, i: int, k: object, default: object) -> tuple[object, int]:
+        var, _, raw, gas = self._entry(gas, i, k)
+        if raw is None:
+            return default, gas
+        return decode_value(var.type.value, raw, self.types), gas  # type: ignore[union-attr]
+
+    def mstore(self, gas: int, i: int, k: object, value: object) -> int:
+        var = self.schema.vars[i]
+        vt = var.type.value  # type: ignore[union-attr]
+        key = self._entry_key(var, k)
+        if var.checked:
+            raw = self._get(key)
+            gas = charge(gas, G.read_cost(key, raw))
+            old = None if raw is None else decode_value(vt, raw, self.types)
+            self.schema.check(vt, value, old, raw is not None, self.role)
+        return self._put(gas, key, encode_value(vt, value, self.types))
+
+    def mdelete(self, gas: int, i: int, k: object) -> int:
+        var, key, raw, gas = self._entry(gas, i, k)
+        if raw is None:
+            raise key_not_found(var.type.key, k, self.types)  # type: ignore[union-attr]
+        return self._put(gas, key, None)
+
+    def _mdelta(self, gas: int, i: int, k: object, amount: object, subtract: bool) -> int:
+        current, gas = self.mload(gas, i, k)
+        var = self.schema.vars[i]
+        vt = var.type.value  # type: ignore[union-attr]
+        return self._put(gas, self._entry_key(var, k), encode_value(vt, add_values(vt, current, amount, subtract)))
+
+    def madd(self, gas: int, i: int, k: object, amount: object) -> int:
+        return self._mdelta(gas, i, k, amount, False)
+
+    def msub(self, gas: int, i: int, k: object, amount: object) -> int:
+        return self._mdelta(gas, i, k, amount, True)
+
+    def mlen(self, gas: int, i: int) -> tuple[int, int]:
+        var = self.schema.vars[i]
+        entries = self._scan(var.key)
+        return len(entries), charge(gas, G.scan_cost(len(entries), sum(len(k) for k, _ in entries)))
+
+    # -- events
+
+    def emit(self, gas: int, e: int, values: tuple) -> int:
+        if len(self.events) >= self.limits.events:
+            raise limit_exceeded(f"a call may emit at most {self.limits.events} events")
+        event = self.schema.events[e]
+        size = sum(value_size(p.type, v) for p, v in zip(event.fields, values))
+        gas = charge(gas, G.emit_cost(size))
+        self.events.append(Event(event.name, values))
+        return gas
