@@ -252,3 +252,37 @@ def test_hashes() -> None:
     assert hash_value("sha256", T.ListType(T.TEXT), ("a",)) == hashlib.sha256(b'["a"]').digest()
     with pytest.raises(ValueError):
         hash_value("md5", T.TEXT, "abc")
+
+
+# --- text forms read back as literals, and ordering laws ------------------------------------
+
+@given(st.integers(-(2**255) + 1, 2**255 - 1))
+def test_decimal_and_percent_text_read_back(x: int) -> None:
+    assert parse_decimal_literal(to_text(T.DECIMAL, x)) == x
+    assert parse_percent_literal(to_text(T.PERCENT, x)[:-1]) == x
+
+
+@given(st.sampled_from(sorted(CURRENCY_DIGITS)), st.integers(-(10**30), 10**30))
+def test_money_text_reads_back(cur: str, units: int) -> None:
+    amount, code = to_text(T.MONEY, Money(cur, units)).split(" ")
+    assert code == cur
+    assert parse_money_literal(amount, cur) == Money(cur, units)
+    digits = CURRENCY_DIGITS[cur]
+    assert (amount.split(".")[1] if "." in amount else "") == ("x" * digits and amount[-digits:])
+
+
+_short_lists = st.lists(st.text("ab\u00e9\U0001f600", max_size=2), max_size=3).map(tuple)
+
+
+@given(_short_lists, _short_lists, _short_lists)
+def test_compare_is_a_total_order_consistent_with_equal(a, b, c) -> None:
+    t = T.ListType(T.TEXT)
+    for x, y in ((a, b), (b, c), (a, c)):
+        assert compare(t, x, y) == -compare(t, y, x)
+        assert (compare(t, x, y) == 0) == equal(t, x, y) == (x == y)
+    if compare(t, a, b) <= 0 and compare(t, b, c) <= 0:
+        assert compare(t, a, c) <= 0
+    # Text orders by code point: the same as comparing the code point sequences
+    assert compare(T.TEXT, "".join(a), "".join(b)) == (
+        ([ord(ch) for ch in "".join(a)] > [ord(ch) for ch in "".join(b)])
+        - ([ord(ch) for ch in "".join(a)] < [ord(ch) for ch in "".join(b)]))
