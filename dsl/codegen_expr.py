@@ -218,8 +218,7 @@ class ExprCode:
                 self.compare(e)
             case ast.Conditional(then=then, cond=cond, otherwise=otherwise):
                 other, end = Label(), Label()
-                self.expr(cond)
-                self.emit("JUMP_IF_FALSE", other)
+                self.branch(cond, other, False)
                 self.expr(then)
                 self.convert(self.type_of(then), self.raw_type(e))
                 self.emit("JUMP", end)
@@ -302,13 +301,45 @@ class ExprCode:
         self.emit("MAP_GET" if isinstance(t, MapType) else "LIST_GET", self.tix(t))
 
     def logic(self, e: ast.Binary) -> None:
-        end = Label()
-        self.expr(e.left)
-        self.emit("DUP")
-        self.emit("JUMP_IF_FALSE" if e.op == "and" else "JUMP_IF_TRUE", end)
-        self.emit("POP")
-        self.expr(e.right)
+        # a and b: a false gives false without evaluating b (or: a true gives true).
+        short, end = Label(), Label()
+        self.branch(e, short, e.op == "or")
+        self.const(BOOL, e.op == "and")
+        self.emit("JUMP", end)
+        self.asm.place(short)
+        self.const(BOOL, e.op == "or")
         self.asm.place(end)
+
+    def branch(self, e: ast.Expr, target: Label, when: bool) -> None:
+        """Jump to ``target`` when the Bool e is ``when``; fall through otherwise. `and`, `or`
+        and `not` become jumps, so conditions never build intermediate Bools."""
+        if isinstance(e, ast.Unary) and e.op == "not":
+            self.branch(e.operand, target, not when)
+            return
+        if isinstance(e, ast.Binary) and e.op in ("and", "or"):
+            # (a and b) true needs both; (a or b) false needs both false.
+            both = (e.op == "and") == when
+            if both:
+                skip = Label()
+                self.branch(e.left, skip, not when)
+                self.branch(e.right, target, when)
+                self.asm.place(skip)
+            else:
+                self.branch(e.left, target, when)
+                self.branch(e.right, target, when)
+            return
+        if isinstance(e, ast.Compare) and len(e.rest) > 1:
+            if when:
+                skip = Label()
+                self.compare_pairs(e, skip)
+                self.emit("JUMP_IF_TRUE", target)
+                self.asm.place(skip)
+            else:
+                self.compare_pairs(e, target)
+                self.emit("JUMP_IF_FALSE", target)
+            return
+        self.expr(e)
+        self.emit("JUMP_IF_TRUE" if when else "JUMP_IF_FALSE", target)
 
     def binary(self, e: ast.Binary) -> None:
         lt, rt = self.type_of(e.left), self.type_of(e.right)
@@ -324,8 +355,18 @@ class ExprCode:
 
     # -- comparisons: each operand evaluated once, the chain stopping at the first false ---------------
     def compare(self, e: ast.Compare) -> None:
-        operands = [e.first, *(o for _, o in e.rest)]
         false, end = Label(), Label()
+        self.compare_pairs(e, false)
+        if len(e.rest) > 1:
+            self.emit("JUMP", end)
+            self.asm.place(false)
+            self.const(BOOL, False)
+            self.asm.place(end)
+
+    def compare_pairs(self, e: ast.Compare, false: Label) -> None:
+        """All comparisons of a chain: each but the last jumps to ``false`` when it fails; the
+        last leaves its Bool on the stack."""
+        operands = [e.first, *(o for _, o in e.rest)]
         held: int | None = None  # temp holding the previous right operand, raw
         for i, (op, right) in enumerate(e.rest):
             left = operands[i]
@@ -353,11 +394,6 @@ class ExprCode:
             self.emit(_COMPARE[op], self.tix(common))
             if not last:
                 self.emit("JUMP_IF_FALSE", false)
-        if len(e.rest) > 1:
-            self.emit("JUMP", end)
-            self.asm.place(false)
-            self.const(BOOL, False)
-            self.asm.place(end)
 
     def load_operand(self, e: ast.Expr, held: int | None, want: Type) -> None:
         if held is not None:

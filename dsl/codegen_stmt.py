@@ -37,8 +37,7 @@ class BodyCode(ExprCode):
                 self.for_(s)
             case ast.Require(cond=cond, message=message):
                 ok = Label()
-                self.expr(cond)
-                self.emit("JUMP_IF_TRUE", ok)
+                self.branch(cond, ok, True)
                 if message is None:
                     self.const(TEXT, f"requirement failed: {source_of(cond)}")
                 else:
@@ -291,8 +290,7 @@ class BodyCode(ExprCode):
         end = Label()
         for branch in s.branches:
             nxt = Label()
-            self.expr(branch.cond)
-            self.emit("JUMP_IF_FALSE", nxt)
+            self.branch(branch.cond, nxt, False)
             self.block(branch.body)
             self.emit("JUMP", end)
             self.asm.place(nxt)
