@@ -268,7 +268,7 @@ def test_money_text_reads_back(cur: str, units: int) -> None:
     assert code == cur
     assert parse_money_literal(amount, cur) == Money(cur, units)
     digits = CURRENCY_DIGITS[cur]
-    assert (amount.split(".")[1] if "." in amount else "") == ("x" * digits and amount[-digits:])
+    assert len(amount.partition(".")[2]) == digits  # always all the minor digits
 
 
 _short_lists = st.lists(st.text("ab\u00e9\U0001f600", max_size=2), max_size=3).map(tuple)
