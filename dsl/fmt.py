@@ -17,11 +17,14 @@ end of their line (comments inside a joined multi-line statement become its trai
 
 from __future__ import annotations
 
+import re
+
 from dsl import ast
 from dsl.fmt_expr import arguments, expr, plain_text, text_literal, type_ref
 from dsl.parser import parse_source
 
 INDENT = "    "
+_LINE_BREAK = re.compile(r"\r?\n|\r")
 
 
 def format_source(text: str, path: str) -> str:
@@ -43,7 +46,8 @@ def format_tree(tree: ast.SourceFile | ast.TestFile, source: str = "") -> str:
 class _Writer:
     def __init__(self, tree: ast.SourceFile | ast.TestFile, source: str):
         self.lines: list[str] = []
-        self.src_lines = source.splitlines()
+        # Split as the lexer counts lines (str.splitlines also breaks at \x0b, \x1c, \u2028...).
+        self.src_lines = _LINE_BREAK.split(source)
         self.last_src = 0  # the last source line already written out
         self.want_blank = False
         # Full-line comments not yet written, in order; trailing comments by line.

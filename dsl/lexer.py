@@ -301,14 +301,14 @@ class _Scanner:
                 digits = len(body) - 2
                 self.error(f"malformed hash '{body}': a hash is 0x and exactly 64 hex digits (found {digits})",
                            line, col, line, col + len(body))
-        elif "-" in body:
-            kind = "DATE"
-            self.error(f"malformed date '{body}': a date is written YYYY-MM-DD", line, col, line,
-                       col + len(body), "to subtract, put spaces around '-': `10 - 3`")
         elif _EXPONENT_RE.fullmatch(body):
             kind = "DECIMAL"
             self.error(f"'{body}' is a float form: Bao has no floats or exponents", line, col, line,
                        col + len(body), "write the number out in full, e.g. 1500 or 0.0015")
+        elif "-" in body:
+            kind = "DATE"
+            self.error(f"malformed date '{body}': a date is written YYYY-MM-DD", line, col, line,
+                       col + len(body), "to subtract, put spaces around '-': `10 - 3`")
         else:
             kind = "INT" if "." not in body else "DECIMAL"
             self.error(f"malformed number '{body}'", line, col, line, col + len(body),

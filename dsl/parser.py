@@ -198,7 +198,10 @@ def parse_source(text: str, path: str) -> ast.SourceFile | ast.TestFile:
         try:
             return _drive(tables, callbacks, sub.tokens, "interpolation")
         except _SyntaxStop as stop:
-            builder.errors.append(syntax_error(sub.tokens, stop.index, stop.token, stop.expected, path))
+            found = syntax_error(sub.tokens, stop.index, stop.token, stop.expected, path)
+            if stop.token.type == "$END":  # the interpolation ended at its closing brace
+                found = Diagnostic(found.message.replace("end of file", "'}'"), found.span, found.hint)
+            builder.errors.append(found)
             return None
 
     builder = TreeBuilder(path, lexed.docs, lexed.comments, parse_interpolation)
@@ -207,7 +210,9 @@ def parse_source(text: str, path: str) -> ast.SourceFile | ast.TestFile:
         tree = _drive(tables, callbacks, tokens, "start")
     except _SyntaxStop as stop:
         errors.extend(builder.errors)
-        errors.extend(_syntax_errors(tables, tokens, stop, path))
+        # A syntax error on a line with a lexical error is most likely its echo.
+        lexical_lines = {d.span.line for d in lexed.errors}
+        errors.extend(d for d in _syntax_errors(tables, tokens, stop, path) if d.span.line not in lexical_lines)
         raise CompileError(_ordered(errors)) from None
     errors.extend(builder.errors)
     if errors:
