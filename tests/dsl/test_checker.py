@@ -605,3 +605,63 @@ def test_errors_of_a_used_module_are_reported_at_their_place() -> None:
     found = errors(text, loader)
     assert [(d.span.file, d.message) for d in found] == [
         ("broken.bao", "the result of `f` must be Int, not Text"), ("c.bao", "module broken has 1 error")]
+
+
+@pytest.mark.parametrize("decls,message", [
+    ("action a() by insurer:\n    1 + 2\n", "this expression does nothing on its own line"),
+    ("action a(m: Map[Text, Int]) by insurer:\n    for x in m:\n        pass\n", "looping over a Map takes 2 variables"),
+    ("action a() by insurer:\n    for i in 5:\n        pass\n",
+     "cannot loop over Int: `for` works on a List, a Map or range(a, b)"),
+    ("init():\n    pass\n", "`init` must say who deploys the contract"),
+    ("init() by insurer:\n    pass\ninit() by insurer:\n    pass\n", "a contract has one `init`"),
+    ("fn f(x: Int):\n    pass\n", "fn `f` must declare its result type"),
+    ("view v() -> Mony:\n    return 1\n", "unknown type `Mony`"),
+    ("state:\n    m2: Map[Claim, Int]\n", "Claim cannot be a map key"),
+    ("record R:\n    a: Int\n    a: Text\n", "record R has two fields `a`"),
+    ("action a(x: Int, x: Int) by insurer:\n    pass\n", "`a` has two parameters `x`"),
+    ("view v(a: Bool, b: Bool) -> Bool:\n    return a < b\n", "Bool values have no order: `<` does not apply"),
+    ("view v(a: Int) -> Bool:\n    return not a\n", "the operand of `not` must be Bool, not Int"),
+    ("view v() -> Money:\n    return total\naction a() by insurer:\n    let x = v()\n",
+     "`v` is a view and cannot be called here"),
+    ("action a() by insurer:\n    claims.append(1)\n", "`append` works on a List, not on Map[Text, Claim]"),
+    ("view v() -> Text:\n    return log.get(0, \"\")\n", "`get` works on a Map, not on List[Text]"),
+    ("action a() by insurer:\n    Active = Closed\n", "cannot assign to `Active`: it is an enum value"),
+    ("action a() by insurer:\n    caller = caller\n", "cannot assign to `caller`: it is a built-in value"),
+    ("action a() by insurer:\n    fail 5\n", "the message of `fail` must be Text, not Int"),
+    ("action a() by insurer:\n    require true, 5\n", "the message of `require` must be Text, not Int"),
+    ("action a() by insurer:\n    emit Payd(\"x\", 1.00 CNY)\n", "undefined event `Payd`"),
+    ("action a() by insurer:\n    emit Paid(\"x\")\n", "event Paid needs `amount`"),
+    ("action a() -> Int by insurer:\n    return\n", "`a` must return a Int"),
+    ("action a() by insurer:\n    return 1\n", "`a` declares no result type, so `return` takes no value"),
+    ("fn f() -> Int by insurer:\n    return 1\n", "a fn has no `by`: it is called only from the contract's own code"),
+    ("view v() -> Money:\n    return Claim\n", "`Claim` is a record type, not a value"),
+    ("view v() -> Text:\n    return insurer\n", "`insurer` is a party role, not a value"),
+    ("view v() -> Text:\n    return caller.name\n", "a Party has no field `name`"),
+    ("view v() -> Int:\n    return log[\"a\"]\n", "a list index must be Int, not Text"),
+    ("view v() -> Int:\n    return total[0]\n", "cannot index a Money: only Map and List values have [ ]"),
+    ("view v() -> Int:\n    return sum([1], 2.5)\n", "the start of `sum` must be Int, not Decimal"),
+    ("view v() -> Bool:\n    return 1 in log\n", "cannot look for Int in List[Text]: its items are Text"),
+    ("view v() -> Int:\n    return len(x: log)\n", "`len` takes no named arguments"),
+    ("state:\n    t2: Money = total\n", "a default or initial value cannot use the state variable `total`"),
+    ("lifecycle Claim.amount:\n    Active -> Closed by insurer\n", "a lifecycle needs an enum field; Claim.amount is Money"),
+    ("lifecycle Claim.status:\n    Active -> Closed by insurer\nlifecycle Claim.status:\n    Closed -> Active by insurer\n",
+     "Claim.status already has a lifecycle"),
+    ("enum E: X, Y, X\n", "E lists `X` twice"),
+    ("fn len(x: Int) -> Int:\n    return x\n", "`len` is a built-in name and cannot be declared"),
+])
+def test_error_classes(decls: str, message: str) -> None:
+    found = errors(HEADER + decls)
+    assert message in [d.message for d in found], [d.message for d in found]
+    assert all(d.span.line >= 1 for d in found)
+
+
+def test_unreachable_statement_is_a_warning() -> None:
+    text = body("""
+        view v() -> Int:
+            return 1
+            pass
+    """)
+    analysis = check_src(text)
+    (w,) = analysis.warnings
+    assert w.message == "this statement is never reached" and w.severity == "warning"
+    at(w, text, "pass")
