@@ -194,6 +194,8 @@ class ExprCode:
     def expr_raw(self, e: ast.Expr) -> None:
         """Push e's value in its own type (before any widening)."""
         match e:
+            case ast.ListLit() | ast.MapLit():
+                self.collection(e, self.raw_type(e))
             case ast.TextLit():
                 self.text(e)
             case ast.Name():

@@ -1,0 +1,84 @@
+"""Test builds: a contract's module plus one hidden view per scenario expression.
+
+The scenario runner (`dsl.scenarios`) evaluates every expression of a scenario step by calling
+its hidden entry ``__expr<N>``: a view with no `by` check whose parameters are the scenario's
+locals declared before that step (in order) and whose result is the expression's value. Inside,
+a call of one of the contract's views is an internal call, and `caller` is whatever caller the
+runner passes (the scenario's most recent one). Party `let`s (`let picc = insurer "PICC"`) are
+not compiled: the runner builds those parties itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dsl import ast
+from dsl.analysis import TestAnalysis
+from dsl.codegen_stmt import BodyCode
+from dsl.compiler import ModuleLayout
+from vm.module import Entry, Function, Module, Param
+from vm.types import Type
+
+__all__ = ["ExprEntry", "TestBuild", "compile_tests"]
+
+
+@dataclass(frozen=True, slots=True)
+class ExprEntry:
+    """The hidden entry computing one scenario expression: call ``name`` with the values of the
+    scenario locals named in ``params`` (in that order); it returns a value of ``type``."""
+
+    name: str
+    type: Type
+    params: tuple[str, ...]
+
+
+@dataclass
+class TestBuild:
+    """``module``: the target's module plus the hidden entries; ``exprs``: by ``id()`` of the
+    expression node in the test file's tree."""
+
+    __test__ = False
+
+    module: Module
+    exprs: dict[int, ExprEntry]
+
+
+def _step_exprs(step: ast.Step) -> list[ast.Expr]:
+    match step:
+        case ast.LetStep(value=value) if not isinstance(value, ast.PartyLit):
+            return [value]
+        case ast.DeployStep(args=args):
+            return [a.value for a in args]
+        case ast.CallStep(args=args, returns=returns):
+            return [a.value for a in args] + ([returns] if returns is not None else [])
+        case ast.ExpectEmitted(args=args):
+            return [a.value for a in args]
+        case ast.ExpectTrue(expr=e):
+            return [e]
+    return []
+
+
+def compile_tests(test_analysis: TestAnalysis) -> TestBuild:
+    layout = ModuleLayout(test_analysis.contract)
+    layout.unit.ann.add(test_analysis)
+    layout.compile_all()
+    extra: list[Entry] = []
+    exprs: dict[int, ExprEntry] = {}
+    for scenario, scenario_locals in zip(test_analysis.tree.scenarios, test_analysis.scenario_locals):
+        declared = 0
+        for step in scenario.steps:
+            params = tuple(Param(p.name, p.type) for p in scenario_locals[:declared])
+            for e in _step_exprs(step):
+                name = f"__expr{len(exprs)}"
+                t = test_analysis.type_of(e)
+                code = BodyCode(layout.unit, tuple(p.type for p in params))
+                code.expr(e)
+                code.emit("RET")
+                index = len(layout.functions)
+                layout.functions.append(Function(name, params, t, tuple(code.local_types), code.asm.finish(),
+                                                 f"{scenario.title}: line {e.span.line}"))
+                extra.append(Entry(name, "view", index, (), True, ""))
+                exprs[id(e)] = ExprEntry(name, t, tuple(p.name for p in params))
+            if isinstance(step, ast.LetStep):
+                declared += 1
+    return TestBuild(layout.build(extra), exprs)
