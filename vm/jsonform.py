@@ -5,8 +5,8 @@ precision; both forms are accepted on input); Decimal "1.25" (a whole JSON numbe
 too, a float never); Money "1200.50 CNY"; Percent "80%"; Date "2024-03-01"; Duration "30 days";
 Timestamp RFC 3339 (written in UTC+08:00; any offset, and at most millisecond precision, read);
 Hash "0x…"; List an array; Map an object keyed by the keys' text forms (written in key order);
-a record an object of all its fields (the type table knows no defaults, so every field is
-required, and an unknown field is an error); an enum value its name; Party
+a record an object of its fields (the type table knows no defaults, so every field is
+required unless the caller passes the record defaults it knows; an unknown field is an error); an enum value its name; Party
 {"org", "id", "role"}.
 
 `from_json` raises `ValueFormError` naming ``where`` and the path inside it:
@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from vm import types as T
 from vm.calendar import EPOCH_ORDINAL, MS_PER_DAY
@@ -82,10 +84,19 @@ class _Misfit(Exception):
         self.path, self.t, self.j, self.reason = path, t, j, reason
 
 
-def from_json(t: T.Type, j: object, table: T.TypeTable | None, where: str) -> object:
-    """The value of type ``t`` that the JSON value ``j`` denotes; ValueFormError if none."""
+@dataclass(frozen=True, slots=True)
+class _Context:
+    table: T.TypeTable | None
+    defaults: Mapping[str, Mapping[str, object]]
+
+
+def from_json(t: T.Type, j: object, table: T.TypeTable | None, where: str,
+              defaults: Mapping[str, Mapping[str, object]] | None = None) -> object:
+    """The value of type ``t`` that the JSON value ``j`` denotes; ValueFormError if none.
+    ``defaults`` (record name -> field name -> value, in the runtime representation) supplies
+    the fields an object may leave out; without it every field is required."""
     try:
-        return _read(t, j, table, "")
+        return _read(t, j, _Context(table, defaults or {}), "")
     except _Misfit as m:
         msg = f"{where}{m.path}: expected {_expected(m.t, table)}, got {_shown(m.j)}"
         if m.reason:
@@ -107,7 +118,7 @@ def _literal(t: T.Type, j: object, path: str, parse, *args: str) -> object:
         raise _Misfit(path, t, j, _reason(exc)) from None
 
 
-def _read(t: T.Type, j: object, table: T.TypeTable | None, path: str) -> object:
+def _read(t: T.Type, j: object, cx: _Context, path: str) -> object:
     if t == T.TEXT:
         if not isinstance(j, str):
             raise _Misfit(path, t, j)
@@ -166,37 +177,38 @@ def _read(t: T.Type, j: object, table: T.TypeTable | None, path: str) -> object:
         if not (isinstance(j, dict) and set(j) == {"org", "id", "role"}
                 and all(isinstance(x, str) for x in j.values())):
             raise _Misfit(path, t, j)
-        return Party(_read(T.TEXT, j["org"], table, path + ".org"), _read(T.TEXT, j["id"], table, path + ".id"),
-                     _read(T.TEXT, j["role"], table, path + ".role"))
+        return Party(_read(T.TEXT, j["org"], cx, path + ".org"), _read(T.TEXT, j["id"], cx, path + ".id"),
+                     _read(T.TEXT, j["role"], cx, path + ".role"))
     if isinstance(t, T.EnumType):
-        names = _need(table).enum_values(t.name)
+        names = _need(cx.table).enum_values(t.name)
         if isinstance(j, str) and j in names:
             return names.index(j)
         raise _Misfit(path, t, j)
     if isinstance(t, T.ListType):
         if not isinstance(j, list):
             raise _Misfit(path, t, j)
-        return tuple([_read(t.elem, x, table, f"{path}[{i}]") for i, x in enumerate(j)])
+        return tuple([_read(t.elem, x, cx, f"{path}[{i}]") for i, x in enumerate(j)])
     if isinstance(t, T.MapType):
         if not isinstance(j, dict):
             raise _Misfit(path, t, j)
         out = {}
         for ks, x in j.items():
             sub = f"{path}[{json.dumps(ks, ensure_ascii=False)}]"
-            out[_read_key(t.key, ks, table, sub)] = _read(t.value, x, table, sub)
+            out[_read_key(t.key, ks, cx, sub)] = _read(t.value, x, cx, sub)
         return out
     if isinstance(t, T.RecordType):
-        fields = _need(table).record_fields(t.name)
+        fields = _need(cx.table).record_fields(t.name)
         if not isinstance(j, dict):
             raise _Misfit(path, t, j)
         names = [n for n, _ in fields]
         for k in j:
             if k not in names:
                 raise _Misfit(path, t, j, f"{t.name} has no field {k}; its fields are {', '.join(names)}")
+        given = cx.defaults.get(t.name, {})
         for n in names:
-            if n not in j:
+            if n not in j and n not in given:
                 raise _Misfit(path, t, j, f"field {n} is missing")
-        return tuple([_read(ft, j[n], table, f"{path}.{n}") for n, ft in fields])
+        return tuple([_read(ft, j[n], cx, f"{path}.{n}") if n in j else given[n] for n, ft in fields])
     raise TypeError(f"no JSON form for type {t}")
 
 
@@ -206,10 +218,10 @@ def _need(table: T.TypeTable | None) -> T.TypeTable:
     return table
 
 
-def _read_key(kt: T.Type, s: str, table: T.TypeTable | None, path: str) -> object:
+def _read_key(kt: T.Type, s: str, cx: _Context, path: str) -> object:
     """A Map key from its text form (an object key is always a string)."""
     if kt == T.TEXT:
-        return _read(kt, s, table, path)
+        return _read(kt, s, cx, path)
     if kt == T.BOOL:
         if s in ("true", "false"):
             return s == "true"
@@ -223,7 +235,7 @@ def _read_key(kt: T.Type, s: str, table: T.TypeTable | None, path: str) -> objec
         if m is None:
             raise _Misfit(path, kt, s, "a Party key is written role:org/id")
         return Party(m[2], m[3], m[1])
-    return _read(kt, s, table, path)
+    return _read(kt, s, cx, path)
 
 
 def _read_timestamp(j: object, path: str) -> int:

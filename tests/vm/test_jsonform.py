@@ -129,3 +129,14 @@ def test_nested_paths_and_record_fields() -> None:
     with pytest.raises(ValueFormError, match="expected one of Open, Paid"):
         from_json(T.EnumType("S"), "Closed", enum_table, "argument s")
     assert from_json(T.EnumType("S"), "Paid", enum_table, "argument s") == 1
+
+
+def test_record_defaults_fill_missing_fields() -> None:
+    defaults = {"Policy": {"copay": 0}}
+    j = {"holder": "Li", "start": "2024-03-01"}
+    assert from_json(T.RecordType("Policy"), j, POLICY_TABLE, "argument p", defaults) == \
+        ("Li", date(2024, 3, 1).toordinal(), 0)
+    given = {**j, "copay": "5%"}
+    assert from_json(T.RecordType("Policy"), given, POLICY_TABLE, "argument p", defaults)[2] == 5 * 10**16
+    with pytest.raises(ValueFormError, match="field start is missing"):
+        from_json(T.RecordType("Policy"), {"holder": "Li"}, POLICY_TABLE, "argument p", defaults)
