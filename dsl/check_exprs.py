@@ -10,18 +10,16 @@ from __future__ import annotations
 
 from dsl import ast
 from dsl.analysis import (
-    BuiltinValueRef, EnumValueRef, FieldRef, FunctionRef, LocalRef, MethodRef, PartyFieldRef,
-    RecordCtorRef, StateRef, TypeNameRef,
+    BuiltinValueRef, EnumValueRef, FieldRef, LocalRef, PartyFieldRef, StateRef, TypeNameRef,
 )
+from dsl.check_calls import CallTyping
 from dsl.check_literals import LiteralValidator
+from dsl.check_operators import OperatorTyping
 from dsl.check_scope import (
-    BUILTIN_FUNCS, BUILTIN_VALUE_NAMES, Annotations, ContractScope, Findings, LocalScope, Signature,
-    a_kind, did_you_mean,
+    BUILTIN_FUNCS, BUILTIN_VALUE_NAMES, Annotations, ContractScope, Findings, LocalScope, a_kind,
+    did_you_mean,
 )
-from dsl.check_types import (
-    BUILTIN_VALUES, NEGATABLE, PARTY_FIELDS, arith, arith_error, assignable, comparable, is_key_type,
-    is_ordered, membership, widens,
-)
+from dsl.check_types import BUILTIN_VALUES, PARTY_FIELDS, assignable, comparable, is_key_type
 from vm.types import (
     BOOL, DATE, DECIMAL, DURATION, HASH, INT, MONEY, PARTY, PERCENT, TEXT, EnumType, ListType, MapType,
     RecordType, Type,
@@ -48,7 +46,7 @@ def _mismatch_hint(expected: Type, actual: Type) -> str | None:
     return None
 
 
-class ExprChecker:
+class ExprChecker(OperatorTyping, CallTyping):
     """Types the expressions of one body (an action, view, fn, init, default value or scenario)."""
 
     def __init__(self, scope: ContractScope, findings: Findings, ann: Annotations,
@@ -336,280 +334,6 @@ class ExprChecker:
         self.error(f"cannot index a {t}: only Map and List values have [ ]", e.span)
         return None
 
-    # -- operators -----------------------------------------------------------------------------
-    def _unary(self, e: ast.Unary, hint: Type | None) -> Type | None:
-        if e.op == "not":
-            return self._typed(e, self.expect(e.operand, BOOL, "the operand of `not`"))
-        t = self.expr(e.operand)
-        if t is None:
-            return None
-        if t not in NEGATABLE:
-            self.error(f"cannot negate {t}", e.span, "unary minus works on Int, Decimal, Money, Percent and Duration")
-            return None
-        return self._typed(e, t)
-
-    def _binary(self, e: ast.Binary, hint: Type | None) -> Type | None:
-        op = e.op
-        if op in ("and", "or"):
-            left = self.expect(e.left, BOOL, f"the left side of `{op}`")
-            right = self.expect(e.right, BOOL, f"the right side of `{op}`")
-            return self._typed(e, BOOL) if left is not None and right is not None else None
-        left = self.expr(e.left)
-        right = self.expr(e.right)
-        if left is None or right is None:
-            return None
-        result = arith(op, left, right)
-        if result is None:
-            message, why = arith_error(op, left, right)
-            self.error(message, e.span, why)
-            return None
-        wl, wr = widens(left, right, result)
-        if wl:
-            self._widen(e.left)
-        if wr:
-            self._widen(e.right)
-        return self._typed(e, result)
-
-    def _compare(self, e: ast.Compare, hint: Type | None) -> Type | None:
-        operands = [e.first, *(o for _, o in e.rest)]
-        types: list[Type | None] = [None] * len(operands)
-        deferred = []
-        for i, o in enumerate(operands):
-            if isinstance(o, (ast.ListLit, ast.MapLit)) and not (o.items if isinstance(o, ast.ListLit) else o.entries):
-                deferred.append(i)
-            else:
-                types[i] = self.expr(o)
-        for i in deferred:
-            neighbour = types[i - 1] if i > 0 else None
-            if neighbour is None and i + 1 < len(types):
-                neighbour = types[i + 1]
-            if neighbour is None and len(deferred) < len(operands):
-                continue  # the other side already failed: one mistake, one diagnostic
-            types[i] = self.expr(operands[i], neighbour)
-        ok = all(t is not None for t in types)
-        if ok:
-            for i, (op, right) in enumerate(e.rest):
-                ok = self._compare_pair(op, operands[i], types[i], right, types[i + 1]) and ok
-        return self._typed(e, BOOL) if ok else None
-
-    def _compare_pair(self, op: str, left: ast.Expr, lt: Type, right: ast.Expr, rt: Type) -> bool:
-        if op in ("in", "not in"):
-            need = membership(lt, rt)
-            if need is None:
-                self.error(f"`{op}` needs a Map, a List or a Text on its right, not {rt}", right.span)
-                return False
-            fits, widened = assignable(lt, need)
-            if not fits:
-                what = "keys" if isinstance(rt, MapType) else "items" if isinstance(rt, ListType) else "text"
-                self.error(f"cannot look for {lt} in {rt}: its {what} are {need}", left.span)
-                return False
-            if widened:
-                self._widen(left)
-            return True
-        common = comparable(lt, rt)
-        if common is None:
-            self.error(f"cannot compare {lt} with {rt}", _join(left.span, right.span),
-                       "both sides of a comparison must have one type")
-            return False
-        if op not in ("==", "!=") and not is_ordered(common):
-            self.error(f"{common} values have no order: `{op}` does not apply", _join(left.span, right.span))
-            return False
-        if common == DECIMAL:
-            if lt == INT:
-                self._widen(left)
-            if rt == INT:
-                self._widen(right)
-        return True
-
-    def _conditional(self, e: ast.Conditional, hint: Type | None) -> Type | None:
-        cond = self.expect(e.cond, BOOL, "the condition of `if ... else`")
-        then = self.expr(e.then, hint)
-        other = self.expr(e.otherwise, hint if hint is not None else then)
-        if then is None and isinstance(e.then, (ast.ListLit, ast.MapLit)) and other is not None:
-            then = self.expr(e.then, other)
-        if cond is None or then is None or other is None:
-            return None
-        common = comparable(then, other)
-        if common is None:
-            self.error(f"both branches of `if ... else` must have one type, not {then} and {other}", e.span)
-            return None
-        if common == DECIMAL:
-            if then == INT:
-                self._widen(e.then)
-            if other == INT:
-                self._widen(e.otherwise)
-        return self._typed(e, common)
-
-    # -- calls ---------------------------------------------------------------------------------
-    def _call(self, e: ast.Call, hint: Type | None) -> Type | None:
-        func = e.func
-        if isinstance(func, ast.Attribute) and func.name in ("append", "get") and not (
-                isinstance(func.obj, ast.Name) and func.obj.id in self.scope.enums):
-            if func.name == "append":
-                self.error("`append` is a statement: write xs.append(x) on its own line", e.span)
-                return None
-            return self._get(e, func)
-        if not isinstance(func, ast.Name):
-            self.error("only functions, records and built-ins can be called", func.span)
-            self._args_only(e)
-            return None
-        name = func.id
-        if self.locals.lookup(name) is not None:
-            self.error(f"`{name}` is a local value and cannot be called", func.span)
-            self._args_only(e)
-            return None
-        scope = self.scope
-        if name in scope.records:
-            return self._record_ctor(e, name)
-        sig = scope.signatures.get(name)
-        if sig is not None:
-            return self._function_call(e, sig)
-        if name in BUILTIN_FUNCS:
-            from dsl.check_builtins import check_builtin
-
-            return check_builtin(self, e, name)
-        sym = scope.symbols.get(name)
-        if sym is not None:
-            self.error(f"`{name}` is {a_kind(sym.kind)} and cannot be called", func.span)
-        elif name in scope.enum_values or name in BUILTIN_VALUES:
-            self.error(f"`{name}` is a value and cannot be called", func.span)
-        else:
-            self.undefined(name, func.span)
-        self._args_only(e)
-        return None
-
-    def _args_only(self, e: ast.Call) -> None:
-        for a in e.args:
-            self.expr(a.value)
-
-    def _get(self, e: ast.Call, func: ast.Attribute) -> Type | None:
-        t = self.expr(func.obj)
-        if t is None:
-            self._args_only(e)
-            return None
-        if not isinstance(t, MapType):
-            self.error(f"`get` works on a Map, not on {t}", func.span)
-            self._args_only(e)
-            return None
-        if len(e.args) != 2 or any(a.name for a in e.args):
-            self.error("`get` takes a key and a default: m.get(key, default)", e.span)
-            self._args_only(e)
-            return None
-        k = self.expect(e.args[0].value, t.key, "the key given to `get`")
-        d = self.expect(e.args[1].value, t.value, "the default given to `get`")
-        self._refs[id(e)] = MethodRef("get", self.state_root(func.obj))
-        if k is None or d is None:
-            return None
-        return self._typed(e, t.value)
-
-    def state_root(self, e: ast.Expr) -> str | None:
-        """The state variable an access path starts at, if it starts at one."""
-        while isinstance(e, (ast.Attribute, ast.Index)):
-            e = e.obj
-        ref = self._refs.get(id(e))
-        return ref.name if isinstance(ref, StateRef) else None
-
-    def _record_ctor(self, e: ast.Call, name: str) -> Type | None:
-        record = self.scope.records[name]
-        given: list[int | None] = [None] * len(record.fields)
-        ok = True
-        for i, arg in enumerate(e.args):
-            if arg.name is None:
-                self.error(f"name each field when building a {name}", arg.span,
-                           f"write {name}({record.fields[min(i, len(record.fields) - 1)][0]}: ...)"
-                           if record.fields else None)
-                self.expr(arg.value)
-                ok = False
-                continue
-            index = record.index_of(arg.name)
-            if index is None:
-                self.error(f"record {name} has no field `{arg.name}`", arg.span,
-                           did_you_mean(arg.name, [n for n, _ in record.fields]))
-                self.expr(arg.value)
-                ok = False
-                continue
-            if given[index] is not None:
-                self.error(f"field `{arg.name}` is given twice", arg.span)
-                ok = False
-                continue
-            given[index] = i
-            if self.expect(arg.value, record.fields[index][1], f"field `{arg.name}` of {name}") is None:
-                ok = False
-        missing = [record.fields[i][0] for i, g in enumerate(given)
-                   if g is None and record.decls[i].default is None]
-        if missing:
-            listed = ", ".join(f"`{m}`" for m in missing)
-            self.error(f"{name} needs a value for {listed}", e.span, "only fields with a default may be left out")
-            ok = False
-        self._refs[id(e)] = RecordCtorRef(name, tuple(given))
-        return self._typed(e, RecordType(name)) if ok else None
-
-    def _function_call(self, e: ast.Call, sig: Signature) -> Type | None:
-        if sig.kind != "fn" and not (self.kind == "scenario" and sig.kind == "view"):
-            what = "an action" if sig.kind == "action" else "a view"
-            hint = ("in a scenario, call actions as a step: X calls f(...)" if self.kind == "scenario"
-                    else "move the shared logic into a fn and call that")
-            self.error(f"`{sig.name}` is {what} and cannot be called here", e.func.span, hint)
-            self._args_only(e)
-            return None
-        ok = self.bind_args(e.args, sig.params, f"`{sig.name}`", e.span)
-        self._refs[id(e)] = FunctionRef(sig.name, sig.kind, sig.module)
-        if sig.returns is None:
-            if ok:
-                self.error(f"`{sig.name}` returns no value", e.span)
-            return None
-        return self._typed(e, sig.returns) if ok else None
-
-    def bind_args(self, args: tuple[ast.Arg, ...], params, what: str, span: ast.Span,
-                  require_all: bool = True) -> bool:
-        """Match call arguments (positional, then named) to parameters and type each one."""
-        ok = True
-        bound = [False] * len(params)
-        names = [p.name for p in params]
-        seen_named = False
-        for i, arg in enumerate(args):
-            if arg.name is None:
-                if seen_named:
-                    self.error("a positional argument cannot follow a named one", arg.span)
-                    self.expr(arg.value)
-                    ok = False
-                    continue
-                if i >= len(params):
-                    self.error(f"{what} takes {len(params)} argument{'s' if len(params) != 1 else ''}, "
-                               f"not {len(args)}", arg.span)
-                    self.expr(arg.value)
-                    ok = False
-                    continue
-                index = i
-            else:
-                seen_named = True
-                if arg.name not in names:
-                    self.error(f"{what} has no parameter `{arg.name}`", arg.span, did_you_mean(arg.name, names))
-                    self.expr(arg.value)
-                    ok = False
-                    continue
-                index = names.index(arg.name)
-                if bound[index]:
-                    self.error(f"`{arg.name}` is given twice", arg.span)
-                    ok = False
-                    continue
-            bound[index] = True
-            if self.expect(arg.value, params[index].type, f"`{params[index].name}` of {what}") is None:
-                ok = False
-        if require_all and ok:
-            missing = [names[i] for i, b in enumerate(bound) if not b]
-            if missing:
-                self.error(f"{what} needs {', '.join(f'`{m}`' for m in missing)}", span)
-                ok = False
-        return ok
-
-
-def _join(a: ast.Span, b: ast.Span) -> ast.Span:
-    if a.file != b.file or not a.line:
-        return a
-    return ast.Span(a.file, a.line, a.col, b.end_line, b.end_col)
-
-
 _DISPATCH = {
     ast.TextLit: ExprChecker._text,
     ast.BoolLit: ExprChecker._bool,
@@ -619,9 +343,9 @@ _DISPATCH = {
     ast.Name: ExprChecker._name,
     ast.Attribute: ExprChecker._attribute,
     ast.Index: ExprChecker._index,
-    ast.Unary: ExprChecker._unary,
-    ast.Binary: ExprChecker._binary,
-    ast.Compare: ExprChecker._compare,
-    ast.Conditional: ExprChecker._conditional,
-    ast.Call: ExprChecker._call,
+    ast.Unary: OperatorTyping._unary,
+    ast.Binary: OperatorTyping._binary,
+    ast.Compare: OperatorTyping._compare,
+    ast.Conditional: OperatorTyping._conditional,
+    ast.Call: CallTyping._call,
 }

@@ -1,0 +1,122 @@
+"""Typing of operators: arithmetic by section 5's table, `and`/`or`/`not`, comparison chains
+with `in`/`not in`, unary minus and `x if c else y`. A mixin of `ExprChecker`."""
+
+from __future__ import annotations
+
+from dsl import ast
+from dsl.check_types import (
+    NEGATABLE, arith, arith_error, assignable, comparable, is_ordered, membership, widens,
+)
+from vm.types import BOOL, DECIMAL, INT, ListType, MapType, Type
+
+
+class OperatorTyping:
+    # -- operators -----------------------------------------------------------------------------
+    def _unary(self, e: ast.Unary, hint: Type | None) -> Type | None:
+        if e.op == "not":
+            return self._typed(e, self.expect(e.operand, BOOL, "the operand of `not`"))
+        t = self.expr(e.operand)
+        if t is None:
+            return None
+        if t not in NEGATABLE:
+            self.error(f"cannot negate {t}", e.span, "unary minus works on Int, Decimal, Money, Percent and Duration")
+            return None
+        return self._typed(e, t)
+
+    def _binary(self, e: ast.Binary, hint: Type | None) -> Type | None:
+        op = e.op
+        if op in ("and", "or"):
+            left = self.expect(e.left, BOOL, f"the left side of `{op}`")
+            right = self.expect(e.right, BOOL, f"the right side of `{op}`")
+            return self._typed(e, BOOL) if left is not None and right is not None else None
+        left = self.expr(e.left)
+        right = self.expr(e.right)
+        if left is None or right is None:
+            return None
+        result = arith(op, left, right)
+        if result is None:
+            message, why = arith_error(op, left, right)
+            self.error(message, e.span, why)
+            return None
+        wl, wr = widens(left, right, result)
+        if wl:
+            self._widen(e.left)
+        if wr:
+            self._widen(e.right)
+        return self._typed(e, result)
+
+    def _compare(self, e: ast.Compare, hint: Type | None) -> Type | None:
+        operands = [e.first, *(o for _, o in e.rest)]
+        types: list[Type | None] = [None] * len(operands)
+        deferred = []
+        for i, o in enumerate(operands):
+            if isinstance(o, (ast.ListLit, ast.MapLit)) and not (o.items if isinstance(o, ast.ListLit) else o.entries):
+                deferred.append(i)
+            else:
+                types[i] = self.expr(o)
+        for i in deferred:
+            neighbour = types[i - 1] if i > 0 else None
+            if neighbour is None and i + 1 < len(types):
+                neighbour = types[i + 1]
+            if neighbour is None and len(deferred) < len(operands):
+                continue  # the other side already failed: one mistake, one diagnostic
+            types[i] = self.expr(operands[i], neighbour)
+        ok = all(t is not None for t in types)
+        if ok:
+            for i, (op, right) in enumerate(e.rest):
+                ok = self._compare_pair(op, operands[i], types[i], right, types[i + 1]) and ok
+        return self._typed(e, BOOL) if ok else None
+
+    def _compare_pair(self, op: str, left: ast.Expr, lt: Type, right: ast.Expr, rt: Type) -> bool:
+        if op in ("in", "not in"):
+            need = membership(lt, rt)
+            if need is None:
+                self.error(f"`{op}` needs a Map, a List or a Text on its right, not {rt}", right.span)
+                return False
+            fits, widened = assignable(lt, need)
+            if not fits:
+                what = "keys" if isinstance(rt, MapType) else "items" if isinstance(rt, ListType) else "text"
+                self.error(f"cannot look for {lt} in {rt}: its {what} are {need}", left.span)
+                return False
+            if widened:
+                self._widen(left)
+            return True
+        common = comparable(lt, rt)
+        if common is None:
+            self.error(f"cannot compare {lt} with {rt}", _join(left.span, right.span),
+                       "both sides of a comparison must have one type")
+            return False
+        if op not in ("==", "!=") and not is_ordered(common):
+            self.error(f"{common} values have no order: `{op}` does not apply", _join(left.span, right.span))
+            return False
+        if common == DECIMAL:
+            if lt == INT:
+                self._widen(left)
+            if rt == INT:
+                self._widen(right)
+        return True
+
+    def _conditional(self, e: ast.Conditional, hint: Type | None) -> Type | None:
+        cond = self.expect(e.cond, BOOL, "the condition of `if ... else`")
+        then = self.expr(e.then, hint)
+        other = self.expr(e.otherwise, hint if hint is not None else then)
+        if then is None and isinstance(e.then, (ast.ListLit, ast.MapLit)) and other is not None:
+            then = self.expr(e.then, other)
+        if cond is None or then is None or other is None:
+            return None
+        common = comparable(then, other)
+        if common is None:
+            self.error(f"both branches of `if ... else` must have one type, not {then} and {other}", e.span)
+            return None
+        if common == DECIMAL:
+            if then == INT:
+                self._widen(e.then)
+            if other == INT:
+                self._widen(e.otherwise)
+        return self._typed(e, common)
+
+
+def _join(a: ast.Span, b: ast.Span) -> ast.Span:
+    if a.file != b.file or not a.line:
+        return a
+    return ast.Span(a.file, a.line, a.col, b.end_line, b.end_col)
