@@ -259,12 +259,8 @@ class _Scanner:
         col = width + 1
         opens_block = bool(tokens) and tokens[-1].type == "_NL" and len(tokens) > 1 and tokens[-2].type == "_COLON"
         if width > current:
-            if not opens_block:
-                self.error("unexpected indentation", line, 1, line, end - pos + 1,
-                           "only the lines of a block (after a line ending with ':') are indented")
-                # Parse on as if the line were not indented.
-                return end
-            if width != current + INDENT_WIDTH:
+            # Without a ':' before it the parser reports the indentation (or the missing ':').
+            if opens_block and width != current + INDENT_WIDTH:
                 self.error(f"a block is indented by exactly {INDENT_WIDTH} more spaces than the line that opens it"
                            f" (found {width - current})", line, 1, line, end - pos + 1)
             indents.append(width)
