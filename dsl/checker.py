@@ -31,13 +31,14 @@ from dsl.check_decls import (
 from dsl.check_literals import LiteralValidator
 from dsl.check_scope import Annotations, ContractScope, Findings, RecordInfo, Signature, where
 from dsl.check_stmts import BodyChecker
+from dsl.check_tests import check_tests
 from dsl.diagnostics import CompileError
 from vm.types import TypeTable
 
 if TYPE_CHECKING:
     from dsl.pipeline import ModuleLoader
 
-__all__ = ["check", "Analysis", "CheckedFile"]
+__all__ = ["check", "check_tests", "Analysis", "CheckedFile"]
 
 
 class CheckedFile:
