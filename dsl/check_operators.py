@@ -50,7 +50,7 @@ class OperatorTyping:
         types: list[Type | None] = [None] * len(operands)
         deferred = []
         for i, o in enumerate(operands):
-            if isinstance(o, (ast.ListLit, ast.MapLit)) and not (o.items if isinstance(o, ast.ListLit) else o.entries):
+            if is_empty_collection(o):
                 deferred.append(i)
             else:
                 types[i] = self.expr(o)
@@ -98,10 +98,13 @@ class OperatorTyping:
 
     def _conditional(self, e: ast.Conditional, hint: Type | None) -> Type | None:
         cond = self.expect(e.cond, BOOL, "the condition of `if ... else`")
-        then = self.expr(e.then, hint)
-        other = self.expr(e.otherwise, hint if hint is not None else then)
-        if then is None and isinstance(e.then, (ast.ListLit, ast.MapLit)) and other is not None:
-            then = self.expr(e.then, other)
+        if hint is None and is_empty_collection(e.then):
+            # `[] if c else xs`: the empty branch takes its type from the other one.
+            other = self.expr(e.otherwise)
+            then = self.expr(e.then, other) if other is not None else None
+        else:
+            then = self.expr(e.then, hint)
+            other = self.expr(e.otherwise, hint if hint is not None else then)
         if cond is None or then is None or other is None:
             return None
         common = comparable(then, other)
@@ -120,3 +123,8 @@ def _join(a: ast.Span, b: ast.Span) -> ast.Span:
     if a.file != b.file or not a.line:
         return a
     return ast.Span(a.file, a.line, a.col, b.end_line, b.end_col)
+
+
+def is_empty_collection(e: ast.Expr) -> bool:
+    """`[]` or `{}`: a value whose type only its place can tell."""
+    return (isinstance(e, ast.ListLit) and not e.items) or (isinstance(e, ast.MapLit) and not e.entries)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dsl import ast
 from dsl.analysis import BuiltinFuncRef, LocalRef, MethodRef, StateRef
 from dsl.check_exprs import ExprChecker
+from dsl.check_operators import is_empty_collection
 from dsl.check_scope import BUILTIN_FUNCS, BUILTIN_VALUE_NAMES, a_kind, did_you_mean, kind_word, where
 from dsl.check_types import COMPOUND_TARGETS, arith, widens
 from vm.types import BOOL, INT, PARTY, TEXT, ListType, MapType, Type
@@ -138,7 +139,8 @@ class BodyChecker(ExprChecker):
         t = self.target(s.target, "assign to")
         if s.op == "=":
             if t is None:
-                self.expr(s.value)
+                if not is_empty_collection(s.value):
+                    self.expr(s.value)
             else:
                 self.expect(s.value, t, "the assigned value")
             return False

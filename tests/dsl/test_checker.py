@@ -665,3 +665,18 @@ def test_unreachable_statement_is_a_warning() -> None:
     (w,) = analysis.warnings
     assert w.message == "this statement is never reached" and w.severity == "warning"
     at(w, text, "pass")
+
+
+def test_empty_branch_of_a_conditional_takes_the_other_branch_type() -> None:
+    tree = parse(body("""
+        view v(c: Bool) -> Int:
+            let xs = [] if c else [1, 2]
+            return len(xs)
+    """))
+    analysis = check(tree, ModuleLoader())
+    assert str(analysis.type_of(tree.decls[-1].body[0].value)) == "List[Int]"
+    text = body("""
+        action a() by insurer:
+            nothing = []
+    """)
+    assert [d.message for d in errors(text)] == ["undefined name `nothing`"]
