@@ -14,12 +14,13 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from vm.errors import StateFileError
 from vm.party import Party
 
 
+@runtime_checkable
 class Host(Protocol):
     def get(self, key: bytes) -> bytes | None:
         """The value stored under ``key``, or None."""

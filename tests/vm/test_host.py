@@ -48,6 +48,7 @@ def test_memory_host_is_a_host() -> None:
         return h.get(b"k")
 
     assert read(MemoryHost({b"k": b"v"})) == b"v"
+    assert isinstance(MemoryHost(), Host) and not isinstance(object(), Host)
 
 
 def test_save_and_open(tmp_path: Path) -> None:
