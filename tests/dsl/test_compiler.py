@@ -14,7 +14,7 @@ from vm.module import decode_module, encode_module  # noqa: E402
 from vm.values import Money, Party, parse_date_literal  # noqa: E402
 from vm.verifier import verify  # noqa: E402
 
-from tests.dsl.compiled import deploy, run_fn  # noqa: E402
+from tests.dsl.test_compiler_harness import deploy, run_fn  # noqa: E402
 
 CNY = lambda units: Money("CNY", units)  # noqa: E731
 D = parse_date_literal
@@ -44,7 +44,7 @@ def test_section_1_settle_pays_net_of_deductible_and_copay() -> None:
     c = Compilation(HEALTH, "contracts/health.bao")
     m = Machine(verify(c.module))
     host = MemoryHost()
-    from tests.dsl.compiled import GAS, TS_2024_05_01
+    from tests.dsl.test_compiler_harness import GAS, TS_2024_05_01
     from vm.host import CallContext
 
     insurer = CallContext(Party("PICC", "PICC", "insurer"), TS_2024_05_01, bytes(32))
