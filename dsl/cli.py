@@ -1,5 +1,211 @@
-"""Language commands of `baochain`: check, build, disasm, fmt, test, run, explain."""
+"""Language commands of `baochain`: check, build, disasm, fmt, test, run (and explain, which
+lives with its renderer). Every command goes through `dsl.pipeline.Compilation`; only this layer
+turns errors into output. Exit codes: 0 success, 1 a failed check/test/call, 2 usage."""
 
 from __future__ import annotations
 
-LANGUAGE_COMMANDS: list = []
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from dsl import ast
+from dsl.diagnostics import CompileError
+from dsl.pipeline import Compilation, ModuleLoader
+
+FILES = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _echo_diagnostics(exc: CompileError, sources: dict[str, str]) -> None:
+    for d in exc.diagnostics:
+        click.echo(d.render(sources.get(d.span.file)), err=True)
+    count = sum(d.severity == "error" for d in exc.diagnostics)
+    click.echo(f"{count} error{'s' if count != 1 else ''}", err=True)
+
+
+def _sources(*units: Compilation) -> dict[str, str]:
+    return {u.path: u.source for u in units}
+
+
+def _load(path: Path) -> Compilation:
+    return Compilation.from_file(path, ModuleLoader((path.parent,)))
+
+
+class _Failed(Exception):
+    """A check failed; carries the diagnostics and every unit read, to quote their sources."""
+
+    def __init__(self, exc: CompileError, units: list[Compilation]):
+        super().__init__(str(exc))
+        self.error = exc
+        self.units = units
+
+
+def _check_unit(path: Path) -> None:
+    """Check a contract or module, or a test file against its target."""
+    units: list[Compilation] = []
+    try:
+        unit = _load(path)
+        units.append(unit)
+        tree = unit.tree
+        if isinstance(tree, ast.TestFile):
+            from dsl.checker import check_tests
+            from dsl.diagnostics import Diagnostic
+
+            target_path = Path(unit.path).parent / tree.target
+            if not target_path.is_file():
+                raise CompileError([Diagnostic(f"the contract under test was not found: {tree.target}",
+                                               tree.span, hint="the path is relative to the test file")])
+            target = _load(target_path)
+            units.append(target)
+            check_tests(tree, target.analysis)
+        else:
+            unit.analysis
+    except CompileError as exc:
+        raise _Failed(exc, units) from None
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=FILES)
+def check(files: tuple[Path, ...]) -> None:
+    """Check contracts, modules and test files for errors."""
+    failed = 0
+    for path in files:
+        try:
+            _check_unit(path)
+        except _Failed as failure:
+            failed += 1
+            _echo_diagnostics(failure.error, _sources(*failure.units))
+    ok = len(files) - failed
+    click.echo(f"{ok} file{'s' if ok != 1 else ''} ok, {failed} with errors")
+    sys.exit(1 if failed else 0)
+
+
+@click.command()
+@click.argument("file", type=FILES)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the module (default: FILE with the suffix .baom).")
+def build(file: Path, output: Path | None) -> None:
+    """Compile a contract to a verified bytecode module."""
+    from vm.errors import VerifyError
+    from vm.module import module_id
+    from vm.verifier import verify
+
+    unit = _load(file)
+    try:
+        data = unit.encoded
+    except CompileError as exc:
+        _echo_diagnostics(exc, _sources(unit))
+        sys.exit(1)
+    try:
+        verify(data)
+    except VerifyError as exc:
+        click.echo(f"{file}: internal error: the compiled module was refused by the verifier: {exc}", err=True)
+        sys.exit(1)
+    out = output or file.with_suffix(".baom")
+    out.write_bytes(data)
+    click.echo(f"{out}: {len(data)} bytes, module {module_id(data)}")
+
+
+@click.command()
+@click.argument("module", type=FILES)
+def disasm(module: Path) -> None:
+    """Show a module's bytecode (a built .baom file, or a .bao source compiled on the fly)."""
+    from vm.disasm import disassemble
+    from vm.errors import VerifyError
+    from vm.verifier import verify
+
+    if module.suffix == ".bao":
+        unit = _load(module)
+        try:
+            data = unit.encoded
+        except CompileError as exc:
+            _echo_diagnostics(exc, _sources(unit))
+            sys.exit(1)
+    else:
+        data = module.read_bytes()
+    try:
+        verified = verify(data)
+    except VerifyError as exc:
+        click.echo(f"{module}: not a valid module: {exc}", err=True)
+        sys.exit(1)
+    click.echo(disassemble(verified.module if hasattr(verified, "module") else verified))
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=FILES)
+@click.option("--check", "check_only", is_flag=True, help="Only report files that are not formatted; change nothing.")
+def fmt(files: tuple[Path, ...], check_only: bool) -> None:
+    """Format Bao files in the canonical layout (comments kept)."""
+    from dsl.fmt import format_source
+
+    changed, failed = [], 0
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        try:
+            formatted = format_source(text, str(path))
+        except CompileError as exc:
+            failed += 1
+            _echo_diagnostics(exc, {str(path): text})
+            continue
+        if formatted != text:
+            changed.append(path)
+            if check_only:
+                click.echo(f"would reformat {path}")
+            else:
+                path.write_text(formatted, encoding="utf-8")
+                click.echo(f"reformatted {path}")
+    verb = "would be reformatted" if check_only else "reformatted"
+    click.echo(f"{len(changed)} file{'s' if len(changed) != 1 else ''} {verb}, "
+               f"{len(files) - len(changed) - failed} unchanged" + (f", {failed} with errors" if failed else ""))
+    sys.exit(1 if failed or (check_only and changed) else 0)
+
+
+@click.command(name="test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--gas", "show_gas", is_flag=True, help="Show the gas each call used.")
+@click.option("--gas-limit", type=click.IntRange(min=1), default=None, help="Gas limit of each call.")
+def test_command(paths: tuple[Path, ...], show_gas: bool, gas_limit: int | None) -> None:
+    """Run the scenarios of *.test.bao files (default: under the current folder)."""
+    from dsl.scenarios import find_test_files, run_test_file
+
+    files = find_test_files(list(paths) or [Path(".")])
+    if not files:
+        click.echo("no *.test.bao files found", err=True)
+        click.echo("0 passed, 0 failed")
+        sys.exit(1)
+    passed = failed = 0
+    for path in files:
+        report = run_test_file(path, gas_limit)
+        if report.diagnostics:
+            click.echo(f"{path}: cannot run: the file has errors")
+            for d in report.diagnostics:
+                click.echo(d.render(report.sources.get(d.span.file)))
+        else:
+            click.echo(f"{path}")
+        for result in report.results:
+            mark = "ok  " if result.passed else "FAIL"
+            click.echo(f"  {mark} {result.title}")
+            if not result.passed:
+                click.echo(f"       {path}:{result.line}: {result.failure}")
+            if show_gas:
+                for call in result.calls:
+                    click.echo(f"       line {call.line}: {call.caller} calls {call.function}: "
+                               f"{call.gas_used} gas ({call.outcome})")
+        passed += report.passed
+        failed += report.failed
+    click.echo(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+def _mount_explain() -> list:
+    try:
+        from dsl.explain.command import explain
+    except ImportError:
+        return []
+    return [explain]
+
+
+from dsl.run_command import run  # noqa: E402  (kept in its own module: it owns the local ledger)
+
+LANGUAGE_COMMANDS: list = [check, build, disasm, fmt, test_command, run, *_mount_explain()]
