@@ -60,10 +60,13 @@ class _Structure:
     under its only predecessor; anything else raises NotStructured.
     """
 
-    def __init__(self, succs: list[tuple[int, ...]], body, out: Lines):
+    def __init__(self, succs: list[tuple[int, ...]], body, small=lambda b: False):
         self.succs = succs
+        self.small = small  # small(block): whether the block may be copied to each place it is reached
+        self.budget = 2000 + 100 * len(succs)  # lines; past it, copies must have run away
         self.body = body  # body(block, indent, lines) -> Terminator, after writing the block's code
-        self.out = out
+        self.out = Lines()
+        self.wrap: set[int] = set()  # merges that jumps reach early: wrapped as one-pass loops
         n = len(succs)
         self.rpo = _reverse_postorder(succs)
         self.order = {b: i for i, b in enumerate(self.rpo)}
@@ -90,7 +93,10 @@ class _Structure:
         self.exits: set[int] = set()
         for header in {s for _, s in self.back}:
             nodes = _natural_loop(header, [b for b, s in self.back if s == header], preds)
-            targets = {s for m in nodes for s in succs[m] if s not in nodes}
+            # A block that ends the call (a failed `require`) reached from one place is written
+            # where it is reached, inside the loop: it is no exit the loop's code must follow.
+            targets = {s for m in nodes for s in succs[m]
+                       if s not in nodes and (succs[s] or len(preds[s]) > 1)}
             if len(targets) > 1:
                 raise NotStructured("loop with several exits")
             exit_ = targets.pop() if targets else None
@@ -108,8 +114,18 @@ class _Structure:
             b = parent
         return True
 
-    def emit(self, indent: int) -> None:
-        self._tree(self.rpo[0], None, (), indent)
+    def emit(self, indent: int) -> Lines:
+        """The function's body; merges that need it are wrapped, found by trying again."""
+        while True:
+            self.out = Lines()
+            try:
+                self._tree(self.rpo[0], None, (), indent)
+                return self.out
+            except NotStructured as exc:
+                merge = getattr(exc, "merge", None)
+                if merge is None or merge in self.wrap:
+                    raise
+                self.wrap.add(merge)
 
     def _tree(self, x: int, follow: int | None, loops: tuple, indent: int) -> None:
         merges = sorted((k for k in self.kids[x] if k in self.merge and k not in self.exits),
@@ -117,7 +133,7 @@ class _Structure:
         if x in self.loop_exit:
             exit_ = self.loop_exit[x]
             self.out.add(indent, "while True:")
-            self._within(x, merges, x, loops + ((x, exit_),), indent + 1)
+            self._within(x, merges, x, loops + (("loop", x, exit_),), indent + 1)
             if exit_ is not None:
                 self._tree(exit_, follow, loops, indent)
         else:
@@ -125,17 +141,42 @@ class _Structure:
 
     def _within(self, x: int, merges: list[int], follow: int | None, loops: tuple, indent: int) -> None:
         if merges:
-            self._within(x, merges[:-1], merges[-1], loops, indent)
-            self._tree(merges[-1], follow, loops, indent)
+            last = merges[-1]
+            if last in self.wrap:
+                # A `while True: ... break` stands for a block that jumps may leave early.
+                self.out.add(indent, "while True:")
+                self._within(x, merges[:-1], last, loops + (("block", last, None),), indent + 1)
+                self.out.add(indent + 1, "break")
+            else:
+                self._within(x, merges[:-1], last, loops, indent)
+            self._tree(last, follow, loops, indent)
             return
+        if len(self.out.out) > self.budget:
+            raise NotStructured("too much code: copies grew past the budget")
         term = self.body(x, indent, self.out)
         if term.kind == "jump":
             self._branch(x, term.targets[0], follow, loops, indent)
         elif term.kind == "branch":
-            self.out.add(indent, f"if {term.cond}:")
-            self._arm(x, term.targets[0], follow, loops, indent + 1)
-            self.out.add(indent, "else:")
-            self._arm(x, term.targets[1], follow, loops, indent + 1)
+            yes, no = term.targets
+            if self._ends_call(no) and not self._ends_call(yes):
+                # `require`: the failing arm first, then the rest unindented, so a long run of
+                # requires stays flat instead of nesting one `else:` deeper each.
+                self.out.add(indent, f"if not {term.cond}:")
+                self._arm(x, no, follow, loops, indent + 1)
+                self._branch(x, yes, follow, loops, indent)
+            elif self._ends_call(yes):
+                self.out.add(indent, f"if {term.cond}:")
+                self._arm(x, yes, follow, loops, indent + 1)
+                self._branch(x, no, follow, loops, indent)
+            else:
+                self.out.add(indent, f"if {term.cond}:")
+                self._arm(x, yes, follow, loops, indent + 1)
+                self.out.add(indent, "else:")
+                self._arm(x, no, follow, loops, indent + 1)
+
+    def _ends_call(self, b: int) -> bool:
+        """Whether block b, written inline, returns or aborts (control never falls out of it)."""
+        return not self.succs[b] and b not in self.merge
 
     def _arm(self, src: int, target: int, follow: int | None, loops: tuple, indent: int) -> None:
         mark = len(self.out.out)
@@ -146,12 +187,21 @@ class _Structure:
     def _branch(self, src: int, target: int, follow: int | None, loops: tuple, indent: int) -> None:
         if target == follow:
             return
-        if loops and target == loops[-1][0]:
+        kind, head, exit_ = loops[-1] if loops else (None, None, None)
+        if kind == "loop" and target == head:
             self.out.add(indent, "continue")
-        elif loops and target == loops[-1][1]:
+        elif (kind == "loop" and target == exit_) or (kind == "block" and target == head):
             self.out.add(indent, "break")
+        elif (target in self.merge and not self.kids[target] and target not in self.loop_exit
+              and target not in self.exits and (src, target) not in self.back and self.small(target)):
+            # A short join that dominates nothing (the `then` of an `and`/`or` test) is written
+            # again where it is reached: a copy is cheaper than any way Python has to get there.
+            self._within(target, [], follow, loops, indent)
         elif (src, target) in self.back or target in self.merge or target in self.exits:
-            raise NotStructured("a jump Python cannot express here")
+            wanted = NotStructured("a jump Python cannot express here")
+            if target in self.merge and (src, target) not in self.back:
+                wanted.merge = target  # type: ignore[attr-defined]
+            raise wanted
         else:
             self._tree(target, follow, loops, indent)
 
@@ -487,6 +537,9 @@ def _charges(code: list[Instruction], blocks: list[_Block], succs: list[tuple[in
     return charges
 
 
+_COPY_LIMIT = 24  # instructions of a join block that may be written twice
+
+
 class _FunctionWriter:
     """Writes `def f<i>(gas, depth, l0, ...)` for one function of the module."""
 
@@ -534,22 +587,28 @@ class _FunctionWriter:
     # -- the whole function
 
     def write(self) -> str:
-        fn = self.fn
-        out = Lines()
         try:
-            body = Lines()
-            structure = _Structure(self.succs, self.body, body)
+            structure = _Structure(self.succs, self.body,
+                                   lambda b: self.blocks[b].end - self.blocks[b].start <= _COPY_LIMIT)
             # Gas may run below zero inside straight-line code; it is tested where code can
             # repeat (loop headers, function entry) and before returning, so no call runs
             # unboundedly or completes beyond its limit. `vm.machine` reports any abort that
             # happens while gas is below zero as "out of gas".
             self.checkpoints = {0} | set(structure.loop_exit)
-            structure.emit(2)
-        except NotStructured:
+            body = structure.emit(2)
+            # Python limits nesting (100 indents, 20 nested loops): deep Bao code goes to the
+            # dispatch loop, whose nesting is fixed.
+            compile(self._def(body), "<bao function>", "exec")
+        except (NotStructured, SyntaxError, RecursionError, MemoryError):
             self.structured = False
             self.temps = [0]
             self.checkpoints = set(range(len(self.blocks)))
             body = self._dispatch()
+        return self._def(body)
+
+    def _def(self, body: Lines) -> str:
+        fn = self.fn
+        out = Lines()
         params = "".join(f", l{i}" for i in range(len(fn.params)))
         defaults = "".join(f", {k}=K[{k[1:]}]" for k in sorted(self.used, key=lambda k: int(k[1:])))
         out.add(0, f"def f{self.index}(gas, depth{params}, *, lim=LIM, nlim=NLIM{defaults}):")
