@@ -117,13 +117,14 @@ class FormulaWriter:
             case ast.Unary(op="-", operand=operand):
                 return "−" + self._wrap(operand, NEG), NEG
             case ast.Unary(operand=operand):
-                return self.phrases("f_not", x=self._wrap(operand, NOT)), NOT
+                # Readers do not know that `not` binds looser than `>`: bracket anything but a name.
+                return self.phrases("f_not", x=self._wrap(operand, ATOM)), NOT
             case ast.Binary(op="//", left=left, right=right):
                 return self.phrases("f_floor_div", x=self._wrap(left, MUL), y=self._wrap(right, MUL + 1)), MUL
             case ast.Binary(op=("and" | "or") as op, left=left, right=right):
                 prec = AND if op == "and" else OR
                 word = self.phrases("f_and" if op == "and" else "f_or")
-                return f"{self._wrap(left, prec)} {word} {self._wrap(right, prec + 1)}", prec
+                return f"{self._logic(left, op, prec)} {word} {self._logic(right, op, prec + 1)}", prec
             case ast.Binary(op=op, left=left, right=right):
                 symbol, prec = _BINARY.get(op, (op, MUL))
                 # The right operand of a left-associative operator keeps brackets written around
@@ -135,6 +136,13 @@ class FormulaWriter:
                 return self.phrases("f_if", then=self._wrap(then, OR), cond=self._wrap(cond, OR),
                                     otherwise=self._wrap(otherwise, COND)), COND
         return "…", ATOM  # an expression form this renderer does not know: never a crash
+
+    def _logic(self, operand: ast.Expr, op: str, least: int) -> str:
+        """An operand of `and`/`or`: `a and b or c` reads (a and b) or c, so that no reader needs
+        to know which of the two binds tighter."""
+        if isinstance(operand, ast.Binary) and operand.op in ("and", "or") and operand.op != op:
+            return f"({self._w(operand)[0]})"
+        return self._wrap(operand, least)
 
     def _name(self, expr: ast.Name) -> tuple[str, int]:
         ident = expr.id

@@ -43,7 +43,7 @@ class StepWriter:
                 if message is not None:
                     msg = quote(self.formulas.message(message))
                 else:
-                    msg = quote(self.phrases("requirement_failed", source=self._source_of(cond)))
+                    msg = quote(self.phrases("requirement_failed", source=self._source_of(stmt, cond)))
                 return [Step("require", fill(p("step_require"), cond=self._f(cond), message=msg))]
             case ast.Let(name=ident, value=value):
                 line = f"{words(ident.name)} = {self.formulas.write(value)}"
@@ -106,12 +106,37 @@ class StepWriter:
             parts.append(formula(value if same else f"{words(field_name)} = {value}"))
         return fill(self.phrases.template("step_emit_fields"), fields=join(parts))
 
-    def _source_of(self, expr: ast.Expr) -> str:
-        span = getattr(expr, "span", None)
+    def _source_of(self, stmt: ast.Require, cond: ast.Expr) -> str:
+        """The condition as written: the statement's lines from `require` to the end of its last
+        line, less any comment (spans may stop before a closing bracket, so they are not cut by)."""
+        span = stmt.span
         lines = self.source.splitlines()
-        if span is None or span.line < 1 or span.line > len(lines) or span.end_line != span.line:
-            return self.formulas.write(expr)
-        return lines[span.line - 1][span.col - 1:span.end_col - 1]
+        if span.line < 1 or span.end_line > len(lines) or span.end_line < span.line:
+            return self.formulas.write(cond)
+        written = "\n".join([lines[span.line - 1][span.col - 1:], *lines[span.line:span.end_line]])
+        written = " ".join(_without_comment(written).split())
+        if not written.startswith("require "):
+            return self.formulas.write(cond)
+        return written.removeprefix("require ").strip()
+
+
+def _without_comment(code: str) -> str:
+    """Code up to a `#` that is outside any string."""
+    in_string = False
+    escaped = False
+    for i, ch in enumerate(code):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch == "#":
+            return code[:i]
+    return code
 
 
 def state_root(target: ast.Expr) -> str | None:

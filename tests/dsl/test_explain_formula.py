@@ -1,0 +1,209 @@
+"""Formulas and steps of `baochain explain`: the contract's own words, brackets exactly where the
+meaning needs them, small fns written out in place."""
+
+from __future__ import annotations
+
+import ast as pyast
+from pathlib import Path
+
+from hypothesis import given, strategies as st
+
+from dsl import ast
+from dsl.explain.build import build_document
+from dsl.explain.formula import FormulaWriter
+from dsl.explain.model import plain
+from dsl.explain.names import ContractNames, words
+from dsl.explain.phrases import phrases_for
+from dsl.parser import parse_source
+
+SECTION1 = Path(__file__).parent / "snapshots" / "explain_section1.bao"
+
+
+def _document(source: str, lang: str = "en"):
+    tree = parse_source(source, "t.bao")
+    return build_document(tree, source, lang)
+
+
+def _steps(doc, name: str) -> list[str]:
+    fn = next(f for f in (*doc.actions, *doc.views, *doc.functions) if f.name == name)
+    out: list[str] = []
+
+    def walk(steps, depth=0):
+        for s in steps:
+            out.append("  " * depth + plain(s.text))
+            walk(s.children, depth + 1)
+
+    walk(fn.steps)
+    return out
+
+
+def test_section1_payable_formula_reads_as_in_the_issue():
+    doc = _document(SECTION1.read_text(encoding="utf-8"))
+    steps = _steps(doc, "settle")
+    assert ("Computes payable = min(max(bill − deductible, 0.00 CNY) × (100% − copay), sum insured − already)."
+            in steps)
+
+
+def test_section1_steps_of_settle_in_order():
+    doc = _document(SECTION1.read_text(encoding="utf-8"))
+    assert _steps(doc, "settle") == [
+        "Requires policy id is in policies; otherwise the call fails with “unknown policy {policy id}”.",
+        "Computes p = policies[policy id].",
+        "Requires status = Active; otherwise the call fails with “policy {policy id} is not active”.",
+        "Requires start ≤ treated on ≤ end; otherwise the call fails with “treatment date outside the cover period”.",
+        "Computes already = paid[policy id] (or 0.00 CNY if there is none).",
+        "Computes payable = min(max(bill − deductible, 0.00 CNY) × (100% − copay), sum insured − already).",
+        "Sets paid[policy id] to already + payable.",
+        "Increases total paid by payable.",
+        "Emits ClaimSettled with policy id, bill, payable.",
+        "Returns payable.",
+    ]
+
+
+def test_chinese_steps_keep_identifiers_and_messages_as_written():
+    doc = _document(SECTION1.read_text(encoding="utf-8"), "zh")
+    steps = _steps(doc, "settle")
+    assert steps[0] == "前提条件：policies 中有 policy id；否则调用失败，提示 “unknown policy {policy id}”。"
+    assert "计算 payable = min(max(bill − deductible, 0.00 CNY) × (100% − copay), sum insured − already)。" in steps
+
+
+SMALL = '''contract C
+parties insurer
+record Claim:
+    amount: Money
+    share: Percent
+state:
+    claims: Map[Text, Claim]
+    total: Money = 0.00 CNY
+action pay(a_id: Text, b_id: Text, flag: Bool) -> Money by insurer:
+    let a = claims[a_id]
+    let b = claims[b_id]
+    let both = a.amount + b.amount
+    require flag and not (a.share > b.share)
+    require a.amount - (b.amount - both) >= both * (100% - a.share)
+    if flag:
+        total += both // 2
+    elif a.share == 0%:
+        fail "no share"
+    else:
+        pass
+    for i in range(0, 3):
+        total -= both
+    claims[a_id].amount = deep(1, 2)
+    a.amount = both
+    delete claims[b_id]
+    return twice(both) if flag else -both
+fn twice(x: Money) -> Money:
+    return x * 2
+fn deep(x: Int, y: Int) -> Money:
+    return loop(x)
+fn loop(x: Int) -> Money:
+    return deep(x, x)
+'''
+
+
+def test_fields_read_on_two_locals_are_qualified():
+    steps = _steps(_document(SMALL), "pay")
+    assert "Computes both = amount of a + amount of b." in steps
+
+
+def test_default_message_is_the_source_of_the_condition():
+    steps = _steps(_document(SMALL), "pay")
+    assert ("Requires flag and not (share of a > share of b); otherwise the call fails with "
+            "“requirement failed: flag and not (a.share > b.share)”.") in steps
+
+
+def test_brackets_follow_the_tree_not_the_source_text():
+    steps = _steps(_document(SMALL), "pay")
+    assert any("amount of a − (amount of b − both) ≥ both × (100% − share of a)" in s for s in steps)
+
+
+def test_branches_loops_and_targets():
+    steps = _steps(_document(SMALL), "pay")
+    assert "If flag:" in steps
+    assert "  Increases total by whole part of both ÷ 2." in steps
+    assert "Otherwise, if share of a = 0%:" in steps
+    assert "  Fails with “no share”." in steps
+    assert "Otherwise:" in steps and "  Does nothing." in steps
+    assert "For each i from 0 up to, but not including, 3:" in steps
+    assert "  Decreases total by both." in steps
+    assert "Sets amount of a to both." in steps  # a target names the record that changes
+    assert "Removes claims[b id]." in steps
+    assert "Returns both × 2 if flag, otherwise −both." in steps
+
+
+def test_mutually_recursive_fns_stop_inlining():
+    steps = _steps(_document(SMALL), "pay")
+    line = next(s for s in steps if s.startswith("Sets amount of claims[a id]"))
+    # deep → loop → deep … is written out a few levels, then by name: never endless.
+    assert "deep(" in line or "loop(" in line
+    assert len(line) < 400
+
+
+def test_changes_and_emits_summary():
+    doc = _document(SECTION1.read_text(encoding="utf-8"))
+    settle = next(f for f in doc.actions if f.name == "settle")
+    assert settle.changes == ("paid", "total paid")
+    assert settle.emits == ("ClaimSettled",)
+    assert settle.returns == "amount of money"
+    suspend = next(f for f in doc.actions if f.name == "suspend")
+    assert suspend.changes == ("policies",)
+
+
+def test_words():
+    assert words("sum_insured") == "sum insured"
+    assert words("保单_金额") == "保单 金额"
+    assert words("_x") == "x"
+
+
+# ----------------------------------------------------------------------------------------------
+# Property: the brackets a formula shows give back the tree it was written from.
+
+_NAMES = st.sampled_from(["a", "b", "c", "d"])
+
+
+def _exprs():
+    leaf = _NAMES.map(lambda n: ast.Name(n))
+    return st.recursive(
+        leaf,
+        lambda inner: st.one_of(
+            st.builds(lambda op, l, r: ast.Binary(op, l, r), st.sampled_from(["+", "-", "*", "/"]), inner, inner),
+            st.builds(lambda o: ast.Unary("-", o), inner),
+        ),
+        max_leaves=12,
+    )
+
+
+def _to_python(e: ast.Expr) -> pyast.AST:
+    match e:
+        case ast.Name(id=n):
+            return pyast.Name(n, pyast.Load())
+        case ast.Unary(operand=o):
+            return pyast.UnaryOp(pyast.USub(), _to_python(o))
+        case ast.Binary(op=op, left=l, right=r):
+            ops = {"+": pyast.Add(), "-": pyast.Sub(), "*": pyast.Mult(), "/": pyast.Div()}
+            return pyast.BinOp(_to_python(l), ops[op], _to_python(r))
+    raise AssertionError(e)
+
+
+@given(_exprs())
+def test_formula_brackets_keep_the_tree(expr):
+    writer = FormulaWriter(ContractNames.of(parse_source("contract C\n", "c.bao")), phrases_for("en"),
+                           frozenset({"a", "b", "c", "d"}))
+    text = writer.write(expr)
+    back = pyast.parse(text.replace("×", "*").replace("÷", "/").replace("−", "-"), mode="eval").body
+    assert pyast.dump(back) == pyast.dump(_to_python(expr)), text
+
+
+def test_logic_is_bracketed_for_readers():
+    source = '''contract C
+parties insurer
+action f(a: Bool, b: Bool, c: Bool, n: Int) by insurer:
+    require a and b or c, "one"
+    require a or b or c, "two"
+    require not (n > 1) and not a, "three"
+'''
+    steps = _steps(_document(source), "f")
+    assert steps[0].startswith("Requires (a and b) or c;")
+    assert steps[1].startswith("Requires a or b or c;")
+    assert steps[2].startswith("Requires not (n > 1) and not a;")
