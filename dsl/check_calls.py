@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dsl import ast
 from dsl.analysis import FunctionRef, MethodRef, RecordCtorRef, StateRef
-from dsl.check_scope import BUILTIN_FUNCS, Signature, a_kind, did_you_mean
+from dsl.check_scope import BUILTIN_FUNCS, Signature, a_kind, article, did_you_mean
 from dsl.check_types import BUILTIN_VALUES
 from vm.types import MapType, RecordType, Type
 
@@ -87,7 +87,7 @@ class CallTyping:
         ok = True
         for i, arg in enumerate(e.args):
             if arg.name is None:
-                self.error(f"name each field when building a {name}", arg.span,
+                self.error(f"name each field when building {article(name)}", arg.span,
                            f"write {name}({record.fields[min(i, len(record.fields) - 1)][0]}: ...)"
                            if record.fields else None)
                 self.expr(arg.value)

@@ -17,7 +17,7 @@ from dsl.check_literals import LiteralValidator
 from dsl.check_operators import OperatorTyping
 from dsl.check_scope import (
     BUILTIN_FUNCS, BUILTIN_VALUE_NAMES, Annotations, ContractScope, Findings, LocalScope, a_kind,
-    did_you_mean,
+    article, did_you_mean,
 )
 from dsl.check_types import BUILTIN_VALUES, PARTY_FIELDS, assignable, comparable, is_key_type
 from vm.types import (
@@ -331,7 +331,7 @@ class ExprChecker(OperatorTyping, CallTyping):
                 return None
             return self._typed(e, t.elem)
         self.expr(e.index)
-        self.error(f"cannot index a {t}: only Map and List values have [ ]", e.span)
+        self.error(f"cannot index {article(t)}: only Map and List values have [ ]", e.span)
         return None
 
 _DISPATCH = {

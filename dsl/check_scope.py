@@ -34,6 +34,12 @@ def kind_word(kind: str) -> str:
     return _KIND_WORDS.get(kind, kind)
 
 
+def article(thing: object) -> str:
+    """A type or name with its indefinite article: "an Int", "a Money"."""
+    text = str(thing)
+    return ("an " if text[:1].lower() in "aeiou" else "a ") + text
+
+
 def a_kind(kind: str) -> str:
     """The kind with its article: "an event", "a record"."""
     word = kind_word(kind)

@@ -13,7 +13,9 @@ from dsl import ast
 from dsl.analysis import BuiltinFuncRef, LocalRef, MethodRef, StateRef
 from dsl.check_exprs import ExprChecker
 from dsl.check_operators import is_empty_collection
-from dsl.check_scope import BUILTIN_FUNCS, BUILTIN_VALUE_NAMES, a_kind, did_you_mean, kind_word, where
+from dsl.check_scope import (
+    BUILTIN_FUNCS, BUILTIN_VALUE_NAMES, a_kind, article, did_you_mean, kind_word, where,
+)
 from dsl.check_types import COMPOUND_TARGETS, arith, widens
 from vm.types import BOOL, INT, PARTY, TEXT, ListType, MapType, Type
 
@@ -27,7 +29,7 @@ class BodyChecker(ExprChecker):
         self.returns = returns
         ends = self.block(stmts)
         if returns is not None and not ends:
-            self.error(f"`{self.name}` must return a {returns} on every path", decl_span,
+            self.error(f"`{self.name}` must return {article(returns)} on every path", decl_span,
                        "add a `return` at the end, or `fail` where no value can be given")
 
     def block(self, stmts: tuple[ast.Stmt, ...]) -> bool:
@@ -239,7 +241,7 @@ class BodyChecker(ExprChecker):
                            "declare one with -> Type")
                 self.expr(s.value)
         elif s.value is None:
-            self.error(f"`{self.name}` must return a {self.returns}", s.span)
+            self.error(f"`{self.name}` must return {article(self.returns)}", s.span)
         else:
             self.expect(s.value, self.returns, f"the result of `{self.name}`")
         return True

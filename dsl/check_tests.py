@@ -11,7 +11,9 @@ from __future__ import annotations
 from dsl import ast
 from dsl.analysis import Analysis, ParamInfo, TestAnalysis
 from dsl.check_literals import LiteralValidator
-from dsl.check_scope import Annotations, ContractScope, Findings, RecordInfo, Signature, Symbol, did_you_mean
+from dsl.check_scope import (
+    Annotations, ContractScope, Findings, RecordInfo, Signature, Symbol, article, did_you_mean,
+)
 from dsl.check_stmts import BodyChecker
 from dsl.diagnostics import CompileError
 from vm.types import BOOL, PARTY
@@ -60,13 +62,14 @@ class _ScenarioChecker(BodyChecker):
     def party_local(self, ident: ast.Ident) -> bool:
         slot = self.locals.lookup(ident.name)
         if slot is None:
+            role = self.scope.parties[0] if self.scope.parties else "role"
             self.error(f"undefined party `{ident.name}`", ident.span,
                        did_you_mean(ident.name, self.locals.names)
-                       or f"declare one first: let {ident.name} = {self.scope.parties[0] if self.scope.parties else 'role'} \"Org\"")
+                       or f"declare one first: let {ident.name} = {role} \"Org\"")
             return False
         t = self.locals.types[slot]
         if t is not None and t != PARTY:
-            self.error(f"`{ident.name}` is a {t}, not a party", ident.span)
+            self.error(f"`{ident.name}` is {article(t)}, not a party", ident.span)
             return False
         return t is not None
 

@@ -90,7 +90,7 @@ def test_typed_function_must_return_on_every_path() -> None:
                 return -1
     """)
     d = one_error(text)
-    assert d.message == "`v` must return a Int on every path"
+    assert d.message == "`v` must return an Int on every path"
     check_src(body("""
         view v(x: Int) -> Int:
             if x > 0:

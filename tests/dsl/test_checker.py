@@ -318,7 +318,7 @@ def test_invalid_literals() -> None:
     ("action a() by insurer:\n    require true, 5\n", "the message of `require` must be Text, not Int"),
     ("action a() by insurer:\n    emit Payd(\"x\", 1.00 CNY)\n", "undefined event `Payd`"),
     ("action a() by insurer:\n    emit Paid(\"x\")\n", "event Paid needs `amount`"),
-    ("action a() -> Int by insurer:\n    return\n", "`a` must return a Int"),
+    ("action a() -> Int by insurer:\n    return\n", "`a` must return an Int"),
     ("action a() by insurer:\n    return 1\n", "`a` declares no result type, so `return` takes no value"),
     ("fn f() -> Int by insurer:\n    return 1\n", "a fn has no `by`: it is called only from the contract's own code"),
     ("view v() -> Money:\n    return Claim\n", "`Claim` is a record type, not a value"),
