@@ -69,6 +69,8 @@ class BodyChecker(ExprChecker):
             return f"{what} declared at {where(first)}"
         sym = self.scope.symbols.get(name)
         if sym is not None:
+            if self.kind == "scenario" or not sym.span.line:
+                return f"the {kind_word(sym.kind)} `{name}` of the contract"
             return f"the {kind_word(sym.kind)} declared at {where(sym.span)}"
         if name in self.scope.enum_values:
             return "an enum value"

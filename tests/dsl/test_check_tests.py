@@ -135,3 +135,15 @@ def test_module_target_calls_fns_and_has_no_calls() -> None:
     found = errors(bad, module)
     assert "`insurer` is not a party of m" in found[0].message
     assert found[1].message == "a module has no actions to call: test its fns in `expect` lines"
+
+
+def test_scenario_locals_do_not_shadow(contract) -> None:
+    text = scenario('''\
+        let picc = insurer "PICC"
+        let picc = hospital "H"
+        let remaining = 5
+    ''')
+    found = errors(text, contract)
+    assert [d.message for d in found] == [
+        f"`picc` shadows a local declared at line {position(text, 'let picc')[0]}",
+        "`remaining` shadows the view `remaining` of the contract"]
