@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dsl import ast
-from dsl.analysis import BuiltinFuncRef, EnumValueRef, FunctionRef, MethodRef, StateRef
+from dsl.analysis import BuiltinFuncRef, EnumValueRef, FunctionRef, MethodRef, StateRef, TypeNameRef
 from dsl.checker import check
 from dsl.diagnostics import CompileError
 from dsl.pipeline import ModuleLoader
@@ -355,3 +355,47 @@ def test_empty_branch_of_a_conditional_takes_the_other_branch_type() -> None:
             nothing = []
     """)
     assert [d.message for d in errors(text)] == ["undefined name `nothing`"]
+
+
+def _expressions(node, exempt: set[int], out: list) -> None:
+    """Every expression node under ``node``; callee names and `append` calls go to ``exempt``."""
+    if isinstance(node, tuple):
+        for item in node:
+            _expressions(item, exempt, out)
+        return
+    if not hasattr(node, "__dataclass_fields__"):
+        return
+    if isinstance(node, ast.Call):
+        exempt.add(id(node.func))
+        if isinstance(node.func, ast.Attribute) and node.func.name == "append":
+            exempt.add(id(node))  # a statement: no value, so no type
+    if isinstance(node, ast.For) and isinstance(node.iter, ast.Call):
+        exempt.add(id(node.iter))  # range(a, b)
+    if isinstance(node, ast.Delete):
+        exempt.add(id(node.target))
+    if isinstance(node, (ast.IntLit, ast.DecimalLit, ast.MoneyLit, ast.PercentLit, ast.DateLit, ast.DurationLit,
+                         ast.TextLit, ast.BoolLit, ast.HashLit, ast.ListLit, ast.MapLit, ast.Name, ast.Attribute,
+                         ast.Index, ast.Call, ast.Unary, ast.Binary, ast.Compare, ast.Conditional)):
+        out.append(node)
+    for name in node.__dataclass_fields__:
+        if name not in ("span", "comments"):
+            _expressions(getattr(node, name), exempt, out)
+
+
+def test_every_expression_of_the_shipped_contracts_is_typed() -> None:
+    loader = ModuleLoader((ROOT / "stdlib",))
+    paths = [p for p in [*(ROOT / "contracts").glob("*.bao"), *(ROOT / "stdlib").glob("*.bao")]
+             if not p.name.endswith(".test.bao")]
+    for path in paths:
+        tree = parser.parse_source(path.read_text(encoding="utf-8"), str(path))
+        analysis = check(tree, loader)
+        exempt: set[int] = set()
+        found: list = []
+        _expressions(tree.decls, exempt, found)
+        for e in found:
+            if isinstance(analysis.refs.get(id(e)), TypeNameRef):
+                continue  # `PolicyStatus` in `PolicyStatus.Active` names a type, not a value
+            if id(e) not in exempt:
+                assert id(e) in analysis.expr_types, f"{e.span}: {type(e).__name__} has no type"
+            if isinstance(e, ast.Name) and id(e) not in exempt:
+                assert id(e) in analysis.refs, f"{e.span}: {e.id} has no ref"
