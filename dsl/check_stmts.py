@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dsl import ast
 from dsl.analysis import BuiltinFuncRef, LocalRef, MethodRef, StateRef
+from dsl.check_decls import resolve_type
 from dsl.check_exprs import ExprChecker
 from dsl.check_operators import is_empty_collection
 from dsl.check_scope import (
@@ -23,7 +24,10 @@ from vm.types import BOOL, INT, PARTY, TEXT, ListType, MapType, Type
 class BodyChecker(ExprChecker):
     """Checks the statements of one action, view, fn or init (one pass over its body)."""
 
-    returns: Type | None = None
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.returns: Type | None = None
+        self.param_count = 0  # the first slots, which are parameters
 
     def body(self, stmts: tuple[ast.Stmt, ...], returns: Type | None, decl_span: ast.Span) -> None:
         self.returns = returns
@@ -78,17 +82,15 @@ class BodyChecker(ExprChecker):
             return f"the built-in `{name}`"
         return None
 
-    param_count = 0
-
     def _let(self, s: ast.Let) -> bool:
-        if s.type is not None:
-            from dsl.check_decls import resolve_type
-
-            declared = resolve_type(s.type, self.scope, self.findings)
-            t = self.expect(s.value, declared, f"the value of `{s.name.name}`") if declared else self.expr(s.value)
-            t = declared
-        else:
+        if s.type is None:
             t = self.expr(s.value)
+        else:
+            t = resolve_type(s.type, self.scope, self.findings)
+            if t is None:
+                self.expr(s.value)
+            else:
+                self.expect(s.value, t, f"the value of `{s.name.name}`")
         self.declare_local(s.name, t)
         return False
 

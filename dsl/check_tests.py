@@ -59,6 +59,10 @@ def scope_of(contract: Analysis) -> ContractScope:
 class _ScenarioChecker(BodyChecker):
     """Types one scenario's steps; its locals are the scenario's `let`s."""
 
+    def __init__(self, contract: Analysis, *args) -> None:
+        super().__init__(*args)
+        self.contract = contract
+
     def party_local(self, ident: ast.Ident) -> bool:
         slot = self.locals.lookup(ident.name)
         if slot is None:
@@ -144,8 +148,6 @@ class _ScenarioChecker(BodyChecker):
                 return
         self.bind_args(s.args, event.params, f"event {event.name}", s.span, require_all=False)
 
-    contract: Analysis
-
 
 def check_tests(tree: ast.TestFile, contract: Analysis) -> TestAnalysis:
     """Check a test file against its target; raise CompileError with every error found."""
@@ -159,8 +161,7 @@ def check_tests(tree: ast.TestFile, contract: Analysis) -> TestAnalysis:
         if scenario.title in titles:
             findings.warn(f"two scenarios are called \"{scenario.title}\"", scenario.span)
         titles.setdefault(scenario.title, scenario.span)
-        checker = _ScenarioChecker(scope, findings, ann, literals, "scenario", contract.tree.name.name)
-        checker.contract = contract
+        checker = _ScenarioChecker(contract, scope, findings, ann, literals, "scenario", contract.tree.name.name)
         for step in scenario.steps:
             checker.step(step)
         locs = checker.locals
