@@ -211,8 +211,15 @@ class _Scenario:
         self.last_events = result.events
 
     def ensure_deployed(self, line: int) -> None:
-        if not self.deployed and not self.plan.is_module:
-            self.deploy((), TESTER, line)
+        """A scenario without `deploy` runs on the contract deployed with no `init` call."""
+        if self.deployed or self.plan.is_module:
+            return
+        try:
+            result = self.plan.machine.deploy_defaults(self.context(TESTER), self.host, self.gas_limit)
+        except Abort as exc:
+            raise ScenarioFailed(f"writing the contract's initial state aborted: {exc.message}", line)
+        self.host.apply(result.writes)
+        self.deployed = True
 
     def step(self, step: ast.Step) -> None:
         match step:
