@@ -534,7 +534,67 @@ def _charges(code: list[Instruction], blocks: list[_Block], succs: list[tuple[in
             x = succs[x][0]
             total += own[x]
         charges[b] = total
+    # The other way round, a block that branches to two blocks it alone enters (an `if` and its
+    # `else`, a `require` and its failure) lets each of them charge its cost with their own.
+    for b in _reverse_postorder(succs):
+        targets = succs[b]
+        if len(targets) == 2 and targets[0] != targets[1] and all(preds[t] == [b] for t in targets):
+            for t in targets:
+                charges[t] += charges[b]
+            charges[b] = 0
     return charges
+
+
+def _loop_bounds(module: Module, code: list[Instruction], blocks: list[_Block],
+                 succs: list[tuple[int, ...]]) -> list[frozenset]:
+    """Per block, the pairs (x, y) of Int locals for which `x < y` surely holds on entry.
+
+    A `for` loop tests `i < end` at its header and steps `i + 1` in its latch; knowing the test
+    still holds there (nothing stored to i or end since), the step cannot reach 2**255, so it
+    needs no overflow test. A forward "must" analysis: a pair is born on the true edge of a
+    block ending `LOAD x, LOAD y, LT Int, JUMP_IF_*` and dies where x or y is stored."""
+    n = len(blocks)
+    kills, gens = [], []
+    for b, blk in enumerate(blocks):
+        body = code[blk.start:blk.end]
+        kills.append({ins.operands[0] for ins in body if ins.op.name == "STORE"})
+        gen: dict[int, tuple[int, int]] = {}
+        if len(body) >= 4 and [i.op.name for i in body[-4:-1]] == ["LOAD", "LOAD", "LT"] \
+                and module.type_pool[body[-2].operands[0]] == T.INT and len(succs[b]) == 2:
+            pair = (body[-4].operands[0], body[-3].operands[0])
+            # JUMP_IF_FALSE continues at the next block when the test held; JUMP_IF_TRUE jumps.
+            gen[succs[b][0] if body[-1].op.name == "JUMP_IF_FALSE" else succs[b][1]] = pair
+        gens.append(gen)
+    preds: list[list[int]] = [[] for _ in range(n)]
+    order = _reverse_postorder(succs)
+    for b in order:
+        for s in succs[b]:
+            preds[s].append(b)
+    facts: list[frozenset | None] = [None] * n
+    facts[0] = frozenset()
+
+    def out(p: int, b: int) -> frozenset:
+        alive = frozenset(q for q in facts[p] if not kills[p] & set(q))  # type: ignore[union-attr]
+        return alive | {gens[p][b]} if b in gens[p] else alive
+
+    changed = True
+    while changed:
+        changed = False
+        for b in order[1:]:
+            ins = [out(p, b) for p in preds[b] if facts[p] is not None]
+            new = frozenset.intersection(*ins) if ins else frozenset()
+            if facts[b] is None or new != facts[b]:
+                facts[b] = new
+                changed = True
+    return [f or frozenset() for f in facts]
+
+
+def _is_step(module: Module, load: Instruction, const: Instruction, bounds: set) -> bool:
+    """Whether `LOAD x, CONST 1, ADD_INT` adds 1 to an x known to be below another Int."""
+    if load.op.name != "LOAD" or const.op.name != "CONST":
+        return False
+    c = module.constants[const.operands[0]]
+    return c.type == T.INT and c.value == 1 and any(p[0] == load.operands[0] for p in bounds)
 
 
 _COPY_LIMIT = 24  # instructions of a join block that may be written twice
@@ -561,6 +621,8 @@ class _FunctionWriter:
         self.checkpoints: set[int] = set()
         self.const_values: dict[str, object] = {}
         self.charges = _charges(self.code, self.blocks, self.succs)
+        self.bounds = _loop_bounds(module, self.code, self.blocks, self.succs)
+        self.unchecked = False  # the instruction being written cannot overflow
 
     # -- pool references: every module-derived value reaches the code through these
 
@@ -644,13 +706,19 @@ class _FunctionWriter:
         if b in self.checkpoints:
             w.emit("if gas < 0: oog()")
         code = self.code
+        bounds = set(self.bounds[b])
         for j in range(blk.start, blk.end):
             ins = code[j]
             nxt = code[j + 1] if j + 1 < blk.end else None
             if nxt is not None and nxt.op.name == "STORE" and stack_effect(self.module, ins)[1] == 1:
                 w.hint = f"l{nxt.operands[0]}"
+            if ins.op.name == "ADD_INT" and j - 2 >= blk.start:
+                self.unchecked = _is_step(self.module, code[j - 2], code[j - 1], bounds)
             term = _EMITTERS[ins.op.name](self, w, ins)
             w.hint = None
+            self.unchecked = False
+            if ins.op.name == "STORE":
+                bounds = {p for p in bounds if ins.operands[0] not in p}
             if term is not None:
                 return term
         w.flush()
@@ -765,7 +833,8 @@ def _e_checked(template: str):
     def emit(fw, w, ins):
         a, b = w.pops(2)
         slot = w.push(template.format(a=a, b=b))
-        w.emit(f"if not nlim < {slot} < lim: ovf()")
+        if not fw.unchecked:
+            w.emit(f"if not nlim < {slot} < lim: ovf()")
     return emit
 
 
