@@ -1,0 +1,124 @@
+"""The shipped contracts and the `insurance` module pass their acceptance scenarios, through the
+same runner as `baochain test`, and keep the shape issue #4 asks of them."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dsl import ast
+from dsl.pipeline import Compilation
+from dsl.scenarios import find_test_files, run_test_file
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTRACTS = ROOT / "contracts"
+STDLIB = ROOT / "stdlib"
+
+# The business cases of issue #4, each a contract with its scenarios.
+SHIPPED = ("kyc", "accumulation", "custody", "pledge", "health", "reinsurance", "asset_plan", "pension")
+
+TEST_FILES = find_test_files([CONTRACTS, STDLIB])
+
+
+def _report_text(report) -> str:
+    lines = [d.render(report.sources.get(d.span.file)) for d in report.diagnostics]
+    for r in report.results:
+        if not r.passed:
+            lines.append(f"{report.path}:{r.line}: {r.title}: {r.failure}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("path", TEST_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_scenarios_pass(path: Path) -> None:
+    report = run_test_file(path)
+    assert report.failed == 0, _report_text(report)
+    assert report.passed == len(report.results) > 0
+
+
+def test_every_business_case_ships_with_scenarios() -> None:
+    shipped = {p.name.removesuffix(".test.bao") for p in TEST_FILES if p.parent == CONTRACTS}
+    assert set(SHIPPED) <= shipped
+    assert (STDLIB / "insurance.test.bao") in TEST_FILES
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_acceptance_scenarios_cover_refusals(name: str) -> None:
+    tree = Compilation.from_file(CONTRACTS / f"{name}.test.bao").tree
+    assert isinstance(tree, ast.TestFile)
+    assert len(tree.scenarios) >= 6
+    refusals = [s for sc in tree.scenarios for s in sc.steps
+                if isinstance(s, ast.CallStep) and s.fails_with is not None]
+    assert any(s.fails_with == "not authorized" for s in refusals), "no wrong-party refusal"
+    assert len({s.fails_with for s in refusals}) >= 6, "too few distinct refusals"
+
+
+SOURCES = sorted(p for p in CONTRACTS.glob("*.bao") if not p.name.endswith(".test.bao")) + [STDLIB / "insurance.bao"]
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_every_declaration_is_described(path: Path) -> None:
+    tree = Compilation.from_file(path).tree
+    assert isinstance(tree, ast.SourceFile)
+    assert tree.docstring or tree.doc, "the file says nothing about itself"
+    undescribed = [f"{type(d).__name__} {getattr(getattr(d, 'name', None), 'name', '')}"
+                   for d in tree.decls if not isinstance(d, ast.Use) and not d.doc]
+    assert undescribed == []
+
+
+def _language_reference() -> str | None:
+    for candidate in (ROOT / "docs" / "LANGUAGE.md", Path("/work/shared/design/LANGUAGE.md")):
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8")
+    return None
+
+
+def test_health_keeps_the_reference_contract_and_scenario() -> None:
+    reference = _language_reference()
+    if reference is None:
+        pytest.skip("LANGUAGE.md is not available here")
+    contract, scenario = re.findall(r"```bao\n(.*?)```", reference, re.S)[:2]
+    shipped_tests = (CONTRACTS / "health.test.bao").read_text(encoding="utf-8")
+    assert shipped_tests.startswith(scenario)
+    shipped = (CONTRACTS / "health.bao").read_text(encoding="utf-8")
+    # issue, settle, remaining and the helper they use stay exactly as the reference wrote them.
+    for name in ("action issue(", "action settle(", "view remaining(", "fn net_of_deductible("):
+        block = re.search(rf"^{re.escape(name)}.*?(?=\n\n|\Z)", contract, re.S | re.M)
+        assert block is not None and block.group(0) in shipped, name
+
+
+def _mutant_report(tmp_path: Path, contract: str, old: str, new: str):
+    for f in (f"{contract}.bao", f"{contract}.test.bao"):
+        shutil.copy(CONTRACTS / f, tmp_path / f)
+    source = (tmp_path / f"{contract}.bao").read_text(encoding="utf-8")
+    assert source.count(old) == 1
+    (tmp_path / f"{contract}.bao").write_text(source.replace(old, new), encoding="utf-8")
+    return run_test_file(tmp_path / f"{contract}.test.bao")
+
+
+@pytest.mark.parametrize("contract, old, new", [
+    # a co-payment forgotten in automatic adjudication
+    ("health", "benefit_payable(covered, deductible_left, p.copay,", "benefit_payable(covered, deductible_left, 0%,"),
+    # the loan ratio not enforced at grant
+    ("pledge", '    require amount <= p.cash_value * max_loan_ratio, "the loan may be at most {max_loan_ratio} of the cash value {p.cash_value}"\n    require today',
+     "    require today"),
+    # an overlapping cover left out of the accumulation check
+    ("accumulation", "c.start <= last_day and first_day <= c.end", "c.start <= first_day and last_day <= c.end"),
+    # any party could cede under any treaty
+    ("reinsurance", 'require t.cedent == org,', 'require t.cedent == t.cedent,'),
+])
+def test_scenarios_catch_a_broken_rule(tmp_path: Path, contract: str, old: str, new: str) -> None:
+    report = _mutant_report(tmp_path, contract, old, new)
+    assert not report.diagnostics, _report_text(report)
+    assert report.failed > 0
+
+
+def test_baochain_test_passes_on_the_contracts_folder() -> None:
+    from node.cli import cli
+
+    result = CliRunner().invoke(cli, ["test", str(CONTRACTS)])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^\d+ passed, 0 failed$", result.output.strip().splitlines()[-1])
