@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dsl import ast
 from dsl.check_types import (
-    NEGATABLE, arith, arith_error, assignable, comparable, is_ordered, membership, widens,
+    NEGATABLE, arith, arith_error, assignable, comparable, comparison_hint, is_ordered, membership,
+    widens,
 )
 from vm.types import BOOL, DECIMAL, INT, ListType, MapType, Type
 
@@ -83,8 +84,7 @@ class OperatorTyping:
             return True
         common = comparable(lt, rt)
         if common is None:
-            self.error(f"cannot compare {lt} with {rt}", _join(left.span, right.span),
-                       "both sides of a comparison must have one type")
+            self.error(f"cannot compare {lt} with {rt}", _join(left.span, right.span), comparison_hint(lt, rt))
             return False
         if op not in ("==", "!=") and not is_ordered(common):
             self.error(f"{common} values have no order: `{op}` does not apply", _join(left.span, right.span))

@@ -90,9 +90,20 @@ def arith_error(op: str, left: Type, right: Type) -> tuple[str, str | None]:
         hint = "to take a share of Money, multiply it: amount * 20%"
     elif {left, right} <= {INT, DECIMAL, PERCENT} and PERCENT in (left, right) and op in ("+", "-"):
         hint = "Percent adds only to Percent: write 5% rather than 0.05"
+    elif MONEY in (left, right) and {left, right} & {INT, DECIMAL} and op in ("+", "-"):
+        hint = "Money adds only to Money: write an amount with its currency, e.g. 100.00 CNY"
     elif left == TEXT or right == TEXT:
         hint = "to put a value into a Text, write text(x) or \"...{x}...\""
     return msg, hint
+
+
+def comparison_hint(left: Type, right: Type) -> str:
+    """Why two sides cannot be compared, in the terms of the likely mistake."""
+    if MONEY in (left, right) and {left, right} & {INT, DECIMAL}:
+        return "Money compares only with Money: write an amount with its currency, e.g. 100.00 CNY"
+    if PERCENT in (left, right) and {left, right} & {INT, DECIMAL}:
+        return "Percent compares only with Percent: write 5% rather than 0.05"
+    return "both sides of a comparison must have one type"
 
 
 def is_ordered(t: Type) -> bool:

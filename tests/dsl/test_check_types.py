@@ -166,3 +166,12 @@ def test_no_mix_outside_the_table_is_accepted() -> None:
                     accepted.add((op, left, right))
                     assert got == EXPECTED[(op, left, right)]
     assert accepted == set(EXPECTED)
+
+
+def test_money_mistakes_get_a_currency_hint() -> None:
+    got = result_of([("a", "Money"), ("b", "Int")], lambda a, b: A.Compare(a, ((">", b),)))
+    assert isinstance(got, CompileError)
+    assert got.diagnostics[0].message == "cannot compare Money with Int"
+    assert "100.00 CNY" in got.diagnostics[0].hint
+    got = result_of([("a", "Money"), ("b", "Decimal")], lambda a, b: A.Binary("+", a, b))
+    assert isinstance(got, CompileError) and "100.00 CNY" in got.diagnostics[0].hint
