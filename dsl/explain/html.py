@@ -32,11 +32,14 @@ nav.toc a { color: var(--accent); text-decoration: none; }
 .toc-title { font-weight: 600; margin: 0; }
 .table-wrap { overflow-x: auto; margin: .5rem 0 1rem; }
 table { border-collapse: collapse; width: 100%; font-size: .95rem; }
+table.narrow { width: auto; min-width: min(24rem, 100%); }
 th, td { text-align: left; vertical-align: top; padding: .4rem .6rem; border-bottom: 1px solid var(--rule); }
 th { background: var(--tint); font-weight: 600; }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "Noto Sans Mono CJK SC", monospace;
   font-size: .92em; background: var(--tint); border-radius: 4px; padding: 0 .25em; overflow-wrap: anywhere; }
+td code { overflow-wrap: normal; white-space: nowrap; }
 .formula { font-family: "Cambria", "STIX Two Text", "Noto Serif", "Noto Serif CJK SC", "Songti SC", Georgia, serif;
+  font-size: 1.04em;
   background: #fbf8ef; border: 1px solid #eee3c4; border-radius: 4px; padding: 0 .3em; overflow-wrap: anywhere; }
 .msg { color: #8a2b1a; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: .5rem 0; }
@@ -101,7 +104,9 @@ def inline_html(runs: Inline) -> str:
     out = []
     for r in runs:
         if r.kind == "formula":
-            out.append(f'<span class="formula">{_e(r.text)}</span>')
+            # A short formula (`0.00 CNY`, `100%`) never breaks across lines; a long one wraps.
+            shown = _e(r.text).replace(" ", "\u00a0") if len(r.text) <= 24 else _e(r.text)
+            out.append(f'<span class="formula">{shown}</span>')
         elif r.kind == "name":
             out.append(f"<code>{_e(r.text)}</code>")
         elif r.kind == "quote":
@@ -114,7 +119,9 @@ def inline_html(runs: Inline) -> str:
 def _table(headers: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{h}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    # Two short columns read better side by side than stretched across the page.
+    css = ' class="narrow"' if len(headers) <= 2 else ""
+    return f'<div class="table-wrap"><table{css}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def _slug(*parts: str) -> str:
@@ -179,10 +186,11 @@ class _Writer:
 
     def _field_table(self, rows: tuple[FieldRow, ...], default_header: str = "col_default") -> None:
         p = self.p
+        described = any(r.description for r in rows)  # no column of blanks, on a phone least of all
         self.add(_table(
-            [_e(p("col_field")), _e(p("col_type")), _e(p(default_header)), _e(p("col_description"))],
-            [[f"<code>{_e(r.name)}</code>", _e(r.type), inline_html(r.default) or _e(p("none")), _desc(r.description)]
-             for r in rows],
+            [_e(p("col_field")), _e(p("col_type")), _e(p(default_header))] + ([_e(p("col_description"))] if described else []),
+            [[f"<code>{_e(r.name)}</code>", _e(r.type), inline_html(r.default) or _e(p("none"))]
+             + ([_desc(r.description)] if described else []) for r in rows],
         ))
 
     def _records(self) -> None:
@@ -198,8 +206,12 @@ class _Writer:
             self.add(f'<h3 id="{_e(_slug("enum", enum.name))}">{_e(enum.name)}</h3>')
             if enum.description:
                 self.add(f'<p class="desc">{_desc(enum.description)}</p>')
-            self.add(_table([_e(p("col_value")), _e(p("col_description"))],
-                            [[f"<code>{_e(v)}</code>", _desc(d)] for v, d in enum.values]))
+            if any(d for _, d in enum.values):
+                self.add(_table([_e(p("col_value")), _e(p("col_description"))],
+                                [[f"<code>{_e(v)}</code>", _desc(d)] for v, d in enum.values]))
+            else:
+                self.add(f'<p class="values">{_e(p("label", label=p("values")))}'
+                         + ", ".join(f"<code>{_e(v)}</code>" for v, _ in enum.values) + "</p>")
 
     def _state(self) -> None:
         self._field_table(self.doc.state, "col_initial")
