@@ -16,6 +16,8 @@ from vm import values as V
 from vm.errors import Abort
 from vm.host import CallContext, Host
 from vm.machine import CallResult, EntryInfo, Machine, _tagged
+from vm.module import Constant, Entry, EventDef, Function, Lifecycle, Module, Param, StateVar
+from vm.types import Type, TypeTable
 from vm.opcodes import BY_NAME, OperandKind, decode_instructions, encode_instruction
 from vm.state import CallState, limit_exceeded, out_of_gas
 
@@ -39,6 +41,21 @@ def assemble(program: list) -> bytes:
                     for kind, o in zip(info.operands, operands)]
         out += encode_instruction(name, *resolved)
     return bytes(out)
+
+
+def hand_module(program: list, params: tuple[Type, ...] = (), returns: Type | None = None, *,
+                local_types: tuple[Type, ...] = (), constants: tuple[Constant, ...] = (),
+                type_pool: tuple[Type, ...] = (), state: tuple[StateVar, ...] = (),
+                events: tuple[EventDef, ...] = (), lifecycles: tuple[Lifecycle, ...] = (),
+                types: TypeTable = TypeTable({}, {}), kind: str = "action", roles: tuple[str, ...] = (),
+                parties: tuple[str, ...] = ("insurer", "hospital"), helpers: tuple[Function, ...] = ()) -> Module:
+    """A contract whose entry `run` is ``program`` (anyone may call it unless ``roles`` are
+    given); ``helpers`` become functions 1, 2 ... for CALL. Locals are the parameters, then
+    ``local_types``."""
+    main = Function("run", tuple(Param(f"p{i}", t) for i, t in enumerate(params)), returns,
+                    tuple(params) + tuple(local_types), assemble(program))
+    return Module("contract", "Hand", "", parties, types, state, events, lifecycles, (main,) + tuple(helpers),
+                  (Entry("run", kind, 0, roles, not roles),), constants, type_pool)
 
 
 _INT_OPS = {
@@ -160,7 +177,7 @@ class ReferenceMachine(Machine):
             elif name == "RET_VOID":
                 return None
             elif name == "FAIL":
-                raise Abort(stack.pop(), "fail")
+                raise Abort(stack.pop(), "require" if ops and ops[0] == 1 else "fail")
             elif name == "CALL":
                 callee = m.functions[ops[0]]
                 n = len(callee.params)

@@ -784,8 +784,12 @@ def _e_ret_void(fw, w, ins):
     return Terminator("exit")
 
 
+_FAIL_HELPERS = ("fail", "unmet")  # by the FAIL operand: Abort kind "fail" or "require"
+
+
 def _e_fail(fw, w, ins):
-    w.emit(f"fail({w.pop()})")
+    kind = ins.operands[0] if ins.op.operands else 0
+    w.emit(f"{_FAIL_HELPERS[kind]}({w.pop()})")
     return Terminator("exit")
 
 

@@ -73,6 +73,9 @@ def _runtime(module: Module, limits: Limits) -> dict:
     def fail(message):
         raise Abort(message, "fail")
 
+    def unmet(message):
+        raise Abort(message, "require")
+
     def cat(gas, *parts):
         s = "".join(parts)
         if len(s) > max_text:
@@ -153,7 +156,7 @@ def _runtime(module: Module, limits: Limits) -> dict:
         "oor": _raise(lambda: Abort("index out of range", "index-out-of-range")),
         "deep": _raise(lambda: limit_exceeded(f"call depth exceeded ({limits.call_depth} nested calls)")),
         "too_long": _raise(lambda: limit_exceeded(f"a collection is longer than {max_len}")),
-        "knf": knf, "fail": fail, "size": len,
+        "knf": knf, "fail": fail, "unmet": unmet, "size": len,
         "int_div": V.int_div, "int_to_dec": V.int_to_dec, "dec_mul": V.dec_mul, "dec_div": V.dec_div,
         "money_add": V.money_add, "money_sub": V.money_sub, "money_neg": V.money_neg,
         "money_mul_int": V.money_mul_int, "money_mul_frac": V.money_mul_frac,
