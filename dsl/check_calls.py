@@ -156,7 +156,8 @@ class CallTyping:
             else:
                 seen_named = True
                 if arg.name not in names:
-                    self.error(f"{what} has no parameter `{arg.name}`", arg.span, did_you_mean(arg.name, names))
+                    noun = "field" if what.startswith("event ") else "parameter"
+                    self.error(f"{what} has no {noun} `{arg.name}`", arg.span, did_you_mean(arg.name, names))
                     self.expr(arg.value)
                     ok = False
                     continue

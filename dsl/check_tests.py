@@ -93,7 +93,10 @@ class _ScenarioChecker(BodyChecker):
             case ast.ExpectEmitted():
                 self._emitted(s)
             case ast.ExpectTrue(expr=e):
-                self.expect(e, BOOL, "what `expect` checks")
+                t = self.expr(e)
+                if t is not None and t != BOOL:
+                    self.error(f"what `expect` checks must be Bool, not {t}", e.span,
+                               "compare it with what you expect: expect x == value")
 
     def _deploy(self, s: ast.DeployStep) -> None:
         if self.scope.kind == "module":

@@ -147,3 +147,11 @@ def test_scenario_locals_do_not_shadow(contract) -> None:
     assert [d.message for d in found] == [
         f"`picc` shadows a local declared at line {position(text, 'let picc')[0]}",
         "`remaining` shadows the view `remaining` of the contract"]
+
+
+def test_emitted_names_fields_of_the_event(contract) -> None:
+    text = scenario('expect emitted ClaimSettled(policy: "P1")\nexpect emitted ClaimSettled("P1")\n')
+    found = errors(text, contract)
+    assert [(d.message, d.hint) for d in found] == [
+        ("event ClaimSettled has no field `policy`", "did you mean `policy_id`?"),
+        ("name each field you expect: E(field: value)", None)]
