@@ -66,6 +66,8 @@ def test_every_declaration_is_described(path: Path) -> None:
     assert tree.docstring or tree.doc, "the file says nothing about itself"
     undescribed = [f"{type(d).__name__} {getattr(getattr(d, 'name', None), 'name', '')}"
                    for d in tree.decls if not isinstance(d, ast.Use) and not d.doc]
+    undescribed += [f"state variable {v.name.name}" for d in tree.decls if isinstance(d, ast.StateDecl)
+                    for v in d.vars if not v.doc]
     assert undescribed == []
 
 
