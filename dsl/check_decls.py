@@ -79,21 +79,25 @@ def declare_names(tree: ast.SourceFile, scope: ContractScope, findings: Findings
                     for i, v in enumerate(names_):
                         scope.declare_enum_value(v, ident.name, i, seen[v], findings)
             case ast.RecordDecl(name=ident):
-                scope.declare(ident.name, "record", ident.span, findings)
+                _enter(scope, ident, "record", findings)
             case ast.EventDecl(name=ident):
-                scope.declare(ident.name, "event", ident.span, findings)
+                _enter(scope, ident, "event", findings)
             case ast.StateDecl(vars=vars_):
                 for var in vars_:
-                    scope.declare(var.name.name, "state", var.name.span, findings)
+                    _enter(scope, var.name, "state", findings)
             case ast.FuncDecl(kind=kind, name=ident):
-                scope.declare(ident.name, kind, ident.span, findings)
+                _enter(scope, ident, kind, findings)
+
+
+def _enter(scope: ContractScope, ident: ast.Ident, kind: str, findings: Findings) -> None:
+    """Declare a name; only the declaration that won it is resolved further (a clash is reported)."""
+    if scope.declare(ident.name, kind, ident.span, findings):
+        scope.entered.add(id(ident))
 
 
 def resolve_records(tree: ast.SourceFile, scope: ContractScope, findings: Findings) -> None:
     """Give every record its field types (all record names are known, so order does not matter)."""
-    decls = [d for d in tree.decls if isinstance(d, ast.RecordDecl)
-             and scope.symbols.get(d.name.name, None) is not None
-             and scope.symbols[d.name.name].span is d.name.span]
+    decls = [d for d in tree.decls if isinstance(d, ast.RecordDecl) and id(d.name) in scope.entered]
     for d in decls:  # names first, so records may name each other
         scope.records[d.name.name] = RecordInfo(d.name.name, (), ())
     for d in decls:
@@ -160,8 +164,7 @@ def params_of(params: tuple[ast.Param, ...], scope: ContractScope, findings: Fin
 
 def resolve_events(tree: ast.SourceFile, scope: ContractScope, findings: Findings) -> None:
     for d in tree.decls:
-        if isinstance(d, ast.EventDecl) and scope.symbols.get(d.name.name) is not None \
-                and scope.symbols[d.name.name].span is d.name.span:
+        if isinstance(d, ast.EventDecl) and id(d.name) in scope.entered:
             params = params_of(d.params, scope, findings, f"event {d.name.name}")
             scope.events[d.name.name] = EventInfo(d.name.name, params, d)
 
@@ -174,8 +177,7 @@ def resolve_state(tree: ast.SourceFile, scope: ContractScope, findings: Findings
         if not isinstance(d, ast.StateDecl):
             continue
         for var in d.vars:
-            sym = scope.symbols.get(var.name.name)
-            if sym is None or sym.span is not var.name.span:
+            if id(var.name) not in scope.entered:
                 continue
             t = resolve_type(var.type, scope, findings)
             scope.state[var.name.name] = StateVarInfo(var.name.name, index, t, var.default, var)  # type: ignore
@@ -190,8 +192,7 @@ def resolve_signatures(tree: ast.SourceFile, scope: ContractScope, findings: Fin
     for d in tree.decls:
         if not isinstance(d, ast.FuncDecl):
             continue
-        sym = scope.symbols.get(d.name.name)
-        if sym is None or sym.span is not d.name.span:
+        if id(d.name) not in scope.entered:
             continue
         params = params_of(d.params, scope, findings, f"`{d.name.name}`")
         returns = resolve_type(d.returns, scope, findings) if d.returns is not None else None

@@ -131,6 +131,8 @@ class ContractScope:
     functions: dict[str, FunctionInfo] = field(default_factory=dict)
     # Signatures of actions, views and fns (own and `use`d), known before any body is checked.
     signatures: dict[str, Signature] = field(default_factory=dict)
+    # id() of the declaring Ident of each name this file declared without a clash.
+    entered: set[int] = field(default_factory=set)
 
     def declare(self, name: str, kind: str, span: ast.Span, findings: Findings,
                 module: str | None = None) -> bool:

@@ -86,9 +86,9 @@ def check_file(tree: ast.SourceFile, loader: "ModuleLoader", loading: tuple[str,
     init_seen: ast.InitDecl | None = None
     for decl in tree.decls:
         if isinstance(decl, ast.FuncDecl):
-            sig = scope.signatures.get(decl.name.name)
-            if sig is None or sig.module is not None:
-                continue
+            if id(decl.name) not in scope.entered:
+                continue  # a clashing name: reported, and its body is not checked
+            sig = scope.signatures[decl.name.name]
             functions[decl.name.name] = _check_function(decl, sig, scope, findings, ann, literals)
         elif isinstance(decl, ast.InitDecl) and tree.kind == "contract":
             if init_seen is not None:
