@@ -154,3 +154,15 @@ def test_errors_of_a_used_module_are_reported_at_their_place() -> None:
     found = errors(text, loader)
     assert [(d.span.file, d.message) for d in found] == [
         ("broken.bao", "the result of `f` must be Int, not Text"), ("c.bao", "module broken has 1 error")]
+
+
+def test_a_clashing_declaration_is_reported_once() -> None:
+    text = body("""
+        view v() -> Int:
+            return 1
+        view v() -> Text:
+            return undefined_thing
+    """)
+    d = one_error(text)
+    assert d.message == "`v` is already declared as a view"
+    assert check_src(body("view v() -> Int:\n    return 1\n")).functions["v"].returns is not None
