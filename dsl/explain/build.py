@@ -14,6 +14,7 @@ from dsl.explain.model import (
     PartyView, RecordView, fill, formula, join, name, text,
 )
 from dsl.explain.names import ContractNames, doc_text, function_locals, words
+from dsl.explain.pathtypes import PathTypes
 from dsl.explain.phrases import Phrases, phrases_for
 from dsl.explain.steps import StepWriter, effects
 from dsl.explain.typewords import type_words
@@ -41,7 +42,10 @@ def build_document(tree: ast.SourceFile, source: str, lang: str,
     lifecycles = tuple(_lifecycle(d, names) for d in decls if isinstance(d, ast.LifecycleDecl))
 
     functions = [d for d in decls if isinstance(d, (ast.FuncDecl, ast.InitDecl))]
-    views = {id(d): _function(d, names, phrases, source) for d in functions}
+    by_record: dict[str, tuple[tuple[str, str], ...]] = {}
+    for lc in lifecycles:
+        by_record[lc.record] = (*by_record.get(lc.record, ()), (lc.field, lc.subject))
+    views = {id(d): _function(d, names, phrases, source, by_record) for d in functions}
     init = next((views[id(d)] for d in functions if isinstance(d, ast.InitDecl)), None)
 
     def of_kind(kind: str) -> tuple[FunctionView, ...]:
@@ -125,10 +129,12 @@ def _who(d: ast.FuncDecl | ast.InitDecl, phrases: Phrases) -> Inline:
     return join([name(r.name) for r in d.by.roles])
 
 
-def _function(d: ast.FuncDecl | ast.InitDecl, names: ContractNames, phrases: Phrases, source: str) -> FunctionView:
+def _function(d: ast.FuncDecl | ast.InitDecl, names: ContractNames, phrases: Phrases, source: str,
+              lifecycles: dict[str, tuple[tuple[str, str], ...]]) -> FunctionView:
     local_types = function_locals(d)
     formulas = FormulaWriter.for_function(names, phrases, d, frozenset(local_types))
-    steps = StepWriter(formulas, source).steps(d.body)
+    types = PathTypes.of(names, d, local_types)
+    steps = StepWriter(formulas, source, types, lifecycles).steps(d.body)
     changes, emits = effects(d.body, frozenset(names.state))
     kind = d.kind if isinstance(d, ast.FuncDecl) else "init"
     fn_name = d.name.name if isinstance(d, ast.FuncDecl) else "init"

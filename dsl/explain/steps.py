@@ -7,12 +7,13 @@ it emits) is gathered here too, from the same statements, so the two can never d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dsl import ast
 from dsl.explain.formula import FormulaWriter
 from dsl.explain.model import Inline, Step, fill, formula, join, name, quote, text
 from dsl.explain.names import words
+from dsl.explain.pathtypes import PathTypes
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,9 @@ class StepWriter:
 
     formulas: FormulaWriter
     source: str
+    types: PathTypes | None = None
+    # record → (field, "Record.field") of each lifecycle, to say which writes are lifecycle moves
+    lifecycles: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     @property
     def phrases(self):
@@ -51,7 +55,8 @@ class StepWriter:
             case ast.Assign(target=target, op=op, value=value):
                 key = {"=": "step_set", "+=": "step_increase", "-=": "step_decrease"}.get(op, "step_set")
                 kind = {"=": "set", "+=": "increase", "-=": "decrease"}.get(op, "set")
-                return [Step(kind, fill(p(key), target=formula(self.formulas.target(target)), value=self._f(value)))]
+                line = fill(p(key), target=formula(self.formulas.target(target)), value=self._f(value))
+                return [Step(kind, line + self._lifecycle_note(target))]
             case ast.Emit(event=event, args=args):
                 return [Step("emit", fill(p("step_emit"), event=name(event.name), fields=self._emit_fields(event.name, args)))]
             case ast.Return(value=None):
@@ -65,7 +70,8 @@ class StepWriter:
             case ast.Pass():
                 return [Step("pass", text(self.phrases("step_pass")))]
             case ast.ExprStmt(expr=ast.Call(func=ast.Attribute(name="append", obj=obj), args=(arg,))):
-                return [Step("append", fill(p("step_append"), value=self._f(arg.value), target=formula(self.formulas.target(obj))))]
+                line = fill(p("step_append"), value=self._f(arg.value), target=formula(self.formulas.target(obj)))
+                return [Step("append", line + self._lifecycle_note(ast.Index(obj, arg.value)))]
             case ast.ExprStmt(expr=expr):
                 return [Step("call", fill(p("step_call"), call=self._f(expr)))]
             case ast.If(branches=branches, otherwise=otherwise):
@@ -79,6 +85,22 @@ class StepWriter:
             case ast.For(vars=variables, iter=iterable, body=body):
                 return [Step("for", self._for_head(variables, iterable), self.steps(body))]
         return []
+
+    def _lifecycle_note(self, target: ast.Expr) -> Inline:
+        """A write to state that the lifecycle rules check (LANGUAGE.md section 3): setting a
+        lifecycle field, or storing a whole record that has one."""
+        if self.types is None or not self.lifecycles or state_root(target) not in self.formulas.names.state:
+            return ()
+        subjects: list[str] = []
+        if isinstance(target, ast.Attribute):
+            record = self.types.record_of(target.obj)
+            subjects = [subj for f, subj in self.lifecycles.get(record or "", ()) if f == target.name]
+        if not subjects:
+            record = self.types.record_of(target)
+            subjects = [subj for _, subj in self.lifecycles.get(record or "", ())]
+        if not subjects:
+            return ()
+        return fill(self.phrases.template("step_lifecycle_note"), subjects=join([name(s) for s in subjects]))
 
     def _for_head(self, variables: tuple[ast.Ident, ...], iterable: ast.Expr) -> Inline:
         p = self.phrases.template

@@ -207,3 +207,25 @@ action f(a: Bool, b: Bool, c: Bool, n: Int) by insurer:
     assert steps[0].startswith("Requires (a and b) or c;")
     assert steps[1].startswith("Requires a or b or c;")
     assert steps[2].startswith("Requires not (n > 1) and not a;")
+
+
+def test_writes_checked_by_a_lifecycle_say_so():
+    doc = _document(SECTION1.read_text(encoding="utf-8"))
+    assert _steps(doc, "suspend") == [
+        "Sets status of policies[policy id] to Suspended. The change must follow the lifecycle Policy.status."
+    ]
+    assert _steps(doc, "issue")[1] == "Sets policies[id] to policy. The change must follow the lifecycle Policy.status."
+    # A write that no lifecycle checks carries no note.
+    assert _steps(doc, "settle")[6] == "Sets paid[policy id] to already + payable."
+
+
+def test_a_local_copy_is_checked_only_when_stored():
+    source = SECTION1.read_text(encoding="utf-8") + '''
+action pause(policy_id: Text) by insurer:
+    let p = policies[policy_id]
+    p.status = Suspended
+    policies[policy_id] = p
+'''
+    steps = _steps(_document(source), "pause")
+    assert steps[1] == "Sets status of p to Suspended."
+    assert steps[2] == "Sets policies[policy id] to p. The change must follow the lifecycle Policy.status."
