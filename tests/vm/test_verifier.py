@@ -12,7 +12,7 @@ from vm.errors import VerifyError
 from vm.module import (
     Constant, Entry, EventDef, Function, Lifecycle, Module, Param, StateVar, Transition, encode_module,
 )
-from vm.opcodes import encode_instruction as I
+from vm.opcodes import BY_NAME, encode_instruction as I
 from vm.types import BOOL, INT, MONEY, TEXT, EnumType, ListType, MapType, RecordType, TypeTable
 from vm.values import Money
 from vm.verifier import MAX_STACK, verify
@@ -31,7 +31,6 @@ def asm(*items) -> bytes:
     """Assemble ("NAME", operands...) tuples; a bare string is a label, and a string operand of
     a jump names one."""
     offsets, pos = {}, 0
-    from vm.opcodes import BY_NAME
     for it in items:
         if isinstance(it, str):
             offsets[it] = pos
@@ -241,3 +240,73 @@ def test_random_code_raises_only_verify_error(opcodes: list[int], tail: bytes) -
         verify(module(bytes(code), locals_=(INT, TEXT)))
     except VerifyError:
         pass
+
+
+# ---------------------------------------------------------------------------------------------
+# Mutation fuzz over a compiled contract: whatever the damage, the verifier answers with
+# VerifyError or accepts a module that is still well-typed (the disassembler and, when it is
+# there, the machine's translator take it).
+
+_COMPILED: list = []
+
+
+def _compiled() -> Module:
+    if not _COMPILED:
+        from dsl.pipeline import Compilation
+
+        _COMPILED.append(Compilation.from_file("contracts/health.bao").module)
+    return _COMPILED[0]
+
+
+@given(st.data())
+def test_mutated_encodings_raise_only_verify_error(data) -> None:
+    b = bytearray(encode_module(_compiled()))
+    for _ in range(data.draw(st.integers(1, 3))):
+        pos = data.draw(st.integers(0, len(b) - 1))
+        b[pos] = data.draw(st.integers(0, 255))
+    try:
+        verify(bytes(b))
+    except VerifyError:
+        pass
+
+
+@given(st.data())
+def test_mutated_code_is_rejected_or_still_safe(data) -> None:
+    # Instruction-level damage (another opcode of the same shape, a small operand, two
+    # instructions of one size swapped) gets past decoding and exercises the type and flow checks.
+    from vm.opcodes import OPCODES, decode_instructions
+
+    shapes: dict = {}
+    for op in OPCODES:
+        shapes.setdefault(op.operands, []).append(op.name)
+    m = _compiled()
+    ix = data.draw(st.integers(0, len(m.functions) - 1))
+    f = m.functions[ix]
+    out = [[i.op.name, list(i.operands)] for i in decode_instructions(f.code)]
+    for _ in range(data.draw(st.integers(1, 3))):
+        j = data.draw(st.integers(0, len(out) - 1))
+        name, ops = out[j]
+        how = data.draw(st.sampled_from(["opcode", "operand", "swap"]))
+        if how == "opcode":
+            out[j][0] = data.draw(st.sampled_from(shapes[BY_NAME[name].operands]))
+        elif how == "operand" and ops:
+            ops[data.draw(st.integers(0, len(ops) - 1))] = data.draw(st.integers(0, 12))
+        else:
+            k = data.draw(st.integers(0, len(out) - 1))
+            if BY_NAME[out[k][0]].size == BY_NAME[name].size:
+                out[j], out[k] = out[k], out[j]
+    code = b"".join(I(name, *ops) for name, ops in out)
+    functions = list(m.functions)
+    functions[ix] = dataclasses.replace(f, code=code)
+    try:
+        v = verify(dataclasses.replace(m, functions=tuple(functions)))
+    except VerifyError:
+        return
+    from vm.disasm import disassemble
+
+    disassemble(v.module)
+    try:
+        from vm.machine import Machine
+    except ImportError:
+        return
+    Machine(v)  # the translator takes every module the verifier accepts
