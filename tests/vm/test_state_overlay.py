@@ -10,6 +10,7 @@ from vm.errors import Abort
 from vm.host import CallContext, Event, MemoryHost
 from vm.machine import Machine
 from vm.module import map_prefix, state_key
+from vm.opcodes import decode_instructions
 from vm.values import Money, Party, encode_key, encode_value
 from vm import types as T
 from vm.verifier import verify
@@ -30,6 +31,7 @@ state:
     history: List[Claim]
     total: Money = 0.00 CNY
     count: Int = 0
+    paid: Map[Text, Money]
 
 event Filed(id: Text, amount: Money)
 
@@ -68,6 +70,33 @@ action burn(n: Int) by insurer:
 
 action keep(xs: List[Claim]) by insurer:
     history = xs
+
+action refund(amount: Money) by insurer:
+    total -= amount
+
+action pay_part(id: Text, amount: Money) by insurer:
+    paid[id] = paid.get(id, 0.00 CNY)
+    paid[id] += amount
+
+action unpay(id: Text, amount: Money) by insurer:
+    paid[id] -= amount
+
+action reset_paid(m: Map[Text, Money]) by insurer:
+    paid = m
+
+action put_and_count(id: Text, amount: Money) -> Int by insurer:
+    paid[id] = amount
+    return len(paid)
+
+action drop_and_list(id: Text) -> Map[Text, Money] by insurer:
+    delete paid[id]
+    return paid
+
+view paid_count() -> Int:
+    return len(paid)
+
+view all_paid() -> Map[Text, Money]:
+    return paid
 
 view get(id: Text) -> Claim:
     return claims[id]
@@ -224,3 +253,43 @@ def test_list_elements_are_checked_by_position(machine, host):
         run(machine, host, INSURER, "keep", ((cny(1), APPROVED), (cny(2), PAID)))
     with pytest.raises(Abort, match="new Claim must start Open"):
         run(machine, host, INSURER, "keep", ((cny(1), APPROVED), (cny(2), OPEN), (cny(3), OPEN), (cny(4), PAID)))
+
+
+# -- the state opcodes one by one ------------------------------------------------------------------
+
+def test_the_contract_exercises_every_state_opcode(machine):
+    used = {i.op.name for f in machine.module.functions for i in decode_instructions(f.code)}
+    assert used >= {"SLOAD", "SSTORE", "SADD", "SSUB", "MLOAD", "MHAS", "MGET", "MSTORE", "MDELETE", "MADD",
+                    "MSUB", "MLEN", "EMIT"}
+
+
+def test_scalar_add_and_subtract(machine, host):
+    run(machine, host, HOSPITAL, "file", "C1", cny(500))
+    run(machine, host, INSURER, "refund", cny(120))
+    assert run(machine, host, INSURER, "total_filed").value == cny(380)
+    with pytest.raises(Abort, match="currency mismatch"):
+        run(machine, host, INSURER, "refund", Money("USD", 1))
+
+
+def test_map_entries_get_add_subtract_count_and_replace(machine, host):
+    run(machine, host, INSURER, "pay_part", "A", cny(100))
+    run(machine, host, INSURER, "pay_part", "A", cny(50))
+    run(machine, host, INSURER, "pay_part", "B", cny(7))
+    run(machine, host, INSURER, "unpay", "A", cny(30))
+    assert run(machine, host, INSURER, "all_paid").value == {"A": cny(120), "B": cny(7)}
+    assert run(machine, host, INSURER, "paid_count").value == 2
+    with pytest.raises(Abort, match='key not found: "Z"'):
+        run(machine, host, INSURER, "unpay", "Z", cny(1))
+    result = run(machine, host, INSURER, "reset_paid", {"B": cny(1), "C": cny(2)})
+    assert result.writes[map_prefix(4) + encode_key(T.TEXT, "A")] is None  # replaced: A is gone
+    assert run(machine, host, INSURER, "all_paid").value == {"B": cny(1), "C": cny(2)}
+    assert run(machine, host, INSURER, "paid_count").value == 2
+
+
+def test_a_map_scan_sees_the_calls_own_writes_and_deletes(machine, host):
+    run(machine, host, INSURER, "reset_paid", {"B": cny(1), "D": cny(4)})
+    assert machine.call("put_and_count", ("A", cny(3)), ctx(INSURER), host, GAS).value == 3
+    assert machine.call("put_and_count", ("B", cny(3)), ctx(INSURER), host, GAS).value == 2
+    result = machine.call("drop_and_list", ("B",), ctx(INSURER), host, GAS)
+    assert result.value == {"D": cny(4)}
+    assert set(result.reads) >= {map_prefix(4) + encode_key(T.TEXT, k) for k in "BD"}
