@@ -319,3 +319,47 @@ def test_overflow_and_division_by_zero_abort() -> None:
     d = deploy(src)
     assert d.abort("f", 0).kind == "division-by-zero"
     assert d.abort("g", 2**200).kind == "overflow"
+
+
+def test_nested_access_paths_rebuild_containers() -> None:
+    body = '''
+let m: Map[Text, List[Int]] = {}
+m["a"] = [1]
+m["a"].append(2)
+m["a"][0] = 5
+m["b"] = []
+delete m["b"]
+let r = R(m: {}, n: 1)
+r.m["k"] = 3
+r.m["k"] += 4
+r.n -= 1
+xs[0] = 9
+xs.append(len(m))
+return "{m} {r} {xs}"
+'''
+    prelude = "record R:\n    m: Map[Text, Int]\n    n: Int\nstate:\n    xs: List[Int] = [1, 2]\n"
+    assert run_fn(body, "Text", prelude=prelude) == '{"a": [5, 2]} R(m: {"k": 7}, n: 0) [9, 2, 1]'
+
+
+def test_nested_paths_into_state_write_one_entry() -> None:
+    src = '''contract T
+parties a
+record R:
+    m: Map[Text, Int]
+    tags: List[Text]
+state:
+    rs: Map[Text, R]
+    one: R = R(m: {}, tags: ["x"])
+action f() -> Text by a:
+    rs["k"] = R(m: {"z": 1}, tags: [])
+    rs["k"].m["q"] = 2
+    rs["k"].m["z"] += 5
+    delete rs["k"].m["q"]
+    one.m["w"] = 1
+    one.tags[0] = "y"
+    let k = "k"
+    return "{rs[k]} {one}"
+'''
+    d = deploy(src)
+    assert d.call("f") == 'R(m: {"z": 6}, tags: []) R(m: {"w": 1}, tags: ["y"])'
+    assert len(d.writes) == 2  # one entry of rs, and one
