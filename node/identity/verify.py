@@ -121,7 +121,7 @@ def check_identity(
     if at > root.not_after:
         raise IdentityRefused(Refusal.EXPIRED, f"the root of {root.subject.org!r} expired at {root.not_after.isoformat()}")
     if cert.serial in trust.revoked.get(root.key_id, ()):
-        raise IdentityRefused(Refusal.REVOKED, f"{who} (serial {cert.serial:x}) is on {root.subject.org!r}'s CRL")
+        raise IdentityRefused(Refusal.REVOKED, f"{who} (serial {cert.serial:x}) is on the CRL of {root.subject.org!r}")
     roles = cert.claims.roles
     if role is not None and role not in roles:
         held = ", ".join(roles) or "none"

@@ -1,0 +1,502 @@
+"""An organisation's certificate authority, as a library: the CLI calls it today, a node's API
+server will call it from inside a running node tomorrow.
+
+Lifecycle of an identity: `register` (pending) -> `approve` or `reject` by an admin of the CA ->
+`enroll` with the one-time secret and a CSR (enrolled) -> `reenroll` to renew before expiry ->
+`revoke` (revoked, on the CRL). Every state change, and every refused attempt at one, is written
+to the signed audit log. One `CertificateAuthority` may be shared by threads, and several
+processes may open the same home: each change holds the home's lock (see `store`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+from node.ca import audit
+from node.ca.errors import (
+    AlreadyEnrolled,
+    AuditTampered,
+    CAExists,
+    CALocked,
+    CARefused,
+    CertificateExpired,
+    DuplicateName,
+    IdentityRevoked,
+    InvalidRegistration,
+    InvalidRequest,
+    NotApproved,
+    NotAuthorized,
+    RegistrationRejected,
+    UnknownIdentity,
+    WrongSecret,
+)
+from node.ca.records import APPROVED, ENROLLED, PENDING, REJECTED, REVOKED, IdentityRecord, IssuedCertificate
+from node.ca.store import CAHome
+from node.crypto import CryptoSuite, KeyFormatError, UnknownSuiteError, get_suite
+from node.identity.certificate import Certificate, CertificateError, issue_certificate, key_identifier
+from node.identity.crl import REVOCATION_REASONS, Revocation, RevocationList, issue_crl
+from node.identity.names import CA_TYPE, IDENTITY_TYPES, REGULATOR_ROLE, ClaimError, Subject, check_text, make_claims
+from node.identity.request import CertificationRequest
+
+T = TypeVar("T")
+REENROLL_PROOF_CONTEXT = b"baochain/ca/reenroll/v1\x00"
+_CLOCK_SKEW = timedelta(minutes=1)  # certificates start a little early so a peer's slow clock accepts them
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True, slots=True)
+class CAConfig:
+    org: str
+    suite: str
+    identity_days: int
+    crl_days: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"org": self.org, "suite": self.suite, "identity_days": self.identity_days, "crl_days": self.crl_days}
+
+
+class CertificateAuthority:
+    def __init__(
+        self, home: Path | str | CAHome, *, passphrase: bytes | None = None, clock: Callable[[], datetime] = utc_now
+    ) -> None:
+        self._home = home if isinstance(home, CAHome) else CAHome(home)
+        self._home.require()
+        raw = self._home.read_json(self._home.config)
+        self.config = CAConfig(raw["org"], raw["suite"], raw["identity_days"], raw["crl_days"])
+        self.suite: CryptoSuite = get_suite(self.config.suite)
+        self.certificate = Certificate.load(self._home.certificate.read_bytes())
+        self._passphrase = passphrase
+        self._key: Any = None
+        self._clock = clock
+
+    # ---- creation -------------------------------------------------------------------------
+
+    @classmethod
+    def init(
+        cls,
+        home: Path | str,
+        *,
+        org: str,
+        suite: str,
+        passphrase: bytes,
+        admin: str,
+        admin_secret: str,
+        days: int = 3650,
+        identity_days: int = 365,
+        crl_days: int = 7,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> CertificateAuthority:
+        """Create a CA: root key (encrypted with `passphrase`), self-signed root certificate, and
+        a first admin identity, already approved, that can enroll with `admin_secret`."""
+        store = CAHome(home)
+        try:
+            crypto = get_suite(suite)
+            check_text("organisation", org)
+            check_text("admin name", admin)
+        except (UnknownSuiteError, ClaimError) as exc:
+            raise InvalidRegistration(str(exc)) from None
+        if not passphrase:
+            raise CALocked("the CA key needs a passphrase: --passphrase-file or BAOCHAIN_CA_PASSPHRASE")
+        _check_days(days, identity_days, crl_days)
+        with store.locked():
+            if store.exists():
+                raise CAExists(f"a CA already exists at {store.root}")
+            now = clock()
+            key = crypto.generate_key()
+            subject = Subject(org=org, name=f"{org} CA", type=CA_TYPE)
+            public = crypto.public_key(key)
+            root = issue_certificate(
+                crypto,
+                key,
+                subject=subject,
+                issuer_name=subject.to_der(),
+                issuer_key_id=key_identifier(crypto, public),
+                public_key=public,
+                serial=_new_serial(),
+                not_before=now - _CLOCK_SKEW,
+                not_after=now + timedelta(days=days),
+                is_ca=True,
+            )
+            store.write_atomic(store.key, crypto.private_key_to_pem(key, passphrase), private=True)
+            store.write_atomic(store.certificate, Certificate.load(root).pem)
+            store.certs.mkdir(exist_ok=True)
+            store.write_json(store.registry, {"version": 1, "crl_number": 0, "identities": {}, "serials": {}})
+            store.write_json(store.config, CAConfig(org, suite, identity_days, crl_days).to_dict())
+            ca = cls(store, passphrase=passphrase, clock=clock)  # same home object: its lock is re-entrant
+            ca._key = key
+            ca._change("init", "ca", "", {"org": org, "suite": suite, "days": days}, lambda registry: None)
+            record = _new_record(admin, "admin", [], {}, admin_secret, "ca", ca._now_ms())
+            record = record.with_(status=APPROVED, reviewed_by="ca", review_note="first admin, created with the CA")
+
+            def add_admin(registry: dict[str, Any]) -> None:
+                registry["identities"][admin] = record.to_dict()
+
+            ca._change("register", "ca", admin, {"type": "admin", "approved": True}, add_admin)
+            ca._write_crl_locked()
+        return ca
+
+    # ---- registration and review -------------------------------------------------------------
+
+    def register(
+        self,
+        name: str,
+        *,
+        type: str,
+        roles: list[str] | tuple[str, ...] = (),
+        attributes: dict[str, str] | None = None,
+        secret: str | None = None,
+        by: str,
+    ) -> tuple[IdentityRecord, str]:
+        """Register an identity awaiting review; returns its record and its enrollment secret
+        (the one given, or a fresh random one)."""
+        secret = secret or secrets.token_urlsafe(18)
+        details = {"type": type, "roles": list(roles), "attributes": dict(attributes or {})}
+
+        def change(registry: dict[str, Any]) -> IdentityRecord:
+            self._require_admin(registry, by)
+            try:
+                check_text("name", name)
+            except ClaimError as exc:
+                raise InvalidRegistration(str(exc)) from None
+            if name in registry["identities"]:
+                raise DuplicateName(f"an identity named {name!r} is already registered with this CA")
+            record = _new_record(name, type, list(roles), dict(attributes or {}), secret, by, self._now_ms())
+            registry["identities"][name] = record.to_dict()
+            return record
+
+        return self._change("register", by, name, details, change), secret
+
+    def approve(self, name: str, *, by: str, note: str | None = None) -> IdentityRecord:
+        def change(registry: dict[str, Any]) -> IdentityRecord:
+            self._require_admin(registry, by)
+            record = self._pending(registry, name)
+            record = record.with_(status=APPROVED, reviewed_by=by, review_note=note)
+            registry["identities"][name] = record.to_dict()
+            return record
+
+        return self._change("approve", by, name, {"note": note}, change)
+
+    def reject(self, name: str, *, by: str, reason: str) -> IdentityRecord:
+        def change(registry: dict[str, Any]) -> IdentityRecord:
+            self._require_admin(registry, by)
+            record = self._pending(registry, name)
+            record = record.with_(status=REJECTED, reviewed_by=by, review_note=reason, secret_salt="", secret_hash="")
+            registry["identities"][name] = record.to_dict()
+            return record
+
+        return self._change("reject", by, name, {"reason": reason}, change)
+
+    # ---- certificates ------------------------------------------------------------------------
+
+    def enroll(self, name: str, *, secret: str, request: bytes, days: int | None = None) -> Certificate:
+        """Issue the first certificate of an approved identity, against its one-time secret."""
+
+        def change(registry: dict[str, Any]) -> Certificate:
+            record = self._record(registry, name)
+            if record.status == PENDING:
+                raise NotApproved(f"{name!r} is waiting for review: an admin of {self.config.org} must approve it first")
+            if record.status == REJECTED:
+                raise RegistrationRejected(f"the registration of {name!r} was rejected by {record.reviewed_by}: {record.review_note}")
+            if record.status == ENROLLED:
+                raise AlreadyEnrolled(f"{name!r} has already enrolled (a secret works once); renew with reenroll")
+            if record.status == REVOKED:
+                raise IdentityRevoked(f"{name!r} is revoked")
+            if not _secret_matches(record, secret):
+                raise WrongSecret(f"wrong enrollment secret for {name!r}")
+            cert = self._issue(registry, record, self._request(request), days)
+            details["serial"] = f"{cert.serial:x}"
+            return cert
+
+        details: dict[str, Any] = {}
+        return self._change("enroll", name, name, details, change)
+
+    def reenroll(
+        self, name: str, *, current: bytes, request: bytes, proof: bytes, days: int | None = None
+    ) -> Certificate:
+        """Renew an enrolled identity's certificate before it expires. `proof` is the current
+        key's signature over `REENROLL_PROOF_CONTEXT + request` (see `reenroll_proof`)."""
+
+        def change(registry: dict[str, Any]) -> Certificate:
+            record = self._record(registry, name)
+            if record.status == REVOKED:
+                raise IdentityRevoked(f"{name!r} is revoked and cannot renew")
+            if record.status != ENROLLED:
+                raise NotApproved(f"{name!r} has not enrolled yet; enroll first")
+            try:
+                cert = Certificate.load(current)
+            except CertificateError as exc:
+                raise InvalidRequest(f"current certificate: {exc}") from None
+            latest = record.current_certificate
+            if not cert.signed_by(self.certificate) or latest is None or f"{cert.serial:x}" != latest.serial:
+                raise InvalidRequest(f"that is not {name!r}'s current certificate from this CA")
+            if latest.revoked_at is not None:
+                raise IdentityRevoked(f"the current certificate of {name!r} is revoked")
+            now = self._clock()
+            if now > cert.not_after:
+                raise CertificateExpired(
+                    f"the certificate of {name!r} expired at {cert.not_after:%Y-%m-%d %H:%M} UTC; "
+                    "renew before expiry, or have an admin revoke it and register the identity anew"
+                )
+            csr = self._request(request)
+            if not self.suite.verify(cert.public_key, REENROLL_PROOF_CONTEXT + csr.der, proof):
+                raise InvalidRequest("the renewal is not signed with the current certificate's key")
+            new = self._issue(registry, record, csr, days)
+            details["serial"] = f"{new.serial:x}"
+            return new
+
+        details: dict[str, Any] = {}
+        return self._change("reenroll", name, name, details, change)
+
+    def revoke(self, name: str, *, by: str, reason: str = "unspecified") -> IdentityRecord:
+        """Revoke an identity: every certificate it holds goes on the CRL, which is reissued."""
+        if reason not in REVOCATION_REASONS:
+            raise InvalidRequest(f"unknown revocation reason {reason!r} (one of: {', '.join(REVOCATION_REASONS)})")
+
+        def change(registry: dict[str, Any]) -> IdentityRecord:
+            self._require_admin(registry, by)
+            record = self._record(registry, name)
+            if record.status == REVOKED:
+                raise IdentityRevoked(f"{name!r} is already revoked")
+            if record.status in (PENDING, REJECTED):
+                raise NotApproved(f"{name!r} was never approved; nothing to revoke")
+            now = self._now_ms()
+            certs = tuple(
+                c if c.revoked_at is not None else IssuedCertificate(c.serial, c.not_before, c.not_after, now, reason)
+                for c in record.certificates
+            )
+            record = record.with_(status=REVOKED, certificates=certs, secret_salt="", secret_hash="")
+            registry["identities"][name] = record.to_dict()
+            self._write_crl(registry)
+            return record
+
+        return self._change("revoke", by, name, {"reason": reason}, change)
+
+    def issue_crl(self) -> RevocationList:
+        """A freshly signed CRL of every revoked certificate (also written to the home)."""
+        return self._change("crl", "ca", "", {}, self._write_crl)
+
+    def current_crl(self) -> RevocationList:
+        return RevocationList.load(self._home.crl.read_bytes())
+
+    # ---- reading --------------------------------------------------------------------------
+
+    def list(self, status: str | None = None) -> list[IdentityRecord]:
+        records = [IdentityRecord.from_dict(d) for d in self._load_registry()["identities"].values()]
+        return sorted((r for r in records if status is None or r.status == status), key=lambda r: r.name)
+
+    def show(self, name: str) -> IdentityRecord:
+        return self._record(self._load_registry(), name)
+
+    def issued_certificate(self, serial: str) -> Certificate:
+        path = self._home.certs / f"{serial}.pem"
+        if not path.is_file():
+            raise UnknownIdentity(f"no certificate with serial {serial} was issued by this CA")
+        return Certificate.load(path.read_bytes())
+
+    def verify_audit(self) -> list[audit.AuditEntry]:
+        """Check the whole audit log and that the registry matches it; raises `AuditTampered`."""
+        with self._home.locked():
+            try:
+                registry = self._load_registry()
+            except ValueError:
+                raise AuditTampered("the registry is unreadable") from None
+            return audit.verify_log(self.suite, self.certificate.public_key, self._home.audit_log, registry)
+
+    # ---- internals ------------------------------------------------------------------------
+
+    def _now_ms(self) -> int:
+        return int(self._clock().timestamp() * 1000)
+
+    def _signing_key(self) -> Any:
+        if self._key is None:
+            if not self._passphrase:
+                raise CALocked("this needs the CA key: give its passphrase with --passphrase-file or BAOCHAIN_CA_PASSPHRASE")
+            try:
+                self._key = self.suite.load_private_key(self._home.key.read_bytes(), self._passphrase)
+            except KeyFormatError:
+                raise CALocked("cannot unlock the CA key: wrong passphrase") from None
+        return self._key
+
+    def _load_registry(self) -> dict[str, Any]:
+        return self._home.read_json(self._home.registry)
+
+    def _change(self, action: str, actor: str, subject: str, details: dict[str, Any], mutate: Callable[[dict[str, Any]], T]) -> T:
+        """Run one state change under the lock, log it (or its refusal) and save the registry."""
+        key = self._signing_key()
+        with self._home.locked():
+            registry = self._load_registry()
+            try:
+                result = mutate(registry)
+            except CARefused as exc:
+                self._log(key, f"{action}.refused", actor, subject, {**details, "refusal": str(exc)}, self._load_registry())
+                raise
+            self._log(key, action, actor, subject, details, registry)
+            self._home.write_json(self._home.registry, registry)
+            return result
+
+    def _log(self, key: Any, action: str, actor: str, subject: str, details: dict[str, Any], registry: dict[str, Any]) -> None:
+        seq, prev = audit.last_link(self.suite, self._home.audit_log)
+        entry = audit.AuditEntry(
+            seq, self._now_ms(), action, actor, subject, details, prev, audit.registry_digest(self.suite, registry)
+        )
+        self._home.append(self._home.audit_log, audit.make_line(self.suite, key, entry))
+
+    def _record(self, registry: dict[str, Any], name: str) -> IdentityRecord:
+        try:
+            return IdentityRecord.from_dict(registry["identities"][name])
+        except KeyError:
+            raise UnknownIdentity(f"no identity named {name!r} is registered with this CA") from None
+
+    def _pending(self, registry: dict[str, Any], name: str) -> IdentityRecord:
+        record = self._record(registry, name)
+        if record.status != PENDING:
+            raise InvalidRegistration(f"{name!r} is {record.status}, not waiting for review")
+        return record
+
+    def _require_admin(self, registry: dict[str, Any], name: str) -> None:
+        record = registry["identities"].get(name)
+        if record is None or record["type"] != "admin":
+            raise NotAuthorized(f"{name!r} is not an admin of the {self.config.org} CA")
+        if record["status"] not in (APPROVED, ENROLLED):
+            raise NotAuthorized(f"admin {name!r} is {record['status']} and may not act")
+
+    def _request(self, request: bytes) -> CertificationRequest:
+        try:
+            csr = CertificationRequest.load(request)
+        except CertificateError as exc:
+            raise InvalidRequest(str(exc)) from None
+        if csr.suite_name != self.config.suite:
+            raise InvalidRequest(f"the request uses the {csr.suite_name} suite; this CA issues {self.config.suite} certificates")
+        if self.suite.same_public_key(csr.public_key, self.certificate.public_key):
+            raise InvalidRequest("the request reuses the CA's own key")
+        return csr
+
+    def _issue(self, registry: dict[str, Any], record: IdentityRecord, csr: CertificationRequest, days: int | None) -> Certificate:
+        days = days or self.config.identity_days
+        if not 0 < days <= 3650:
+            raise InvalidRequest("a certificate is valid for 1 to 3650 days")
+        now = self._clock().replace(microsecond=0)
+        not_before = now - _CLOCK_SKEW
+        not_after = min(now + timedelta(days=days), self.certificate.not_after)
+        serial = _new_serial()
+        while f"{serial:x}" in registry["serials"]:
+            serial = _new_serial()
+        der = issue_certificate(
+            self.suite,
+            self._signing_key(),
+            subject=Subject(org=self.config.org, name=record.name, type=record.type),
+            issuer_name=self.certificate.subject_name,
+            issuer_key_id=self.certificate.key_id,
+            public_key=csr.public_key,
+            serial=serial,
+            not_before=not_before,
+            not_after=not_after,
+            is_ca=False,
+            claims=make_claims(record.roles, dict(record.attributes)),
+        )
+        cert = Certificate.load(der)
+        hex_serial = f"{serial:x}"
+        self._home.write_atomic(self._home.certs / f"{hex_serial}.pem", cert.pem)
+        issued = IssuedCertificate(hex_serial, _ms(not_before), _ms(not_after))
+        updated = record.with_(status=ENROLLED, secret_salt="", secret_hash="", certificates=(*record.certificates, issued))
+        registry["identities"][record.name] = updated.to_dict()
+        registry["serials"][hex_serial] = record.name
+        return cert
+
+    def _write_crl(self, registry: dict[str, Any]) -> RevocationList:
+        revocations = [
+            Revocation(int(c["serial"], 16), _from_ms(c["revoked_at"]), c["revocation_reason"])
+            for ident in registry["identities"].values()
+            for c in ident["certificates"]
+            if c["revoked_at"] is not None
+        ]
+        registry["crl_number"] += 1
+        now = self._clock()
+        der = issue_crl(
+            self.suite,
+            self._signing_key(),
+            issuer=self.certificate,
+            number=registry["crl_number"],
+            this_update=now,
+            next_update=now + timedelta(days=self.config.crl_days),
+            revocations=revocations,
+        )
+        crl = RevocationList.load(der)
+        self._home.write_atomic(self._home.crl, crl.pem)
+        return crl
+
+    def _write_crl_locked(self) -> RevocationList:
+        return self._change("crl", "ca", "", {}, self._write_crl)
+
+
+def reenroll_proof(suite: CryptoSuite, current_key: Any, request: bytes) -> bytes:
+    """What `reenroll` asks of the holder: the current key's signature over the new request."""
+    csr = CertificationRequest.load(request)
+    return suite.sign(current_key, REENROLL_PROOF_CONTEXT + csr.der)
+
+
+def _new_record(
+    name: str, type: str, roles: list[str], attributes: dict[str, str], secret: str, by: str, at: int
+) -> IdentityRecord:
+    if type not in IDENTITY_TYPES:
+        raise InvalidRegistration(f"unknown identity type {type!r} (one of: {', '.join(IDENTITY_TYPES)})")
+    if type == "regulator":
+        roles = [*roles, REGULATOR_ROLE]
+    elif REGULATOR_ROLE in roles:
+        raise InvalidRegistration("only identities of type 'regulator' may hold the regulator role")
+    try:
+        claims = make_claims(roles, attributes)
+    except ClaimError as exc:
+        raise InvalidRegistration(str(exc)) from None
+    if len(secret) < 8:
+        raise InvalidRegistration("an enrollment secret needs at least 8 characters")
+    salt = os.urandom(16)
+    return IdentityRecord(
+        name=name,
+        type=type,
+        roles=claims.roles,
+        attributes=claims.attributes,
+        status=PENDING,
+        registered_by=by,
+        registered_at=at,
+        secret_salt=salt.hex(),
+        secret_hash=_hash_secret(secret, salt).hex(),
+    )
+
+
+def _hash_secret(secret: str, salt: bytes) -> bytes:
+    return hashlib.scrypt(secret.encode("utf-8"), salt=salt, **_SCRYPT)
+
+
+def _secret_matches(record: IdentityRecord, secret: str) -> bool:
+    if not record.secret_hash:
+        return False
+    return hmac.compare_digest(_hash_secret(secret, bytes.fromhex(record.secret_salt)).hex(), record.secret_hash)
+
+
+def _new_serial() -> int:
+    return secrets.randbits(127) | (1 << 126)  # positive, 16 bytes, never a short serial
+
+
+def _check_days(*values: int) -> None:
+    if any(not 0 < v <= 36500 for v in values):
+        raise InvalidRegistration("validity periods must be between 1 and 36500 days")
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _from_ms(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, timezone.utc)
