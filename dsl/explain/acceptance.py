@@ -128,7 +128,7 @@ def scenario_steps(scenario: ast.Scenario, names: ContractNames, phrases: Phrase
             case ast.ExpectEmitted(event=event, args=args):
                 if args:
                     fields = join([formula(f"{words(a.name or '')} = {writer.write(a.value)}" if a.name
-                                           else writer.write(a.value)) for a in args])
+                                           else writer.write(a.value)) for a in args], phrases("list_sep"))
                     steps.append(fill(t("ex_emitted"), event=name(event.name), fields=fields))
                 else:
                     steps.append(fill(t("ex_emitted_bare"), event=name(event.name)))

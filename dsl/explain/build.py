@@ -126,7 +126,7 @@ def _who(d: ast.FuncDecl | ast.InitDecl, phrases: Phrases) -> Inline:
         return ()
     if d.by is None or d.by.anyone or not d.by.roles:
         return text(phrases("anyone"))
-    return join([name(r.name) for r in d.by.roles])
+    return join([name(r.name) for r in d.by.roles], phrases("list_sep"))
 
 
 def _function(d: ast.FuncDecl | ast.InitDecl, names: ContractNames, phrases: Phrases, source: str,
@@ -195,9 +195,9 @@ def _may(party: str, functions: list, lifecycles: tuple[LifecycleView, ...], phr
         if d.by is None or d.by.anyone or any(r.name == party for r in d.by.roles):
             calls[d.kind].append(name(d.name.name))
     if calls["action"]:
-        may.append(fill(phrases.template("may_call_actions"), names=join(calls["action"])))
+        may.append(fill(phrases.template("may_call_actions"), names=join(calls["action"], phrases("list_sep"))))
     if calls["view"]:
-        may.append(fill(phrases.template("may_call_views"), names=join(calls["view"])))
+        may.append(fill(phrases.template("may_call_views"), names=join(calls["view"], phrases("list_sep"))))
     for lc in lifecycles:
         by_target: dict[str, list[str]] = {}
         for e in lc.edges:

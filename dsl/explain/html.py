@@ -159,7 +159,7 @@ class _Writer:
         for paragraph in doc.description:
             self.add(f'<p class="desc">{_desc(paragraph)}</p>')
         if doc.uses:
-            self.add(f"<p>{inline_html(fill(p.template('uses_line'), modules=join([name(u) for u in doc.uses])))}</p>")
+            self.add(f"<p>{inline_html(fill(p.template('uses_line'), modules=join([name(u) for u in doc.uses], p('list_sep'))))}</p>")
         self.add("</header>")
         keys = section_keys(doc)
         self.add(f'<nav class="toc" aria-label="{_e(p("contents"))}"><p class="toc-title">{_e(p("contents"))}</p><ol>')
@@ -211,7 +211,7 @@ class _Writer:
                                 [[f"<code>{_e(v)}</code>", _desc(d)] for v, d in enum.values]))
             else:
                 self.add(f'<p class="values">{_e(p("label", label=p("values")))}'
-                         + ", ".join(f"<code>{_e(v)}</code>" for v, _ in enum.values) + "</p>")
+                         + _e(p("list_sep")).join(f"<code>{_e(v)}</code>" for v, _ in enum.values) + "</p>")
 
     def _state(self) -> None:
         self._field_table(self.doc.state, "col_initial")
@@ -223,7 +223,7 @@ class _Writer:
             if ev.description:
                 self.add(f'<p class="desc">{_desc(ev.description)}</p>')
             if ev.emitted_by:
-                self.add(f"<p>{inline_html(fill(p.template('emitted_by'), names=join([name(n) for n in ev.emitted_by])))}</p>")
+                self.add(f"<p>{inline_html(fill(p.template('emitted_by'), names=join([name(n) for n in ev.emitted_by], p('list_sep'))))}</p>")
             else:
                 self.add(f"<p>{_e(p('emitted_by_none'))}</p>")
             if ev.fields:
@@ -253,7 +253,7 @@ class _Writer:
         self.add(_table(
             [_e(p("col_from")), _e(p("col_to")), _e(p("col_who"))],
             [[f"<code>{_e(e.source)}</code>", f"<code>{_e(e.target)}</code>",
-              ", ".join(f"<code>{_e(r)}</code>" for r in e.roles)] for e in lc.edges],
+              _e(p("list_sep")).join(f"<code>{_e(r)}</code>" for r in e.roles)] for e in lc.edges],
         ))
 
     def _init(self) -> None:
@@ -282,8 +282,8 @@ class _Writer:
         if f.who:
             facts.append((p("who_may_call"), inline_html(f.who)))
         if f.kind in ("action", "init"):
-            facts.append((p("summary_changes"), _e(", ".join(f.changes) or p("changes_nothing"))))
-            facts.append((p("summary_emits"), ", ".join(f"<code>{_e(e)}</code>" for e in f.emits) or _e(p("emits_nothing"))))
+            facts.append((p("summary_changes"), _e(p("list_sep").join(f.changes) or p("changes_nothing"))))
+            facts.append((p("summary_emits"), _e(p("list_sep")).join(f"<code>{_e(e)}</code>" for e in f.emits) or _e(p("emits_nothing"))))
             facts.append((p("summary_returns"), _e(f.returns or p("returns_nothing"))))
         elif f.returns:
             facts.append((p("summary_returns"), _e(f.returns)))

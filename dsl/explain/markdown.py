@@ -79,7 +79,7 @@ class _Writer:
         for paragraph in doc.description:
             self.para(_desc(paragraph))
         if doc.uses:
-            self.para(inline_md(fill(p.template("uses_line"), modules=join([name(u) for u in doc.uses]))))
+            self.para(inline_md(fill(p.template("uses_line"), modules=join([name(u) for u in doc.uses], p("list_sep")))))
         for key in section_keys(doc):
             self.add(f"## {_esc(p(key))}", "")
             getattr(self, f"_{key}")()
@@ -126,7 +126,7 @@ class _Writer:
                 self.add(*_table([p("col_value"), p("col_description")], [[_code(v), _cell(d)] for v, d in enum.values]))
                 self.add("")
             else:
-                self.para(_esc(p("label", label=p("values"))) + ", ".join(_code(v) for v, _ in enum.values))
+                self.para(_esc(p("label", label=p("values"))) + p("list_sep").join(_code(v) for v, _ in enum.values))
 
     def _state(self) -> None:
         self._field_table(self.doc.state, "col_initial")
@@ -137,7 +137,7 @@ class _Writer:
             self.add(f"### {_esc(ev.name)}", "")
             self.para(_desc(ev.description))
             if ev.emitted_by:
-                self.para(inline_md(fill(p.template("emitted_by"), names=join([name(n) for n in ev.emitted_by]))))
+                self.para(inline_md(fill(p.template("emitted_by"), names=join([name(n) for n in ev.emitted_by], p("list_sep")))))
             else:
                 self.para(_esc(p("emitted_by_none")))
             if ev.fields:
@@ -159,7 +159,7 @@ class _Writer:
         self.add("```mermaid", lifecycle_mermaid(lc), "```", "")
         self.add(*_table(
             [p("col_from"), p("col_to"), p("col_who")],
-            [[_code(e.source), _code(e.target), ", ".join(_code(r) for r in e.roles)] for e in lc.edges],
+            [[_code(e.source), _code(e.target), p("list_sep").join(_code(r) for r in e.roles)] for e in lc.edges],
         ))
         self.add("")
 
@@ -197,8 +197,8 @@ class _Writer:
             self.para(_esc(p("no_steps")))
         if f.kind in ("action", "init"):
             summary = [
-                f"{self._label('summary_changes')}" + (", ".join(_esc(c) for c in f.changes) or _esc(p("changes_nothing"))),
-                f"{self._label('summary_emits')}" + (", ".join(_code(e) for e in f.emits) or _esc(p("emits_nothing"))),
+                f"{self._label('summary_changes')}" + (p("list_sep").join(_esc(c) for c in f.changes) or _esc(p("changes_nothing"))),
+                f"{self._label('summary_emits')}" + (p("list_sep").join(_code(e) for e in f.emits) or _esc(p("emits_nothing"))),
                 f"{self._label('summary_returns')}" + (_esc(f.returns) or _esc(p("returns_nothing"))),
             ]
             self.para("  \n".join(summary))
@@ -206,7 +206,7 @@ class _Writer:
             self.para(f"{self._label('summary_returns')}{_esc(f.returns)}")
         if f.glossary:
             self.add(self._label('where').rstrip(), "")
-            self.add(*(f"- *{_esc(term)}*: {_desc(desc)}" for term, desc in f.glossary))
+            self.add(*(f"- *{_esc(term)}*{_esc(p('label', label='').rstrip() or ':')} {_desc(desc)}" for term, desc in f.glossary))
             self.add("")
 
     def _steps(self, steps: tuple[Step, ...], depth: int) -> None:

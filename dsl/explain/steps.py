@@ -100,7 +100,7 @@ class StepWriter:
             subjects = [subj for _, subj in self.lifecycles.get(record or "", ())]
         if not subjects:
             return ()
-        return fill(self.phrases.template("step_lifecycle_note"), subjects=join([name(s) for s in subjects]))
+        return fill(self.phrases.template("step_lifecycle_note"), subjects=join([name(s) for s in subjects], self.phrases("list_sep")))
 
     def _for_head(self, variables: tuple[ast.Ident, ...], iterable: ast.Expr) -> Inline:
         p = self.phrases.template
@@ -126,7 +126,7 @@ class StepWriter:
             # `emit ClaimSettled(policy_id, ...)` passes a value of the field's own name: say it once.
             same = not field_name or value == words(field_name)
             parts.append(formula(value if same else f"{words(field_name)} = {value}"))
-        return fill(self.phrases.template("step_emit_fields"), fields=join(parts))
+        return fill(self.phrases.template("step_emit_fields"), fields=join(parts, self.phrases("list_sep")))
 
     def _source_of(self, stmt: ast.Require, cond: ast.Expr) -> str:
         """The condition as written: the statement's lines from `require` to the end of its last
