@@ -238,6 +238,12 @@ class _FunctionCheck:
         self.m = module
         self.index = index
         self.f = module.functions[index]
+        m = module
+        self.limits = {  # by operand label: enum hashing is slow on this hot path
+            "const": (len(m.constants), "constant"), "local": (len(self.f.local_types), "local"),
+            "func": (len(m.functions), "function"), "type": (len(m.type_pool), "type"),
+            "state": (len(m.state), "state variable"), "event": (len(m.events), "event"),
+        }
 
     def fail(self, offset: int | None, msg: str) -> None:
         at = "" if offset is None else f" at offset {offset}"
@@ -283,15 +289,11 @@ class _FunctionCheck:
         return self.flow(blocks, succs)
 
     def operands_ok(self, ins: Instruction, starts: set[int]) -> None:
-        m, op = self.m, ins.op
-        limits = {
-            OperandKind.CONST: (len(m.constants), "constant"), OperandKind.LOCAL: (len(self.f.local_types), "local"),
-            OperandKind.FUNC: (len(m.functions), "function"), OperandKind.TYPE: (len(m.type_pool), "type"),
-            OperandKind.STATE: (len(m.state), "state variable"), OperandKind.EVENT: (len(m.events), "event"),
-        }
+        op = ins.op
         for kind, value in zip(op.operands, ins.operands):
-            if kind in limits:
-                n, what = limits[kind]
+            limit = self.limits.get(kind.label)
+            if limit is not None:
+                n, what = limit
                 if value >= n:
                     self.fail(ins.offset, f"{op.name}: {what} index {value} out of range (there are {n})")
             elif kind is OperandKind.TARGET and value not in starts:
@@ -442,29 +444,29 @@ class _FunctionCheck:
         if pattern.startswith("List["):
             return ListType(self.resolve(pattern[5:-1], ins))
         m = self.m
-        ops = dict(zip((k for k in ins.op.operands), ins.operands))
+        ops = {k.label: v for k, v in zip(ins.op.operands, ins.operands)}
         match pattern:
             case "T":
-                return m.type_pool[ops[OperandKind.TYPE]]
+                return m.type_pool[ops["type"]]
             case "E":
-                return m.type_pool[ops[OperandKind.TYPE]].elem  # type: ignore[union-attr]
+                return m.type_pool[ops["type"]].elem  # type: ignore[union-attr]
             case "K":
-                return m.type_pool[ops[OperandKind.TYPE]].key  # type: ignore[union-attr]
+                return m.type_pool[ops["type"]].key  # type: ignore[union-attr]
             case "V":
-                return m.type_pool[ops[OperandKind.TYPE]].value  # type: ignore[union-attr]
+                return m.type_pool[ops["type"]].value  # type: ignore[union-attr]
             case "F":
-                rec = m.type_pool[ops[OperandKind.TYPE]]
-                return m.types.records[rec.name][ops[OperandKind.FIELD]][1]  # type: ignore[union-attr]
+                rec = m.type_pool[ops["type"]]
+                return m.types.records[rec.name][ops["field"]][1]  # type: ignore[union-attr]
             case "S":
-                return m.state[ops[OperandKind.STATE]].type
+                return m.state[ops["state"]].type
             case "SK":
-                return m.state[ops[OperandKind.STATE]].type.key  # type: ignore[union-attr]
+                return m.state[ops["state"]].type.key  # type: ignore[union-attr]
             case "SV":
-                return m.state[ops[OperandKind.STATE]].type.value  # type: ignore[union-attr]
+                return m.state[ops["state"]].type.value  # type: ignore[union-attr]
             case "C":
-                return m.constants[ops[OperandKind.CONST]].type
+                return m.constants[ops["const"]].type
             case "L":
-                return self.f.local_types[ops[OperandKind.LOCAL]]
+                return self.f.local_types[ops["local"]]
         from vm.types import PRIMITIVES
 
         return PRIMITIVES[pattern]
