@@ -40,3 +40,36 @@ def test_mutated_contract_checks_or_reports(edits: list[tuple[int, str]]) -> Non
         for d in exc.diagnostics:
             assert d.span.file == "m.bao" and 1 <= d.span.line <= lines, d.render(text)
             assert d.message
+
+
+def _scenario_parts():
+    from tests.dsl.test_check_tests import SECTION_8
+
+    tokens = re.split(r"(\W)", SECTION_8)
+    words = sorted({t for t in tokens if t.strip() and t.isidentifier()} | {"0", "x", "caller", "paid"})
+    slots = [i for i, t in enumerate(tokens) if t.strip() and (t.isidentifier() or t.isdigit())]
+    return tokens, words, slots
+
+
+S_TOKENS, S_WORDS, S_SLOTS = _scenario_parts()
+
+
+@given(st.lists(st.tuples(st.sampled_from(S_SLOTS), st.sampled_from(S_WORDS)), min_size=1, max_size=3))
+def test_mutated_scenarios_check_or_report(edits: list[tuple[int, str]]) -> None:
+    from dsl.check_tests import check_tests
+
+    contract = check(parser.parse_source(SECTION_1, "health.bao"), ModuleLoader())
+    tokens = list(S_TOKENS)
+    for index, word in edits:
+        tokens[index] = word
+    text = "".join(tokens)
+    try:
+        tree = parser.parse_source(text, "t.test.bao")
+    except CompileError:
+        return
+    if not hasattr(tree, "scenarios"):
+        return
+    try:
+        check_tests(tree, contract)
+    except CompileError as exc:
+        assert all(d.span.file == "t.test.bao" and d.span.line >= 1 for d in exc.diagnostics)
