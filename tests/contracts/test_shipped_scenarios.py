@@ -103,7 +103,7 @@ def _mutant_report(tmp_path: Path, contract: str, old: str, new: str):
 
 @pytest.mark.parametrize("contract, old, new", [
     # a co-payment forgotten in automatic adjudication
-    ("health", "benefit_payable(covered, deductible_left, p.copay,", "benefit_payable(covered, deductible_left, 0%,"),
+    ("health", "benefit_payable(covered, deductible_left, copay,", "benefit_payable(covered, deductible_left, 0%,"),
     # the loan ratio not enforced at grant
     ("pledge", '    require amount <= p.cash_value * max_loan_ratio, "the loan may be at most {max_loan_ratio} of the cash value {p.cash_value}"\n    require today',
      "    require today"),
