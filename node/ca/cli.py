@@ -1,0 +1,352 @@
+"""`baochain ca …`: one organisation's certificate authority from the command line.
+
+The CA lives in a folder (`--home`, or BAOCHAIN_CA_HOME, default ./ca). Its root key is
+encrypted at rest; every command that changes state (all but list, show and audit) needs the
+passphrase, read from `--passphrase-file` or the BAOCHAIN_CA_PASSPHRASE environment variable.
+A refused request prints one line on stderr and exits 1; a usage mistake exits 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from node.ca.authority import CertificateAuthority, reenroll_proof
+from node.ca.errors import CAError
+from node.codec import CodecError
+from node.crypto import CryptoError, get_suite
+from node.identity import IDENTITY_TYPES, REVOCATION_REASONS, CertificateError, build_request
+from node.identity.der import DerError
+
+PASSPHRASE_ENV = "BAOCHAIN_CA_PASSPHRASE"
+HOME_ENV = "BAOCHAIN_CA_HOME"
+
+
+class _Context:
+    def __init__(self, home: Path, passphrase_file: Path | None, at: datetime | None) -> None:
+        self.home = home
+        self._passphrase_file = passphrase_file
+        self.at = at
+
+    def passphrase(self) -> bytes | None:
+        if self._passphrase_file is not None:
+            return _read_secret_file(self._passphrase_file)
+        value = os.environ.get(PASSPHRASE_ENV)
+        return value.encode("utf-8") if value else None
+
+    def clock(self) -> Callable[[], datetime]:
+        at = self.at
+        return (lambda: at) if at is not None else (lambda: datetime.now(timezone.utc))
+
+    def open(self) -> CertificateAuthority:
+        return CertificateAuthority(self.home, passphrase=self.passphrase(), clock=self.clock())
+
+
+def _read_secret_file(path: Path) -> bytes:
+    return path.read_bytes().rstrip(b"\r\n")
+
+
+def _refusals(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn every foreseeable failure into one line on stderr and exit status 1."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (CAError, CryptoError, CertificateError, CodecError, DerError) as exc:
+            raise _Refused(str(exc)) from None
+        except OSError as exc:
+            raise _Refused(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)) from None
+
+    return run
+
+
+class _Refused(click.ClickException):
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+def _parse_time(_ctx: Any, _param: Any, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"not an ISO 8601 time: {value!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _parse_attributes(_ctx: Any, _param: Any, values: tuple[str, ...]) -> dict[str, str]:
+    attributes: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"attributes are NAME=VALUE, not {item!r}")
+        attributes[key] = value
+    return attributes
+
+
+def _write_new(path: Path, data: bytes, *, private: bool = False) -> None:
+    """Write a file the command creates; never overwrite an existing key or certificate."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    try:
+        fd = os.open(path, flags, 0o600 if private else 0o644)
+    except FileExistsError:
+        raise _Refused(f"{path} already exists; not overwriting it") from None
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+pass_ctx = click.make_pass_decorator(_Context)
+
+
+@click.group("ca")
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar=HOME_ENV,
+    default="ca",
+    show_default=True,
+    help=f"The CA's folder (or {HOME_ENV}).",
+)
+@click.option(
+    "--passphrase-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=f"File holding the CA key's passphrase (else {PASSPHRASE_ENV}).",
+)
+@click.option("--at", callback=_parse_time, hidden=True, help="Act as if the time were this (ISO 8601); for tests.")
+@click.pass_context
+def ca(ctx: click.Context, home: Path, passphrase_file: Path | None, at: datetime | None) -> None:
+    """Run your organisation's certificate authority: register, review, enroll, renew and revoke identities."""
+    ctx.obj = _Context(home, passphrase_file, at)
+
+
+@ca.command()
+@click.option("--org", required=True, help="Your organisation's name (the O of every certificate).")
+@click.option("--suite", type=click.Choice(["gm", "intl"]), required=True, help="Crypto suite of your channels.")
+@click.option("--admin", default="admin", show_default=True, help="Name of the first admin identity.")
+@click.option("--admin-secret", help="Enrollment secret of the first admin (default: a random one, printed).")
+@click.option("--days", type=click.IntRange(1, 36500), default=3650, show_default=True, help="Root certificate validity.")
+@click.option("--identity-days", type=click.IntRange(1, 3650), default=365, show_default=True, help="Default validity of issued certificates.")
+@pass_ctx
+@_refusals
+def init(obj: _Context, org: str, suite: str, admin: str, admin_secret: str | None, days: int, identity_days: int) -> None:
+    """Create the CA: root key (encrypted), root certificate and the first admin."""
+    import secrets
+
+    secret = admin_secret or secrets.token_urlsafe(18)
+    passphrase = obj.passphrase()
+    if not passphrase:
+        raise _Refused(f"the CA key needs a passphrase: give --passphrase-file or set {PASSPHRASE_ENV}")
+    authority = CertificateAuthority.init(
+        obj.home,
+        org=org,
+        suite=suite,
+        passphrase=passphrase,
+        admin=admin,
+        admin_secret=secret,
+        days=days,
+        identity_days=identity_days,
+        clock=obj.clock(),
+    )
+    click.echo(f"created the {suite} CA of {org} in {obj.home}")
+    click.echo(f"root certificate: {obj.home / 'ca-cert.pem'} (valid until {authority.certificate.not_after:%Y-%m-%d})")
+    click.echo(f"first admin {admin!r} is approved; enrollment secret: {secret}")
+
+
+@ca.command()
+@click.argument("name")
+@click.option("--type", "type_", type=click.Choice(IDENTITY_TYPES), required=True, help="Identity type.")
+@click.option("--role", "roles", multiple=True, help="A party role it may act in (insurer, hospital, …); repeatable.")
+@click.option("--attr", "attributes", multiple=True, callback=_parse_attributes, help="NAME=VALUE attribute; repeatable.")
+@click.option("--secret", help="Enrollment secret (default: a random one, printed).")
+@click.option("--by", required=True, help="The admin registering it.")
+@pass_ctx
+@_refusals
+def register(obj: _Context, name: str, type_: str, roles: tuple[str, ...], attributes: dict[str, str], secret: str | None, by: str) -> None:
+    """Register an identity; it waits for an admin's review."""
+    record, secret = obj.open().register(name, type=type_, roles=list(roles), attributes=attributes, secret=secret, by=by)
+    held = ", ".join(record.roles) or "no roles"
+    click.echo(f"registered {name!r} ({record.type}; {held}); waiting for review")
+    click.echo(f"enrollment secret: {secret}")
+
+
+@ca.command()
+@click.argument("name")
+@click.option("--by", required=True, help="The admin approving it.")
+@click.option("--note", help="Why (kept in the audit log).")
+@pass_ctx
+@_refusals
+def approve(obj: _Context, name: str, by: str, note: str | None) -> None:
+    """Approve a pending registration so the identity can enroll."""
+    obj.open().approve(name, by=by, note=note)
+    click.echo(f"approved {name!r}")
+
+
+@ca.command()
+@click.argument("name")
+@click.option("--by", required=True, help="The admin rejecting it.")
+@click.option("--reason", required=True, help="Why (shown to the identity and kept in the audit log).")
+@pass_ctx
+@_refusals
+def reject(obj: _Context, name: str, by: str, reason: str) -> None:
+    """Reject a pending registration."""
+    obj.open().reject(name, by=by, reason=reason)
+    click.echo(f"rejected {name!r}")
+
+
+def _client_key_passphrase(path: Path | None) -> bytes | None:
+    return _read_secret_file(path) if path is not None else None
+
+
+@ca.command()
+@click.argument("name")
+@click.option("--secret", required=True, help="The enrollment secret from registration.")
+@click.option("--csr", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Your CSR (PEM or DER); without it a key is made for you.")
+@click.option("--key-out", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the new private key (default NAME.key.pem).")
+@click.option("--key-passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Encrypt the new key with this file's passphrase.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the certificate (default NAME.pem).")
+@click.option("--days", type=click.IntRange(1, 3650), help="Validity (default: the CA's).")
+@pass_ctx
+@_refusals
+def enroll(obj: _Context, name: str, secret: str, csr: Path | None, key_out: Path | None, key_passphrase_file: Path | None, out: Path | None, days: int | None) -> None:
+    """Get the first certificate of an approved identity (the secret works once)."""
+    authority = obj.open()
+    out = out or Path(f"{name}.pem")
+    if out.exists():
+        raise _Refused(f"{out} already exists; not overwriting it")
+    key = None
+    if csr is not None:
+        request = csr.read_bytes()
+    else:
+        key_out = key_out or Path(f"{name}.key.pem")
+        if key_out.exists():
+            raise _Refused(f"{key_out} already exists; not overwriting it")
+        key = authority.suite.generate_key()
+        request = build_request(authority.suite, key, name)
+    cert = authority.enroll(name, secret=secret, request=request, days=days)
+    if key is not None and key_out is not None:
+        _write_new(key_out, authority.suite.private_key_to_pem(key, _client_key_passphrase(key_passphrase_file)), private=True)
+        click.echo(f"private key: {key_out}")
+    _write_new(out, cert.pem)
+    click.echo(f"certificate: {out} (serial {cert.serial:x}, valid until {cert.not_after:%Y-%m-%d %H:%M} UTC)")
+
+
+@ca.command()
+@click.argument("name")
+@click.option("--cert", "current", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True, help="Your current certificate.")
+@click.option("--key", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True, help="Its private key.")
+@click.option("--key-passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Passphrase of --key (and of a new key).")
+@click.option("--new-key-out", type=click.Path(dir_okay=False, path_type=Path), help="Renew with a fresh key written here (default: keep the key).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Where to write the new certificate.")
+@click.option("--days", type=click.IntRange(1, 3650), help="Validity (default: the CA's).")
+@pass_ctx
+@_refusals
+def reenroll(obj: _Context, name: str, current: Path, key: Path, key_passphrase_file: Path | None, new_key_out: Path | None, out: Path, days: int | None) -> None:
+    """Renew a certificate before it expires, proving possession of the current key."""
+    authority = obj.open()
+    suite = authority.suite
+    passphrase = _client_key_passphrase(key_passphrase_file)
+    current_key = suite.load_private_key(key.read_bytes(), passphrase)
+    for path in (out, new_key_out):
+        if path is not None and path.exists():
+            raise _Refused(f"{path} already exists; not overwriting it")
+    new_key = suite.generate_key() if new_key_out is not None else current_key
+    request = build_request(suite, new_key, name)
+    cert = authority.reenroll(
+        name, current=current.read_bytes(), request=request, proof=reenroll_proof(suite, current_key, request), days=days
+    )
+    if new_key_out is not None:
+        _write_new(new_key_out, suite.private_key_to_pem(new_key, passphrase), private=True)
+        click.echo(f"new private key: {new_key_out}")
+    _write_new(out, cert.pem)
+    click.echo(f"certificate: {out} (serial {cert.serial:x}, valid until {cert.not_after:%Y-%m-%d %H:%M} UTC)")
+
+
+@ca.command()
+@click.argument("name")
+@click.option("--by", required=True, help="The admin revoking it.")
+@click.option("--reason", type=click.Choice(list(REVOCATION_REASONS)), default="unspecified", show_default=True)
+@pass_ctx
+@_refusals
+def revoke(obj: _Context, name: str, by: str, reason: str) -> None:
+    """Revoke an identity and all its certificates; the CRL is reissued."""
+    record = obj.open().revoke(name, by=by, reason=reason)
+    click.echo(f"revoked {name!r} ({reason}); {len(record.certificates)} certificate(s) on the CRL")
+
+
+@ca.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the CRL here.")
+@pass_ctx
+@_refusals
+def crl(obj: _Context, out: Path | None) -> None:
+    """Issue a freshly signed CRL and print it (PEM)."""
+    revocations = obj.open().issue_crl()
+    if out is not None:
+        out.write_bytes(revocations.pem)
+    click.echo(revocations.pem.decode("ascii"), nl=False)
+
+
+@ca.command("list")
+@click.option("--status", type=click.Choice(["pending", "approved", "rejected", "enrolled", "revoked"]))
+@pass_ctx
+@_refusals
+def list_(obj: _Context, status: str | None) -> None:
+    """List the registered identities."""
+    records = obj.open().list(status)
+    if not records:
+        click.echo("no identities" + (f" {status}" if status else ""))
+        return
+    width = max(len(r.name) for r in records)
+    for r in records:
+        click.echo(f"{r.name:<{width}}  {r.type:<9}  {r.status:<8}  {', '.join(r.roles) or '-'}")
+
+
+@ca.command()
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print the record as JSON.")
+@pass_ctx
+@_refusals
+def show(obj: _Context, name: str, as_json: bool) -> None:
+    """Show one identity: type, roles, attributes, review and certificates."""
+    record = obj.open().show(name)
+    if as_json:
+        click.echo(json.dumps(record.public_dict(), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"name:        {record.name}")
+    click.echo(f"type:        {record.type}")
+    click.echo(f"status:      {record.status}")
+    click.echo(f"roles:       {', '.join(record.roles) or '-'}")
+    for key, value in record.attributes:
+        click.echo(f"attribute:   {key}={value}")
+    click.echo(f"registered:  by {record.registered_by}")
+    if record.reviewed_by:
+        click.echo(f"reviewed:    by {record.reviewed_by}" + (f" ({record.review_note})" if record.review_note else ""))
+    for c in record.certificates:
+        until = datetime.fromtimestamp(c.not_after / 1000, timezone.utc)
+        state = f"revoked ({c.revocation_reason})" if c.revoked_at is not None else "valid"
+        click.echo(f"certificate: {c.serial}  until {until:%Y-%m-%d %H:%M} UTC  {state}")
+
+
+@ca.command()
+@click.option("--quiet", is_flag=True, help="Only check; print nothing when intact.")
+@pass_ctx
+@_refusals
+def audit(obj: _Context, quiet: bool) -> None:
+    """Check the audit log's signatures and chain, and print it."""
+    entries = obj.open().verify_audit()
+    if quiet:
+        return
+    for e in entries:
+        when = datetime.fromtimestamp(e.at / 1000, timezone.utc)
+        detail = ", ".join(f"{k}={v}" for k, v in sorted(e.details.items()) if v not in (None, {}, []))
+        click.echo(f"{e.seq:>5}  {when:%Y-%m-%d %H:%M:%S}  {e.action:<16} {e.actor:<12} {e.subject:<12} {detail}".rstrip())
+    click.echo(f"audit log intact: {len(entries)} entries, signatures and chain verified")
