@@ -7,6 +7,8 @@ Conventions the compiler relies on (see `arith`):
   Decimal-by-Decimal operation. `Int / Int` is its own operation (Int operands, Decimal result).
 - Mixed-type operations of other kinds (Money * Int, Percent * Decimal, Date + Duration, ...)
   keep their operands' own types; the compiler picks the typed operation from both types.
+- `in` / `not in`: a key of a Map, an element of a List, and (an extension) a Text inside a
+  Text, which tests for a substring (`"CNY" in code`).
 """
 
 from __future__ import annotations
