@@ -15,7 +15,7 @@ What it decides (the rest follows the opcode table in `vm.opcodes`):
 from __future__ import annotations
 
 from dsl import ast
-from dsl.analysis import Analysis, FunctionInfo
+from dsl.analysis import Analysis, FunctionInfo, LocalRef
 from dsl.codegen_asm import CompilerDefect, Pools
 from dsl.codegen_expr import Annotations, Unit, zero_value
 from dsl.codegen_stmt import BodyCode
@@ -68,7 +68,13 @@ class ModuleLayout:
         code.block(info.decl.body)
         self.finish_body(code, info.returns)
         return Function(key, _params(info), info.returns, tuple(code.local_types), code.asm.finish(),
-                        _doc(info.decl.doc))
+                        _doc(info.decl.doc), self.names(info, code))
+
+    def names(self, info: FunctionInfo | None, code: BodyCode) -> tuple[str, ...]:
+        if info is None:
+            return ("",) * len(code.local_types)
+        return local_names(self.unit.ann.refs, tuple(p.name for p in info.params), info.decl.body,
+                           len(code.local_types))
 
     @staticmethod
     def finish_body(code: BodyCode, returns) -> None:
@@ -102,14 +108,16 @@ class ModuleLayout:
             code.block(info.decl.body)
         self.finish_body(code, None)
         doc = _doc(info.decl.doc) if info else "Writes the initial value of every state variable."
-        return Function("init", _params(info) if info else (), None, tuple(code.local_types), code.asm.finish(), doc)
+        return Function("init", _params(info) if info else (), None, tuple(code.local_types), code.asm.finish(), doc,
+                        self.names(info, code))
 
     def compile_defaults(self) -> Function:
         code = BodyCode(self.unit, ())
         self.write_defaults(code)
         self.finish_body(code, None)
         return Function("__defaults", (), None, tuple(code.local_types), code.asm.finish(),
-                        "Writes the initial value of every state variable (a deployment without init).")
+                        "Writes the initial value of every state variable (a deployment without init).",
+                        self.names(None, code))
 
     def compile_all(self) -> None:
         for key, info, module in self.order:
@@ -153,6 +161,35 @@ class ModuleLayout:
             constants=tuple(self.unit.pools.constants), type_pool=tuple(self.unit.pools.types),
             descriptions=_descriptions(a),
         )
+
+
+def local_names(refs: dict, params: tuple[str, ...], body: tuple[ast.Stmt, ...], count: int) -> tuple[str, ...]:
+    """A name per local slot, for listings: parameters, `let`s and loop variables ("" for the
+    compiler's temporaries)."""
+    names = [""] * count
+    names[:len(params)] = params
+
+    def mark(ident: ast.Ident) -> None:
+        ref = refs.get(id(ident))
+        if isinstance(ref, LocalRef) and ref.slot < count:
+            names[ref.slot] = ident.name
+
+    def walk(stmts: tuple[ast.Stmt, ...]) -> None:
+        for st in stmts:
+            match st:
+                case ast.Let(name=ident):
+                    mark(ident)
+                case ast.For(vars=idents, body=inner):
+                    for ident in idents:
+                        mark(ident)
+                    walk(inner)
+                case ast.If(branches=branches, otherwise=otherwise):
+                    for b in branches:
+                        walk(b.body)
+                    walk(otherwise or ())
+
+    walk(body)
+    return tuple(names)
 
 
 def _params(info: FunctionInfo) -> tuple[Param, ...]:

@@ -75,8 +75,9 @@ def compile_tests(test_analysis: TestAnalysis) -> TestBuild:
                 code.expr(e)
                 code.emit("RET")
                 index = len(layout.functions)
+                names = tuple(p.name for p in params) + ("",) * (len(code.local_types) - len(params))
                 layout.functions.append(Function(name, params, t, tuple(code.local_types), code.asm.finish(),
-                                                 f"{scenario.title}: line {e.span.line}"))
+                                                 f"{scenario.title}: line {e.span.line}", names))
                 extra.append(Entry(name, "view", index, (), True, ""))
                 exprs[id(e)] = ExprEntry(name, t, tuple(p.name for p in params))
             if isinstance(step, ast.LetStep):

@@ -39,8 +39,10 @@ def _operand(module: Module, fn: Function, kind: OperandKind, value: int, prev: 
                 c = module.constants[value]
                 return _value(module, c.type, c.value)
             case OperandKind.LOCAL:
-                names = [p.name for p in fn.params]
-                return names[value] if value < len(names) else f"local {value}: {fn.local_types[value]}"
+                names = fn.local_names or tuple(p.name for p in fn.params)
+                if value < len(names) and names[value]:
+                    return names[value]
+                return f"local {value}: {fn.local_types[value]}"
             case OperandKind.FUNC:
                 return module.functions[value].name
             case OperandKind.TYPE:
@@ -111,7 +113,8 @@ def disassemble(module: Module) -> str:
     for i, fn in enumerate(module.functions):
         out.append("")
         out.append(f"[{i}] {_signature(fn, entries.get(i))}")
-        extra = [f"{n} {t}" for n, t in enumerate(fn.local_types) if n >= len(fn.params)]
+        names = fn.local_names or ("",) * len(fn.local_types)
+        extra = [f"{n} {names[n] or '(temp)'}: {t}" for n, t in enumerate(fn.local_types) if n >= len(fn.params)]
         if extra:
             out.append(f"  locals: {', '.join(extra)}")
         try:

@@ -75,6 +75,7 @@ class Function:
     local_types: tuple[Type, ...]
     code: bytes
     doc: str = ""
+    local_names: tuple[str, ...] = ()  # for listings: one per slot ("" for a temporary), or none
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,7 +253,7 @@ def _module_out(m: Module) -> list:
           [[list(t.sources), t.target, list(t.roles)] for t in lc.transitions]] for lc in m.lifecycles],
         [[f.name, [[p.name, _type_out(p.type)] for p in f.params],
           None if f.returns is None else _type_out(f.returns),
-          [_type_out(t) for t in f.local_types], f.code, f.doc] for f in m.functions],
+          [_type_out(t) for t in f.local_types], f.code, f.doc, list(f.local_names)] for f in m.functions],
         [[e.name, e.kind, e.function, list(e.roles), e.anyone, e.doc] for e in m.entries],
         [_const_out(c) for c in m.constants],
         [_type_out(t) for t in m.type_pool],
@@ -403,12 +404,13 @@ def _module_in(raw: object) -> Module:
                              _opt_int(start, "start"), tuple(trs)))
     fns = []
     for i, f in enumerate(_list(functions, "functions")):
-        fname, params, returns, local_types, code, fdoc = _list(f, f"function {i}", 6)
+        fname, params, returns, local_types, code, fdoc, local_names = _list(f, f"function {i}", 7)
         _need(isinstance(code, bytes), f"function {i} code is not bytes")
         fns.append(Function(_str(fname, "function name"), _params_in(params, f"function {i} params"),
                             None if returns is None else _type_in(returns, f"function {i} return type"),
                             tuple(_type_in(t, f"function {i} local") for t in _list(local_types, "locals")),
-                            code, _str(fdoc, "function doc")))
+                            code, _str(fdoc, "function doc"),
+                            tuple(_str(n, "local name") for n in _list(local_names, "local names"))))
     ens = []
     for i, e in enumerate(_list(entries, "entries")):
         ename, ekind, fn, roles, anyone, edoc = _list(e, f"entry {i}", 6)

@@ -173,6 +173,8 @@ class _ModuleCheck:
                 self.fail(f"{where}: {len(f.local_types)} locals (limit {MAX_LOCALS})")
             if len(f.code) > MAX_CODE_BYTES:
                 self.fail(f"{where}: {len(f.code)} bytes of code (limit {MAX_CODE_BYTES})")
+            if f.local_names and len(f.local_names) != len(f.local_types):
+                self.fail(f"{where}: {len(f.local_names)} local names for {len(f.local_types)} locals")
             if tuple(p.type for p in f.params) != f.local_types[:len(f.params)]:
                 self.fail(f"{where}: the first locals must be the parameters")
             for t in f.local_types:

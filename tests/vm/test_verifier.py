@@ -211,6 +211,13 @@ def test_parameters_must_open_the_locals() -> None:
             "first locals must be the parameters")
 
 
+def test_local_names_cover_every_slot_or_none() -> None:
+    f = Function("f", (), INT, (INT, INT), I("CONST", 0) + I("RET"), "", ("x",))
+    rejects(dataclasses.replace(module(I("RET")), functions=(f,), entries=()), "1 local names for 2 locals")
+    verify(dataclasses.replace(module(I("RET")), functions=(dataclasses.replace(f, local_names=("x", "")),),
+                               entries=()))
+
+
 def _fields(m: Module) -> dict:
     return {f.name: getattr(m, f.name) for f in dataclasses.fields(m)}
 
