@@ -18,7 +18,7 @@ _CSS = """
 html { -webkit-text-size-adjust: 100%; }
 body { margin: 0; color: var(--ink); background: #fff; line-height: 1.55; font-size: 16px;
   font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "Noto Sans CJK SC", "PingFang SC",
-  "Microsoft YaHei", "Helvetica Neue", Arial, sans-serif; }
+  "Microsoft YaHei", "WenQuanYi Zen Hei", "Helvetica Neue", Arial, sans-serif; }
 main { max-width: 62rem; margin: 0 auto; padding: 1.5rem 1.25rem 3rem; }
 h1 { font-size: 2rem; margin: 0 0 .25rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.45rem; margin: 2.5rem 0 .75rem; padding-bottom: .3rem; border-bottom: 2px solid var(--accent); }
@@ -246,7 +246,7 @@ class _Writer:
         caption = p("lifecycle_diagram", subject=lc.subject)
         self.add(
             '<figure class="lifecycle">',
-            lifecycle_svg(lc, f"lc{index}", caption),
+            lifecycle_svg(lc, f"lc{index}", caption, p("list_sep")),
             f"<figcaption>{_e(caption)}. {inline_html(line)}</figcaption>",
             "</figure>",
         )

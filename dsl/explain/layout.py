@@ -116,9 +116,10 @@ def _order_by_neighbours(cols: list[list[str]], edges: tuple[Edge, ...]) -> list
     return result
 
 
-def lay_out(lc: LifecycleView) -> Diagram:
+def lay_out(lc: LifecycleView, sep: str = ", ") -> Diagram:
+    """The diagram of a lifecycle; ``sep`` joins the roles of one move in its label."""
     cols = columns(lc)
-    labels = {e: ", ".join(e.roles) for e in lc.edges}
+    labels = {e: sep.join(e.roles) for e in lc.edges}
     node_w = max([text_width(s, FONT_SIZE) + 32 for s in lc.states] + [90])
     widest_label = max([text_width(t, LABEL_SIZE) + 16 for t in labels.values()] + [40])
     col_gap = max(widest_label + 36, 110)

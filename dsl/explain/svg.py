@@ -10,6 +10,7 @@ from dsl.explain.model import LifecycleView
 
 _INK = "#1f2d3d"
 _LINE = "#4a5868"
+_LABEL_INK = "#3b4a5a"
 _BOX_FILL = "#eaf2fb"
 _BOX_STROKE = "#2f5d8a"
 _START_FILL = "#d9f0e3"
@@ -21,9 +22,10 @@ def _n(v: float) -> str:
     return f"{v:.2f}".rstrip("0").rstrip(".")
 
 
-def lifecycle_svg(lc: LifecycleView, uid: str, title: str) -> str:
-    """The diagram as an `<svg>` element; ``uid`` makes its marker id unique in the page."""
-    d = lay_out(lc)
+def lifecycle_svg(lc: LifecycleView, uid: str, title: str, sep: str = ", ") -> str:
+    """The diagram as an `<svg>` element; ``uid`` makes its marker id unique in the page and
+    ``sep`` joins the roles of one move."""
+    d = lay_out(lc, sep)
     marker = f"arrow-{uid}"
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="lifecycle" role="img" '
@@ -89,5 +91,5 @@ def _label(a: Arrow) -> str:
         f'<g class="move"><rect x="{_n(x - a.label_w / 2)}" y="{_n(y - h / 2)}" width="{_n(a.label_w)}" '
         f'height="{_n(h)}" rx="4" fill="#ffffff" fill-opacity="0.92"/>'
         f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="middle" dominant-baseline="central" '
-        f'font-size="{LABEL_SIZE}" font-style="italic" fill="{_INK}">{escape(a.label)}</text></g>'
+        f'font-size="{LABEL_SIZE}" fill="{_LABEL_INK}">{escape(a.label)}</text></g>'
     )

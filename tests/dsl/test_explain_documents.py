@@ -249,3 +249,48 @@ scenario "a wrong expectation is reported as failing":
     picc calls issue("P1", Policy(holder: "Li Lei", sum_insured: 100.00 CNY, start: 2024-01-01, end: 2024-12-31))
     expect remaining("P1") == 1.00 CNY
 '''
+
+
+CHINESE = '''contract 车险理赔
+"""车主报案，保险公司定损并赔付。"""
+
+parties 保险公司, 车主, 监管机构
+
+# 案件所处的阶段。
+enum 案件状态: 已报案, 已定损, 已赔付, 已拒赔
+
+# 一起理赔案件。
+record 案件:
+    车主名称: Text
+    定损金额: Money = 0.00 CNY
+    状态: 案件状态 = 已报案
+
+state:
+    # 全部案件，按案件号。
+    案件表: Map[Text, 案件]
+
+lifecycle 案件.状态 starts 已报案:
+    已报案 -> 已定损 by 保险公司
+    已定损 -> 已赔付 by 保险公司
+    已报案, 已定损 -> 已拒赔 by 保险公司, 监管机构
+
+# 车主报案。
+action 报案(案件号: Text) by 车主:
+    require 案件号 not in 案件表, "案件 {案件号} 已存在"
+    案件表[案件号] = 案件(车主名称: caller.org)
+'''
+
+
+def test_a_contract_written_in_chinese(tmp_path: Path):
+    src = tmp_path / "cn.bao"
+    src.write_text(CHINESE, encoding="utf-8")
+    md = _run(src, "--format", "md", "--lang", "zh").stdout
+    assert md.startswith("# 车险理赔\n")
+    assert "1. 前提条件：`案件表 中没有 案件号`；否则调用失败，提示 “案件 {案件号} 已存在”。" in md
+    assert 'state "已报案" as s0' in md and "s0 --> s3 : 保险公司, 监管机构" in md
+    assert "- *案件表*： 全部案件，按案件号。" in md
+    result = _run(src, "--lang", "zh")
+    outline = _Outline()
+    outline.feed(result.stdout)
+    assert outline.svgs == 1 and outline.errors == []
+    assert "保险公司、监管机构" in result.stdout  # roles of one move, in the diagram and the table
