@@ -151,6 +151,7 @@ class _ModuleCheck:
             self.unique([f for f, _ in fields], f"record {name}: field")
             for f, t in fields:
                 self.type_ok(t, f"record {name} field {f}")
+        self.records_finite()
         for name, values in m.types.enums.items():
             if not values:
                 self.fail(f"enum {name} has no values")
@@ -189,6 +190,26 @@ class _ModuleCheck:
             for r in e.roles:
                 if r not in m.parties:
                     self.fail(f"entry {e.name}: role {r} is not a party")
+
+    def records_finite(self) -> None:
+        """No record may contain itself other than inside a List or Map: no value of it could
+        exist, and code walking its fields would never stop."""
+        records = self.m.types.records
+        state: dict[str, int] = {}  # 1 visiting, 2 done
+
+        def visit(name: str) -> None:
+            state[name] = 1
+            for _, t in records[name]:
+                if isinstance(t, RecordType) and t.name in records:
+                    if state.get(t.name) == 1:
+                        self.fail(f"record {t.name} contains itself")
+                    if t.name not in state:
+                        visit(t.name)
+            state[name] = 2
+
+        for name in sorted(records):
+            if name not in state:
+                visit(name)
 
     def constant_ok(self, i: int, t: Type, v: object) -> None:
         from vm.values import CURRENCY_DIGITS, INT_LIMIT, MAX_DATE, MIN_DATE

@@ -222,6 +222,16 @@ def _fields(m: Module) -> dict:
     return {f.name: getattr(m, f.name) for f in dataclasses.fields(m)}
 
 
+def test_records_may_not_contain_themselves() -> None:
+    a_b = TypeTable({"A": (("b", RecordType("B")),), "B": (("a", RecordType("A")),)}, {"Status": ("On",)})
+    rejects(module(I("CONST", 0), I("RET"), types=a_b, lifecycles=(), state=(), constants=(Constant(INT, 1),),
+                   type_pool=()),
+            "contains itself")
+    via_list = TypeTable({"A": (("xs", ListType(RecordType("A"))),)}, {"Status": ("On",)})
+    verify(module(I("CONST", 0), I("RET"), types=via_list, lifecycles=(), state=(), constants=(Constant(INT, 1),),
+                  type_pool=()))
+
+
 def test_type_nesting_limit() -> None:
     t = INT
     for _ in range(20):
