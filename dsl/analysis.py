@@ -135,8 +135,7 @@ class ParamInfo:
 class FunctionInfo:
     """An action, view, fn or init (name "init"). ``roles`` is the resolved `by` list (empty and
     ``anyone`` True for `by anyone` and for views without `by`). ``local_types`` has the type of
-    every slot (see LocalRef). ``writes_state``/``emits`` are what the body does (views and fns do
-    neither)."""
+    every slot (see LocalRef)."""
 
     name: str
     kind: str  # "action" | "view" | "fn" | "init"

@@ -147,7 +147,10 @@ def _use(decl: ast.Use, tree: ast.SourceFile, scope: ContractScope, findings: Fi
                        "modules live in stdlib/ or beside the contract as <name>.bao")
         return
     try:
-        checked = check_file(module_tree, loader, (*loading, name))
+        memo = getattr(loader, "checked", {})  # a loader may keep checked modules (dsl.pipeline's does)
+        checked = memo.get(name)
+        if checked is None:
+            checked = memo[name] = check_file(module_tree, loader, (*loading, name))
     except CompileError as exc:
         count = len(exc.diagnostics)
         findings.error(f"module {name} has {count} error{'s' if count != 1 else ''}", decl.module.span,

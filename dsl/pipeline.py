@@ -28,6 +28,8 @@ class ModuleLoader:
 
     search_path: tuple[Path, ...] = ()
     _cache: dict[str, ast.SourceFile] = field(default_factory=dict)
+    # Checked modules by name: a module is checked once per loader, however many files use it.
+    checked: dict[str, object] = field(default_factory=dict)
 
     def load(self, name: str) -> ast.SourceFile | None:
         if name in self._cache:
