@@ -140,6 +140,7 @@ def test_require_without_message_shows_its_condition() -> None:
     d = deploy(src)
     exc = d.abort("g", 5)
     assert exc.message == "requirement failed: x + 1 > 2 * (x - 1)"
+    assert exc.kind == "require"
     # the FAIL opcode carries the Abort kind: 1 is "require"
     from vm.opcodes import decode_instructions
 
