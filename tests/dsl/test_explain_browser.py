@@ -199,3 +199,13 @@ def test_document_fits_a_phone_screen_without_sideways_scrolling(rendered, tmp_p
     scroll_width, viewport = map(int, dom.title.removeprefix("width=").split("/"))
     assert viewport == PHONE
     assert scroll_width <= PHONE
+
+
+def test_document_prints_to_pdf(rendered, tmp_path: Path):
+    pdf = tmp_path / "health.pdf"
+    run = _browse(rendered["en"], rendered["profile"], f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
+    assert run.returncode == 0, run.stderr[-2000:]
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    pages = data.count(b"/Type /Page") - data.count(b"/Type /Pages")
+    assert pages >= 3  # the whole document, not a clipped first screen
