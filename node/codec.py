@@ -97,7 +97,7 @@ def _canonical_map(value: dict) -> dict:
         tk = type(k)
         if tk is not str and tk is not bytes and tk is not int:
             raise CodecError(f"map keys must be str, bytes or int, not {tk.__name__}")
-        items.append((encode(k), k, v))
+        items.append((encode(k), _canonical(k), v))
     items.sort(key=_first)
     return {k: _canonical(v) for _, k, v in items}
 

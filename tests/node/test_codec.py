@@ -1,0 +1,121 @@
+"""The canonical codec: round trips, one encoding per value, and refusal of anything else."""
+
+from __future__ import annotations
+
+import msgpack
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from node.codec import CodecError, decode, encode
+
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**255), max_value=2**255)
+    | st.text(max_size=40)
+    | st.binary(max_size=40)
+)
+keys = st.text(max_size=12) | st.binary(max_size=8) | st.integers(min_value=-(2**70), max_value=2**70)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(keys, inner, max_size=5),
+    max_leaves=25,
+)
+
+
+def _normal(value):
+    if isinstance(value, (list, tuple)):
+        return [_normal(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _normal(v) for k, v in value.items()}
+    return value
+
+
+@given(values)
+def test_round_trip_and_fixed_point(value) -> None:
+    data = encode(value)
+    assert decode(data) == _normal(value)
+    assert encode(decode(data)) == data
+
+
+@given(st.dictionaries(keys, st.integers(), max_size=8), st.randoms(use_true_random=False))
+def test_map_order_does_not_change_the_encoding(mapping, rng) -> None:
+    items = list(mapping.items())
+    rng.shuffle(items)
+    assert encode(dict(items)) == encode(mapping)
+
+
+@given(st.dictionaries(st.text(max_size=40), st.integers(), min_size=2, max_size=8))
+def test_str_keys_sort_as_their_encodings(mapping) -> None:
+    # The fast path for str keys must order exactly as the general rule: by encoded key bytes.
+    ordered = sorted(mapping, key=lambda k: msgpack.packb(k))
+    assert list(decode(encode(mapping))) == ordered
+
+
+@given(values)
+def test_non_canonical_forms_are_refused(value) -> None:
+    loose = msgpack.packb(value, use_bin_type=True) if not _has_big_int(value) else None
+    if loose is not None and loose != encode(value):
+        with pytest.raises(CodecError):
+            decode(loose)
+
+
+def _has_big_int(value) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return not -(2**63) <= value < 2**64
+    if isinstance(value, (list, tuple)):
+        return any(_has_big_int(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_big_int(k) or _has_big_int(v) for k, v in value.items())
+    return False
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        (b"\xcd\x00\x01", "uint16 for a fixint"),
+        (b"\xd0\x05", "int8 for a positive fixint"),
+        (b"\xd9\x01a", "str8 for a fixstr"),
+        (b"\xc5\x00\x01a", "bin16 for a bin8"),
+        (b"\xdc\x00\x01\x01", "array16 for a fixarray"),
+        (b"\x82\xa1b\x01\xa1a\x02", "keys out of order"),
+        (b"\x82\xa1a\x01\xa1a\x02", "duplicate keys"),
+        (b"\xcb" + bytes(8), "a float"),
+        (b"\xca" + bytes(4), "a float32"),
+        (b"\xd4\x05\x00", "an unknown extension"),
+        (b"\xc7\x01\x01\x01", "a big-int extension for a small int"),
+        (b"\xc7\x00\x01", "an empty big-int extension"),
+        (b"\x01\x02", "trailing bytes"),
+        (b"\xa2\xff\xfe", "invalid UTF-8"),
+        (b"\x81\x80\x01", "a map as a map key"),
+        (b"\x81\xc3\x01", "a bool map key"),
+        (b"\xc1", "the never-used byte"),
+        (b"\x92\x01", "a truncated array"),
+        (b"", "nothing"),
+    ],
+)
+def test_refused_inputs(data: bytes, why: str) -> None:
+    with pytest.raises(CodecError):
+        decode(data)
+
+
+@pytest.mark.parametrize("value", [1.5, {True: 1}, {(1, 2): 3}, {None: 1}, object(), msgpack.ExtType(1, b"\x01"), "\ud800"])
+def test_values_outside_the_subset_are_refused(value) -> None:
+    with pytest.raises(CodecError):
+        encode(value)
+
+
+def test_big_ints_use_the_shortest_extension() -> None:
+    assert encode(2**64 - 1) == b"\xcf" + b"\xff" * 8
+    assert encode(2**64) == b"\xc7\x09\x01\x01" + bytes(8)
+    assert encode(-(2**63) - 1) == b"\xc7\x09\x01\xff\x7f" + b"\xff" * 7
+    assert decode(encode(-(2**255) + 1)) == -(2**255) + 1
+
+
+def test_bytes_and_text_stay_distinct() -> None:
+    assert decode(encode(b"a")) == b"a" and decode(encode("a")) == "a"
+    assert encode(b"a") != encode("a")
+    assert decode(encode(bytearray(b"x"))) == b"x"
