@@ -29,6 +29,8 @@ p { margin: .5rem 0; }
 nav.toc { background: var(--tint); border-radius: 8px; padding: .75rem 1rem; margin: 1.25rem 0; }
 nav.toc ol { margin: .25rem 0 0; padding-left: 1.4rem; columns: 2 14rem; }
 nav.toc a { color: var(--accent); text-decoration: none; }
+a code { color: var(--accent); }
+a { text-underline-offset: 2px; }
 .toc-title { font-weight: 600; margin: 0; }
 .table-wrap { overflow-x: auto; margin: .5rem 0 1rem; }
 table { border-collapse: collapse; width: 100%; font-size: .95rem; }
@@ -100,9 +102,13 @@ def _desc(s: str) -> str:
     return "".join(out)
 
 
-def inline_html(runs: Inline) -> str:
+def inline_html(runs: Inline, anchors: dict[str, str] | None = None) -> str:
+    """Runs as HTML; a name that has its own part of the document links to it."""
     out = []
     for r in runs:
+        if r.kind == "name" and anchors and r.text in anchors:
+            out.append(f'<a href="#{_e(anchors[r.text])}"><code>{_e(r.text)}</code></a>')
+            continue
         if r.kind == "formula":
             # A short formula (`0.00 CNY`, `100%`) never breaks across lines; a long one wraps.
             shown = _e(r.text).replace(" ", "\u00a0") if len(r.text) <= 24 else _e(r.text)
@@ -125,7 +131,8 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def _slug(*parts: str) -> str:
-    return "-".join(re.sub(r"[^\w]+", "-", p).strip("-").lower() for p in parts)
+    # Case is kept: Bao names are case-sensitive, so `Pay` and `pay` need ids of their own.
+    return "-".join(re.sub(r"[^\w]+", "-", p).strip("-") for p in parts)
 
 
 class _Writer:
@@ -133,6 +140,18 @@ class _Writer:
         self.doc = doc
         self.p: Phrases = phrases_for(doc.lang)
         self.out: list[str] = []
+        # Bao has one namespace per contract, so a name points to exactly one section.
+        self.anchors: dict[str, str] = {}
+        for f in (*doc.actions, *doc.views, *doc.functions):
+            self.anchors[f.name] = _slug(f.kind, f.name)
+        for kind, items in (("record", doc.records), ("enum", doc.enums), ("event", doc.events)):
+            for item in items:
+                self.anchors[item.name] = _slug(kind, item.name)
+        for lc in doc.lifecycles:
+            self.anchors[lc.subject] = _slug("lifecycle", lc.subject)
+
+    def _inline(self, runs: Inline) -> str:
+        return inline_html(runs, self.anchors)
 
     def add(self, *parts: str) -> None:
         self.out.extend(parts)
@@ -159,7 +178,7 @@ class _Writer:
         for paragraph in doc.description:
             self.add(f'<p class="desc">{_desc(paragraph)}</p>')
         if doc.uses:
-            self.add(f"<p>{inline_html(fill(p.template('uses_line'), modules=join([name(u) for u in doc.uses], p('list_sep'))))}</p>")
+            self.add(f"<p>{self._inline(fill(p.template('uses_line'), modules=join([name(u) for u in doc.uses], p('list_sep'))))}</p>")
         self.add("</header>")
         keys = section_keys(doc)
         self.add(f'<nav class="toc" aria-label="{_e(p("contents"))}"><p class="toc-title">{_e(p("contents"))}</p><ol>')
@@ -180,7 +199,7 @@ class _Writer:
         for party in self.doc.parties:
             self.add(f'<h3 id="{_e(_slug("party", party.name))}">{_e(self.p("party_may", party=party.name))}</h3>')
             if party.may:
-                self.add('<ul class="may">', *(f"<li>{inline_html(m)}</li>" for m in party.may), "</ul>")
+                self.add('<ul class="may">', *(f"<li>{self._inline(m)}</li>" for m in party.may), "</ul>")
             else:
                 self.add(f"<p>{_e(self.p('party_may_nothing'))}</p>")
 
@@ -189,7 +208,7 @@ class _Writer:
         described = any(r.description for r in rows)  # no column of blanks, on a phone least of all
         self.add(_table(
             [_e(p("col_field")), _e(p("col_type")), _e(p(default_header))] + ([_e(p("col_description"))] if described else []),
-            [[f"<code>{_e(r.name)}</code>", _e(r.type), inline_html(r.default) or _e(p("none"))]
+            [[f"<code>{_e(r.name)}</code>", _e(r.type), self._inline(r.default) or _e(p("none"))]
              + ([_desc(r.description)] if described else []) for r in rows],
         ))
 
@@ -223,7 +242,7 @@ class _Writer:
             if ev.description:
                 self.add(f'<p class="desc">{_desc(ev.description)}</p>')
             if ev.emitted_by:
-                self.add(f"<p>{inline_html(fill(p.template('emitted_by'), names=join([name(n) for n in ev.emitted_by], p('list_sep'))))}</p>")
+                self.add(f"<p>{self._inline(fill(p.template('emitted_by'), names=join([name(n) for n in ev.emitted_by], p('list_sep'))))}</p>")
             else:
                 self.add(f"<p>{_e(p('emitted_by_none'))}</p>")
             if ev.fields:
@@ -247,7 +266,7 @@ class _Writer:
         self.add(
             '<figure class="lifecycle">',
             lifecycle_svg(lc, f"lc{index}", caption, p("list_sep")),
-            f"<figcaption>{_e(caption)}. {inline_html(line)}</figcaption>",
+            f"<figcaption>{_e(caption)}. {self._inline(line)}</figcaption>",
             "</figure>",
         )
         self.add(_table(
@@ -280,7 +299,7 @@ class _Writer:
             self.add(f'<p class="desc">{_desc(f.description)}</p>')
         facts: list[tuple[str, str]] = []
         if f.who:
-            facts.append((p("who_may_call"), inline_html(f.who)))
+            facts.append((p("who_may_call"), self._inline(f.who)))
         if f.kind in ("action", "init"):
             facts.append((p("summary_changes"), _e(p("list_sep").join(f.changes) or p("changes_nothing"))))
             facts.append((p("summary_emits"), _e(p("list_sep")).join(f"<code>{_e(e)}</code>" for e in f.emits) or _e(p("emits_nothing"))))
@@ -307,7 +326,7 @@ class _Writer:
     def _steps(self, steps: tuple[Step, ...]) -> None:
         self.add('<ol class="steps">')
         for step in steps:
-            self.add(f'<li class="step-{step.kind}">{inline_html(step.text)}')
+            self.add(f'<li class="step-{step.kind}">{self._inline(step.text)}')
             if step.children:
                 self._steps(step.children)
             self.add("</li>")
@@ -330,7 +349,7 @@ class _Writer:
             title = f"<strong>{_e(row.title)}</strong>"
             if row.description:
                 title += f'<p class="desc">{_desc(row.description)}</p>'
-            steps = '<ol class="steps">' + "".join(f"<li>{inline_html(s)}</li>" for s in row.steps) + "</ol>"
+            steps = '<ol class="steps">' + "".join(f"<li>{self._inline(s)}</li>" for s in row.steps) + "</ol>"
             css = row.outcome.status.replace(" ", "-")
             outcome = f'<span class="outcome {css}">{_e(row.outcome.text)}</span>'
             rows.append([str(i), title, steps, outcome])

@@ -91,6 +91,9 @@ def test_every_contract_renders_as_html(contract: Path, lang: str):
     if _lifecycle_count(contract):
         assert p("lifecycles") in h2
     assert p("actions") in h2
+    ids = re.findall(r' id="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+    assert set(re.findall(r' href="#([^"]+)"', html)) <= set(ids)
     # One file, nothing fetched: no scripts, no links, no remote references.
     assert "<script" not in html and "<link" not in html and "src=" not in html
     assert re.findall(r"https?://[^\"' ]+", html) == ["http://www.w3.org/2000/svg"] * outline.svgs
