@@ -100,9 +100,10 @@ class _Structure:
             if len(targets) > 1:
                 raise NotStructured("loop with several exits")
             exit_ = targets.pop() if targets else None
-            if exit_ is not None and (exit_ in self.exits or any(p not in nodes for p in preds[exit_])):
-                raise NotStructured("loop exit reached from outside the loop")
-            if exit_ is not None:
+            if exit_ is not None and all(p in nodes for p in preds[exit_]):
+                # Only the loop leads there: its code follows the loop, owned by the loop.
+                if exit_ in self.exits:
+                    raise NotStructured("two loops share one exit")
                 self.exits.add(exit_)
             self.loop_exit[header] = exit_
 
@@ -134,8 +135,10 @@ class _Structure:
             exit_ = self.loop_exit[x]
             self.out.add(indent, "while True:")
             self._within(x, merges, x, loops + (("loop", x, exit_),), indent + 1)
-            if exit_ is not None:
+            if exit_ in self.exits:
                 self._tree(exit_, follow, loops, indent)
+            elif exit_ is not None:  # a join other code reaches too (a loop ending an `else`)
+                self._branch(x, exit_, follow, loops, indent)
         else:
             self._within(x, merges, follow, loops, indent)
 
@@ -319,6 +322,20 @@ class _StackWriter:
 
     def alias(self, name: str) -> None:
         self.stack.append(name)
+
+    def dup(self) -> None:
+        if len(self.stack) - 1 in self.pending:
+            self._settle()  # evaluate once, then share the result
+        self.stack.append(self.stack[-1])
+
+    def swap(self) -> None:
+        i, j = len(self.stack) - 1, len(self.stack) - 2
+        self.stack[i], self.stack[j] = self.stack[j], self.stack[i]
+        a, b = self.pending.pop(i, None), self.pending.pop(j, None)
+        if a is not None:
+            self.pending[j] = a
+        if b is not None:
+            self.pending[i] = b
 
     def top_slot(self) -> str:
         """The name the next push will occupy (a slot, or the hinted local), freed of aliases so
@@ -748,11 +765,11 @@ def _e_pop(fw, w, ins):
 
 
 def _e_dup(fw, w, ins):
-    w.alias(w.stack[-1])
+    w.dup()
 
 
 def _e_swap(fw, w, ins):
-    w.stack[-1], w.stack[-2] = w.stack[-2], w.stack[-1]
+    w.swap()
 
 
 def _e_jump(fw, w, ins):
