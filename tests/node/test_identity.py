@@ -1,0 +1,178 @@
+"""Certificates, CSRs and CRLs of both suites, and the identity check a node runs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from node.crypto import SUITE_NAMES, get_suite
+from node.identity import (
+    Certificate,
+    CertificateError,
+    CertificationRequest,
+    ChannelTrust,
+    IdentityRefused,
+    Refusal,
+    Revocation,
+    RevocationList,
+    TrustError,
+    build_request,
+    check_identity,
+    der,
+)
+from node.identity.crl import issue_crl
+from node.identity.names import ClaimError, Claims, decode_claims, encode_claims, make_claims
+
+from .conftest import NOW, make_leaf, make_root
+
+
+@pytest.fixture(params=SUITE_NAMES, scope="module")
+def chain(request):
+    suite = get_suite(request.param)
+    root, root_key = make_root(suite, "PICC")
+    leaf, leaf_key = make_leaf(suite, root, root_key, "alice", roles=("insurer", "cedent"), attributes={"dept": "claims"})
+    return suite, root, root_key, leaf, leaf_key
+
+
+def test_certificate_fields(chain) -> None:
+    suite, root, _, leaf, leaf_key = chain
+    assert leaf.suite_name == root.suite_name == suite.name
+    assert (leaf.subject.org, leaf.subject.name, leaf.subject.type) == ("PICC", "alice", "client")
+    assert leaf.issuer == root.subject and root.issuer == root.subject
+    assert leaf.claims == Claims(("cedent", "insurer"), (("dept", "claims"),))
+    assert root.is_ca and not leaf.is_ca
+    assert leaf.authority_key_id == root.key_id == root.authority_key_id
+    assert len(leaf.key_id) == 20 and leaf.key_id != root.key_id
+    assert suite.same_public_key(leaf.public_key, suite.public_key(leaf_key))
+    assert leaf.signed_by(root) and root.signed_by(root) and not leaf.signed_by(leaf)
+    assert Certificate.load(leaf.pem) == Certificate.load(leaf.der) == leaf
+
+
+def test_check_identity_accepts_a_member(chain) -> None:
+    suite, root, _, leaf, _ = chain
+    trust = ChannelTrust.build(suite.name, [root])
+    identity = check_identity(leaf.pem, trust, role="cedent", at=NOW)
+    assert (identity.org, identity.name, identity.type) == ("PICC", "alice", "client")
+    assert identity.roles == ("cedent", "insurer") and identity.attributes == (("dept", "claims"),)
+    assert not identity.is_regulator
+
+
+def _refusal(cert, trust, **kw) -> IdentityRefused:
+    with pytest.raises(IdentityRefused) as caught:
+        check_identity(cert, trust, **{"at": NOW, **kw})
+    return caught.value
+
+
+def test_each_refusal_is_precise(chain) -> None:
+    suite, root, root_key, leaf, _ = chain
+    trust = ChannelTrust.build(suite.name, [root])
+    other_root, other_key = make_root(suite, "Ruijin")
+    stranger, _ = make_leaf(suite, other_root, other_key, "bob")
+    assert _refusal(stranger, trust).reason is Refusal.UNKNOWN_ISSUER
+    forged, _ = make_leaf(suite, root, root_key, "mallory", signer=other_key)
+    assert _refusal(forged, trust).reason is Refusal.BAD_SIGNATURE
+    assert _refusal(leaf, trust, at=NOW + timedelta(days=400)).reason is Refusal.EXPIRED
+    assert _refusal(leaf, trust, at=NOW - timedelta(days=1)).reason is Refusal.NOT_YET_VALID
+    refused = _refusal(leaf, trust, role="hospital")
+    assert refused.reason is Refusal.ROLE_NOT_HELD and "'hospital'" in str(refused) and "cedent, insurer" in str(refused)
+    assert _refusal(root, trust).reason is Refusal.NOT_AN_IDENTITY
+    assert _refusal(b"not a certificate", trust).reason is Refusal.MALFORMED
+    wrong_org, _ = make_leaf(suite, root, root_key, "eve", org="Ruijin")
+    assert _refusal(wrong_org, trust).reason is Refusal.UNKNOWN_ISSUER
+    other_suite = get_suite("intl" if suite.name == "gm" else "gm")
+    foreign_root, foreign_key = make_root(other_suite, "PICC")
+    foreign, _ = make_leaf(other_suite, foreign_root, foreign_key, "alice")
+    assert _refusal(foreign, trust).reason is Refusal.WRONG_SUITE
+
+
+def test_revoked_identities_are_refused(chain) -> None:
+    suite, root, root_key, leaf, _ = chain
+    crl_der = issue_crl(
+        suite,
+        root_key,
+        issuer=root,
+        number=3,
+        this_update=NOW,
+        next_update=NOW + timedelta(days=7),
+        revocations=[Revocation(leaf.serial, NOW, "key_compromise"), Revocation(12345, NOW, "superseded")],
+    )
+    crl = RevocationList.load(crl_der)
+    assert crl.number == 3 and crl.signed_by(root) and crl.authority_key_id == root.key_id
+    assert crl.revoked[leaf.serial].reason == "key_compromise" and crl.revoked[12345].reason == "superseded"
+    assert RevocationList.load(crl.pem) == crl
+    trust = ChannelTrust.build(suite.name, [root], [crl])
+    assert _refusal(leaf, trust).reason is Refusal.REVOKED
+    empty = RevocationList.load(
+        issue_crl(suite, root_key, issuer=root, number=4, this_update=NOW, next_update=NOW + timedelta(days=7), revocations=[])
+    )
+    assert empty.revoked == {}
+    assert check_identity(leaf, ChannelTrust.build(suite.name, [root], [empty]), at=NOW).serial == leaf.serial
+
+
+def test_trust_refuses_a_crl_not_signed_by_a_root(chain) -> None:
+    suite, root, _, _, _ = chain
+    _, impostor_key = make_root(suite, "PICC")
+    fake = RevocationList.load(
+        issue_crl(suite, impostor_key, issuer=root, number=1, this_update=NOW, next_update=NOW + timedelta(days=1), revocations=[])
+    )
+    assert not fake.signed_by(root)
+    with pytest.raises(TrustError):
+        ChannelTrust.build(suite.name, [root], [fake])
+
+
+def test_regulators_audit_their_organisations_channels() -> None:
+    suite = get_suite("gm")
+    root, key = make_root(suite, "CBIRC")
+    regulator, _ = make_leaf(suite, root, key, "inspector", type="regulator", roles=("regulator",))
+    identity = check_identity(regulator, ChannelTrust.build("gm", [root]), role="regulator", at=NOW)
+    assert identity.is_regulator
+    assert identity.may_audit({"PICC", "CBIRC"}) and not identity.may_audit({"PICC", "Ruijin"})
+
+
+def test_requests_prove_possession(chain) -> None:
+    suite, _, _, _, key = chain
+    request = build_request(suite, key, "alice")
+    loaded = CertificationRequest.load(der.pem_encode(request, "CERTIFICATE REQUEST"))
+    assert loaded.suite_name == suite.name and suite.same_public_key(loaded.public_key, suite.public_key(key))
+    tampered = bytearray(request)
+    tampered[len(request) // 3] ^= 1
+    with pytest.raises(CertificateError):
+        CertificationRequest.load(bytes(tampered))
+
+
+def test_claims_encoding_is_canonical() -> None:
+    claims = make_claims(["insurer", "bank", "insurer"], {"b": "2", "a": "1"})
+    assert claims == Claims(("bank", "insurer"), (("a", "1"), ("b", "2")))
+    assert decode_claims(encode_claims(claims)) == claims
+    unsorted = der.sequence(der.integer(1), der.sequence(der.utf8("z"), der.utf8("a")), der.sequence())
+    with pytest.raises(der.DerError):
+        decode_claims(unsorted)
+    for bad in (["Insurer"], ["in surer"], [""]):
+        with pytest.raises(ClaimError):
+            make_claims(bad, {})
+
+
+@given(st.lists(st.integers(min_value=0, max_value=2**70), min_size=1, max_size=8), st.integers(0, 2), st.integers(0, 39))
+def test_oids_round_trip(arcs: list[int], first: int, second: int) -> None:
+    dotted = ".".join(str(a) for a in [first, second, *arcs])
+    assert der.read_oid(der.read(der.oid(dotted))) == dotted
+
+
+@given(st.integers(min_value=-(2**200), max_value=2**200))
+def test_integers_round_trip_minimally(value: int) -> None:
+    encoded = der.integer(value)
+    assert der.read_integer(der.read(encoded)) == value
+    content = der.read(encoded).content
+    assert len(content) == 1 or not (content[0] == 0 and content[1] < 0x80) and not (content[0] == 0xFF and content[1] >= 0x80)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"\x30\x81\x05\x01\x01\x00\x01\x01", b"\x30\x80\x00\x00", b"\x04\x02\x00", b"\x04\x01\x00\x00", b"\x1f\x01\x00", b"\x30"],
+)
+def test_der_reader_is_strict(data: bytes) -> None:
+    with pytest.raises(der.DerError):
+        der.read(data)
