@@ -246,3 +246,40 @@ def test_every_shipped_contract_is_worded_without_gaps():
                 stack.extend(step.children)
                 for run in step.text:
                     assert not (run.kind == "formula" and "…" in run.text), (path.name, fn.name, run.text)
+
+
+def _any_exprs():
+    leaf = st.one_of(
+        _NAMES.map(lambda n: ast.Name(n)),
+        st.sampled_from(["caller", "now", "today", "tx_id", "total", "Active", "insurer", "Claim"]).map(ast.Name),
+        st.integers(0, 10**6).map(lambda i: ast.IntLit(str(i))),
+        st.just(ast.MoneyLit("1.00", "CNY")), st.just(ast.PercentLit("12.5")), st.just(ast.DateLit("2024-01-01")),
+        st.just(ast.DurationLit("3", "days")), st.booleans().map(ast.BoolLit), st.just(ast.DecimalLit("0.5")),
+        st.text("ab {}", max_size=6).map(lambda t: ast.TextLit((t,))),
+    )
+    ops = st.sampled_from(["+", "-", "*", "/", "//", "mod", "and", "or"])
+    cmp_ops = st.sampled_from(["==", "!=", "<", "<=", ">", ">=", "in", "not in"])
+    names = st.sampled_from(["amount", "share", "org", "append", "get"])
+    return st.recursive(leaf, lambda inner: st.one_of(
+        st.builds(ast.Binary, ops, inner, inner),
+        st.builds(ast.Unary, st.sampled_from(["-", "not"]), inner),
+        st.builds(lambda f, r: ast.Compare(f, tuple(r)), inner, st.lists(st.tuples(cmp_ops, inner), min_size=1, max_size=2)),
+        st.builds(ast.Conditional, inner, inner, inner),
+        st.builds(ast.Attribute, inner, names),
+        st.builds(ast.Index, inner, inner),
+        st.builds(lambda f, a: ast.Call(ast.Name(f), tuple(ast.Arg(x) for x in a)),
+                  st.sampled_from(["min", "max", "twice", "deep", "Claim", "len"]), st.lists(inner, max_size=3)),
+        st.builds(lambda o, a: ast.Call(ast.Attribute(o, "get"), tuple(ast.Arg(x) for x in a)), inner, st.lists(inner, min_size=2, max_size=2)),
+        st.builds(lambda xs: ast.ListLit(tuple(xs)), st.lists(inner, max_size=3)),
+        st.builds(lambda kv: ast.MapLit(tuple(kv)), st.lists(st.tuples(inner, inner), max_size=2)),
+        st.builds(lambda a, b: ast.TextLit(("x", a, "y", b)), inner, inner),
+    ), max_leaves=14)
+
+
+@given(_any_exprs(), st.sampled_from(["en", "zh"]))
+def test_any_expression_is_worded_without_error(expr, lang):
+    tree = parse_source(SMALL, "t.bao")
+    writer = FormulaWriter(ContractNames.of(tree), phrases_for(lang), frozenset({"a", "b", "c", "d"}))
+    text = writer.write(expr)
+    assert text and "…" not in text
+    assert writer.target(expr)
