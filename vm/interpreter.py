@@ -103,7 +103,8 @@ class ReferenceMachine(Machine):
         except Abort as exc:
             used = gas_limit if exc.kind == "out-of-gas" else gas_limit - self._gas
             raise _tagged(exc, info.name, used) from None
-        return CallResult(value, gas_limit - self._gas, dict(state.writes), dict(state.reads), tuple(state.events))
+        return CallResult(value, gas_limit - self._gas, dict(state.writes), dict(state.reads), tuple(state.events),
+                          state.deltas())
 
     def _frame(self, index: int, args: list, depth: int) -> object:
         if depth > self.limits.call_depth:

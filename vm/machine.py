@@ -20,7 +20,7 @@ from vm.gas import Limits
 from vm.host import CallContext, Event, Host
 from vm.jit import Translation, translate
 from vm.module import Entry, Module
-from vm.state import CallState, StateSchema, charge, key_not_found, limit_exceeded, out_of_gas
+from vm.state import CallState, Delta, StateSchema, charge, key_not_found, limit_exceeded, out_of_gas
 
 __all__ = ["CallResult", "EntryInfo", "Limits", "Machine"]
 
@@ -31,16 +31,16 @@ _DEPLOY_ONLY = ("init", "__defaults")
 @dataclass(frozen=True, slots=True)
 class CallResult:
     """A completed call. ``reads`` maps every key read from the host to what it held then;
-    ``writes`` maps every key written to its new bytes (None: deleted). ``deltas`` is always
-    empty: `+=`/`-=` on state are recorded as a read and a write (see the module docstring of
-    `vm.state`), which is exact but lets concurrent additions conflict."""
+    ``writes`` maps every key written to its new bytes (None: deleted). ``deltas`` names the keys
+    the call only added to with `+=`/`-=` (`vm.state.Delta`); they are in ``reads`` and
+    ``writes`` too, exactly, so applying ``writes`` alone is always right."""
 
     value: object
     gas_used: int
     writes: dict[bytes, bytes | None]
     reads: dict[bytes, bytes | None]
     events: tuple[Event, ...]
-    deltas: dict[bytes, object] = field(default_factory=dict)
+    deltas: dict[bytes, Delta] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,7 +328,8 @@ class Machine:
             left = fault[0] if fault else 0
             raise _tagged(Abort(f"internal VM fault ({type(exc).__name__}) in {info.name}", "invalid-value"),
                           info.name, min(max(gas_limit - left, 0), gas_limit)) from None
-        return CallResult(value, gas_limit - left, dict(state.writes), dict(state.reads), tuple(state.events))
+        return CallResult(value, gas_limit - left, dict(state.writes), dict(state.reads), tuple(state.events),
+                          state.deltas())
 
 
 def _tagged(exc: Abort, entry: str, gas_used: int) -> Abort:

@@ -23,7 +23,7 @@ from vm.gas import Limits
 from vm.host import Event, Host
 from vm.keys import decode_key, encode_key
 from vm.module import Lifecycle, Module, map_prefix, state_key
-from vm.money import money_add, money_sub
+from vm.money import money_add, money_neg, money_sub
 from vm.textform import quote_text, to_text
 
 
@@ -52,6 +52,23 @@ def add_values(t: T.Type, a: object, b: object, subtract: bool) -> object:
     if t == T.MONEY:
         return money_sub(a, b) if subtract else money_add(a, b)  # type: ignore[arg-type]
     return check_int(a - b if subtract else a + b)  # type: ignore[operator]
+
+
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """A commutative update: the call only added ``amount`` (a value of ``type``; negative for
+    `-=`) to the key's value and never otherwise read or wrote it. The call's reads and writes
+    still hold that key's exact before and after, so a consumer that ignores deltas stays correct;
+    the ledger may instead drop the key from both and add ``amount`` to whatever the key holds
+    at commit (ARCHITECTURE.md, "Commutative updates"), aborting there on overflow, a currency
+    mismatch, or (for a map entry) a missing key."""
+
+    type: T.Type
+    amount: object
+
+
+def _negated(t: T.Type, v: object) -> object:
+    return money_neg(v) if t == T.MONEY else -v  # type: ignore[operator]
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,10 +156,25 @@ class CallState:
         self.reads: dict[bytes, bytes | None] = {}
         self.writes: dict[bytes, bytes | None] = {}
         self.events: list[Event] = []
+        self._net: dict[bytes, tuple[T.Type, object]] = {}  # what `+=`/`-=` added, per key
+        self._observed: set[bytes] = set()  # keys read or written other than by `+=`/`-=`
+        self._adding = False
+
+    def deltas(self) -> dict[bytes, Delta]:
+        """The keys this call only added to (see `Delta`)."""
+        return {k: Delta(t, v) for k, (t, v) in self._net.items() if k not in self._observed}
+
+    def _add_to(self, key: bytes, t: T.Type, amount: object, subtract: bool) -> None:
+        if key in self._net:
+            self._net[key] = (t, add_values(t, self._net[key][1], amount, subtract))
+        else:
+            self._net[key] = (t, _negated(t, amount) if subtract else amount)
 
     # -- raw access
 
     def _get(self, key: bytes) -> bytes | None:
+        if not self._adding:
+            self._observed.add(key)
         if key in self.writes:
             return self.writes[key]
         if key in self.reads:
@@ -159,6 +191,7 @@ class CallState:
         for key, value in self.writes.items():
             if key.startswith(prefix):
                 merged[key] = value
+        self._observed.update(merged)
         return [(k, v) for k, v in sorted(merged.items()) if v is not None]
 
     def _put(self, gas: int, key: bytes, value: bytes | None) -> int:
@@ -168,6 +201,8 @@ class CallState:
             raise limit_exceeded(f"a call may write at most {self.limits.writes} state entries")
         gas = charge(gas, G.write_cost(key, value))
         self.writes[key] = value
+        if not self._adding:
+            self._observed.add(key)
         return gas
 
     def _entry_key(self, var: _Var, k: object) -> bytes:
@@ -214,9 +249,15 @@ class CallState:
         return self._put(gas, var.key, encode_value(var.type, value, self.types))
 
     def _sdelta(self, gas: int, i: int, amount: object, subtract: bool) -> int:
-        current, gas = self.sload(gas, i)
         var = self.schema.vars[i]
-        return self._put(gas, var.key, encode_value(var.type, add_values(var.type, current, amount, subtract)))
+        self._adding = True
+        try:
+            current, gas = self.sload(gas, i)
+            gas = self._put(gas, var.key, encode_value(var.type, add_values(var.type, current, amount, subtract)))
+        finally:
+            self._adding = False
+        self._add_to(var.key, var.type, amount, subtract)
+        return gas
 
     def sadd(self, gas: int, i: int, amount: object) -> int:
         return self._sdelta(gas, i, amount, False)
@@ -266,10 +307,17 @@ class CallState:
         return self._put(gas, key, None)
 
     def _mdelta(self, gas: int, i: int, k: object, amount: object, subtract: bool) -> int:
-        current, gas = self.mload(gas, i, k)
         var = self.schema.vars[i]
         vt = var.type.value  # type: ignore[union-attr]
-        return self._put(gas, self._entry_key(var, k), encode_value(vt, add_values(vt, current, amount, subtract)))
+        key = self._entry_key(var, k)
+        self._adding = True
+        try:
+            current, gas = self.mload(gas, i, k)
+            gas = self._put(gas, key, encode_value(vt, add_values(vt, current, amount, subtract)))
+        finally:
+            self._adding = False
+        self._add_to(key, vt, amount, subtract)
+        return gas
 
     def madd(self, gas: int, i: int, k: object, amount: object) -> int:
         return self._mdelta(gas, i, k, amount, False)

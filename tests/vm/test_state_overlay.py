@@ -11,6 +11,7 @@ from vm.host import CallContext, Event, MemoryHost
 from vm.machine import Machine
 from vm.module import map_prefix, state_key
 from vm.opcodes import decode_instructions
+from vm.state import Delta
 from vm.values import Money, Party, encode_key, encode_value
 from vm import types as T
 from vm.verifier import verify
@@ -149,7 +150,7 @@ def test_writes_reads_and_events_of_a_call(machine, host):
     assert result.writes[state_key(2)] == encode_value(T.MONEY, cny(12_000))
     assert result.writes[state_key(3)] == encode_value(T.INT, 1)
     assert result.events == (Event("Filed", ("C1", cny(12_000))),)
-    assert result.deltas == {}
+    assert result.deltas == {state_key(2): Delta(T.MONEY, cny(12_000)), state_key(3): Delta(T.INT, 1)}
     assert run(machine, host, INSURER, "get", "C1").value == (cny(12_000), OPEN)
 
 
@@ -293,3 +294,13 @@ def test_a_map_scan_sees_the_calls_own_writes_and_deletes(machine, host):
     result = machine.call("drop_and_list", ("B",), ctx(INSURER), host, GAS)
     assert result.value == {"D": cny(4)}
     assert set(result.reads) >= {map_prefix(4) + encode_key(T.TEXT, k) for k in "BD"}
+
+
+def test_only_pure_additions_are_deltas(machine, host):
+    run(machine, host, INSURER, "pay_part", "A", cny(100))  # reads A (`get`), then adds: no delta
+    entry = map_prefix(4) + encode_key(T.TEXT, "A")
+    assert run(machine, host, INSURER, "pay_part", "A", cny(5)).deltas == {}
+    result = run(machine, host, INSURER, "unpay", "A", cny(30))
+    assert result.deltas == {entry: Delta(T.MONEY, cny(-30))}
+    assert entry in result.reads and entry in result.writes  # exact either way
+    assert run(machine, host, INSURER, "burn", 3).deltas == {state_key(3): Delta(T.INT, 3)}
