@@ -364,3 +364,18 @@ action f() -> Text by a:
     d = deploy(src)
     assert d.call("f") == 'R(m: {"z": 6}, tags: []) R(m: {"w": 1}, tags: ["y"])'
     assert len(d.writes) == 2  # one entry of rs, and one
+
+
+@pytest.mark.parametrize("left,right,t", [
+    ("3", "2.50 CNY", "Money"), ("20%", "2.50 CNY", "Money"), ("1.5", "2.50 CNY", "Money"),
+    ("3", "20%", "Percent"), ("0.5", "20%", "Percent"), ("3", "2 days", "Duration"), ("2", "1.5", "Decimal"),
+])
+def test_mixed_products_in_either_order(left: str, right: str, t: str) -> None:
+    src = f"contract T\nparties a\nview f() -> Bool:\n    let p: {t} = {left} * {right}\n" \
+          f"    let q: {t} = {right} * {left}\n    return p == q\n" \
+          f"view g() -> Text:\n    return text({left} * {right})\n"
+    d = deploy(src)
+    assert d.call("f") is True
+    expected = {("3", "2.50 CNY"): "7.50 CNY", ("20%", "2.50 CNY"): "0.50 CNY", ("1.5", "2.50 CNY"): "3.75 CNY",
+                ("3", "20%"): "60%", ("0.5", "20%"): "10%", ("3", "2 days"): "6 days", ("2", "1.5"): "3"}
+    assert d.call("g") == expected[(left, right)]
