@@ -9,7 +9,8 @@ One line per action: the base64 of a codec-encoded record {"entry": bytes, "sig"
 
 and `sig` is the CA key's signature over `entry`. All hashes are the CA suite's. Changing,
 inserting, deleting or reordering a line breaks a signature or the chain; cutting lines off the
-end, or editing the registry, breaks the match between the last entry's `state` and the registry.
+end, or editing the registry, breaks the match between the last entry's `state` and the registry
+(which also counts the log's entries, so even a cut-off refusal shows).
 """
 
 from __future__ import annotations
@@ -91,6 +92,8 @@ def verify_log(suite: CryptoSuite, public_key: Any, path: Path, registry: dict[s
     if registry is not None:
         if not entries:
             raise AuditTampered("the audit log is empty")
+        if registry.get("audit_entries") != len(entries):
+            raise AuditTampered(f"the registry counts {registry.get('audit_entries')} audit entries, the log holds {len(entries)}")
         if entries[-1].state != registry_digest(suite, registry):
             raise AuditTampered("the registry does not match the last audit entry (edited registry or truncated log)")
     return entries

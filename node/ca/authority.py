@@ -339,7 +339,9 @@ class CertificateAuthority:
             try:
                 result = mutate(registry)
             except CARefused as exc:
-                self._log(key, f"{action}.refused", actor, subject, {**details, "refusal": str(exc)}, self._load_registry())
+                unchanged = self._load_registry()
+                self._log(key, f"{action}.refused", actor, subject, {**details, "refusal": str(exc)}, unchanged)
+                self._home.write_json(self._home.registry, unchanged)
                 raise
             self._log(key, action, actor, subject, details, registry)
             self._home.write_json(self._home.registry, registry)
@@ -347,6 +349,8 @@ class CertificateAuthority:
 
     def _log(self, key: Any, action: str, actor: str, subject: str, details: dict[str, Any], registry: dict[str, Any]) -> None:
         seq, prev = audit.last_link(self.suite, self._home.audit_log)
+        # The registry counts the log's entries, so cutting entries off the log's end shows.
+        registry["audit_entries"] = seq + 1
         entry = audit.AuditEntry(
             seq, self._now_ms(), action, actor, subject, details, prev, audit.registry_digest(self.suite, registry)
         )
