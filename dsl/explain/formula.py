@@ -19,6 +19,9 @@ from dsl.explain.phrases import Phrases
 
 # Precedence, loosest first, as in LANGUAGE.md section 5.
 COND, OR, AND, NOT, CMP, ADD, MUL, NEG, ATOM = range(9)
+# A built-in written in words (`year of d`) stands alone in a comparison but is bracketed inside
+# arithmetic, where `year of d × 100` could be misread.
+WORDED = CMP + 0.5
 
 _BINARY = {
     "+": ("+", ADD), "-": ("−", ADD),
@@ -26,6 +29,9 @@ _BINARY = {
 }
 _COMPARE = {"==": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 _PARTY_FIELDS = ("org", "id", "role")
+
+# Built-in functions a reader knows better in words, by their number of arguments.
+_WORDED_BUILTINS = {"len": 1, "year": 1, "month": 1, "day": 1, "days_between": 2, "add_months": 2}
 
 # An inlined body may call another small fn; past this depth the call is written by name, which
 # also ends any recursion between fns.
@@ -81,11 +87,11 @@ class FormulaWriter:
 
     # ------------------------------------------------------------------------------------------
 
-    def _wrap(self, expr: ast.Expr, least: int) -> str:
+    def _wrap(self, expr: ast.Expr, least: float) -> str:
         text, prec = self._w(expr)
         return f"({text})" if prec < least else text
 
-    def _w(self, expr: ast.Expr) -> tuple[str, int]:
+    def _w(self, expr: ast.Expr) -> tuple[str, float]:
         match expr:
             case ast.IntLit(text=t) | ast.DecimalLit(text=t) | ast.DateLit(text=t) | ast.HashLit(text=t):
                 return t, ATOM
@@ -144,7 +150,7 @@ class FormulaWriter:
             return f"({self._w(operand)[0]})"
         return self._wrap(operand, least)
 
-    def _name(self, expr: ast.Name) -> tuple[str, int]:
+    def _name(self, expr: ast.Name) -> tuple[str, float]:
         ident = expr.id
         if ident in self.env:
             bound = self.env[ident]
@@ -174,7 +180,7 @@ class FormulaWriter:
             return expr.id, self
         return None
 
-    def _attribute(self, expr: ast.Attribute) -> tuple[str, int]:
+    def _attribute(self, expr: ast.Attribute) -> tuple[str, float]:
         obj = expr.obj
         if isinstance(obj, ast.Name) and obj.id not in self.env and obj.id not in self.locals:
             if obj.id in self.names.enums:
@@ -189,15 +195,15 @@ class FormulaWriter:
             return self.phrases("f_of", field=words(expr.name), obj=words(ident)), ATOM
         return self.phrases("f_of", field=words(expr.name), obj=self._wrap(obj, ATOM)), ATOM
 
-    def _compare(self, expr: ast.Compare) -> tuple[str, int]:
+    def _compare(self, expr: ast.Compare) -> tuple[str, float]:
         if len(expr.rest) == 1 and expr.rest[0][0] in ("in", "not in"):
             op, right = expr.rest[0]
             key = "f_in" if op == "in" else "f_not_in"
-            return self.phrases(key, x=self._wrap(expr.first, CMP + 1), xs=self._wrap(right, CMP + 1)), CMP
-        parts = [self._wrap(expr.first, CMP + 1)]
+            return self.phrases(key, x=self._wrap(expr.first, WORDED), xs=self._wrap(right, WORDED)), CMP
+        parts = [self._wrap(expr.first, WORDED)]
         for op, operand in expr.rest:
             symbol = _COMPARE.get(op) or ("∈" if op == "in" else "∉")
-            parts.append(f"{symbol} {self._wrap(operand, CMP + 1)}")
+            parts.append(f"{symbol} {self._wrap(operand, WORDED)}")
         return " ".join(parts), CMP
 
     def _args(self, args: tuple[ast.Arg, ...]) -> str:
@@ -205,7 +211,7 @@ class FormulaWriter:
             (f"{words(a.name)}: " if a.name else "") + self._wrap(a.value, COND) for a in args
         )
 
-    def _call(self, expr: ast.Call) -> tuple[str, int]:
+    def _call(self, expr: ast.Call) -> tuple[str, float]:
         func = expr.func
         if isinstance(func, ast.Attribute):
             if func.name == "get" and len(expr.args) == 2:
@@ -218,10 +224,22 @@ class FormulaWriter:
                 return inlined
             if func.id in self.names.records:
                 return f"{func.id}({self._args(expr.args)})", ATOM
+            worded = self._builtin(func.id, expr.args)
+            if worded is not None:
+                return worded
             return f"{words(func.id)}({self._args(expr.args)})", ATOM
         return f"{self._wrap(func, ATOM)}({self._args(expr.args)})", ATOM
 
-    def _inline(self, fn_name: str, args: tuple[ast.Arg, ...]) -> tuple[str, int] | None:
+    def _builtin(self, fn_name: str, args: tuple[ast.Arg, ...]) -> tuple[str, float] | None:
+        if _WORDED_BUILTINS.get(fn_name) != len(args) or any(a.name for a in args):
+            return None
+        if fn_name in self.names.functions or fn_name in self.names.module_functions:
+            return None  # the contract's own function of that name, not the built-in
+        values = [self._wrap(a.value, ATOM) for a in args]
+        slots = dict(zip(("x", "y"), values))
+        return self.phrases(f"f_{fn_name}", **slots), WORDED
+
+    def _inline(self, fn_name: str, args: tuple[ast.Arg, ...]) -> tuple[str, float] | None:
         decl = self.names.functions.get(fn_name)
         if decl is None or decl.kind != "fn" or self.depth >= MAX_INLINE_DEPTH:
             return None

@@ -283,3 +283,17 @@ def test_any_expression_is_worded_without_error(expr, lang):
     text = writer.write(expr)
     assert text and "…" not in text
     assert writer.target(expr)
+
+
+def test_builtins_in_words_are_bracketed_inside_arithmetic():
+    source = '''contract C
+parties insurer
+action f(d: Date, xs: List[Int]) -> Int by insurer:
+    require len(xs) > 0, "empty"
+    require days_between(d, add_months(d, 1)) >= 28, "short"
+    return year(d) * 100 + month(d) + len(xs)
+'''
+    steps = _steps(_document(source), "f")
+    assert steps[0].startswith("Requires length of xs > 0;")
+    assert steps[1].startswith("Requires days from d to (d plus 1 months) ≥ 28;")
+    assert steps[2] == "Returns (year of d) × 100 + (month of d) + (length of xs)."
