@@ -9,7 +9,7 @@ from dsl.analysis import FieldRef, LocalRef, MethodRef
 from dsl.codegen_asm import CompilerDefect, Label
 from dsl.codegen_expr import ExprCode, arith_opcode
 from dsl.codegen_source import source_of
-from vm.types import BOOL, INT, TEXT, ListType, MapType, RecordType, Type
+from vm.types import INT, TEXT, ListType, MapType, Type
 
 _ADDITIVE_OPS = {"+=": ("SADD", "MADD", "+"), "-=": ("SSUB", "MSUB", "-")}
 FAIL_KIND, REQUIRE_KIND = 0, 1
@@ -361,5 +361,3 @@ class BodyCode(ExprCode):
         self.emit("JUMP", head)
         self.asm.place(done)
 
-
-__all__ = ["BodyCode", "BOOL", "RecordType"]

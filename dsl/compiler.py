@@ -17,10 +17,10 @@ from __future__ import annotations
 from dsl import ast
 from dsl.analysis import Analysis, FunctionInfo, LocalRef
 from dsl.codegen_asm import CompilerDefect, Pools
-from dsl.codegen_expr import Annotations, Unit, zero_value
+from dsl.codegen_expr import Annotations, Unit
 from dsl.codegen_stmt import BodyCode
 from vm.module import Entry, EventDef, Function, Lifecycle, Module, Param, StateVar, Transition
-from vm.types import TEXT, ListType, MapType
+from vm.types import BOOL, DECIMAL, DURATION, HASH, INT, PERCENT, TEXT, EnumType, ListType, MapType, Type
 
 __all__ = ["compile_contract", "CompilerDefect", "ModuleLayout"]
 
@@ -95,7 +95,7 @@ class ModuleLayout:
             elif isinstance(var.type, ListType):
                 code.emit("MAKE_LIST", code.tix(var.type), 0)
             else:
-                zero = zero_value(var.type, self.analysis.types)
+                zero = _zero_value(var.type)
                 if zero is None:
                     continue
                 code.const(var.type, zero)
@@ -190,6 +190,22 @@ def local_names(refs: dict, params: tuple[str, ...], body: tuple[ast.Stmt, ...],
 
     walk(body)
     return tuple(names)
+
+
+def _zero_value(t: Type) -> object | None:
+    """The start value of a state variable declared without one, for the types that have an
+    obvious zero (Money has no currency to be zero in, a Date no zero day)."""
+    if t in (INT, DECIMAL, PERCENT, DURATION):
+        return 0
+    if t == TEXT:
+        return ""
+    if t == BOOL:
+        return False
+    if t == HASH:
+        return bytes(32)
+    if isinstance(t, EnumType):
+        return 0
+    return None
 
 
 def _params(info: FunctionInfo) -> tuple[Param, ...]:

@@ -8,7 +8,7 @@ from dsl.check_tests import check_tests
 from dsl.parser import parse_source
 from dsl.pipeline import Compilation
 from dsl.testbuild import ExprEntry, compile_tests
-from vm.types import BOOL, INT, MONEY, PARTY
+from vm.types import BOOL, INT, MONEY, PARTY, TEXT
 from vm.values import Money, Party
 from vm.verifier import verify
 
@@ -59,7 +59,7 @@ def test_every_step_expression_has_a_hidden_view() -> None:
     steps = tree.scenarios[0].steps
     name_let, call1, call2, emitted, expect = steps[3], steps[4], steps[5], steps[6], steps[7]
     e = tb.exprs
-    assert e[id(name_let.value)] == ExprEntry("__expr0", __import__("vm.types").types.TEXT, ("s", "b"))
+    assert e[id(name_let.value)] == ExprEntry("__expr0", TEXT, ("s", "b"))
     assert e[id(call1.args[1].value)].type == MONEY
     assert e[id(call2.returns)].params == ("s", "b", "name")
     assert e[id(emitted.args[0].value)].type == MONEY
