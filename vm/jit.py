@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from vm import types as T
+from vm.decimals import INT_LIMIT
 from vm.module import Module
 from vm.opcodes import OPCODES, Instruction, OperandKind, decode_instructions
 
@@ -411,13 +412,19 @@ class TranslateError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Translation:
-    """A module's code, ready to run: ``code`` defines `f<i>` for every function i when executed
-    in a globals dict holding ``pool`` as `K` and the names listed in `vm.machine`."""
+    """A module's code, ready to run. ``code`` defines `f<i>` for every function i when executed
+    in a globals dict holding ``pool`` as `K` and the names listed in `vm.machine`; or, cheaper,
+    `functions[i]` is the code object of `f<i>` alone, to be made a function with
+    ``kwdefaults[i]`` (its pool entries as keyword-only defaults) for just the functions a call
+    can reach (``callees``)."""
 
     code: object  # a code object
     source: str
     pool: tuple
     structured: tuple[bool, ...]  # per function: rebuilt as while/if (else the dispatch loop)
+    functions: tuple = ()  # per function: its code object
+    kwdefaults: tuple = ()  # per function: {name: value} of its keyword-only defaults
+    callees: tuple = ()  # per function: the functions it calls directly
 
 
 class _Pool:
@@ -1107,4 +1114,19 @@ def translate(module: Module, max_collection: int) -> Translation:
         structured.append(fw.structured)
     source = "\n".join(parts)
     code = compile(source, "<bao module>", "exec")
-    return Translation(code, source, tuple(pool.values), tuple(structured))
+    values = tuple(pool.values)
+    by_name = {c.co_name: c for c in code.co_consts if hasattr(c, "co_name")}
+    functions = tuple(by_name[f"f{i}"] for i in range(len(module.functions)))
+    kwdefaults = tuple(_kwdefaults(f, values) for f in functions)
+    callees = tuple(frozenset(ins.operands[0] for ins in decode_instructions(fn.code) if ins.op.name == "CALL")
+                    for fn in module.functions)
+    return Translation(code, source, values, tuple(structured), functions, kwdefaults, callees)
+
+
+def _kwdefaults(code, pool: tuple) -> dict:
+    # The keyword-only parameters are `lim`, `nlim`, then pool names `k<i>`, as `_def` wrote them.
+    names = code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount]
+    out = {"lim": INT_LIMIT, "nlim": -INT_LIMIT}
+    for name in names[2:]:
+        out[name] = pool[int(name[1:])]
+    return out

@@ -11,6 +11,7 @@ aborted call leaves no trace, since only the caller applies a result's writes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import FunctionType
 
 from vm import gas as G
 from vm import types as T
@@ -205,6 +206,7 @@ class Machine:
         self._runtime = _runtime(module, limits)
         self._runtime["K"] = self.translation.pool
         self._entries = {e.name: self._describe(e) for e in module.entries}
+        self._reach = {e.function: _reachable(e.function, self.translation.callees) for e in module.entries}
 
     def _describe(self, e: Entry) -> EntryInfo:
         fn = self.module.functions[e.function]
@@ -313,8 +315,12 @@ class Machine:
         g["TXID"] = ctx.tx_id
         for name in _STATE_OPS:
             g[name] = getattr(state, name)
+        tr = self.translation
+        for i in self._reach[info.function]:  # only the functions this entry can call
+            f = FunctionType(tr.functions[i], g)
+            f.__kwdefaults__ = tr.kwdefaults[i]
+            g[f"f{i}"] = f
         try:
-            exec(self.translation.code, g)  # defines f0, f1 ...: no Bao code runs yet
             value, left = g[f"f{info.function}"](gas_limit, 1, *args)
             if info.returns is not None and V.value_size(info.returns, value) > self.limits.value_size:
                 raise limit_exceeded(f"the result is larger than {self.limits.value_size} bytes")
@@ -330,6 +336,17 @@ class Machine:
                           info.name, min(max(gas_limit - left, 0), gas_limit)) from None
         return CallResult(value, gas_limit - left, dict(state.writes), dict(state.reads), tuple(state.events),
                           state.deltas())
+
+
+def _reachable(start: int, callees: tuple) -> tuple[int, ...]:
+    seen = {start}
+    work = [start]
+    while work:
+        for c in callees[work.pop()]:
+            if c not in seen:
+                seen.add(c)
+                work.append(c)
+    return tuple(sorted(seen))
 
 
 def _tagged(exc: Abort, entry: str, gas_used: int) -> Abort:
