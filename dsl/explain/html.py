@@ -205,11 +205,10 @@ class _Writer:
 
     def _field_table(self, rows: tuple[FieldRow, ...], default_header: str = "col_default") -> None:
         p = self.p
-        described = any(r.description for r in rows)  # no column of blanks, on a phone least of all
         self.add(_table(
-            [_e(p("col_field")), _e(p("col_type")), _e(p(default_header))] + ([_e(p("col_description"))] if described else []),
-            [[f"<code>{_e(r.name)}</code>", _e(r.type), self._inline(r.default) or _e(p("none"))]
-             + ([_desc(r.description)] if described else []) for r in rows],
+            [_e(p("col_field")), _e(p("col_type")), _e(p(default_header)), _e(p("col_description"))],
+            [[f"<code>{_e(r.name)}</code>", _e(r.type), self._inline(r.default) or _e(p("none")), _desc(r.description)]
+             for r in rows],
         ))
 
     def _records(self) -> None:
@@ -225,12 +224,8 @@ class _Writer:
             self.add(f'<h3 id="{_e(_slug("enum", enum.name))}">{_e(enum.name)}</h3>')
             if enum.description:
                 self.add(f'<p class="desc">{_desc(enum.description)}</p>')
-            if any(d for _, d in enum.values):
-                self.add(_table([_e(p("col_value")), _e(p("col_description"))],
-                                [[f"<code>{_e(v)}</code>", _desc(d)] for v, d in enum.values]))
-            else:
-                self.add(f'<p class="values">{_e(p("label", label=p("values")))}'
-                         + _e(p("list_sep")).join(f"<code>{_e(v)}</code>" for v, _ in enum.values) + "</p>")
+            self.add(_table([_e(p("col_value")), _e(p("col_description"))],
+                            [[f"<code>{_e(v)}</code>", _desc(d)] for v, d in enum.values]))
 
     def _state(self) -> None:
         self._field_table(self.doc.state, "col_initial")

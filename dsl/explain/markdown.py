@@ -103,11 +103,9 @@ class _Writer:
 
     def _field_table(self, rows: tuple[FieldRow, ...], default_header: str = "col_default") -> None:
         p = self.p
-        described = any(r.description for r in rows)
         self.add(*_table(
-            [p("col_field"), p("col_type"), p(default_header)] + ([p("col_description")] if described else []),
-            [[_code(r.name), _cell(r.type), inline_md(r.default, True) or p("none")]
-             + ([_cell(r.description)] if described else []) for r in rows],
+            [p("col_field"), p("col_type"), p(default_header), p("col_description")],
+            [[_code(r.name), _cell(r.type), inline_md(r.default, True) or p("none"), _cell(r.description)] for r in rows],
         ))
         self.add("")
 
@@ -122,11 +120,8 @@ class _Writer:
         for enum in self.doc.enums:
             self.add(f"### {_esc(enum.name)}", "")
             self.para(_desc(enum.description))
-            if any(d for _, d in enum.values):
-                self.add(*_table([p("col_value"), p("col_description")], [[_code(v), _cell(d)] for v, d in enum.values]))
-                self.add("")
-            else:
-                self.para(_esc(p("label", label=p("values"))) + p("list_sep").join(_code(v) for v, _ in enum.values))
+            self.add(*_table([p("col_value"), p("col_description")], [[_code(v), _cell(d)] for v, d in enum.values]))
+            self.add("")
 
     def _state(self) -> None:
         self._field_table(self.doc.state, "col_initial")
