@@ -1,0 +1,213 @@
+"""Invariants of the shipped contracts under arbitrary sequences of business, run on the real
+compiler and VM: whatever investors do, a debt plan's shares add up to the amount subscribed;
+whatever hospitals bill, a health policy never pays past its annual limit or its sum insured;
+whatever banks and insurers do, a pledged policy is exactly one with a loan within the ratio."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dsl.pipeline import Compilation
+from vm.errors import Abort
+from vm.host import CallContext, MemoryHost
+from vm.literals import parse_date_literal
+from vm.calendar import midnight_of
+from vm.machine import Machine
+from vm.values import Party, to_json
+from vm.verifier import verify
+
+CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
+GAS = 10_000_000
+
+
+class Ledger:
+    """One contract on a fresh in-memory ledger, called with section-7 JSON."""
+
+    def __init__(self, machine: Machine, date: str):
+        self.machine = machine
+        self.host = MemoryHost()
+        self.time_ms = midnight_of(parse_date_literal(date))
+        self.count = 0
+
+    def _ctx(self, party: Party) -> CallContext:
+        self.count += 1
+        return CallContext(party, self.time_ms, hashlib.sha256(str(self.count).encode()).digest())
+
+    def at(self, date: str) -> None:
+        self.time_ms = midnight_of(parse_date_literal(date))
+
+    def deploy(self, party: Party, *args) -> None:
+        self.host.apply(self.machine.deploy_json(list(args), self._ctx(party), self.host, GAS).writes)
+
+    def deploy_defaults(self) -> None:
+        self.host.apply(self.machine.deploy_defaults(self._ctx(Party("x", "x", "x")), self.host, GAS).writes)
+
+    def call(self, party: Party, entry: str, *args) -> bool:
+        """Run an action; True if it completed (its writes applied), False if it aborted."""
+        try:
+            result = self.machine.call_json(entry, list(args), self._ctx(party), self.host, GAS)
+        except Abort:
+            return False
+        self.host.apply(result.writes)
+        return True
+
+    def view(self, entry: str, *args):
+        result = self.machine.call_json(entry, list(args), self._ctx(Party("r", "r", "regulator")), self.host, GAS)
+        return to_json(self.machine.entry(entry).returns, result.value, self.machine.types)
+
+
+def _machine(name: str) -> Machine:
+    return Machine(verify(Compilation.from_file(CONTRACTS / f"{name}.bao").module))
+
+
+def money(text: str) -> Decimal:
+    return Decimal(text.split()[0])
+
+
+def cny(cents: int) -> str:
+    return f"{Decimal(cents) / 100:.2f} CNY"
+
+
+# ---------------------------------------------------------------------------------------------
+# asset_plan: shares add up to the amount subscribed
+
+@pytest.fixture(scope="module")
+def asset_plan() -> Machine:
+    return _machine("asset_plan")
+
+
+INVESTORS = ("PICC", "China Life", "Taikang", "Ping An")
+subscriptions = st.lists(st.tuples(st.sampled_from(INVESTORS), st.integers(0, 40_000_000)), max_size=6)
+transfers = st.lists(st.tuples(st.sampled_from(INVESTORS), st.sampled_from(INVESTORS), st.integers(0, 30_000_000)),
+                     max_size=12)
+
+
+@given(before=subscriptions, after=transfers, late=subscriptions)
+def test_plan_shares_always_add_up_to_the_amount_subscribed(asset_plan: Machine, before, after, late) -> None:
+    ledger = Ledger(asset_plan, "2023-12-01")
+    trustee = Party("Guoshou", "Guoshou", "trustee")
+    ledger.deploy_defaults()
+    assert ledger.call(trustee, "file_plan", "P", "plan", cny(100_000_000), "5%", "2024-01-01", 6, 2)
+    assert ledger.call(Party("CBIRC", "CBIRC", "regulator"), "register_plan", "P")
+
+    def holds() -> None:
+        subscribed = money(ledger.view("plan_terms", "P")["subscribed"])
+        holdings = [money(ledger.view("holding", "P", org)) for org in INVESTORS]
+        assert all(h >= 0 for h in holdings)
+        assert sum(holdings) == subscribed == money(ledger.view("shares_total", "P"))
+        assert subscribed <= 1_000_000
+
+    for org, cents in before:
+        ledger.call(Party(org, org, "investor"), "subscribe", "P", cny(cents))
+        holds()
+    closed = ledger.call(trustee, "close_raise", "P")
+    issued = money(ledger.view("plan_terms", "P")["subscribed"])
+    for giver, taker, cents in after:
+        moved = ledger.call(Party(giver, giver, "investor"), "transfer", "P", taker, cny(cents))
+        assert not moved or closed
+        holds()
+    for org, cents in late:
+        assert not closed or not ledger.call(Party(org, org, "investor"), "subscribe", "P", cny(cents))
+        holds()
+    if closed:
+        assert money(ledger.view("shares_total", "P")) == issued
+
+
+# ---------------------------------------------------------------------------------------------
+# health: never past the annual limit or the sum insured
+
+@pytest.fixture(scope="module")
+def health() -> Machine:
+    return _machine("health")
+
+
+CATEGORIES = ("Medicine", "Examination", "Treatment", "Surgery", "Ward", "Cosmetic", "Dental")
+items = st.lists(st.tuples(st.sampled_from(CATEGORIES), st.integers(0, 500_000)), min_size=1, max_size=4)
+bills = st.lists(st.tuples(items, st.sampled_from(["2024-03-05", "2024-07-09", "2025-02-11", "2025-05-30"])),
+                 max_size=8)
+
+
+@given(bills=bills, deductible=st.integers(0, 100_000), copay=st.integers(0, 100),
+       annual_limit=st.integers(1, 1_000_000), sum_insured=st.integers(0, 2_000_000))
+def test_a_policy_never_pays_past_its_limits(health: Machine, bills, deductible: int, copay: int,
+                                             annual_limit: int, sum_insured: int) -> None:
+    ledger = Ledger(health, "2025-06-01")
+    picc = Party("PICC", "PICC", "insurer")
+    hospital = Party("Ruijin", "Ruijin", "hospital")
+    ledger.deploy_defaults()
+    policy = {"holder": "Li Lei", "sum_insured": cny(sum_insured), "deductible": cny(deductible),
+              "copay": f"{copay}%", "start": "2024-01-01", "end": "2025-12-31", "status": "Active"}
+    assert ledger.call(picc, "issue", "P1", policy)
+    terms = {"annual_limit": cny(annual_limit), "item_limits": {"Ward": cny(30_000)}, "exclusions": ["Cosmetic"]}
+    assert ledger.call(picc, "attach_benefits", "P1", terms)
+    billed = Decimal(0)
+    for number, (lines, treated_on) in enumerate(bills):
+        bill = [{"code": f"L{i}", "category": c, "amount": cny(a)} for i, (c, a) in enumerate(lines)]
+        assert ledger.call(hospital, "adjudicate", f"B{number}", "P1", bill, treated_on)
+        billed += sum(Decimal(a) for _, a in lines) / 100
+    limit = Decimal(annual_limit) / 100
+    by_year = [money(ledger.view("paid_in_year", "P1", y)) for y in (2024, 2025)]
+    assert all(0 <= paid <= limit for paid in by_year)
+    paid = sum(by_year)
+    assert money(ledger.view("remaining", "P1")) == Decimal(sum_insured) / 100 - paid >= 0
+    assert paid <= billed
+
+
+# ---------------------------------------------------------------------------------------------
+# pledge: pledged exactly when a loan is open, and the loan within the ratio
+
+@pytest.fixture(scope="module")
+def pledge() -> Machine:
+    return _machine("pledge")
+
+
+BANKS = ("ICBC", "BOC")
+pledge_steps = st.lists(st.one_of(
+    # a whole pledge: the bank applies, the insurer freezes, the bank lends
+    st.tuples(st.just("pledge"), st.sampled_from(BANKS), st.integers(1, 9_000_000), st.integers(1, 9_000_000)),
+    st.tuples(st.just("apply_for_pledge"), st.sampled_from(BANKS), st.integers(1, 12_000_000)),
+    st.tuples(st.just("grant_loan"), st.sampled_from(BANKS), st.integers(1, 12_000_000)),
+    st.tuples(st.just("freeze")), st.tuples(st.just("lift_freeze")), st.tuples(st.just("surrender")),
+    st.tuples(st.just("release"), st.sampled_from(BANKS)),
+    st.tuples(st.just("revalue"), st.integers(1, 12_000_000)),
+), max_size=20)
+
+
+@given(steps=pledge_steps)
+def test_a_policy_is_pledged_exactly_while_a_loan_within_the_ratio_is_open(pledge: Machine, steps) -> None:
+    ledger = Ledger(pledge, "2024-03-01")
+    insurer = Party("China Life", "China Life", "insurer")
+    ledger.deploy(Party("CBIRC", "CBIRC", "regulator"), "80%")
+    assert ledger.call(insurer, "register_policy", "CL-1", "Li Lei", cny(10_000_000), "2024-01-01")
+    for step in steps:
+        name = step[0]
+        granted = False
+        if name == "pledge":
+            bank = Party(step[1], step[1], "bank")
+            ledger.call(bank, "apply_for_pledge", "CL-1", cny(step[2]))
+            ledger.call(insurer, "freeze", "CL-1")
+            granted = ledger.call(bank, "grant_loan", "CL-1", cny(step[3]), "2025-02-28")
+        elif name == "grant_loan":
+            granted = ledger.call(Party(step[1], step[1], "bank"), name, "CL-1", cny(step[2]), "2025-02-28")
+        elif name == "apply_for_pledge":
+            ledger.call(Party(step[1], step[1], "bank"), name, "CL-1", cny(step[2]))
+        elif name == "release":
+            ledger.call(Party(step[1], step[1], "bank"), name, "CL-1")
+        elif name == "revalue":
+            ledger.call(insurer, name, "CL-1", cny(step[1]), "2024-03-01")
+        else:
+            ledger.call(insurer, name, "CL-1")
+        standing = ledger.view("standing", "CL-1")
+        has_loan = ledger.view("has_loan", "CL-1")
+        assert has_loan == (standing["status"] == "Pledged")
+        assert (standing["bank_org"] != "") == (standing["status"] in ("Frozen", "Pledged"))
+        if granted:
+            loan = ledger.view("loan_on", "CL-1")
+            assert loan["bank_org"] == standing["bank_org"]
+            assert money(loan["amount"]) <= money(standing["cash_value"]) * Decimal("0.8")
