@@ -16,12 +16,13 @@ from types import FunctionType
 from vm import gas as G
 from vm import types as T
 from vm import values as V
-from vm.errors import Abort, ValueFormError
+from vm.errors import Abort, ValueFormError, VerifyError
 from vm.gas import Limits
 from vm.host import CallContext, Event, Host
-from vm.jit import Translation, translate
+from vm.jit import TranslateError, Translation, translate
 from vm.module import Entry, Module
 from vm.state import CallState, Delta, StateSchema, charge, key_not_found, limit_exceeded, out_of_gas
+from vm.verifier import VerifiedModule
 
 __all__ = ["CallResult", "EntryInfo", "Limits", "Machine"]
 
@@ -196,12 +197,18 @@ _STATE_OPS = ("sload", "sstore", "sadd", "ssub", "mload", "mhas", "mget", "mstor
 class Machine:
     """Runs the entries of one verified module (`vm.verifier.verify`)."""
 
-    def __init__(self, verified, limits: Limits = Limits()):
-        module: Module = getattr(verified, "module", verified)
+    def __init__(self, verified: VerifiedModule, limits: Limits = Limits()):
+        if not isinstance(verified, VerifiedModule):
+            # The translator relies on what the verifier proved (stack heights, types, targets).
+            raise TypeError("Machine runs verified modules: pass vm.verifier.verify(module)")
+        module: Module = verified.module
         self.module = module
         self.types: T.TypeTable = module.types
         self.limits = limits
-        self.translation: Translation = translate(module, limits.collection_length)
+        try:
+            self.translation: Translation = translate(module, limits.collection_length)
+        except (TranslateError, SyntaxError, RecursionError, MemoryError, IndexError, KeyError) as exc:
+            raise VerifyError(f"module {module.name} cannot be translated: {type(exc).__name__}: {exc}") from None
         self.schema = StateSchema(module)
         self._runtime = _runtime(module, limits)
         self._runtime["K"] = self.translation.pool
