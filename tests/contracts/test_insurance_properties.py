@@ -50,6 +50,10 @@ view refund_short_rate(premium: Money, term_start: Date, cancelled_on: Date) -> 
 # The module's age in completed years.
 view age(birth: Date, on: Date) -> Int:
     return age_on(birth, on)
+
+# The module's age at the nearest birthday.
+view nearest(birth: Date, on: Date) -> Int:
+    return age_nearest(birth, on)
 '''
 
 CENT = Decimal("0.01")
@@ -145,3 +149,18 @@ def test_age_counts_completed_years(probe, birth: dt.date, on: dt.date) -> None:
     assume(birth <= on)
     expected = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
     assert probe("age", birth.isoformat(), on.isoformat()) == expected
+
+
+def add_months(d: dt.date, n: int) -> dt.date:
+    months = d.year * 12 + d.month - 1 + n
+    year, month = divmod(months, 12)
+    last = (dt.date(year + (month == 11), (month + 1) % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month + 1, min(d.day, last))
+
+
+@given(birth=dates, on=dates)
+def test_age_at_the_nearest_birthday(probe, birth: dt.date, on: dt.date) -> None:
+    assume(birth <= on)
+    completed = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+    expected = completed + (add_months(birth, 12 * completed + 6) <= on)
+    assert probe("nearest", birth.isoformat(), on.isoformat()) == expected
