@@ -151,7 +151,7 @@ class _Writer:
             self.para(inline_md(fill(p.template("lifecycle_starts"), record=name(lc.record), start=name(lc.start))))
         else:
             self.para(inline_md(fill(p.template("lifecycle_no_start"), record=name(lc.record))))
-        self.add("```mermaid", lifecycle_mermaid(lc), "```", "")
+        self.add("```mermaid", lifecycle_mermaid(lc, p("list_sep")), "```", "")
         self.add(*_table(
             [p("col_from"), p("col_to"), p("col_who")],
             [[_code(e.source), _code(e.target), p("list_sep").join(_code(r) for r in e.roles)] for e in lc.edges],

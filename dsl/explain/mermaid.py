@@ -11,7 +11,8 @@ _PLAIN_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 _RESERVED = frozenset({"state", "note", "end", "direction", "classdef", "class", "as", "left", "right", "of", "fork", "join", "choice"})
 
 
-def lifecycle_mermaid(lc: LifecycleView) -> str:
+def lifecycle_mermaid(lc: LifecycleView, sep: str = ", ") -> str:
+    """``sep`` joins the roles of one move in its label."""
     ids: dict[str, str] = {}
     lines = ["stateDiagram-v2"]
     for i, s in enumerate(lc.states):
@@ -25,7 +26,7 @@ def lifecycle_mermaid(lc: LifecycleView) -> str:
         lines.append(f"    [*] --> {ids[lc.start]}")
     for e in lc.edges:
         if e.source in ids and e.target in ids:
-            lines.append(f"    {ids[e.source]} --> {ids[e.target]} : {', '.join(e.roles)}")
+            lines.append(f"    {ids[e.source]} --> {ids[e.target]} : {sep.join(e.roles)}")
     for s in lc.final_states:
         lines.append(f"    {ids[s]} --> [*]")
     return "\n".join(lines)

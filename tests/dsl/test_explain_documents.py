@@ -290,7 +290,7 @@ def test_a_contract_written_in_chinese(tmp_path: Path):
     md = _run(src, "--format", "md", "--lang", "zh").stdout
     assert md.startswith("# 车险理赔\n")
     assert "1. 前提条件：`案件表 中没有 案件号`；否则调用失败，提示 “案件 {案件号} 已存在”。" in md
-    assert 'state "已报案" as s0' in md and "s0 --> s3 : 保险公司, 监管机构" in md
+    assert 'state "已报案" as s0' in md and "s0 --> s3 : 保险公司、监管机构" in md
     assert "- *案件表*： 全部案件，按案件号。" in md
     result = _run(src, "--lang", "zh")
     outline = _Outline()
