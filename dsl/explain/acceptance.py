@@ -95,7 +95,7 @@ def _outcome(result: RunResult | None, phrases: Phrases) -> Outcome:
 
 def scenario_steps(scenario: ast.Scenario, names: ContractNames, phrases: Phrases) -> tuple[Inline, ...]:
     local_names = frozenset(s.name.name for s in scenario.steps if isinstance(s, ast.LetStep))
-    writer = FormulaWriter(names, phrases, local_names)
+    writer = FormulaWriter(names, phrases, local_names, example=True)
     t = phrases.template
 
     def args_of(args: tuple[ast.Arg, ...]) -> str:

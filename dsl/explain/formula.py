@@ -60,6 +60,9 @@ class FormulaWriter:
     depth: int = 0
     # Assignment targets name the record that changes: `status of p`, never a bare `status`.
     qualify_fields: bool = False
+    # In an acceptance example a call is the point, not what it computes: it is never written out,
+    # and the function keeps its name as written, to match its heading in the document.
+    example: bool = False
 
     @classmethod
     def for_function(cls, names: ContractNames, phrases: Phrases,
@@ -222,7 +225,7 @@ class FormulaWriter:
             inlined = self._inline(func.id, expr.args)
             if inlined is not None:
                 return inlined
-            if func.id in self.names.records:
+            if func.id in self.names.records or (self.example and func.id in self.names.functions):
                 return f"{func.id}({self._args(expr.args)})", ATOM
             worded = self._builtin(func.id, expr.args)
             if worded is not None:
@@ -241,7 +244,7 @@ class FormulaWriter:
 
     def _inline(self, fn_name: str, args: tuple[ast.Arg, ...]) -> tuple[str, float] | None:
         decl = self.names.functions.get(fn_name)
-        if decl is None or decl.kind != "fn" or self.depth >= MAX_INLINE_DEPTH:
+        if decl is None or decl.kind != "fn" or self.example or self.depth >= MAX_INLINE_DEPTH:
             return None
         if len(decl.body) != 1 or not isinstance(decl.body[0], ast.Return) or decl.body[0].value is None:
             return None

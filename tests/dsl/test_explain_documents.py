@@ -213,6 +213,7 @@ def test_with_tests_shows_each_scenario_with_an_outcome(tmp_path: Path):
     assert "a bill is paid net of deductible and co-payment" in rows[0]
     assert "`ruijin` calls `settle(“P1”, 1500.00 CNY, 2024-05-01)`; it returns `800.00 CNY`" in rows[0]
     assert "it is refused with “not authorized”" in rows[0]
+    assert "Check: `remaining(“P1”) = 9200.00 CNY`" in rows[0]  # named as in its heading, not written out
     assert "Event `ClaimSettled` was emitted with `policy id = “P1”`, `payable = 800.00 CNY`" in rows[0]
     # Outcomes come from the scenario runner when it runs here, else every row says "not run".
     outcomes = [row.rsplit("|", 2)[1].strip() for row in rows]
