@@ -124,6 +124,8 @@ class BodyCode(ExprCode):
             raise CompilerDefect("assignment to something that is not a name")
         ref = self.ref(root)
         var = self.state_var(root)
+        if self.short_path(root, var, steps, new_value):
+            return
         entry_key: int | None = None
         if var is not None and isinstance(var.type, MapType):
             if not steps or not isinstance(steps[0], ast.Index):
@@ -213,6 +215,39 @@ class BodyCode(ExprCode):
                 self.emit("LOAD", value)
                 self.emit("LIST_SET", self.tix(t))
         store_root()
+
+    def short_path(self, root: ast.Name, var, steps: list, new_value) -> bool:
+        """The common paths, kept on the stack without temporaries: `x`, `m[k]` (a state map
+        entry) and one `.field` below either. False for anything longer."""
+        entry = var is not None and isinstance(var.type, MapType) and bool(steps) and isinstance(steps[0], ast.Index)
+        below = steps[1:] if entry else steps
+        if len(below) > 1 or (below and not isinstance(below[0], ast.Attribute)):
+            return False
+        ref = self.ref(root)
+        if var is None and not isinstance(ref, LocalRef):
+            raise CompilerDefect(f"cannot assign to {root.id}")
+        if entry:
+            self.expr(steps[0].index)  # stays under the value for MSTORE
+            load = lambda: (self.emit("DUP"), self.emit("MLOAD", var.index))  # noqa: E731
+        elif var is not None:
+            load = lambda: self.emit("SLOAD", var.index)  # noqa: E731
+        else:
+            load = lambda: self.emit("LOAD", ref.slot)  # noqa: E731
+        if below:
+            field = below[0]
+            t = self.type_of(field.obj)
+            load()
+            new_value(lambda: (self.emit("DUP"), self.emit("FIELD", self.tix(t), self.field_index(field))))
+            self.emit("SET_FIELD", self.tix(t), self.field_index(field))
+        else:
+            new_value(load)  # every caller asks for the current value first, if at all
+        if entry:
+            self.emit("MSTORE", var.index)
+        elif var is not None:
+            self.emit("SSTORE", var.index)
+        else:
+            self.emit("STORE", ref.slot)
+        return True
 
     def root_type(self, var, entry: bool) -> Type:
         return var.type.value if entry else var.type
