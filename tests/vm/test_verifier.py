@@ -327,3 +327,15 @@ def test_mutated_code_is_rejected_or_still_safe(data) -> None:
     except ImportError:
         return
     Machine(v)  # the translator takes every module the verifier accepts
+
+
+def test_size_limits() -> None:
+    from vm.module import MAX_MODULE_BYTES, MAGIC
+    from vm.verifier import MAX_CODE_BYTES, MAX_FUNCTIONS, MAX_LOCALS
+
+    rejects(MAGIC + b"\x01" + bytes(MAX_MODULE_BYTES), "the limit is")
+    rejects(module(I("RET_VOID") * (MAX_CODE_BYTES + 1), returns=None), f"limit {MAX_CODE_BYTES}")
+    rejects(module(I("CONST", 0), I("RET"), locals_=(INT,) * (MAX_LOCALS + 1)), f"limit {MAX_LOCALS}")
+    g = Function("g", (), None, (), I("RET_VOID"))
+    many = tuple(dataclasses.replace(g, name=f"g{i}") for i in range(MAX_FUNCTIONS))
+    rejects(module(I("CONST", 0), I("RET"), functions=many), "too many functions")
