@@ -11,6 +11,7 @@ exactly where the meaning needs it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Mapping
 
 from dsl import ast
@@ -23,15 +24,15 @@ COND, OR, AND, NOT, CMP, ADD, MUL, NEG, ATOM = range(9)
 # arithmetic, where `year of d × 100` could be misread.
 WORDED = CMP + 0.5
 
-_BINARY = {
+_BINARY = MappingProxyType({
     "+": ("+", ADD), "-": ("−", ADD),
     "*": ("×", MUL), "/": ("÷", MUL), "mod": ("mod", MUL),
-}
-_COMPARE = {"==": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
+})
+_COMPARE = MappingProxyType({"==": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥"})
 _PARTY_FIELDS = ("org", "id", "role")
 
 # Built-in functions a reader knows better in words, by their number of arguments.
-_WORDED_BUILTINS = {"len": 1, "year": 1, "month": 1, "day": 1, "days_between": 2, "add_months": 2}
+_WORDED_BUILTINS = MappingProxyType({"len": 1, "year": 1, "month": 1, "day": 1, "days_between": 2, "add_months": 2})
 
 # An inlined body may call another small fn; past this depth the call is written by name, which
 # also ends any recursion between fns.
