@@ -10,11 +10,7 @@ processes may open the same home: each change holds the home's lock (see `store`
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import os
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, TypeVar
@@ -37,33 +33,33 @@ from node.ca.errors import (
     UnknownIdentity,
     WrongSecret,
 )
-from node.ca.records import APPROVED, ENROLLED, PENDING, REJECTED, REVOKED, IdentityRecord, IssuedCertificate
+from node.ca.records import (
+    APPROVED,
+    ENROLLED,
+    PENDING,
+    REJECTED,
+    REVOKED,
+    CAConfig,
+    IdentityRecord,
+    IssuedCertificate,
+    from_ms,
+    ms,
+)
+from node.ca.registration import new_record, secret_matches
 from node.ca.store import CAHome
 from node.crypto import CryptoSuite, KeyFormatError, UnknownSuiteError, get_suite
 from node.identity.certificate import Certificate, CertificateError, issue_certificate, key_identifier
 from node.identity.crl import REVOCATION_REASONS, Revocation, RevocationList, issue_crl
-from node.identity.names import CA_TYPE, IDENTITY_TYPES, REGULATOR_ROLE, ClaimError, Subject, check_text, make_claims
+from node.identity.names import CA_TYPE, ClaimError, Subject, check_text, make_claims
 from node.identity.request import CertificationRequest
 
 T = TypeVar("T")
 REENROLL_PROOF_CONTEXT = b"baochain/ca/reenroll/v1\x00"
 _CLOCK_SKEW = timedelta(minutes=1)  # certificates start a little early so a peer's slow clock accepts them
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-@dataclass(frozen=True, slots=True)
-class CAConfig:
-    org: str
-    suite: str
-    identity_days: int
-    crl_days: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"org": self.org, "suite": self.suite, "identity_days": self.identity_days, "crl_days": self.crl_days}
 
 
 class CertificateAuthority:
@@ -136,14 +132,14 @@ class CertificateAuthority:
             ca = cls(store, passphrase=passphrase, clock=clock)  # same home object: its lock is re-entrant
             ca._key = key
             ca._change("init", "ca", "", {"org": org, "suite": suite, "days": days}, lambda registry: None)
-            record = _new_record(admin, "admin", [], {}, admin_secret, "ca", ca._now_ms())
+            record = new_record(admin, "admin", [], {}, admin_secret, "ca", ca._now_ms())
             record = record.with_(status=APPROVED, reviewed_by="ca", review_note="first admin, created with the CA")
 
             def add_admin(registry: dict[str, Any]) -> None:
                 registry["identities"][admin] = record.to_dict()
 
             ca._change("register", "ca", admin, {"type": "admin", "approved": True}, add_admin)
-            ca._write_crl_locked()
+            ca.issue_crl()
         return ca
 
     # ---- registration and review -------------------------------------------------------------
@@ -171,7 +167,7 @@ class CertificateAuthority:
                 raise InvalidRegistration(str(exc)) from None
             if name in registry["identities"]:
                 raise DuplicateName(f"an identity named {name!r} is already registered with this CA")
-            record = _new_record(name, type, list(roles), dict(attributes or {}), secret, by, self._now_ms())
+            record = new_record(name, type, list(roles), dict(attributes or {}), secret, by, self._now_ms())
             registry["identities"][name] = record.to_dict()
             return record
 
@@ -212,7 +208,7 @@ class CertificateAuthority:
                 raise AlreadyEnrolled(f"{name!r} has already enrolled (a secret works once); renew with reenroll")
             if record.status == REVOKED:
                 raise IdentityRevoked(f"{name!r} is revoked")
-            if not _secret_matches(record, secret):
+            if not secret_matches(record, secret):
                 raise WrongSecret(f"wrong enrollment secret for {name!r}")
             cert = self._issue(registry, record, self._request(request), days)
             details["serial"] = f"{cert.serial:x}"
@@ -412,7 +408,7 @@ class CertificateAuthority:
         cert = Certificate.load(der)
         hex_serial = f"{serial:x}"
         self._home.write_atomic(self._home.certs / f"{hex_serial}.pem", cert.pem)
-        issued = IssuedCertificate(hex_serial, _ms(not_before), _ms(not_after))
+        issued = IssuedCertificate(hex_serial, ms(not_before), ms(not_after))
         updated = record.with_(status=ENROLLED, secret_salt="", secret_hash="", certificates=(*record.certificates, issued))
         registry["identities"][record.name] = updated.to_dict()
         registry["serials"][hex_serial] = record.name
@@ -420,7 +416,7 @@ class CertificateAuthority:
 
     def _write_crl(self, registry: dict[str, Any]) -> RevocationList:
         revocations = [
-            Revocation(int(c["serial"], 16), _from_ms(c["revoked_at"]), c["revocation_reason"])
+            Revocation(int(c["serial"], 16), from_ms(c["revoked_at"]), c["revocation_reason"])
             for ident in registry["identities"].values()
             for c in ident["certificates"]
             if c["revoked_at"] is not None
@@ -440,53 +436,11 @@ class CertificateAuthority:
         self._home.write_atomic(self._home.crl, crl.pem)
         return crl
 
-    def _write_crl_locked(self) -> RevocationList:
-        return self._change("crl", "ca", "", {}, self._write_crl)
-
 
 def reenroll_proof(suite: CryptoSuite, current_key: Any, request: bytes) -> bytes:
     """What `reenroll` asks of the holder: the current key's signature over the new request."""
     csr = CertificationRequest.load(request)
     return suite.sign(current_key, REENROLL_PROOF_CONTEXT + csr.der)
-
-
-def _new_record(
-    name: str, type: str, roles: list[str], attributes: dict[str, str], secret: str, by: str, at: int
-) -> IdentityRecord:
-    if type not in IDENTITY_TYPES:
-        raise InvalidRegistration(f"unknown identity type {type!r} (one of: {', '.join(IDENTITY_TYPES)})")
-    if type == "regulator":
-        roles = [*roles, REGULATOR_ROLE]
-    elif REGULATOR_ROLE in roles:
-        raise InvalidRegistration("only identities of type 'regulator' may hold the regulator role")
-    try:
-        claims = make_claims(roles, attributes)
-    except ClaimError as exc:
-        raise InvalidRegistration(str(exc)) from None
-    if len(secret) < 8:
-        raise InvalidRegistration("an enrollment secret needs at least 8 characters")
-    salt = os.urandom(16)
-    return IdentityRecord(
-        name=name,
-        type=type,
-        roles=claims.roles,
-        attributes=claims.attributes,
-        status=PENDING,
-        registered_by=by,
-        registered_at=at,
-        secret_salt=salt.hex(),
-        secret_hash=_hash_secret(secret, salt).hex(),
-    )
-
-
-def _hash_secret(secret: str, salt: bytes) -> bytes:
-    return hashlib.scrypt(secret.encode("utf-8"), salt=salt, **_SCRYPT)
-
-
-def _secret_matches(record: IdentityRecord, secret: str) -> bool:
-    if not record.secret_hash:
-        return False
-    return hmac.compare_digest(_hash_secret(secret, bytes.fromhex(record.secret_salt)).hex(), record.secret_hash)
 
 
 def _new_serial() -> int:
@@ -496,11 +450,3 @@ def _new_serial() -> int:
 def _check_days(*values: int) -> None:
     if any(not 0 < v <= 36500 for v in values):
         raise InvalidRegistration("validity periods must be between 1 and 36500 days")
-
-
-def _ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
-
-
-def _from_ms(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, timezone.utc)

@@ -20,7 +20,7 @@ import click
 from node.ca.authority import CertificateAuthority, reenroll_proof
 from node.ca.errors import CAError
 from node.codec import CodecError
-from node.crypto import CryptoError, get_suite
+from node.crypto import CryptoError
 from node.identity import IDENTITY_TYPES, REVOCATION_REASONS, CertificateError, build_request
 from node.identity.der import DerError
 

@@ -7,6 +7,7 @@ registry file) whose values stay inside the codec's subset, so the audit log can
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from typing import Any
 
 PENDING = "pending"
@@ -99,3 +100,22 @@ class IdentityRecord:
             review_note=d.get("review_note"),
             certificates=tuple(IssuedCertificate.from_dict(c) for c in d["certificates"]),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class CAConfig:
+    org: str
+    suite: str
+    identity_days: int
+    crl_days: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"org": self.org, "suite": self.suite, "identity_days": self.identity_days, "crl_days": self.crl_days}
+
+
+def ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def from_ms(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, timezone.utc)
