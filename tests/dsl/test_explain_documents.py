@@ -298,3 +298,43 @@ def test_a_contract_written_in_chinese(tmp_path: Path):
     outline.feed(result.stdout)
     assert outline.svgs == 1 and outline.errors == []
     assert "保险公司、监管机构" in result.stdout  # roles of one move, in the diagram and the table
+
+
+MARKUP = '''contract Markup
+"""Pays <b>claims</b> & more."""
+
+parties insurer
+
+# A record whose comment has <script>alert(1)</script> | a pipe and `code`.
+record Claim:
+    # The amount | in CNY, *not* <USD>.
+    amount: Money
+    note: Text = "a | b <c>"
+
+state:
+    claims: Map[Text, Claim]
+
+# Adds a claim; `id` must be new.
+action add(id: Text, claim: Claim) by insurer:
+    require id not in claims, "claim <{id}> & | exists"
+    claims[id] = claim
+'''
+
+
+def test_comments_and_messages_cannot_break_the_markup(tmp_path: Path):
+    src = tmp_path / "markup.bao"
+    src.write_text(MARKUP, encoding="utf-8")
+    html = _run(src).stdout
+    assert "<script>" not in html and "<b>" not in html and "<USD>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<code>code</code>" in html  # a `code` span its author wrote stays code
+    outline = _Outline()
+    outline.feed(html)
+    assert outline.errors == [] and outline.stack == []
+    md = _run(src, "--format", "md").stdout
+    row = next(line for line in md.splitlines() if line.startswith("| `amount`"))
+    cells = re.split(r"(?<!\\)\|", row)[1:-1]
+    assert len(cells) == 4, row  # field, type, default, description: the pipe in the comment is escaped
+    note = next(line for line in md.splitlines() if line.startswith("| `note`"))
+    assert len(re.split(r"(?<!\\)\|", note)[1:-1]) == 4, note
+    assert "claim <{id}> & | exists" not in md and "claim \\<{id}\\> & \\| exists" in md
