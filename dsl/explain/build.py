@@ -149,11 +149,12 @@ def _function(d: ast.FuncDecl | ast.InitDecl, names: ContractNames, phrases: Phr
         changes=tuple(words(c) for c in changes),
         emits=emits,
         returns=type_words(returns, phrases, names),
-        glossary=_glossary(d, names, frozenset(local_types)),
+        glossary=_glossary(d, names, frozenset(local_types), types),
     )
 
 
-def _glossary(d: ast.FuncDecl | ast.InitDecl, names: ContractNames, local_names: frozenset[str]) -> tuple[tuple[str, str], ...]:
+def _glossary(d: ast.FuncDecl | ast.InitDecl, names: ContractNames, local_names: frozenset[str],
+              types: PathTypes) -> tuple[tuple[str, str], ...]:
     """The description comments of what a function's formulas mention: state variables, record
     fields, enum values, and the helper functions written by name."""
     found: dict[str, str] = {}
@@ -166,8 +167,8 @@ def _glossary(d: ast.FuncDecl | ast.InitDecl, names: ContractNames, local_names:
                     term, doc = words(ident), doc_text(names.state[ident].doc)
                 elif ident in enum_docs:
                     term, doc = ident, enum_docs[ident]
-            case ast.Attribute(name=field_name):
-                doc = names.field_doc(field_name)
+            case ast.Attribute(obj=obj, name=field_name):
+                doc = names.field_doc(field_name, types.record_of(obj))
                 term = words(field_name)
             case ast.Call(func=ast.Name(id=ident)) if ident not in local_names:
                 fn = names.functions.get(ident) or names.module_functions.get(ident)

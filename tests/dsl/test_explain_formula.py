@@ -297,3 +297,23 @@ action f(d: Date, xs: List[Int]) -> Int by insurer:
     assert steps[0].startswith("Requires length of xs > 0;")
     assert steps[1].startswith("Requires days from d to (d plus 1 months) ≥ 28;")
     assert steps[2] == "Returns (year of d) × 100 + (month of d) + (length of xs)."
+
+
+def test_description_comments_of_what_a_function_mentions():
+    source = '''contract C
+parties insurer
+record Claim:
+    # What the hospital billed.
+    amount: Money
+record Refund:
+    # What goes back to the holder.
+    amount: Money
+state:
+    # Every claim, by its id.
+    claims: Map[Text, Claim]
+action f(id: Text) -> Money by insurer:
+    return claims[id].amount
+'''
+    doc = _document(source)
+    # The field's comment is the one of the record the value has (Claim, not Refund).
+    assert dict(doc.actions[0].glossary) == {"claims": "Every claim, by its id.", "amount": "What the hospital billed."}
