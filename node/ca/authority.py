@@ -127,7 +127,7 @@ class CertificateAuthority:
             store.write_atomic(store.key, crypto.private_key_to_pem(key, passphrase), private=True)
             store.write_atomic(store.certificate, Certificate.load(root).pem)
             store.certs.mkdir(exist_ok=True)
-            store.write_json(store.registry, {"version": 1, "crl_number": 0, "identities": {}, "serials": {}})
+            store.write_json(store.registry, {"version": 1, "crl_number": 0, "identities": {}, "serials": {}}, private=True)
             store.write_json(store.config, CAConfig(org, suite, identity_days, crl_days).to_dict())
             ca = cls(store, passphrase=passphrase, clock=clock)  # same home object: its lock is re-entrant
             ca._key = key
@@ -337,10 +337,10 @@ class CertificateAuthority:
             except CARefused as exc:
                 unchanged = self._load_registry()
                 self._log(key, f"{action}.refused", actor, subject, {**details, "refusal": str(exc)}, unchanged)
-                self._home.write_json(self._home.registry, unchanged)
+                self._home.write_json(self._home.registry, unchanged, private=True)
                 raise
             self._log(key, action, actor, subject, details, registry)
-            self._home.write_json(self._home.registry, registry)
+            self._home.write_json(self._home.registry, registry, private=True)
             return result
 
     def _log(self, key: Any, action: str, actor: str, subject: str, details: dict[str, Any], registry: dict[str, Any]) -> None:

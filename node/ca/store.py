@@ -96,5 +96,6 @@ class CAHome:
     def read_json(self, path: Path) -> Any:
         return json.loads(path.read_text("utf-8"))
 
-    def write_json(self, path: Path, value: Any) -> None:
-        self.write_atomic(path, (json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
+    def write_json(self, path: Path, value: Any, *, private: bool = False) -> None:
+        text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+        self.write_atomic(path, text.encode("utf-8"), private=private)

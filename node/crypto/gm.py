@@ -82,26 +82,22 @@ class GmSuite(EllipticKeys):
 def _pkey_crypt(key: Any, data: bytes, *, encrypt: bool) -> bytes:
     # tongsuopy exposes no SM2 encryption class, but binds EVP_PKEY_encrypt/decrypt: Tongsuo's own
     # SM2 cipher (C1 C3 C2, DER) runs on the key's native EVP_PKEY.
-    if not isinstance(key, _ec.EllipticCurvePrivateKey if not encrypt else _ec.EllipticCurvePublicKey):
+    expected = _ec.EllipticCurvePublicKey if encrypt else _ec.EllipticCurvePrivateKey
+    if not isinstance(key, expected):
         raise KeyFormatError("SM2 encryption needs the recipient's public key, decryption its private key")
     lib, ffi = _tongsuo._lib, _tongsuo._ffi
+    init, run = (lib.EVP_PKEY_encrypt_init, lib.EVP_PKEY_encrypt) if encrypt else (lib.EVP_PKEY_decrypt_init, lib.EVP_PKEY_decrypt)
     ctx = ffi.gc(lib.EVP_PKEY_CTX_new(key._evp_pkey, ffi.NULL), lib.EVP_PKEY_CTX_free)
-    init, run = (
-        (lib.EVP_PKEY_encrypt_init, lib.EVP_PKEY_encrypt)
-        if encrypt
-        else (lib.EVP_PKEY_decrypt_init, lib.EVP_PKEY_decrypt)
-    )
     size = ffi.new("size_t *")
-    if init(ctx) != 1 or run(ctx, ffi.NULL, size, data, len(data)) != 1:
-        _tongsuo._consume_errors()
-        raise DecryptionError("not an SM2 ciphertext") if not encrypt else KeyFormatError("SM2 encryption failed")
-    out = ffi.new("unsigned char[]", size[0])
-    if run(ctx, out, size, data, len(data)) != 1:
-        _tongsuo._consume_errors()
-        if encrypt:
-            raise KeyFormatError("SM2 encryption failed")
-        raise DecryptionError("SM2 ciphertext fails its check (wrong key or altered ciphertext)")
-    return ffi.buffer(out)[: size[0]]
+    # First call sizes the output, second fills it; Tongsuo refuses a bad ciphertext in either.
+    if init(ctx) == 1 and run(ctx, ffi.NULL, size, data, len(data)) == 1:
+        out = ffi.new("unsigned char[]", size[0])
+        if run(ctx, out, size, data, len(data)) == 1:
+            return ffi.buffer(out)[: size[0]]
+    _tongsuo._consume_errors()
+    if encrypt:
+        raise KeyFormatError("SM2 encryption failed")
+    raise DecryptionError("not an SM2 ciphertext for this key (wrong key, or altered or damaged ciphertext)")
 
 
 GM = GmSuite()

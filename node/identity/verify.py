@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Sequence
 
 from node.identity.certificate import Certificate, CertificateError
 from node.identity.crl import RevocationList
@@ -69,7 +70,7 @@ class ChannelTrust:
     revoked: dict[bytes, frozenset[int]]  # root key id -> revoked serials
 
     @classmethod
-    def build(cls, suite_name: str, roots: list[Certificate], crls: list[RevocationList] = ()) -> ChannelTrust:
+    def build(cls, suite_name: str, roots: Sequence[Certificate], crls: Sequence[RevocationList] = ()) -> ChannelTrust:
         index: dict[tuple[bytes, bytes], Certificate] = {}
         for root in roots:
             if root.suite_name != suite_name:

@@ -171,6 +171,8 @@ def test_a_ca_persists_and_guards_its_key(ca: CertificateAuthority, tmp_path: Pa
     with pytest.raises(E.CANotFound):
         CertificateAuthority(tmp_path / "nowhere")
     assert b"ENCRYPTED PRIVATE KEY" in (home / "ca-key.pem").read_bytes()
+    for private in ("ca-key.pem", "registry.json"):  # the registry holds the secrets' hashes
+        assert (home / private).stat().st_mode & 0o077 == 0
 
 
 def _lines(home: Path) -> list[bytes]:
