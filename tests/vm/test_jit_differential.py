@@ -115,6 +115,9 @@ class ProgramDraw:
             self.out += [("RET",), skip]
         elif self.loops < MAX_LOOPS:
             counter = PARAMS + SCRATCH + self.loops
+            carried = self.draw(st.booleans())  # a value stays on the stack through the loop
+            if carried:
+                self.expr(1)
             self.loops += 1
             head, done = self.label(), self.label()
             self.out += [("CONST", 0), ("STORE", counter), head, ("LOAD", counter),
@@ -123,6 +126,8 @@ class ProgramDraw:
             self.stmts(depth - 1)
             self.out += [("LOAD", counter), ("CONST", 1), ("ADD_INT",), ("STORE", counter), ("JUMP", head), done]
             self.loops -= 1
+            if carried:
+                self.out.append(("STORE", self.draw(st.integers(0, PARAMS + SCRATCH - 1))))
 
     def program(self) -> list:
         for i in range(PARAMS, PARAMS + SCRATCH):
