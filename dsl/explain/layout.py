@@ -252,10 +252,12 @@ def _curve(e: Edge, a: Box, b: Box, bend: float, label: str, lw: float) -> Arrow
 
 
 def _loop(e: Edge, box: Box, label: str, lw: float) -> Arrow:
-    start = (box.cx - 12, box.y)
-    end = (box.cx + 12, box.y)
-    control = (box.cx, box.y - 44)
-    return Arrow(e, start, control, end, label, (box.cx, box.y - 30), lw, loop=True)
+    """A move that keeps the state: an arch over the box (drawn as a cubic by `svg`; the
+    quadratic control here bounds it, for framing)."""
+    start = (box.cx - 16, box.y)
+    end = (box.cx + 16, box.y)
+    control = (box.cx, box.y - 64)
+    return Arrow(e, start, control, end, label, (box.cx, box.y - 44), lw, loop=True)
 
 
 def _point(a: Arrow, t: float) -> tuple[float, float]:

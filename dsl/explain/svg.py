@@ -60,8 +60,14 @@ def lifecycle_svg(lc: LifecycleView, uid: str, title: str, sep: str = ", ") -> s
 def _arrow_path(a: Arrow, marker: str) -> str:
     (x1, y1), (cx, cy), (x2, y2) = a.start, a.control, a.end
     title = escape(f"{a.edge.source} → {a.edge.target}: {a.label}")
+    if a.loop:
+        # An arch over the state, wide enough to read as a loop and not as a tick.
+        top = y1 - 40
+        shape = f"M{_n(x1)},{_n(y1)} C{_n(x1 - 22)},{_n(top)} {_n(x2 + 22)},{_n(top)} {_n(x2)},{_n(y2)}"
+    else:
+        shape = f"M{_n(x1)},{_n(y1)} Q{_n(cx)},{_n(cy)} {_n(x2)},{_n(y2)}"
     return (
-        f'<path d="M{_n(x1)},{_n(y1)} Q{_n(cx)},{_n(cy)} {_n(x2)},{_n(y2)}" fill="none" stroke="{_LINE}" '
+        f'<path d="{shape}" fill="none" stroke="{_LINE}" '
         f'stroke-width="1.5" marker-end="url(#{marker})"><title>{title}</title></path>'
     )
 
