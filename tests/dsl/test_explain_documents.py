@@ -338,3 +338,11 @@ def test_comments_and_messages_cannot_break_the_markup(tmp_path: Path):
     note = next(line for line in md.splitlines() if line.startswith("| `note`"))
     assert len(re.split(r"(?<!\\)\|", note)[1:-1]) == 4, note
     assert "claim <{id}> & | exists" not in md and "claim \\<{id}\\> & \\| exists" in md
+
+
+def test_mounted_as_baochain_explain():
+    from node.cli import cli
+
+    result = CliRunner().invoke(cli, ["explain", str(SECTION1), "--format", "md", "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("# HealthDirectPay\n")
