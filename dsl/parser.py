@@ -10,12 +10,12 @@ exists. After a syntax error the parser resynchronises at the next top-level dec
 
 from __future__ import annotations
 
+import gc
 from functools import lru_cache
 from pathlib import Path
 
 from lark import Lark
 from lark.lexer import Lexer
-from lark.parse_tree_builder import ParseTreeBuilder
 from lark.parsers.lalr_analysis import Shift
 from lark.tree import Tree
 
@@ -51,15 +51,59 @@ def grammar() -> Lark:
 
 
 class _Tables:
-    """What a parse needs from Lark, looked up once: the LALR table and the rule shapes."""
+    """Lark's LALR table recompiled for a lean driver, once per process.
+
+    Each state maps a terminal or rule name to an int: a shift (or goto) to state ``n >= 0``, or
+    a reduction by rule ``~n``. Each rule's shape says how many values it pops, which of them
+    its callback sees (tokens named `_X` are dropped; an omitted `[x]` is passed as None, as
+    Lark's ``maybe_placeholders`` does), whether a lone child passes through (`?rule`), and
+    the `TreeBuilder` method that builds its node."""
 
     def __init__(self, lark: Lark):
         table = lark.parser.parser.parser.parse_table
-        self.states = table.states
         self.start_states = table.start_states
         self.end_states = table.end_states
-        self.tree_builder = ParseTreeBuilder(lark.rules, Tree, False, False, True)
-        self.discard = {rule: _discard for rule in lark.rules}
+        rules = list(lark.rules)
+        index = {id(rule): k for k, rule in enumerate(rules)}
+        by_value = {rule: k for k, rule in enumerate(rules)}
+        self.states: list[dict[str, int]] = [{} for _ in range(max(table.states) + 1)]
+        for state, actions in table.states.items():
+            row = self.states[state]
+            for symbol, (action, arg) in actions.items():
+                if action is Shift:
+                    row[str(symbol)] = arg
+                else:
+                    k = index.get(id(arg))
+                    row[str(symbol)] = ~(k if k is not None else by_value[arg])
+        self.rules = [_shape(rule) for rule in rules]
+        self.method_names = [shape[4] for shape in self.rules]
+        missing = {name for (_, _, _, expand, name) in self.rules if not expand and not hasattr(TreeBuilder, name)}
+        if missing:
+            raise RuntimeError(f"grammar rules without a TreeBuilder method: {sorted(missing)}")
+        self.discard = [_discard] * len(rules)
+
+    def callbacks(self, builder: TreeBuilder) -> list:
+        return [getattr(builder, name, None) for name in self.method_names]
+
+
+def _shape(rule) -> tuple:
+    """(size, rule name, child template or None, passes a lone child through, method name)."""
+    expansion = rule.expansion
+    flags = rule.options.empty_indices or ()
+    template: list[int] = []
+    k = 0
+    for present in (not b for b in flags) if flags else (True,) * len(expansion):
+        if not present:
+            template.append(-1)
+            continue
+        sym = expansion[k]
+        if not (sym.is_term and sym.filter_out):
+            template.append(k)
+        k += 1
+    identity = template == list(range(len(expansion)))
+    expand = bool(rule.options.expand1) and not rule.alias
+    name = str(rule.alias or rule.origin.name)
+    return (len(expansion), str(rule.origin.name), None if identity else tuple(template), expand, name)
 
 
 def _discard(children):
@@ -78,57 +122,53 @@ class _SyntaxStop(Exception):
         self.expected = expected
 
 
-def _drive(tables: _Tables, callbacks: dict, tokens: list[Lexeme], start: str):
-    """Run the LALR automaton over ``tokens``; raise `_SyntaxStop` at the first token it cannot take."""
+def _expected(row: dict[str, int]) -> set[str]:
+    return {symbol for symbol in row if symbol.isupper() or symbol[0] == "_" or symbol == "$END"}
+
+
+def _drive(tables: _Tables, callbacks: list, tokens: list[Lexeme], start: str):
+    """Run the LALR automaton over ``tokens``, building values with ``callbacks``; raise
+    `_SyntaxStop` at the first token it cannot take."""
     states = tables.states
+    rules = tables.rules
     end_state = tables.end_states[start]
     state_stack = [tables.start_states[start]]
     value_stack: list = []
     push_state = state_stack.append
     push_value = value_stack.append
-    i = -1
-    for i, tok in enumerate(tokens):
+    last = tokens[-1] if tokens else None
+    end = Lexeme("$END", "", last.end_line if last else 1, last.end_column if last else 1,
+                 last.end_line if last else 1, last.end_column if last else 1)
+    i = 0
+    for i, tok in enumerate([*tokens, end]):
         ttype = tok.type
         while True:
-            try:
-                action, arg = states[state_stack[-1]][ttype]
-            except KeyError:
-                raise _SyntaxStop(i, tok, {t for t in states[state_stack[-1]] if t.isupper() or t[0] == "_"}) \
-                    from None
-            if action is Shift:
-                push_state(arg)
+            row = states[state_stack[-1]]
+            act = row.get(ttype)
+            if act is None:
+                raise _SyntaxStop(i, tok, _expected(row))
+            if act >= 0:
+                push_state(act)
                 push_value(tok)
                 break
-            size = len(arg.expansion)
+            size, origin, template, expand, _ = rules[~act]
             if size:
                 children = value_stack[-size:]
                 del state_stack[-size:]
                 del value_stack[-size:]
             else:
                 children = []
-            push_value(callbacks[arg](children))
-            push_state(states[state_stack[-1]][arg.origin.name][1])
-    last = tokens[-1] if tokens else None
-    end = Lexeme("$END", "", last.end_line if last else 1, last.end_column if last else 1,
-                 last.end_line if last else 1, last.end_column if last else 1)
-    while True:
-        try:
-            action, arg = states[state_stack[-1]]["$END"]
-        except KeyError:
-            raise _SyntaxStop(i + 1, end, {t for t in states[state_stack[-1]] if t.isupper() or t[0] == "_"}) \
-                from None
-        size = len(arg.expansion)
-        if size:
-            children = value_stack[-size:]
-            del state_stack[-size:]
-            del value_stack[-size:]
-        else:
-            children = []
-        value = callbacks[arg](children)
-        push_state(states[state_stack[-1]][arg.origin.name][1])
-        push_value(value)
-        if state_stack[-1] == end_state:
-            return value_stack[-1]
+            if template is not None:
+                children = [children[k] if k >= 0 else None for k in template]
+            if expand and len(children) == 1:
+                value = children[0]
+            else:
+                value = callbacks[~act](children)
+            push_state(states[state_stack[-1]][origin])
+            push_value(value)
+            if ttype == "$END" and state_stack[-1] == end_state:
+                return value
+    raise AssertionError("the LALR table accepts only at the end")  # pragma: no cover
 
 
 def _header_end(tokens: list[Lexeme]) -> int:
@@ -177,6 +217,18 @@ def _syntax_errors(tables: _Tables, tokens: list[Lexeme], first: _SyntaxStop, pa
 def parse_source(text: str, path: str) -> ast.SourceFile | ast.TestFile:
     """Parse a `.bao` contract/module or a `.test.bao` test file; raise `CompileError` with every
     lexical and syntax problem found."""
+    # A parse allocates tens of thousands of small acyclic objects; left on, the cyclic
+    # collector would walk them over and over (a quarter of the parse time) and free nothing.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse(text, path)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _parse(text: str, path: str) -> ast.SourceFile | ast.TestFile:
     lexed = lex(text, path)
     tokens = lexed.tokens
     tables = _tables()
@@ -205,7 +257,7 @@ def parse_source(text: str, path: str) -> ast.SourceFile | ast.TestFile:
             return None
 
     builder = TreeBuilder(path, lexed.docs, lexed.comments, parse_interpolation)
-    callbacks = tables.tree_builder.create_callback(builder)
+    callbacks = tables.callbacks(builder)
     try:
         tree = _drive(tables, callbacks, tokens, "start")
     except _SyntaxStop as stop:
