@@ -162,13 +162,14 @@ class _Structure:
             self._branch(x, term.targets[0], follow, loops, indent)
         elif term.kind == "branch":
             yes, no = term.targets
-            if self._ends_call(no) and not self._ends_call(yes):
+            flat = {follow} | {b for loop in loops for b in loop[1:]}  # targets that are not inlined
+            if self._ends_call(no) and no not in flat and not self._ends_call(yes):
                 # `require`: the failing arm first, then the rest unindented, so a long run of
                 # requires stays flat instead of nesting one `else:` deeper each.
                 self.out.add(indent, f"if not {term.cond}:")
                 self._arm(x, no, follow, loops, indent + 1)
                 self._branch(x, yes, follow, loops, indent)
-            elif self._ends_call(yes):
+            elif self._ends_call(yes) and yes not in flat:
                 self.out.add(indent, f"if {term.cond}:")
                 self._arm(x, yes, follow, loops, indent + 1)
                 self._branch(x, no, follow, loops, indent)
