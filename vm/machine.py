@@ -16,6 +16,7 @@ from types import FunctionType
 from vm import gas as G
 from vm import types as T
 from vm import values as V
+from vm.decimals import division_by_zero, overflow
 from vm.errors import Abort, ValueFormError, VerifyError
 from vm.gas import Limits
 from vm.host import CallContext, Event, Host
@@ -154,7 +155,7 @@ def _runtime(module: Module, limits: Limits) -> dict:
     return {
         "__builtins__": {},
         "LIM": V.INT_LIMIT, "NLIM": -V.INT_LIMIT, "DEPTH": limits.call_depth, "Fault": Exception,
-        "oog": _raise(out_of_gas), "ovf": _raise(_overflow), "dz": _raise(_division_by_zero),
+        "oog": _raise(out_of_gas), "ovf": _raise(overflow), "dz": _raise(division_by_zero),
         "oor": _raise(lambda: Abort("index out of range", "index-out-of-range")),
         "deep": _raise(lambda: limit_exceeded(f"call depth exceeded ({limits.call_depth} nested calls)")),
         "too_long": _raise(lambda: limit_exceeded(f"a collection is longer than {max_len}")),
@@ -176,18 +177,6 @@ def _runtime(module: Module, limits: Limits) -> dict:
         "lset": lset, "lapp": lapp, "lhas": lhas, "mkmap": mkmap, "mset": mset, "mdel": mdel, "mkeys": mkeys,
         "lmin": extreme(V.min_value, "min"), "lmax": extreme(V.max_value, "max"),
     }
-
-
-def _overflow() -> Abort:
-    from vm.decimals import overflow
-
-    return overflow()
-
-
-def _division_by_zero() -> Abort:
-    from vm.decimals import division_by_zero
-
-    return division_by_zero()
 
 
 _STATE_OPS = ("sload", "sstore", "sadd", "ssub", "mload", "mhas", "mget", "mstore", "mdelete", "madd", "msub",
