@@ -339,3 +339,74 @@ def test_size_limits() -> None:
     g = Function("g", (), None, (), I("RET_VOID"))
     many = tuple(dataclasses.replace(g, name=f"g{i}") for i in range(MAX_FUNCTIONS))
     rejects(module(I("CONST", 0), I("RET"), functions=many), "too many functions")
+
+
+_RICH_BODY = """
+let xs = [3.00 CNY, 1.50 CNY]
+let n = 0
+for i in range(0, 4):
+    n += i * 2 - 1
+for k, v in {"b": 2, "a": 1}:
+    n = n + v + len(k)
+let r = R(name: "x", tags: ["a"], amt: 2.00 CNY)
+r.tags.append("b")
+m[text(n)] = r
+m[text(n)].amt += 1.00 CNY
+total += min(xs) * 50%
+let d = add_months(2024-01-31, n) + 3 days
+let s = "{n} {r} {d} {sum(xs)} {round(1.25, 1)} {floor(-1.5)} {sm3(r.name)} {caller.org}"
+require n > 3 and not (n == 100) or s == "", "bad {n}"
+return s + text(total) + text(len(m)) + text(n / 3) + text(1.5 * n)
+"""
+_RICH: list = []
+
+
+def _rich() -> Module:
+    if not _RICH:
+        from dsl.pipeline import Compilation
+
+        src = ("contract T\nparties a\nrecord R:\n    name: Text\n    tags: List[Text]\n    amt: Money\n"
+               "state:\n    m: Map[Text, R]\n    total: Money = 0.00 CNY\naction f() -> Text by a:\n"
+               + "".join(f"    {line}\n" for line in _RICH_BODY.strip().splitlines()))
+        _RICH.append(Compilation(src).module)
+    return _RICH[0]
+
+
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from(["opcode", "operand"]), st.integers(0, 29)),
+                min_size=1, max_size=3))
+def test_accepted_mutants_run_without_internal_faults(damage) -> None:
+    # What the verifier accepts, the machine runs to a result or a contract-level abort: never a
+    # Python error inside generated code (which the machine would report as an internal fault).
+    machine_mod = pytest.importorskip("vm.machine")
+    from vm.errors import Abort
+    from vm.host import CallContext, MemoryHost
+    from vm.opcodes import OPCODES, decode_instructions
+    from vm.values import Party
+
+    shapes: dict = {}
+    for op in OPCODES:
+        shapes.setdefault(op.operands, []).append(op.name)
+    m = _rich()
+    ix = m.function_index("f")
+    out = [[i.op.name, list(i.operands)] for i in decode_instructions(m.functions[ix].code)]
+    for where, how, value in damage:
+        name, ops = out[where % len(out)]
+        if how == "opcode":
+            choices = shapes[BY_NAME[name].operands]
+            out[where % len(out)][0] = choices[value % len(choices)]
+        elif ops:
+            ops[value % len(ops)] = value
+    functions = list(m.functions)
+    functions[ix] = dataclasses.replace(functions[ix], code=b"".join(I(n, *o) for n, o in out))
+    try:
+        v = verify(dataclasses.replace(m, functions=tuple(functions)))
+    except VerifyError:
+        return
+    machine = machine_mod.Machine(v)
+    ctx = CallContext(Party("o", "i", "a"), 0, bytes(32))
+    host = MemoryHost()
+    try:
+        host.apply(machine.deploy((), ctx, host, 10**6).writes)
+        machine.call("f", (), ctx, host, 10**6)
+    except Abort as exc:
+        assert "internal" not in exc.message, exc.message
