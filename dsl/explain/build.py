@@ -62,7 +62,7 @@ def build_document(tree: ast.SourceFile, source: str, lang: str,
     )
     parties_decl = next((d for d in decls if isinstance(d, ast.Parties)), None)
     parties = tuple(
-        PartyView(party, "", _may(party, functions, lifecycles, phrases))
+        PartyView(party, _may(party, functions, lifecycles, phrases))
         for party in names.parties
     )
     description = tuple(p for p in ((tree.docstring or "").strip(), doc_text(tree.doc)) if p)

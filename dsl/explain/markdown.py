@@ -94,7 +94,6 @@ class _Writer:
         self.para(_desc(self.doc.parties_description))
         for party in self.doc.parties:
             self.add(f"### {_esc(self.p('party_may', party=party.name))}", "")
-            self.para(_desc(party.description))
             if party.may:
                 self.add(*(f"- {inline_md(m)}" for m in party.may))
                 self.add("")

@@ -157,8 +157,7 @@ class FunctionView:
 @dataclass(frozen=True, slots=True)
 class PartyView:
     name: str
-    description: str
-    may: tuple[Inline, ...]
+    may: tuple[Inline, ...]  # what the party may call and which lifecycle moves it may make
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from dsl.explain.formula import FormulaWriter
 from dsl.explain.model import Inline, Step, fill, formula, join, name, quote, text
 from dsl.explain.names import words
 from dsl.explain.pathtypes import PathTypes
+from dsl.explain.phrases import Phrases
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +29,7 @@ class StepWriter:
     lifecycles: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     @property
-    def phrases(self):
+    def phrases(self) -> Phrases:
         return self.formulas.phrases
 
     def steps(self, body: tuple[ast.Stmt, ...]) -> tuple[Step, ...]:
