@@ -152,6 +152,10 @@ def _drive(tables: _Tables, callbacks: list, tokens: list[Lexeme], start: str):
                 push_value(tok)
                 break
             size, origin, template, expand, _ = rules[~act]
+            if expand and size == 1 and template is None:
+                # A unit step such as `sum: term`: the value stays, only the state moves.
+                state_stack[-1] = states[state_stack[-2]][origin]
+                continue
             if size:
                 children = value_stack[-size:]
                 del state_stack[-size:]
