@@ -9,7 +9,10 @@ What it decides (the rest follows the opcode table in `vm.opcodes`):
   List; Maps write nothing, and other types without a default are left unwritten) and then runs
   the contract's `init` body under its `by` (without one: ``anyone``). ``__defaults`` writes the
   initial values only, for a deployment that skips `init`.
-- Code generation proper lives in `dsl.codegen_expr` and `dsl.codegen_stmt`.
+- Expressions evaluate left to right, each operand once (a comparison chain keeps its middle
+  operands in temporaries); call and event arguments evaluate in parameter order, whatever
+  order named arguments were written in (they cannot have effects, only abort).
+- Code generation proper lives in `dsl.codegen_expr`, `dsl.codegen_calls`, `dsl.codegen_stmt`.
 """
 
 from __future__ import annotations
