@@ -379,3 +379,19 @@ def test_mixed_products_in_either_order(left: str, right: str, t: str) -> None:
     expected = {("3", "2.50 CNY"): "7.50 CNY", ("20%", "2.50 CNY"): "0.50 CNY", ("1.5", "2.50 CNY"): "3.75 CNY",
                 ("3", "20%"): "60%", ("0.5", "20%"): "10%", ("3", "2 days"): "6 days", ("2", "1.5"): "3"}
     assert d.call("g") == expected[(left, right)]
+
+
+def test_defaults_entry_writes_initial_values_without_the_init_body() -> None:
+    from vm.host import MemoryHost
+    from vm.machine import Machine
+
+    from tests.dsl.test_compiler_harness import GAS
+
+    src = "contract T\nparties a\nstate:\n    n: Int = 40\n    ok: Bool\ninit(x: Int) by a:\n    n += x\n" \
+          "view show() -> Text:\n    return \"{n} {ok}\"\n"
+    d = deploy(src, 2)
+    assert d.call("show") == "42 false"
+    m = Machine(d.verified)
+    host = MemoryHost()
+    host.apply(m.deploy_defaults(d.ctx(), host, GAS).writes)
+    assert m.call("show", (), d.ctx(), host, GAS).value == "40 false"
