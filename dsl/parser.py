@@ -45,9 +45,11 @@ class TokenListLexer(Lexer):
 
 @lru_cache(maxsize=None)
 def grammar() -> Lark:
-    """The Lark LALR parser for `grammar.lark` (built once per process: building takes ~0.1 s)."""
+    """The Lark LALR parser for `grammar.lark`, built once per process. Lark's cache (a file in
+    the temporary folder, keyed by the grammar, options and Lark version) halves the start-up
+    of every `baochain` command; if it cannot be written, Lark just builds the table."""
     return Lark(GRAMMAR_PATH.read_text(encoding="utf-8"), parser="lalr", lexer=TokenListLexer,
-                start=["start", "interpolation"], maybe_placeholders=True)
+                start=["start", "interpolation"], maybe_placeholders=True, cache=True)
 
 
 class _Tables:
