@@ -198,14 +198,7 @@ def test_command(paths: tuple[Path, ...], show_gas: bool, gas_limit: int | None)
     sys.exit(1 if failed else 0)
 
 
-def _mount_explain() -> list:
-    try:
-        from dsl.explain.command import explain
-    except ImportError:
-        return []
-    return [explain]
+from dsl.explain.command import explain  # noqa: E402  (each command that needs room has its module)
+from dsl.run_command import run  # noqa: E402
 
-
-from dsl.run_command import run  # noqa: E402  (kept in its own module: it owns the local ledger)
-
-LANGUAGE_COMMANDS: list = [check, build, disasm, fmt, test_command, run, *_mount_explain()]
+LANGUAGE_COMMANDS: list = [check, build, disasm, fmt, test_command, run, explain]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from dsl.cli import LANGUAGE_COMMANDS
+from node.ca.cli import ca
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -18,20 +19,8 @@ def cli() -> None:
     """
 
 
-for _command in LANGUAGE_COMMANDS:
+for _command in (*LANGUAGE_COMMANDS, ca):
     cli.add_command(_command)
-
-
-def _mount_optional() -> None:
-    # The CA commands live with the CA; mounted here so the root stays the only entry point.
-    try:
-        from node.ca.cli import ca
-    except ImportError:  # the CA package lands in its own issue
-        return
-    cli.add_command(ca)
-
-
-_mount_optional()
 
 
 def main() -> None:
