@@ -4,6 +4,13 @@ Instruction gas lives in the opcode table (`vm.opcodes`), one figure per opcode;
 what an opcode's figure cannot know in advance, because it depends on the bytes a call moves:
 reading and writing state, scanning a map, emitting an event. Every price is a whole number and
 depends only on sizes, so two nodes running the same call always charge the same gas.
+
+When it is charged: the translator (`vm.jit`) charges a basic block's base gas as one sum on
+entering it (a block that surely follows another is charged with it; the two arms of a branch
+each carry the branch's cost), and tests for exhaustion at every loop header, function entry and
+return, while state and event prices are charged, and tested, as they happen. So a completed call
+pays exactly the sum over the blocks it ran plus what it moved, and any call whose charges pass
+the limit ends "out of gas" (an abort raised after the limit was passed reads "out of gas" too).
 """
 
 from __future__ import annotations
