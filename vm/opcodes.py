@@ -112,7 +112,6 @@ class TypeRule(enum.Enum):
     ORDERED = "an ordered type (not a List, Map or record)"  # compare, min, max, map keys
     ADDITIVE = "Int, Decimal, Percent, Money or Duration"  # abs, sum, +=, -=
     ROUNDABLE = "Decimal, Percent or Money"
-    SCALAR_STATE = "a state variable that is not a Map"
     MAP_STATE = "a Map state variable"
     ADDITIVE_STATE = "a state variable of type Int, Decimal, Percent, Money or Duration"
     ADDITIVE_MAP_STATE = "a Map state variable whose values are Int, Decimal, Percent, Money or Duration"

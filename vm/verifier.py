@@ -337,7 +337,6 @@ class _FunctionCheck:
             t = m.state[ins.operands[0]].type
             ok = {
                 TypeRule.ANY: True,
-                TypeRule.SCALAR_STATE: not isinstance(t, MapType),
                 TypeRule.MAP_STATE: isinstance(t, MapType),
                 TypeRule.ADDITIVE_STATE: t in _ADDITIVE,
                 TypeRule.ADDITIVE_MAP_STATE: isinstance(t, MapType) and t.value in _ADDITIVE,
