@@ -12,6 +12,8 @@ tests and benchmarks can build modules without the compiler.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from vm import values as V
 from vm.errors import Abort
 from vm.host import CallContext, Host
@@ -92,21 +94,30 @@ _STATE = {"SLOAD": (0, True), "SSTORE": (1, False), "SADD": (1, False), "SSUB": 
           "MADD": (2, False), "MSUB": (2, False), "MLEN": (0, True)}
 
 
+@dataclass(slots=True)
+class _Run:
+    """One call's mutable part: kept apart so a ReferenceMachine may serve calls side by side."""
+
+    state: CallState
+    ctx: CallContext
+    gas: int
+
+
 class ReferenceMachine(Machine):
     """`Machine` with the translator replaced by a dispatch loop over decoded instructions."""
 
     def _run(self, info: EntryInfo, args: tuple, ctx: CallContext, host: Host, gas_limit: int) -> CallResult:
         state = CallState(self.schema, host, ctx.caller.role, self.limits)
-        self._state, self._ctx, self._gas = state, ctx, gas_limit
+        run = _Run(state, ctx, gas_limit)
         try:
-            value = self._frame(info.function, list(args), 1)
+            value = self._frame(run, info.function, list(args), 1)
         except Abort as exc:
-            used = gas_limit if exc.kind == "out-of-gas" else gas_limit - self._gas
+            used = gas_limit if exc.kind == "out-of-gas" else gas_limit - run.gas
             raise _tagged(exc, info.name, used) from None
-        return CallResult(value, gas_limit - self._gas, dict(state.writes), dict(state.reads), tuple(state.events),
+        return CallResult(value, gas_limit - run.gas, dict(state.writes), dict(state.reads), tuple(state.events),
                           state.deltas())
 
-    def _frame(self, index: int, args: list, depth: int) -> object:
+    def _frame(self, run: "_Run", index: int, args: list, depth: int) -> object:
         if depth > self.limits.call_depth:
             raise limit_exceeded("call depth exceeded")
         m = self.module
@@ -115,14 +126,14 @@ class ReferenceMachine(Machine):
         at = {ins.offset: i for i, ins in enumerate(code)}
         local = args + [None] * (len(fn.local_types) - len(args))
         stack: list = []
-        rt, st, table = self._runtime, self._state, self.types
+        rt, st, table = self._runtime, run.state, self.types
         pc = 0
         while True:
             ins = code[pc]
             pc += 1
             name, ops = ins.op.name, ins.operands
-            self._gas -= ins.op.gas + (ops[1] if name in ("MAKE_LIST", "MAKE_MAP") else 0)
-            if self._gas < 0:
+            run.gas -= ins.op.gas + (ops[1] if name in ("MAKE_LIST", "MAKE_MAP") else 0)
+            if run.gas < 0:
                 raise out_of_gas()
             t = m.type_pool[ops[0]] if ops and ins.op.operands[0] is OperandKind.TYPE else None
             if name in _INT_OPS:
@@ -144,18 +155,18 @@ class ReferenceMachine(Machine):
                 n = len(ins.op.pops)
                 operands = stack[len(stack) - n:]
                 del stack[len(stack) - n:]
-                value, self._gas = rt[helper](self._gas, *([t] if typed else []), *operands)
+                value, run.gas = rt[helper](run.gas, *([t] if typed else []), *operands)
                 stack.append(value)
             elif name in _STATE:
                 n, pushes = _STATE[name]
                 operands = stack[len(stack) - n:]
                 del stack[len(stack) - n:]
-                result = getattr(st, name.lower())(self._gas, ops[0], *operands)
+                result = getattr(st, name.lower())(run.gas, ops[0], *operands)
                 if pushes:
-                    value, self._gas = result
+                    value, run.gas = result
                     stack.append(value)
                 else:
-                    self._gas = result
+                    run.gas = result
             elif name == "CONST":
                 stack.append(m.constants[ops[0]].value)
             elif name == "LOAD":
@@ -184,17 +195,17 @@ class ReferenceMachine(Machine):
                 n = len(callee.params)
                 call_args = stack[len(stack) - n:]
                 del stack[len(stack) - n:]
-                value = self._frame(ops[0], call_args, depth + 1)
+                value = self._frame(run, ops[0], call_args, depth + 1)
                 if callee.returns is not None:
                     stack.append(value)
             elif name in ("CALLER", "NOW", "TODAY", "TX_ID"):
-                ctx = self._ctx
+                ctx = run.ctx
                 stack.append({"CALLER": ctx.caller, "NOW": ctx.timestamp_ms, "TX_ID": ctx.tx_id,
                               "TODAY": V.today_of(ctx.timestamp_ms, ctx.tz_offset_minutes)}[name])
             elif name == "CONCAT":
                 parts = stack[len(stack) - ops[0]:]
                 del stack[len(stack) - ops[0]:]
-                value, self._gas = rt["cat"](self._gas, *parts)
+                value, run.gas = rt["cat"](run.gas, *parts)
                 stack.append(value)
             elif name == "PARTY_FIELD":
                 p = stack.pop()
@@ -253,7 +264,7 @@ class ReferenceMachine(Machine):
                 n = len(m.events[ops[0]].fields)
                 values = tuple(stack[len(stack) - n:]) if n else ()
                 del stack[len(stack) - n:]
-                self._gas = st.emit(self._gas, ops[0], values)
+                run.gas = st.emit(run.gas, ops[0], values)
             else:  # pragma: no cover - the opcode-coverage test keeps this unreachable
                 raise Abort(f"internal VM fault: no reference semantics for {name}", "invalid-value")
 
