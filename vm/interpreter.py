@@ -19,9 +19,9 @@ from vm.errors import Abort
 from vm.host import CallContext, Host
 from vm.machine import CallResult, EntryInfo, Machine, _tagged
 from vm.module import Constant, Entry, EventDef, Function, Lifecycle, Module, Param, StateVar
-from vm.types import Type, TypeTable
 from vm.opcodes import BY_NAME, OperandKind, decode_instructions, encode_instruction
 from vm.state import CallState, limit_exceeded, out_of_gas
+from vm.types import Type, TypeTable
 
 
 def assemble(program: list) -> bytes:
