@@ -38,7 +38,7 @@ _CLOSERS = frozenset(")]}")
 # judged as one malformed literal instead of three confusing tokens.
 _TOKEN_RE = re.compile(
     r"""
-    (?P<ws>[ \t\f\v]+)
+    (?P<ws>[ \t\f\v\ufeff]+)
     |(?P<nl>\r?\n|\r)
     |(?P<comment>\#[^\r\n]*)
     |(?P<doc>\"\"\"(?:[^"]|"(?!""))*(?:\"\"\")?)
@@ -247,11 +247,15 @@ class _Scanner:
             return end  # a blank or comment-only line: its indentation means nothing
         ws = m.group()
         width = 0
-        if "\t" in ws or "\f" in ws or "\v" in ws:
-            tab_col = ws.index("\t") + 1 if "\t" in ws else 1
-            self.error("a tab in indentation", line, tab_col, line, tab_col + 1,
-                       "indent with 4 spaces per level")
+        if "\t" in ws:
+            tab_col = ws.index("\t") + 1
+            self.error("a tab in indentation", line, tab_col, line, tab_col + 1, "indent with 4 spaces per level")
             width = len(ws.expandtabs(INDENT_WIDTH))
+        elif ws.strip(" "):
+            odd_col = len(ws) - len(ws.lstrip(" ")) + 1
+            self.error("indentation is made of spaces only", line, odd_col, line, odd_col + 1,
+                       "indent with 4 spaces per level")
+            width = ws.count(" ")
         else:
             width = len(ws)
         current = indents[-1]

@@ -23,6 +23,10 @@ _KINDS = {
     "STRING": "a string", "DOCSTRING": "a docstring", "_NL": "end of line",
     "_INDENT": "an indented block", "_DEDENT": "end of block", "$END": "end of file",
 }
+_LITERAL_WORDS = {
+    "INT": "number", "DECIMAL": "number", "MONEY": "amount", "PERCENT": "percentage", "DATE": "date",
+    "DURATION": "duration", "HASH": "hash", "STRING": "string", "DOCSTRING": "docstring",
+}
 # Terminals that can start an expression: when several are expected, say "an expression".
 _EXPRESSION_STARTS = frozenset(
     "NAME INT DECIMAL MONEY PERCENT DATE DURATION HASH STRING TRUE FALSE LPAR LSQB LBRACE MINUS NOT".split()
@@ -51,7 +55,9 @@ def describe(tok: Lexeme) -> str:
     if t.lower() in KEYWORDS:
         return f"'{t.lower()}'"
     text = tok.value if isinstance(tok.value, str) else " ".join(tok.value)
-    return f"{_KINDS.get(t, t)} {text}"
+    if t == "STRING" and len(text) > 24:
+        text = text[:20] + '…"'
+    return f"{_LITERAL_WORDS.get(t, t.lower())} {text}"
 
 
 def _expected_words(expected: set[str]) -> str:
@@ -108,6 +114,8 @@ def syntax_error(tokens: list[Lexeme], i: int, tok: Lexeme, expected: set[str], 
     if "_COLON" in expected and tok.type in ("_NL", "$END") and head_type in _HEADERS:
         return Diagnostic(f"expected ':' after {_HEADERS[head_type]}", span,
                           "a line that opens a block ends with ':'" if head_type in _BLOCK_OPENERS else None)
+    if tok.type == "RANGE" and "RANGE" not in expected:
+        return Diagnostic("'range' appears only in a loop header: `for i in range(a, b):`", span)
     if tok.type.lower() in KEYWORDS and "NAME" in expected:
         word = tok.type.lower()
         return Diagnostic(f"'{word}' is a keyword and cannot be used as a name", span,

@@ -289,3 +289,12 @@ def test_crlf_line_endings() -> None:
 def test_all_lexical_errors_are_reported_in_one_run() -> None:
     found = errors(body("let a = 2024-3-1", "let b = 1.5e3", "let c = x % 2", "return 0x12"))
     assert [e[1] for e in found] == [3, 4, 5, 6]
+
+
+def test_other_whitespace_in_indentation() -> None:
+    [(msg, line, col, _, _)] = errors("contract C\nfn f():\n  \f  pass\n")
+    assert msg == "indentation is made of spaces only" and (line, col) == (3, 3)
+
+
+def test_byte_order_mark_is_ignored() -> None:
+    assert parse_source("\ufeffcontract C\n", "t.bao").name.name == "C"

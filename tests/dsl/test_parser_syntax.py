@@ -286,3 +286,26 @@ def test_one_error_per_broken_declaration() -> None:
            "fn h() -> :\n    pass\nrecord R:\n    x Int\n")
     found = messages(src)
     assert [line for _, line, _ in found] == [3, 6, 9]
+
+
+def test_range_only_in_a_loop_header() -> None:
+    [(msg, line, col)] = messages("contract C\nfn f():\n    let r = range(1, 2)\n")
+    assert msg.startswith("'range' appears only in a loop header") and (line, col) == (3, 13)
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    [  # written as in LANGUAGE.md sections 2 to 5
+        "let x = e", "let x: T = e", "x = e", "a.f = e", "m[k] = e", "m[k].f = e", "x += e", "x -= e",
+        "for x in list:\n        pass", "for k, v in map:\n        pass", "for i in range(a, b):\n        pass",
+        'require cond, "message"', "require cond", 'fail "message"', "emit E(args)", "return e", "delete m[k]",
+        "pass", "history.append(x)", "let p = policies[id]", "policies[id].status = Suspended",
+        "return add_months(2024-01-31, 1) == 2024-02-29", "return x if c else y", "return a <= b <= c",
+        'return Policy(holder: "Li", sum_insured: 100.00 CNY, start: 2024-01-01, end: 2024-12-31)',
+        'return text(x) + "{x}"', "return sum(xs, 0.00 CNY)", "return round(x, 2)", "return m.get(k, default)",
+        "return caller.org", "return E.A", "return sm3(x) == sha256(tx_id)", "return now", "return today",
+        "return len(xs) mod 2", "return [1, 2, 3]", "return []", 'return {"a": 1, "b": 2}', "return {}",
+    ],
+)
+def test_reference_snippets_parse(snippet: str) -> None:
+    assert body(snippet)
