@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgpack
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from node.codec import CodecError, decode, encode
@@ -119,3 +119,27 @@ def test_bytes_and_text_stay_distinct() -> None:
     assert decode(encode(b"a")) == b"a" and decode(encode("a")) == "a"
     assert encode(b"a") != encode("a")
     assert decode(encode(bytearray(b"x"))) == b"x"
+
+
+loose_values = st.recursive(
+    scalars | st.floats(allow_nan=False),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3) | st.integers(-3, 3), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(loose_values, st.booleans())
+def test_decode_accepts_exactly_the_canonical_encodings(value, single_float) -> None:
+    try:
+        data = msgpack.packb(value, use_bin_type=True, use_single_float=single_float)
+    except OverflowError:  # big ints and huge floats have no plain msgpack form
+        assume(False)
+    try:
+        canonical = encode(msgpack.unpackb(data, raw=False, strict_map_key=False))
+    except CodecError:
+        canonical = None
+    if canonical == data:
+        assert encode(decode(data)) == data
+    else:
+        with pytest.raises(CodecError):
+            decode(data)
