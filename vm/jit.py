@@ -50,6 +50,9 @@ class Lines:
         self.out.append("    " * indent + text)
 
 
+_MAX_WRAPS = 16
+
+
 class _Structure:
     """Rebuilds `while`/`if` from a reducible graph (after Ramsey, "Beyond Relooper", 2022).
 
@@ -125,8 +128,8 @@ class _Structure:
                 return self.out
             except NotStructured as exc:
                 merge = getattr(exc, "merge", None)
-                if merge is None or merge in self.wrap:
-                    raise
+                if merge is None or merge in self.wrap or len(self.wrap) >= _MAX_WRAPS:
+                    raise  # each retry rewrites the function: bound the work a module can cause
                 self.wrap.add(merge)
 
     def _tree(self, x: int, follow: int | None, loops: tuple, indent: int) -> None:
@@ -413,19 +416,18 @@ class TranslateError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Translation:
-    """A module's code, ready to run. ``code`` defines `f<i>` for every function i when executed
-    in a globals dict holding ``pool`` as `K` and the names listed in `vm.machine`; or, cheaper,
-    `functions[i]` is the code object of `f<i>` alone, to be made a function with
-    ``kwdefaults[i]`` (its pool entries as keyword-only defaults) for just the functions a call
-    can reach (``callees``)."""
+    """A module's code, ready to run. ``functions[i]`` is the code object of `f<i>`: a call makes
+    it a function over that call's globals (holding ``pool`` as `K` and the names listed in
+    `vm.machine`) with ``kwdefaults[i]`` (its pool entries as keyword-only defaults), for just
+    the functions the entry can reach (``callees``). ``source`` is the text they came from (the
+    same, joined, defines every `f<i>` when executed in such globals)."""
 
-    code: object  # a code object
     source: str
     pool: tuple
     structured: tuple[bool, ...]  # per function: rebuilt as while/if (else the dispatch loop)
-    functions: tuple = ()  # per function: its code object
-    kwdefaults: tuple = ()  # per function: {name: value} of its keyword-only defaults
-    callees: tuple = ()  # per function: the functions it calls directly
+    functions: tuple  # per function: its code object
+    kwdefaults: tuple  # per function: {name: value} of its keyword-only defaults
+    callees: tuple  # per function: the functions it calls directly
 
 
 class _Pool:
@@ -673,7 +675,8 @@ class _FunctionWriter:
 
     # -- the whole function
 
-    def write(self) -> str:
+    def write(self) -> tuple[str, object]:
+        """The function's source and the code object of `f<i>` compiled from it."""
         try:
             structure = _Structure(self.succs, self.body,
                                    lambda b: self.blocks[b].end - self.blocks[b].start <= _COPY_LIMIT)
@@ -685,13 +688,16 @@ class _FunctionWriter:
             body = structure.emit(2)
             # Python limits nesting (100 indents, 20 nested loops): deep Bao code goes to the
             # dispatch loop, whose nesting is fixed.
-            compile(self._def(body), "<bao function>", "exec")
+            source = self._def(body)
+            code = compile(source, "<bao module>", "exec")
         except (NotStructured, SyntaxError, RecursionError, MemoryError):
             self.structured = False
             self.temps = [0]
             self.checkpoints = set(range(len(self.blocks)))
-            body = self._dispatch()
-        return self._def(body)
+            source = self._def(self._dispatch())
+            code = compile(source, "<bao module>", "exec")
+        # The compiled text defines one function; its code object is the one constant that is code.
+        return source, next(c for c in code.co_consts if hasattr(c, "co_name"))
 
     def _def(self, body: Lines) -> str:
         fn = self.fn
@@ -1107,21 +1113,20 @@ def unimplemented_opcodes() -> list[str]:
 def translate(module: Module, max_collection: int) -> Translation:
     """Python source for every function of a verified module, compiled once."""
     pool = _Pool()
-    parts = []
-    structured = []
+    parts, structured, codes = [], [], []
     for i in range(len(module.functions)):
         fw = _FunctionWriter(module, i, pool, max_collection)
-        parts.append(fw.write())
+        source, code = fw.write()
+        parts.append(source)
+        codes.append(code)
         structured.append(fw.structured)
     source = "\n".join(parts)
-    code = compile(source, "<bao module>", "exec")
     values = tuple(pool.values)
-    by_name = {c.co_name: c for c in code.co_consts if hasattr(c, "co_name")}
-    functions = tuple(by_name[f"f{i}"] for i in range(len(module.functions)))
+    functions = tuple(codes)
     kwdefaults = tuple(_kwdefaults(f, values) for f in functions)
     callees = tuple(frozenset(ins.operands[0] for ins in decode_instructions(fn.code) if ins.op.name == "CALL")
                     for fn in module.functions)
-    return Translation(code, source, values, tuple(structured), functions, kwdefaults, callees)
+    return Translation(source, values, tuple(structured), functions, kwdefaults, callees)
 
 
 def _kwdefaults(code, pool: tuple) -> dict:

@@ -121,7 +121,7 @@ def test_globals_hold_no_builtins_and_no_modules():
     g = dict(machine._runtime)
     assert g["__builtins__"] == {}
     assert not any(isinstance(v, types.ModuleType) for v in g.values())
-    exec(machine.translation.code, g)
+    exec(compile(machine.translation.source, "<bao module>", "exec"), g)
     assert g["f0"].__globals__["__builtins__"] == {}
     with pytest.raises(NameError):
         eval("open", g)  # what generated code would see: no builtins at all
