@@ -328,6 +328,15 @@ class _StackWriter:
     def alias(self, name: str) -> None:
         self.stack.append(name)
 
+    def named(self, expr: str) -> str:
+        """``expr`` as a name, evaluated once, for code that reads an operand twice."""
+        if _is_name(expr):
+            return expr
+        temp = f"t{self.temps[0]}"
+        self.temps[0] += 1
+        self.emit(f"{temp} = {expr}")
+        return temp
+
     def dup(self) -> None:
         if len(self.stack) - 1 in self.pending:
             self._settle()  # evaluate once, then share the result
@@ -877,6 +886,7 @@ def _e_divides(template: str):
     def emit(fw, w, ins):
         a, b = w.pops(2)
         if fw.const_values.get(b, 0) == 0:
+            a, b = w.named(a), w.named(b)
             w.emit(f"if not {b}: dz()")
             w.push(template.format(a=a, b=b))
         else:  # a constant divisor other than 0: the result cannot fail, so it may stay pending
@@ -940,6 +950,7 @@ def _e_minmax(fw, w, ins):
     a, b = w.pops(2)
     lesser = ins.op.name == "MIN"
     if t in _NATIVE_ORDER or isinstance(t, T.EnumType):
+        a, b = w.named(a), w.named(b)
         w.push(f"{b} if {b} {'<' if lesser else '>'} {a} else {a}")
     elif t == T.MONEY:
         w.push(f"{'money_min' if lesser else 'money_max'}({a}, {b})")
@@ -951,6 +962,7 @@ def _e_abs(fw, w, ins):
     t = fw.ptype(ins.operands[0])
     a = w.pop()
     if t in _INT_LIKE:
+        a = w.named(a)
         w.push(f"{a} if {a} >= 0 else -{a}")
     else:
         w.push(f"vabs({fw.typ(ins.operands[0])}, {a})")
@@ -969,6 +981,7 @@ def _e_make_list(fw, w, ins):
 
 def _e_list_get(fw, w, ins):
     xs, i = w.pops(2)
+    xs, i = w.named(xs), w.named(i)
     w.emit(f"if not 0 <= {i} < size({xs}): oor()")
     w.push(f"{xs}[{i}]")
 
@@ -1003,6 +1016,7 @@ def _e_make_map(fw, w, ins):
 
 def _e_map_get(fw, w, ins):
     m, k = w.pops(2)
+    m, k = w.named(m), w.named(k)
     t = fw.ptype(ins.operands[0])
     w.emit(f"if {k} not in {m}: knf({fw._k('k', ins.operands[0], t.key)}, {k})")
     w.push(f"{m}[{k}]")
@@ -1010,6 +1024,7 @@ def _e_map_get(fw, w, ins):
 
 def _e_map_get_or(fw, w, ins):
     m, k, d = w.pops(3)
+    m, k = w.named(m), w.named(k)
     w.push(f"{m}[{k}] if {k} in {m} else {d}")
 
 

@@ -52,7 +52,13 @@ class ProgramDraw:
                 ["ADD_INT", "SUB_INT", "MUL_INT", "FLOORDIV_INT", "MOD_INT"])),))
         elif choice == 4:
             self.expr(depth - 1)
-            self.out.append(("NEG_INT",))
+            if self.draw(st.booleans()):
+                self.out.append(("NEG_INT",))
+            elif self.draw(st.booleans()):
+                self.out.append(("ABS", 0))
+            else:
+                self.expr(depth - 1)
+                self.out.append((self.draw(st.sampled_from(["MIN", "MAX"])), 0))
         elif choice == 5:
             self.expr(depth - 1)
             self.out += [("DUP",), ("ADD_INT",)]
