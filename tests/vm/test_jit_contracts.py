@@ -1,0 +1,43 @@
+"""The shipped contracts' scenarios, run once on the translator and once on the reference
+interpreter: every call must end the same way, and a completed call must cost the same gas.
+
+(An aborted call's gas may differ: the translator charges a block's gas on entering it, the
+reference instruction by instruction.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import vm.machine
+from dsl.scenarios import run_test_file
+from vm.interpreter import ReferenceMachine
+
+CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
+TEST_FILES = sorted(CONTRACTS.glob("*.test.bao"))
+
+
+def _calls(path: Path, machine_cls, monkeypatch) -> list:
+    # The scenario runner builds its machine from `vm.machine.Machine` when it runs a file.
+    with monkeypatch.context() as m:
+        m.setattr(vm.machine, "Machine", machine_cls)
+        report = run_test_file(path)
+    if report.diagnostics:
+        pytest.skip(f"{path.name} does not build right now: {report.diagnostics[0].message}")
+    out = []
+    for result in report.results:
+        for c in result.calls:
+            out.append((result.title, c.line, c.function, c.outcome, c.gas_used if c.outcome == "ok" else None))
+        out.append((result.title, "passed" if result.passed else result.failure))
+    return out
+
+
+@pytest.mark.parametrize("path", TEST_FILES, ids=[p.name for p in TEST_FILES])
+def test_scenarios_run_alike_on_translator_and_reference(path, monkeypatch):
+    translated = _calls(path, vm.machine.Machine, monkeypatch)
+    reference = _calls(path, ReferenceMachine, monkeypatch)
+    assert translated, "the file ran no calls"
+    for a, b in zip(translated, reference):
+        assert a == b
+    assert len(translated) == len(reference)
