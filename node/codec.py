@@ -138,7 +138,8 @@ def _first(item: tuple) -> bytes:
 
 
 def _int_to_bytes(value: int) -> bytes:
-    length = (value.bit_length() + 8) // 8  # room for the sign bit: shortest two's complement
+    # Shortest two's complement: the magnitude's bits plus a sign bit (~value for negatives).
+    length = ((value if value >= 0 else ~value).bit_length() + 8) // 8
     return value.to_bytes(length, "big", signed=True)
 
 

@@ -40,7 +40,8 @@ def tlv(tag: int, content: bytes) -> bytes:
 
 
 def integer(value: int) -> bytes:
-    length = value.bit_length() // 8 + 1  # one spare bit keeps the sign of a positive value clear
+    # Shortest two's complement: the magnitude's bits plus a sign bit (~value for negatives).
+    length = (value if value >= 0 else ~value).bit_length() // 8 + 1
     return tlv(INTEGER, value.to_bytes(length, "big", signed=True))
 
 

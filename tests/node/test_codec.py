@@ -112,7 +112,11 @@ def test_big_ints_use_the_shortest_extension() -> None:
     assert encode(2**64 - 1) == b"\xcf" + b"\xff" * 8
     assert encode(2**64) == b"\xc7\x09\x01\x01" + bytes(8)
     assert encode(-(2**63) - 1) == b"\xc7\x09\x01\xff\x7f" + b"\xff" * 7
+    assert encode(-(2**71)) == b"\xc7\x09\x01\x80" + bytes(8)
+    assert encode(2**71) == b"\xc7\x0a\x01\x00\x80" + bytes(8)
     assert decode(encode(-(2**255) + 1)) == -(2**255) + 1
+    with pytest.raises(CodecError):
+        decode(b"\xc7\x0a\x01\xff\x80" + bytes(8))  # -2**71 with a redundant sign byte
 
 
 def test_bytes_and_text_stay_distinct() -> None:
