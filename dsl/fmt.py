@@ -63,6 +63,7 @@ class _Writer:
     # -- output -----------------------------------------------------------------------------
 
     def finish(self) -> str:
+        self._adopt_orphans(10**9)
         self.flush_comments(10**9, 0)
         while self.lines and self.lines[-1] == "":
             self.lines.pop()
@@ -100,6 +101,15 @@ class _Writer:
             wrote = True
         return wrote
 
+    def _adopt_orphans(self, before: int) -> None:
+        """A trailing comment on a line no output line stood for (none should be left, but a
+        comment is never dropped) is written as a full-line comment where it was."""
+        orphans = [line for line in self.trailing if line < before]
+        if orphans:
+            for line in orphans:
+                self.pending.extend(self.trailing.pop(line))
+            self.pending.sort(key=lambda c: (c.span.line, c.span.col))
+
     def _drop_doc_comments(self, doc: tuple[str, ...], first_line: int) -> None:
         """The description lines above a declaration are written from its ``doc``, not as comments."""
         if not doc or first_line <= 0:
@@ -129,6 +139,7 @@ class _Writer:
         """Prepare for an item starting at ``node``'s line: comments above it, blank line, doc."""
         line = node.span.line
         first_line = line - len(doc) if line > 0 else 0
+        self._adopt_orphans(first_line)
         self._drop_doc_comments(doc, line)
         if force_blank:
             self.blank()
@@ -159,8 +170,9 @@ class _Writer:
         header = f"{tree.kind} {tree.name.name}"
         self.line(0, header, tree.name)
         if tree.docstring is not None:
-            self.emit(0, '"""' + tree.docstring + '"""')
-            self._advance(self._docstring_end(tree.name.span.line))
+            end = self._docstring_end(tree.name.span.line)
+            self.emit(0, '"""' + tree.docstring + '"""' + self._tail(end, end))
+            self._advance(end)
         for i, decl in enumerate(tree.decls):
             nxt = tree.decls[i + 1].span.line if i + 1 < len(tree.decls) else 10**9
             self.decl(decl, nxt)

@@ -142,3 +142,8 @@ def test_no_trailing_whitespace_and_one_final_newline() -> None:
 def test_bad_input_raises_compile_error() -> None:
     with pytest.raises(CompileError):
         fmt("contract C\nfn f(:\n")
+
+
+def test_comment_after_docstring_is_kept() -> None:
+    src = 'contract C\n"""Doc."""  # about the doc\n\nparties a\n'
+    assert check_round_trip(src) == src

@@ -3,6 +3,8 @@ text that parses back to the same tree, and formatting that text again changes n
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -10,6 +12,8 @@ from dsl import ast
 from dsl.fmt import format_source, format_tree
 from dsl.lexer import KEYWORDS
 from dsl.parser import parse_source
+
+from .test_parser_examples import SHIPPED, language_examples
 
 # -- names and literals ------------------------------------------------------------------------
 
@@ -200,3 +204,33 @@ def test_expression_round_trip(e: ast.Expr) -> None:
     tree = ast.SourceFile("contract", ast.Ident("C"), None,
                           (ast.FuncDecl("fn", ast.Ident("f"), (), None, None, (ast.Return(e),)),))
     _round_trip(tree)
+
+
+# -- comments anywhere -------------------------------------------------------------------------
+
+_ROOT = Path(__file__).resolve().parents[2]
+_CORPUS = [*language_examples(), *((_ROOT / rel).read_text(encoding="utf-8") for rel in SHIPPED)]
+
+
+@st.composite
+def commented(draw) -> str:
+    """A real file with comments added: whole lines at any indentation, and at line ends."""
+    lines = draw(st.sampled_from(_CORPUS)).split("\n")
+    for k in range(draw(st.integers(1, 6))):
+        at = draw(st.integers(0, len(lines)))
+        text = draw(_comment_text)
+        if draw(st.booleans()) and at < len(lines) and lines[at].strip() and '"""' not in lines[at]:
+            lines[at] = lines[at] + "  #" + text
+        else:
+            lines.insert(at, " " * draw(st.integers(0, 9)) + "#" + text)
+    return "\n".join(lines)
+
+
+@given(commented())
+def test_comments_anywhere_survive_formatting(text: str) -> None:
+    tree = parse_source(text, "c.bao")
+    out = format_source(text, "c.bao")
+    assert parse_source(out, "c.bao") == tree
+    assert format_source(out, "c.bao") == out
+    for c in tree.comments:
+        assert c.text.strip() in out
