@@ -128,7 +128,8 @@ def main(argv: list[str]) -> int:
         ("(b) Money adjudication", t_vm_b, "CPython decimal", t_dec_b, gas_b),
         ("(b) Money adjudication", t_vm_b, "CPython int cents", t_cents_b, gas_b),
     ]
-    print(f"{n:,} iterations each, best of {repeat}; VM with gas metering and overflow checks")
+    print(f"{n:,} iterations each, best of {repeat}; VM with gas metering and overflow checks; "
+          f"Python {sys.version.split()[0]}")
     print(f"{'loop':32} {'VM s':>8} {'twin':>18} {'twin s':>8} {'VM/twin':>8} {'gas used':>14}")
     for name, t_vm, twin, t_twin, used in rows:
         print(f"{name:32} {t_vm:8.3f} {twin:>18} {t_twin:8.3f} {t_vm / t_twin:7.2f}x {used:14,}")
