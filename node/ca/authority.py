@@ -19,6 +19,7 @@ from node.ca import audit
 from node.ca.errors import (
     AlreadyEnrolled,
     AuditTampered,
+    CADamaged,
     CAExists,
     CALocked,
     CARefused,
@@ -68,7 +69,7 @@ class CertificateAuthority:
     ) -> None:
         self._home = home if isinstance(home, CAHome) else CAHome(home)
         self._home.require()
-        raw = self._home.read_json(self._home.config)
+        raw = self._home.read_json(self._home.config, fields=("org", "suite", "identity_days", "crl_days"))
         self.config = CAConfig(raw["org"], raw["suite"], raw["identity_days"], raw["crl_days"])
         self.suite: CryptoSuite = get_suite(self.config.suite)
         self.certificate = Certificate.load(self._home.certificate.read_bytes())
@@ -305,8 +306,8 @@ class CertificateAuthority:
         with self._home.locked():
             try:
                 registry = self._load_registry()
-            except ValueError:
-                raise AuditTampered("the registry is unreadable") from None
+            except CADamaged as exc:
+                raise AuditTampered(str(exc)) from None
             return audit.verify_log(self.suite, self.certificate.public_key, self._home.audit_log, registry)
 
     # ---- internals ------------------------------------------------------------------------
@@ -325,7 +326,7 @@ class CertificateAuthority:
         return self._key
 
     def _load_registry(self) -> dict[str, Any]:
-        return self._home.read_json(self._home.registry)
+        return self._home.read_json(self._home.registry, fields=("crl_number", "identities", "serials"))
 
     def _change(self, action: str, actor: str, subject: str, details: dict[str, Any], mutate: Callable[[dict[str, Any]], T]) -> T:
         """Run one state change under the lock, log it (or its refusal) and save the registry."""
@@ -353,10 +354,13 @@ class CertificateAuthority:
         self._home.append(self._home.audit_log, audit.make_line(self.suite, key, entry))
 
     def _record(self, registry: dict[str, Any], name: str) -> IdentityRecord:
+        raw = registry["identities"].get(name)
+        if raw is None:
+            raise UnknownIdentity(f"no identity named {name!r} is registered with this CA")
         try:
-            return IdentityRecord.from_dict(registry["identities"][name])
-        except KeyError:
-            raise UnknownIdentity(f"no identity named {name!r} is registered with this CA") from None
+            return IdentityRecord.from_dict(raw)
+        except (KeyError, TypeError, AttributeError):
+            raise CADamaged(f"the registry's record of {name!r} is damaged") from None
 
     def _pending(self, registry: dict[str, Any], name: str) -> IdentityRecord:
         record = self._record(registry, name)

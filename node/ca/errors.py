@@ -65,6 +65,10 @@ class CAExists(CAError):
     pass
 
 
+class CADamaged(CAError):
+    """A file of the CA home that cannot be read as what it should be."""
+
+
 class CALocked(CAError):
     """The CA key cannot be unlocked: no passphrase, or the wrong one."""
 

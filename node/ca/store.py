@@ -23,7 +23,7 @@ import threading
 from pathlib import Path
 from typing import Any, Iterator
 
-from node.ca.errors import CANotFound
+from node.ca.errors import CADamaged, CANotFound
 
 
 class CAHome:
@@ -93,8 +93,15 @@ class CAHome:
             handle.flush()
             os.fsync(handle.fileno())
 
-    def read_json(self, path: Path) -> Any:
-        return json.loads(path.read_text("utf-8"))
+    def read_json(self, path: Path, *, fields: tuple[str, ...] = ()) -> Any:
+        """The JSON object in `path`, which must hold `fields`; raises `CADamaged` otherwise."""
+        try:
+            value = json.loads(path.read_text("utf-8"))
+        except (ValueError, FileNotFoundError) as exc:
+            raise CADamaged(f"{path} is damaged or missing ({exc})") from None
+        if not isinstance(value, dict) or any(f not in value for f in fields):
+            raise CADamaged(f"{path} is damaged: it lacks {', '.join(fields)}")
+        return value
 
     def write_json(self, path: Path, value: Any, *, private: bool = False) -> None:
         text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True) + "\n"

@@ -163,3 +163,11 @@ def test_the_installed_command(tmp_path: Path) -> None:
     refused = baochain("enroll", "inspector", "--secret", "insp-secret")
     assert refused.returncode == 1
     assert refused.stderr.strip() == "error: 'inspector' is waiting for review: an admin of CBIRC must approve it first"
+
+
+def test_a_damaged_home_is_reported_not_a_traceback(run, tmp_path: Path) -> None:
+    (tmp_path / "ca" / "registry.json").write_text("{not json")
+    assert "damaged" in run("list", code=1).stderr
+    assert "damaged" in run("audit", code=1).stderr
+    (tmp_path / "ca" / "config.json").write_text("[]")
+    assert "damaged" in run("show", "boss", code=1).stderr
