@@ -9,56 +9,13 @@ per rule or alias, called with the rule's children), so no parse tree is ever bu
 
 from __future__ import annotations
 
-from typing import Callable
-
 from dsl import ast
 from dsl.ast import Span
-from dsl.diagnostics import Diagnostic
-from dsl.lexer import Lexeme
-
-_ESCAPES = {'"': '"', "\\": "\\", "n": "\n"}
+from dsl.parse_steps import StepCallbacks
 
 
-class TreeBuilder:
-    """Callbacks of one parse. ``parse_interpolation`` parses the text inside a string's `{…}`."""
-
-    def __init__(self, path: str, docs: dict[int, tuple[str, ...]], comments: tuple[ast.Comment, ...],
-                 parse_interpolation: Callable[[str, int, int], ast.Expr | None]):
-        self.path = path
-        self.docs = docs
-        self.comments = comments
-        self.errors: list[Diagnostic] = []
-        self._parse_interpolation = parse_interpolation
-
-    # -- spans ------------------------------------------------------------------------------
-
-    def _tt(self, a: Lexeme, b: Lexeme) -> Span:
-        return Span(self.path, a.line, a.column, b.end_line, b.end_column)
-
-    def _tn(self, a: Lexeme, b) -> Span:
-        s = b.span
-        return Span(self.path, a.line, a.column, s.end_line, s.end_col)
-
-    def _nt(self, a, b: Lexeme) -> Span:
-        s = a.span
-        return Span(self.path, s.line, s.col, b.end_line, b.end_column)
-
-    def _nn(self, a, b) -> Span:
-        s = a.span
-        e = b.span
-        return Span(self.path, s.line, s.col, e.end_line, e.end_col)
-
-    def _t(self, a: Lexeme) -> Span:
-        return Span(self.path, a.line, a.column, a.end_line, a.end_column)
-
-    def _ident(self, tok: Lexeme) -> ast.Ident:
-        return ast.Ident(tok.value, Span(self.path, tok.line, tok.column, tok.end_line, tok.end_column))
-
-    def _error(self, message: str, span: Span, hint: str | None = None) -> None:
-        self.errors.append(Diagnostic(message, span, hint))
-
-    def _doc(self, tok: Lexeme) -> tuple[str, ...]:
-        return self.docs.get(tok.line, ())
+class TreeBuilder(StepCallbacks):
+    """Callbacks of one parse (helpers in `dsl.parse_base`, test-file steps in `dsl.parse_steps`)."""
 
     # -- lists ------------------------------------------------------------------------------
 
@@ -339,154 +296,7 @@ class TreeBuilder:
         name, e = c
         return ast.Arg(e, name.value, self._tn(name, e))
 
-    # -- strings ----------------------------------------------------------------------------
-
-    def _text_parts(self, tok: Lexeme) -> tuple:
-        raw = tok.value
-        body = raw[1:-1]
-        if "\\" not in body and "{" not in body and "}" not in body:
-            return (body,)
-        parts: list = []
-        buf: list[str] = []
-        i = 0
-        n = len(body)
-        line = tok.line
-        col0 = tok.column + 1  # column of body[0]
-        while i < n:
-            ch = body[i]
-            if ch == "\\":
-                nxt = body[i + 1] if i + 1 < n else ""
-                if nxt in _ESCAPES:
-                    buf.append(_ESCAPES[nxt])
-                else:
-                    self._error(f"unknown escape '\\{nxt}' in a string", Span(self.path, line, col0 + i, line,
-                                col0 + i + 2), 'the escapes are \\" \\\\ and \\n')
-                    buf.append(nxt)
-                i += 2
-            elif ch == "{":
-                if i + 1 < n and body[i + 1] == "{":
-                    buf.append("{")
-                    i += 2
-                    continue
-                close = _matching_brace(body, i)
-                if close < 0:
-                    self._error("'{' in a string opens an interpolation that is never closed",
-                                Span(self.path, line, col0 + i, line, col0 + i + 1), "write {{ for a literal '{'")
-                    buf.append(body[i:])
-                    break
-                inner = body[i + 1:close]
-                if not inner.strip():
-                    self._error("empty '{}' in a string", Span(self.path, line, col0 + i, line, col0 + close + 1),
-                                "write {{}} for literal braces")
-                else:
-                    expr = self._parse_interpolation(inner, line, col0 + i + 1)
-                    if expr is not None:
-                        if buf:
-                            parts.append("".join(buf))
-                            buf = []
-                        parts.append(expr)
-                i = close + 1
-            elif ch == "}":
-                if i + 1 < n and body[i + 1] == "}":
-                    buf.append("}")
-                    i += 2
-                    continue
-                self._error("a single '}' in a string", Span(self.path, line, col0 + i, line, col0 + i + 1),
-                            "write }} for a literal '}'")
-                buf.append("}")
-                i += 1
-            else:
-                buf.append(ch)
-                i += 1
-        if buf or not parts:
-            parts.append("".join(buf))
-        return tuple(parts)
-
-    def _plain_text(self, tok: Lexeme, what: str) -> str:
-        parts = self._text_parts(tok)
-        if any(not isinstance(p, str) for p in parts):
-            self._error(f"{what} is plain text: it cannot interpolate '{{…}}'", self._t(tok),
-                        "write {{ and }} for literal braces")
-        return "".join(p for p in parts if isinstance(p, str))
-
-    # -- test files -------------------------------------------------------------------------
-
-    def test_file(self, c):
-        kw, _for, target, scenarios = c
-        last = scenarios[-1] if scenarios else None
-        span = self._tn(kw, last) if last is not None else self._tt(kw, target)
-        return ast.TestFile(self._plain_text(target, "the tested file's path"), tuple(scenarios), self._doc(kw),
-                            self.comments, self.path, span)
-
-    def scenario(self, c):
-        kw, title, steps = c
-        return ast.Scenario(self._plain_text(title, "a scenario's title"), tuple(steps), self._doc(kw),
-                            self._tn(kw, steps[-1]))
-
-    def at_step(self, c):
-        kw, date = c
-        return ast.AtStep(ast.DateLit(date.value, self._t(date)), self._tt(kw, date))
-
-    def let_step(self, c):
-        kw, name, _eq, value = c
-        return ast.LetStep(self._ident(name), value, self._tn(kw, value))
-
-    def let_party(self, c):
-        kw, name, _eq, role, text = c
-        party = ast.PartyLit(role.value, self._plain_text(text, "a party's name"), self._tt(role, text))
-        return ast.LetStep(self._ident(name), party, self._tt(kw, text))
-
-    def deploy_step(self, c):
-        if len(c) == 3:
-            kw, _by, caller = c
-            args = None
-        else:
-            kw, _lp, args, _rp, _by, caller = c
-        return ast.DeployStep(tuple(args or ()), self._ident(caller), self._tt(kw, caller))
-
-    def call_step(self, c):
-        caller, _calls, func, _lp, args, rp = c
-        return ast.CallStep(self._ident(caller), self._ident(func), tuple(args or ()), False,
-                            span=self._tt(caller, rp))
-
-    def expect_call(self, c):
-        kw, caller, _calls, func, _lp, args, rp = c
-        return ast.CallStep(self._ident(caller), self._ident(func), tuple(args or ()), True,
-                            span=self._tt(kw, rp))
-
-    def expect_returns(self, c):
-        kw, caller, _calls, func, _lp, args, _rp, _returns, value = c
-        return ast.CallStep(self._ident(caller), self._ident(func), tuple(args or ()), True, value,
-                            span=self._tn(kw, value))
-
-    def expect_fails(self, c):
-        kw, caller, _calls, func, _lp, args, _rp, _fails, _with, text = c
-        return ast.CallStep(self._ident(caller), self._ident(func), tuple(args or ()), True, None,
-                            self._plain_text(text, "an expected failure"), self._tt(kw, text))
-
-    def expect_emitted(self, c):
-        kw, _emitted, name, _lp, args, rp = c
-        return ast.ExpectEmitted(self._ident(name), tuple(args or ()), self._tt(kw, rp))
-
-    def expect_true(self, c):
-        kw, e = c
-        return ast.ExpectTrue(e, self._tn(kw, e))
-
 
 # `return` and `pass` are Python keywords; the grammar's rules keep the language's words.
 setattr(TreeBuilder, "return", TreeBuilder._return)
 setattr(TreeBuilder, "pass", TreeBuilder._pass)
-
-
-def _matching_brace(body: str, start: int) -> int:
-    """Index of the `}` that closes the `{` at ``start`` (nested braces counted), or -1."""
-    depth = 0
-    for j in range(start, len(body)):
-        ch = body[j]
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return j
-    return -1

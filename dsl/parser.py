@@ -244,7 +244,7 @@ def _parse(text: str, path: str) -> ast.SourceFile | ast.TestFile:
                                        "or `tests for \"file.bao\"`", Span(path, 1, 1, 1, 1))])
     first = tokens[0]
     if first.type not in ("CONTRACT", "MODULE", "TESTS"):
-        errors.append(Diagnostic(f"a Bao file starts with `contract Name`, `module Name` or `tests for \"file.bao\"`",
+        errors.append(Diagnostic("a Bao file starts with `contract Name`, `module Name` or `tests for \"file.bao\"`",
                                  Span(path, first.line, first.column, first.end_line, first.end_column)))
         raise CompileError(_ordered(errors))
 

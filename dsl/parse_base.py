@@ -1,0 +1,142 @@
+"""What every parser callback shares: the parse's path and descriptions, exact spans, the
+problems found in well-formed syntax, and the decoding of string literals (escapes, `{{`/`}}`,
+`{expr}` interpolations parsed with the expression grammar, spans pointing into the string).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from dsl import ast
+from dsl.ast import Span
+from dsl.diagnostics import Diagnostic
+from dsl.lexer import Lexeme
+
+_ESCAPES = {'"': '"', "\\": "\\", "n": "\n"}
+
+
+class BuildContext:
+    """The per-parse state and helpers of `dsl.parse_build.TreeBuilder` (one parse, one instance).
+    ``parse_interpolation`` parses the text inside a string's `{…}`."""
+
+    def __init__(self, path: str, docs: dict[int, tuple[str, ...]], comments: tuple[ast.Comment, ...],
+                 parse_interpolation: Callable[[str, int, int], ast.Expr | None]):
+        self.path = path
+        self.docs = docs
+        self.comments = comments
+        self.errors: list[Diagnostic] = []
+        self._parse_interpolation = parse_interpolation
+
+    # -- spans ------------------------------------------------------------------------------
+
+    def _tt(self, a: Lexeme, b: Lexeme) -> Span:
+        return Span(self.path, a.line, a.column, b.end_line, b.end_column)
+
+    def _tn(self, a: Lexeme, b) -> Span:
+        s = b.span
+        return Span(self.path, a.line, a.column, s.end_line, s.end_col)
+
+    def _nt(self, a, b: Lexeme) -> Span:
+        s = a.span
+        return Span(self.path, s.line, s.col, b.end_line, b.end_column)
+
+    def _nn(self, a, b) -> Span:
+        s = a.span
+        e = b.span
+        return Span(self.path, s.line, s.col, e.end_line, e.end_col)
+
+    def _t(self, a: Lexeme) -> Span:
+        return Span(self.path, a.line, a.column, a.end_line, a.end_column)
+
+    def _ident(self, tok: Lexeme) -> ast.Ident:
+        return ast.Ident(tok.value, Span(self.path, tok.line, tok.column, tok.end_line, tok.end_column))
+
+    def _error(self, message: str, span: Span, hint: str | None = None) -> None:
+        self.errors.append(Diagnostic(message, span, hint))
+
+    def _doc(self, tok: Lexeme) -> tuple[str, ...]:
+        return self.docs.get(tok.line, ())
+
+    # -- strings ----------------------------------------------------------------------------
+
+    def _text_parts(self, tok: Lexeme) -> tuple:
+        raw = tok.value
+        body = raw[1:-1]
+        if "\\" not in body and "{" not in body and "}" not in body:
+            return (body,)
+        parts: list = []
+        buf: list[str] = []
+        i = 0
+        n = len(body)
+        line = tok.line
+        col0 = tok.column + 1  # column of body[0]
+        while i < n:
+            ch = body[i]
+            if ch == "\\":
+                nxt = body[i + 1] if i + 1 < n else ""
+                if nxt in _ESCAPES:
+                    buf.append(_ESCAPES[nxt])
+                else:
+                    self._error(f"unknown escape '\\{nxt}' in a string", Span(self.path, line, col0 + i, line,
+                                col0 + i + 2), 'the escapes are \\" \\\\ and \\n')
+                    buf.append(nxt)
+                i += 2
+            elif ch == "{":
+                if i + 1 < n and body[i + 1] == "{":
+                    buf.append("{")
+                    i += 2
+                    continue
+                close = _matching_brace(body, i)
+                if close < 0:
+                    self._error("'{' in a string opens an interpolation that is never closed",
+                                Span(self.path, line, col0 + i, line, col0 + i + 1), "write {{ for a literal '{'")
+                    buf.append(body[i:])
+                    break
+                inner = body[i + 1:close]
+                if not inner.strip():
+                    self._error("empty '{}' in a string", Span(self.path, line, col0 + i, line, col0 + close + 1),
+                                "write {{}} for literal braces")
+                else:
+                    expr = self._parse_interpolation(inner, line, col0 + i + 1)
+                    if expr is not None:
+                        if buf:
+                            parts.append("".join(buf))
+                            buf = []
+                        parts.append(expr)
+                i = close + 1
+            elif ch == "}":
+                if i + 1 < n and body[i + 1] == "}":
+                    buf.append("}")
+                    i += 2
+                    continue
+                self._error("a single '}' in a string", Span(self.path, line, col0 + i, line, col0 + i + 1),
+                            "write }} for a literal '}'")
+                buf.append("}")
+                i += 1
+            else:
+                buf.append(ch)
+                i += 1
+        if buf or not parts:
+            parts.append("".join(buf))
+        return tuple(parts)
+
+    def _plain_text(self, tok: Lexeme, what: str) -> str:
+        parts = self._text_parts(tok)
+        if any(not isinstance(p, str) for p in parts):
+            self._error(f"{what} is plain text: it cannot interpolate '{{…}}'", self._t(tok),
+                        "write {{ and }} for literal braces")
+        return "".join(p for p in parts if isinstance(p, str))
+
+
+def _matching_brace(body: str, start: int) -> int:
+    """Index of the `}` that closes the `{` at ``start`` (nested braces counted), or -1."""
+    depth = 0
+    for j in range(start, len(body)):
+        ch = body[j]
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return j
+    return -1
