@@ -43,20 +43,19 @@ from node.ca.records import (
     CAConfig,
     IdentityRecord,
     IssuedCertificate,
-    from_ms,
     ms,
 )
+from node.ca.issuance import CLOCK_SKEW, Issuer, new_serial
 from node.ca.registration import new_record, secret_matches
 from node.ca.store import CAHome
 from node.crypto import CryptoSuite, KeyFormatError, UnknownSuiteError, get_suite
 from node.identity.certificate import Certificate, CertificateError, issue_certificate, key_identifier
-from node.identity.crl import REVOCATION_REASONS, Revocation, RevocationList, issue_crl
-from node.identity.names import CA_TYPE, ClaimError, Subject, check_text, make_claims
+from node.identity.crl import REVOCATION_REASONS, RevocationList
+from node.identity.names import CA_TYPE, ClaimError, Subject, check_text
 from node.identity.request import CertificationRequest
 
 T = TypeVar("T")
 REENROLL_PROOF_CONTEXT = b"baochain/ca/reenroll/v1\x00"
-_CLOCK_SKEW = timedelta(minutes=1)  # certificates start a little early so a peer's slow clock accepts them
 
 
 def utc_now() -> datetime:
@@ -120,8 +119,8 @@ class CertificateAuthority:
                 issuer_name=subject.to_der(),
                 issuer_key_id=key_identifier(crypto, public),
                 public_key=public,
-                serial=_new_serial(),
-                not_before=now - _CLOCK_SKEW,
+                serial=new_serial(),
+                not_before=now - CLOCK_SKEW,
                 not_after=now + timedelta(days=days),
                 is_ca=True,
             )
@@ -386,57 +385,26 @@ class CertificateAuthority:
             raise InvalidRequest("the request reuses the CA's own key")
         return csr
 
+    def _issuer(self) -> Issuer:
+        return Issuer(self.suite, self.certificate, self._signing_key())
+
     def _issue(self, registry: dict[str, Any], record: IdentityRecord, csr: CertificationRequest, days: int | None) -> Certificate:
         days = days or self.config.identity_days
         if not 0 < days <= 3650:
             raise InvalidRequest("a certificate is valid for 1 to 3650 days")
-        now = self._clock().replace(microsecond=0)
-        not_before = now - _CLOCK_SKEW
-        not_after = min(now + timedelta(days=days), self.certificate.not_after)
-        serial = _new_serial()
-        while f"{serial:x}" in registry["serials"]:
-            serial = _new_serial()
-        der = issue_certificate(
-            self.suite,
-            self._signing_key(),
-            subject=Subject(org=self.config.org, name=record.name, type=record.type),
-            issuer_name=self.certificate.subject_name,
-            issuer_key_id=self.certificate.key_id,
-            public_key=csr.public_key,
-            serial=serial,
-            not_before=not_before,
-            not_after=not_after,
-            is_ca=False,
-            claims=make_claims(record.roles, dict(record.attributes)),
-        )
-        cert = Certificate.load(der)
+        serial = new_serial(registry["serials"])
+        cert = self._issuer().identity_certificate(record, csr.public_key, serial=serial, now=self._clock(), days=days)
         hex_serial = f"{serial:x}"
         self._home.write_atomic(self._home.certs / f"{hex_serial}.pem", cert.pem)
-        issued = IssuedCertificate(hex_serial, ms(not_before), ms(not_after))
+        issued = IssuedCertificate(hex_serial, ms(cert.not_before), ms(cert.not_after))
         updated = record.with_(status=ENROLLED, secret_salt="", secret_hash="", certificates=(*record.certificates, issued))
         registry["identities"][record.name] = updated.to_dict()
         registry["serials"][hex_serial] = record.name
         return cert
 
     def _write_crl(self, registry: dict[str, Any]) -> RevocationList:
-        revocations = [
-            Revocation(int(c["serial"], 16), from_ms(c["revoked_at"]), c["revocation_reason"])
-            for ident in registry["identities"].values()
-            for c in ident["certificates"]
-            if c["revoked_at"] is not None
-        ]
         registry["crl_number"] += 1
-        now = self._clock()
-        der = issue_crl(
-            self.suite,
-            self._signing_key(),
-            issuer=self.certificate,
-            number=registry["crl_number"],
-            this_update=now,
-            next_update=now + timedelta(days=self.config.crl_days),
-            revocations=revocations,
-        )
-        crl = RevocationList.load(der)
+        crl = self._issuer().revocation_list(registry, number=registry["crl_number"], now=self._clock(), days=self.config.crl_days)
         self._home.write_atomic(self._home.crl, crl.pem)
         return crl
 
@@ -445,10 +413,6 @@ def reenroll_proof(suite: CryptoSuite, current_key: Any, request: bytes) -> byte
     """What `reenroll` asks of the holder: the current key's signature over the new request."""
     csr = CertificationRequest.load(request)
     return suite.sign(current_key, REENROLL_PROOF_CONTEXT + csr.der)
-
-
-def _new_serial() -> int:
-    return secrets.randbits(127) | (1 << 126)  # positive, 16 bytes, never a short serial
 
 
 def _check_days(*values: int) -> None:
