@@ -596,7 +596,7 @@ def _loop_bounds(module: Module, code: list[Instruction], blocks: list[_Block],
         kills.append({ins.operands[0] for ins in body if ins.op.name == "STORE"})
         gen: dict[int, tuple[int, int]] = {}
         if len(body) >= 4 and [i.op.name for i in body[-4:-1]] == ["LOAD", "LOAD", "LT"] \
-                and module.type_pool[body[-2].operands[0]] == T.INT and len(succs[b]) == 2:
+                and module.type_pool[body[-2].operands[0]] == T.INT and len(set(succs[b])) == 2:
             pair = (body[-4].operands[0], body[-3].operands[0])
             # JUMP_IF_FALSE continues at the next block when the test held; JUMP_IF_TRUE jumps.
             gen[succs[b][0] if body[-1].op.name == "JUMP_IF_FALSE" else succs[b][1]] = pair

@@ -241,3 +241,15 @@ def test_nesting_deeper_than_python_allows_falls_back():
     assert not jit.translation.structured[verified.module.function_index("deep")]
     assert outcome(jit, (), 10**6, "deep") == outcome(ReferenceMachine(verified), (), 10**6, "deep")
     assert outcome(jit, (), 10**6, "deep")[1] == 1
+
+
+def test_a_test_that_jumps_to_its_own_fall_through_proves_nothing():
+    # `x < y` branches to the same place either way: the step after it must keep its overflow test.
+    program = [("LOAD", 0), ("LOAD", 1), ("LT", 0), ("JUMP_IF_FALSE", "next"), "next",
+               ("LOAD", 0), ("CONST", 1), ("ADD_INT",), ("RET",)]
+    module = hand_module(program, (T.INT, T.INT), T.INT, constants=tuple(Constant(T.INT, c) for c in CONSTS),
+                         type_pool=(T.INT,))
+    verified = verify(module)
+    for machine in (Machine(verified), ReferenceMachine(verified)):
+        assert outcome(machine, (2**255 - 1, 0), 1_000)[:2] == ("abort", "overflow")
+        assert outcome(machine, (5, 9), 1_000)[1] == 6
