@@ -1,7 +1,8 @@
 """An organisation's certificate authority, as a library: the CLI calls it today, a node's API
 server will call it from inside a running node tomorrow.
 
-Lifecycle of an identity: `register` (pending) -> `approve` or `reject` by an admin of the CA ->
+Lifecycle of an identity: `register` (pending) -> `approve` or `reject` by an admin of the CA (once
+the CA has two admins, not by the one who registered it) ->
 `enroll` with the one-time secret and a CSR (enrolled) -> `reenroll` to renew before expiry ->
 `revoke` (revoked, on the CRL). Every state change, and every refused attempt at one, is written
 to the signed audit log. One `CertificateAuthority` may be shared by threads, and several
@@ -177,6 +178,9 @@ class CertificateAuthority:
         def change(registry: dict[str, Any]) -> IdentityRecord:
             self._require_admin(registry, by)
             record = self._pending(registry, name)
+            if record.registered_by == by and self._admins(registry) > 1:
+                # Four eyes: once a CA has a second admin, nobody approves their own registration.
+                raise NotAuthorized(f"{by!r} registered {name!r}; another admin must review it")
             record = record.with_(status=APPROVED, reviewed_by=by, review_note=note)
             registry["identities"][name] = record.to_dict()
             return record
@@ -366,6 +370,9 @@ class CertificateAuthority:
         if record.status != PENDING:
             raise InvalidRegistration(f"{name!r} is {record.status}, not waiting for review")
         return record
+
+    def _admins(self, registry: dict[str, Any]) -> int:
+        return sum(1 for r in registry["identities"].values() if r["type"] == "admin" and r["status"] in (APPROVED, ENROLLED))
 
     def _require_admin(self, registry: dict[str, Any], name: str) -> None:
         record = registry["identities"].get(name)

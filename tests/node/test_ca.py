@@ -240,3 +240,15 @@ def test_concurrent_use_from_threads_and_instances(ca: CertificateAuthority, tmp
     assert len(ca.list("approved")) == 18 + 1
     entries = ca.verify_audit()
     assert [e.seq for e in entries] == list(range(len(entries))) and len(entries) == 3 + 36
+
+
+def test_a_second_admin_brings_four_eyes_review(ca: CertificateAuthority) -> None:
+    ca.register("deputy", type="admin", by="boss")
+    ca.approve("deputy", by="boss")  # the only admin may approve what it registered
+    ca.register("hank", type="client", by="boss")
+    with pytest.raises(E.NotAuthorized, match="another admin must review"):
+        ca.approve("hank", by="boss")
+    assert ca.approve("hank", by="deputy").reviewed_by == "deputy"
+    ca.register("ivy", type="client", by="deputy")
+    ca.revoke("deputy", by="boss")
+    assert ca.approve("ivy", by="boss").status == "approved"  # back to one admin
