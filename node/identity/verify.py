@@ -56,6 +56,10 @@ class VerifiedIdentity:
     def is_regulator(self) -> bool:
         return self.type == "regulator" and REGULATOR_ROLE in self.roles
 
+    def verify_signature(self, data: bytes, signature: bytes) -> bool:
+        """Whether this identity's key made `signature` over `data` (in its certificate's suite)."""
+        return self.certificate.suite.verify(self.certificate.public_key, data, signature)
+
     def may_audit(self, channel_orgs: frozenset[str] | set[str]) -> bool:
         """Regulators read every channel their own organisation is a member of."""
         return self.is_regulator and self.org in channel_orgs
@@ -97,6 +101,8 @@ def check_identity(
     """The verified identity `certificate` proves on the channel `trust` describes, acting in
     `role` if one is given, at time `at` (now by default)."""
     at = at or datetime.now(timezone.utc)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=timezone.utc)
     if not isinstance(certificate, Certificate):
         try:
             certificate = Certificate.load(certificate)

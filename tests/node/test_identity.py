@@ -52,10 +52,13 @@ def test_certificate_fields(chain) -> None:
 
 
 def test_check_identity_accepts_a_member(chain) -> None:
-    suite, root, _, leaf, _ = chain
+    suite, root, root_key, leaf, leaf_key = chain
     trust = ChannelTrust.build(suite.name, [root])
     identity = check_identity(leaf.pem, trust, role="cedent", at=NOW)
     assert (identity.org, identity.name, identity.type) == ("PICC", "alice", "client")
+    assert identity.verify_signature(b"proposal", suite.sign(leaf_key, b"proposal"))
+    assert not identity.verify_signature(b"proposal", suite.sign(root_key, b"proposal"))
+    assert check_identity(leaf, trust, at=NOW.replace(tzinfo=None)).serial == leaf.serial
     assert identity.roles == ("cedent", "insurer") and identity.attributes == (("dept", "claims"),)
     assert not identity.is_regulator
 
