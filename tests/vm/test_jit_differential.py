@@ -21,7 +21,8 @@ from vm.values import Party
 from vm.verifier import verify
 
 CTX = CallContext(Party("PICC", "picc", "insurer"), 1_714_492_800_000, bytes(32))
-CONSTS = (0, 1, 2, 3, -1, 7, 100, 2**254, -(2**254))  # the last two overflow when combined
+CONSTS = (0, 1, 2, 3, -1, 7, 100, 2**254, -(2**254), 2**255 - 1)  # the last three overflow easily
+TOP = len(CONSTS) - 1
 TEXT_AT = len(CONSTS)
 PARAMS, SCRATCH = 3, 3  # Int parameters l0..l2, scratch locals l3..l5; loop counters follow
 MAX_LOOPS = 2
@@ -97,8 +98,16 @@ class ProgramDraw:
             self.stmt(depth)
 
     def stmt(self, depth: int) -> None:
-        choice = self.draw(st.integers(0, 4 if depth > 0 else 0))
-        if choice == 0:
+        choice = self.draw(st.integers(-1, 4 if depth > 0 else 0))
+        if choice == -1:  # x += 1 guarded by x < y (or, degenerate, by a test that guards nothing)
+            x, y = (self.draw(st.integers(0, PARAMS + SCRATCH - 1)) for _ in range(2))
+            skip, step = self.label(), self.label()
+            if self.draw(st.booleans()):
+                self.out += [("CONST", TOP), ("STORE", x)]
+            self.out += [("LOAD", x), ("LOAD", y), ("LT", 0),
+                         ("JUMP_IF_FALSE", self.draw(st.sampled_from([skip, step]))), step,
+                         ("LOAD", x), ("CONST", 1), ("ADD_INT",), ("STORE", x), skip]
+        elif choice == 0:
             self.expr(2)
             self.out.append(("STORE", self.draw(st.integers(0, PARAMS + SCRATCH - 1))))
         elif choice == 1:
@@ -164,7 +173,7 @@ def outcome(machine, args, gas, entry="run"):
         return ("abort", exc.kind, exc.message)
 
 
-ARGS = st.tuples(*[st.integers(-50, 50) | st.sampled_from([0, 2**254, -(2**254)]) for _ in range(PARAMS)])
+ARGS = st.tuples(*[st.integers(-50, 50) | st.sampled_from([0, 2**254, -(2**254), 2**255 - 1]) for _ in range(PARAMS)])
 
 
 @given(programs(), ARGS)
