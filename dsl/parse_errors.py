@@ -31,6 +31,11 @@ _LITERAL_WORDS = {
 _EXPRESSION_STARTS = frozenset(
     "NAME INT DECIMAL MONEY PERCENT DATE DURATION HASH STRING TRUE FALSE LPAR LSQB LBRACE MINUS NOT".split()
 )
+# Terminals that continue a complete expression: when several are expected, say "an operator".
+_OPERATORS = frozenset(
+    "PLUS MINUS STAR SLASH DSLASH MOD EQEQ NE LT LE GT GE IN NOT AND OR IF _DOT LSQB LPAR".split()
+)
+_STATEMENT_WORDS = frozenset("LET IF FOR REQUIRE FAIL EMIT RETURN DELETE PASS".split())
 # What the line that should end in ':' is, by its first word.
 _HEADERS = {
     "ACTION": "the action's signature", "VIEW": "the view's signature", "FN": "the function's signature",
@@ -62,6 +67,12 @@ def describe(tok: Lexeme) -> str:
 
 def _expected_words(expected: set[str]) -> str:
     words: list[str] = []
+    if len(expected & _STATEMENT_WORDS) > 3:
+        words.append("a statement")
+        expected = expected - _STATEMENT_WORDS - _EXPRESSION_STARTS
+    if len(expected & (_OPERATORS - _EXPRESSION_STARTS)) > 2:
+        words.append("an operator")
+        expected = expected - _OPERATORS - {"MINUS", "NOT", "LPAR", "LSQB"}
     if len(expected & _EXPRESSION_STARTS) > 2:
         words.append("an expression")
         expected = expected - _EXPRESSION_STARTS
@@ -116,8 +127,17 @@ def syntax_error(tokens: list[Lexeme], i: int, tok: Lexeme, expected: set[str], 
                           "a line that opens a block ends with ':'" if head_type in _BLOCK_OPENERS else None)
     if tok.type == "RANGE" and "RANGE" not in expected:
         return Diagnostic("'range' appears only in a loop header: `for i in range(a, b):`", span)
-    if tok.type.lower() in KEYWORDS and "NAME" in expected:
+    if tok.type in ("ELSE", "ELIF") and head is tok:
+        return Diagnostic(f"'{tok.type.lower()}' without an 'if' before it", span,
+                          f"'{tok.type.lower()}' follows the block of an 'if' (or 'elif'), at the 'if''s indentation")
+    if tok.type.lower() in KEYWORDS and "NAME" in expected and not expected & (_EXPRESSION_STARTS - {"NAME"}):
         word = tok.type.lower()
         return Diagnostic(f"'{word}' is a keyword and cannot be used as a name", span,
                           f"choose another name, such as '{word}_'")
-    return Diagnostic(f"unexpected {describe(tok)}; expected {_expected_words(expected)}", span)
+    hint = None
+    if tok.type == "EQ" and "EQEQ" in expected:
+        hint = "to compare, write '=='"
+    elif tok.type == "NAME" and prev is not None and prev.type in ("INT", "DECIMAL") and len(tok.value) == 3 \
+            and tok.value.isalpha():
+        hint = f"an amount of money is a number and a currency code in capitals: `{prev.value} {tok.value.upper()}`"
+    return Diagnostic(f"unexpected {describe(tok)}; expected {_expected_words(expected)}", span, hint)

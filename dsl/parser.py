@@ -118,19 +118,45 @@ def _tables() -> _Tables:
 
 
 class _SyntaxStop(Exception):
+    """The parser met ``token`` (``tokens[index]``) where it could take only ``expected``."""
+
     def __init__(self, index: int, token: Lexeme, expected: set[str]):
         self.index = index
         self.token = token
         self.expected = expected
 
 
-def _expected(row: dict[str, int]) -> set[str]:
-    return {symbol for symbol in row if symbol.isupper() or symbol[0] == "_" or symbol == "$END"}
+def _acceptable(tables: _Tables, state_stack: list[int], start: str) -> set[str]:
+    """The terminals the parser could really take next. An LALR state also lists terminals
+    that would only be refused after some reductions (lookaheads merged from other contexts,
+    such as the end of a string's interpolation); each is tried on a copy of the stack."""
+    states, rules, end_state = tables.states, tables.rules, tables.end_states[start]
+    found = set()
+    for symbol in states[state_stack[-1]]:
+        if not (symbol.isupper() or symbol[0] == "_" or symbol == "$END"):
+            continue
+        stack = list(state_stack)
+        while True:
+            act = states[stack[-1]].get(symbol)
+            if act is None:
+                break
+            if act >= 0:
+                found.add(symbol)
+                break
+            size, origin = rules[~act][:2]
+            if size:
+                del stack[-size:]
+            stack.append(states[stack[-1]][origin])
+            if symbol == "$END" and stack[-1] == end_state:
+                found.add(symbol)
+                break
+    return found
 
 
-def _drive(tables: _Tables, callbacks: list, tokens: list[Lexeme], start: str):
+def _drive(tables: _Tables, callbacks: list, tokens: list[Lexeme], start: str, finish: bool = True):
     """Run the LALR automaton over ``tokens``, building values with ``callbacks``; raise
-    `_SyntaxStop` at the first token it cannot take."""
+    `_SyntaxStop` at the first token it cannot take. With ``finish`` False, stop after the last
+    token and return the state stack instead (to see what could have come next)."""
     states = tables.states
     rules = tables.rules
     end_state = tables.end_states[start]
@@ -142,13 +168,16 @@ def _drive(tables: _Tables, callbacks: list, tokens: list[Lexeme], start: str):
     end = Lexeme("$END", "", last.end_line if last else 1, last.end_column if last else 1,
                  last.end_line if last else 1, last.end_column if last else 1)
     i = 0
-    for i, tok in enumerate([*tokens, end]):
+    for i, tok in enumerate([*tokens, end] if finish else tokens):
         ttype = tok.type
         while True:
             row = states[state_stack[-1]]
             act = row.get(ttype)
             if act is None:
-                raise _SyntaxStop(i, tok, _expected(row))
+                # The stack has already been reduced for this token; what was acceptable is
+                # seen from the stack as it stood after the previous token.
+                before = _drive(tables, tables.discard, tokens[:i], start, finish=False)
+                raise _SyntaxStop(i, tok, _acceptable(tables, before, start))
             if act >= 0:
                 push_state(act)
                 push_value(tok)
@@ -174,6 +203,8 @@ def _drive(tables: _Tables, callbacks: list, tokens: list[Lexeme], start: str):
             push_value(value)
             if ttype == "$END" and state_stack[-1] == end_state:
                 return value
+    if not finish:
+        return state_stack
     raise AssertionError("the LALR table accepts only at the end")  # pragma: no cover
 
 

@@ -309,3 +309,28 @@ def test_range_only_in_a_loop_header() -> None:
 )
 def test_reference_snippets_parse(snippet: str) -> None:
     assert body(snippet)
+
+
+def test_after_a_complete_expression_an_operator_is_expected() -> None:
+    [(msg, line, col)] = messages("contract C\nfn f():\n    x = 1 2\n")
+    assert msg == "unexpected number 2; expected an operator or the end of line" and (line, col) == (3, 11)
+
+
+def test_expected_set_is_what_could_really_come_next() -> None:
+    # After `a if b` only an operator continuing `b`, or `else`, can come (not `or` alone).
+    assert messages("contract C\nfn f():\n    x = 1 if y\n")[0][0] == \
+        "unexpected end of line; expected an operator or 'else'"
+
+
+def test_else_without_if() -> None:
+    assert messages("contract C\nfn f():\n    else:\n        pass\n")[0][:2] == ("'else' without an 'if' before it", 3)
+
+
+def test_hints_for_single_equals_and_lowercase_currency() -> None:
+    with pytest.raises(CompileError) as info:
+        parse("contract C\nfn f():\n    if x = 1:\n        pass\n    return 100 cny\n")
+    first = info.value.diagnostics[0]
+    assert first.hint == "to compare, write '=='" and (first.span.line, first.span.col) == (3, 10)
+    with pytest.raises(CompileError) as info:
+        parse("contract C\nfn f():\n    return 100 cny\n")
+    assert "`100 CNY`" in info.value.diagnostics[0].hint
