@@ -7,7 +7,11 @@ with a lifecycle is checked on its way into state (LANGUAGE.md section 3) agains
 at the same place before the call wrote it.
 
 Keys follow `vm.module`: a scalar variable is one key, each Map entry is its own key under the
-variable's prefix, so a call reads (and pays for) only the entries it touches.
+variable's prefix, so a call reads (and pays for) only the entries it touches. A scan (a whole
+Map read, its `len`) records every entry it found in the reads; it cannot record the entries it
+did not find, so a ledger that wants to catch phantoms must also note the scanned prefixes.
+`x += v` and `x -= v` on state are exact reads and writes, and are also reported as `Delta`s
+when the call touched that key no other way.
 """
 
 from __future__ import annotations
