@@ -115,7 +115,7 @@ class ReferenceMachine(Machine):
             used = gas_limit if exc.kind == "out-of-gas" else gas_limit - run.gas
             raise _tagged(exc, info.name, used) from None
         return CallResult(value, gas_limit - run.gas, dict(state.writes), dict(state.reads), tuple(state.events),
-                          state.deltas())
+                          state.deltas(), tuple(state.scans))
 
     def _frame(self, run: "_Run", index: int, args: list, depth: int) -> object:
         if depth > self.limits.call_depth:

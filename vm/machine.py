@@ -44,6 +44,7 @@ class CallResult:
     reads: dict[bytes, bytes | None]
     events: tuple[Event, ...]
     deltas: dict[bytes, Delta] = field(default_factory=dict)
+    scans: tuple[bytes, ...] = ()  # key prefixes the call scanned (a whole Map read, its len)
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,7 +332,7 @@ class Machine:
             raise _tagged(Abort(f"internal VM fault ({type(exc).__name__}) in {info.name}", "invalid-value"),
                           info.name, min(max(gas_limit - left, 0), gas_limit)) from None
         return CallResult(value, gas_limit - left, dict(state.writes), dict(state.reads), tuple(state.events),
-                          state.deltas())
+                          state.deltas(), tuple(state.scans))
 
 
 def _reachable(start: int, callees: tuple) -> tuple[int, ...]:

@@ -9,7 +9,7 @@ at the same place before the call wrote it.
 Keys follow `vm.module`: a scalar variable is one key, each Map entry is its own key under the
 variable's prefix, so a call reads (and pays for) only the entries it touches. A scan (a whole
 Map read, its `len`) records every entry it found in the reads; it cannot record the entries it
-did not find, so a ledger that wants to catch phantoms must also note the scanned prefixes.
+did not find, so the prefixes scanned are listed too (``scans``) for a ledger that checks phantoms.
 `x += v` and `x -= v` on state are exact reads and writes, and are also reported as `Delta`s
 when the call touched that key no other way.
 """
@@ -163,6 +163,7 @@ class CallState:
         self._net: dict[bytes, tuple[T.Type, object]] = {}  # what `+=`/`-=` added, per key
         self._observed: set[bytes] = set()  # keys read or written other than by `+=`/`-=`
         self._adding = False
+        self.scans: list[bytes] = []  # prefixes scanned, in order (for phantom checks)
 
     def deltas(self) -> dict[bytes, Delta]:
         """The keys this call only added to (see `Delta`)."""
@@ -188,6 +189,8 @@ class CallState:
         return value
 
     def _scan(self, prefix: bytes) -> list[tuple[bytes, bytes]]:
+        if prefix not in self.scans:
+            self.scans.append(prefix)
         merged: dict[bytes, bytes | None] = {}
         for key, value in self.host.scan(prefix):
             self.reads.setdefault(key, value)

@@ -294,6 +294,7 @@ def test_a_map_scan_sees_the_calls_own_writes_and_deletes(machine, host):
     result = machine.call("drop_and_list", ("B",), ctx(INSURER), host, GAS)
     assert result.value == {"D": cny(4)}
     assert set(result.reads) >= {map_prefix(4) + encode_key(T.TEXT, k) for k in "BD"}
+    assert result.scans == (map_prefix(4),)
 
 
 def test_only_pure_additions_are_deltas(machine, host):
