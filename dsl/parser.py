@@ -11,6 +11,8 @@ exists. After a syntax error the parser resynchronises at the next top-level dec
 from __future__ import annotations
 
 import gc
+import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -45,11 +47,26 @@ class TokenListLexer(Lexer):
 
 @lru_cache(maxsize=None)
 def grammar() -> Lark:
-    """The Lark LALR parser for `grammar.lark`, built once per process. Lark's cache (a file in
-    the temporary folder, keyed by the grammar, options and Lark version) halves the start-up
-    of every `baochain` command; if it cannot be written, Lark just builds the table."""
+    """The Lark LALR parser for `grammar.lark`, built once per process. Lark's cache (keyed by
+    the grammar, the options and the Lark and Python versions) halves the start-up of every
+    `baochain` command; without a usable cache folder Lark just builds the table."""
     return Lark(GRAMMAR_PATH.read_text(encoding="utf-8"), parser="lalr", lexer=TokenListLexer,
-                start=["start", "interpolation"], maybe_placeholders=True, cache=True)
+                start=["start", "interpolation"], maybe_placeholders=True, cache=_cache_file())
+
+
+def _cache_file() -> str | bool:
+    """A cache file in the user's own cache folder. Not Lark's default in the shared temporary
+    folder: the cache is a pickle, and loading one that another user planted there would run
+    their code."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "baochain")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        if hasattr(os, "getuid") and os.stat(folder).st_uid != os.getuid():
+            return False
+    except OSError:
+        return False
+    return os.path.join(folder, f"grammar-py{sys.version_info[0]}{sys.version_info[1]}.lark-cache")
 
 
 class _Tables:
