@@ -151,6 +151,35 @@ def codec_cases() -> list[tuple[str, Callable[[], object], Callable[[], object]]
     ]
 
 
+def identity_cases(name: str) -> list[tuple[str, Callable[[], object], None]]:
+    from datetime import datetime, timedelta, timezone
+
+    from node.identity import Certificate, ChannelTrust, check_identity
+    from node.identity.certificate import issue_certificate, key_identifier
+    from node.identity.names import Subject, make_claims
+
+    suite = get_suite(name)
+    now = datetime.now(timezone.utc)
+    root_key = suite.generate_key()
+    subject = Subject("PICC", "PICC CA", "ca")
+    public = suite.public_key(root_key)
+    common = dict(not_before=now - timedelta(days=1), not_after=now + timedelta(days=30))
+    root = Certificate.load(
+        issue_certificate(suite, root_key, subject=subject, issuer_name=subject.to_der(), issuer_key_id=key_identifier(suite, public),
+                          public_key=public, serial=1, is_ca=True, **common)
+    )
+    leaf = Certificate.load(
+        issue_certificate(suite, root_key, subject=Subject("PICC", "alice", "client"), issuer_name=root.subject_name,
+                          issuer_key_id=root.key_id, public_key=suite.public_key(suite.generate_key()), serial=2, is_ca=False,
+                          claims=make_claims(["insurer"], {}), **common)
+    )
+    trust = ChannelTrust.build(name, [root])
+    return [
+        (f"{name} check_identity (parsed)", lambda: check_identity(leaf, trust, role="insurer"), None),
+        (f"{name} check_identity (from DER)", lambda: check_identity(leaf.der, trust, role="insurer"), None),
+    ]
+
+
 def gmssl_cases() -> list[tuple[str, Callable[[], object], None]]:
     from gmssl import sm2
 
@@ -178,6 +207,8 @@ def main() -> None:
         groups.append(("intl (pyca/cryptography)", intl_cases()))
     if args.suite is None:
         groups.append(("codec (canonical msgpack vs plain msgpack)", codec_cases()))
+    if args.suite is None:
+        groups.append(("identity checks (no bare counterpart)", identity_cases("gm") + identity_cases("intl")))
     if args.gmssl:
         groups.append(("reference", gmssl_cases()))
 
