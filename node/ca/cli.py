@@ -223,18 +223,18 @@ def enroll(obj: _Context, name: str, secret: str, csr: Path | None, key_out: Pat
     out = out or Path(f"{name}.pem")
     if out.exists():
         raise _Refused(f"{out} already exists; not overwriting it")
-    key = None
     if csr is not None:
-        request = csr.read_bytes()
+        cert = authority.enroll(name, secret=secret, request=csr.read_bytes(), days=days)
     else:
         key_out = key_out or Path(f"{name}.key.pem")
-        if key_out.exists():
-            raise _Refused(f"{key_out} already exists; not overwriting it")
         key = authority.suite.generate_key()
-        request = build_request(authority.suite, key, name)
-    cert = authority.enroll(name, secret=secret, request=request, days=days)
-    if key is not None and key_out is not None:
+        # The key is on disk before the one-time secret is spent, so a failed write loses nothing.
         _write_new(key_out, authority.suite.private_key_to_pem(key, _client_key_passphrase(key_passphrase_file)), private=True)
+        try:
+            cert = authority.enroll(name, secret=secret, request=build_request(authority.suite, key, name), days=days)
+        except BaseException:
+            key_out.unlink()
+            raise
         click.echo(f"private key: {key_out}")
     _write_new(out, cert.pem)
     click.echo(f"certificate: {out} (serial {cert.serial:x}, valid until {cert.not_after:%Y-%m-%d %H:%M} UTC)")
@@ -260,12 +260,18 @@ def reenroll(obj: _Context, name: str, current: Path, key: Path, key_passphrase_
         if path is not None and path.exists():
             raise _Refused(f"{path} already exists; not overwriting it")
     new_key = suite.generate_key() if new_key_out is not None else current_key
-    request = build_request(suite, new_key, name)
-    cert = authority.reenroll(
-        name, current=current.read_bytes(), request=request, proof=reenroll_proof(suite, current_key, request), days=days
-    )
     if new_key_out is not None:
         _write_new(new_key_out, suite.private_key_to_pem(new_key, passphrase), private=True)
+    request = build_request(suite, new_key, name)
+    try:
+        cert = authority.reenroll(
+            name, current=current.read_bytes(), request=request, proof=reenroll_proof(suite, current_key, request), days=days
+        )
+    except BaseException:
+        if new_key_out is not None:
+            new_key_out.unlink()
+        raise
+    if new_key_out is not None:
         click.echo(f"new private key: {new_key_out}")
     _write_new(out, cert.pem)
     click.echo(f"certificate: {out} (serial {cert.serial:x}, valid until {cert.not_after:%Y-%m-%d %H:%M} UTC)")
