@@ -60,10 +60,14 @@ class IntlSuite(EllipticKeys):
         return os.urandom(self.symmetric_key_size)
 
     def encrypt(self, key: bytes, plaintext: bytes, associated_data: bytes = b"") -> bytes:
+        if len(key) != self.symmetric_key_size:
+            raise KeyFormatError(f"{self.name} symmetric keys are {self.symmetric_key_size} bytes, not {len(key)}")
         nonce = os.urandom(_NONCE_SIZE)
         return nonce + AESGCM(key).encrypt(nonce, plaintext, associated_data)
 
     def decrypt(self, key: bytes, ciphertext: bytes, associated_data: bytes = b"") -> bytes:
+        if len(key) != self.symmetric_key_size:
+            raise KeyFormatError(f"{self.name} symmetric keys are {self.symmetric_key_size} bytes, not {len(key)}")
         if len(ciphertext) < _NONCE_SIZE + _TAG_SIZE:
             raise DecryptionError("ciphertext too short")
         try:

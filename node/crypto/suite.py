@@ -8,7 +8,8 @@ or a verification costs the bare library call plus one Python method call.
 Conventions every suite follows:
 - `sign` returns a DER-encoded ECDSA/SM2 signature (SEQUENCE of r and s), as X.509 uses.
 - `verify` returns False for any wrong, malformed or foreign signature; it never raises for them.
-- `encrypt`/`decrypt` are AEAD with a random 96-bit nonce: output is nonce || ciphertext || tag.
+- `encrypt`/`decrypt` are AEAD with a random 96-bit nonce: output is nonce || ciphertext || tag;
+  keys are exactly `symmetric_key_size` bytes (16 for SM4, 32 for AES-256), else `KeyFormatError`.
 - `seal`/`open` are public-key encryption to one recipient (SM2 encryption for `gm`, ECIES for `intl`).
 - Private keys serialise as PKCS#8 (PEM or DER), encrypted when a passphrase is given; public
   keys as SubjectPublicKeyInfo. `load_*` accepts PEM or DER and raises `KeyFormatError`.

@@ -79,6 +79,16 @@ def test_public_key_encryption_round_trips_and_refuses_changes(name: str, plaint
 
 
 @pytest.mark.parametrize("name", SUITE_NAMES)
+def test_symmetric_keys_have_the_suites_size(name: str) -> None:
+    suite = SUITES[name]
+    short = bytes(suite.symmetric_key_size - 8)
+    with pytest.raises(KeyFormatError, match="symmetric keys are"):
+        suite.encrypt(short, b"x")
+    with pytest.raises(KeyFormatError, match="symmetric keys are"):
+        suite.decrypt(short, bytes(40))
+
+
+@pytest.mark.parametrize("name", SUITE_NAMES)
 def test_public_key_encryption_wants_the_right_half_of_the_pair(name: str) -> None:
     suite = SUITES[name]
     key = KEYS[name][0]
