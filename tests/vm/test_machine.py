@@ -234,3 +234,17 @@ def test_call_depth_is_limited():
     with pytest.raises(Abort, match="call depth exceeded") as err:
         machine.call("run", (9,), ctx(INSURER), MemoryHost(), GAS)
     assert err.value.kind == "limit"
+
+
+def test_a_result_larger_than_the_value_limit_aborts(machine, verified, host):
+    host.apply(machine.call("set_owner", ("x" * 60,), ctx(INSURER), host, GAS).writes)  # no limit here
+    small = limited(verified, value_size=40)
+    with pytest.raises(Abort, match="the result is larger than 40 bytes") as err:
+        small.call("who", (), ctx(INSURER), host, GAS)
+    assert err.value.kind == "limit"
+    assert limited(verified, value_size=80).call("who", (), ctx(INSURER), host, GAS).value == "x" * 60
+
+
+def test_only_verified_modules_run(verified):
+    with pytest.raises(TypeError, match="verified"):
+        Machine(verified.module)
