@@ -16,6 +16,10 @@ from dsl.ast import Comment, Span
 from dsl.diagnostics import Diagnostic
 
 INDENT_WIDTH = 4
+# A tree can nest no deeper than the tokens of one line plus the blocks around it; below these
+# the parser need not measure its depth.
+DEEP_LINE_TOKENS = 60
+DEEP_BLOCKS = 12
 
 KEYWORDS = frozenset(
     "contract module use parties enum record state event lifecycle starts init action view fn by anyone "
@@ -89,6 +93,9 @@ class Lexed:
     comments: tuple[Comment, ...]
     docs: dict[int, tuple[str, ...]]  # first line of a declaration → its description lines
     errors: list[Diagnostic]
+    # A line long enough (or a block deep enough) that its tree might nest past what later
+    # phases can walk; the parser then measures the tree's depth (rarely needed, so not always).
+    may_nest_deeply: bool = False
 
 
 def comment_text(raw: str) -> str:
@@ -112,6 +119,8 @@ class _Scanner:
         # An interpolation `{expr}` is lexed as if inside brackets, at its place in the file.
         self.line0, self.col0 = interpolation or (1, 1)
         self.is_interpolation = interpolation is not None
+        self.line_first_token = 0
+        self.may_nest_deeply = False
 
     def error(self, message: str, line: int, col: int, end_line: int, end_col: int, hint: str | None = None) -> None:
         self.errors.append(Diagnostic(message, Span(self.path, line, col, end_line, end_col), hint))
@@ -179,6 +188,9 @@ class _Scanner:
                     if line_has_tokens:
                         append(Lexeme("_NL", "", line, col, line, col, pos, pos))
                         line_has_tokens = False
+                        if len(tokens) - self.line_first_token > DEEP_LINE_TOKENS:
+                            self.may_nest_deeply = True
+                        self.line_first_token = len(tokens)
                     at_line_start = True
                 line += 1
                 line_start = end
@@ -194,6 +206,8 @@ class _Scanner:
                 if self.is_interpolation:
                     self.error("a string cannot stand inside '{…}' in a string", line, col, line, col + len(raw),
                                "compute the text in a `let` first, then interpolate that name")
+                if len(raw) > DEEP_LINE_TOKENS and "{" in raw:
+                    self.may_nest_deeply = True
                 append(Lexeme("STRING", raw, line, col, line, end - line_start + 1, pos, end))
                 line_has_tokens = True
             elif kind == "comment":
@@ -221,8 +235,6 @@ class _Scanner:
                     self.error("'%' is not an operator", line, col, line, col + 1, "use `mod` for remainder")
                     append(Lexeme("MOD", "mod", line, col, line, col + 1, pos, end))
                     line_has_tokens = True
-                elif ch == "\t":
-                    pass
                 else:
                     self.error(f"unexpected character {ch!r}", line, col, line, col + 1)
             pos = end
@@ -235,7 +247,8 @@ class _Scanner:
                 append(Lexeme("_NL", "", line, col, line, col, pos, pos))
             for _ in indents[1:]:
                 append(Lexeme("_DEDENT", "", line, col, line, col, pos, pos))
-        return Lexed(tokens, tuple(self.comments), self._docs(), self.errors)
+        deep = self.may_nest_deeply or len(tokens) - self.line_first_token > DEEP_LINE_TOKENS
+        return Lexed(tokens, tuple(self.comments), self._docs(), self.errors, deep)
 
     def _indentation(self, pos: int, line: int, line_start: int, indents: list[int]) -> int:
         """Read the indentation at the start of a line and emit _INDENT/_DEDENT; returns the position
@@ -269,6 +282,8 @@ class _Scanner:
                            f" (found {width - current})", line, 1, line, end - pos + 1)
             indents.append(width)
             tokens.append(Lexeme("_INDENT", "", line, col, line, col, end, end))
+            if len(indents) > DEEP_BLOCKS:
+                self.may_nest_deeply = True
         elif width < current:
             while width < indents[-1]:
                 indents.pop()

@@ -30,6 +30,9 @@ from dsl.parse_errors import syntax_error
 
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 MAX_SYNTAX_ERRORS = 20
+# How deep a tree may nest (expressions within expressions, blocks within blocks): far beyond
+# any contract a person writes, well within what the recursive later phases can walk.
+MAX_NESTING = 100
 _RESYNC_WORDS = frozenset(
     "USE PARTIES ENUM RECORD STATE EVENT LIFECYCLE INIT ACTION VIEW FN SCENARIO".split()
 )
@@ -291,6 +294,10 @@ def _parse(text: str, path: str) -> ast.SourceFile | ast.TestFile:
         raise CompileError([Diagnostic("empty file: a Bao file starts with `contract Name`, `module Name` "
                                        "or `tests for \"file.bao\"`", Span(path, 1, 1, 1, 1))])
     first = tokens[0]
+    if first.type == "_INDENT":
+        errors.append(Diagnostic("unexpected indentation: the file's first line starts at column 1",
+                                 Span(path, first.line, 1, first.line, first.column)))
+        raise CompileError(_ordered(errors))
     if first.type not in ("CONTRACT", "MODULE", "TESTS"):
         errors.append(Diagnostic("a Bao file starts with `contract Name`, `module Name` or `tests for \"file.bao\"`",
                                  Span(path, first.line, first.column, first.end_line, first.end_column)))
@@ -321,9 +328,37 @@ def _parse(text: str, path: str) -> ast.SourceFile | ast.TestFile:
         errors.extend(d for d in _syntax_errors(tables, tokens, stop, path) if d.span.line not in lexical_lines)
         raise CompileError(_ordered(errors)) from None
     errors.extend(builder.errors)
+    if lexed.may_nest_deeply:
+        errors.extend(_too_deep(tree))
     if errors:
         raise CompileError(_ordered(errors))
     return tree
+
+
+def _too_deep(tree) -> list[Diagnostic]:
+    """An error at the statement (or declaration) holding a node nested deeper than
+    MAX_NESTING, if any. Later phases walk the tree recursively; a sum of thousands of terms
+    (a tree thousands of levels deep) must be refused here, with a message, not crash them."""
+    stack = [(tree, 1, tree)]
+    while stack:
+        node, depth, anchor = stack.pop()
+        if depth > MAX_NESTING:
+            return [Diagnostic(f"this nests too deeply: more than {MAX_NESTING} levels of expressions and blocks",
+                               anchor.span, "split it into steps with `let`")]
+        if depth <= 3:  # the file, a declaration, a statement of it
+            anchor = node
+        below = depth + 1
+        for name in node.__slots__:
+            value = getattr(node, name)
+            if isinstance(value, tuple):
+                for item in value:
+                    if isinstance(item, tuple):
+                        stack.extend((x, below, anchor) for x in item if hasattr(x, "__slots__"))
+                    elif hasattr(item, "__slots__"):
+                        stack.append((item, below, anchor))
+            elif hasattr(value, "__slots__") and name != "span":
+                stack.append((value, below, anchor))
+    return []
 
 
 def _ordered(errors: list[Diagnostic]) -> list[Diagnostic]:

@@ -298,3 +298,8 @@ def test_other_whitespace_in_indentation() -> None:
 
 def test_byte_order_mark_is_ignored() -> None:
     assert parse_source("\ufeffcontract C\n", "t.bao").name.name == "C"
+
+
+def test_indented_first_line() -> None:
+    [(msg, line, col, _, _)] = errors("  contract C\n")
+    assert msg.startswith("unexpected indentation") and (line, col) == (1, 1)

@@ -334,3 +334,24 @@ def test_hints_for_single_equals_and_lowercase_currency() -> None:
     with pytest.raises(CompileError) as info:
         parse("contract C\nfn f():\n    return 100 cny\n")
     assert "`100 CNY`" in info.value.diagnostics[0].hint
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["return " + " + ".join(["x"] * 2000), "return " + "-" * 2000 + "x", 'return "{' + "not " * 300 + 'x}"',
+     "return " + "f(" * 150 + "x" + ")" * 150],
+)
+def test_trees_nested_too_deeply_are_refused_with_a_message(statement: str) -> None:
+    [(msg, line, col)] = messages(f"contract C\nfn f():\n    {statement}\n")
+    assert msg.startswith("this nests too deeply") and (line, col) == (3, 5)
+
+
+def test_deeply_nested_blocks_are_refused() -> None:
+    src = "contract C\nfn f():\n" + "".join("    " * k + "if x:\n" for k in range(1, 110)) + "    " * 110 + "pass\n"
+    [(msg, line, col)] = messages(src)
+    assert msg.startswith("this nests too deeply") and (line, col) == (3, 5)
+
+
+def test_long_but_shallow_lines_are_fine() -> None:
+    assert len(expr("[" + ", ".join(["1"] * 500) + "]").items) == 500
+    assert expr(" + ".join(["x"] * 90)).op == "+"
