@@ -12,7 +12,7 @@ from __future__ import annotations
 ABORT_KINDS = frozenset({
     "require", "fail", "not-authorized", "illegal-transition", "key-not-found",
     "index-out-of-range", "currency-mismatch", "division-by-zero", "overflow", "out-of-gas",
-    "limit", "empty-sum", "invalid-value",
+    "limit", "empty-sum", "invalid-value", "internal",
 })
 
 
@@ -22,7 +22,12 @@ class VMError(Exception):
 
 class Abort(VMError):
     """A call aborted: nothing it did is kept. ``kind`` is one of `ABORT_KINDS`; ``message`` is
-    the text the caller sees (for the built-in kinds it contains LANGUAGE.md section 6's words)."""
+    the text the caller sees (for the built-in kinds it contains LANGUAGE.md section 6's words).
+    The machine fills in ``entry`` (the action or view that aborted) and ``gas_used``; kind
+    "internal" marks a defect of the VM itself, never of the contract."""
+
+    entry: str | None
+    gas_used: int
 
     def __init__(self, message: str, kind: str = "fail") -> None:
         if kind not in ABORT_KINDS:
@@ -30,6 +35,8 @@ class Abort(VMError):
         super().__init__(message)
         self.message = message
         self.kind = kind
+        self.entry = None
+        self.gas_used = 0
 
     def __repr__(self) -> str:
         return f"Abort({self.message!r}, kind={self.kind!r})"

@@ -266,7 +266,7 @@ class ReferenceMachine(Machine):
                 del stack[len(stack) - n:]
                 run.gas = st.emit(run.gas, ops[0], values)
             else:  # pragma: no cover - the opcode-coverage test keeps this unreachable
-                raise Abort(f"internal VM fault: no reference semantics for {name}", "invalid-value")
+                raise Abort(f"internal VM fault: no reference semantics for {name}", "internal")
 
 
 def reference_semantics() -> set[str]:

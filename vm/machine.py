@@ -329,7 +329,7 @@ class Machine:
             raise _tagged(exc, info.name, used) from None
         except Exception as exc:  # a defect of ours, never the contract's: report, never escape
             left = fault[0] if fault else 0
-            raise _tagged(Abort(f"internal VM fault ({type(exc).__name__}) in {info.name}", "invalid-value"),
+            raise _tagged(Abort(f"internal VM fault ({type(exc).__name__}) in {info.name}", "internal"),
                           info.name, min(max(gas_limit - left, 0), gas_limit)) from None
         return CallResult(value, gas_limit - left, dict(state.writes), dict(state.reads), tuple(state.events),
                           state.deltas(), tuple(state.scans))
@@ -347,6 +347,6 @@ def _reachable(start: int, callees: tuple) -> tuple[int, ...]:
 
 
 def _tagged(exc: Abort, entry: str, gas_used: int) -> Abort:
-    exc.entry = entry  # type: ignore[attr-defined]
-    exc.gas_used = gas_used  # type: ignore[attr-defined]
+    exc.entry = entry
+    exc.gas_used = gas_used
     return exc
