@@ -103,6 +103,9 @@ class _Tables:
         if missing:
             raise RuntimeError(f"grammar rules without a TreeBuilder method: {sorted(missing)}")
         self.discard = [_discard] * len(rules)
+        # (state below, top state, token) → top state after the unit reductions it triggers;
+        # filled as parses meet them (a cache: the same answer whenever it is computed).
+        self.unit_chains: dict[tuple[int, int, str], int] = {}
 
     def callbacks(self, builder: TreeBuilder) -> list:
         return [getattr(builder, name, None) for name in self.method_names]
@@ -126,6 +129,18 @@ def _shape(rule) -> tuple:
     expand = bool(rule.options.expand1) and not rule.alias
     name = str(rule.alias or rule.origin.name)
     return (len(expansion), str(rule.origin.name), None if identity else tuple(template), expand, name)
+
+
+def _unit_chain(states: list[dict[str, int]], rules: list[tuple], below: int, top: int, ttype: str) -> int:
+    """Follow unit reductions (`?rule: child`) from ``top`` while ``ttype`` is the next token."""
+    while True:
+        act = states[top].get(ttype)
+        if act is None or act >= 0:
+            return top
+        size, origin, template, expand, _ = rules[~act]
+        if not (expand and size == 1 and template is None):
+            return top
+        top = states[below][origin]
 
 
 def _discard(children):
@@ -179,6 +194,7 @@ def _drive(tables: _Tables, callbacks: list, tokens: list[Lexeme], start: str, f
     token and return the state stack instead (to see what could have come next)."""
     states = tables.states
     rules = tables.rules
+    unit_chains = tables.unit_chains
     end_state = tables.end_states[start]
     state_stack = [tables.start_states[start]]
     value_stack: list = []
@@ -204,8 +220,14 @@ def _drive(tables: _Tables, callbacks: list, tokens: list[Lexeme], start: str, f
                 break
             size, origin, template, expand, _ = rules[~act]
             if expand and size == 1 and template is None:
-                # A unit step such as `sum: term`: the value stays, only the state moves.
-                state_stack[-1] = states[state_stack[-2]][origin]
+                # A unit step such as `sum: term`: the value stays, only the state moves, and a
+                # chain of them (`atom` up to `expr`) depends only on the two top states and
+                # the token, so its end is looked up once and remembered.
+                key = (state_stack[-2], state_stack[-1], ttype)
+                top = unit_chains.get(key)
+                if top is None:
+                    top = unit_chains[key] = _unit_chain(states, rules, *key)
+                state_stack[-1] = top
                 continue
             if size:
                 children = value_stack[-size:]
