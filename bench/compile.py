@@ -66,6 +66,7 @@ record Claim{i}:
     notes: List[Text]
 
 event Settled{i}(policy_id: Text, bill: Money, payable: Money)
+
 event Filed{i}(claim_id: Text, amount: Money)
 
 lifecycle Policy{i}.status starts Active{i}:
