@@ -11,6 +11,7 @@ from __future__ import annotations
 from dsl import ast
 from dsl.analysis import Analysis, ParamInfo, TestAnalysis
 from dsl.check_literals import LiteralValidator
+from dsl.check_reserved import reject_reserved_names
 from dsl.check_scope import (
     Annotations, ContractScope, Findings, RecordInfo, Signature, Symbol, article, did_you_mean,
 )
@@ -158,6 +159,7 @@ def check_tests(tree: ast.TestFile, contract: Analysis) -> TestAnalysis:
     ann = Annotations()
     literals = LiteralValidator()
     scope = scope_of(contract)
+    reject_reserved_names(tree, findings)
     locals_per_scenario: list[tuple[ParamInfo, ...]] = []
     titles: dict[str, ast.Span] = {}
     for scenario in tree.scenarios:

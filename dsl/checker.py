@@ -16,6 +16,7 @@ What the compiler can rely on (beyond dsl.analysis):
 - Record field defaults and state initial values are annotated in the contract's Analysis; a
   `use`d module's fn bodies and record defaults in ``Analysis.modules[name]``.
 - Assigning to a parameter is allowed: parameters are locals holding copies.
+- No declared name starts with `__` (reserved for generated entries: dsl.check_reserved).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from dsl.check_decls import (
     resolve_signatures, resolve_state,
 )
 from dsl.check_literals import LiteralValidator
+from dsl.check_reserved import reject_reserved_names
 from dsl.check_scope import Annotations, ContractScope, Findings, RecordInfo, Signature, where
 from dsl.check_stmts import BodyChecker
 from dsl.check_tests import check_tests
@@ -66,6 +68,7 @@ def check_file(tree: ast.SourceFile, loader: "ModuleLoader", loading: tuple[str,
     for decl in tree.decls:
         if isinstance(decl, ast.Use):
             _use(decl, tree, scope, findings, loader, loading, modules)
+    reject_reserved_names(tree, findings)
     declare_names(tree, scope, findings)
     resolve_records(tree, scope, findings)
     resolve_events(tree, scope, findings)
