@@ -36,6 +36,9 @@ _OPERATORS = frozenset(
     "PLUS MINUS STAR SLASH DSLASH MOD EQEQ NE LT LE GT GE IN NOT AND OR IF _DOT LSQB LPAR".split()
 )
 _STATEMENT_WORDS = frozenset("LET IF FOR REQUIRE FAIL EMIT RETURN DELETE PASS".split())
+_DECLARATION_WORDS = frozenset("USE PARTIES ENUM RECORD STATE EVENT LIFECYCLE INIT ACTION VIEW FN".split())
+# What usually follows a name being declared: a keyword there was most likely meant as one.
+_AFTER_A_NAME = frozenset("EQ _COLON LPAR _COMMA IN _NL _DOT".split())
 # What the line that should end in ':' is, by its first word.
 _HEADERS = {
     "ACTION": "the action's signature", "VIEW": "the view's signature", "FN": "the function's signature",
@@ -67,6 +70,9 @@ def describe(tok: Lexeme) -> str:
 
 def _expected_words(expected: set[str]) -> str:
     words: list[str] = []
+    if len(expected & _DECLARATION_WORDS) > 3:
+        words.append("a declaration")
+        expected = expected - _DECLARATION_WORDS
     if len(expected & _STATEMENT_WORDS) > 3:
         words.append("a statement")
         expected = expected - _STATEMENT_WORDS - _EXPRESSION_STARTS
@@ -130,7 +136,8 @@ def syntax_error(tokens: list[Lexeme], i: int, tok: Lexeme, expected: set[str], 
     if tok.type in ("ELSE", "ELIF") and head is tok:
         return Diagnostic(f"'{tok.type.lower()}' without an 'if' before it", span,
                           f"'{tok.type.lower()}' follows the block of an 'if' (or 'elif'), at the 'if''s indentation")
-    if tok.type.lower() in KEYWORDS and "NAME" in expected and not expected & (_EXPRESSION_STARTS - {"NAME"}):
+    if tok.type.lower() in KEYWORDS and "NAME" in expected and not expected & (_EXPRESSION_STARTS - {"NAME"}) \
+            and i + 1 < len(tokens) and tokens[i + 1].type in _AFTER_A_NAME:
         word = tok.type.lower()
         return Diagnostic(f"'{word}' is a keyword and cannot be used as a name", span,
                           f"choose another name, such as '{word}_'")

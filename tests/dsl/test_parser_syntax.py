@@ -355,3 +355,36 @@ def test_deeply_nested_blocks_are_refused() -> None:
 def test_long_but_shallow_lines_are_fine() -> None:
     assert len(expr("[" + ", ".join(["1"] * 500) + "]").items) == 500
     assert expr(" + ".join(["x"] * 90)).op == "+"
+
+
+def test_every_broken_line_is_reported_in_one_run() -> None:
+    src = """contract C
+record R:
+    x Int
+    y: Int
+enum E:
+    A B
+action f() by a:
+    let = 1
+    if x
+        pass
+    x = 1 2
+    return 3
+lifecycle R.y:
+    A -> by x
+view g():
+    return 1 +
+"""
+    found = messages(src)
+    assert [line for _, line, _ in found] == [3, 6, 8, 9, 11, 14, 16]
+    assert found[5][0] == "unexpected 'by'; expected a name"
+
+
+def test_every_broken_step_is_reported_in_one_run() -> None:
+    src = 'tests for "x.bao"\nscenario "a":\n    picc calls\n    expect\n    at 2024-01-01\nscenario "b":\n    deploy by\n'
+    assert [line for _, line, _ in messages(src)] == [3, 4, 7]
+
+
+def test_garbage_between_declarations() -> None:
+    [(msg, line, col)] = messages("contract C\nparties a\ntests\n")
+    assert msg == "unexpected 'tests'; expected a declaration or the end of file" and (line, col) == (3, 1)
