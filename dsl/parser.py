@@ -4,8 +4,9 @@ problem found in one run.
 Three steps: `dsl.lexer` turns the text into tokens (and reports every lexical error);
 Lark's LALR(1) table for `dsl/grammar.lark` drives the parse; each reduction calls
 `dsl.parse_build.TreeBuilder`, so the AST is built as the parser goes and no parse tree
-exists. After a syntax error the parser resynchronises at the next top-level declaration
-(or scenario), so one run reports one error per broken declaration.
+exists. After a syntax error the broken line is replaced by a stand-in (or, at the top
+level, the broken declaration is skipped) and the parse runs again, so one run reports every
+broken line. Lark builds the LALR table; a lean driver of our own runs it (see `_Tables`).
 """
 
 from __future__ import annotations
