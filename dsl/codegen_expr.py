@@ -12,7 +12,7 @@ from dsl.analysis import (
 )
 from dsl.codegen_asm import Assembler, CompilerDefect, Label, Pools
 from dsl.codegen_calls import CallCode
-from vm import values
+from dsl.codegen_const import literal_value
 from vm.types import (
     BOOL, DATE, DECIMAL, DURATION, INT, MONEY, PERCENT, TEXT, EnumType, ListType, MapType, RecordType, Type,
     TypeTable,
@@ -158,37 +158,7 @@ class ExprCode(CallCode):
 
     def folded(self, e: ast.Expr, want: Type) -> object | None:
         """The value of a literal (or a negated number literal), in type ``want``."""
-        neg = False
-        if isinstance(e, ast.Unary) and e.op == "-" and isinstance(
-                e.operand, (ast.IntLit, ast.DecimalLit, ast.MoneyLit, ast.PercentLit, ast.DurationLit)):
-            neg, e = True, e.operand
-        match e:
-            case ast.IntLit(text=t):
-                v: object = values.parse_int_literal(t)
-                if want == DECIMAL:
-                    v = v * values.SCALE  # type: ignore[operator]
-            case ast.DecimalLit(text=t):
-                v = values.parse_decimal_literal(t)
-            case ast.PercentLit(text=t):
-                v = values.parse_percent_literal(t)
-            case ast.MoneyLit(amount=a, currency=c):
-                m = values.parse_money_literal(a, c)
-                return values.Money(m.currency, -m.units) if neg else m
-            case ast.DurationLit(amount=a, unit=u):
-                v = values.parse_duration_literal(a, u)
-            case ast.DateLit(text=t):
-                return values.parse_date_literal(t)
-            case ast.HashLit(text=t):
-                return values.parse_hash_literal(t)
-            case ast.BoolLit(value=b):
-                return b
-            case ast.TextLit(parts=parts) if all(isinstance(p, str) for p in parts):
-                return "".join(parts)  # type: ignore[arg-type]
-            case ast.PartyLit(role=role, name=name):
-                return values.Party(name, name, role)
-            case _:
-                return None
-        return -v if neg else v  # type: ignore[operator]
+        return literal_value(e, want)
 
     def expr_raw(self, e: ast.Expr) -> None:
         """Push e's value in its own type (before any widening)."""

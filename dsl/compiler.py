@@ -9,6 +9,8 @@ What it decides (the rest follows the opcode table in `vm.opcodes`):
   List; Maps write nothing, and other types without a default are left unwritten) and then runs
   the contract's `init` body under its `by` (without one: ``anyone``). ``__defaults`` writes the
   initial values only, for a deployment that skips `init`.
+- Record field defaults that are constant expressions also go into the ABI as values
+  (`dsl.codegen_const`), so JSON callers may leave those fields out; other defaults are code.
 - Expressions evaluate left to right, each operand once (a comparison chain keeps its middle
   operands in temporaries); call and event arguments evaluate in parameter order, whatever
   order named arguments were written in (they cannot have effects, only abort).
@@ -20,6 +22,7 @@ from __future__ import annotations
 from dsl import ast
 from dsl.analysis import Analysis, FunctionInfo, LocalRef
 from dsl.codegen_asm import CompilerDefect, Pools
+from dsl.codegen_const import field_defaults
 from dsl.codegen_expr import Annotations, Unit
 from dsl.codegen_stmt import BodyCode
 from vm.module import Entry, EventDef, Function, Lifecycle, Module, Param, StateVar, Transition
@@ -163,6 +166,7 @@ class ModuleLayout:
             functions=tuple(self.functions), entries=tuple(self.entries() + (extra_entries or [])),
             constants=tuple(self.unit.pools.constants), type_pool=tuple(self.unit.pools.types),
             descriptions=_descriptions(a),
+            field_defaults=field_defaults(self.unit.ann, self.unit.record_defaults, a.types),
         )
 
 

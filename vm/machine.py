@@ -200,6 +200,8 @@ class Machine:
         except (TranslateError, SyntaxError, RecursionError, MemoryError, IndexError, KeyError) as exc:
             raise VerifyError(f"module {module.name} cannot be translated: {type(exc).__name__}: {exc}") from None
         self.schema = StateSchema(module)
+        # Constant field defaults fill the fields a JSON record leaves out (never mutated).
+        self._defaults = verified.record_defaults
         self._runtime = _runtime(module, limits)
         self._runtime["K"] = self.translation.pool
         self._entries = {e.name: self._describe(e) for e in module.entries}
@@ -290,7 +292,8 @@ class Machine:
             values = list(json_args)
         else:
             raise ValueFormError("arguments must be a JSON array or object")
-        return tuple(V.from_json(p.type, j, self.types, f"argument {p.name}") for p, j in zip(params, values))
+        return tuple(V.from_json(p.type, j, self.types, f"argument {p.name}", defaults=self._defaults)
+                     for p, j in zip(params, values))
 
     def _run(self, info: EntryInfo, args: tuple, ctx: CallContext, host: Host, gas_limit: int) -> CallResult:
         if len(args) != len(info.params):

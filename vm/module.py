@@ -14,7 +14,11 @@ ABI
   entries (names starting ``__``) are tooling's: ``__defaults`` (contracts) writes the initial
   values only, for a deployment that skips `init`; test builds add ``__expr<N>``;
 * ``events`` with their typed fields, ``state`` (the schema), ``types`` (records and enums),
-  ``lifecycles``, ``descriptions`` (doc text of records, fields, enums, values by dotted name).
+  ``lifecycles``, ``descriptions`` (doc text of records, fields, enums, values by dotted name);
+* ``field_defaults``: the record field defaults that are constant expressions (literals, enum
+  values, collections and records of constants, unary minus on a literal), evaluated at compile
+  time, so that a record given as JSON (section 7) may leave those fields out. A default that
+  is any other expression exists only as code: JSON must give that field.
 
 State key layout
 ----------------
@@ -29,6 +33,8 @@ The machine addresses state by these keys (the ledger stores them under a contra
 Encoding
 --------
 ``MAGIC`` (4 bytes) + ``FORMAT_VERSION`` (1 byte) + one msgpack array of the fields below.
+A field default is ``[record, field, type, vm.values.encode_value(type, value)]`` (the state
+encoding, canonical), in ascending (record, field) order; version 2 added them.
 The encoder is deterministic and the decoder accepts only bytes the encoder would produce
 (it re-encodes and compares), so ``encode_module(decode_module(b)) == b`` for every ``b`` it
 accepts. ``decode_module`` raises only ``vm.errors.VerifyError``.
@@ -45,7 +51,7 @@ from vm.errors import VerifyError
 from vm.types import EnumType, ListType, MapType, PRIMITIVES, Prim, RecordType, Type, TypeTable
 
 MAGIC = b"BAOM"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MAX_MODULE_BYTES = 4 * 1024 * 1024
 
 
@@ -62,6 +68,18 @@ class Constant:
 
     type: Type
     value: object
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDefault:
+    """The default of field ``field`` of record ``record``, a constant: ``encoded`` is
+    ``vm.values.encode_value(type, value)``. The verifier checks that ``type`` is the field's
+    and decodes the value (`vm.verifier.VerifiedModule.record_defaults`)."""
+
+    record: str
+    field: str
+    type: Type
+    encoded: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +158,7 @@ class Module:
     constants: tuple[Constant, ...]
     type_pool: tuple[Type, ...]
     descriptions: tuple[tuple[str, str], ...] = ()  # (dotted name, text), sorted by name
+    field_defaults: tuple[FieldDefault, ...] = ()  # ascending by (record, field)
 
     def entry(self, name: str) -> Entry | None:
         for e in self.entries:
@@ -258,6 +277,7 @@ def _module_out(m: Module) -> list:
         [_const_out(c) for c in m.constants],
         [_type_out(t) for t in m.type_pool],
         [[k, v] for k, v in m.descriptions],
+        [[d.record, d.field, _type_out(d.type), d.encoded] for d in m.field_defaults],
     ]
 
 
@@ -371,7 +391,7 @@ def _opt_int(x: object, what: str) -> int | None:
 
 def _module_in(raw: object) -> Module:
     (kind, name, doc, parties, records, enums, state, events, lifecycles, functions, entries,
-     constants, type_pool, descriptions) = _list(raw, "module", 14)
+     constants, type_pool, descriptions, field_defaults) = _list(raw, "module", 15)
     rec: dict[str, tuple[tuple[str, Type], ...]] = {}
     for i, r in enumerate(_list(records, "records")):
         rname, fields = _list(r, f"record {i}", 2)
@@ -423,12 +443,19 @@ def _module_in(raw: object) -> Module:
     for d in _list(descriptions, "descriptions"):
         k, v = _list(d, "description", 2)
         descs.append((_str(k, "description name"), _str(v, "description")))
+    defaults = []
+    for i, d in enumerate(_list(field_defaults, "field defaults")):
+        record, field_name, t, encoded = _list(d, f"field default {i}", 4)
+        _need(isinstance(encoded, bytes), f"field default {i} value is not bytes")
+        defaults.append(FieldDefault(_str(record, f"field default {i} record"),
+                                     _str(field_name, f"field default {i} field"),
+                                     _type_in(t, f"field default {i} type"), encoded))
     return Module(
         kind=_str(kind, "kind"), name=_str(name, "name"), doc=_str(doc, "doc"),
         parties=tuple(_str(p, "party") for p in _list(parties, "parties")),
         types=TypeTable(rec, en), state=tuple(svars), events=tuple(evs), lifecycles=tuple(lcs),
         functions=tuple(fns), entries=tuple(ens), constants=consts, type_pool=pool,
-        descriptions=tuple(descs),
+        descriptions=tuple(descs), field_defaults=tuple(defaults),
     )
 
 

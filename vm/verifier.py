@@ -11,7 +11,7 @@ block is examined once, in reverse postorder).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from vm.errors import VerifyError
 from vm.module import Function, Module, decode_module, encode_module, module_id
@@ -59,11 +59,14 @@ class VerifiedFunction:
 
 @dataclass(frozen=True, slots=True)
 class VerifiedModule:
-    """A module the verifier accepted, with what it learnt about each function."""
+    """A module the verifier accepted, with what it learnt about each function.
+    ``record_defaults`` holds the module's constant field defaults, decoded: record name ->
+    field name -> value in the runtime representation (what `vm.values.from_json` takes)."""
 
     module: Module
     encoded: bytes
     functions: tuple[VerifiedFunction, ...]
+    record_defaults: dict[str, dict[str, object]] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -85,13 +88,14 @@ def verify(module_or_bytes: Module | bytes) -> VerifiedModule:
         module = decode_module(encoded)
     else:
         raise VerifyError("verify() takes a Module or its encoded bytes")
-    _ModuleCheck(module).run()
+    checked = _ModuleCheck(module)
+    checked.run()
     verified = tuple(_FunctionCheck(module, i).run() for i in range(len(module.functions)))
     verified = _mark_writers(module, verified)
     for e in module.entries:
         if e.kind == "view" and verified[e.function].writes_state:
             raise VerifyError(f"view {e.name}: its code writes state or emits events")
-    return VerifiedModule(module, encoded, verified)
+    return VerifiedModule(module, encoded, verified, checked.record_defaults)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -100,6 +104,7 @@ def verify(module_or_bytes: Module | bytes) -> VerifiedModule:
 class _ModuleCheck:
     def __init__(self, module: Module):
         self.m = module
+        self.record_defaults: dict[str, dict[str, object]] = {}
 
     def fail(self, msg: str) -> None:
         raise VerifyError(msg)
@@ -168,6 +173,7 @@ class _ModuleCheck:
         for i, c in enumerate(m.constants):
             self.constant_ok(i, c.type, c.value)
         self.lifecycles_ok()
+        self.field_defaults_ok()
         for f in m.functions:
             where = f"function {f.name}"
             if len(f.local_types) > MAX_LOCALS:
@@ -229,6 +235,32 @@ class _ModuleCheck:
                 self.fail(f"{where}: {t} out of range")
             if t.name == "Date" and not MIN_DATE <= v <= MAX_DATE:  # type: ignore[union-attr]
                 self.fail(f"{where}: date out of range")
+
+    def field_defaults_ok(self) -> None:
+        """Each default names a field of a known record, once, in ascending (record, field)
+        order; its type is the field's; its bytes are the canonical encoding of such a value."""
+        from vm.encoding import decode_value
+        from vm.errors import EncodingError
+
+        previous: tuple[str, str] | None = None
+        for d in self.m.field_defaults:
+            where = f"default of {d.record}.{d.field}"
+            fields = dict(self.m.types.records.get(d.record, ()))
+            if d.record not in self.m.types.records:
+                self.fail(f"{where}: unknown record {d.record}")
+            if d.field not in fields:
+                self.fail(f"{where}: record {d.record} has no field {d.field}")
+            if previous is not None and (d.record, d.field) <= previous:
+                self.fail(f"{where}: defaults must be in ascending (record, field) order, each once")
+            previous = (d.record, d.field)
+            self.type_ok(d.type, where)
+            if d.type != fields[d.field]:
+                self.fail(f"{where}: the default is {d.type}, the field is {fields[d.field]}")
+            try:
+                value = decode_value(d.type, d.encoded, self.m.types)
+            except EncodingError as exc:
+                self.fail(f"{where}: not a {d.type} value ({exc})")
+            self.record_defaults.setdefault(d.record, {})[d.field] = value
 
     def lifecycles_ok(self) -> None:
         m = self.m
