@@ -135,12 +135,14 @@ def test_hash_needs_exactly_64_hex_digits() -> None:
 
 
 def test_duration_must_be_whole() -> None:
-    assert "whole number" in errors(body("return 1.5 days"))[0][0]
+    [(msg, line, col, end, _)] = errors(body("return 1.5 days"))
+    assert msg == "a duration is a whole number of days" and (line, col, end) == (3, 12, 20)
 
 
 def test_malformed_numbers() -> None:
-    assert "malformed number" in errors(body("return 1__0"))[0][0]
-    assert "malformed number" in errors(body("return 12abc"))[0][0]
+    [(msg, line, col, end, _)] = errors(body("return 1__0"))
+    assert msg == "malformed number '1__0'" and (line, col, end) == (3, 12, 16)
+    assert errors(body("return 12abc"))[0][0] == "malformed number '12abc'"
 
 
 # -- strings ----------------------------------------------------------------------------------
@@ -195,7 +197,8 @@ def test_docstring_after_contract() -> None:
 
 
 def test_unterminated_docstring() -> None:
-    assert "unterminated docstring" in errors('contract C\n"""never closed\n')[0][0]
+    [(msg, line, col, end, _)] = errors('contract C\n"""never closed\n')
+    assert msg.startswith("unterminated docstring") and (line, col, end) == (2, 1, 4)
 
 
 # -- names and keywords -----------------------------------------------------------------------
