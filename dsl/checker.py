@@ -29,6 +29,7 @@ from dsl.check_decls import (
     check_lifecycles, check_record_defaults, declare_names, resolve_by, resolve_events, resolve_records,
     resolve_signatures, resolve_state,
 )
+from dsl.check_defaults import reject_cyclic_defaults
 from dsl.check_literals import LiteralValidator
 from dsl.check_reserved import reject_reserved_names
 from dsl.check_scope import Annotations, ContractScope, Findings, RecordInfo, Signature, where
@@ -75,6 +76,7 @@ def check_file(tree: ast.SourceFile, loader: "ModuleLoader", loading: tuple[str,
     resolve_state(tree, scope, findings, ann, literals)
     resolve_signatures(tree, scope, findings)
     check_record_defaults(scope, findings, ann, literals)
+    reject_cyclic_defaults(scope, findings, ann)
     lifecycles = check_lifecycles(tree, scope, findings)
 
     functions: dict[str, FunctionInfo] = {}
