@@ -10,7 +10,7 @@ per rule or alias, called with the rule's children), so no parse tree is ever bu
 from __future__ import annotations
 
 from dsl import ast
-from dsl.ast import Span
+from dsl.parse_base import new_span
 from dsl.parse_steps import StepCallbacks
 
 
@@ -236,11 +236,11 @@ class TreeBuilder(StepCallbacks):
 
     def name(self, c):
         t = c[0]
-        return ast.Name(t.value, Span(self.path, t.line, t.column, t.end_line, t.end_column))
+        return ast.Name(t.value, new_span(self.path, t.line, t.column, t.end_line, t.end_column))
 
     def int_lit(self, c):
         t = c[0]
-        return ast.IntLit(t.value, Span(self.path, t.line, t.column, t.end_line, t.end_column))
+        return ast.IntLit(t.value, new_span(self.path, t.line, t.column, t.end_line, t.end_column))
 
     def decimal_lit(self, c):
         return ast.DecimalLit(c[0].value, self._t(c[0]))

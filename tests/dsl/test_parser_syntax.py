@@ -388,3 +388,16 @@ def test_every_broken_step_is_reported_in_one_run() -> None:
 def test_garbage_between_declarations() -> None:
     [(msg, line, col)] = messages("contract C\nparties a\ntests\n")
     assert msg == "unexpected 'tests'; expected a declaration or the end of file" and (line, col) == (3, 1)
+
+
+def test_fast_span_is_an_ordinary_span() -> None:
+    from dataclasses import FrozenInstanceError
+
+    from dsl.ast import Span
+    from dsl.parse_base import new_span
+
+    fast = new_span("f.bao", 1, 2, 3, 4)
+    assert fast == Span("f.bao", 1, 2, 3, 4) and hash(fast) == hash(Span("f.bao", 1, 2, 3, 4))
+    assert type(fast) is Span and str(fast) == "f.bao:1:2"
+    with pytest.raises(FrozenInstanceError):
+        fast.line = 5  # type: ignore[misc]
