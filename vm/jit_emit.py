@@ -1,0 +1,376 @@
+"""The translator's emitters: one per opcode, each writing its instruction's Python into a
+block (`vm.jit_stack.StackWriter`) and returning a `Terminator` when the instruction ends the
+block. ``EMITTERS`` maps every opcode name of the table to its emitter."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from vm import types as T
+from vm.jit_analysis import TranslateError
+from vm.jit_flow import Terminator
+from vm.opcodes import Instruction
+
+if TYPE_CHECKING:
+    from vm.jit_stack import StackWriter
+    from vm.jit_writer import FunctionWriter
+
+
+# Types whose runtime values Python compares and orders exactly as Bao does (vm.ordering agrees).
+_NATIVE_ORDER = frozenset({T.INT, T.DECIMAL, T.PERCENT, T.DATE, T.DURATION, T.TIMESTAMP, T.TEXT, T.BOOL,
+                           T.HASH, T.PARTY})
+# Types whose `abs`, negation and additive ops are plain ints.
+_INT_LIKE = frozenset({T.INT, T.DECIMAL, T.PERCENT, T.DURATION})
+_PARTY_FIELDS = ("org", "id", "role")
+
+
+# -- emitters: one per opcode; each writes the instruction's Python and returns a Terminator
+#    when the instruction ends the block.
+
+def _e_const(fw: FunctionWriter, w: StackWriter, ins: Instruction):
+    w.alias(fw.const(ins.operands[0]))
+
+
+def _e_load(fw, w, ins):
+    w.alias(f"l{ins.operands[0]}")
+
+
+def _e_store(fw, w, ins):
+    w.assign(f"l{ins.operands[0]}", w.pop())
+
+
+def _e_pop(fw, w, ins):
+    w.pop()
+
+
+def _e_dup(fw, w, ins):
+    w.dup()
+
+
+def _e_swap(fw, w, ins):
+    w.swap()
+
+
+def _e_jump(fw, w, ins):
+    w.flush()
+    return Terminator("jump", (fw.jump_target(ins),))
+
+
+def _e_jump_if(negate: bool):
+    def emit(fw, w, ins):
+        cond = w.flush(w.pop())
+        b = fw.target_block.get(ins.end)
+        if b is None:
+            raise TranslateError("a conditional jump at the end of the code")
+        target = fw.jump_target(ins)
+        return Terminator("branch", (b, target) if negate else (target, b), cond)
+    return emit
+
+
+def _e_ret(fw, w, ins):
+    value = w.pop()
+    w.emit("if gas < 0: oog()")
+    w.emit(f"return {value}, gas")
+    return Terminator("exit")
+
+
+def _e_ret_void(fw, w, ins):
+    w.emit("if gas < 0: oog()")
+    w.emit("return None, gas")
+    return Terminator("exit")
+
+
+_FAIL_HELPERS = ("fail", "unmet")  # by the FAIL operand: Abort kind "fail" or "require"
+
+
+def _e_fail(fw, w, ins):
+    kind = ins.operands[0] if ins.op.operands else 0
+    w.emit(f"{_FAIL_HELPERS[kind]}({w.pop()})")
+    return Terminator("exit")
+
+
+def _e_call(fw, w, ins):
+    target = ins.operands[0]
+    callee = fw.module.functions[target]
+    args = "".join(", " + a for a in w.pops(len(callee.params)))
+    if callee.returns is None:
+        w.emit(f"rv, gas = f{target}(gas, depth + 1{args})")
+    else:
+        slot = w.top_slot()
+        w.emit(f"{slot}, gas = f{target}(gas, depth + 1{args})")
+        w.pushed(slot)
+
+
+def _e_value(expr: str):
+    """An instruction that pushes a call-context value held in the call's globals."""
+    def emit(fw, w, ins):
+        w.push(expr)
+    return emit
+
+
+def _e_unary(template: str):
+    def emit(fw, w, ins):
+        a = w.pop()
+        w.push(template.format(a=a))
+    return emit
+
+
+def _e_pending(template: str):
+    def emit(fw, w, ins):
+        w.push_pending(template.format(a=w.pop()))
+    return emit
+
+
+def _e_binary(template: str):
+    def emit(fw, w, ins):
+        a, b = w.pops(2)
+        w.push(template.format(a=a, b=b))
+    return emit
+
+
+def _e_checked(template: str):
+    """An integer result tested against Bao's range inline: no call on the common path."""
+    def emit(fw, w, ins):
+        a, b = w.pops(2)
+        slot = w.push(template.format(a=a, b=b))
+        if not fw.unchecked:
+            w.emit(f"if not nlim < {slot} < lim: ovf()")
+    return emit
+
+
+def _e_divides(template: str):
+    def emit(fw, w, ins):
+        a, b = w.pops(2)
+        if fw.const_values.get(b, 0) == 0:
+            a, b = w.named(a), w.named(b)
+            w.emit(f"if not {b}: dz()")
+            w.push(template.format(a=a, b=b))
+        else:  # a constant divisor other than 0: the result cannot fail, so it may stay pending
+            w.push_pending(template.format(a=a, b=b))
+    return emit
+
+
+def _e_concat(fw, w, ins):
+    parts = w.pops(ins.operands[0])
+    slot = w.top_slot()
+    w.emit(f"{slot}, gas = cat(gas, {', '.join(parts)},)")
+    w.pushed(slot)
+
+
+def _e_gas_call(func: str, typed: bool = False):
+    """An operation whose helper charges gas by size: `slot, gas = func(gas, [type,] args...)`."""
+    def emit(fw, w, ins):
+        n = len(ins.op.pops)
+        args = w.pops(n)
+        if typed:
+            args = [fw.typ(ins.operands[0])] + args
+        slot = w.top_slot()
+        w.emit(f"{slot}, gas = {func}(gas, {', '.join(args)})")
+        w.pushed(slot)
+    return emit
+
+
+def _e_typed_call(func: str):
+    """A generic operation given the instruction's type: `func(type, args...)`."""
+    def emit(fw, w, ins):
+        args = w.pops(len(ins.op.pops))
+        w.push(f"{func}({fw.typ(ins.operands[0])}, {', '.join(args)})")
+    return emit
+
+
+def _e_party_field(fw, w, ins):
+    w.push(f"{w.pop()}.{_PARTY_FIELDS[ins.operands[0]]}")
+
+
+_COMPARE = {"EQ": "==", "NE": "!=", "LT": "<", "LE": "<=", "GT": ">", "GE": ">="}
+
+
+def _e_compare(fw, w, ins):
+    t = fw.ptype(ins.operands[0])
+    a, b = w.pops(2)
+    name = ins.op.name
+    if t in _NATIVE_ORDER or isinstance(t, T.EnumType):
+        w.push_pending(f"{a} {_COMPARE[name]} {b}")
+    elif t == T.MONEY:
+        w.push_pending({"EQ": "money_eq({a}, {b})", "NE": "not money_eq({a}, {b})", "LT": "money_lt({a}, {b})",
+                "LE": "money_le({a}, {b})", "GT": "money_lt({b}, {a})", "GE": "money_le({b}, {a})"}[name]
+               .format(a=a, b=b))
+    elif name in ("EQ", "NE"):
+        w.push_pending(f"{'not ' if name == 'NE' else ''}veq({fw.typ(ins.operands[0])}, {a}, {b})")
+    else:
+        w.push_pending(f"vcmp({fw.typ(ins.operands[0])}, {a}, {b}) {_COMPARE[name]} 0")
+
+
+def _e_minmax(fw, w, ins):
+    t = fw.ptype(ins.operands[0])
+    a, b = w.pops(2)
+    lesser = ins.op.name == "MIN"
+    if t in _NATIVE_ORDER or isinstance(t, T.EnumType):
+        a, b = w.named(a), w.named(b)
+        w.push(f"{b} if {b} {'<' if lesser else '>'} {a} else {a}")
+    elif t == T.MONEY:
+        w.push(f"{'money_min' if lesser else 'money_max'}({a}, {b})")
+    else:
+        w.push(f"{'vmin' if lesser else 'vmax'}({fw.typ(ins.operands[0])}, {a}, {b})")
+
+
+def _e_abs(fw, w, ins):
+    t = fw.ptype(ins.operands[0])
+    a = w.pop()
+    if t in _INT_LIKE:
+        a = w.named(a)
+        w.push(f"{a} if {a} >= 0 else -{a}")
+    else:
+        w.push(f"vabs({fw.typ(ins.operands[0])}, {a})")
+
+
+def _e_make_list(fw, w, ins):
+    n = ins.operands[1]
+    if n > fw.max_collection:
+        w.pops(n)
+        w.emit("too_long()")
+        w.alias("None")
+        return
+    items = w.pops(n)
+    w.push("(" + "".join(x + ", " for x in items) + ")")
+
+
+def _e_list_get(fw, w, ins):
+    xs, i = w.pops(2)
+    xs, i = w.named(xs), w.named(i)
+    w.emit(f"if not 0 <= {i} < size({xs}): oor()")
+    w.push(f"{xs}[{i}]")
+
+
+def _e_list_contains(fw, w, ins):
+    t = fw.ptype(ins.operands[0])
+    x, xs = w.pops(2)
+    if t.elem in _NATIVE_ORDER or isinstance(t.elem, T.EnumType):
+        w.push_pending(f"{x} in {xs}")
+    else:
+        w.push_pending(f"lhas({fw._k('e', ins.operands[0], t.elem)}, {x}, {xs})")
+
+
+def _e_len(fw, w, ins):
+    w.push(f"size({w.pop()})")
+
+
+def _e_make_map(fw, w, ins):
+    n = ins.operands[1]
+    if n > fw.max_collection:
+        w.pops(2 * n)
+        w.emit("too_long()")
+        w.alias("None")
+        return
+    items = w.pops(2 * n)
+    t = fw.ptype(ins.operands[0])
+    if t.key in _NATIVE_ORDER or isinstance(t.key, T.EnumType):
+        w.push("{" + ", ".join(f"{items[2 * j]}: {items[2 * j + 1]}" for j in range(n)) + "}")
+    else:  # Money keys: equal amounts in one currency are one key; mixed currencies abort
+        w.push(f"mkmap({fw.typ(ins.operands[0])}, ({''.join(x + ', ' for x in items)}))")
+
+
+def _e_map_get(fw, w, ins):
+    m, k = w.pops(2)
+    m, k = w.named(m), w.named(k)
+    t = fw.ptype(ins.operands[0])
+    w.emit(f"if {k} not in {m}: knf({fw._k('k', ins.operands[0], t.key)}, {k})")
+    w.push(f"{m}[{k}]")
+
+
+def _e_map_get_or(fw, w, ins):
+    m, k, d = w.pops(3)
+    m, k = w.named(m), w.named(k)
+    w.push(f"{m}[{k}] if {k} in {m} else {d}")
+
+
+def _e_map_has(fw, w, ins):
+    k, m = w.pops(2)
+    w.push_pending(f"{k} in {m}")
+
+
+def _e_make_record(fw, w, ins):
+    rt = fw.ptype(ins.operands[0])
+    items = w.pops(len(fw.module.types.records[rt.name]))
+    w.push("(" + "".join(x + ", " for x in items) + ")")
+
+
+def _e_field(fw, w, ins):
+    w.push(f"{w.pop()}[{fw.num(ins.operands[1])}]")
+
+
+def _e_set_field(fw, w, ins):
+    r, x = w.pops(2)
+    f = ins.operands[1]
+    w.push(f"{r}[:{fw.num(f)}] + ({x},) + {r}[{fw.num(f + 1)}:]")
+
+
+def _e_state(func: str, pops: int, pushes: bool):
+    """State access goes through the call's overlay, which charges gas by the bytes it moves."""
+    def emit(fw, w, ins):
+        args = "".join(", " + a for a in w.pops(pops))
+        call = f"{func}(gas, {fw.num(ins.operands[0])}{args})"
+        if pushes:
+            slot = w.top_slot()
+            w.emit(f"{slot}, gas = {call}")
+            w.pushed(slot)
+        else:
+            w.emit(f"gas = {call}")
+    return emit
+
+
+def _e_emit(fw, w, ins):
+    e = ins.operands[0]
+    values = w.pops(len(fw.module.events[e].fields))
+    w.emit(f"gas = emit(gas, {fw.num(e)}, ({''.join(v + ', ' for v in values)}))")
+
+
+_INT_ADD = _e_checked("{a} + {b}")
+_INT_SUB = _e_checked("{a} - {b}")
+_NEG = _e_unary("-{a}")
+
+EMITTERS = {
+    "CONST": _e_const, "LOAD": _e_load, "STORE": _e_store, "POP": _e_pop, "DUP": _e_dup, "SWAP": _e_swap,
+    "JUMP": _e_jump, "JUMP_IF_FALSE": _e_jump_if(True), "JUMP_IF_TRUE": _e_jump_if(False),
+    "RET": _e_ret, "RET_VOID": _e_ret_void, "FAIL": _e_fail, "CALL": _e_call,
+    "CALLER": _e_value("CALLER"), "NOW": _e_value("NOW"), "TODAY": _e_value("TODAY"), "TX_ID": _e_value("TXID"),
+    "NOT": _e_pending("not {a}"),
+    "ADD_INT": _INT_ADD, "SUB_INT": _INT_SUB, "MUL_INT": _e_checked("{a} * {b}"),
+    "FLOORDIV_INT": _e_divides("{a} // {b}"), "MOD_INT": _e_divides("{a} % {b}"),
+    "DIV_INT": _e_binary("int_div({a}, {b})"), "NEG_INT": _NEG, "INT_TO_DEC": _e_unary("int_to_dec({a})"),
+    "ADD_DEC": _INT_ADD, "SUB_DEC": _INT_SUB, "MUL_DEC": _e_binary("dec_mul({a}, {b})"),
+    "DIV_DEC": _e_binary("dec_div({a}, {b})"), "NEG_DEC": _NEG,
+    "ADD_PCT": _INT_ADD, "SUB_PCT": _INT_SUB, "MUL_PCT": _e_binary("dec_mul({a}, {b})"),
+    "MUL_PCT_INT": _e_checked("{a} * {b}"), "MUL_PCT_DEC": _e_binary("dec_mul({a}, {b})"), "NEG_PCT": _NEG,
+    "ADD_MONEY": _e_binary("money_add({a}, {b})"), "SUB_MONEY": _e_binary("money_sub({a}, {b})"),
+    "NEG_MONEY": _e_unary("money_neg({a})"), "MUL_MONEY_INT": _e_binary("money_mul_int({a}, {b})"),
+    "MUL_MONEY_DEC": _e_binary("money_mul_frac({a}, {b})"), "MUL_MONEY_PCT": _e_binary("money_mul_frac({a}, {b})"),
+    "DIV_MONEY_INT": _e_binary("money_div_int({a}, {b})"), "DIV_MONEY_DEC": _e_binary("money_div_frac({a}, {b})"),
+    "DIV_MONEY": _e_binary("money_div_money({a}, {b})"),
+    "ADD_DATE_DUR": _e_binary("date_add({a}, {b})"), "SUB_DATE_DUR": _e_binary("date_sub({a}, {b})"),
+    "SUB_DATE": _e_binary("{a} - {b}"), "ADD_DUR": _INT_ADD, "SUB_DUR": _INT_SUB,
+    "MUL_DUR_INT": _e_checked("{a} * {b}"), "NEG_DUR": _NEG,
+    "ADD_MONTHS": _e_binary("add_months({a}, {b})"), "DAYS_BETWEEN": _e_binary("days_between({a}, {b})"),
+    "YEAR": _e_unary("year({a})"), "MONTH": _e_unary("month({a})"), "DAY": _e_unary("day({a})"),
+    "CONCAT": _e_concat, "TEXT_LEN": _e_len, "TEXT_CONTAINS": _e_gas_call("tin"),
+    "TO_TEXT": _e_gas_call("totext", typed=True), "PARTY_FIELD": _e_party_field,
+    "EQ": _e_compare, "NE": _e_compare, "LT": _e_compare, "LE": _e_compare, "GT": _e_compare, "GE": _e_compare,
+    "MIN": _e_minmax, "MAX": _e_minmax, "ABS": _e_abs,
+    "ROUND": _e_typed_call("rnd"), "ROUND_EVEN": _e_typed_call("rnde"),
+    "FLOOR_DEC": _e_unary("floor_dec({a})"), "CEIL_DEC": _e_unary("ceil_dec({a})"),
+    "SUM": _e_gas_call("vsum", typed=True), "SUM_START": _e_gas_call("vsum", typed=True),
+    "HASH_SM3": _e_gas_call("hsm3", typed=True), "HASH_SHA256": _e_gas_call("hsha", typed=True),
+    "MAKE_LIST": _e_make_list, "LIST_GET": _e_list_get, "LIST_SET": _e_gas_call("lset"),
+    "LIST_APPEND": _e_gas_call("lapp"), "LIST_LEN": _e_len, "LIST_CONTAINS": _e_list_contains,
+    "MAKE_MAP": _e_make_map, "MAP_GET": _e_map_get, "MAP_GET_OR": _e_map_get_or,
+    "MAP_SET": _e_gas_call("mset"), "MAP_DELETE": _e_gas_call("mdel", typed=True), "MAP_HAS": _e_map_has,
+    "MAP_LEN": _e_len, "MAP_KEYS": _e_gas_call("mkeys", typed=True),
+    "MAKE_RECORD": _e_make_record, "FIELD": _e_field, "SET_FIELD": _e_set_field,
+    "SLOAD": _e_state("sload", 0, True), "SSTORE": _e_state("sstore", 1, False),
+    "SADD": _e_state("sadd", 1, False), "SSUB": _e_state("ssub", 1, False),
+    "MLOAD": _e_state("mload", 1, True), "MHAS": _e_state("mhas", 1, True), "MGET": _e_state("mget", 2, True),
+    "MSTORE": _e_state("mstore", 2, False), "MDELETE": _e_state("mdelete", 1, False),
+    "MADD": _e_state("madd", 2, False), "MSUB": _e_state("msub", 2, False), "MLEN": _e_state("mlen", 0, True),
+    "EMIT": _e_emit,
+    "LIST_MIN": _e_gas_call("lmin", typed=True), "LIST_MAX": _e_gas_call("lmax", typed=True),
+}
