@@ -7,9 +7,13 @@ Every front-end phase reports problems as `Diagnostic` values; a phase that cann
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from dsl.ast import Span
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +28,8 @@ class Diagnostic:
         head = f"{self.span.file}:{self.span.line}:{self.span.col}: {self.severity}: {self.message}"
         lines = [head]
         if source is not None and self.span.line >= 1:
-            text_lines = source.splitlines()
+            text_lines = _LINE_BREAK.split(source)  # the lexer's line breaks, not str.splitlines
+
             if self.span.line <= len(text_lines):
                 line = text_lines[self.span.line - 1]
                 gutter = f"{self.span.line:>4} | "
