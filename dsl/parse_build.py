@@ -9,6 +9,8 @@ per rule or alias, called with the rule's children), so no parse tree is ever bu
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dsl import ast
 from dsl.parse_base import new_span
 from dsl.parse_steps import StepCallbacks
@@ -275,7 +277,10 @@ class TreeBuilder(StepCallbacks):
         return ast.TextLit(self._text_parts(t), self._t(t))
 
     def paren(self, c):
-        return c[1]
+        # The tree keeps no parentheses, but the expression's span covers them, so carets and
+        # statement spans reach the closing bracket.
+        lp, inner, rp = c
+        return replace(inner, span=self._tt(lp, rp))
 
     def list_lit(self, c):
         lb, items, rb = c
