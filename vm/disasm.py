@@ -32,6 +32,17 @@ def _value(module: Module, t: Type, v: object) -> str:
     return f"{shown} : {t}"
 
 
+def _default(module: Module, t: Type, encoded: bytes) -> str:
+    from vm.errors import EncodingError
+    from vm.values import decode_value
+
+    try:
+        value = decode_value(t, encoded, module.types)
+    except (EncodingError, KeyError):  # a damaged module: show the bytes
+        return f"<{encoded.hex()}> : {t}"
+    return _value(module, t, value)
+
+
 def _operand(module: Module, fn: Function, kind: OperandKind, value: int, prev: int | None) -> str:
     try:
         match kind:
@@ -107,6 +118,8 @@ def disassemble(module: Module) -> str:
         out.append(f"  lifecycle {lc.record} field {lc.field} ({lc.enum}){start}")
         for t in lc.transitions:
             out.append(f"    {', '.join(name(s) for s in t.sources)} -> {name(t.target)} by {', '.join(t.roles)}")
+    for d in module.field_defaults:
+        out.append(f"  default {d.record}.{d.field} = {_default(module, d.type, d.encoded)}")
     out.append(f"  {len(module.constants)} constants, {len(module.type_pool)} types, "
                f"{len(module.functions)} functions")
     entries = {e.function: e for e in module.entries}

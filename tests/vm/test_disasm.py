@@ -36,6 +36,7 @@ def test_listing_shows_abi_and_decoded_operands() -> None:
     assert "parties: a, b" in text
     assert "state 0: total: Money" in text and "event 0: Paid(amount: Money)" in text
     assert "lifecycle R field 0 (S) starts On" in text and "On -> Off by a" in text
+    assert "  default R.s = S.On\n" in text
     assert "action pay(x: Money) -> Money  by a, b" in text
     assert re.search(r"SADD\s+0\s+; total", text)
     assert re.search(r"CONST\s+\d+\s+; S\.Off", text)
