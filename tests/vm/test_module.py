@@ -7,7 +7,8 @@ from hypothesis import given, strategies as st
 
 from vm.errors import VerifyError
 from vm.module import (
-    MAGIC, Constant, Entry, EventDef, Function, Lifecycle, Module, Param, StateVar, Transition,
+    FORMAT_VERSION, MAGIC, Constant, Entry, EventDef, FieldDefault, Function, Lifecycle, Module, Param, StateVar,
+    Transition,
     decode_module, encode_module, map_entry_key, map_prefix, module_id, state_key,
 )
 from vm.types import (
@@ -59,6 +60,8 @@ modules = st.builds(
     constants=st.lists(constants, max_size=5).map(tuple),
     type_pool=st.lists(types, max_size=4).map(tuple),
     descriptions=st.lists(st.tuples(names, st.text(max_size=10)), max_size=2).map(tuple),
+    field_defaults=st.lists(st.builds(FieldDefault, names, names, types, st.binary(max_size=8)),
+                            max_size=2).map(tuple),
 )
 
 
@@ -86,7 +89,7 @@ def test_every_accepted_mutation_is_canonical(m: Module, data) -> None:
 
 @given(st.binary(max_size=200))
 def test_junk_raises_only_verify_error(junk: bytes) -> None:
-    for data in (junk, MAGIC + b"\x01" + junk):
+    for data in (junk, MAGIC + bytes((FORMAT_VERSION,)) + junk):
         try:
             decode_module(data)
         except VerifyError:
@@ -121,3 +124,13 @@ def test_state_keys_never_collide_between_scalars_and_map_entries() -> None:
 
 def test_module_id_is_sha256_hex() -> None:
     assert module_id(b"") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+
+def test_modules_of_format_1_are_refused_by_version() -> None:
+    # Version 2 added record field defaults; a version-1 module lacks them and is not read.
+    m = Module("module", "M", "", (), TypeTable({}, {}), (), (), (), (), (), (), ())
+    b = bytearray(encode_module(m))
+    assert b[4] == FORMAT_VERSION == 2
+    b[4] = 1
+    with pytest.raises(VerifyError, match=r"unsupported module format version \(expected 2\)"):
+        decode_module(bytes(b))
