@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 
 from dsl.check_reserved import is_reserved
+from dsl.checker import check
+from dsl.pipeline import ModuleLoader
 
-pytest.importorskip("dsl.parser")
-from tests.dsl.test_check_tests import contract, errors as scenario_errors, position, scenario  # noqa: E402,F401
-from tests.dsl.test_checker import at, body, check_src, errors, one_error  # noqa: E402
+parser = pytest.importorskip("dsl.parser")
+from tests.dsl.test_check_tests import errors as scenario_errors, position, scenario  # noqa: E402
+from tests.dsl.test_checker import SECTION_1, at, body, check_src, errors, one_error  # noqa: E402
 
 RESERVED = "names starting with `__` are reserved for generated entries"
 
@@ -53,7 +55,12 @@ def test_one_leading_underscore_is_an_ordinary_name() -> None:
     assert not is_reserved("_x") and not is_reserved("a__b") and is_reserved("__")
 
 
-def test_reserved_scenario_local_is_refused(contract) -> None:  # noqa: F811
+@pytest.fixture(scope="module")
+def contract():
+    return check(parser.parse_source(SECTION_1, "health.bao"), ModuleLoader())
+
+
+def test_reserved_scenario_local_is_refused(contract) -> None:
     text = scenario('let __picc = insurer "PICC"\n')
     found = scenario_errors(text, contract)
     assert [d.message for d in found] == [f"`__picc`: {RESERVED}"]
