@@ -17,7 +17,7 @@ from dsl.diagnostics import CompileError, Diagnostic
 from dsl.pipeline import Compilation, ModuleLoader
 from vm.errors import Abort, VMError
 from vm.host import CallContext, Event, MemoryHost
-from vm.types import Type
+from vm.types import TEXT, Type
 from vm.values import Party, equal, midnight_of, parse_date_literal, to_text
 
 DEFAULT_GAS_LIMIT = 10_000_000
@@ -183,6 +183,9 @@ class _Scenario:
         return result.value
 
     def text(self, t: Type, value: object) -> str:
+        """A value as a failure message shows it: its text form, Text in quotes."""
+        if t == TEXT:
+            return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
         return to_text(t, value, self.plan.tests.contract.types)
 
     def source_of(self, node) -> str:
@@ -191,6 +194,21 @@ class _Scenario:
         if span.line == span.end_line and 0 < span.line <= len(lines):
             return lines[span.line - 1][span.col - 1:span.end_col - 1]
         return lines[span.line - 1].strip() if 0 < span.line <= len(lines) else "?"
+
+    def sides(self, expr: ast.Expr) -> str:
+        """For a failed `expect a == b`: what each side was, where that says more than the source."""
+        if not isinstance(expr, ast.Compare) or len(expr.rest) != 1:
+            return ""
+        shown = []
+        for side in (expr.first, expr.rest[0][1]):
+            if id(side) not in self.plan.build.exprs or _is_literal(side):
+                continue
+            try:
+                value = self.text(self.plan.tests.type_of(side), self.evaluate(side))
+            except ScenarioFailed:
+                continue
+            shown.append(f"{self.source_of(side)} is {value}")
+        return f", but {' and '.join(shown)}" if shown else ""
 
     def party(self, name: ast.Ident) -> Party:
         value = self.locals.get(name.name)
@@ -243,7 +261,7 @@ class _Scenario:
             case ast.ExpectTrue(expr=expr):
                 self.ensure_deployed(step.span.line)
                 if self.evaluate(expr) is not True:
-                    raise ScenarioFailed(f"expected {self.source_of(expr)}", step.span.line)
+                    raise ScenarioFailed(f"expected {self.source_of(expr)}{self.sides(expr)}", step.span.line)
 
     def call(self, step: ast.CallStep) -> None:
         caller = self.party(step.caller)
@@ -307,6 +325,14 @@ class _Scenario:
     def describe(self, info, event: Event) -> str:
         parts = ", ".join(f"{p.name}: {self.text(p.type, v)}" for p, v in zip(info.params, event.values))
         return f"{event.name}({parts})"
+
+
+_LITERALS = (ast.IntLit, ast.DecimalLit, ast.MoneyLit, ast.PercentLit, ast.DateLit, ast.DurationLit, ast.BoolLit,
+             ast.HashLit)
+
+
+def _is_literal(expr: ast.Expr) -> bool:
+    return isinstance(expr, _LITERALS) or (isinstance(expr, ast.TextLit) and all(isinstance(p, str) for p in expr.parts))
 
 
 def _run_scenario(plan: _Plan, scenario: ast.Scenario, gas_limit: int) -> ScenarioResult:

@@ -53,6 +53,9 @@ def _step_exprs(step: ast.Step) -> list[ast.Expr]:
             return [a.value for a in args] + ([returns] if returns is not None else [])
         case ast.ExpectEmitted(args=args):
             return [a.value for a in args]
+        case ast.ExpectTrue(expr=ast.Compare(first=left, rest=((_, right),)) as e):
+            # The two sides too, so that a failed expectation can say what each side was.
+            return [e, left, right]
         case ast.ExpectTrue(expr=e):
             return [e]
     return []
