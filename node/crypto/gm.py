@@ -10,7 +10,6 @@ the node and serves the tests as an independent reference.
 from __future__ import annotations
 
 import hashlib
-import os
 from typing import Any
 
 from tongsuopy.backends.tongsuo.backend import backend as _tongsuo
@@ -20,23 +19,25 @@ from tongsuopy.crypto.asymciphers import ec as _ec
 from tongsuopy.crypto.ciphers.aead import SM4GCM
 from tongsuopy.crypto.exceptions import InvalidTag
 
+from node.crypto.aead import NonceFramedAead
 from node.crypto.elliptic import EllipticKeys
 from node.crypto.errors import DecryptionError, KeyFormatError
 
 # tongsuopy's signature path hashes with SM3 after prefixing Z (from the default signer ID),
 # exactly what GB/T 32918.2 specifies; one shared algorithm object saves an allocation per call.
 _SM2_SM3 = _ec.ECDSA(_hashes.SM3())
-_NONCE_SIZE = 12
-_TAG_SIZE = 16
 
 
-class GmSuite(EllipticKeys):
+class GmSuite(EllipticKeys, NonceFramedAead):
     name = "gm"
     hash_name = "sm3"
     digest_size = 32
     symmetric_key_size = 16
     signature_oid = "1.2.156.10197.1.501"  # SM2-with-SM3 (GM/T 0006)
     curve_oid = "1.2.156.10197.1.301"  # sm2p256v1
+
+    _aead = SM4GCM
+    _invalid_tag = InvalidTag
 
     __slots__ = ()
 
@@ -56,25 +57,6 @@ class GmSuite(EllipticKeys):
             _tongsuo._consume_errors()
             return False
         return True
-
-    def new_symmetric_key(self) -> bytes:
-        return os.urandom(self.symmetric_key_size)
-
-    def encrypt(self, key: bytes, plaintext: bytes, associated_data: bytes = b"") -> bytes:
-        if len(key) != self.symmetric_key_size:
-            raise KeyFormatError(f"{self.name} symmetric keys are {self.symmetric_key_size} bytes, not {len(key)}")
-        nonce = os.urandom(_NONCE_SIZE)
-        return nonce + SM4GCM(key).encrypt(nonce, plaintext, associated_data)
-
-    def decrypt(self, key: bytes, ciphertext: bytes, associated_data: bytes = b"") -> bytes:
-        if len(key) != self.symmetric_key_size:
-            raise KeyFormatError(f"{self.name} symmetric keys are {self.symmetric_key_size} bytes, not {len(key)}")
-        if len(ciphertext) < _NONCE_SIZE + _TAG_SIZE:
-            raise DecryptionError("ciphertext too short")
-        try:
-            return SM4GCM(key).decrypt(ciphertext[:_NONCE_SIZE], ciphertext[_NONCE_SIZE:], associated_data)
-        except InvalidTag:
-            raise DecryptionError("ciphertext fails authentication") from None
 
     def seal(self, public_key: Any, plaintext: bytes) -> bytes:
         return _pkey_crypt(public_key, plaintext, encrypt=True)

@@ -10,7 +10,6 @@ the nonce alongside it is safe and spares 12 bytes.
 from __future__ import annotations
 
 import hashlib
-import os
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
@@ -20,23 +19,27 @@ from cryptography.hazmat.primitives.asymmetric import ec as _ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from node.crypto.aead import NONCE_SIZE as _NONCE_SIZE
+from node.crypto.aead import TAG_SIZE as _TAG_SIZE
+from node.crypto.aead import NonceFramedAead
 from node.crypto.elliptic import EllipticKeys
 from node.crypto.errors import DecryptionError, KeyFormatError
 
 _ECDSA_SHA256 = _ec.ECDSA(_hashes.SHA256())
-_NONCE_SIZE = 12
-_TAG_SIZE = 16
 _POINT_SIZE = 65
 _ECIES_INFO = b"baochain/ecies/p256-hkdf-sha256-aes256gcm/v1"
 
 
-class IntlSuite(EllipticKeys):
+class IntlSuite(EllipticKeys, NonceFramedAead):
     name = "intl"
     hash_name = "sha256"
     digest_size = 32
     symmetric_key_size = 32
     signature_oid = "1.2.840.10045.4.3.2"  # ecdsa-with-SHA256
     curve_oid = "1.2.840.10045.3.1.7"  # prime256v1
+
+    _aead = AESGCM
+    _invalid_tag = InvalidTag
 
     __slots__ = ()
 
@@ -55,25 +58,6 @@ class IntlSuite(EllipticKeys):
         except InvalidSignature:
             return False
         return True
-
-    def new_symmetric_key(self) -> bytes:
-        return os.urandom(self.symmetric_key_size)
-
-    def encrypt(self, key: bytes, plaintext: bytes, associated_data: bytes = b"") -> bytes:
-        if len(key) != self.symmetric_key_size:
-            raise KeyFormatError(f"{self.name} symmetric keys are {self.symmetric_key_size} bytes, not {len(key)}")
-        nonce = os.urandom(_NONCE_SIZE)
-        return nonce + AESGCM(key).encrypt(nonce, plaintext, associated_data)
-
-    def decrypt(self, key: bytes, ciphertext: bytes, associated_data: bytes = b"") -> bytes:
-        if len(key) != self.symmetric_key_size:
-            raise KeyFormatError(f"{self.name} symmetric keys are {self.symmetric_key_size} bytes, not {len(key)}")
-        if len(ciphertext) < _NONCE_SIZE + _TAG_SIZE:
-            raise DecryptionError("ciphertext too short")
-        try:
-            return AESGCM(key).decrypt(ciphertext[:_NONCE_SIZE], ciphertext[_NONCE_SIZE:], associated_data)
-        except InvalidTag:
-            raise DecryptionError("ciphertext fails authentication") from None
 
     def seal(self, public_key: Any, plaintext: bytes) -> bytes:
         if not isinstance(public_key, _ec.EllipticCurvePublicKey):
