@@ -1,13 +1,14 @@
 """The compiler's back end: module-wide pools (constants, types) and a per-function assembler
-with labels. Instructions are encoded through `vm.opcodes.encode_instruction`, so the table
-stays the only place that knows an opcode's number and operands."""
+with labels. Each instruction's number and operand widths come from `vm.opcodes.BY_NAME`, so
+the table stays the only place that knows them; the bytes are laid out as
+`vm.opcodes.encode_instruction` lays them out (tests/dsl/test_compiler.py holds the two equal)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from vm.module import Constant
-from vm.opcodes import BY_NAME, OperandKind, encode_instruction
+from vm.opcodes import BY_NAME, OperandKind
 from vm.types import Type
 
 
@@ -62,17 +63,24 @@ class Assembler:
         if not self.reachable:
             return
         info = BY_NAME[name]
-        plain: list[int] = []
-        for kind, value in zip(info.operands, operands):
+        kinds = info.operands
+        if len(operands) != len(kinds):
+            raise CompilerDefect(f"{name} takes {len(kinds)} operands, got {len(operands)}")
+        code = self.code
+        code.append(info.code)
+        # The layout of `vm.opcodes.encode_instruction` (the opcode byte, then each operand
+        # big-endian in its kind's width), written straight into the function's code: most
+        # instructions have no operand or one, and a bytes object per instruction is waste.
+        for kind, value in zip(kinds, operands):
             if isinstance(value, Label):
                 if kind is not OperandKind.TARGET:
                     raise CompilerDefect(f"{name}: a label where {kind.label} belongs")
                 value.referenced = True
-                self._fixups.append((len(self.code) + 1, value, name))  # jumps have one operand
-                plain.append(0)
-            else:
-                plain.append(value)
-        self.code += encode_instruction(name, *plain)
+                self._fixups.append((len(code), value, name))
+                value = 0
+            elif not 0 <= value < 1 << (8 * kind.width):
+                raise CompilerDefect(f"{name}: operand {value} does not fit {kind.label} ({kind.width} bytes)")
+            code += value.to_bytes(kind.width, "big")
         if info.ends_block and name not in ("JUMP_IF_FALSE", "JUMP_IF_TRUE"):
             self.reachable = False
 
