@@ -19,6 +19,7 @@ from vm.module import FieldDefault
 from vm.types import DECIMAL, Type, TypeTable
 
 _NEGATABLE = (ast.IntLit, ast.DecimalLit, ast.MoneyLit, ast.PercentLit, ast.DurationLit)
+_LITERALS = frozenset({*_NEGATABLE, ast.DateLit, ast.HashLit, ast.BoolLit, ast.TextLit, ast.PartyLit})
 
 
 class NotConstant(Exception):
@@ -28,9 +29,15 @@ class NotConstant(Exception):
 def literal_value(e: ast.Expr, want: Type) -> object | None:
     """The value of a literal (or a negated number literal), in type ``want``; None for any
     other expression."""
-    neg = False
-    if isinstance(e, ast.Unary) and e.op == "-" and isinstance(e.operand, _NEGATABLE):
-        neg, e = True, e.operand
+    kind = type(e)
+    if kind is ast.Unary:
+        if e.op != "-" or not isinstance(e.operand, _NEGATABLE):  # type: ignore[attr-defined]
+            return None
+        neg, e = True, e.operand  # type: ignore[attr-defined]
+    elif kind in _LITERALS:
+        neg = False
+    else:
+        return None  # most expressions asked about are not literals: answered without the match
     match e:
         case ast.IntLit(text=t):
             v: object = values.parse_int_literal(t)

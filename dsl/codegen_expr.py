@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from dsl import ast
 from dsl.analysis import (
@@ -97,34 +98,38 @@ class ExprCode(CallCode):
     def __init__(self, unit: Unit, local_types: tuple[Type, ...], module: str | None = None):
         self.unit = unit
         self.asm = Assembler()
+        # Every instruction goes through here: the assembler's own method, not a wrapper of it.
+        self.emit: Callable[..., None] = self.asm.emit
         self.local_types: list[Type] = list(local_types)
         self.module = module  # the `use`d module whose fn this is, for its calls among themselves
+        # Looked up for every node: held here rather than reached through unit.ann each time.
+        self._types = unit.ann.expr_types
+        self._coercions = unit.ann.coercions
+        self._refs = unit.ann.refs
+        self._pools = unit.pools
 
     # -- small pieces ------------------------------------------------------------------------------
-    def emit(self, name: str, *operands) -> None:
-        self.asm.emit(name, *operands)
-
     def const(self, t: Type, value: object) -> None:
-        self.emit("CONST", self.unit.pools.const(t, value))
+        self.emit("CONST", self._pools.const(t, value))
 
     def tix(self, t: Type) -> int:
-        return self.unit.pools.type(t)
+        return self._pools.type(t)
 
     def temp(self, t: Type) -> int:
         self.local_types.append(t)
         return len(self.local_types) - 1
 
     def raw_type(self, e: ast.Expr) -> Type:
-        t = self.unit.ann.expr_types.get(id(e))
+        t = self._types.get(id(e))
         if t is None:
             raise CompilerDefect(f"no type recorded for {type(e).__name__} at {e.span}")
         return t
 
     def type_of(self, e: ast.Expr) -> Type:
-        return self.unit.ann.coercions.get(id(e)) or self.raw_type(e)
+        return self._coercions.get(id(e)) or self.raw_type(e)
 
     def ref(self, e: object):
-        return self.unit.ann.refs.get(id(e))
+        return self._refs.get(id(e))
 
     def convert(self, have: Type, want: Type) -> None:
         if have == want:
@@ -162,46 +167,38 @@ class ExprCode(CallCode):
 
     def expr_raw(self, e: ast.Expr) -> None:
         """Push e's value in its own type (before any widening)."""
-        match e:
-            case ast.ListLit() | ast.MapLit():
-                self.collection(e, self.raw_type(e))
-            case ast.TextLit():
-                self.text(e)
-            case ast.Name():
-                self.name(e)
-            case ast.Attribute():
-                self.attribute(e)
-            case ast.Index():
-                self.index(e)
-            case ast.Call():
-                self.call(e)
-            case ast.Unary(op="not", operand=o):
-                self.expr(o)
-                self.emit("NOT")
-            case ast.Unary(operand=o):
-                self.expr(o)
-                self.emit(_NEG[self.raw_type(e)])
-            case ast.Binary(op="and" | "or"):
-                self.logic(e)
-            case ast.Binary():
-                self.binary(e)
-            case ast.Compare():
-                self.compare(e)
-            case ast.Conditional(then=then, cond=cond, otherwise=otherwise):
-                other, end = Label(), Label()
-                self.branch(cond, other, False)
-                self.expr(then)
-                self.convert(self.type_of(then), self.raw_type(e))
-                self.emit("JUMP", end)
-                self.asm.place(other)
-                self.expr(otherwise)
-                self.convert(self.type_of(otherwise), self.raw_type(e))
-                self.asm.place(end)
-            case _:
-                value = self.folded(e, self.raw_type(e))
-                if value is None:
-                    raise CompilerDefect(f"cannot compile {type(e).__name__}")
-                self.const(self.raw_type(e), value)
+        method = _EXPR_CODE.get(type(e))
+        if method is not None:
+            method(self, e)
+            return
+        value = self.folded(e, self.raw_type(e))
+        if value is None:
+            raise CompilerDefect(f"cannot compile {type(e).__name__}")
+        self.const(self.raw_type(e), value)
+
+    def collection_raw(self, e: ast.ListLit | ast.MapLit) -> None:
+        self.collection(e, self.raw_type(e))
+
+    def unary(self, e: ast.Unary) -> None:
+        self.expr(e.operand)
+        self.emit("NOT" if e.op == "not" else _NEG[self.raw_type(e)])
+
+    def binary_or_logic(self, e: ast.Binary) -> None:
+        if e.op in ("and", "or"):
+            self.logic(e)
+        else:
+            self.binary(e)
+
+    def conditional(self, e: ast.Conditional) -> None:
+        other, end = Label(), Label()
+        self.branch(e.cond, other, False)
+        self.expr(e.then)
+        self.convert(self.type_of(e.then), self.raw_type(e))
+        self.emit("JUMP", end)
+        self.asm.place(other)
+        self.expr(e.otherwise)
+        self.convert(self.type_of(e.otherwise), self.raw_type(e))
+        self.asm.place(end)
 
     def text(self, e: ast.TextLit) -> None:
         n = 0
@@ -394,3 +391,20 @@ class ExprCode(CallCode):
             self.emit("LIST_CONTAINS", self.tix(ct))
         else:
             self.emit("TEXT_CONTAINS")
+
+
+# How expr_raw emits each kind of node (a dict on the node's type rather than a chain of class
+# tests: expressions are the most numerous nodes). Literals are not here: they fold to constants.
+_EXPR_CODE: dict[type, Callable[[ExprCode, ast.Expr], None]] = {
+    ast.ListLit: ExprCode.collection_raw,
+    ast.MapLit: ExprCode.collection_raw,
+    ast.TextLit: ExprCode.text,
+    ast.Name: ExprCode.name,
+    ast.Attribute: ExprCode.attribute,
+    ast.Index: ExprCode.index,
+    ast.Call: ExprCode.call,
+    ast.Unary: ExprCode.unary,
+    ast.Binary: ExprCode.binary_or_logic,
+    ast.Compare: ExprCode.compare,
+    ast.Conditional: ExprCode.conditional,
+}
