@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dsl import ast
 from dsl.analysis import (
-    BuiltinValueRef, EnumValueRef, FieldRef, LocalRef, PartyFieldRef, StateRef, TypeNameRef,
+    BuiltinValueRef, EnumValueRef, FieldRef, PartyFieldRef, StateRef, TypeNameRef,
 )
 from dsl.check_calls import CallTyping
 from dsl.check_literals import LiteralValidator
@@ -202,7 +202,7 @@ class ExprChecker(OperatorTyping, CallTyping):
         name = e.id
         slot = self.locals.lookup(name)
         if slot is not None:
-            self._refs[id(e)] = LocalRef(name, slot)
+            self._refs[id(e)] = self.locals.refs[slot]
             return self._typed(e, self.locals.types[slot])
         scope = self.scope
         if self.kind == "scenario" and self._hidden_in_scenario(e):

@@ -12,7 +12,7 @@ import difflib
 from dataclasses import dataclass, field
 
 from dsl import ast
-from dsl.analysis import EventInfo, FunctionInfo, ParamInfo, Ref, StateVarInfo
+from dsl.analysis import EventInfo, FunctionInfo, LocalRef, ParamInfo, Ref, StateVarInfo
 from dsl.diagnostics import Diagnostic
 from vm.types import Type
 
@@ -177,17 +177,20 @@ class ContractScope:
 class LocalScope:
     """The locals of one function body (or scenario): nested blocks, slots never reused."""
 
-    __slots__ = ("blocks", "types", "names", "spans")
+    __slots__ = ("blocks", "types", "names", "spans", "refs")
 
     def __init__(self) -> None:
         self.blocks: list[dict[str, int]] = [{}]
         self.types: list[Type] = []  # slot -> type
         self.names: list[str] = []
         self.spans: list[ast.Span] = []
+        # slot -> its one LocalRef, shared by the declaration and every use (refs are frozen)
+        self.refs: list[LocalRef] = []
 
     def lookup(self, name: str) -> int | None:
-        for block in reversed(self.blocks):
-            slot = block.get(name)
+        blocks = self.blocks
+        for i in range(len(blocks) - 1, -1, -1):  # innermost first
+            slot = blocks[i].get(name)
             if slot is not None:
                 return slot
         return None
@@ -197,6 +200,7 @@ class LocalScope:
         self.types.append(type_)
         self.names.append(name)
         self.spans.append(span)
+        self.refs.append(LocalRef(name, slot))
         self.blocks[-1][name] = slot
         return slot
 

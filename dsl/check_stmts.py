@@ -10,7 +10,7 @@ or Duration, and the value must give that type back under section 5's table; a s
 from __future__ import annotations
 
 from dsl import ast
-from dsl.analysis import BuiltinFuncRef, LocalRef, MethodRef, StateRef
+from dsl.analysis import BuiltinFuncRef, MethodRef, StateRef
 from dsl.check_decls import resolve_type
 from dsl.check_exprs import ExprChecker
 from dsl.check_operators import is_empty_collection
@@ -63,7 +63,7 @@ class BodyChecker(ExprChecker):
         if clash is not None:
             self.error(f"`{name}` shadows {clash}", ident.span, "choose another name")
         slot = self.locals.add(name, t, ident.span)  # type: ignore[arg-type]
-        self.ann.refs[id(ident)] = LocalRef(name, slot)
+        self.ann.refs[id(ident)] = self.locals.refs[slot]
 
     def shadowed(self, name: str) -> str | None:
         slot = self.locals.lookup(name)
@@ -100,7 +100,7 @@ class BodyChecker(ExprChecker):
         if isinstance(e, ast.Name):
             slot = self.locals.lookup(e.id)
             if slot is not None:
-                self.ann.refs[id(e)] = LocalRef(e.id, slot)
+                self.ann.refs[id(e)] = self.locals.refs[slot]
                 return self._typed(e, self.locals.types[slot])
             var = self.scope.state.get(e.id)
             if var is not None:
