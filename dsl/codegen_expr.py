@@ -132,7 +132,7 @@ class ExprCode(CallCode):
         return self._refs.get(id(e))
 
     def convert(self, have: Type, want: Type) -> None:
-        if have == want:
+        if have is want or have == want:  # mostly the very same type object: no tuple compare
             return
         if have == INT and want == DECIMAL:
             self.emit("INT_TO_DEC")
@@ -150,20 +150,17 @@ class ExprCode(CallCode):
     # -- expressions -------------------------------------------------------------------------------
     def expr(self, e: ast.Expr) -> None:
         """Push e's value, of type ``type_of(e)``."""
-        want = self.type_of(e)
+        raw = self.raw_type(e)
+        want = self._coercions.get(id(e)) or raw  # type_of(e), with raw kept for the widening
         if isinstance(e, (ast.ListLit, ast.MapLit)):
             self.collection(e, want)  # the literal takes its type from where it stands
             return
-        folded = self.folded(e, want)
+        folded = literal_value(e, want)
         if folded is not None:
             self.const(want, folded)
             return
         self.expr_raw(e)
-        self.convert(self.raw_type(e), want)
-
-    def folded(self, e: ast.Expr, want: Type) -> object | None:
-        """The value of a literal (or a negated number literal), in type ``want``."""
-        return literal_value(e, want)
+        self.convert(raw, want)
 
     def expr_raw(self, e: ast.Expr) -> None:
         """Push e's value in its own type (before any widening)."""
@@ -171,7 +168,7 @@ class ExprCode(CallCode):
         if method is not None:
             method(self, e)
             return
-        value = self.folded(e, self.raw_type(e))
+        value = literal_value(e, self.raw_type(e))
         if value is None:
             raise CompilerDefect(f"cannot compile {type(e).__name__}")
         self.const(self.raw_type(e), value)
