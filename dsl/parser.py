@@ -86,6 +86,10 @@ def parse_source(text: str, path: str) -> ast.SourceFile | ast.TestFile:
         return _parse(text, path)
     finally:
         if was_enabled:
+            # The tree lives as long as the phases after it: settle it in the oldest generation
+            # in one walk now. Left young, the collector would walk it once in generation 0 and
+            # again in generation 1 during the check (a fifth of the check's time).
+            gc.collect(1)
             gc.enable()
 
 
