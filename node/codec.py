@@ -15,6 +15,10 @@ The canonical subset:
 - every length (str, bin, array, map) uses its shortest header.
 - map keys are str, bytes or int (not bool), unique, and sorted by their own encoded bytes
   (bytewise), as deterministic CBOR does.
+- containers nest at most `MAX_DEPTH` (1024) deep: the most msgpack's decoder reads. `encode`
+  refuses deeper values, so both directions agree, and neither answers with Python's
+  RecursionError (whose depth would depend on the caller's stack, which no two nodes share).
+- msgpack's timestamp extension (-1) is not in the subset: it is refused like any other.
 
 `decode` refuses any input that is not the canonical encoding of its value (trailing bytes, a
 longer form, unsorted or duplicate keys, floats, unknown extensions): the rule is exactly
@@ -31,6 +35,7 @@ import msgpack
 _BIGINT_EXT = 1
 _NATIVE_MIN = -(2**63)
 _NATIVE_END = 2**64
+MAX_DEPTH = 1024  # msgpack's decoder refuses deeper nesting; encode agrees with it
 
 
 class CodecError(ValueError):
@@ -40,7 +45,12 @@ class CodecError(ValueError):
 def encode(value: Any) -> bytes:
     """The canonical encoding of `value`; raises `CodecError` for values outside the subset."""
     try:
-        return msgpack.packb(_canonical(value), use_bin_type=True, strict_types=True)
+        try:
+            canonical = _canonical(value)
+        except RecursionError:
+            # Only deeply nested values get here; the explicit walk decides by MAX_DEPTH alone.
+            canonical = _canonical_deep(value)
+        return msgpack.packb(canonical, use_bin_type=True, strict_types=True)
     except CodecError:
         raise
     except (TypeError, ValueError, OverflowError) as exc:
@@ -54,12 +64,20 @@ def decode(data: bytes) -> Any:
     raw = bytes(data)
     try:
         value = msgpack.unpackb(
-            raw, raw=False, use_list=True, strict_map_key=False, ext_hook=_ext_hook, object_pairs_hook=_ordered_map
+            raw,
+            raw=False,
+            use_list=True,
+            strict_map_key=False,
+            ext_hook=_ext_hook,
+            object_pairs_hook=_ordered_map,
+            # msgpack reads its timestamp extension itself, bypassing ext_hook; as a float it cannot
+            # re-pack to its input, so the checks below refuse it with the other floats.
+            timestamp=1,
         )
     except CodecError:
         raise
     except Exception as exc:  # msgpack reports malformed input with several exception types
-        raise CodecError(f"malformed encoding: {exc or type(exc).__name__}") from None
+        raise CodecError(f"malformed encoding: {str(exc) or type(exc).__name__}") from None
     # Maps were checked for canonical key order as they were read, so packing the value back in
     # its own order must reproduce the input exactly. Packing under both float widths refuses
     # floats: a float can reproduce its input under at most one of them.
@@ -126,6 +144,31 @@ def _canonical_map(value: dict) -> dict:
         items.append((encode(k), _canonical(k), v))
     items.sort(key=_first)
     return {k: _canonical(v) for _, k, v in items}
+
+
+def _canonical_deep(value: Any) -> Any:
+    """`_canonical` without Python recursion, for values nested too deeply for it."""
+    holder: list[Any] = [None]
+    stack: list[tuple[Any, Any, Any, int]] = [(value, holder, 0, 0)]
+    while stack:
+        item, parent, slot, depth = stack.pop()
+        t = type(item)
+        if t is list or t is tuple or t is dict:
+            if depth >= MAX_DEPTH:
+                raise CodecError(f"containers nested more than {MAX_DEPTH} deep")
+            if t is dict:
+                # An empty shell in canonical key order; filling a key keeps its place.
+                ordered = _canonical_map({k: None for k in item})
+                out: Any = ordered
+                originals = {_canonical(k): k for k in item}
+                stack.extend((item[originals[k]], out, k, depth + 1) for k in ordered)
+            else:
+                out = [None] * len(item)
+                stack.extend((v, out, i, depth + 1) for i, v in enumerate(item))
+        else:
+            out = _canonical(item)
+        parent[slot] = out
+    return holder[0]
 
 
 def _str_key_order(key: str) -> tuple[int, bytes]:

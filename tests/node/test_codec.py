@@ -147,3 +147,49 @@ def test_decode_accepts_exactly_the_canonical_encodings(value, single_float) -> 
     else:
         with pytest.raises(CodecError):
             decode(data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"\xd6\xff\x00\x00\x00\x00", b"\xd7\xff" + bytes(8), b"\xc7\x0c\xff" + bytes(12)],
+    ids=["timestamp32", "timestamp64", "timestamp96"],
+)
+def test_msgpack_timestamps_are_refused(data: bytes) -> None:
+    # msgpack decodes its timestamp extension without consulting ext_hook; it is not in the subset.
+    with pytest.raises(CodecError):
+        decode(data)
+
+
+def _nested(depth: int, leaf=None):
+    value = leaf
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("depth", [600, 1021])  # plus the three containers of the leaf: 1024
+def test_deep_nesting_round_trips_up_to_the_decoders_limit(depth: int) -> None:
+    value = _nested(depth, {"k": [2**70, {b"b": 1, 3: None}]})
+    data = encode(value)
+    assert data.startswith(b"\x91" * depth + b"\x81")
+    assert encode(decode(data)) == data  # (== on the values themselves would recurse too deep)
+
+
+@pytest.mark.parametrize("depth", [1025, 100_000])
+def test_nesting_beyond_the_limit_is_refused_both_ways(depth: int) -> None:
+    with pytest.raises(CodecError):
+        encode(_nested(depth))
+    with pytest.raises(CodecError):
+        decode(b"\x91" * depth + b"\xc0")
+
+
+@pytest.mark.parametrize("depth", [600, 1000])
+def test_deep_non_canonical_input_is_refused_without_crashing(depth: int) -> None:
+    # A non-shortest int deep inside sends decode down its general path (a full re-encoding).
+    with pytest.raises(CodecError):
+        decode(b"\x91" * depth + b"\xcc\x01")
+
+
+def test_malformed_input_says_what_is_wrong() -> None:
+    with pytest.raises(CodecError, match=r"malformed encoding: \S"):
+        decode(b"\x91" * 2000 + b"\xc0")
