@@ -5,7 +5,9 @@ turns errors into output. Exit codes: 0 success, 1 a failed check/test/call, 2 u
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -30,6 +32,62 @@ def _sources(*units: Compilation) -> dict[str, str]:
 
 def _load(path: Path) -> Compilation:
     return Compilation.from_file(path, ModuleLoader((path.parent,)))
+
+
+def _compiled(path: Path) -> bytes:
+    """The module bytes of a contract; a file that cannot be read or compiled is reported (exit 1)."""
+    try:
+        unit = _load(path)
+    except CompileError as exc:  # not UTF-8: there is no source to quote
+        _echo_diagnostics(exc, {})
+        sys.exit(1)
+    except OSError as exc:
+        _cannot_read(path, exc)
+    try:
+        return unit.encoded
+    except CompileError as exc:
+        _echo_diagnostics(exc, _sources(unit))
+        sys.exit(1)
+
+
+def _cannot_read(path: Path, exc: OSError) -> None:
+    click.echo(f"{path}: cannot read the file: {exc.strerror or exc}", err=True)
+    sys.exit(1)
+
+
+def write_atomically(path: Path, data: bytes, option: str | None = None) -> None:
+    """Write through a temporary file in the same folder and rename it over `path`, so that an
+    interrupted run leaves the old file or the new one, never half of one. A path that cannot be
+    written is a usage error on `option` when the user named it, else a failure (exit 1)."""
+    folder = path.parent if str(path.parent) else Path(".")
+    tmp = None
+    try:
+        if not path.name or path.name in (".", ".."):
+            raise IsADirectoryError(21, "not a file name", str(path))
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        # mkstemp makes the file private; give it the mode any new file of this user gets, or keep
+        # the mode of the file it replaces.
+        mode = path.stat().st_mode & 0o7777 if path.is_file() else 0o666 & ~_umask()
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException as exc:  # Ctrl-C included: never leave the temporary file behind
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        if not isinstance(exc, OSError):
+            raise
+        message = f"cannot write {path}: {exc.strerror or exc}"
+        if option is not None:
+            raise click.BadParameter(message, param_hint=f"'{option}'") from None
+        click.echo(message, err=True)
+        sys.exit(1)
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
 
 
 class _Failed(Exception):
@@ -63,6 +121,11 @@ def _check_unit(path: Path) -> None:
             unit.analysis
     except CompileError as exc:
         raise _Failed(exc, units) from None
+    except OSError as exc:
+        from dsl.diagnostics import Diagnostic
+
+        where = ast.Span(str(exc.filename or path), 1, 1, 1, 1)
+        raise _Failed(CompileError([Diagnostic(f"cannot read the file: {exc.strerror or exc}", where)]), units) from None
 
 
 @click.command()
@@ -91,19 +154,14 @@ def build(file: Path, output: Path | None) -> None:
     from vm.module import module_id
     from vm.verifier import verify
 
-    unit = _load(file)
-    try:
-        data = unit.encoded
-    except CompileError as exc:
-        _echo_diagnostics(exc, _sources(unit))
-        sys.exit(1)
+    data = _compiled(file)
     try:
         verify(data)
     except VerifyError as exc:
         click.echo(f"{file}: internal error: the compiled module was refused by the verifier: {exc}", err=True)
         sys.exit(1)
     out = output or file.with_suffix(".baom")
-    out.write_bytes(data)
+    write_atomically(out, data, "-o" if output is not None else None)
     click.echo(f"{out}: {len(data)} bytes, module {module_id(data)}")
 
 
@@ -116,14 +174,12 @@ def disasm(module: Path) -> None:
     from vm.verifier import verify
 
     if module.suffix == ".bao":
-        unit = _load(module)
-        try:
-            data = unit.encoded
-        except CompileError as exc:
-            _echo_diagnostics(exc, _sources(unit))
-            sys.exit(1)
+        data = _compiled(module)
     else:
-        data = module.read_bytes()
+        try:
+            data = module.read_bytes()
+        except OSError as exc:
+            _cannot_read(module, exc)
     try:
         verified = verify(data)
     except VerifyError as exc:
@@ -141,7 +197,16 @@ def fmt(files: tuple[Path, ...], check_only: bool) -> None:
 
     changed, failed = [], 0
     for path in files:
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = _load(path).source
+        except CompileError as exc:  # not UTF-8
+            failed += 1
+            _echo_diagnostics(exc, {})
+            continue
+        except OSError as exc:
+            failed += 1
+            click.echo(f"{path}: cannot read the file: {exc.strerror or exc}", err=True)
+            continue
         try:
             formatted = format_source(text, str(path))
         except CompileError as exc:
@@ -153,7 +218,7 @@ def fmt(files: tuple[Path, ...], check_only: bool) -> None:
             if check_only:
                 click.echo(f"would reformat {path}")
             else:
-                path.write_text(formatted, encoding="utf-8")
+                write_atomically(path, formatted.encode("utf-8"))
                 click.echo(f"reformatted {path}")
     verb = "would be reformatted" if check_only else "reformatted"
     click.echo(f"{len(changed)} file{'s' if len(changed) != 1 else ''} {verb}, "

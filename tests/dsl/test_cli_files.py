@@ -1,0 +1,82 @@
+"""Careless input to the file-reading and file-writing language commands: undecodable sources,
+outputs that cannot be written, and writes that must never leave half a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from node.cli import cli
+from tests.dsl.test_cli import COUNTER
+
+
+def invoke(*args: object):
+    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=True)
+    # A user's mistake never shows a traceback: only SystemExit may end a command.
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result
+
+
+@pytest.fixture
+def latin(tmp_path: Path) -> Path:
+    path = tmp_path / "latin.bao"
+    path.write_bytes("contract Caf\xe9\n".encode("latin-1"))
+    return path
+
+
+@pytest.mark.parametrize("command", ["build", "disasm", "fmt"])
+def test_an_undecodable_source_is_reported_by_every_command(command: str, latin: Path) -> None:
+    result = invoke(command, latin)
+    assert result.exit_code == 1
+    assert "latin.bao:1:1: error: file is not UTF-8" in result.output
+
+
+def test_fmt_reports_a_bad_file_and_still_formats_the_others(tmp_path: Path, latin: Path) -> None:
+    good = tmp_path / "counter.bao"
+    good.write_text(COUNTER.replace("    count += 1\n", "    count  +=  1\n"), encoding="utf-8")
+    result = invoke("fmt", latin, good)
+    assert result.exit_code == 1
+    assert "1 file reformatted, 0 unchanged, 1 with errors" in result.output
+    assert good.read_text(encoding="utf-8") == COUNTER
+
+
+@pytest.mark.parametrize("where", ["missing/folder/out.baom", ""])
+def test_build_to_an_unwritable_output_is_a_usage_error(tmp_path: Path, where: str) -> None:
+    source = tmp_path / "counter.bao"
+    source.write_text(COUNTER, encoding="utf-8")
+    result = invoke("build", source, "-o", str(tmp_path / where) if where else "")
+    assert result.exit_code == 2
+    assert "cannot write" in result.output and "'-o'" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["counter.bao"]  # no stray temporary file
+
+
+def test_build_replaces_its_output_whole_and_keeps_its_mode(tmp_path: Path) -> None:
+    source = tmp_path / "counter.bao"
+    source.write_text(COUNTER, encoding="utf-8")
+    out = tmp_path / "counter.baom"
+    out.write_bytes(b"old")
+    out.chmod(0o640)
+    result = invoke("build", source)
+    assert result.exit_code == 0
+    assert out.read_bytes()[:3] != b"old" and out.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["counter.bao", "counter.baom"]
+
+
+def test_fmt_writes_through_a_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An interrupted rewrite (here: the rename fails) must leave the user's file as it was.
+    import os
+
+    source = tmp_path / "counter.bao"
+    messy = COUNTER.replace("    count += 1\n", "    count  +=  1\n")
+    source.write_text(messy, encoding="utf-8")
+
+    def interrupted(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    result = CliRunner().invoke(cli, ["fmt", str(source)])
+    assert isinstance(result.exception, (KeyboardInterrupt, SystemExit))
+    assert source.read_text(encoding="utf-8") == messy
+    assert [p.name for p in tmp_path.iterdir()] == ["counter.bao"]
