@@ -26,6 +26,13 @@ _DIGITAL_SIGNATURE, _KEY_ENCIPHERMENT, _KEY_AGREEMENT, _KEY_CERT_SIGN, _CRL_SIGN
 
 SUITE_BY_SIGNATURE_OID = {"1.2.156.10197.1.501": "gm", "1.2.840.10045.4.3.2": "intl"}
 
+# The extensions a Baochain certificate's reader acts on. RFC 5280 4.2: a certificate with a
+# critical extension its reader does not process must be refused, since the issuer made the
+# certificate's meaning depend on it.
+UNDERSTOOD_EXTENSIONS = frozenset(
+    {OID_BASIC_CONSTRAINTS, OID_KEY_USAGE, OID_SUBJECT_KEY_ID, OID_AUTHORITY_KEY_ID, OID_IDENTITY_EXTENSION}
+)
+
 
 class CertificateError(ValueError):
     """Bytes that are not a well-formed Baochain certificate (or CSR, or CRL)."""
@@ -145,6 +152,7 @@ class Certificate:
         issuer_name, subject_name, spki = (fields[offset + i].encoded for i in (2, 4, 5))
         public_key = suite.load_public_key(spki)
         ext = parsed.extensions
+        check_critical_extensions(ext, UNDERSTOOD_EXTENSIONS)
         constraints = _get(ext, ExtensionOID.BASIC_CONSTRAINTS)
         ski = _get(ext, ExtensionOID.SUBJECT_KEY_IDENTIFIER)
         aki = _get(ext, ExtensionOID.AUTHORITY_KEY_IDENTIFIER)
@@ -171,6 +179,20 @@ class Certificate:
             signature=parsed.signature,
             public_key=public_key,
         )
+
+
+def check_signed_algorithm(inner: der.Element, outer: str) -> None:
+    """RFC 5280 4.1.1.2: the signed algorithm field must equal the unsigned outer one. Only the
+    inner one is covered by the signature, and the outer one picks the suite that checks it."""
+    signed = der.read_oid(der.children(inner)[0])
+    if signed != outer:
+        raise CertificateError(f"signature algorithm {outer} differs from the signed field's {signed}")
+
+
+def check_critical_extensions(extensions: x509.Extensions, understood: frozenset[str]) -> None:
+    for extension in extensions:
+        if extension.critical and extension.oid.dotted_string not in understood:
+            raise CertificateError(f"critical extension {extension.oid.dotted_string} is not one Baochain processes")
 
 
 def _get(extensions: x509.Extensions, oid: x509.ObjectIdentifier) -> Any:

@@ -179,3 +179,48 @@ def test_integers_round_trip_minimally(value: int) -> None:
 def test_der_reader_is_strict(data: bytes) -> None:
     with pytest.raises(der.DerError):
         der.read(data)
+
+
+def _signed_leaf(suite, root, root_key, *, extra_extensions=(), signed_algorithm=None) -> bytes:
+    """A leaf built by hand, so a test can put into it what the issuing code never would."""
+    from node.identity.certificate import (
+        OID_AUTHORITY_KEY_ID,
+        OID_BASIC_CONSTRAINTS,
+        OID_KEY_USAGE,
+        _extension,
+        algorithm_identifier,
+    )
+    from node.identity.names import Subject
+
+    key = suite.generate_key()
+    extensions = [
+        _extension(OID_BASIC_CONSTRAINTS, der.sequence(), critical=True),
+        _extension(OID_KEY_USAGE, der.named_bits([0]), critical=True),
+        _extension(OID_AUTHORITY_KEY_ID, der.sequence(der.tlv(0x80, root.key_id))),
+        *extra_extensions,
+    ]
+    tbs = der.sequence(
+        der.explicit(0, der.integer(2)),
+        der.integer(12345),
+        signed_algorithm or algorithm_identifier(suite),
+        root.subject_name,
+        der.sequence(der.time(NOW - timedelta(hours=1)), der.time(NOW + timedelta(days=1))),
+        Subject("PICC", "mallory", "client").to_der(),
+        suite.public_key_to_der(suite.public_key(key)),
+        der.explicit(3, der.sequence(*extensions)),
+    )
+    return der.sequence(tbs, algorithm_identifier(suite), der.bit_string(suite.sign(root_key, tbs)))
+
+
+def test_an_unknown_critical_extension_is_refused(chain) -> None:
+    from node.identity.certificate import _extension
+
+    suite, root, root_key, _, _ = chain
+    trust = ChannelTrust.build(suite.name, [root])
+    unknown = "1.3.6.1.4.1.99999.1"
+    assert check_identity(_signed_leaf(suite, root, root_key, extra_extensions=[_extension(unknown, b"\x05\x00")]), trust, at=NOW)
+    critical = _signed_leaf(suite, root, root_key, extra_extensions=[_extension(unknown, b"\x05\x00", critical=True)])
+    with pytest.raises(IdentityRefused, match=f"critical extension {unknown}") as refused:
+        check_identity(critical, trust, at=NOW)
+    assert refused.value.reason is Refusal.MALFORMED
+
