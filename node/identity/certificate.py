@@ -149,6 +149,7 @@ class Certificate:
         tbs = parsed.tbs_certificate_bytes
         fields = der.children(der.read(tbs))
         offset = 1 if fields and fields[0].tag == 0xA0 else 0
+        check_signed_algorithm(fields[offset + 1], parsed.signature_algorithm_oid.dotted_string)
         issuer_name, subject_name, spki = (fields[offset + i].encoded for i in (2, 4, 5))
         public_key = suite.load_public_key(spki)
         ext = parsed.extensions

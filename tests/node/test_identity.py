@@ -224,3 +224,12 @@ def test_an_unknown_critical_extension_is_refused(chain) -> None:
         check_identity(critical, trust, at=NOW)
     assert refused.value.reason is Refusal.MALFORMED
 
+
+def test_the_signed_algorithm_must_match_the_outer_one(chain) -> None:
+    from node.identity.certificate import algorithm_identifier
+
+    suite, root, root_key, _, _ = chain
+    other = get_suite("gm" if suite.name == "intl" else "intl")
+    forged = _signed_leaf(suite, root, root_key, signed_algorithm=algorithm_identifier(other))
+    with pytest.raises(CertificateError, match="differs from the signed field"):
+        Certificate.load(forged)
