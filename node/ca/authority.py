@@ -214,7 +214,7 @@ class CertificateAuthority:
                 raise IdentityRevoked(f"{name!r} is revoked")
             if not secret_matches(record, secret):
                 raise WrongSecret(f"wrong enrollment secret for {name!r}")
-            cert = self._issue(registry, record, self._request(request), days)
+            cert = self._issue(registry, record, self._request(request, name), days)
             details["serial"] = f"{cert.serial:x}"
             return cert
 
@@ -248,7 +248,7 @@ class CertificateAuthority:
                     f"the certificate of {name!r} expired at {cert.not_after:%Y-%m-%d %H:%M} UTC; "
                     "renew before expiry, or have an admin revoke it and register the identity anew"
                 )
-            csr = self._request(request)
+            csr = self._request(request, name)
             if not self.suite.verify(cert.public_key, REENROLL_PROOF_CONTEXT + csr.der, proof):
                 raise InvalidRequest("the renewal is not signed with the current certificate's key")
             new = self._issue(registry, record, csr, days)
@@ -381,11 +381,16 @@ class CertificateAuthority:
         if record["status"] not in (APPROVED, ENROLLED):
             raise NotAuthorized(f"admin {name!r} is {record['status']} and may not act")
 
-    def _request(self, request: bytes) -> CertificationRequest:
+    def _request(self, request: bytes, name: str) -> CertificationRequest:
         try:
             csr = CertificationRequest.load(request)
         except CertificateError as exc:
             raise InvalidRequest(str(exc)) from None
+        if csr.common_name != name:
+            # Binds the request to the identity: another's request (no secret), replayed with this
+            # identity's secret, would certify that holder's key under this name too, so one
+            # party's signatures would also stand as the other's.
+            raise InvalidRequest(f"the request is for {csr.common_name!r}, not {name!r}")
         if csr.suite_name != self.config.suite:
             raise InvalidRequest(f"the request uses the {csr.suite_name} suite; this CA issues {self.config.suite} certificates")
         if self.suite.same_public_key(csr.public_key, self.certificate.public_key):

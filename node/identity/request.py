@@ -1,7 +1,9 @@
 """PKCS#10 certification requests: the proof that an enrolling client holds its private key.
 
-The CA takes only the public key from a request (the subject comes from the CA's registry), so
-a request here carries just a CN; reading one checks its self-signature through the suite.
+The CA takes the certificate's subject from its registry, so a request here carries just a CN:
+the name of the identity it asks a certificate for. The CA refuses a request whose CN is not the
+enrolling identity's name, so a request seen in transit (a CSR is no secret) cannot be replayed
+to bind its signer's key to another identity. Reading a request checks its self-signature.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class CertificationRequest:
     der: bytes
     suite_name: str
     public_key: Any
+    common_name: str | None = None  # None when the subject names no single CN
 
     @property
     def pem(self) -> bytes:
@@ -42,7 +45,7 @@ class CertificationRequest:
         try:
             raw = der.pem_decode(data, "CERTIFICATE REQUEST")
             info, algorithm, signature = der.children(der.read(raw))
-            version, _subject, spki, *_attributes = der.children(info)
+            version, subject, spki, *_attributes = der.children(info)
             if der.read_integer(version) != 0:
                 raise CertificateError("unknown certification request version")
             oid = der.read_oid(der.children(algorithm)[0])
@@ -57,4 +60,14 @@ class CertificationRequest:
             raise
         except (ValueError, CryptoError) as exc:
             raise CertificateError(f"not a readable certification request: {exc}") from None
-        return cls(raw, suite_name, public_key)
+        return cls(raw, suite_name, public_key, _common_name(subject))
+
+
+def _common_name(subject: der.Element) -> str | None:
+    names = [
+        der.read_utf8(pair[1])
+        for rdn in der.children(subject)
+        for pair in (der.children(a) for a in der.children(rdn))
+        if len(pair) == 2 and der.read_oid(pair[0]) == OID_COMMON_NAME and pair[1].tag == der.UTF8_STRING
+    ]
+    return names[0] if len(names) == 1 else None

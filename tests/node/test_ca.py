@@ -141,6 +141,18 @@ def test_requests_must_fit_the_ca(ca: CertificateAuthority) -> None:
     assert ca.show("erin").status == "approved"  # refusals change nothing
 
 
+def test_a_request_is_bound_to_the_enrolling_name(ca: CertificateAuthority, clock: Clock) -> None:
+    # Bob's request (public once sent) replayed with alice's secret must not certify bob's key as alice.
+    secret = _approved(ca, "alice")
+    bob_key = ca.suite.generate_key()
+    with pytest.raises(E.InvalidRequest, match="request is for 'bob', not 'alice'"):
+        ca.enroll("alice", secret=secret, request=build_request(ca.suite, bob_key, "bob"))
+    cert, key = _enroll(ca, "alice", secret)
+    other = build_request(ca.suite, bob_key, "bob")
+    with pytest.raises(E.InvalidRequest, match="request is for 'bob'"):
+        ca.reenroll("alice", current=cert.der, request=other, proof=reenroll_proof(ca.suite, key, other))
+
+
 def test_registration_checks(ca: CertificateAuthority) -> None:
     record, _ = ca.register("cbirc-inspector", type="regulator", by="boss")
     assert record.roles == ("regulator",)
