@@ -401,9 +401,12 @@ class CertificateAuthority:
         return Issuer(self.suite, self.certificate, self._signing_key())
 
     def _issue(self, registry: dict[str, Any], record: IdentityRecord, csr: CertificationRequest, days: int | None) -> Certificate:
-        days = days or self.config.identity_days
-        if not 0 < days <= 3650:
-            raise InvalidRequest("a certificate is valid for 1 to 3650 days")
+        # The CA's identity_days is its policy, not a default the requester may lengthen: the
+        # holder of a one-time secret must not pick a ten-year certificate.
+        limit = self.config.identity_days
+        days = days or limit
+        if not 0 < days <= limit:
+            raise InvalidRequest(f"this CA issues certificates valid for 1 to {limit} days, not {days}")
         serial = new_serial(registry["serials"])
         cert = self._issuer().identity_certificate(record, csr.public_key, serial=serial, now=self._clock(), days=days)
         hex_serial = f"{serial:x}"

@@ -153,6 +153,18 @@ def test_a_request_is_bound_to_the_enrolling_name(ca: CertificateAuthority, cloc
         ca.reenroll("alice", current=cert.der, request=other, proof=reenroll_proof(ca.suite, key, other))
 
 
+def test_the_requester_cannot_outlast_the_cas_validity_policy(ca: CertificateAuthority) -> None:
+    secret = _approved(ca, "frank")
+    key = ca.suite.generate_key()
+    request = build_request(ca.suite, key, "frank")
+    with pytest.raises(E.InvalidRequest, match="1 to 365 days, not 3650"):
+        ca.enroll("frank", secret=secret, request=request, days=3650)
+    cert = ca.enroll("frank", secret=secret, request=request, days=30)
+    assert cert.not_after - cert.not_before == timedelta(days=30, minutes=1)
+    with pytest.raises(E.InvalidRequest, match="not 366"):
+        ca.reenroll("frank", current=cert.der, request=request, proof=reenroll_proof(ca.suite, key, request), days=366)
+
+
 def test_registration_checks(ca: CertificateAuthority) -> None:
     record, _ = ca.register("cbirc-inspector", type="regulator", by="boss")
     assert record.roles == ("regulator",)
