@@ -34,7 +34,7 @@ def _load(path: Path) -> Compilation:
     return Compilation.from_file(path, ModuleLoader((path.parent,)))
 
 
-def _compiled(path: Path) -> bytes:
+def module_bytes(path: Path) -> bytes:
     """The module bytes of a contract; a file that cannot be read or compiled is reported (exit 1)."""
     try:
         unit = _load(path)
@@ -154,7 +154,7 @@ def build(file: Path, output: Path | None) -> None:
     from vm.module import module_id
     from vm.verifier import verify
 
-    data = _compiled(file)
+    data = module_bytes(file)
     try:
         verify(data)
     except VerifyError as exc:
@@ -174,7 +174,7 @@ def disasm(module: Path) -> None:
     from vm.verifier import verify
 
     if module.suffix == ".bao":
-        data = _compiled(module)
+        data = module_bytes(module)
     else:
         try:
             data = module.read_bytes()

@@ -10,14 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import click
 
-from dsl.diagnostics import CompileError
-from dsl.pipeline import Compilation, ModuleLoader
-
 DEPLOYMENT_FILE = "deployment.json"
+LOCK_FILE = ".lock"
 
 
 def _party(text: str):
@@ -25,21 +25,57 @@ def _party(text: str):
 
     role, sep, org = text.partition(":")
     if not sep or not role or not org:
-        raise click.BadParameter("expected ROLE:ORG, e.g. insurer:PICC", param_hint="--as")
+        raise click.BadParameter("expected ROLE:ORG, e.g. insurer:PICC", param_hint="'--as'")
     return Party(org, org, role)
 
 
-def _json_arg(text: str) -> object:
+def _json_arg(position: int, text: str) -> object:
     # A bare word that is not JSON is taken as Text, so `P1` works as well as '"P1"'.
     try:
         return json.loads(text)
     except json.JSONDecodeError:
         return text
+    except ValueError:  # an integer past Python's digit limit for str -> int
+        raise click.BadParameter(f"argument {position}: a number of {len(text)} characters is too large",
+                                 param_hint="'ARGS...'") from None
 
 
 def _fail(message: str) -> None:
     click.echo(message, err=True)
     sys.exit(1)
+
+
+@contextmanager
+def _ledger_lock(state_dir: Path) -> Iterator[None]:
+    """Hold the ledger folder for this run, so that two runs on one folder take turns instead of
+    the later save silently dropping the earlier run's writes."""
+    import fcntl
+
+    try:
+        handle = open(state_dir / LOCK_FILE, "a+b")
+    except OSError as exc:
+        raise click.BadParameter(f"cannot use {state_dir}: {exc.strerror or exc}", param_hint="'--state'") from None
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def _deployed_module(state_dir: Path, host) -> str | None:
+    """The module id the ledger was deployed with, or None for a fresh ledger."""
+    record = state_dir / DEPLOYMENT_FILE
+    if not record.exists():
+        if any(True for _ in host.scan(b"")):
+            # The state is saved before the record, so an interrupted first run lands here.
+            _fail(f"{state_dir}: the ledger has state but no {DEPLOYMENT_FILE}; it is damaged "
+                  "(an interrupted run?): use a fresh --state folder")
+        return None
+    try:
+        ident = json.loads(record.read_text(encoding="utf-8")).get("module")
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+        ident = None
+    if not isinstance(ident, str):
+        _fail(f"{record}: not a deployment record (damaged?): use a fresh --state folder")
+    return ident
 
 
 @click.command()
@@ -48,90 +84,126 @@ def _fail(message: str) -> None:
 @click.argument("args", nargs=-1)
 @click.option("--as", "as_party", required=True, metavar="ROLE:ORG", help="The caller: its role and organisation.")
 @click.option("--at", "at_date", metavar="DATE", help="Block date (midnight UTC+08:00), default today.")
-@click.option("--gas-limit", type=click.IntRange(min=1), default=10_000_000, show_default=True)
+@click.option("--gas-limit", type=click.IntRange(min=1), default=10_000_000, show_default=True,
+              help="Gas limit of the call (and of the deployment).")
 @click.option("--state", "state_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Keep the ledger in this folder between runs.")
 def run(file: Path, name: str, args: tuple[str, ...], as_party: str, at_date: str | None,
         gas_limit: int, state_dir: Path | None) -> None:
     """Run one action or view of FILE on a local ledger; ARGS are JSON values (section 7)."""
-    from vm.errors import Abort, LiteralError, ValueFormError, VerifyError
-    from vm.host import CallContext, MemoryHost
+    from dsl.cli import module_bytes
+    from vm.errors import LiteralError, VerifyError
     from vm.machine import Machine
-    from vm.module import module_id
-    from vm.values import midnight_of, parse_date_literal, to_json
     from vm.verifier import verify
 
     caller = _party(as_party)
-    unit = Compilation.from_file(file, ModuleLoader((file.parent,)))
-    try:
-        data = unit.encoded
-    except CompileError as exc:
-        for d in exc.diagnostics:
-            click.echo(d.render(unit.source), err=True)
-        sys.exit(1)
-    try:
-        machine = Machine(verify(data))
-    except VerifyError as exc:
-        _fail(f"{file}: internal error: the compiled module was refused by the verifier: {exc}")
-    ident = module_id(data)
-
+    for i, a in enumerate(args, 1):
+        _json_arg(i, a)  # a usage error before any compiling
     if at_date is None:
         import time
 
         timestamp = int(time.time() * 1000)
     else:
+        from vm.values import midnight_of, parse_date_literal
+
         try:
             timestamp = midnight_of(parse_date_literal(at_date))
         except LiteralError as exc:
-            raise click.BadParameter(str(exc), param_hint="--at")
-
-    host = MemoryHost()
-    deployed_id = None
-    if state_dir is not None:
+            raise click.BadParameter(str(exc), param_hint="'--at'")
+    data = module_bytes(file)
+    try:
+        machine = Machine(verify(data))
+    except VerifyError as exc:
+        _fail(f"{file}: internal error: the compiled module was refused by the verifier: {exc}")
+    callable_names = sorted(e.name for e in machine.entries() if e.kind != "init")
+    if name != "init" and name not in callable_names:
+        raise click.BadParameter(f"{machine.module.name} has no action or view named {name!r}; it has: "
+                                 + (", ".join(callable_names) or "none"), param_hint="'NAME'")
+    call = _Call(machine, data, name, args, caller, timestamp, gas_limit)
+    if state_dir is None:
+        call.run_on(None)
+        return
+    try:
         state_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            host = MemoryHost.open(state_dir)
-        except Exception as exc:  # a damaged ledger folder: say which, never a traceback
-            _fail(f"{state_dir}: cannot read the ledger: {exc}")
-        record = state_dir / DEPLOYMENT_FILE
-        if record.is_file():
-            deployed_id = json.loads(record.read_text(encoding="utf-8")).get("module")
-            if deployed_id != ident:
+    except OSError as exc:
+        raise click.BadParameter(f"cannot create {state_dir}: {exc.strerror or exc}", param_hint="'--state'") from None
+    with _ledger_lock(state_dir):
+        call.run_on(state_dir)
+
+
+class _Call:
+    """One `run` invocation once its arguments are understood."""
+
+    def __init__(self, machine, data: bytes, name: str, args: tuple[str, ...], caller, timestamp: int,
+                 gas_limit: int):
+        from vm.module import module_id
+
+        self.machine = machine
+        self.ident = module_id(data)
+        self.name = name
+        self.args = args
+        self.json_args = [_json_arg(i, a) for i, a in enumerate(args, 1)]
+        self.caller = caller
+        self.timestamp = timestamp
+        self.gas_limit = gas_limit
+
+    def run_on(self, state_dir: Path | None) -> None:
+        from vm.errors import Abort, StateFileError, ValueFormError
+        from vm.host import CallContext, MemoryHost
+        from vm.values import to_json
+
+        machine, name, json_args = self.machine, self.name, self.json_args
+        host = MemoryHost()
+        deployed_id = None
+        if state_dir is not None:
+            try:
+                host = MemoryHost.open(state_dir)
+            except StateFileError as exc:  # a damaged ledger folder: say which, never a traceback
+                _fail(f"{state_dir}: cannot read the ledger: {exc}")
+            deployed_id = _deployed_module(state_dir, host)
+            if deployed_id is not None and deployed_id != self.ident:
                 _fail(f"{state_dir} holds the state of another build of this contract (module {deployed_id}); "
                       "use a fresh --state folder after changing the contract")
 
-    seed = hashlib.sha256(f"{ident}|{name}|{args}|{timestamp}".encode()).digest()
-    ctx = CallContext(caller=caller, timestamp_ms=timestamp, tx_id=seed)
-    json_args = [_json_arg(a) for a in args]
-    gas_total = 0
-    try:
-        if deployed_id is None:
-            init_args = json_args if name == "init" else []
-            result = machine.deploy_json(init_args, ctx, host, gas_limit)
-            host.apply(result.writes)
-            gas_total += result.gas_used
-            if name == "init":
-                _finish(state_dir, host, ident, {"deployed": ident, "gas_used": gas_total})
-                return
-        elif name == "init":
-            _fail("the contract is already deployed on this ledger")
-        result = machine.call_json(name, json_args, ctx, host, gas_limit)
-    except ValueFormError as exc:
-        _fail(f"error: {exc}")
-    except Abort as exc:
-        _fail(f"aborted: {exc.message} (gas used: {exc.gas_used})")
-    host.apply(result.writes)
-    entry = machine.entry(name)
-    out = {
-        "result": None if entry.returns is None else to_json(entry.returns, result.value, machine.types),
-        "gas_used": result.gas_used,
-        "events": [machine.event_json(e) for e in result.events],
-    }
-    _finish(state_dir, host, ident, out)
+        seed = hashlib.sha256(f"{self.ident}|{name}|{self.args}|{self.timestamp}".encode()).digest()
+        ctx = CallContext(caller=self.caller, timestamp_ms=self.timestamp, tx_id=seed)
+        gas_total = 0
+        try:
+            if deployed_id is None:
+                init_args = json_args if name == "init" else []
+                result = machine.deploy_json(init_args, ctx, host, self.gas_limit)
+                host.apply(result.writes)
+                gas_total += result.gas_used
+                if name == "init":
+                    self._finish(state_dir, host, deployed_id, {"deployed": self.ident, "gas_used": gas_total})
+                    return
+            elif name == "init":
+                _fail("the contract is already deployed on this ledger")
+            result = machine.call_json(name, json_args, ctx, host, self.gas_limit)
+        except ValueFormError as exc:
+            _fail(f"error: {exc}")
+        except Abort as exc:
+            _fail(f"aborted: {exc.message} (gas used: {exc.gas_used})")
+        host.apply(result.writes)
+        entry = machine.entry(name)
+        out = {
+            "result": None if entry.returns is None else to_json(entry.returns, result.value, machine.types),
+            "gas_used": result.gas_used,
+            "events": [machine.event_json(e) for e in result.events],
+        }
+        self._finish(state_dir, host, deployed_id, out)
 
+    def _finish(self, state_dir: Path | None, host, deployed_id: str | None, out: dict) -> None:
+        from dsl.cli import write_atomically
+        from vm.errors import StateFileError
 
-def _finish(state_dir: Path | None, host, ident: str, out: dict) -> None:
-    if state_dir is not None:
-        host.save()
-        (state_dir / DEPLOYMENT_FILE).write_text(json.dumps({"module": ident}) + "\n", encoding="utf-8")
-    click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        if state_dir is not None:
+            try:
+                host.save()
+            except StateFileError as exc:
+                _fail(f"error: {exc}")
+            if deployed_id is None:
+                # After the state: a run stopped between the two is caught as damage, never
+                # mistaken for a fresh ledger and deployed again.
+                write_atomically(state_dir / DEPLOYMENT_FILE, (json.dumps({"module": self.ident}) + "\n").encode())
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
