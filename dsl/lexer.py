@@ -60,6 +60,16 @@ _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _HASH_RE = re.compile(r"0x[0-9a-fA-F]{64}")
 _EXPONENT_RE = re.compile(r"[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9_]*")
 _INDENT_RE = re.compile(r"[ \t\f\v]*")
+_WORD_TAIL_RE = re.compile(r"\w*")
+
+
+def _name_end(text: str, end: int) -> int:
+    """Where a name that the regex matched up to ``end`` really ends. ``\\w`` stops at combining
+    marks and connector punctuation (the vowel signs of बीमा or ประกัน), which XID_Continue admits."""
+    n = len(text)
+    while end < n and text[end] > "\x7f" and ("_" + text[end]).isidentifier():
+        end = _WORD_TAIL_RE.match(text, end + 1).end()  # type: ignore[union-attr]
+    return end
 
 
 class Lexeme:
@@ -150,8 +160,12 @@ class _Scanner:
             kind = m.lastgroup
             end = m.end()
             col = pos - line_start + 1
+            if kind == "bad" and m.group().isidentifier():
+                kind = "name"  # an XID_Start that is no word character (such as '℘')
+                end = _WORD_TAIL_RE.match(text, end).end()  # type: ignore[union-attr]
             if kind == "name":
-                word = m.group()
+                end = _name_end(text, end)
+                word = text[pos:end]
                 ttype = _KEYWORD_TYPES.get(word)
                 if ttype is None:
                     ttype = "NAME"

@@ -209,6 +209,13 @@ def test_unicode_identifiers() -> None:
     assert tree.name.name == "保险"
 
 
+@pytest.mark.parametrize("name", ["बीमा", "ประกัน", "e\u0301tat", "x\u203fy", "\u2118"])
+def test_identifiers_continue_with_every_xid_continue_character(name: str) -> None:
+    # Combining marks (Hindi and Thai vowel signs) and connector punctuation are XID_Continue
+    # but not regex word characters; '℘' is XID_Start without being a letter.
+    assert kinds(f"let {name} = 1") == [("LET", "let"), ("NAME", name), ("EQ", "="), ("INT", "1"), ("_NL", "")]
+
+
 @pytest.mark.parametrize("word", sorted(KEYWORDS))
 def test_keywords_are_reserved(word: str) -> None:
     with pytest.raises(CompileError):
