@@ -65,14 +65,24 @@ def line_hash(suite: CryptoSuite, line: bytes) -> bytes:
     return suite.hash(base64.b64decode(line.strip()))
 
 
-def last_link(suite: CryptoSuite, path: Path) -> tuple[int, bytes]:
-    """(next seq, prev hash) for the entry to append after the log at `path`."""
-    if not path.exists():
-        return 0, GENESIS
-    lines = path.read_bytes().splitlines()
+def checked_link(suite: CryptoSuite, public_key: Any, path: Path, registry: dict[str, Any]) -> tuple[int, bytes]:
+    """(next seq, prev hash) for the entry to append after the log at `path`, once the log's last
+    entry is the CA's and `registry` is the state it records.
+
+    Every state change starts here: a CA that appended to an edited registry would sign the edit
+    into its next entry, and the tampering would no longer show. Checking only the head keeps a
+    change cheap; `verify_log` checks the whole chain.
+    """
+    lines = path.read_bytes().splitlines() if path.exists() else []
     if not lines:
+        if registry.get("audit_entries") is not None:
+            raise AuditTampered(f"the audit log is missing or empty, but the registry counts {registry['audit_entries']} entries")
         return 0, GENESIS
-    last = _parse(suite, None, lines[-1], len(lines) - 1)
+    last = _parse(suite, public_key, lines[-1], len(lines) - 1)
+    if registry.get("audit_entries") != last.seq + 1:
+        raise AuditTampered(f"the registry counts {registry.get('audit_entries')} audit entries, the log's last is number {last.seq + 1}")
+    if last.state != registry_digest(suite, registry):
+        raise AuditTampered("the registry does not match the last audit entry (edited registry or truncated log); no change was made")
     return last.seq + 1, line_hash(suite, lines[-1])
 
 

@@ -336,19 +336,22 @@ class CertificateAuthority:
         key = self._signing_key()
         with self._home.locked():
             registry = self._load_registry()
+            link = audit.checked_link(self.suite, self.certificate.public_key, self._home.audit_log, registry)
             try:
                 result = mutate(registry)
             except CARefused as exc:
                 unchanged = self._load_registry()
-                self._log(key, f"{action}.refused", actor, subject, {**details, "refusal": str(exc)}, unchanged)
+                self._log(key, link, f"{action}.refused", actor, subject, {**details, "refusal": str(exc)}, unchanged)
                 self._home.write_json(self._home.registry, unchanged, private=True)
                 raise
-            self._log(key, action, actor, subject, details, registry)
+            self._log(key, link, action, actor, subject, details, registry)
             self._home.write_json(self._home.registry, registry, private=True)
             return result
 
-    def _log(self, key: Any, action: str, actor: str, subject: str, details: dict[str, Any], registry: dict[str, Any]) -> None:
-        seq, prev = audit.last_link(self.suite, self._home.audit_log)
+    def _log(
+        self, key: Any, link: tuple[int, bytes], action: str, actor: str, subject: str, details: dict[str, Any], registry: dict[str, Any]
+    ) -> None:
+        seq, prev = link
         # The registry counts the log's entries, so cutting entries off the log's end shows.
         registry["audit_entries"] = seq + 1
         entry = audit.AuditEntry(

@@ -240,6 +240,29 @@ def test_audit_log_detects_tampering(ca: CertificateAuthority, tmp_path: Path, c
         ca.verify_audit()
 
 
+def test_a_change_refuses_to_sign_over_tampering(ca: CertificateAuthority, tmp_path: Path) -> None:
+    # Were the next change to log the edited registry's digest, the edit would be signed into the
+    # chain and verify_audit would pass from then on.
+    home = tmp_path / "ca"
+    ca.register("gina", type="client", roles=["insurer"], secret="gina-secret", by="boss")
+    pristine_registry, pristine_log = (home / "registry.json").read_bytes(), _lines(home)
+    registry = json.loads(pristine_registry)
+    registry["identities"]["gina"].update(status="approved", roles=["bank", "insurer"])
+    (home / "registry.json").write_text(json.dumps(registry))
+    with pytest.raises(E.AuditTampered, match="registry does not match"):
+        ca.register("hank", type="client", secret="hank-secret", by="boss")
+    with pytest.raises(E.AuditTampered):
+        ca.verify_audit()
+    (home / "registry.json").write_bytes(pristine_registry)
+    for lines in (pristine_log[:-1], []):  # a truncated or emptied log
+        _rewrite(home, lines)
+        with pytest.raises(E.AuditTampered):
+            ca.approve("gina", by="boss")
+    _rewrite(home, pristine_log)
+    ca.approve("gina", by="boss")
+    assert ca.verify_audit()[-1].action == "approve"
+
+
 def test_concurrent_use_from_threads_and_instances(ca: CertificateAuthority, tmp_path: Path, clock: Clock) -> None:
     other = CertificateAuthority(tmp_path / "ca", passphrase=PASS, clock=clock)  # as a second process would
     errors: list[Exception] = []
