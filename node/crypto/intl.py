@@ -57,6 +57,8 @@ class IntlSuite(EllipticKeys, NonceFramedAead):
             public_key.verify(signature, data, _ECDSA_SHA256)
         except InvalidSignature:
             return False
+        except Exception:  # another suite's key (tongsuopy raises its own errors): foreign, so not valid
+            return False
         return True
 
     def seal(self, public_key: Any, plaintext: bytes) -> bytes:

@@ -145,3 +145,12 @@ def test_a_suite_refuses_the_other_suites_keys() -> None:
         intl.load_private_key(gm.private_key_to_pem(KEYS["gm"][0]))
     with pytest.raises(KeyFormatError):
         gm.load_private_key(intl.private_key_to_der(KEYS["intl"][0]))
+
+
+@pytest.mark.parametrize("name", SUITE_NAMES)
+def test_verify_answers_false_for_the_other_suites_key(name: str) -> None:
+    # suite.py: verify never raises for a wrong or foreign signature; a key of the other suite
+    # (whose library raises its own errors) is as foreign as it gets.
+    suite, other = SUITES[name], SUITES["intl" if name == "gm" else "gm"]
+    key = other.generate_key()
+    assert suite.verify(other.public_key(key), b"m", other.sign(key, b"m")) is False
