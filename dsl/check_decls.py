@@ -55,7 +55,8 @@ def resolve_type(ref: ast.TypeRef, scope: ContractScope, findings: Findings) -> 
 def declare_names(tree: ast.SourceFile, scope: ContractScope, findings: Findings) -> None:
     """Enter every top-level name of the file (modules' names are entered by the caller)."""
     for decl in tree.decls:
-        if scope.kind == "module" and not isinstance(decl, MODULE_DECLS):
+        if scope.kind == "module" and (not isinstance(decl, MODULE_DECLS)
+                                       or isinstance(decl, ast.FuncDecl) and decl.kind != "fn"):
             findings.error("a module holds only fn, record and enum declarations", decl.span,
                            "move this into a contract")
             continue

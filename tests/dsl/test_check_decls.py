@@ -140,6 +140,13 @@ def test_unknown_module_and_module_contents() -> None:
     assert d.message == "a module holds only fn, record and enum declarations"
 
 
+@pytest.mark.parametrize("decl", ["action go() by anyone:\n    pass\n", "view v() -> Int:\n    return 1\n"])
+def test_a_module_holds_no_action_or_view(decl: str) -> None:
+    d = one_error("module m\n" + decl)
+    assert d.message == "a module holds only fn, record and enum declarations"
+    assert d.span.line == 2
+
+
 def test_record_that_contains_itself() -> None:
     text = "contract C\nparties a\nrecord A:\n    b: B\nrecord B:\n    a: A\n    more: List[B]\n"
     found = errors(text)
