@@ -17,10 +17,15 @@ from node.identity.certificate import (
     Certificate,
     CertificateError,
     algorithm_identifier,
+    check_critical_extensions,
 )
 
 OID_CRL_NUMBER = "2.5.29.20"
 OID_CRL_REASON = "2.5.29.21"
+# A reader that treated, say, a critical delta-CRL indicator or issuing distribution point as an
+# ordinary CRL would misread which certificates it covers; RFC 5280 5.2 says to refuse it.
+_UNDERSTOOD_CRL_EXTENSIONS = frozenset({OID_AUTHORITY_KEY_ID, OID_CRL_NUMBER})
+_UNDERSTOOD_ENTRY_EXTENSIONS = frozenset({OID_CRL_REASON})
 
 # RFC 5280 CRLReason, by the names the CLI accepts (7 is unassigned).
 REVOCATION_REASONS: dict[str, int] = {
@@ -105,8 +110,10 @@ class RevocationList:
                 raise CertificateError("CRL signed with an algorithm of no Baochain suite")
             tbs = parsed.tbs_certlist_bytes
             issuer_name = der.children(der.read(tbs))[2].encoded
+            check_critical_extensions(parsed.extensions, _UNDERSTOOD_CRL_EXTENSIONS)
             revoked = {}
             for entry in parsed:
+                check_critical_extensions(entry.extensions, _UNDERSTOOD_ENTRY_EXTENSIONS)
                 try:
                     flag = entry.extensions.get_extension_for_oid(CRLEntryExtensionOID.CRL_REASON).value.reason
                     reason = flag.name if flag.name in REVOCATION_REASONS else "unspecified"

@@ -233,3 +233,43 @@ def test_the_signed_algorithm_must_match_the_outer_one(chain) -> None:
     forged = _signed_leaf(suite, root, root_key, signed_algorithm=algorithm_identifier(other))
     with pytest.raises(CertificateError, match="differs from the signed field"):
         Certificate.load(forged)
+
+
+def _hand_made_crl(suite, root, root_key, *, extra=(), entry_extra=(), signed_algorithm=None) -> bytes:
+    from node.identity.certificate import OID_AUTHORITY_KEY_ID, algorithm_identifier
+    from node.identity.crl import OID_CRL_NUMBER
+
+    entry = der.sequence(der.integer(777), der.time(NOW), *([der.sequence(*entry_extra)] if entry_extra else []))
+    tbs = der.sequence(
+        der.integer(1),
+        signed_algorithm or algorithm_identifier(suite),
+        root.subject_name,
+        der.time(NOW),
+        der.time(NOW + timedelta(days=1)),
+        der.sequence(entry),
+        der.explicit(
+            0,
+            der.sequence(
+                der.sequence(der.oid(OID_AUTHORITY_KEY_ID), der.octet_string(der.sequence(der.tlv(0x80, root.key_id)))),
+                der.sequence(der.oid(OID_CRL_NUMBER), der.octet_string(der.integer(9))),
+                *extra,
+            ),
+        ),
+    )
+    return der.sequence(tbs, algorithm_identifier(suite), der.bit_string(suite.sign(root_key, tbs)))
+
+
+def test_crls_with_unprocessed_critical_extensions_or_a_swapped_algorithm_are_refused(chain) -> None:
+    from node.identity.certificate import algorithm_identifier
+
+    suite, root, root_key, _, _ = chain
+    assert RevocationList.load(_hand_made_crl(suite, root, root_key)).revoked.keys() == {777}
+    delta = der.sequence(der.oid("2.5.29.27"), der.boolean(True), der.octet_string(der.integer(8)))  # a delta CRL
+    with pytest.raises(CertificateError, match="critical extension 2.5.29.27"):
+        RevocationList.load(_hand_made_crl(suite, root, root_key, extra=[delta]))
+    invalidity = der.sequence(der.oid("2.5.29.24"), der.boolean(True), der.octet_string(der.tlv(der.GENERALIZED_TIME, b"20260601120000Z")))
+    with pytest.raises(CertificateError, match="critical extension 2.5.29.24"):
+        RevocationList.load(_hand_made_crl(suite, root, root_key, entry_extra=[invalidity]))
+    other = get_suite("gm" if suite.name == "intl" else "intl")
+    with pytest.raises(CertificateError, match="do not match"):  # pyca checks this one for CRLs
+        RevocationList.load(_hand_made_crl(suite, root, root_key, signed_algorithm=algorithm_identifier(other)))
