@@ -27,7 +27,9 @@ Where an identity's facts live in its certificate
   id-ecPublicKey on sm2p256v1 (1.2.156.10197.1.301) or prime256v1.
 - A regulator's certificate has ``OU=regulator`` and the role ``regulator``, issued by the
   regulator organisation's own CA; `VerifiedIdentity.may_audit` grants it the channels its
-  organisation belongs to.
+  organisation belongs to. Only organisations the channel names as regulators
+  (`ChannelTrust.build(..., regulator_orgs=...)`) issue regulators: another member CA's
+  certificate claiming that type and role is refused the role and is no regulator.
 
 Modules: `der` (strict DER), `names` (subject, roles, attributes), `certificate`, `request` (PKCS#10),
 `crl`, `verify` (`check_identity`).

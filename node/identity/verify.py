@@ -51,10 +51,12 @@ class VerifiedIdentity:
     serial: int
     not_after: datetime
     certificate: Certificate = field(repr=False, compare=False)
+    issued_by_regulator: bool = False  # its root is one the channel names as a regulator's CA
 
     @property
     def is_regulator(self) -> bool:
-        return self.type == "regulator" and REGULATOR_ROLE in self.roles
+        # The type and role alone are claims any member CA could write into a certificate.
+        return self.issued_by_regulator and self.type == "regulator" and REGULATOR_ROLE in self.roles
 
     def verify_signature(self, data: bytes, signature: bytes) -> bool:
         """Whether this identity's key made `signature` over `data` (in its certificate's suite)."""
@@ -72,9 +74,19 @@ class ChannelTrust:
     suite_name: str
     roots: dict[tuple[bytes, bytes], Certificate]  # (subject name DER, key id) -> root
     revoked: dict[bytes, frozenset[int]]  # root key id -> revoked serials
+    regulator_orgs: frozenset[str] = frozenset()  # organisations whose CAs issue regulator identities
 
     @classmethod
-    def build(cls, suite_name: str, roots: Sequence[Certificate], crls: Sequence[RevocationList] = ()) -> ChannelTrust:
+    def build(
+        cls,
+        suite_name: str,
+        roots: Sequence[Certificate],
+        crls: Sequence[RevocationList] = (),
+        *,
+        regulator_orgs: Sequence[str] = (),
+    ) -> ChannelTrust:
+        """`regulator_orgs` names the regulators' organisations (from the channel's configuration):
+        only their CAs' identities are regulators, whatever another CA writes into a certificate."""
         index: dict[tuple[bytes, bytes], Certificate] = {}
         for root in roots:
             if root.suite_name != suite_name:
@@ -88,7 +100,11 @@ class ChannelTrust:
             if root is None or not crl.signed_by(root):
                 raise TrustError(f"CRL number {crl.number} is not signed by a member root")
             revoked.setdefault(root.key_id, set()).update(crl.revoked)
-        return cls(suite_name, index, {k: frozenset(v) for k, v in revoked.items()})
+        root_orgs = {root.subject.org for root in index.values()}
+        for org in regulator_orgs:
+            if org not in root_orgs:
+                raise TrustError(f"regulator organisation {org!r} has no member root on this channel")
+        return cls(suite_name, index, {k: frozenset(v) for k, v in revoked.items()}, frozenset(regulator_orgs))
 
 
 def check_identity(
@@ -133,6 +149,11 @@ def check_identity(
     if role is not None and role not in roles:
         held = ", ".join(roles) or "none"
         raise IdentityRefused(Refusal.ROLE_NOT_HELD, f"{who} may not act as {role!r} (holds: {held})")
+    by_regulator = cert.subject.org in trust.regulator_orgs
+    if role == REGULATOR_ROLE and not by_regulator:
+        raise IdentityRefused(
+            Refusal.ROLE_NOT_HELD, f"{who} may not act as a regulator: {cert.subject.org!r} is not a regulator of this channel"
+        )
     return VerifiedIdentity(
         org=cert.subject.org,
         name=cert.subject.name,
@@ -142,4 +163,5 @@ def check_identity(
         serial=cert.serial,
         not_after=cert.not_after,
         certificate=cert,
+        issued_by_regulator=by_regulator,
     )

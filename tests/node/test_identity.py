@@ -130,9 +130,26 @@ def test_regulators_audit_their_organisations_channels() -> None:
     suite = get_suite("gm")
     root, key = make_root(suite, "CBIRC")
     regulator, _ = make_leaf(suite, root, key, "inspector", type="regulator", roles=("regulator",))
-    identity = check_identity(regulator, ChannelTrust.build("gm", [root]), role="regulator", at=NOW)
+    identity = check_identity(regulator, ChannelTrust.build("gm", [root], regulator_orgs=["CBIRC"]), role="regulator", at=NOW)
     assert identity.is_regulator
     assert identity.may_audit({"PICC", "CBIRC"}) and not identity.may_audit({"PICC", "Ruijin"})
+
+
+def test_only_the_channels_regulator_orgs_issue_regulators() -> None:
+    # An insurer's CA can write OU=regulator and the regulator role into a certificate it signs;
+    # that must not make its holder a regulator of the insurer's channels.
+    suite = get_suite("gm")
+    regulator_root, regulator_key = make_root(suite, "CBIRC")
+    insurer_root, insurer_key = make_root(suite, "PICC")
+    self_made, _ = make_leaf(suite, insurer_root, insurer_key, "inspector", type="regulator", roles=("regulator",))
+    trust = ChannelTrust.build("gm", [regulator_root, insurer_root], regulator_orgs=["CBIRC"])
+    with pytest.raises(IdentityRefused, match="not a regulator of this channel") as refused:
+        check_identity(self_made, trust, role="regulator", at=NOW)
+    assert refused.value.reason is Refusal.ROLE_NOT_HELD
+    identity = check_identity(self_made, trust, at=NOW)
+    assert not identity.is_regulator and not identity.may_audit({"PICC", "CBIRC"})
+    with pytest.raises(TrustError, match="no member root"):
+        ChannelTrust.build("gm", [insurer_root], regulator_orgs=["CBIRC"])
 
 
 def test_requests_prove_possession(chain) -> None:
