@@ -128,10 +128,11 @@ def _check_unit(path: Path) -> None:
         raise _Failed(CompileError([Diagnostic(f"cannot read the file: {exc.strerror or exc}", where)]), units) from None
 
 
-@click.command()
+@click.command(short_help="Check contracts, modules and test files for errors.")
 @click.argument("files", nargs=-1, required=True, type=FILES)
 def check(files: tuple[Path, ...]) -> None:
-    """Check contracts, modules and test files for errors."""
+    """Check contracts, modules and test files for errors (a test file against the contract it
+    tests). Exit status 1 if any file has errors."""
     failed = 0
     for path in files:
         try:
@@ -165,7 +166,7 @@ def build(file: Path, output: Path | None) -> None:
     click.echo(f"{out}: {len(data)} bytes, module {module_id(data)}")
 
 
-@click.command()
+@click.command(short_help="Show a module's bytecode.")
 @click.argument("module", type=FILES)
 def disasm(module: Path) -> None:
     """Show a module's bytecode (a built .baom file, or a .bao source compiled on the fly)."""
@@ -192,7 +193,8 @@ def disasm(module: Path) -> None:
 @click.argument("files", nargs=-1, required=True, type=FILES)
 @click.option("--check", "check_only", is_flag=True, help="Only report files that are not formatted; change nothing.")
 def fmt(files: tuple[Path, ...], check_only: bool) -> None:
-    """Format Bao files in the canonical layout (comments kept)."""
+    """Format Bao files in the canonical layout (comments kept). With --check, exit status 1 if
+    any file would change."""
     from dsl.fmt import format_source
 
     changed, failed = [], 0
@@ -226,12 +228,15 @@ def fmt(files: tuple[Path, ...], check_only: bool) -> None:
     sys.exit(1 if failed or (check_only and changed) else 0)
 
 
-@click.command(name="test")
+@click.command(name="test", short_help="Run the scenarios of *.test.bao files.")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--gas", "show_gas", is_flag=True, help="Show the gas each call used.")
-@click.option("--gas-limit", type=click.IntRange(min=1), default=None, help="Gas limit of each call.")
+@click.option("--gas-limit", type=click.IntRange(min=1), default=10_000_000, show_default=True,
+              help="Gas limit of each call.")
 def test_command(paths: tuple[Path, ...], show_gas: bool, gas_limit: int | None) -> None:
-    """Run the scenarios of *.test.bao files (default: under the current folder)."""
+    """Run the scenarios of test files. PATHS are *.test.bao files, contracts (their NAME.test.bao
+    beside them) or folders (searched); default: the current folder. Exit status 1 if any
+    scenario failed."""
     from dsl.scenarios import find_test_files, run_test_file
 
     files = find_test_files(list(paths) or [Path(".")])

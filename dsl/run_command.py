@@ -78,19 +78,24 @@ def _deployed_module(state_dir: Path, host) -> str | None:
     return ident
 
 
-@click.command()
+@click.command(short_help="Run one action or view on a local ledger.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("name")
 @click.argument("args", nargs=-1)
 @click.option("--as", "as_party", required=True, metavar="ROLE:ORG", help="The caller: its role and organisation.")
-@click.option("--at", "at_date", metavar="DATE", help="Block date (midnight UTC+08:00), default today.")
+@click.option("--at", "at_date", metavar="DATE", help="Block time: midnight (UTC+08:00) of DATE, e.g. 2024-03-01.  [default: now]")
 @click.option("--gas-limit", type=click.IntRange(min=1), default=10_000_000, show_default=True,
               help="Gas limit of the call (and of the deployment).")
-@click.option("--state", "state_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--state", "state_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Keep the ledger in this folder between runs.")
 def run(file: Path, name: str, args: tuple[str, ...], as_party: str, at_date: str | None,
         gas_limit: int, state_dir: Path | None) -> None:
-    """Run one action or view of FILE on a local ledger; ARGS are JSON values (section 7)."""
+    """Run the action or view NAME of FILE on a local ledger and print its result, gas and events
+    as JSON. The first run on a ledger deploys the contract (NAME init deploys it with ARGS).
+
+    ARGS are JSON values: 3, "1200.50 CNY", "2024-03-01", '{"holder": "Li"}'; a bare word that is
+    not JSON is Text. Exit status 1 if the call aborts or an argument does not fit.
+    """
     from dsl.cli import module_bytes
     from vm.errors import LiteralError, VerifyError
     from vm.machine import Machine

@@ -12,7 +12,7 @@ from dsl.explain.phrases import LANGUAGES
 from dsl.explain.render import FORMATS, ExplainError, explain_file, render
 
 
-@click.command("explain")
+@click.command("explain", short_help="Render a contract as a document for business readers.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the document to this file (default: standard output).")

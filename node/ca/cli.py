@@ -146,10 +146,11 @@ def _write_replacing(path: Path, data: bytes) -> None:
 pass_ctx = click.make_pass_decorator(_Context)
 
 
-@click.group("ca")
+@click.group("ca", short_help="Run your organisation's certificate authority.")
 @click.option(
     "--home",
     type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
     envvar=HOME_ENV,
     default="ca",
     show_default=True,
@@ -163,11 +164,15 @@ pass_ctx = click.make_pass_decorator(_Context)
 @click.option("--at", callback=_parse_time, hidden=True, help="Act as if the time were this (ISO 8601); for tests.")
 @click.pass_context
 def ca(ctx: click.Context, home: Path, passphrase_file: Path | None, at: datetime | None) -> None:
-    """Run your organisation's certificate authority: register, review, enroll, renew and revoke identities."""
+    """Run your organisation's certificate authority: register, review, enroll, renew and revoke identities.
+
+    Commands that change the CA (all but list, show and audit) need the passphrase of its key,
+    from --passphrase-file or BAOCHAIN_CA_PASSPHRASE. Exit status: 0 done, 1 refused, 2 a usage mistake.
+    """
     ctx.obj = _Context(home, passphrase_file, at)
 
 
-@ca.command()
+@ca.command(short_help="Create the CA and its first admin.")
 @click.option("--org", required=True, help="Your organisation's name (the O of every certificate).")
 @click.option("--suite", type=click.Choice(["gm", "intl"]), required=True, help="Crypto suite of your channels.")
 @click.option("--admin", default="admin", show_default=True, help="Name of the first admin identity.")
@@ -269,7 +274,7 @@ def _client_key_passphrase(path: Path | None) -> bytes | None:
     return _read_secret_file(path) if path is not None else None
 
 
-@ca.command()
+@ca.command(short_help="Get an approved identity's first certificate.")
 @click.argument("name")
 @click.option("--secret", required=True, help="The enrollment secret from registration.")
 @click.option("--csr", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Your CSR (PEM or DER); without it a key is made for you.")
@@ -305,7 +310,7 @@ def enroll(obj: _Context, name: str, secret: str, csr: Path | None, key_out: Pat
     click.echo(f"certificate: {out} (serial {cert.serial:x}, valid until {cert.not_after:%Y-%m-%d %H:%M} UTC)")
 
 
-@ca.command()
+@ca.command(short_help="Renew a certificate with its current key.")
 @click.argument("name")
 @click.option("--cert", "current", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True, help="Your current certificate.")
 @click.option("--key", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True, help="Its private key.")
@@ -347,10 +352,11 @@ def reenroll(obj: _Context, name: str, current: Path, key: Path, key_passphrase_
     click.echo(f"certificate: {out} (serial {cert.serial:x}, valid until {cert.not_after:%Y-%m-%d %H:%M} UTC)")
 
 
-@ca.command()
+@ca.command(short_help="Revoke an identity and reissue the CRL.")
 @click.argument("name")
 @click.option("--by", required=True, help="The admin revoking it.")
-@click.option("--reason", type=click.Choice(list(REVOCATION_REASONS)), default="unspecified", show_default=True)
+@click.option("--reason", type=click.Choice(list(REVOCATION_REASONS)), default="unspecified", show_default=True,
+              help="Why, as the CRL records it.")
 @pass_ctx
 @_refusals
 def revoke(obj: _Context, name: str, by: str, reason: str) -> None:
@@ -372,7 +378,8 @@ def crl(obj: _Context, out: Path | None) -> None:
 
 
 @ca.command("list")
-@click.option("--status", type=click.Choice(["pending", "approved", "rejected", "enrolled", "revoked"]))
+@click.option("--status", type=click.Choice(["pending", "approved", "rejected", "enrolled", "revoked"]),
+              help="Only the identities in this state.")
 @pass_ctx
 @_refusals
 def list_(obj: _Context, status: str | None) -> None:
@@ -386,7 +393,7 @@ def list_(obj: _Context, status: str | None) -> None:
         click.echo(f"{r.name:<{width}}  {r.type:<9}  {r.status:<8}  {', '.join(r.roles) or '-'}")
 
 
-@ca.command()
+@ca.command(short_help="Show one identity and its certificates.")
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="Print the record as JSON.")
 @pass_ctx
