@@ -114,6 +114,12 @@ class Certificate:
     tbs: bytes = field(repr=False)
     signature: bytes = field(repr=False)
     public_key: Any = field(repr=False, compare=False)
+    # Of the key usages, the ones checks act on ("digital_signature", "key_cert_sign", "crl_sign");
+    # None when the certificate has no key usage extension (RFC 5280: then no use is excluded).
+    key_usage: frozenset[str] | None = None
+
+    def allows(self, usage: str) -> bool:
+        return self.key_usage is None or usage in self.key_usage
 
     @property
     def suite(self) -> CryptoSuite:
@@ -158,6 +164,7 @@ class Certificate:
         ski = _get(ext, ExtensionOID.SUBJECT_KEY_IDENTIFIER)
         aki = _get(ext, ExtensionOID.AUTHORITY_KEY_IDENTIFIER)
         identity = _get(ext, x509.ObjectIdentifier(OID_IDENTITY_EXTENSION))
+        usage = _get(ext, ExtensionOID.KEY_USAGE)
         try:
             claims = decode_claims(identity.value) if identity is not None else Claims()
         except der.DerError as exc:
@@ -179,7 +186,11 @@ class Certificate:
             tbs=tbs,
             signature=parsed.signature,
             public_key=public_key,
+            key_usage=None if usage is None else frozenset(u for u in _CHECKED_USAGES if getattr(usage, u)),
         )
+
+
+_CHECKED_USAGES = ("digital_signature", "key_cert_sign", "crl_sign")
 
 
 def check_signed_algorithm(inner: der.Element, outer: str) -> None:

@@ -24,6 +24,7 @@ class Refusal(enum.Enum):
     UNKNOWN_ISSUER = "unknown issuer"
     BAD_SIGNATURE = "bad signature"
     NOT_AN_IDENTITY = "a CA certificate is not a member identity"
+    KEY_USAGE = "key usage excludes signing"
     NOT_YET_VALID = "not yet valid"
     EXPIRED = "expired"
     REVOKED = "revoked"
@@ -93,12 +94,16 @@ class ChannelTrust:
                 raise TrustError(f"root {root.subject.name!r} is a {root.suite_name} certificate on a {suite_name} channel")
             if not root.is_ca or not root.signed_by(root):
                 raise TrustError(f"root {root.subject.name!r} is not a self-signed CA certificate")
+            if not root.allows("key_cert_sign"):
+                raise TrustError(f"root {root.subject.name!r} may not sign certificates (its key usage lacks keyCertSign)")
             index[(root.subject_name, root.key_id)] = root
         revoked: dict[bytes, set[int]] = {}
         for crl in crls:
             root = index.get((crl.issuer_name, crl.authority_key_id or b""))
             if root is None or not crl.signed_by(root):
                 raise TrustError(f"CRL number {crl.number} is not signed by a member root")
+            if not root.allows("crl_sign"):
+                raise TrustError(f"root {root.subject.name!r} may not sign CRLs (its key usage lacks cRLSign)")
             revoked.setdefault(root.key_id, set()).update(crl.revoked)
         root_orgs = {root.subject.org for root in index.values()}
         for org in regulator_orgs:
@@ -135,6 +140,8 @@ def check_identity(
         raise IdentityRefused(Refusal.BAD_SIGNATURE, f"{who}: the signature is not {root.subject.name!r}'s")
     if cert.is_ca:
         raise IdentityRefused(Refusal.NOT_AN_IDENTITY, who)
+    if not cert.allows("digital_signature"):
+        raise IdentityRefused(Refusal.KEY_USAGE, f"{who}: its key usage lacks digitalSignature")
     if cert.subject.org != root.subject.org:
         raise IdentityRefused(Refusal.UNKNOWN_ISSUER, f"{who} is signed by the root of {root.subject.org!r}")
     if at < cert.not_before or at < root.not_before:

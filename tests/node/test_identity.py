@@ -198,7 +198,7 @@ def test_der_reader_is_strict(data: bytes) -> None:
         der.read(data)
 
 
-def _signed_leaf(suite, root, root_key, *, extra_extensions=(), signed_algorithm=None) -> bytes:
+def _signed_leaf(suite, root, root_key, *, extra_extensions=(), signed_algorithm=None, usage=(0,)) -> bytes:
     """A leaf built by hand, so a test can put into it what the issuing code never would."""
     from node.identity.certificate import (
         OID_AUTHORITY_KEY_ID,
@@ -212,7 +212,7 @@ def _signed_leaf(suite, root, root_key, *, extra_extensions=(), signed_algorithm
     key = suite.generate_key()
     extensions = [
         _extension(OID_BASIC_CONSTRAINTS, der.sequence(), critical=True),
-        _extension(OID_KEY_USAGE, der.named_bits([0]), critical=True),
+        _extension(OID_KEY_USAGE, der.named_bits(list(usage)), critical=True),
         _extension(OID_AUTHORITY_KEY_ID, der.sequence(der.tlv(0x80, root.key_id))),
         *extra_extensions,
     ]
@@ -290,3 +290,37 @@ def test_crls_with_unprocessed_critical_extensions_or_a_swapped_algorithm_are_re
     other = get_suite("gm" if suite.name == "intl" else "intl")
     with pytest.raises(CertificateError, match="do not match"):  # pyca checks this one for CRLs
         RevocationList.load(_hand_made_crl(suite, root, root_key, signed_algorithm=algorithm_identifier(other)))
+
+
+def test_key_usage_is_enforced(chain) -> None:
+    from node.identity.certificate import OID_BASIC_CONSTRAINTS, OID_KEY_USAGE, OID_SUBJECT_KEY_ID, _extension
+    from node.identity.certificate import algorithm_identifier, key_identifier
+    from node.identity.names import Subject
+
+    suite, root, root_key, _, _ = chain
+    trust = ChannelTrust.build(suite.name, [root])
+    encipher_only = _signed_leaf(suite, root, root_key, usage=(2,))  # keyEncipherment, no digitalSignature
+    assert _refusal(encipher_only, trust).reason is Refusal.KEY_USAGE
+
+    # A self-signed CA certificate whose key usage allows only digitalSignature is no root.
+    key = suite.generate_key()
+    public = suite.public_key(key)
+    subject = Subject("Ruijin", "Ruijin CA", "ca")
+    tbs = der.sequence(
+        der.explicit(0, der.integer(2)),
+        der.integer(99),
+        algorithm_identifier(suite),
+        subject.to_der(),
+        der.sequence(der.time(NOW - timedelta(days=1)), der.time(NOW + timedelta(days=30))),
+        subject.to_der(),
+        suite.public_key_to_der(public),
+        der.explicit(3, der.sequence(
+            _extension(OID_BASIC_CONSTRAINTS, der.sequence(der.boolean(True)), critical=True),
+            _extension(OID_KEY_USAGE, der.named_bits([0]), critical=True),
+            _extension(OID_SUBJECT_KEY_ID, der.octet_string(key_identifier(suite, public))),
+        )),
+    )
+    weak_root = Certificate.load(der.sequence(tbs, algorithm_identifier(suite), der.bit_string(suite.sign(key, tbs))))
+    assert weak_root.is_ca and weak_root.signed_by(weak_root)
+    with pytest.raises(TrustError, match="keyCertSign"):
+        ChannelTrust.build(suite.name, [weak_root])
