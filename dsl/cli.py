@@ -108,13 +108,9 @@ def _check_unit(path: Path) -> None:
         tree = unit.tree
         if isinstance(tree, ast.TestFile):
             from dsl.checker import check_tests
-            from dsl.diagnostics import Diagnostic
+            from dsl.scenarios import load_target
 
-            target_path = Path(unit.path).parent / tree.target
-            if not target_path.is_file():
-                raise CompileError([Diagnostic(f"the contract under test was not found: {tree.target}",
-                                               tree.span, hint="the path is relative to the test file")])
-            target = _load(target_path)
+            target = load_target(path, tree)
             units.append(target)
             check_tests(tree, target.analysis)
         else:

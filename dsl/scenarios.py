@@ -96,6 +96,24 @@ def find_test_files(paths: list[Path]) -> list[Path]:
     return unique
 
 
+def load_target(path: Path, tree: ast.TestFile) -> Compilation:
+    """The contract or module a test file names; a target that is missing, a folder or another
+    test file is reported at the test file's `tests for` line."""
+    target = path.parent / tree.target
+    hint = "the path in `tests for` is relative to the test file"
+    if target.is_dir():
+        raise CompileError([Diagnostic(f"the contract under test is a folder, not a file: {tree.target}", tree.span,
+                                       hint=hint)])
+    if not target.is_file():
+        raise CompileError([Diagnostic(f"the contract under test was not found: {tree.target}", tree.span,
+                                       hint=hint)])
+    contract = Compilation.from_file(target, ModuleLoader((target.parent,)))
+    if isinstance(contract.tree, ast.TestFile):
+        raise CompileError([Diagnostic(f"{tree.target} is a test file: `tests for` names the contract or module "
+                                       "under test", tree.span)])
+    return contract
+
+
 def run_test_file(path: Path, gas_limit: int | None = None) -> FileReport:
     """Check, build and run every scenario of one test file."""
     path = Path(path)
@@ -104,6 +122,10 @@ def run_test_file(path: Path, gas_limit: int | None = None) -> FileReport:
         plan = _build(path, report)
     except CompileError as exc:
         report.diagnostics = exc.diagnostics
+        return report
+    except OSError as exc:  # unreadable: there is no source to quote
+        where = ast.Span(str(exc.filename or path), 1, 1, 1, 1)
+        report.diagnostics = (Diagnostic(f"cannot read the file: {exc.strerror or exc}", where),)
         return report
     for scenario in plan.tests.tree.scenarios:
         report.results.append(_run_scenario(plan, scenario, gas_limit or DEFAULT_GAS_LIMIT))
@@ -133,12 +155,9 @@ def _build(path: Path, report: FileReport) -> _Plan:
     if not isinstance(tree, ast.TestFile):
         raise CompileError([Diagnostic('not a test file: it should start with `tests for "contract.bao"`',
                                        tree.span)])
-    target = (path.parent / tree.target)
+    target = path.parent / tree.target
     report.target = target
-    if not target.is_file():
-        raise CompileError([Diagnostic(f"the contract under test was not found: {target}", tree.span,
-                                       hint="the path in `tests for` is relative to the test file")])
-    contract = Compilation.from_file(target, ModuleLoader((target.parent,)))
+    contract = load_target(path, tree)
     report.sources[str(target)] = contract.source
     tests = check_tests(tree, contract.analysis)
     build = compile_tests(tests)
