@@ -85,11 +85,18 @@ class ExprChecker(OperatorTyping, CallTyping):
             self.error(f"{what} must be {expected}, not {t}", e.span, _mismatch_hint(expected, t))
             return None
         if widened:
-            self.ann.coercions[id(e)] = expected
+            self._widen(e)
         return expected
 
     def _widen(self, e: ast.Expr) -> None:
         self.ann.coercions[id(e)] = DECIMAL
+        # An Int literal that widens is folded into a Decimal constant by the compiler, so its
+        # range as a Decimal (18 digits smaller than an Int's) is checked here, like a literal's.
+        lit = e.operand if isinstance(e, ast.Unary) and e.op == "-" else e  # type: ignore[attr-defined]
+        if isinstance(lit, ast.IntLit):
+            problem = self.literals.check(ast.DecimalLit(lit.text, lit.span))
+            if problem is not None:
+                self.error(problem, e.span, "this Int stands where a Decimal is expected")
 
     def _pure_violation(self, what: str, span: ast.Span, hint: str) -> None:
         who = _PURE_KINDS.get(self.kind)

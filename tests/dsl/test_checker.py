@@ -245,6 +245,26 @@ def test_int_widens_to_decimal_and_is_recorded() -> None:
     assert str(analysis.type_of(let.value)) == "Decimal"
 
 
+@pytest.mark.parametrize("where", [
+    "let x: Decimal = {n}", "let x = 1.5 + -{n}", "let x = [1.5, {n}]", "let x = min(1.5, {n})",
+    "let x = {n} < 1.5", "let x = 1.5 if true else {n}"])
+def test_an_int_literal_that_widens_must_fit_a_decimal(where: str) -> None:
+    # 10**60 is a fine Int but no Decimal: 18 fractional digits leave 2**255 / 10**18 for the rest.
+    big = "1" + "0" * 60
+    text = body(f"""
+        view v() -> Int:
+            {where.format(n=big)}
+            return 1
+    """)
+    d = one_error(text)
+    assert d.message == f"invalid Decimal {big}: out of range (the magnitude must stay below 2^255)"
+    at(d, text, ("-" if "-{n}" in where else "") + big)
+    check_src(body("""
+        view v() -> Decimal:
+            return 1""" + "0" * 58 + """
+    """))
+
+
 def test_decimal_does_not_narrow_to_int() -> None:
     text = body("""
         view v() -> Int:
