@@ -65,7 +65,7 @@ def _refusals(command: Callable[..., Any]) -> Callable[..., Any]:
         except (CAError, CryptoError, CertificateError, CodecError, DerError) as exc:
             raise _Refused(str(exc)) from None
         except OSError as exc:
-            raise _Refused(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)) from None
+            raise _Refused(f"{exc.filename}: {exc.strerror or exc}" if exc.filename else str(exc)) from None
 
     return run
 
@@ -74,7 +74,15 @@ class _Refused(click.ClickException):
     exit_code = 1
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"error: {self.format_message()}", err=True)
+        click.echo(f"error: {_shortened(self.format_message())}", err=True)
+
+
+def _shortened(message: str, limit: int = 300) -> str:
+    """A refusal that quotes a huge argument back stays one readable line."""
+    if len(message) <= limit:
+        return message
+    keep = limit // 2
+    return f"{message[:keep]}…({len(message) - 2 * keep} characters)…{message[-keep:]}"
 
 
 def _parse_time(_ctx: Any, _param: Any, value: str | None) -> datetime | None:

@@ -88,3 +88,13 @@ def test_crl_to_an_unwritable_output_is_one_line(approved, tmp_path: Path) -> No
     approved("crl", "--out", "crl.pem")
     assert (tmp_path / "crl.pem").read_bytes().startswith(b"-----BEGIN X509 CRL-----")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ca", "crl.pem"]
+
+
+def test_a_refusal_quoting_a_huge_argument_stays_short(approved) -> None:
+    refused = approved("register", "n" * 100_000, "--type", "client", "--by", "boss", code=1)
+    assert len(refused.stderr) < 400 and "characters)" in refused.stderr
+
+
+def test_a_home_that_cannot_be_made_names_the_path_first(run) -> None:
+    refused = run("--home", "/proc/no-ca-here", "init", "--org", "PICC", "--suite", "gm", code=1)
+    assert refused.stderr.startswith("error: /proc/no-ca-here: ")
