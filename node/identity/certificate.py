@@ -26,6 +26,17 @@ _DIGITAL_SIGNATURE, _KEY_ENCIPHERMENT, _KEY_AGREEMENT, _KEY_CERT_SIGN, _CRL_SIGN
 
 SUITE_BY_SIGNATURE_OID = {"1.2.156.10197.1.501": "gm", "1.2.840.10045.4.3.2": "intl"}
 
+# What pyca/cryptography raises on damaged X.509 input besides ValueError: an unknown version, a
+# repeated extension, or (from its name parser) a TypeError. Reading hostile bytes must end in a
+# CertificateError, never in one of these reaching a node's validation path or a user's console.
+PARSE_ERRORS: tuple[type[Exception], ...] = (
+    ValueError,
+    TypeError,
+    CryptoError,
+    x509.InvalidVersion,
+    x509.DuplicateExtension,
+)
+
 # The extensions a Baochain certificate's reader acts on. RFC 5280 4.2: a certificate with a
 # critical extension its reader does not process must be refused, since the issuer made the
 # certificate's meaning depend on it.
@@ -141,7 +152,7 @@ class Certificate:
             raw = der.pem_decode(data, "CERTIFICATE")
             parsed = x509.load_der_x509_certificate(raw)
             return cls._from_parsed(raw, parsed)
-        except (ValueError, CryptoError) as exc:
+        except PARSE_ERRORS as exc:
             if isinstance(exc, CertificateError):
                 raise
             raise CertificateError(f"not a readable certificate: {exc}") from None

@@ -9,12 +9,13 @@ from typing import Any
 from cryptography import x509
 from cryptography.x509.oid import CRLEntryExtensionOID, ExtensionOID
 
-from node.crypto import CryptoError, CryptoSuite, get_suite
+from node.crypto import CryptoSuite, get_suite
 from node.identity import der
 from node.identity.certificate import (
     OID_AUTHORITY_KEY_ID,
     SUITE_BY_SIGNATURE_OID,
     Certificate,
+    PARSE_ERRORS,
     CertificateError,
     algorithm_identifier,
     check_critical_extensions,
@@ -130,7 +131,7 @@ class RevocationList:
                 aki = None
         except CertificateError:
             raise
-        except (ValueError, CryptoError) as exc:
+        except PARSE_ERRORS as exc:
             raise CertificateError(f"not a readable CRL: {exc}") from None
         return cls(
             der=raw,

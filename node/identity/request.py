@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from node.crypto import CryptoError, CryptoSuite, get_suite
+from node.crypto import CryptoSuite, get_suite
 from node.identity import der
-from node.identity.certificate import SUITE_BY_SIGNATURE_OID, CertificateError, algorithm_identifier
+from node.identity.certificate import PARSE_ERRORS, SUITE_BY_SIGNATURE_OID, CertificateError, algorithm_identifier
 from node.identity.names import OID_COMMON_NAME
 
 
@@ -58,7 +58,7 @@ class CertificationRequest:
                 raise CertificateError("the request's signature does not match its public key")
         except CertificateError:
             raise
-        except (ValueError, CryptoError) as exc:
+        except PARSE_ERRORS as exc:
             raise CertificateError(f"not a readable certification request: {exc}") from None
         return cls(raw, suite_name, public_key, _common_name(subject))
 

@@ -324,3 +324,44 @@ def test_key_usage_is_enforced(chain) -> None:
     assert weak_root.is_ca and weak_root.signed_by(weak_root)
     with pytest.raises(TrustError, match="keyCertSign"):
         ChannelTrust.build(suite.name, [weak_root])
+
+
+def test_damaged_x509_input_is_a_certificate_error(chain) -> None:
+    # pyca raises InvalidVersion / DuplicateExtension (not ValueError) on these; they must be refusals.
+    from node.identity.certificate import OID_BASIC_CONSTRAINTS, _extension
+
+    suite, root, root_key, leaf, _ = chain
+    trust = ChannelTrust.build(suite.name, [root])
+    bad_version = leaf.der.replace(b"\xa0\x03\x02\x01\x02", b"\xa0\x03\x02\x01\x07", 1)
+    twice = _signed_leaf(suite, root, root_key, extra_extensions=[_extension(OID_BASIC_CONSTRAINTS, der.sequence(), critical=True)])
+    for damaged in (bad_version, twice):
+        with pytest.raises(CertificateError):
+            Certificate.load(damaged)
+        assert _refusal(damaged, trust).reason is Refusal.MALFORMED
+    crl = _hand_made_crl(suite, root, root_key)
+    with pytest.raises(CertificateError):
+        RevocationList.load(crl.replace(b"\x02\x01\x01", b"\x02\x01\x05", 1))
+
+
+@given(st.sampled_from(SUITE_NAMES), st.integers(min_value=0), st.integers(min_value=0, max_value=255), st.booleans())
+def test_no_mutation_of_a_certificate_escapes_as_another_error(name: str, where: int, byte: int, insert: bool) -> None:
+    suite = get_suite(name)
+    root, leaf = _MUTATION_CHAINS[name]
+    data = bytearray(leaf.der)
+    if insert:
+        data.insert(where % (len(data) + 1), byte)
+    else:
+        data[where % len(data)] = byte
+    try:
+        check_identity(bytes(data), ChannelTrust.build(suite.name, [root]), at=NOW)
+    except IdentityRefused:
+        pass
+
+
+def _mutation_chain(name: str):
+    suite = get_suite(name)
+    root, key = make_root(suite, "PICC")
+    return root, make_leaf(suite, root, key, "alice")[0]
+
+
+_MUTATION_CHAINS = {name: _mutation_chain(name) for name in SUITE_NAMES}
