@@ -52,6 +52,9 @@ _arith("-", DATE, DURATION, "SUB_DATE_DUR")
 _arith("-", DATE, DATE, "SUB_DATE")
 _arith("*", DURATION, INT, "MUL_DUR_INT", True)
 
+# A literal pushes at most this many items (or text parts) before folding them into one value:
+# the verifier bounds a frame's stack at 512 slots, and a literal may stand inside a deep one.
+LITERAL_CHUNK = 128
 _NEG = {INT: "NEG_INT", DECIMAL: "NEG_DEC", PERCENT: "NEG_PCT", MONEY: "NEG_MONEY", DURATION: "NEG_DUR"}
 _COMPARE = {"==": "EQ", "!=": "NE", "<": "LT", "<=": "LE", ">": "GT", ">=": "GE"}
 _CONTEXT = {"caller": "CALLER", "now": "NOW", "today": "TODAY", "tx_id": "TX_ID"}
@@ -200,6 +203,9 @@ class ExprCode(CallCode):
     def text(self, e: ast.TextLit) -> None:
         n = 0
         for part in e.parts:
+            if n == LITERAL_CHUNK:
+                self.emit("CONCAT", n)  # the text so far becomes one part
+                n = 1
             if isinstance(part, str):
                 if not part:
                     continue
@@ -217,14 +223,21 @@ class ExprCode(CallCode):
 
     def collection(self, e: ast.ListLit | ast.MapLit, t: Type) -> None:
         if isinstance(e, ast.ListLit):
-            for item in e.items:
+            for item in e.items[:LITERAL_CHUNK]:
                 self.expr(item)
-            self.emit("MAKE_LIST", self.tix(t), len(e.items))
+            self.emit("MAKE_LIST", self.tix(t), min(len(e.items), LITERAL_CHUNK))
+            for item in e.items[LITERAL_CHUNK:]:
+                self.expr(item)
+                self.emit("LIST_APPEND", self.tix(t))
         else:
-            for k, v in e.entries:
+            for k, v in e.entries[:LITERAL_CHUNK]:
                 self.expr(k)
                 self.expr(v)
-            self.emit("MAKE_MAP", self.tix(t), len(e.entries))
+            self.emit("MAKE_MAP", self.tix(t), min(len(e.entries), LITERAL_CHUNK))
+            for k, v in e.entries[LITERAL_CHUNK:]:  # a repeated key keeps the later value, as in MAKE_MAP
+                self.expr(k)
+                self.expr(v)
+                self.emit("MAP_SET", self.tix(t))
 
     def name(self, e: ast.Name) -> None:
         ref = self.ref(e)

@@ -395,3 +395,17 @@ def test_defaults_entry_writes_initial_values_without_the_init_body() -> None:
     host = MemoryHost()
     host.apply(m.deploy_defaults(d.ctx(), host, GAS).writes)
     assert m.call("show", (), d.ctx(), host, GAS).value == "40 false"
+
+
+def test_long_literals_stay_within_the_verifiers_stack_bound() -> None:
+    # The verifier bounds a frame's stack at 512 slots; a literal with more items (or a map with
+    # 256 entries, a text with 512 parts) must still compile, in order, a repeated key last.
+    items = ", ".join(str(i) for i in range(600))
+    entries = ", ".join(f"{i}: {2 * i}" for i in range(300)) + ", 7: 1"
+    got = run_fn("\n".join([
+        f"let xs = [{items}]",
+        f"let m = {{{entries}}}",
+        "let x = 3",
+        'let t = "' + "{x}." * 300 + '"',
+        'return "{len(xs)} {xs[0]} {xs[599]} {len(m)} {m[7]} {m[299]} {len(t)}"']), "Text")
+    assert got == "600 0 599 300 1 598 600"
