@@ -329,7 +329,15 @@ class CertificateAuthority:
         return self._key
 
     def _load_registry(self) -> dict[str, Any]:
-        return self._home.read_json(self._home.registry, fields=("crl_number", "identities", "serials"))
+        registry = self._home.read_json(self._home.registry, fields=("crl_number", "identities", "serials"))
+        if not (
+            type(registry["crl_number"]) is int
+            and isinstance(registry["identities"], dict)
+            and isinstance(registry["serials"], dict)
+            and all(isinstance(r, dict) for r in registry["identities"].values())
+        ):
+            raise CADamaged(f"{self._home.registry} is damaged: its identities, serials or CRL number are malformed")
+        return registry
 
     def _change(self, action: str, actor: str, subject: str, details: dict[str, Any], mutate: Callable[[dict[str, Any]], T]) -> T:
         """Run one state change under the lock, log it (or its refusal) and save the registry."""

@@ -263,6 +263,23 @@ def test_a_change_refuses_to_sign_over_tampering(ca: CertificateAuthority, tmp_p
     assert ca.verify_audit()[-1].action == "approve"
 
 
+def test_a_damaged_registry_is_reported_not_a_crash(ca: CertificateAuthority, tmp_path: Path) -> None:
+    path = tmp_path / "ca" / "registry.json"
+    pristine = json.loads(path.read_text())
+    with_float = json.loads(json.dumps(pristine))
+    with_float["identities"]["boss"]["registered_at"] = 1.5  # JSON allows it; the codec does not
+    path.write_text(json.dumps(with_float))
+    for act in (ca.verify_audit, lambda: ca.register("x", type="client", secret="x-secret-x", by="boss")):
+        with pytest.raises(E.AuditTampered, match="never writes"):
+            act()
+    path.write_text(json.dumps({**pristine, "identities": ["boss"]}))
+    for act in (ca.list, lambda: ca.show("boss"), lambda: ca.approve("boss", by="boss")):
+        with pytest.raises(E.CADamaged, match="malformed"):
+            act()
+    with pytest.raises(E.AuditTampered, match="malformed"):
+        ca.verify_audit()
+
+
 def test_concurrent_use_from_threads_and_instances(ca: CertificateAuthority, tmp_path: Path, clock: Clock) -> None:
     other = CertificateAuthority(tmp_path / "ca", passphrase=PASS, clock=clock)  # as a second process would
     errors: list[Exception] = []
