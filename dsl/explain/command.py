@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from dsl.diagnostics import CompileError
 from dsl.explain.phrases import LANGUAGES
 from dsl.explain.render import FORMATS, ExplainError, explain_file, render
 
@@ -29,10 +30,11 @@ def explain(file: Path, output: Path | None, fmt: str, lang: str, with_tests: bo
     try:
         explained = explain_file(file, lang, with_tests)
     except ExplainError as exc:
-        for d in exc.diagnostics:
-            click.echo(d.render(exc.sources.get(d.span.file)), err=True)
-        count = sum(d.severity == "error" for d in exc.diagnostics)
-        click.echo(f"{count} error{'s' if count != 1 else ''}", err=True)
+        _fail(exc.diagnostics, exc.sources)
+    except CompileError as exc:  # a file that cannot be decoded (the test file, with --with-tests)
+        _fail(exc.diagnostics, {})
+    except OSError as exc:
+        click.echo(f"{exc.filename or file}: cannot read the file: {exc.strerror or exc}", err=True)
         raise click.exceptions.Exit(1)
     for w in explained.warnings:
         click.echo(w.render(explained.sources.get(w.span.file)), err=True)
@@ -41,6 +43,14 @@ def explain(file: Path, output: Path | None, fmt: str, lang: str, with_tests: bo
         click.echo(text, nl=False)
         return
     _write(output, text)
+
+
+def _fail(diagnostics, sources: dict[str, str]) -> None:
+    for d in diagnostics:
+        click.echo(d.render(sources.get(d.span.file)), err=True)
+    count = sum(d.severity == "error" for d in diagnostics)
+    click.echo(f"{count} error{'s' if count != 1 else ''}", err=True)
+    raise click.exceptions.Exit(1)
 
 
 def _write(output: Path, text: str) -> None:
