@@ -34,8 +34,9 @@ def _load(path: Path) -> Compilation:
     return Compilation.from_file(path, ModuleLoader((path.parent,)))
 
 
-def module_bytes(path: Path) -> bytes:
-    """The module bytes of a contract; a file that cannot be read or compiled is reported (exit 1)."""
+def module_bytes(path: Path, instead: str) -> bytes:
+    """The module bytes of a contract; a file that cannot be read or compiled is reported (exit 1).
+    `instead` tells a user who gave a test file what to do with it."""
     try:
         unit = _load(path)
     except CompileError as exc:  # not UTF-8: there is no source to quote
@@ -44,6 +45,10 @@ def module_bytes(path: Path) -> bytes:
     except OSError as exc:
         _cannot_read(path, exc)
     try:
+        if isinstance(unit.tree, ast.TestFile):
+            from dsl.diagnostics import Diagnostic
+
+            raise CompileError([Diagnostic(f"this is a test file: {instead}", unit.tree.span)])
         return unit.encoded
     except CompileError as exc:
         _echo_diagnostics(exc, _sources(unit))
@@ -151,7 +156,7 @@ def build(file: Path, output: Path | None) -> None:
     from vm.module import module_id
     from vm.verifier import verify
 
-    data = module_bytes(file)
+    data = module_bytes(file, "build the contract it tests")
     try:
         verify(data)
     except VerifyError as exc:
@@ -171,7 +176,7 @@ def disasm(module: Path) -> None:
     from vm.verifier import verify
 
     if module.suffix == ".bao":
-        data = module_bytes(module)
+        data = module_bytes(module, "disassemble the contract it tests")
     else:
         try:
             data = module.read_bytes()

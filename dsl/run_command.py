@@ -115,15 +115,17 @@ def run(file: Path, name: str, args: tuple[str, ...], as_party: str, at_date: st
             timestamp = midnight_of(parse_date_literal(at_date))
         except LiteralError as exc:
             raise click.BadParameter(str(exc), param_hint="'--at'")
-    data = module_bytes(file)
+    data = module_bytes(file, f"`baochain test {file}` runs its scenarios")
     try:
         machine = Machine(verify(data))
     except VerifyError as exc:
         _fail(f"{file}: internal error: the compiled module was refused by the verifier: {exc}")
     callable_names = sorted(e.name for e in machine.entries() if e.kind != "init")
+    if not callable_names:
+        _fail(f"{file}: {machine.module.name} has no actions or views to run (a module is used by contracts)")
     if name != "init" and name not in callable_names:
         raise click.BadParameter(f"{machine.module.name} has no action or view named {name!r}; it has: "
-                                 + (", ".join(callable_names) or "none"), param_hint="'NAME'")
+                                 + ", ".join(callable_names), param_hint="'NAME'")
     call = _Call(machine, data, name, args, caller, timestamp, gas_limit)
     if state_dir is None:
         call.run_on(None)

@@ -80,3 +80,27 @@ def test_fmt_writes_through_a_temporary_file(tmp_path: Path, monkeypatch: pytest
     assert isinstance(result.exception, (KeyboardInterrupt, SystemExit))
     assert source.read_text(encoding="utf-8") == messy
     assert [p.name for p in tmp_path.iterdir()] == ["counter.bao"]
+
+
+@pytest.mark.parametrize("command,advice", [
+    (("build",), "build the contract it tests"),
+    (("disasm",), "disassemble the contract it tests"),
+    (("run", "--as", "insurer:PICC"), "runs its scenarios"),
+])
+def test_a_test_file_given_for_a_contract_says_what_to_do(tmp_path: Path, command: tuple[str, ...], advice: str) -> None:
+    from tests.dsl.test_cli import COUNTER_TESTS
+
+    (tmp_path / "counter.bao").write_text(COUNTER, encoding="utf-8")
+    path = tmp_path / "counter.test.bao"
+    path.write_text(COUNTER_TESTS, encoding="utf-8")
+    args = [command[0], path, *(["add"] if command[0] == "run" else []), *command[1:]]
+    result = invoke(*args)
+    assert result.exit_code == 1
+    assert "counter.test.bao:1:1: error: this is a test file: " in result.output and advice in result.output
+
+
+def test_run_on_a_module_says_it_has_nothing_to_run() -> None:
+    from tests.dsl.test_cli import ROOT
+
+    result = invoke("run", ROOT / "stdlib" / "insurance.bao", "anything", "--as", "insurer:PICC")
+    assert result.exit_code == 1 and "has no actions or views to run" in result.output
