@@ -270,6 +270,9 @@ class CertificateAuthority:
                 raise IdentityRevoked(f"{name!r} is already revoked")
             if record.status in (PENDING, REJECTED):
                 raise NotApproved(f"{name!r} was never approved; nothing to revoke")
+            if record.type == "admin" and self._admins(registry) == 1:
+                # No admin could then register, approve or revoke anything again: the CA is lost.
+                raise NotAuthorized(f"{name!r} is this CA's last admin; approve another admin before revoking it")
             now = self._now_ms()
             certs = tuple(
                 c if c.revoked_at is not None else IssuedCertificate(c.serial, c.not_before, c.not_after, now, reason)

@@ -280,6 +280,17 @@ def test_a_damaged_registry_is_reported_not_a_crash(ca: CertificateAuthority, tm
         ca.verify_audit()
 
 
+def test_the_last_admin_cannot_be_revoked(ca: CertificateAuthority) -> None:
+    with pytest.raises(E.NotAuthorized, match="last admin"):
+        ca.revoke("boss", by="boss")
+    assert ca.show("boss").status != "revoked"
+    ca.register("second", type="admin", secret="second-secret", by="boss")
+    ca.approve("second", by="boss")
+    ca.revoke("boss", by="second", reason="superseded")
+    with pytest.raises(E.NotAuthorized, match="last admin"):
+        ca.revoke("second", by="second")
+
+
 def test_concurrent_use_from_threads_and_instances(ca: CertificateAuthority, tmp_path: Path, clock: Clock) -> None:
     other = CertificateAuthority(tmp_path / "ca", passphrase=PASS, clock=clock)  # as a second process would
     errors: list[Exception] = []
