@@ -12,6 +12,7 @@ from dsl.check_scope import (
 )
 from dsl.check_types import is_key_type
 from vm.types import PRIMITIVES, EnumType, ListType, MapType, RecordType, Type
+from vm.verifier import MAX_RECORD_FIELDS
 
 MODULE_DECLS = (ast.FuncDecl, ast.RecordDecl, ast.EnumDecl)
 
@@ -114,6 +115,10 @@ def resolve_records(tree: ast.SourceFile, scope: ContractScope, findings: Findin
             t = resolve_type(f.type, scope, findings)
             fields.append((f.name.name, t))  # type: ignore[arg-type]
             kept.append(f)
+        if len(kept) > MAX_RECORD_FIELDS:
+            findings.error(f"record {d.name.name} has {len(kept)} fields; a record holds at most "
+                           f"{MAX_RECORD_FIELDS}", kept[MAX_RECORD_FIELDS].name.span,
+                           "group related fields into records of their own")
         info = scope.records[d.name.name]
         info.fields = tuple(fields)
         info.decls = tuple(kept)

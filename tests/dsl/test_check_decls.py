@@ -173,3 +173,12 @@ def test_a_clashing_declaration_is_reported_once() -> None:
     d = one_error(text)
     assert d.message == "`v` is already declared as a view"
     assert check_src(body("view v() -> Int:\n    return 1\n")).functions["v"].returns is not None
+
+
+def test_a_record_holds_at_most_255_fields() -> None:
+    fields = "".join(f"    f{i}: Int = 0\n" for i in range(256))
+    text = body("record Wide:\n" + fields)
+    d = one_error(text)
+    assert d.message == "record Wide has 256 fields; a record holds at most 255"
+    at(d, text, "f255")
+    check_src(body("record Wide:\n" + fields.replace("    f255: Int = 0\n", "")))
