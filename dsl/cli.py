@@ -241,6 +241,12 @@ def test_command(paths: tuple[Path, ...], show_gas: bool, gas_limit: int | None)
     from dsl.scenarios import find_test_files, run_test_file
 
     files = find_test_files(list(paths) or [Path(".")])
+    for path in paths:
+        # A file named on the command line that yields no test file was most likely a typo.
+        if not path.is_dir() and not find_test_files([path]):
+            beside = path.with_name(path.stem + ".test.bao").name if path.suffix == ".bao" else None
+            click.echo(f"{path}: not a *.test.bao file" + (f", and no {beside} beside it" if beside else ""),
+                       err=True)
     if not files:
         click.echo("no *.test.bao files found", err=True)
         click.echo("0 passed, 0 failed")

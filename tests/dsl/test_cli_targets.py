@@ -59,3 +59,13 @@ def test_an_unreadable_test_file_is_reported_by_test(project: Path, monkeypatch:
         result = invoke(command, path)
         assert result.exit_code == 1
         assert "wrong.test.bao:1:1: error: cannot read the file: Permission denied" in result.output
+
+
+def test_test_names_a_given_file_that_holds_no_scenarios(project: Path) -> None:
+    (project / "lone.bao").write_text(COUNTER, encoding="utf-8")
+    (project / "notes.txt").write_text("x", encoding="utf-8")
+    result = invoke("test", project / "lone.bao", project / "notes.txt", project / "counter.bao")
+    assert "lone.bao: not a *.test.bao file, and no lone.test.bao beside it" in result.output
+    assert "notes.txt: not a *.test.bao file" in result.output
+    assert "counter.bao: not" not in result.output
+    assert result.output.strip().splitlines()[-1] == "1 passed, 2 failed"
