@@ -58,6 +58,9 @@ class GmSuite(EllipticKeys, NonceFramedAead):
             return False
         return True
 
+    # SM2 signatures are not malleable the way ECDSA's are: certificates need no laxer check.
+    verify_x509 = verify
+
     def seal(self, public_key: Any, plaintext: bytes) -> bytes:
         return _pkey_crypt(public_key, plaintext, encrypt=True)
 

@@ -16,6 +16,7 @@ from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes as _hashes
 from cryptography.hazmat.primitives import serialization as _serialization
 from cryptography.hazmat.primitives.asymmetric import ec as _ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -26,6 +27,10 @@ from node.crypto.elliptic import EllipticKeys
 from node.crypto.errors import DecryptionError, KeyFormatError
 
 _ECDSA_SHA256 = _ec.ECDSA(_hashes.SHA256())
+# ECDSA is malleable: (r, n - s) verifies wherever (r, s) does. The suite signs with the low s
+# and refuses the high one, so each signature has one form (as Fabric and Bitcoin require).
+_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+_HALF_ORDER = _ORDER >> 1
 _POINT_SIZE = 65
 _ECIES_INFO = b"baochain/ecies/p256-hkdf-sha256-aes256gcm/v1"
 
@@ -50,9 +55,18 @@ class IntlSuite(EllipticKeys, NonceFramedAead):
         return hashlib.sha256(data).digest()
 
     def sign(self, private_key: Any, data: bytes) -> bytes:
-        return private_key.sign(data, _ECDSA_SHA256)
+        signature = private_key.sign(data, _ECDSA_SHA256)
+        if _high_s(signature):
+            r, s = decode_dss_signature(signature)
+            return encode_dss_signature(r, _ORDER - s)
+        return signature
 
     def verify(self, public_key: Any, data: bytes, signature: bytes) -> bool:
+        if _high_s(signature):
+            return False
+        return self.verify_x509(public_key, data, signature)
+
+    def verify_x509(self, public_key: Any, data: bytes, signature: bytes) -> bool:
         try:
             public_key.verify(signature, data, _ECDSA_SHA256)
         except InvalidSignature:
@@ -85,6 +99,15 @@ class IntlSuite(EllipticKeys, NonceFramedAead):
             return AESGCM(key).decrypt(nonce, sealed[_POINT_SIZE:], point)
         except InvalidTag:
             raise DecryptionError("sealed message fails authentication (wrong key or altered)") from None
+
+
+def _high_s(signature: bytes) -> bool:
+    # A DER SEQUENCE { r INTEGER, s INTEGER } of P-256 has one-byte lengths: s follows r's bytes.
+    # Anything malformed answers False here and is refused by the library.
+    try:
+        return int.from_bytes(signature[6 + signature[3] :], "big") > _HALF_ORDER
+    except (IndexError, TypeError):
+        return False
 
 
 def _ecies_key(shared: bytes, ephemeral_point: bytes, recipient_point: bytes) -> tuple[bytes, bytes]:

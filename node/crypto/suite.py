@@ -8,6 +8,9 @@ or a verification costs the bare library call plus one Python method call.
 Conventions every suite follows:
 - `sign` returns a DER-encoded ECDSA/SM2 signature (SEQUENCE of r and s), as X.509 uses.
 - `verify` returns False for any wrong, malformed or foreign signature; it never raises for them.
+  Each signature has exactly one accepted form: `intl` signs ECDSA with the low s and refuses the
+  high one ((r, n - s) would otherwise verify too). `verify_x509` accepts either form, for
+  certificates, CRLs and CSRs that other tools (OpenSSL) signed; nothing else should use it.
 - `encrypt`/`decrypt` are AEAD with a random 96-bit nonce: output is nonce || ciphertext || tag;
   keys are exactly `symmetric_key_size` bytes (16 for SM4, 32 for AES-256), else `KeyFormatError`.
 - `seal`/`open` are public-key encryption to one recipient (SM2 encryption for `gm`, ECIES for `intl`).
@@ -44,6 +47,8 @@ class CryptoSuite(Protocol):
     def sign(self, private_key: PrivateKey, data: bytes) -> bytes: ...
 
     def verify(self, public_key: PublicKey, data: bytes, signature: bytes) -> bool: ...
+
+    def verify_x509(self, public_key: PublicKey, data: bytes, signature: bytes) -> bool: ...
 
     def new_symmetric_key(self) -> bytes: ...
 

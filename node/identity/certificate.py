@@ -144,7 +144,7 @@ class Certificate:
         """True when `issuer`'s key made this certificate's signature (same suite required)."""
         if issuer.suite_name != self.suite_name:
             return False
-        return self.suite.verify(issuer.public_key, self.tbs, self.signature)
+        return self.suite.verify_x509(issuer.public_key, self.tbs, self.signature)
 
     @classmethod
     def load(cls, data: bytes) -> Certificate:

@@ -99,7 +99,7 @@ class RevocationList:
     def signed_by(self, issuer: Certificate) -> bool:
         if issuer.suite_name != self.suite_name or issuer.subject_name != self.issuer_name:
             return False
-        return get_suite(self.suite_name).verify(issuer.public_key, self.tbs, self.signature)
+        return get_suite(self.suite_name).verify_x509(issuer.public_key, self.tbs, self.signature)
 
     @classmethod
     def load(cls, data: bytes) -> RevocationList:

@@ -54,7 +54,7 @@ class CertificationRequest:
                 raise CertificateError(f"request signed with {oid}, not a Baochain suite's algorithm")
             suite = get_suite(suite_name)
             public_key = suite.load_public_key(spki.encoded)
-            if not suite.verify(public_key, info.encoded, der.read_bit_string(signature)):
+            if not suite.verify_x509(public_key, info.encoded, der.read_bit_string(signature)):
                 raise CertificateError("the request's signature does not match its public key")
         except CertificateError:
             raise

@@ -154,3 +154,22 @@ def test_verify_answers_false_for_the_other_suites_key(name: str) -> None:
     suite, other = SUITES[name], SUITES["intl" if name == "gm" else "gm"]
     key = other.generate_key()
     assert suite.verify(other.public_key(key), b"m", other.sign(key, b"m")) is False
+
+
+_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
+@given(st.binary(max_size=64))
+def test_intl_signatures_have_one_form(message: bytes) -> None:
+    # (r, n - s) verifies under plain ECDSA; a signature must not have a second valid encoding.
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+
+    intl = SUITES["intl"]
+    key = KEYS["intl"][0]
+    public = intl.public_key(key)
+    signature = intl.sign(key, message)
+    r, s = decode_dss_signature(signature)
+    assert s <= _P256_ORDER // 2
+    twin = encode_dss_signature(r, _P256_ORDER - s)
+    assert intl.verify(public, message, signature) and not intl.verify(public, message, twin)
+    assert intl.verify_x509(public, message, twin)  # what OpenSSL may have signed a certificate with
