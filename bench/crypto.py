@@ -5,6 +5,12 @@
 Every operation and its bare counterpart are timed in alternating rounds in the same process and
 the best round of each is kept, so a noisy, shared machine disturbs the ratio as little as it can.
 The target: the suite interface adds at most 10% over the bare call.
+
+What "bare" means, so the ratios read fairly: for hashes, signatures and AEAD it is the library's
+own call with the same inputs (for ECDSA, without the low-s normalisation the suite adds); for SM2
+encryption tongsuopy has no public API, so "bare" is the EVP binding in node.crypto.gm and the
+ratio shows only the interface's method call; for the codec, "bare" is plain, non-canonical
+msgpack, so its ratio is the price of canonical form, not part of the 10% target.
 """
 
 from __future__ import annotations

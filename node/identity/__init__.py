@@ -20,6 +20,9 @@ Where an identity's facts live in its certificate
 - Basic constraints (critical): ``CA:TRUE, pathlen:0`` for a CA, ``CA:FALSE`` otherwise.
 - Key usage (critical): CA: digitalSignature, keyCertSign, cRLSign; identity: digitalSignature,
   keyEncipherment, keyAgreement.
+- Readers enforce key usage (a member identity needs digitalSignature, a root keyCertSign, a root
+  signing CRLs cRLSign) and refuse any critical extension besides basic constraints and key
+  usage, in certificates, CRLs and CRL entries alike.
 - Subject and authority key identifiers: RFC 7093 method 1 with the suite's hash (SM3 or SHA-256),
   the leftmost 160 bits of the hash of the public point.
 - Signature: SM2-with-SM3 (OID 1.2.156.10197.1.501, default signer ID "1234567812345678", as
