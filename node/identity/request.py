@@ -65,9 +65,17 @@ class CertificationRequest:
 
 def _common_name(subject: der.Element) -> str | None:
     names = [
-        der.read_utf8(pair[1])
+        _directory_string(pair[1])
         for rdn in der.children(subject)
         for pair in (der.children(a) for a in der.children(rdn))
-        if len(pair) == 2 and der.read_oid(pair[0]) == OID_COMMON_NAME and pair[1].tag == der.UTF8_STRING
+        if len(pair) == 2 and der.read_oid(pair[0]) == OID_COMMON_NAME
     ]
     return names[0] if len(names) == 1 else None
+
+
+def _directory_string(element: der.Element) -> str | None:
+    # We write UTF8String; other tools (Go's crypto/x509, some OpenSSL configurations) write an
+    # ASCII name as PrintableString.
+    if element.tag == der.PRINTABLE_STRING:
+        return element.content.decode("ascii", errors="replace")
+    return der.read_utf8(element) if element.tag == der.UTF8_STRING else None

@@ -365,3 +365,16 @@ def _mutation_chain(name: str):
 
 
 _MUTATION_CHAINS = {name: _mutation_chain(name) for name in SUITE_NAMES}
+
+
+def test_a_requests_name_may_be_a_printable_string(chain) -> None:
+    # Go's crypto/x509 writes an ASCII CN as PrintableString; the CA matches the CN to the name.
+    suite, _, _, _, key = chain
+    ours = build_request(suite, key, "alice")
+    info = der.children(der.read(ours))[0]
+    printable = info.encoded.replace(der.utf8("alice"), der.tlv(der.PRINTABLE_STRING, b"alice"))
+    from node.identity.certificate import algorithm_identifier
+
+    request = der.sequence(printable, algorithm_identifier(suite), der.bit_string(suite.sign(key, printable)))
+    assert CertificationRequest.load(request).common_name == "alice"
+    assert CertificationRequest.load(ours).common_name == "alice"

@@ -106,6 +106,7 @@ def test_we_read_openssl_keys_and_requests(tmp_path: Path, suite_name: str, keyg
     key = suite.load_private_key(key_path.read_bytes())
     request = CertificationRequest.load(csr_path.read_bytes())
     assert request.suite_name == suite_name and suite.same_public_key(request.public_key, suite.public_key(key))
+    assert request.common_name == "alice"  # the CA binds a request to the enrolling name by its CN
     # and openssl accepts the request we make
     (tmp_path / "ours.pem").write_bytes(der.pem_encode(build_request(suite, key, "alice"), "CERTIFICATE REQUEST"))
     extra = ["-vfyopt", DISTID] if suite_name == "gm" else []
