@@ -38,6 +38,9 @@ def _json_arg(position: int, text: str) -> object:
     except ValueError:  # an integer past Python's digit limit for str -> int
         raise click.BadParameter(f"argument {position}: a number of {len(text)} characters is too large",
                                  param_hint="'ARGS...'") from None
+    except RecursionError:
+        raise click.BadParameter(f"argument {position}: arrays or objects nested too deeply",
+                                 param_hint="'ARGS...'") from None
 
 
 def _fail(message: str) -> None:

@@ -105,3 +105,8 @@ def test_two_runs_on_one_ledger_take_turns(counter: Path, tmp_path: Path) -> Non
     out, err = proc.communicate(timeout=120)
     assert waiting, out + err
     assert proc.returncode == 0 and json.loads(out)["result"] == "3.00 CNY", out + err
+
+
+def test_an_argument_nested_too_deeply_is_a_usage_error(counter: Path) -> None:
+    result = invoke("run", counter, "add", "[" * 20_000 + "]" * 20_000, "--as", "insurer:PICC")
+    assert result.exit_code == 2 and "argument 1: arrays or objects nested too deeply" in result.output
