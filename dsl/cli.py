@@ -89,6 +89,13 @@ def write_atomically(path: Path, data: bytes, option: str | None = None) -> None
         sys.exit(1)
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and a.samefile(b)
+    except OSError:
+        return False
+
+
 def _umask() -> int:
     current = os.umask(0o022)
     os.umask(current)
@@ -156,6 +163,9 @@ def build(file: Path, output: Path | None) -> None:
     from vm.module import module_id
     from vm.verifier import verify
 
+    if output is not None and _same_file(output, file):
+        raise click.BadParameter(f"{output} is the contract itself; writing the module there would destroy it",
+                                 param_hint="'-o'")
     data = module_bytes(file, "build the contract it tests")
     try:
         verify(data)

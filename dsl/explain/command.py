@@ -27,6 +27,9 @@ def explain(file: Path, output: Path | None, fmt: str, lang: str, with_tests: bo
     """Render a contract as a document that underwriters, claims staff, auditors and the
     regulator can hold against the policy wording: parties, records, lifecycles as state
     diagrams, and each action as plain steps with its formulas."""
+    if output is not None and output.exists() and output.resolve() == file.resolve():
+        raise click.BadParameter(f"{output} is the contract itself; writing the document there would destroy it",
+                                 param_hint="'-o'")
     try:
         explained = explain_file(file, lang, with_tests)
     except ExplainError as exc:

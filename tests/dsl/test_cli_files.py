@@ -104,3 +104,12 @@ def test_run_on_a_module_says_it_has_nothing_to_run() -> None:
 
     result = invoke("run", ROOT / "stdlib" / "insurance.bao", "anything", "--as", "insurer:PICC")
     assert result.exit_code == 1 and "has no actions or views to run" in result.output
+
+
+@pytest.mark.parametrize("command", ["build", "explain"])
+def test_output_onto_the_source_itself_is_refused(tmp_path: Path, command: str) -> None:
+    source = tmp_path / "counter.bao"
+    source.write_text(COUNTER, encoding="utf-8")
+    result = invoke(command, source, "-o", tmp_path / "." / "counter.bao")
+    assert result.exit_code == 2 and "is the contract itself" in result.output
+    assert source.read_text(encoding="utf-8") == COUNTER
