@@ -379,6 +379,10 @@ def revoke(obj: _Context, name: str, by: str, reason: str) -> None:
 @_refusals
 def crl(obj: _Context, out: Path | None) -> None:
     """Issue a freshly signed CRL and print it (PEM)."""
+    if out is not None and out.resolve().is_relative_to(obj.home.resolve()):
+        # Replacing a file there (ca-cert.pem, the registry) would destroy the CA.
+        raise _Refused(f"{out} is inside the CA's folder {obj.home}; write the CRL somewhere else "
+                       f"(the CA keeps its current CRL as {obj.home / 'crl.pem'})")
     revocations = obj.open().issue_crl()
     if out is not None:
         _write_replacing(out, revocations.pem)

@@ -98,3 +98,11 @@ def test_a_refusal_quoting_a_huge_argument_stays_short(approved) -> None:
 def test_a_home_that_cannot_be_made_names_the_path_first(run) -> None:
     refused = run("--home", "/proc/no-ca-here", "init", "--org", "PICC", "--suite", "gm", code=1)
     assert refused.stderr.startswith("error: /proc/no-ca-here: ")
+
+
+def test_crl_out_into_the_ca_folder_is_refused(approved, tmp_path: Path) -> None:
+    root = (tmp_path / "ca" / "ca-cert.pem").read_bytes()
+    refused = approved("crl", "--out", str(tmp_path / "ca" / "ca-cert.pem"), code=1)
+    assert "inside the CA's folder" in refused.stderr
+    assert (tmp_path / "ca" / "ca-cert.pem").read_bytes() == root
+    assert "boss" in approved("list").output
