@@ -56,12 +56,10 @@ class OperatorTyping:
             else:
                 types[i] = self.expr(o)
         for i in deferred:
-            neighbour = types[i - 1] if i > 0 else None
-            if neighbour is None and i + 1 < len(types):
-                neighbour = types[i + 1]
-            if neighbour is None and len(deferred) < len(operands):
+            beside = [types[j] for j in (i - 1, i + 1) if 0 <= j < len(types)]
+            if all(t is None for t in beside) and len(deferred) < len(operands):
                 continue  # the other side already failed: one mistake, one diagnostic
-            types[i] = self.expr(operands[i], neighbour)
+            types[i] = self.expr(operands[i], _empty_takes(e, types, i))
         ok = all(t is not None for t in types)
         if ok:
             for i, (op, right) in enumerate(e.rest):
@@ -128,3 +126,16 @@ def _join(a: ast.Span, b: ast.Span) -> ast.Span:
 def is_empty_collection(e: ast.Expr) -> bool:
     """`[]` or `{}`: a value whose type only its place can tell."""
     return (isinstance(e, ast.ListLit) and not e.items) or (isinstance(e, ast.MapLit) and not e.entries)
+
+
+def _empty_takes(e: ast.Compare, types: list[Type | None], i: int) -> Type | None:
+    """The type an empty `[]`/`{}` at operand ``i`` of a comparison takes from beside it: the
+    other side of `==`, `<` ...; the items of the container on the right of `in`. The container
+    of an `in` has nothing to take its type from."""
+    if i > 0 and types[i - 1] is not None and e.rest[i - 1][0] not in ("in", "not in"):
+        return types[i - 1]
+    if i + 1 < len(types) and types[i + 1] is not None:
+        if e.rest[i][0] in ("in", "not in"):
+            return membership(types[i], types[i + 1])
+        return types[i + 1]
+    return None

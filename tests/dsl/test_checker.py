@@ -298,6 +298,23 @@ def test_empty_list_with_nothing_to_tell_its_type() -> None:
     assert (d.span.line, d.span.col) == (line, col + len("let ys = "))
 
 
+def test_an_empty_literal_left_of_in_takes_the_items_type() -> None:
+    check_src(body("""
+        view v(xs: List[List[Int]], ms: List[Map[Text, Int]]) -> Bool:
+            return [] in xs and {} not in ms
+    """))
+    for container in ("[]", "{}"):
+        text = body(f"""
+            view v() -> Bool:
+                return 1 in {container}
+        """)
+        d = one_error(text)
+        kind = "list" if container == "[]" else "map"
+        assert d.message == f"cannot tell the type of this empty {kind}"
+        line, col = line_of(text, f"1 in {container}")
+        assert (d.span.line, d.span.col) == (line, col + len("1 in "))
+
+
 def test_invalid_literals() -> None:
     text = body("""
         view v() -> Bool:
