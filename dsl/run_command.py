@@ -63,6 +63,14 @@ def _ledger_lock(state_dir: Path) -> Iterator[None]:
         yield
 
 
+def _is_ledger_folder(folder: Path) -> bool:
+    """Empty, or holding a ledger: `--state .` in a project folder must not scatter files there."""
+    from vm.host import STATE_FILE
+
+    names = {p.name for p in folder.iterdir()}
+    return not (names - {LOCK_FILE}) or bool(names & {STATE_FILE, DEPLOYMENT_FILE})
+
+
 def _deployed_module(state_dir: Path, host) -> str | None:
     """The module id the ledger was deployed with, or None for a fresh ledger."""
     record = state_dir / DEPLOYMENT_FILE
@@ -133,6 +141,9 @@ def run(file: Path, name: str, args: tuple[str, ...], as_party: str, at_date: st
     if state_dir is None:
         call.run_on(None)
         return
+    if state_dir.is_dir() and not _is_ledger_folder(state_dir):
+        raise click.BadParameter(f"{state_dir} holds other files and no ledger; give a new or empty folder",
+                                 param_hint="'--state'")
     try:
         state_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

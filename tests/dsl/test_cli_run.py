@@ -110,3 +110,18 @@ def test_two_runs_on_one_ledger_take_turns(counter: Path, tmp_path: Path) -> Non
 def test_an_argument_nested_too_deeply_is_a_usage_error(counter: Path) -> None:
     result = invoke("run", counter, "add", "[" * 20_000 + "]" * 20_000, "--as", "insurer:PICC")
     assert result.exit_code == 2 and "argument 1: arrays or objects nested too deeply" in result.output
+
+
+def test_a_state_folder_holding_other_files_is_refused(counter: Path, tmp_path: Path) -> None:
+    result = add(counter, tmp_path)  # the project folder itself: it holds counter.bao
+    assert result.exit_code == 2 and "holds other files and no ledger" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["counter.bao"]
+    (tmp_path / "empty").mkdir()
+    assert add(counter, tmp_path / "empty").exit_code == 0
+    assert add(counter, tmp_path / "empty").exit_code == 0  # and a ledger folder is reused
+
+
+def test_a_ledger_folder_left_by_an_aborted_first_run_is_reused(counter: Path, tmp_path: Path) -> None:
+    state = tmp_path / "ledger"
+    assert add(counter, state, "0.00 CNY").exit_code == 1  # aborts: nothing saved, only the lock file
+    assert add(counter, state).exit_code == 0
