@@ -4,7 +4,6 @@ turns errors into output. Exit codes: 0 success, 1 a failed check/test/call, 2 u
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
