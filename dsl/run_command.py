@@ -101,8 +101,9 @@ def _deployed_module(state_dir: Path, host) -> str | None:
               help="Keep the ledger in this folder between runs.")
 def run(file: Path, name: str, args: tuple[str, ...], as_party: str, at_date: str | None,
         gas_limit: int, state_dir: Path | None) -> None:
-    """Run the action or view NAME of FILE on a local ledger and print its result, gas and events
-    as JSON. The first run on a ledger deploys the contract (NAME init deploys it with ARGS).
+    """Run the action or view NAME of FILE (a contract, or a module built from one) on a local
+    ledger and print its result, gas and events as JSON. The first run on a ledger deploys the
+    contract (NAME init deploys it with ARGS).
 
     ARGS are JSON values: 3, "1200.50 CNY", "2024-03-01", '{"holder": "Li"}'; a bare word that is
     not JSON is Text. Exit status 1 if the call aborts or an argument does not fit.
@@ -126,10 +127,18 @@ def run(file: Path, name: str, args: tuple[str, ...], as_party: str, at_date: st
             timestamp = midnight_of(parse_date_literal(at_date))
         except LiteralError as exc:
             raise click.BadParameter(str(exc), param_hint="'--at'")
-    data = module_bytes(file, f"`baochain test {file}` runs its scenarios")
+    if file.suffix == ".baom":  # a module built with `baochain build`
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            _fail(f"{file}: cannot read the file: {exc.strerror or exc}")
+    else:
+        data = module_bytes(file, f"`baochain test {file}` runs its scenarios")
     try:
         machine = Machine(verify(data))
     except VerifyError as exc:
+        if file.suffix == ".baom":
+            _fail(f"{file}: not a valid module: {exc}")
         _fail(f"{file}: internal error: the compiled module was refused by the verifier: {exc}")
     callable_names = sorted(e.name for e in machine.entries() if e.kind != "init")
     if not callable_names:

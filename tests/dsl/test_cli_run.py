@@ -125,3 +125,13 @@ def test_a_ledger_folder_left_by_an_aborted_first_run_is_reused(counter: Path, t
     state = tmp_path / "ledger"
     assert add(counter, state, "0.00 CNY").exit_code == 1  # aborts: nothing saved, only the lock file
     assert add(counter, state).exit_code == 0
+
+
+def test_run_takes_a_built_module_and_refuses_a_damaged_one(counter: Path, tmp_path: Path) -> None:
+    assert invoke("build", counter).exit_code == 0
+    built = counter.with_suffix(".baom")
+    result = invoke("run", built, "add", "2.00 CNY", "--as", "insurer:PICC")
+    assert result.exit_code == 0 and json.loads(result.output)["result"] == "2.00 CNY"
+    built.write_bytes(b"\x00garbage")
+    result = invoke("run", built, "add", "2.00 CNY", "--as", "insurer:PICC")
+    assert result.exit_code == 1 and "counter.baom: not a valid module" in result.output
