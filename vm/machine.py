@@ -249,7 +249,7 @@ class Machine:
                check_roles: bool = True) -> CallResult:
         """Run `init`: the state's initial values, then the contract's `init` body if any."""
         info = self._find("init")
-        if check_roles and not info.anyone:
+        if check_roles:  # `anyone` (also an init without `by`) admits the contract's parties only
             self._authorize(info, ctx.caller.role)
         return self._run(info, tuple(args), ctx, host, gas_limit)
 

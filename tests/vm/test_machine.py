@@ -151,6 +151,17 @@ def test_deploy_runs_init_under_its_by(machine):
     assert machine.call("who", (), ctx(INSURER), h, GAS).value == "Ping An"
 
 
+@pytest.mark.parametrize("init", ["init() by anyone:\n    n = 1\n", ""])
+def test_deploy_by_anyone_admits_the_contracts_parties_only(init: str) -> None:
+    # LANGUAGE.md section 3: `by anyone` admits any caller holding one of the contract's party
+    # roles; an init without `by` (or none at all) is `anyone`.
+    source = "contract T\nparties insurer, hospital\nstate:\n    n: Int = 0\n" + init
+    m = Machine(verify(Compilation(source).module))
+    with pytest.raises(Abort, match="not authorized: tester may not call init"):
+        m.deploy((), ctx(OUTSIDER), MemoryHost(), GAS)
+    m.deploy((), ctx(HOSPITAL), MemoryHost(), GAS)
+
+
 def test_deploy_defaults_writes_the_initial_values_only(machine):
     h = MemoryHost()
     h.apply(machine.deploy_defaults(ctx(OUTSIDER), h, GAS).writes)
