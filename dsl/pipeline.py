@@ -47,6 +47,15 @@ class ModuleLoader:
         return None
 
 
+def _not_utf8(path: str, data: bytes, exc: UnicodeDecodeError) -> Diagnostic:
+    """Point at the first byte that is not UTF-8: its line, and its column in characters."""
+    before = data[:exc.start]
+    line = before.count(b"\n") + 1
+    col = len(before[before.rfind(b"\n") + 1:].decode("utf-8", errors="replace")) + 1
+    return Diagnostic(f"file is not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} ({exc.reason})",
+                      ast.Span(path, line, col, line, col + 1), hint="save the file as UTF-8")
+
+
 class Compilation:
     """The phases of one `.bao` source file."""
 
@@ -58,10 +67,11 @@ class Compilation:
     @classmethod
     def from_file(cls, path: str | Path, loader: ModuleLoader | None = None) -> "Compilation":
         p = Path(path)
+        data = p.read_bytes()
         try:
-            text = p.read_text(encoding="utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise CompileError([Diagnostic(f"file is not UTF-8: {exc.reason}", ast.Span(str(p), 1, 1, 1, 1))])
+            raise CompileError([_not_utf8(str(p), data, exc)]) from None
         return cls(text, str(p), loader)
 
     @cached_property

@@ -30,7 +30,7 @@ def latin(tmp_path: Path) -> Path:
 def test_an_undecodable_source_is_reported_by_every_command(command: str, latin: Path) -> None:
     result = invoke(command, latin)
     assert result.exit_code == 1
-    assert "latin.bao:1:1: error: file is not UTF-8" in result.output
+    assert "latin.bao:1:13: error: file is not UTF-8" in result.output
 
 
 def test_fmt_reports_a_bad_file_and_still_formats_the_others(tmp_path: Path, latin: Path) -> None:

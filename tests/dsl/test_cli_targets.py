@@ -47,14 +47,14 @@ def test_a_wrong_target_is_reported_at_the_test_file(project: Path, command: str
 
 def test_an_unreadable_test_file_is_reported_by_test(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _tests_for(project, "counter.bao")
-    original = Path.read_text
+    original = Path.read_bytes
 
     def refuse(self: Path, *args, **kwargs):
         if self.name == "wrong.test.bao":
             raise PermissionError(13, "Permission denied", str(self))
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_text", refuse)
+    monkeypatch.setattr(Path, "read_bytes", refuse)
     for command in ("check", "test"):
         result = invoke(command, path)
         assert result.exit_code == 1
