@@ -110,6 +110,10 @@ class CertificateAuthority:
             if store.exists():
                 raise CAExists(f"a CA already exists at {store.root}")
             now = clock()
+            # The first admin's record checks its secret: made before anything is written, so a
+            # refused init leaves no half-made CA behind.
+            record = new_record(admin, "admin", [], {}, admin_secret, "ca", int(now.timestamp() * 1000))
+            record = record.with_(status=APPROVED, reviewed_by="ca", review_note="first admin, created with the CA")
             key = crypto.generate_key()
             subject = Subject(org=org, name=f"{org} CA", type=CA_TYPE)
             public = crypto.public_key(key)
@@ -133,8 +137,6 @@ class CertificateAuthority:
             ca = cls(store, passphrase=passphrase, clock=clock)  # same home object: its lock is re-entrant
             ca._key = key
             ca._change("init", "ca", "", {"org": org, "suite": suite, "days": days}, lambda registry: None)
-            record = new_record(admin, "admin", [], {}, admin_secret, "ca", ca._now_ms())
-            record = record.with_(status=APPROVED, reviewed_by="ca", review_note="first admin, created with the CA")
 
             def add_admin(registry: dict[str, Any]) -> None:
                 registry["identities"][admin] = record.to_dict()

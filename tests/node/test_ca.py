@@ -327,3 +327,15 @@ def test_a_second_admin_brings_four_eyes_review(ca: CertificateAuthority) -> Non
     ca.register("ivy", type="client", by="deputy")
     ca.revoke("deputy", by="boss")
     assert ca.approve("ivy", by="boss").status == "approved"  # back to one admin
+
+
+def test_a_refused_init_writes_nothing(tmp_path: Path, clock: Clock) -> None:
+    home = tmp_path / "ca"
+    with pytest.raises(E.InvalidRegistration, match="at least"):
+        CertificateAuthority.init(home, org="PICC", suite="gm", passphrase=b"pass-phrase", admin="admin",
+                                  admin_secret="short", clock=clock)
+    left = sorted(p.name for p in home.iterdir()) if home.exists() else []
+    assert [name for name in left if not name.startswith(".")] == []  # at most the lock file
+    # and the same home then takes a proper init
+    CertificateAuthority.init(home, org="PICC", suite="gm", passphrase=b"pass-phrase", admin="admin",
+                              admin_secret="admin-secret-1", clock=clock)
