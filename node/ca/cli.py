@@ -11,16 +11,15 @@ from __future__ import annotations
 import functools
 import json
 import os
-import shutil
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import click
 
 from node.ca.authority import CertificateAuthority, reenroll_proof
 from node.ca.errors import CAError
+from node.ca.outputs import CannotWrite, Reservation, undone_on_failure, write_new, write_replacing
 from node.ca.registration import MIN_SECRET_LENGTH
 from node.codec import CodecError
 from node.crypto import CryptoError
@@ -62,7 +61,7 @@ def _refusals(command: Callable[..., Any]) -> Callable[..., Any]:
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (CAError, CryptoError, CertificateError, CodecError, DerError) as exc:
+        except (CAError, CryptoError, CertificateError, CodecError, DerError, CannotWrite) as exc:
             raise _Refused(str(exc)) from None
         except OSError as exc:
             raise _Refused(f"{exc.filename}: {exc.strerror or exc}" if exc.filename else str(exc)) from None
@@ -103,52 +102,6 @@ def _parse_attributes(_ctx: Any, _param: Any, values: tuple[str, ...]) -> dict[s
             raise click.BadParameter(f"attributes are NAME=VALUE, not {item!r}")
         attributes[key] = value
     return attributes
-
-
-class _Reservation:
-    """A file the command will write, created empty (and exclusively) before anything that cannot
-    be undone, such as spending a one-time enrollment secret: a path that cannot be written is
-    refused while nothing is lost yet."""
-
-    def __init__(self, path: Path, *, private: bool = False) -> None:
-        self.path = path
-        try:
-            self._fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o644)
-        except FileExistsError:
-            raise _Refused(f"{path} already exists; not overwriting it") from None
-        except OSError as exc:
-            raise _Refused(f"cannot write {path}: {exc.strerror or exc}") from None
-
-    def write(self, data: bytes) -> None:
-        fd, self._fd = self._fd, None
-        assert fd is not None
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-
-    def discard(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-        self.path.unlink(missing_ok=True)
-
-
-def _write_new(path: Path, data: bytes, *, private: bool = False) -> None:
-    """Write a file the command creates; never overwrite an existing key or certificate."""
-    _Reservation(path, private=private).write(data)
-
-
-def _write_replacing(path: Path, data: bytes) -> None:
-    """Replace a published file (the CRL) whole, so a reader never sees half of it."""
-    folder = path.parent if str(path.parent) else Path(".")
-    tmp = folder / f".{path.name}.{os.getpid()}.tmp"
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise _Refused(f"cannot write {path}: {exc.strerror or exc}") from None
-        raise
 
 
 pass_ctx = click.make_pass_decorator(_Context)
@@ -199,7 +152,7 @@ def init(obj: _Context, org: str, suite: str, admin: str, admin_secret: str | No
         raise _Refused(f"the CA key needs a passphrase: give --passphrase-file or set {PASSPHRASE_ENV}")
     if len(secret) < MIN_SECRET_LENGTH:  # checked before anything is written
         raise _Refused(f"an enrollment secret needs at least {MIN_SECRET_LENGTH} characters")
-    with _undone_on_failure(obj.home):
+    with undone_on_failure(obj.home):
         authority = CertificateAuthority.init(
             obj.home,
             org=org,
@@ -214,27 +167,6 @@ def init(obj: _Context, org: str, suite: str, admin: str, admin_secret: str | No
     click.echo(f"created the {suite} CA of {org} in {obj.home}")
     click.echo(f"root certificate: {obj.home / 'ca-cert.pem'} (valid until {authority.certificate.not_after:%Y-%m-%d})")
     click.echo(f"first admin {admin!r} is approved; enrollment secret: {secret}")
-
-
-@contextmanager
-def _undone_on_failure(home: Path) -> Iterator[None]:
-    """A refused `init` leaves no half-made CA behind (one would block the next `init`): what it
-    wrote is removed, when the home was new or empty before."""
-    fresh = not home.exists() or (home.is_dir() and not any(home.iterdir()))
-    existed = home.exists()
-    try:
-        yield
-    except BaseException:
-        if fresh and home.is_dir():
-            if existed:
-                for child in home.iterdir():
-                    if child.is_dir() and not child.is_symlink():
-                        shutil.rmtree(child)
-                    else:
-                        child.unlink()
-            else:
-                shutil.rmtree(home, ignore_errors=True)
-        raise
 
 
 @ca.command()
@@ -296,7 +228,7 @@ def enroll(obj: _Context, name: str, secret: str, csr: Path | None, key_out: Pat
     """Get the first certificate of an approved identity (the secret works once)."""
     authority = obj.open()
     out = out or Path(f"{name}.pem")
-    certificate_file = _Reservation(out)
+    certificate_file = Reservation(out)
     try:
         if csr is not None:
             cert = authority.enroll(name, secret=secret, request=csr.read_bytes(), days=days)
@@ -304,7 +236,7 @@ def enroll(obj: _Context, name: str, secret: str, csr: Path | None, key_out: Pat
             key_out = key_out or Path(f"{name}.key.pem")
             key = authority.suite.generate_key()
             # The key is on disk before the one-time secret is spent, so a failed write loses nothing.
-            _write_new(key_out, authority.suite.private_key_to_pem(key, _client_key_passphrase(key_passphrase_file)), private=True)
+            write_new(key_out, authority.suite.private_key_to_pem(key, _client_key_passphrase(key_passphrase_file)), private=True)
             try:
                 cert = authority.enroll(name, secret=secret, request=build_request(authority.suite, key, name), days=days)
             except BaseException:
@@ -337,11 +269,11 @@ def reenroll(obj: _Context, name: str, current: Path, key: Path, key_passphrase_
     for path in (out, new_key_out):
         if path is not None and path.exists():
             raise _Refused(f"{path} already exists; not overwriting it")
-    certificate_file = _Reservation(out)
+    certificate_file = Reservation(out)
     try:
         new_key = suite.generate_key() if new_key_out is not None else current_key
         if new_key_out is not None:
-            _write_new(new_key_out, suite.private_key_to_pem(new_key, passphrase), private=True)
+            write_new(new_key_out, suite.private_key_to_pem(new_key, passphrase), private=True)
         request = build_request(suite, new_key, name)
         try:
             cert = authority.reenroll(
@@ -385,7 +317,7 @@ def crl(obj: _Context, out: Path | None) -> None:
                        f"(the CA keeps its current CRL as {obj.home / 'crl.pem'})")
     revocations = obj.open().issue_crl()
     if out is not None:
-        _write_replacing(out, revocations.pem)
+        write_replacing(out, revocations.pem)
     click.echo(revocations.pem.decode("ascii"), nl=False)
 
 
