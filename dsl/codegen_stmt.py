@@ -8,7 +8,7 @@ from dsl import ast
 from dsl.analysis import FieldRef, LocalRef, MethodRef
 from dsl.codegen_asm import CompilerDefect, Label
 from dsl.codegen_expr import ExprCode, arith_opcode
-from dsl.codegen_source import source_of
+from dsl.fmt_expr import expr as source_of  # `requirement failed: <cond>` quotes it as `fmt` writes it
 from vm.types import INT, TEXT, ListType, MapType, Type
 
 _ADDITIVE_OPS = {"+=": ("SADD", "MADD", "+"), "-=": ("SSUB", "MSUB", "-")}
