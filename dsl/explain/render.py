@@ -50,10 +50,10 @@ def explain_file(path: Path, lang: str = "en", with_tests: bool = False) -> Expl
         if not isinstance(tree, ast.SourceFile):
             raise CompileError([Diagnostic(
                 "a test file is not a contract: explain the contract it tests (with --with-tests)", tree.span)])
-        analysis = _checked(unit)
+        analysis = unit.analysis  # a contract with errors gets diagnostics, never half a document
     except CompileError as exc:
         raise ExplainError(exc.diagnostics, sources) from None
-    modules = _used_modules(unit, tree, analysis)
+    modules = tuple(analysis.modules[d.module.name].tree for d in tree.decls if isinstance(d, ast.Use))
     names = ContractNames.of(tree, modules)
     examples = None
     if with_tests:
@@ -62,34 +62,9 @@ def explain_file(path: Path, lang: str = "en", with_tests: bool = False) -> Expl
         except ExamplesError as exc:
             raise ExplainError(exc.diagnostics, {**sources, **exc.sources}) from None
     document = build_document(tree, unit.source, lang, modules, examples)
-    warnings = tuple(getattr(analysis, "warnings", ()) or ()) if analysis is not None else ()
+    warnings = tuple(analysis.warnings)
     return Explained(document, warnings, sources)
 
 
 def render(document: Document, fmt: str) -> str:
     return render_html(document) if fmt == "html" else render_markdown(document)
-
-
-def _checked(unit: Compilation):
-    """The checker's analysis; None only while the checker is not part of the project yet."""
-    try:
-        import dsl.checker  # noqa: F401
-    except ImportError:
-        return None
-    return unit.analysis
-
-
-def _used_modules(unit: Compilation, tree: ast.SourceFile, analysis) -> tuple[ast.SourceFile, ...]:
-    found: list[ast.SourceFile] = []
-    for decl in tree.decls:
-        if not isinstance(decl, ast.Use):
-            continue
-        module = None
-        checked = getattr(analysis, "modules", {}).get(decl.module.name) if analysis is not None else None
-        if checked is not None:
-            module = checked.tree
-        else:
-            module = unit.loader.load(decl.module.name)
-        if module is not None:
-            found.append(module)
-    return tuple(found)
