@@ -8,7 +8,6 @@ import pytest
 from dsl.analysis import FunctionRef
 from dsl.checker import check
 
-pytest.importorskip("dsl.parser")
 from tests.dsl.test_checker import (  # noqa: E402
     DictLoader, at, body, check_src, errors, one_error, parse,
 )

@@ -3,9 +3,6 @@ compiler would otherwise recurse forever on `A()`)."""
 
 from __future__ import annotations
 
-import pytest
-
-pytest.importorskip("dsl.parser")
 from tests.dsl.test_checker import at, body, check_src, one_error  # noqa: E402
 
 

@@ -9,7 +9,7 @@ from dsl.check_reserved import is_reserved
 from dsl.checker import check
 from dsl.pipeline import ModuleLoader
 
-parser = pytest.importorskip("dsl.parser")
+from dsl import parser  # noqa: E402
 from tests.dsl.test_check_tests import errors as scenario_errors, position, scenario  # noqa: E402
 from tests.dsl.test_checker import SECTION_1, at, body, check_src, errors, one_error  # noqa: E402
 

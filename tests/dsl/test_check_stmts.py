@@ -9,7 +9,6 @@ from dsl.analysis import BuiltinFuncRef, FieldRef, LocalRef, MethodRef, RecordCt
 from dsl.checker import check
 from dsl.pipeline import ModuleLoader
 
-pytest.importorskip("dsl.parser")
 from tests.dsl.test_checker import at, body, check_src, errors, line_of, one_error, parse  # noqa: E402
 
 

@@ -13,7 +13,7 @@ from dsl.checker import check
 from dsl.diagnostics import CompileError
 from dsl.pipeline import ModuleLoader
 
-parser = pytest.importorskip("dsl.parser")
+from dsl import parser  # noqa: E402
 from tests.dsl.test_checker import SECTION_1  # noqa: E402  (one copy of the section 1 contract)
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ from dsl.checker import check
 from dsl.diagnostics import CompileError
 from dsl.pipeline import ModuleLoader
 
-parser = pytest.importorskip("dsl.parser")
+from dsl import parser  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 
 SECTION_1 = '''\

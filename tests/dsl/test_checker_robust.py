@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from hypothesis import given, strategies as st
 
 from dsl.checker import check
 from dsl.diagnostics import CompileError
 from dsl.pipeline import ModuleLoader
 
-parser = pytest.importorskip("dsl.parser")
+from dsl import parser  # noqa: E402
 from tests.dsl.test_checker import SECTION_1  # noqa: E402
 
 TOKENS = re.split(r"(\W)", SECTION_1)

@@ -7,7 +7,6 @@ import glob
 
 import pytest
 
-pytest.importorskip("vm.machine")
 
 from dsl.pipeline import Compilation  # noqa: E402
 from vm.module import decode_module, encode_module  # noqa: E402

@@ -4,10 +4,8 @@ evaluation of each operand once."""
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given, strategies as st
 
-pytest.importorskip("vm.machine")
 
 from vm.errors import Abort  # noqa: E402
 
