@@ -26,6 +26,7 @@ from vm.calendar import MAX_DATE, MIN_DATE
 from vm.currencies import CURRENCY_DIGITS
 from vm.decimals import INT_LIMIT
 from vm.errors import EncodingError
+from vm.gas import DEFAULT_LIMITS
 from vm.keys import encode_key
 from vm.money import Money
 from vm.party import Party
@@ -46,13 +47,28 @@ def _put_text(out: bytearray, s: str) -> None:
     out += b
 
 
-def encode_value(t: T.Type, v: object, table: T.TypeTable | None = None) -> bytes:
-    """The canonical bytes of a value of type ``t``."""
-    out = bytearray()
+class ValueTooLarge(EncodingError):
+    """`encode_value` with a ``limit`` stopped once the encoding passed it."""
+
+
+class _Out(bytearray):
+    """The encoding so far, and the size it may not pass (-1: no limit)."""
+
+    __slots__ = ("limit",)
+
+
+def encode_value(t: T.Type, v: object, table: T.TypeTable | None = None, limit: int | None = None) -> bytes:
+    """The canonical bytes of a value of type ``t``. With a ``limit``, raise `ValueTooLarge` as
+    soon as the bytes pass it: the work is then bounded by the limit, however large the value is
+    written out (a value that shares parts may describe more bytes than memory holds)."""
+    out = _Out()
+    out.limit = -1 if limit is None else limit
     try:
         _put(out, t, v, table)
     except (TypeError, AttributeError, ValueError, KeyError, IndexError, UnicodeEncodeError) as exc:
         raise EncodingError(f"cannot encode a value as {t}: {exc}") from None
+    if 0 <= out.limit < len(out):
+        raise ValueTooLarge(f"the value is larger than {out.limit} bytes")
     return bytes(out)
 
 
@@ -99,7 +115,9 @@ _PUT_PRIM = {
 }
 
 
-def _put(out: bytearray, t: T.Type, v, table: T.TypeTable | None) -> None:
+def _put(out: _Out, t: T.Type, v, table: T.TypeTable | None) -> None:
+    if 0 <= out.limit < len(out):  # checked at every element: each one adds at least a byte
+        raise ValueTooLarge(f"the value is larger than {out.limit} bytes")
     if type(t) is T.Prim:
         _PUT_PRIM[t.name](out, v)
     elif type(t) is T.RecordType:
@@ -128,11 +146,12 @@ def _put(out: bytearray, t: T.Type, v, table: T.TypeTable | None) -> None:
 
 
 class _Reader:
-    __slots__ = ("data", "pos")
+    __slots__ = ("data", "pos", "depth")
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, nesting: int) -> None:
         self.data = data
         self.pos = 0
+        self.depth = nesting  # how many more Lists, Maps and records may open inside each other
 
     def fail(self, why: str) -> EncodingError:
         return EncodingError(f"malformed value at byte {self.pos}: {why}")
@@ -191,13 +210,12 @@ class _Reader:
         return n
 
 
-def decode_value(t: T.Type, data: bytes, table: T.TypeTable | None = None) -> object:
-    """The value whose canonical encoding is ``data``; EncodingError for anything else."""
-    r = _Reader(bytes(data))
-    try:
-        v = _get(r, t, table)
-    except RecursionError:
-        raise EncodingError("value nested too deeply") from None
+def decode_value(t: T.Type, data: bytes, table: T.TypeTable | None = None,
+                 nesting: int = DEFAULT_LIMITS.nesting) -> object:
+    """The value whose canonical encoding is ``data``; EncodingError for anything else, a value
+    nested deeper than ``nesting`` (the language's limit, `vm.gas.Limits`) included."""
+    r = _Reader(bytes(data), nesting)
+    v = _get(r, t, table)
     if r.pos != len(r.data):
         raise r.fail("trailing bytes")
     return v
@@ -235,13 +253,22 @@ _GET_PRIM = {
 def _get(r: _Reader, t: T.Type, table: T.TypeTable | None) -> object:
     if type(t) is T.Prim:
         return _GET_PRIM[t.name](r)
-    if type(t) is T.RecordType:
-        return tuple([_get(r, ft, table) for _, ft in table.record_fields(t.name)])  # type: ignore[union-attr]
     if type(t) is T.EnumType:
         i = r.uvarint()
         if i >= len(table.enum_values(t.name)):  # type: ignore[union-attr]
             raise r.fail(f"no value {i} in enum {t.name}")
         return i
+    if r.depth == 0:
+        raise r.fail("values nested too deeply")
+    r.depth -= 1
+    v = _get_container(r, t, table)
+    r.depth += 1
+    return v
+
+
+def _get_container(r: _Reader, t: T.Type, table: T.TypeTable | None) -> object:
+    if type(t) is T.RecordType:
+        return tuple([_get(r, ft, table) for _, ft in table.record_fields(t.name)])  # type: ignore[union-attr]
     if type(t) is T.ListType:
         return tuple([_get(r, t.elem, table) for _ in range(r.count())])
     if type(t) is T.MapType:
@@ -258,12 +285,29 @@ def _get(r: _Reader, t: T.Type, table: T.TypeTable | None) -> object:
     raise TypeError(f"no encoding for type {t}")
 
 
-def value_size(t: T.Type, v: object) -> int:
-    """An estimate of a value's size in bytes (close to its encoding), for gas and limits."""
-    return _size(v)
+def value_size(t: T.Type, v: object, limit: int | None = None) -> int:
+    """An estimate of a value's size in bytes (close to its encoding), for gas and limits. With a
+    ``limit``, the count stops soon after passing it and returns a number above it: the work is
+    bounded by the limit, however large the value is written out (each element counts >= 1)."""
+    if limit is None:
+        return _size(v)
+    budget = [limit]
+    try:
+        _bounded(v, budget)
+    except ValueTooLarge:
+        return limit + 1
+    return limit - budget[0]
 
 
 def _size(v: object) -> int:
+    if isinstance(v, tuple):
+        return 1 + sum([_size(x) for x in v])
+    if isinstance(v, dict):
+        return 1 + sum([_size(k) + _size(x) for k, x in v.items()])
+    return _leaf_size(v)
+
+
+def _leaf_size(v: object) -> int:
     if isinstance(v, int):  # bool included
         return 1 + v.bit_length() // 7
     if isinstance(v, str):
@@ -272,10 +316,23 @@ def _size(v: object) -> int:
         return len(v)
     if isinstance(v, Money):
         return 4 + 1 + v.units.bit_length() // 7
-    if isinstance(v, tuple):
-        return 1 + sum([_size(x) for x in v])
-    if isinstance(v, dict):
-        return 1 + sum([_size(k) + _size(x) for k, x in v.items()])
     if isinstance(v, Party):
-        return _size(v.org) + _size(v.id) + _size(v.role)
+        return _leaf_size(v.org) + _leaf_size(v.id) + _leaf_size(v.role)
     return 8
+
+
+def _bounded(v: object, budget: list[int]) -> None:
+    if isinstance(v, tuple):
+        n = 1
+        for x in v:
+            _bounded(x, budget)
+    elif isinstance(v, dict):
+        n = 1
+        for k, x in v.items():
+            _bounded(k, budget)
+            _bounded(x, budget)
+    else:
+        n = _leaf_size(v)
+    budget[0] -= n
+    if budget[0] < 0:
+        raise ValueTooLarge()

@@ -1,7 +1,8 @@
 """The VM layer's exceptions.
 
 `Abort` is the only one a contract's caller normally sees: it ends a call, and its message is
-what the caller (and the ledger, if asked) keeps. The others report a defect in what was handed
+what the caller (and the ledger, if asked) keeps. `HostFault` is the host's failure, never the
+call's. The others report a defect in what was handed
 to the VM: a module (`VerifyError`), a JSON argument (`ValueFormError`), a literal's text
 (`LiteralError`), stored bytes (`EncodingError`) or a state file (`StateFileError`).
 """
@@ -40,6 +41,21 @@ class Abort(VMError):
 
     def __repr__(self) -> str:
         return f"Abort({self.message!r}, kind={self.kind!r})"
+
+
+def out_of_gas() -> Abort:
+    return Abort("out of gas", "out-of-gas")
+
+
+def limit_exceeded(what: str) -> Abort:
+    return Abort(f"limit exceeded: {what}", "limit")
+
+
+class HostFault(VMError):
+    """The host could not finish a call (it ran out of memory or of Python stack). Unlike an
+    Abort this says nothing about the call: another node, or this one later, may complete it. So
+    it is never an outcome: a node that meets it does not endorse, record or charge the call.
+    Gas and the value limits are set so that a sound host never meets it."""
 
 
 class VerifyError(VMError):

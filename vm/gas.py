@@ -35,6 +35,16 @@ EMIT_PER_BYTE = 3
 COPY_PER_ELEMENT = 1
 TEXT_CHARS_PER_GAS = 16
 HASH_BYTES_PER_GAS = 8
+# Walking a value (`==`, `in`, text forms, hashing, encoding) costs by the value's size in units:
+# one per List, Map or record and one per element in it, and one more per 64 characters of a Text
+# (comparing or copying characters is a memory pass, far cheaper than a step of the walk). A value
+# that shares parts (`Node(kids: [n, n])`) is measured as written out, not as stored: what Bao
+# means by a value does not depend on sharing, so neither may its price. Measured by
+# bench/gas.py against the Money loop of the shipped contracts (see the table there).
+WALK_UNITS_PER_GAS = 1
+TEXT_CHARS_PER_UNIT = 64
+# `x in xs` over Int, Date, Text ... elements compares in C: eight elements cost one gas.
+NATIVE_SCAN_PER_GAS = 8
 
 
 def read_cost(key: bytes, value: bytes | None) -> int:
@@ -67,6 +77,14 @@ def hash_cost(nbytes: int) -> int:
     return nbytes // HASH_BYTES_PER_GAS
 
 
+def walk_cost(units: int) -> int:
+    return units // WALK_UNITS_PER_GAS
+
+
+def native_scan_cost(elements: int) -> int:
+    return elements // NATIVE_SCAN_PER_GAS
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     """Hard bounds on one call, beside gas: each one crossed aborts the call with kind "limit".
@@ -75,8 +93,15 @@ class Limits:
     whatever gas limit a channel sets."""
 
     call_depth: int = 64  # nested `fn` calls (the entry itself is depth 1)
+    # Lists, Maps and records inside each other: a language limit (LANGUAGE.md section 6), checked
+    # where a value is built, read from an argument or decoded from state, so that every walk of a
+    # value is bounded by it and no outcome depends on how much stack the host has left.
+    nesting: int = 32
     value_size: int = 64 * 1024  # bytes of one value written to state or returned
     collection_length: int = 10_000  # elements of one List or entries of one Map value
     text_length: int = 16 * 1024  # code points of one Text value
     events: int = 64  # events one call may emit
     writes: int = 1_024  # distinct state keys one call may write
+
+
+DEFAULT_LIMITS = Limits()

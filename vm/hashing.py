@@ -8,7 +8,7 @@ import hashlib
 from cryptography.hazmat.primitives import hashes
 
 from vm import types as T
-from vm.textform import to_text
+from vm.textform import TextTooLong, to_text
 
 
 def sm3(data: bytes) -> bytes:
@@ -24,19 +24,29 @@ def sha256(data: bytes) -> bytes:
 _ALGORITHMS = {"sm3": sm3, "sha256": sha256}
 
 
-def hash_bytes(t: T.Type, v: object, table: T.TypeTable | None = None) -> bytes:
-    """The bytes a value is hashed as."""
+def hash_bytes(t: T.Type, v: object, table: T.TypeTable | None = None, limit: int | None = None) -> bytes:
+    """The bytes a value is hashed as. With a ``limit`` on the text form's characters,
+    `vm.textform.TextTooLong` when it is longer (found without writing it all out)."""
     if t == T.TEXT:
+        if limit is not None and len(v) > limit:  # type: ignore[arg-type]
+            raise TextTooLong()
         return v.encode("utf-8")  # type: ignore[attr-defined]
     if t == T.HASH:
         return v  # type: ignore[return-value]
-    return to_text(t, v, table).encode("utf-8")
+    return to_text(t, v, table, limit).encode("utf-8")
+
+
+def digest(algorithm: str, data: bytes) -> bytes:
+    """The 32-byte digest of ``data`` (`hash_bytes` of a value) under ``algorithm`` ("sm3" or "sha256")."""
+    try:
+        function = _ALGORITHMS[algorithm]
+    except KeyError:
+        raise ValueError(f"unknown hash algorithm {algorithm!r}") from None
+    return function(data)
 
 
 def hash_value(algorithm: str, t: T.Type, v: object, table: T.TypeTable | None = None) -> bytes:
     """The 32-byte digest of ``v`` under ``algorithm`` ("sm3" or "sha256")."""
-    try:
-        digest = _ALGORITHMS[algorithm]
-    except KeyError:
-        raise ValueError(f"unknown hash algorithm {algorithm!r}") from None
-    return digest(hash_bytes(t, v, table))
+    if algorithm not in _ALGORITHMS:
+        raise ValueError(f"unknown hash algorithm {algorithm!r}")
+    return digest(algorithm, hash_bytes(t, v, table))

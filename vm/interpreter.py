@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from vm import values as V
 from vm.errors import Abort
 from vm.host import CallContext, Host
-from vm.machine import CallResult, EntryInfo, Machine, _tagged
+from vm.machine import CallResult, EntryInfo, Machine, _tagged, check_result_size, host_fault, stack_headroom, walks
+from vm.measure import needs_nesting_check, scans_natively, walks_to_compare
 from vm.module import Constant, Entry, EventDef, Function, Lifecycle, Module, Param, StateVar
 from vm.opcodes import BY_NAME, OperandKind, decode_instructions, encode_instruction
-from vm.state import CallState, limit_exceeded, out_of_gas
+from vm.errors import limit_exceeded, out_of_gas
+from vm.state import CallState
 from vm.types import Type, TypeTable
 
 
@@ -101,19 +103,38 @@ class _Run:
     state: CallState
     ctx: CallContext
     gas: int
+    walks: dict  # this call's measuring helpers (`vm.machine.walks`)
+
+
+# Opcodes that build a value of their TYPE operand's type: where that type may nest past the
+# limit, the result's depth is checked (`vm.measure`), as the translator does.
+_BUILDS = frozenset({"MAKE_LIST", "LIST_SET", "LIST_APPEND", "MAKE_MAP", "MAP_SET", "MAKE_RECORD", "SET_FIELD"})
 
 
 class ReferenceMachine(Machine):
     """`Machine` with the translator replaced by a dispatch loop over decoded instructions."""
 
+    _nesting_checked: dict
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._nesting_checked = {}
+
     def _run(self, info: EntryInfo, args: tuple, ctx: CallContext, host: Host, gas_limit: int) -> CallResult:
+        if len(args) != len(info.params):
+            raise _tagged(Abort(f"{info.name} takes {len(info.params)} arguments, got {len(args)}",
+                                "invalid-value"), info.name, 0)
         state = CallState(self.schema, host, ctx.caller.role, self.limits)
-        run = _Run(state, ctx, gas_limit)
+        run = _Run(state, ctx, gas_limit, walks(self.types, self.limits, state.meter))
         try:
-            value = self._frame(run, info.function, list(args), 1)
+            with stack_headroom(self.limits):
+                value = self._frame(run, info.function, list(args), 1)
+            run.gas = check_result_size(info, value, run.gas, state)
         except Abort as exc:
             used = gas_limit if exc.kind == "out-of-gas" else gas_limit - run.gas
             raise _tagged(exc, info.name, used) from None
+        except (MemoryError, RecursionError) as exc:
+            raise host_fault(info, exc) from None
         return CallResult(value, gas_limit - run.gas, dict(state.writes), dict(state.reads), tuple(state.events),
                           state.deltas(), tuple(state.scans))
 
@@ -126,7 +147,8 @@ class ReferenceMachine(Machine):
         at = {ins.offset: i for i, ins in enumerate(code)}
         local = args + [None] * (len(fn.local_types) - len(args))
         stack: list = []
-        rt, st, table = self._runtime, run.state, self.types
+        rt, st, table, walk = self._runtime, run.state, self.types, run.walks
+        nest = walk["nest"]
         pc = 0
         while True:
             ins = code[pc]
@@ -136,6 +158,7 @@ class ReferenceMachine(Machine):
             if run.gas < 0:
                 raise out_of_gas()
             t = m.type_pool[ops[0]] if ops and ins.op.operands[0] is OperandKind.TYPE else None
+            checked = name in _BUILDS and self._checks_nesting(t)
             if name in _INT_OPS:
                 b, a = stack.pop(), stack.pop()
                 stack.append(V.check_int(_INT_OPS[name](a, b)))
@@ -146,7 +169,10 @@ class ReferenceMachine(Machine):
                 stack.append(_UNARY[name](stack.pop()))
             elif name in _COMPARE:
                 b, a = stack.pop(), stack.pop()
-                if name in ("EQ", "NE"):
+                if name in ("EQ", "NE") and walks_to_compare(t):
+                    same, run.gas = walk["veq"](run.gas, t, a, b)
+                    stack.append(same == (name == "EQ"))
+                elif name in ("EQ", "NE"):
                     stack.append(V.equal(t, a, b, table) == (name == "EQ"))
                 else:
                     stack.append(_COMPARE[name](V.compare(t, a, b, table)))
@@ -155,7 +181,7 @@ class ReferenceMachine(Machine):
                 n = len(ins.op.pops)
                 operands = stack[len(stack) - n:]
                 del stack[len(stack) - n:]
-                value, run.gas = rt[helper](run.gas, *([t] if typed else []), *operands)
+                value, run.gas = (walk.get(helper) or rt[helper])(run.gas, *([t] if typed else []), *operands)
                 stack.append(value)
             elif name in _STATE:
                 n, pushes = _STATE[name]
@@ -231,7 +257,11 @@ class ReferenceMachine(Machine):
                 stack.append(xs[i])
             elif name == "LIST_CONTAINS":
                 xs, x = stack.pop(), stack.pop()
-                stack.append(any(V.equal(t.elem, x, y, table) for y in xs))
+                if scans_natively(t.elem):
+                    found, run.gas = rt["lin"](run.gas, x, xs)
+                else:
+                    found, run.gas = walk["lhas"](run.gas, t.elem, x, xs)
+                stack.append(found)
             elif name == "MAKE_MAP":
                 if ops[1] > self.limits.collection_length:
                     raise limit_exceeded("a collection is too long")
@@ -267,6 +297,16 @@ class ReferenceMachine(Machine):
                 run.gas = st.emit(run.gas, ops[0], values)
             else:  # pragma: no cover - the opcode-coverage test keeps this unreachable
                 raise Abort(f"internal VM fault: no reference semantics for {name}", "internal")
+            if checked:
+                nest(stack[-1])
+
+    def _checks_nesting(self, t: Type | None) -> bool:
+        if t is None:
+            return False
+        known = self._nesting_checked.get(t)
+        if known is None:
+            known = self._nesting_checked[t] = needs_nesting_check(t, self.types, self.limits.nesting)
+        return known
 
 
 def reference_semantics() -> set[str]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vm.decimals import INT_LIMIT
+from vm.gas import DEFAULT_LIMITS
 from vm.jit_analysis import TranslateError, stack_effect
 from vm.jit_emit import EMITTERS
 from vm.jit_writer import FunctionWriter, Pool
@@ -55,12 +56,12 @@ def unimplemented_opcodes() -> list[str]:
     return [op.name for op in OPCODES if op.name not in EMITTERS]
 
 
-def translate(module: Module, max_collection: int) -> Translation:
+def translate(module: Module, max_collection: int, nesting: int = DEFAULT_LIMITS.nesting) -> Translation:
     """Python source for every function of a verified module, compiled once."""
     pool = Pool()
     parts, structured, codes = [], [], []
     for i in range(len(module.functions)):
-        fw = FunctionWriter(module, i, pool, max_collection)
+        fw = FunctionWriter(module, i, pool, max_collection, nesting)
         source, code = fw.write()
         parts.append(source)
         codes.append(code)

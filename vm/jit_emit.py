@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from vm import types as T
 from vm.jit_analysis import TranslateError
 from vm.jit_flow import Terminator
+from vm.measure import scans_natively
 from vm.opcodes import Instruction
 
 if TYPE_CHECKING:
@@ -157,8 +158,9 @@ def _e_concat(fw, w, ins):
     w.pushed(slot)
 
 
-def _e_gas_call(func: str, typed: bool = False):
-    """An operation whose helper charges gas by size: `slot, gas = func(gas, [type,] args...)`."""
+def _e_gas_call(func: str, typed: bool = False, builds: bool = False):
+    """An operation whose helper charges gas by size: `slot, gas = func(gas, [type,] args...)`;
+    ``builds``: it makes a value of the instruction's type, whose depth may need a check."""
     def emit(fw, w, ins):
         n = len(ins.op.pops)
         args = w.pops(n)
@@ -166,6 +168,8 @@ def _e_gas_call(func: str, typed: bool = False):
             args = [fw.typ(ins.operands[0])] + args
         slot = w.top_slot()
         w.emit(f"{slot}, gas = {func}(gas, {', '.join(args)})")
+        if builds and fw.checks_nesting(ins.operands[0]):
+            w.emit(f"nest({slot})")
         w.pushed(slot)
     return emit
 
@@ -195,8 +199,12 @@ def _e_compare(fw, w, ins):
         w.push_pending({"EQ": "money_eq({a}, {b})", "NE": "not money_eq({a}, {b})", "LT": "money_lt({a}, {b})",
                 "LE": "money_le({a}, {b})", "GT": "money_lt({b}, {a})", "GE": "money_le({b}, {a})"}[name]
                .format(a=a, b=b))
-    elif name in ("EQ", "NE"):
-        w.push_pending(f"{'not ' if name == 'NE' else ''}veq({fw.typ(ins.operands[0])}, {a}, {b})")
+    elif name in ("EQ", "NE"):  # a walk of both values, priced by their size (vm.measure)
+        slot = w.top_slot()
+        w.emit(f"{slot}, gas = veq(gas, {fw.typ(ins.operands[0])}, {a}, {b})")
+        w.pushed(slot)
+        if name == "NE":
+            w.push_pending(f"not {w.pop()}")
     else:
         w.push_pending(f"vcmp({fw.typ(ins.operands[0])}, {a}, {b}) {_COMPARE[name]} 0")
 
@@ -224,6 +232,12 @@ def _e_abs(fw, w, ins):
         w.push(f"vabs({fw.typ(ins.operands[0])}, {a})")
 
 
+def _nested(fw, ins, expr: str) -> str:
+    """``expr`` building a value of the instruction's type, with its depth checked if the type
+    can nest past the limit (`vm.measure`)."""
+    return f"nest({expr})" if fw.checks_nesting(ins.operands[0]) else expr
+
+
 def _e_make_list(fw, w, ins):
     n = ins.operands[1]
     if n > fw.max_collection:
@@ -232,7 +246,7 @@ def _e_make_list(fw, w, ins):
         w.alias("None")
         return
     items = w.pops(n)
-    w.push("(" + "".join(x + ", " for x in items) + ")")
+    w.push(_nested(fw, ins, "(" + "".join(x + ", " for x in items) + ")"))
 
 
 def _e_list_get(fw, w, ins):
@@ -245,10 +259,12 @@ def _e_list_get(fw, w, ins):
 def _e_list_contains(fw, w, ins):
     t = fw.ptype(ins.operands[0])
     x, xs = w.pops(2)
-    if t.elem in _NATIVE_ORDER or isinstance(t.elem, T.EnumType):
-        w.push_pending(f"{x} in {xs}")
+    slot = w.top_slot()
+    if scans_natively(t.elem):
+        w.emit(f"{slot}, gas = lin(gas, {x}, {xs})")
     else:
-        w.push_pending(f"lhas({fw._k('e', ins.operands[0], t.elem)}, {x}, {xs})")
+        w.emit(f"{slot}, gas = lhas(gas, {fw._k('e', ins.operands[0], t.elem)}, {x}, {xs})")
+    w.pushed(slot)
 
 
 def _e_len(fw, w, ins):
@@ -265,9 +281,9 @@ def _e_make_map(fw, w, ins):
     items = w.pops(2 * n)
     t = fw.ptype(ins.operands[0])
     if t.key in _NATIVE_ORDER or isinstance(t.key, T.EnumType):
-        w.push("{" + ", ".join(f"{items[2 * j]}: {items[2 * j + 1]}" for j in range(n)) + "}")
+        w.push(_nested(fw, ins, "{" + ", ".join(f"{items[2 * j]}: {items[2 * j + 1]}" for j in range(n)) + "}"))
     else:  # Money keys: equal amounts in one currency are one key; mixed currencies abort
-        w.push(f"mkmap({fw.typ(ins.operands[0])}, ({''.join(x + ', ' for x in items)}))")
+        w.push(_nested(fw, ins, f"mkmap({fw.typ(ins.operands[0])}, ({''.join(x + ', ' for x in items)}))"))
 
 
 def _e_map_get(fw, w, ins):
@@ -292,7 +308,7 @@ def _e_map_has(fw, w, ins):
 def _e_make_record(fw, w, ins):
     rt = fw.ptype(ins.operands[0])
     items = w.pops(len(fw.module.types.records[rt.name]))
-    w.push("(" + "".join(x + ", " for x in items) + ")")
+    w.push(_nested(fw, ins, "(" + "".join(x + ", " for x in items) + ")"))
 
 
 def _e_field(fw, w, ins):
@@ -302,7 +318,7 @@ def _e_field(fw, w, ins):
 def _e_set_field(fw, w, ins):
     r, x = w.pops(2)
     f = ins.operands[1]
-    w.push(f"{r}[:{fw.num(f)}] + ({x},) + {r}[{fw.num(f + 1)}:]")
+    w.push(_nested(fw, ins, f"{r}[:{fw.num(f)}] + ({x},) + {r}[{fw.num(f + 1)}:]"))
 
 
 def _e_state(func: str, pops: int, pushes: bool):
@@ -360,10 +376,10 @@ EMITTERS = {
     "FLOOR_DEC": _e_unary("floor_dec({a})"), "CEIL_DEC": _e_unary("ceil_dec({a})"),
     "SUM": _e_gas_call("vsum", typed=True), "SUM_START": _e_gas_call("vsum", typed=True),
     "HASH_SM3": _e_gas_call("hsm3", typed=True), "HASH_SHA256": _e_gas_call("hsha", typed=True),
-    "MAKE_LIST": _e_make_list, "LIST_GET": _e_list_get, "LIST_SET": _e_gas_call("lset"),
-    "LIST_APPEND": _e_gas_call("lapp"), "LIST_LEN": _e_len, "LIST_CONTAINS": _e_list_contains,
+    "MAKE_LIST": _e_make_list, "LIST_GET": _e_list_get, "LIST_SET": _e_gas_call("lset", builds=True),
+    "LIST_APPEND": _e_gas_call("lapp", builds=True), "LIST_LEN": _e_len, "LIST_CONTAINS": _e_list_contains,
     "MAKE_MAP": _e_make_map, "MAP_GET": _e_map_get, "MAP_GET_OR": _e_map_get_or,
-    "MAP_SET": _e_gas_call("mset"), "MAP_DELETE": _e_gas_call("mdel", typed=True), "MAP_HAS": _e_map_has,
+    "MAP_SET": _e_gas_call("mset", builds=True), "MAP_DELETE": _e_gas_call("mdel", typed=True), "MAP_HAS": _e_map_has,
     "MAP_LEN": _e_len, "MAP_KEYS": _e_gas_call("mkeys", typed=True),
     "MAKE_RECORD": _e_make_record, "FIELD": _e_field, "SET_FIELD": _e_set_field,
     "SLOAD": _e_state("sload", 0, True), "SSTORE": _e_state("sstore", 1, False),

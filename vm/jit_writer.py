@@ -9,6 +9,7 @@ from vm.jit_analysis import TranslateError, block_charges, find_blocks, is_step,
 from vm.jit_emit import EMITTERS
 from vm.jit_flow import Lines, NotStructured, Structure, Terminator
 from vm.jit_stack import StackWriter
+from vm.measure import needs_nesting_check
 from vm.module import Module
 from vm.opcodes import Instruction, decode_instructions
 
@@ -35,12 +36,13 @@ COPY_LIMIT = 24  # instructions of a join block that may be written twice
 class FunctionWriter:
     """Writes `def f<i>(gas, depth, l0, ...)` for one function of the module."""
 
-    def __init__(self, module: Module, index: int, pool: Pool, max_collection: int):
+    def __init__(self, module: Module, index: int, pool: Pool, max_collection: int, nesting: int):
         self.module = module
         self.index = index
         self.fn = module.functions[index]
         self.pool = pool
         self.max_collection = max_collection
+        self.nesting = nesting
         self.code = decode_instructions(self.fn.code)
         if not self.code:
             raise TranslateError(f"function {index} has no code")
@@ -77,6 +79,10 @@ class FunctionWriter:
 
     def ptype(self, i: int) -> T.Type:
         return self.module.type_pool[i]
+
+    def checks_nesting(self, i: int) -> bool:
+        """Whether building a value of pool type ``i`` must check its depth (`vm.measure`)."""
+        return needs_nesting_check(self.module.type_pool[i], self.module.types, self.nesting)
 
     # -- the whole function
 

@@ -10,6 +10,9 @@ aborted call leaves no trace, since only the caller applies a result's writes.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import FunctionType
 
@@ -17,12 +20,13 @@ from vm import gas as G
 from vm import types as T
 from vm import values as V
 from vm.decimals import division_by_zero, overflow
-from vm.errors import Abort, ValueFormError, VerifyError
-from vm.gas import Limits
+from vm.errors import Abort, HostFault, ValueFormError, VerifyError, limit_exceeded, out_of_gas
+from vm.gas import DEFAULT_LIMITS, Limits
 from vm.host import CallContext, Event, Host
 from vm.jit import TranslateError, Translation, translate
+from vm.measure import Meter
 from vm.module import Entry, Module
-from vm.state import CallState, Delta, StateSchema, charge, key_not_found, limit_exceeded, out_of_gas
+from vm.state import CallState, Delta, StateSchema, charge, key_not_found
 from vm.verifier import VerifiedModule
 
 __all__ = ["CallResult", "EntryInfo", "Limits", "Machine"]
@@ -81,28 +85,16 @@ def _runtime(module: Module, limits: Limits) -> dict:
         raise Abort(message, "require")
 
     def cat(gas, *parts):
-        s = "".join(parts)
-        if len(s) > max_text:
-            raise limit_exceeded(f"a text of {len(s)} characters is longer than {max_text}")
-        return s, charge(gas, G.text_cost(len(s)))
+        n = sum([len(p) for p in parts])  # before joining: the parts may add up to far more
+        if n > max_text:
+            raise limit_exceeded(f"a text of {n} characters is longer than {max_text}")
+        return "".join(parts), charge(gas, G.text_cost(n))
 
     def tin(gas, a, b):
-        return a in b, charge(gas, G.text_cost(len(b)))
-
-    def totext(gas, t, v):
-        s = V.to_text(t, v, table)
-        if len(s) > max_text:
-            raise limit_exceeded(f"a text of {len(s)} characters is longer than {max_text}")
-        return s, charge(gas, G.text_cost(len(s)))
+        return a in b, charge(gas, G.text_cost(len(a) + len(b)))
 
     def vsum(gas, t, xs, *start):
         return V.sum_values(t, xs, *start), charge(gas, G.copy_cost(len(xs)))
-
-    def hasher(algorithm):
-        def digest(gas, t, v):
-            data = V.value_size(t, v)
-            return V.hash_value(algorithm, t, v, table), charge(gas, G.hash_cost(data))
-        return digest
 
     def grow(n):
         if n > max_len:
@@ -117,8 +109,8 @@ def _runtime(module: Module, limits: Limits) -> dict:
         grow(len(xs) + 1)
         return xs + (x,), charge(gas, G.copy_cost(len(xs) + 1))
 
-    def lhas(t, x, xs):
-        return any(V.equal(t, x, y, table) for y in xs)
+    def lin(gas, x, xs):
+        return x in xs, charge(gas, G.native_scan_cost(len(xs)))
 
     def mkmap(t, items):
         out = {}
@@ -170,14 +162,52 @@ def _runtime(module: Module, limits: Limits) -> dict:
         "date_add": V.date_add, "date_sub": V.date_sub, "add_months": V.add_months,
         "days_between": V.days_between, "year": V.year, "month": V.month, "day": V.day,
         "floor_dec": V.floor_dec, "ceil_dec": V.ceil_dec,
-        "veq": lambda t, a, b: V.equal(t, a, b, table), "vcmp": lambda t, a, b: V.compare(t, a, b, table),
+        "vcmp": lambda t, a, b: V.compare(t, a, b, table),
         "vmin": lambda t, a, b: V.min_value(t, a, b, table), "vmax": lambda t, a, b: V.max_value(t, a, b, table),
         "vabs": V.abs_value, "rnd": V.round_half_up, "rnde": V.round_half_even,
-        "cat": cat, "tin": tin, "totext": totext, "vsum": vsum,
-        "hsm3": hasher("sm3"), "hsha": hasher("sha256"),
-        "lset": lset, "lapp": lapp, "lhas": lhas, "mkmap": mkmap, "mset": mset, "mdel": mdel, "mkeys": mkeys,
+        "cat": cat, "tin": tin, "vsum": vsum,
+        "lset": lset, "lapp": lapp, "lin": lin, "mkmap": mkmap, "mset": mset, "mdel": mdel, "mkeys": mkeys,
         "lmin": extreme(V.min_value, "min"), "lmax": extreme(V.max_value, "max"),
     }
+
+
+def walks(table: T.TypeTable, limits: Limits, meter: Meter | None = None) -> dict:
+    """One call's helpers that walk values: each is charged by the value's size in units before
+    it walks (`vm.measure`; each call has its own meter), and writes out no more than a limit."""
+    meter = meter if meter is not None else Meter(limits.nesting)
+    units = meter.units
+    max_text, max_hashed = limits.text_length, limits.value_size
+
+    def veq(gas, t, a, b):
+        gas = charge(gas, G.walk_cost(min(units(a), units(b))))
+        return V.equal(t, a, b, table), gas
+
+    def lhas(gas, t, x, xs):
+        gas = charge(gas, G.walk_cost(units(xs)))
+        return any([V.equal(t, x, y, table) for y in xs]), gas
+
+    def totext(gas, t, v):
+        if type(v) is tuple or type(v) is dict:
+            gas = charge(gas, G.walk_cost(units(v)))
+        try:
+            s = V.to_text(t, v, table, max_text)
+        except V.TextTooLong:
+            raise limit_exceeded(f"a text is longer than {max_text} characters") from None
+        return s, charge(gas, G.text_cost(len(s)))
+
+    def hasher(algorithm):
+        def digest(gas, t, v):
+            if type(v) is tuple or type(v) is dict:
+                gas = charge(gas, G.walk_cost(units(v)))
+            try:  # the text form hashed may be as long as a stored value may be large
+                data = V.hash_bytes(t, v, table, max_hashed)
+            except V.TextTooLong:
+                raise limit_exceeded(f"the value hashed is longer than {max_hashed} characters") from None
+            return V.digest(algorithm, data), charge(gas, G.hash_cost(len(data)))
+        return digest
+
+    return {"veq": veq, "lhas": lhas, "nest": meter.nest, "totext": totext, "hsm3": hasher("sm3"),
+            "hsha": hasher("sha256")}
 
 
 _STATE_OPS = ("sload", "sstore", "sadd", "ssub", "mload", "mhas", "mget", "mstore", "mdelete", "madd", "msub",
@@ -196,7 +226,7 @@ class Machine:
         self.types: T.TypeTable = module.types
         self.limits = limits
         try:
-            self.translation: Translation = translate(module, limits.collection_length)
+            self.translation: Translation = translate(module, limits.collection_length, limits.nesting)
         except (TranslateError, SyntaxError, RecursionError, MemoryError, IndexError, KeyError) as exc:
             raise VerifyError(f"module {module.name} cannot be translated: {type(exc).__name__}: {exc}") from None
         self.schema = StateSchema(module)
@@ -301,6 +331,7 @@ class Machine:
                                 "invalid-value"), info.name, 0)
         state = CallState(self.schema, host, ctx.caller.role, self.limits)
         fault: list[int] = []
+        done: list[int] = []  # gas left when the code returned (a check of the result may abort)
 
         def tag(exc, gas):
             if not fault:
@@ -308,6 +339,7 @@ class Machine:
             return exc
 
         g = dict(self._runtime)
+        g.update(walks(self.types, self.limits, state.meter))
         g["tag"] = tag
         g["CALLER"] = ctx.caller
         g["NOW"] = ctx.timestamp_ms
@@ -321,21 +353,72 @@ class Machine:
             f.__kwdefaults__ = tr.kwdefaults[i]
             g[f"f{i}"] = f
         try:
-            value, left = g[f"f{info.function}"](gas_limit, 1, *args)
-            if info.returns is not None and V.value_size(info.returns, value) > self.limits.value_size:
-                raise limit_exceeded(f"the result is larger than {self.limits.value_size} bytes")
+            with stack_headroom(self.limits):
+                value, left = g[f"f{info.function}"](gas_limit, 1, *args)
+            done.append(left)
+            left = check_result_size(info, value, left, state)
         except Abort as exc:
-            left = fault[0] if fault else 0
+            left = fault[0] if fault else done[0] if done else 0
             if left < 0 and exc.kind != "out-of-gas":  # the limit was passed before this abort
                 exc = out_of_gas()
             used = gas_limit if exc.kind == "out-of-gas" else min(max(gas_limit - left, 0), gas_limit)
             raise _tagged(exc, info.name, used) from None
+        except (MemoryError, RecursionError) as exc:
+            raise host_fault(info, exc) from None
         except Exception as exc:  # a defect of ours, never the contract's: report, never escape
             left = fault[0] if fault else 0
             raise _tagged(Abort(f"internal VM fault ({type(exc).__name__}) in {info.name}", "internal"),
                           info.name, min(max(gas_limit - left, 0), gas_limit)) from None
         return CallResult(value, gas_limit - left, dict(state.writes), dict(state.reads), tuple(state.events),
                           state.deltas(), tuple(state.scans))
+
+
+# Python frames one call may need below the machine's own: a frame per nested `fn` call, and per
+# level of a value walk (text, equality, encoding) two frames at each of `nesting` levels, with
+# room for the helpers between them. The machine makes sure the host's recursion limit leaves this
+# much above the caller's stack, so the caller's depth never decides an outcome.
+_FRAMES_PER_CALL = 2
+_FRAMES_PER_LEVEL = 3
+_FRAMES_SPARE = 100
+
+
+@contextmanager
+def stack_headroom(limits: Limits = DEFAULT_LIMITS) -> Iterator[None]:
+    """Raise Python's recursion limit for the duration of a call when the caller's stack leaves
+    less room than the call may need (and put it back after)."""
+    need = (limits.call_depth * _FRAMES_PER_CALL + limits.nesting * _FRAMES_PER_LEVEL * 2
+            + _FRAMES_SPARE)
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back  # type: ignore[assignment]
+    old = sys.getrecursionlimit()
+    if old >= depth + need:
+        yield
+        return
+    sys.setrecursionlimit(depth + need)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def check_result_size(info: EntryInfo, value: object, gas: int, state: CallState) -> int:
+    """Charge the walk over a call's result by its size (`vm.measure`), then abort "limit" when
+    it is larger than a value may be; the gas left."""
+    if info.returns is None:
+        return gas
+    if type(value) is tuple or type(value) is dict:
+        gas = charge(gas, G.walk_cost(state.meter.units(value)))
+    cap = state.limits.value_size
+    if V.value_size(info.returns, value, cap) > cap:
+        raise limit_exceeded(f"the result is larger than {cap} bytes")
+    return gas
+
+
+def host_fault(info: EntryInfo, exc: BaseException) -> HostFault:
+    what = "memory" if isinstance(exc, MemoryError) else "Python stack"
+    return HostFault(f"this node ran out of {what} running {info.name}; the call's outcome is unknown here")
 
 
 def _reachable(start: int, callees: tuple) -> tuple[int, ...]:

@@ -21,22 +21,15 @@ from dataclasses import dataclass
 from vm import gas as G
 from vm import types as T
 from vm.decimals import check_int
-from vm.encoding import decode_value, encode_value, value_size
-from vm.errors import Abort
+from vm.encoding import ValueTooLarge, decode_value, encode_value, value_size
+from vm.errors import Abort, limit_exceeded, out_of_gas
 from vm.gas import Limits
 from vm.host import Event, Host
 from vm.keys import decode_key, encode_key
+from vm.measure import Meter
 from vm.module import Lifecycle, Module, map_prefix, state_key
 from vm.money import money_add, money_neg, money_sub
 from vm.textform import quote_text, to_text
-
-
-def out_of_gas() -> Abort:
-    return Abort("out of gas", "out-of-gas")
-
-
-def limit_exceeded(what: str) -> Abort:
-    return Abort(f"limit exceeded: {what}", "limit")
 
 
 def key_not_found(key_type: T.Type, key: object, table: T.TypeTable) -> Abort:
@@ -151,12 +144,13 @@ class CallState:
 
     Each method takes the call's remaining gas and returns it (with the value read, if any)."""
 
-    def __init__(self, schema: StateSchema, host: Host, role: str, limits: Limits):
+    def __init__(self, schema: StateSchema, host: Host, role: str, limits: Limits, meter: Meter | None = None):
         self.schema = schema
         self.types = schema.types
         self.host = host
         self.role = role
         self.limits = limits
+        self.meter = meter if meter is not None else Meter(limits.nesting)  # the call's (vm.measure)
         self.reads: dict[bytes, bytes | None] = {}
         self.writes: dict[bytes, bytes | None] = {}
         self.events: list[Event] = []
@@ -238,22 +232,42 @@ class CallState:
     def sstore(self, gas: int, i: int, value: object) -> int:
         var = self.schema.vars[i]
         if var.is_map:
+            vt = var.type.value  # type: ignore[union-attr]
+            # Encoded first: it bounds each entry, and so the walk of the lifecycle check.
+            entries = []
+            for k, v in value.items():  # type: ignore[attr-defined]
+                data, gas = self._encode(gas, vt, v)
+                entries.append((k, data))
             old, gas = self._read_map(gas, var)
             if var.checked:
                 self.schema.check(var.type, value, old, True, self.role)
-            vt = var.type.value  # type: ignore[union-attr]
             for k in old:
                 if k not in value:  # type: ignore[operator]
                     gas = self._put(gas, self._entry_key(var, k), None)
-            for k, v in value.items():  # type: ignore[attr-defined]
-                gas = self._put(gas, self._entry_key(var, k), encode_value(vt, v, self.types))
+            for k, data in entries:
+                gas = self._put(gas, self._entry_key(var, k), data)
             return gas
+        data, gas = self._encode(gas, var.type, value)  # first: it bounds the lifecycle check's walk
         if var.checked:
             raw = self._get(var.key)
             gas = charge(gas, G.read_cost(var.key, raw))
             old = None if raw is None else decode_value(var.type, raw, self.types)
             self.schema.check(var.type, value, old, raw is not None, self.role)
-        return self._put(gas, var.key, encode_value(var.type, value, self.types))
+        return self._put(gas, var.key, data)
+
+    def _encode(self, gas: int, t: T.Type, value: object) -> tuple[bytes, int]:
+        """A value's state bytes, its walk charged first by size (`vm.measure`), stopping as soon
+        as they pass the size a value may have."""
+        gas = self._charge_walk(gas, value)
+        try:
+            return encode_value(t, value, self.types, self.limits.value_size), gas
+        except ValueTooLarge:
+            raise limit_exceeded(f"a value larger than {self.limits.value_size} bytes") from None
+
+    def _charge_walk(self, gas: int, value: object) -> int:
+        if type(value) is tuple or type(value) is dict:
+            return charge(gas, G.walk_cost(self.meter.units(value)))
+        return gas
 
     def _sdelta(self, gas: int, i: int, amount: object, subtract: bool) -> int:
         var = self.schema.vars[i]
@@ -300,12 +314,13 @@ class CallState:
         var = self.schema.vars[i]
         vt = var.type.value  # type: ignore[union-attr]
         key = self._entry_key(var, k)
+        data, gas = self._encode(gas, vt, value)  # first: it bounds the lifecycle check's walk
         if var.checked:
             raw = self._get(key)
             gas = charge(gas, G.read_cost(key, raw))
             old = None if raw is None else decode_value(vt, raw, self.types)
             self.schema.check(vt, value, old, raw is not None, self.role)
-        return self._put(gas, key, encode_value(vt, value, self.types))
+        return self._put(gas, key, data)
 
     def mdelete(self, gas: int, i: int, k: object) -> int:
         var, key, raw, gas = self._entry(gas, i, k)
@@ -343,7 +358,13 @@ class CallState:
         if len(self.events) >= self.limits.events:
             raise limit_exceeded(f"a call may emit at most {self.limits.events} events")
         event = self.schema.events[e]
-        size = sum(value_size(p.type, v) for p, v in zip(event.fields, values))
+        cap = self.limits.value_size
+        size = 0
+        for p, v in zip(event.fields, values):
+            gas = self._charge_walk(gas, v)
+            size += value_size(p.type, v, cap - size)
+            if size > cap:
+                raise limit_exceeded(f"an event larger than {cap} bytes")
         gas = charge(gas, G.emit_cost(size))
         self.events.append(Event(event.name, values))
         return gas

@@ -72,11 +72,24 @@ def party_text(role: str, org: str, id_: str) -> str:
     return f"{role}:{org}/{id_}"
 
 
-def to_text(t: T.Type, v: object, table: T.TypeTable | None = None) -> str:
-    """``text(v)`` for a value of type ``t``."""
+class TextTooLong(Exception):
+    """`to_text` with a ``limit`` stopped once the text passed it (see `to_text`)."""
+
+
+def to_text(t: T.Type, v: object, table: T.TypeTable | None = None, limit: int | None = None) -> str:
+    """``text(v)`` for a value of type ``t``.
+
+    With a ``limit`` (in characters), raise `TextTooLong` as soon as the text grows past it: the
+    work done is then bounded by the limit, whatever the value's written-out size (a value that
+    shares parts can describe more text than memory holds). Every part written adds at least one
+    character, so at most ``limit`` + 1 parts are made."""
     if type(t) is T.Prim and t.name == "Text":
+        if limit is not None and len(v) > limit:  # type: ignore[arg-type]
+            raise TextTooLong()
         return v  # type: ignore[return-value]
-    return _nested(t, v, table)
+    out = _Writer(limit if limit is not None else -1, table)
+    out.value(t, v)
+    return "".join(out.parts)
 
 
 _PRIM_TEXT = {
@@ -94,22 +107,62 @@ _PRIM_TEXT = {
 }
 
 
-def _nested(t: T.Type, v, table: T.TypeTable | None) -> str:
-    if type(t) is T.Prim:
-        return _PRIM_TEXT[t.name](v)
-    if type(t) is T.EnumType:
-        return _table(table, t).enum_values(t.name)[v]
-    if type(t) is T.ListType:
-        return "[" + ", ".join([_nested(t.elem, x, table) for x in v]) + "]"
-    if type(t) is T.MapType:
-        items = [f"{_nested(t.key, k, table)}: {_nested(t.value, v[k], table)}"
-                 for k in sorted_keys(t.key, v, table)]
-        return "{" + ", ".join(items) + "}"
-    if type(t) is T.RecordType:
-        fields = _table(table, t).record_fields(t.name)
-        inner = ", ".join([f"{name}: {_nested(ft, x, table)}" for (name, ft), x in zip(fields, v)])
-        return f"{t.name}({inner})"
-    raise TypeError(f"no text form for type {t}")
+# Primitives whose text form is short whatever the value (not Text, not Party).
+_SHORT = frozenset(_PRIM_TEXT) - {"Text", "Party"}
+
+
+class _Writer:
+    """Writes a value's text form part by part, counting characters against a limit (-1: none)."""
+
+    __slots__ = ("parts", "left", "table")
+
+    def __init__(self, limit: int, table: T.TypeTable | None) -> None:
+        self.parts: list[str] = []
+        self.left = limit
+        self.table = table
+
+    def put(self, s: str) -> None:
+        self.parts.append(s)
+        if self.left >= 0:
+            self.left -= len(s)
+            if self.left < 0:
+                raise TextTooLong()
+
+    def value(self, t: T.Type, v) -> None:
+        put = self.put
+        if type(t) is T.Prim:
+            put(_PRIM_TEXT[t.name](v))
+        elif type(t) is T.EnumType:
+            put(_table(self.table, t).enum_values(t.name)[v])
+        elif type(t) is T.ListType and type(t.elem) is T.Prim and t.elem.name in _SHORT:
+            # Elements of a short text form (at most ~100 characters each): written in one go,
+            # at most a collection's length of them, then counted.
+            put("[" + ", ".join(map(_PRIM_TEXT[t.elem.name], v)) + "]")
+        elif type(t) is T.ListType:
+            put("[")
+            for i, x in enumerate(v):
+                if i:
+                    put(", ")
+                self.value(t.elem, x)
+            put("]")
+        elif type(t) is T.MapType:
+            put("{")
+            for i, k in enumerate(sorted_keys(t.key, v, self.table)):
+                if i:
+                    put(", ")
+                self.value(t.key, k)
+                put(": ")
+                self.value(t.value, v[k])
+            put("}")
+        elif type(t) is T.RecordType:
+            fields = _table(self.table, t).record_fields(t.name)
+            put(f"{t.name}(")
+            for i, ((name, ft), x) in enumerate(zip(fields, v)):
+                put(f"{', ' if i else ''}{name}: ")
+                self.value(ft, x)
+            put(")")
+        else:
+            raise TypeError(f"no text form for type {t}")
 
 
 def _table(table: T.TypeTable | None, t: T.Type) -> T.TypeTable:

@@ -34,7 +34,7 @@ from vm.decimals import (
     int_mod, int_mul, int_neg, int_sub, int_to_dec,
 )
 from vm.encoding import decode_value, encode_value, value_size
-from vm.hashing import hash_value, sha256, sm3
+from vm.hashing import digest, hash_bytes, hash_value, sha256, sm3
 from vm.jsonform import from_json, to_json
 from vm.keys import decode_key, encode_key
 from vm.literals import (
@@ -49,16 +49,16 @@ from vm.money import (
 from vm.ordering import compare, equal, max_value, min_value, sorted_keys, sum_values
 from vm.party import Party
 from vm.rounding import abs_value, round_half_even, round_half_up
-from vm.textform import to_text
+from vm.textform import TextTooLong, to_text
 
 __all__ = [
-    "CURRENCY_DIGITS", "DEFAULT_TZ_MINUTES", "EPOCH_ORDINAL", "INT_LIMIT", "MAX_DATE", "MIN_DATE",
+    "TextTooLong", "CURRENCY_DIGITS", "DEFAULT_TZ_MINUTES", "EPOCH_ORDINAL", "INT_LIMIT", "MAX_DATE", "MIN_DATE",
     "MS_PER_DAY", "SCALE", "Money", "Party",
     "abs_value", "add_months", "ceil_dec", "check_int", "compare", "currency_mismatch", "date_add",
     "date_diff", "date_sub", "day", "days_between", "dec_abs", "dec_add", "dec_div", "dec_div_int",
     "dec_mul", "dec_mul_int", "dec_neg", "dec_sub", "decode_key", "decode_value", "div_half_even",
     "div_half_up", "duration_add", "duration_mul", "duration_sub", "encode_key", "encode_value", "equal",
-    "floor_dec", "from_json", "hash_value", "int_abs", "int_add", "int_div", "int_floordiv", "int_mod",
+    "digest", "floor_dec", "from_json", "hash_bytes", "hash_value", "int_abs", "int_add", "int_div", "int_floordiv", "int_mod",
     "int_mul", "int_neg", "int_sub", "int_to_dec", "max_value", "midnight_of", "min_value", "money_abs",
     "money_add", "money_cmp", "money_div_frac", "money_div_int", "money_div_money", "money_eq", "money_le",
     "money_lt", "money_max", "money_min", "money_mul_frac", "money_mul_int", "money_neg", "money_sub",
