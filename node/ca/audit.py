@@ -24,6 +24,7 @@ from typing import Any
 from node.ca.errors import AuditTampered
 from node.codec import CodecError, decode, encode
 from node.crypto import CryptoSuite
+from node.identity.names import escaped
 
 GENESIS = bytes(32)
 
@@ -45,6 +46,19 @@ def registry_digest(suite: CryptoSuite, registry: dict[str, Any]) -> bytes:
         return suite.hash(encode(registry))
     except CodecError as exc:  # the CA writes only codec values, so someone else wrote this one
         raise AuditTampered(f"the registry holds a value the CA never writes ({exc})") from None
+
+
+def loggable(value: Any) -> Any:
+    """`value` as the log can hold it: text holding lone surrogates (bytes that were not UTF-8,
+    as Python carries them from a command line) is logged `escaped`, so a refused request that
+    quoted such bytes is still logged, not mistaken for a damaged CA."""
+    if isinstance(value, str):
+        return escaped(value) if any(0xD800 <= ord(c) <= 0xDFFF for c in value) else value
+    if isinstance(value, dict):
+        return {loggable(k): loggable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [loggable(v) for v in value]
+    return value
 
 
 def make_line(suite: CryptoSuite, key: Any, entry: AuditEntry) -> bytes:

@@ -52,7 +52,7 @@ from node.ca.store import CAHome
 from node.crypto import CryptoSuite, KeyFormatError, UnknownSuiteError, get_suite
 from node.identity.certificate import Certificate, CertificateError, issue_certificate, key_identifier
 from node.identity.crl import REVOCATION_REASONS, RevocationList
-from node.identity.names import CA_TYPE, ClaimError, Subject, check_text
+from node.identity.names import CA_TYPE, ClaimError, Subject, check_name, check_utf8, escaped, shown
 from node.identity.request import CertificationRequest
 
 T = TypeVar("T")
@@ -99,8 +99,8 @@ class CertificateAuthority:
         store = CAHome(home)
         try:
             crypto = get_suite(suite)
-            check_text("organisation", org)
-            check_text("admin name", admin)
+            org = check_name("organisation", org)
+            admin = check_name("admin name", admin)
         except (UnknownSuiteError, ClaimError) as exc:
             raise InvalidRegistration(str(exc)) from None
         if not passphrase:
@@ -161,16 +161,18 @@ class CertificateAuthority:
         (the one given, or a fresh random one)."""
         secret = secret or secrets.token_urlsafe(18)
         details = {"type": type, "roles": list(roles), "attributes": dict(attributes or {})}
+        try:
+            name, refusal = check_name("name", name), None
+        except ClaimError as exc:
+            refusal = InvalidRegistration(str(exc))
 
         def change(registry: dict[str, Any]) -> IdentityRecord:
-            self._require_admin(registry, by)
-            try:
-                check_text("name", name)
-            except ClaimError as exc:
-                raise InvalidRegistration(str(exc)) from None
+            admin = self._require_admin(registry, by)
+            if refusal is not None:
+                raise refusal
             if name in registry["identities"]:
-                raise DuplicateName(f"an identity named {name!r} is already registered with this CA")
-            record = new_record(name, type, list(roles), dict(attributes or {}), secret, by, self._now_ms())
+                raise DuplicateName(f"an identity named {shown(name)} is already registered with this CA")
+            record = new_record(name, type, list(roles), dict(attributes or {}), secret, admin, self._now_ms())
             registry["identities"][name] = record.to_dict()
             return record
 
@@ -178,23 +180,25 @@ class CertificateAuthority:
 
     def approve(self, name: str, *, by: str, note: str | None = None) -> IdentityRecord:
         def change(registry: dict[str, Any]) -> IdentityRecord:
-            self._require_admin(registry, by)
+            admin = self._require_admin(registry, by)
+            _free_text("note", note)
             record = self._pending(registry, name)
-            if record.registered_by == by and self._admins(registry) > 1:
+            if record.registered_by == admin and self._admins(registry) > 1:
                 # Four eyes: once a CA has a second admin, nobody approves their own registration.
-                raise NotAuthorized(f"{by!r} registered {name!r}; another admin must review it")
-            record = record.with_(status=APPROVED, reviewed_by=by, review_note=note)
-            registry["identities"][name] = record.to_dict()
+                raise NotAuthorized(f"{shown(admin)} registered {shown(record.name)}; another admin must review it")
+            record = record.with_(status=APPROVED, reviewed_by=admin, review_note=note)
+            registry["identities"][record.name] = record.to_dict()
             return record
 
         return self._change("approve", by, name, {"note": note}, change)
 
     def reject(self, name: str, *, by: str, reason: str) -> IdentityRecord:
         def change(registry: dict[str, Any]) -> IdentityRecord:
-            self._require_admin(registry, by)
+            admin = self._require_admin(registry, by)
+            _free_text("reason", reason)
             record = self._pending(registry, name)
-            record = record.with_(status=REJECTED, reviewed_by=by, review_note=reason, secret_salt="", secret_hash="")
-            registry["identities"][name] = record.to_dict()
+            record = record.with_(status=REJECTED, reviewed_by=admin, review_note=reason, secret_salt="", secret_hash="")
+            registry["identities"][record.name] = record.to_dict()
             return record
 
         return self._change("reject", by, name, {"reason": reason}, change)
@@ -206,22 +210,23 @@ class CertificateAuthority:
 
         def change(registry: dict[str, Any]) -> Certificate:
             record = self._record(registry, name)
-            if record.status == PENDING:
-                raise NotApproved(f"{name!r} is waiting for review: an admin of {self.config.org} must approve it first")
-            if record.status == REJECTED:
-                raise RegistrationRejected(f"the registration of {name!r} was rejected by {record.reviewed_by}: {record.review_note}")
-            if record.status == ENROLLED:
-                raise AlreadyEnrolled(f"{name!r} has already enrolled (a secret works once); renew with reenroll")
-            if record.status == REVOKED:
-                raise IdentityRevoked(f"{name!r} is revoked")
+            self._check_enrollable(record)
             if not secret_matches(record, secret):
-                raise WrongSecret(f"wrong enrollment secret for {name!r}")
-            cert = self._issue(registry, record, self._request(request, name), days)
+                raise WrongSecret(f"wrong enrollment secret for {shown(record.name)}")
+            cert = self._issue(registry, record, self._request(request, record.name), days)
             details["serial"] = f"{cert.serial:x}"
             return cert
 
         details: dict[str, Any] = {}
         return self._change("enroll", name, name, details, change)
+
+    def ready_to_enroll(self, name: str) -> IdentityRecord:
+        """The record of `name` when it may enroll now (its secret aside), else the refusal
+        `enroll` would give. Reads only, logs nothing and needs no key: a client asks it before
+        it writes a key or reserves a file, so a second enroll says "already enrolled"."""
+        record = self._record(self._load_registry(), name)
+        self._check_enrollable(record)
+        return record
 
     def reenroll(
         self, name: str, *, current: bytes, request: bytes, proof: bytes, days: int | None = None
@@ -231,26 +236,27 @@ class CertificateAuthority:
 
         def change(registry: dict[str, Any]) -> Certificate:
             record = self._record(registry, name)
+            who = shown(record.name)
             if record.status == REVOKED:
-                raise IdentityRevoked(f"{name!r} is revoked and cannot renew")
+                raise IdentityRevoked(f"{who} is revoked and cannot renew")
             if record.status != ENROLLED:
-                raise NotApproved(f"{name!r} has not enrolled yet; enroll first")
+                raise NotApproved(f"{who} has not enrolled yet; enroll first")
             try:
                 cert = Certificate.load(current)
             except CertificateError as exc:
                 raise InvalidRequest(f"current certificate: {exc}") from None
             latest = record.current_certificate
             if not cert.signed_by(self.certificate) or latest is None or f"{cert.serial:x}" != latest.serial:
-                raise InvalidRequest(f"that is not {name!r}'s current certificate from this CA")
+                raise InvalidRequest(f"that is not {who}'s current certificate from this CA")
             if latest.revoked_at is not None:
-                raise IdentityRevoked(f"the current certificate of {name!r} is revoked")
+                raise IdentityRevoked(f"the current certificate of {who} is revoked")
             now = self._clock()
             if now > cert.not_after:
                 raise CertificateExpired(
-                    f"the certificate of {name!r} expired at {cert.not_after:%Y-%m-%d %H:%M} UTC; "
+                    f"the certificate of {who} expired at {cert.not_after:%Y-%m-%d %H:%M} UTC; "
                     "renew before expiry, or have an admin revoke it and register the identity anew"
                 )
-            csr = self._request(request, name)
+            csr = self._request(request, record.name)
             if not self.suite.verify(cert.public_key, REENROLL_PROOF_CONTEXT + csr.der, proof):
                 raise InvalidRequest("the renewal is not signed with the current certificate's key")
             new = self._issue(registry, record, csr, days)
@@ -263,25 +269,26 @@ class CertificateAuthority:
     def revoke(self, name: str, *, by: str, reason: str = "unspecified") -> IdentityRecord:
         """Revoke an identity: every certificate it holds goes on the CRL, which is reissued."""
         if reason not in REVOCATION_REASONS:
-            raise InvalidRequest(f"unknown revocation reason {reason!r} (one of: {', '.join(REVOCATION_REASONS)})")
+            raise InvalidRequest(f"unknown revocation reason {shown(reason)} (one of: {', '.join(REVOCATION_REASONS)})")
 
         def change(registry: dict[str, Any]) -> IdentityRecord:
             self._require_admin(registry, by)
             record = self._record(registry, name)
+            shown_name = shown(record.name)
             if record.status == REVOKED:
-                raise IdentityRevoked(f"{name!r} is already revoked")
+                raise IdentityRevoked(f"{shown_name} is already revoked")
             if record.status in (PENDING, REJECTED):
-                raise NotApproved(f"{name!r} was never approved; nothing to revoke")
+                raise NotApproved(f"{shown_name} was never approved; nothing to revoke")
             if record.type == "admin" and self._admins(registry) == 1:
                 # No admin could then register, approve or revoke anything again: the CA is lost.
-                raise NotAuthorized(f"{name!r} is this CA's last admin; approve another admin before revoking it")
+                raise NotAuthorized(f"{shown_name} is this CA's last admin; approve another admin before revoking it")
             now = self._now_ms()
             certs = tuple(
                 c if c.revoked_at is not None else IssuedCertificate(c.serial, c.not_before, c.not_after, now, reason)
                 for c in record.certificates
             )
             record = record.with_(status=REVOKED, certificates=certs, secret_salt="", secret_hash="")
-            registry["identities"][name] = record.to_dict()
+            registry["identities"][record.name] = record.to_dict()
             self._write_crl(registry)
             return record
 
@@ -292,7 +299,15 @@ class CertificateAuthority:
         return self._change("crl", "ca", "", {}, self._write_crl)
 
     def current_crl(self) -> RevocationList:
-        return RevocationList.load(self._home.crl.read_bytes())
+        """The CRL last issued, as the home publishes it; needs no key. Raises `CADamaged` when
+        the file is missing, unreadable or not signed by this CA."""
+        try:
+            crl = RevocationList.load(self._home.crl.read_bytes())
+        except (OSError, CertificateError) as exc:
+            raise CADamaged(f"{self._home.crl} is damaged or missing ({exc}); issue a new CRL with the CA key") from None
+        if not crl.signed_by(self.certificate):
+            raise CADamaged(f"{self._home.crl} is not signed by this CA's key; issue a new CRL with the CA key")
+        return crl
 
     # ---- reading --------------------------------------------------------------------------
 
@@ -368,45 +383,80 @@ class CertificateAuthority:
         # The registry counts the log's entries, so cutting entries off the log's end shows.
         registry["audit_entries"] = seq + 1
         entry = audit.AuditEntry(
-            seq, self._now_ms(), action, actor, subject, details, prev, audit.registry_digest(self.suite, registry)
+            seq, self._now_ms(), action, audit.loggable(actor), audit.loggable(subject), audit.loggable(details), prev,
+            audit.registry_digest(self.suite, registry),
         )
         self._home.append(self._home.audit_log, audit.make_line(self.suite, key, entry))
 
+    def _registered_name(self, registry: dict[str, Any], what: str, name: str) -> str:
+        """The registry's key for `name`: the name as given when the registry holds it (so a
+        name registered before the naming rule can still be shown and revoked), else its NFC
+        form. A name that could never have been registered is refused as what it is."""
+        if name in registry["identities"]:
+            return name
+        try:
+            return check_name(what, name)
+        except ClaimError as exc:
+            raise InvalidRequest(str(exc)) from None
+
     def _record(self, registry: dict[str, Any], name: str) -> IdentityRecord:
+        name = self._registered_name(registry, "name", name)
         raw = registry["identities"].get(name)
         if raw is None:
-            raise UnknownIdentity(f"no identity named {name!r} is registered with this CA")
+            raise UnknownIdentity(f"no identity named {shown(name)} is registered with this CA")
         try:
             return IdentityRecord.from_dict(raw)
         except (KeyError, TypeError, AttributeError):
-            raise CADamaged(f"the registry's record of {name!r} is damaged") from None
+            raise CADamaged(f"the registry's record of {shown(name)} is damaged") from None
+
+    def _check_enrollable(self, record: IdentityRecord) -> None:
+        name = shown(record.name)
+        if record.status == PENDING:
+            raise NotApproved(f"{name} is waiting for review: an admin of {self.config.org} must approve it first")
+        if record.status == REJECTED:
+            by, why = escaped(record.reviewed_by or "?"), escaped(record.review_note or "")
+            raise RegistrationRejected(f"the registration of {name} was rejected by {by}: {why}")
+        if record.status == ENROLLED:
+            raise AlreadyEnrolled(f"{name} is already enrolled (a secret works once); renew its certificate with reenroll")
+        if record.status == REVOKED:
+            raise IdentityRevoked(f"{name} is revoked")
 
     def _pending(self, registry: dict[str, Any], name: str) -> IdentityRecord:
         record = self._record(registry, name)
         if record.status != PENDING:
-            raise InvalidRegistration(f"{name!r} is {record.status}, not waiting for review")
+            raise InvalidRegistration(f"{shown(record.name)} is {record.status}, not waiting for review")
         return record
 
     def _admins(self, registry: dict[str, Any]) -> int:
         return sum(1 for r in registry["identities"].values() if r["type"] == "admin" and r["status"] in (APPROVED, ENROLLED))
 
-    def _require_admin(self, registry: dict[str, Any], name: str) -> None:
+    def _require_admin(self, registry: dict[str, Any], name: str) -> str:
+        """The registry's name of admin `name`, once it may act."""
+        name = self._registered_name(registry, "admin name", name)
         record = registry["identities"].get(name)
         if record is None or record["type"] != "admin":
-            raise NotAuthorized(f"{name!r} is not an admin of the {self.config.org} CA")
+            raise NotAuthorized(f"{shown(name)} is not an admin of the {self.config.org} CA")
         if record["status"] not in (APPROVED, ENROLLED):
-            raise NotAuthorized(f"admin {name!r} is {record['status']} and may not act")
+            raise NotAuthorized(f"admin {shown(name)} is {record['status']} and may not act")
+        return name
 
     def _request(self, request: bytes, name: str) -> CertificationRequest:
         try:
             csr = CertificationRequest.load(request)
         except CertificateError as exc:
             raise InvalidRequest(str(exc)) from None
+        if csr.common_name is None:
+            raise InvalidRequest("the request names no identity: its subject needs exactly one CN")
         if csr.common_name != name:
             # Binds the request to the identity: another's request (no secret), replayed with this
             # identity's secret, would certify that holder's key under this name too, so one
             # party's signatures would also stand as the other's.
-            raise InvalidRequest(f"the request is for {csr.common_name!r}, not {name!r}")
+            try:
+                requested = check_name("the request's name", csr.common_name)
+            except ClaimError as exc:
+                raise InvalidRequest(str(exc)) from None
+            if requested != name:
+                raise InvalidRequest(f"the request is for {shown(requested)}, not {shown(name)}")
         if csr.suite_name != self.config.suite:
             raise InvalidRequest(f"the request uses the {csr.suite_name} suite; this CA issues {self.config.suite} certificates")
         if self.suite.same_public_key(csr.public_key, self.certificate.public_key):
@@ -417,6 +467,12 @@ class CertificateAuthority:
         return Issuer(self.suite, self.certificate, self._signing_key())
 
     def _issue(self, registry: dict[str, Any], record: IdentityRecord, csr: CertificationRequest, days: int | None) -> Certificate:
+        try:
+            if check_name("name", record.name) != record.name:
+                raise ClaimError(f"name {shown(record.name)} is not in Unicode's NFC form")
+        except ClaimError as exc:
+            # Only a name registered before the naming rule gets here; no certificate carries one.
+            raise InvalidRegistration(f"{exc}; revoke it and register the identity under a valid name") from None
         # The CA's identity_days is its policy, not a default the requester may lengthen: the
         # holder of a one-time secret must not pick a ten-year certificate.
         limit = self.config.identity_days
@@ -444,6 +500,14 @@ def reenroll_proof(suite: CryptoSuite, current_key: Any, request: bytes) -> byte
     """What `reenroll` asks of the holder: the current key's signature over the new request."""
     csr = CertificationRequest.load(request)
     return suite.sign(current_key, REENROLL_PROOF_CONTEXT + csr.der)
+
+
+def _free_text(what: str, text: str | None) -> None:
+    if text is not None:
+        try:
+            check_utf8(what, text)
+        except ClaimError as exc:
+            raise InvalidRequest(str(exc)) from None
 
 
 def _check_days(*values: int) -> None:

@@ -9,7 +9,7 @@ import os
 
 from node.ca.errors import InvalidRegistration
 from node.ca.records import PENDING, IdentityRecord
-from node.identity.names import IDENTITY_TYPES, REGULATOR_ROLE, ClaimError, make_claims
+from node.identity.names import IDENTITY_TYPES, REGULATOR_ROLE, ClaimError, check_utf8, make_claims
 
 # scrypt at 16 MiB: slow enough to make guessing a stolen registry costly, fast enough for a CA.
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
@@ -27,6 +27,7 @@ def new_record(
         raise InvalidRegistration("only identities of type 'regulator' may hold the regulator role")
     try:
         claims = make_claims(roles, attributes)
+        check_utf8("an enrollment secret", secret, quoted=False)
     except ClaimError as exc:
         raise InvalidRegistration(str(exc)) from None
     if len(secret) < MIN_SECRET_LENGTH:
@@ -46,7 +47,9 @@ def new_record(
 
 
 def hash_secret(secret: str, salt: bytes) -> bytes:
-    return hashlib.scrypt(secret.encode("utf-8"), salt=salt, **_SCRYPT)
+    # surrogatepass: a secret typed with bytes that are not UTF-8 (registration refuses those)
+    # hashes to something no registered secret does, instead of failing.
+    return hashlib.scrypt(secret.encode("utf-8", "surrogatepass"), salt=salt, **_SCRYPT)
 
 
 def secret_matches(record: IdentityRecord, secret: str) -> bool:

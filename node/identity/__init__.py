@@ -34,13 +34,13 @@ Where an identity's facts live in its certificate
   (`ChannelTrust.build(..., regulator_orgs=...)`) issue regulators: another member CA's
   certificate claiming that type and role is refused the role and is no regulator.
 
-Modules: `der` (strict DER), `names` (subject, roles, attributes), `certificate`, `request` (PKCS#10),
-`crl`, `verify` (`check_identity`).
+Modules: `der` (strict DER), `names` (subject, roles, attributes, and `check_name`: the one rule
+for names people pick), `certificate`, `request` (PKCS#10), `crl`, `verify` (`check_identity`).
 """
 
 from node.identity.certificate import Certificate, CertificateError
 from node.identity.crl import REVOCATION_REASONS, Revocation, RevocationList
-from node.identity.names import IDENTITY_TYPES, Claims, ClaimError, Subject
+from node.identity.names import IDENTITY_TYPES, Claims, ClaimError, Subject, check_name
 from node.identity.request import CertificationRequest, build_request
 from node.identity.verify import (
     ChannelTrust,
@@ -69,4 +69,5 @@ __all__ = [
     "VerifiedIdentity",
     "build_request",
     "check_identity",
+    "check_name",
 ]

@@ -33,7 +33,7 @@ class CertificationRequest:
     der: bytes
     suite_name: str
     public_key: Any
-    common_name: str | None = None  # None when the subject names no single CN
+    common_name: str | None = None  # its one CN, else None; bytes not UTF-8 as lone surrogates
 
     @property
     def pem(self) -> bytes:
@@ -78,4 +78,6 @@ def _directory_string(element: der.Element) -> str | None:
     # ASCII name as PrintableString.
     if element.tag == der.PRINTABLE_STRING:
         return element.content.decode("ascii", errors="replace")
-    return der.read_utf8(element) if element.tag == der.UTF8_STRING else None
+    # Bytes that are not UTF-8 are kept as Python keeps them from a command line (surrogateescape),
+    # so the CA refuses the name for what it is (`names.check_name`) rather than the whole request.
+    return element.content.decode("utf-8", "surrogateescape") if element.tag == der.UTF8_STRING else None
