@@ -1,16 +1,17 @@
 """`baochain ca …`: one organisation's certificate authority from the command line.
 
 The CA lives in a folder (`--home`, or BAOCHAIN_CA_HOME, default ./ca). Its root key is
-encrypted at rest; every command that changes state (all but list, show and audit) needs the
-passphrase, read from `--passphrase-file` or the BAOCHAIN_CA_PASSPHRASE environment variable.
-A refused request prints one line on stderr and exits 1; a usage mistake exits 2.
+encrypted at rest; every command that changes state (all but list, show, audit and
+`crl --current`) needs the passphrase, read from `--passphrase-file` or the
+BAOCHAIN_CA_PASSPHRASE environment variable. A refused request prints one line on stderr and
+exits 1; a usage mistake exits 2. What the CA keeps is printed through `report`, escaped.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import os
+import shlex
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -18,13 +19,15 @@ from typing import Any, Callable
 import click
 
 from node.ca.authority import CertificateAuthority, reenroll_proof
-from node.ca.errors import CAError
-from node.ca.outputs import CannotWrite, Reservation, undone_on_failure, write_new, write_replacing
+from node.ca.errors import AlreadyEnrolled, CAError
+from node.ca.outputs import CannotWrite, Reservation, inside, undone_on_failure, write_new, write_replacing
+from node.ca.report import audit_lines, identity_card, identity_table, json_text
 from node.ca.registration import MIN_SECRET_LENGTH
 from node.codec import CodecError
 from node.crypto import CryptoError
 from node.identity import IDENTITY_TYPES, REVOCATION_REASONS, CertificateError, build_request
 from node.identity.der import DerError
+from node.identity.names import ClaimError, check_name, escaped, shown
 
 PASSPHRASE_ENV = "BAOCHAIN_CA_PASSPHRASE"
 HOME_ENV = "BAOCHAIN_CA_HOME"
@@ -61,7 +64,7 @@ def _refusals(command: Callable[..., Any]) -> Callable[..., Any]:
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (CAError, CryptoError, CertificateError, CodecError, DerError, CannotWrite) as exc:
+        except (CAError, CryptoError, CertificateError, CodecError, DerError, CannotWrite, ClaimError) as exc:
             raise _Refused(str(exc)) from None
         except OSError as exc:
             raise _Refused(f"{exc.filename}: {exc.strerror or exc}" if exc.filename else str(exc)) from None
@@ -73,7 +76,9 @@ class _Refused(click.ClickException):
     exit_code = 1
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"error: {_shortened(self.format_message())}", err=True)
+        # Messages quote names `shown`; escaping the whole line also covers the paths and text
+        # quoted as typed, so a refusal is always one line that cannot act on the terminal.
+        click.echo(f"error: {_shortened(escaped(self.format_message()))}", err=True)
 
 
 def _shortened(message: str, limit: int = 300) -> str:
@@ -127,8 +132,12 @@ pass_ctx = click.make_pass_decorator(_Context)
 def ca(ctx: click.Context, home: Path, passphrase_file: Path | None, at: datetime | None) -> None:
     """Run your organisation's certificate authority: register, review, enroll, renew and revoke identities.
 
-    Commands that change the CA (all but list, show and audit) need the passphrase of its key,
-    from --passphrase-file or BAOCHAIN_CA_PASSPHRASE. Exit status: 0 done, 1 refused, 2 a usage mistake.
+    Commands that change the CA (all but list, show, audit and crl --current) need the passphrase
+    of its key, from --passphrase-file or BAOCHAIN_CA_PASSPHRASE. Exit status: 0 done, 1 refused,
+    2 a usage mistake.
+
+    Names of identities and organisations: letters, marks and digits of any script, single inner
+    spaces and - _ . (not first, no ..), at most 64 characters; kept in Unicode NFC form.
     """
     ctx.obj = _Context(home, passphrase_file, at)
 
@@ -164,9 +173,9 @@ def init(obj: _Context, org: str, suite: str, admin: str, admin_secret: str | No
             identity_days=identity_days,
             clock=obj.clock(),
         )
-    click.echo(f"created the {suite} CA of {org} in {obj.home}")
+    click.echo(f"created the {suite} CA of {authority.config.org} in {obj.home}")
     click.echo(f"root certificate: {obj.home / 'ca-cert.pem'} (valid until {authority.certificate.not_after:%Y-%m-%d})")
-    click.echo(f"first admin {admin!r} is approved; enrollment secret: {secret}")
+    click.echo(f"first admin {shown(check_name('admin name', admin))} is approved; enrollment secret: {secret}")
 
 
 @ca.command()
@@ -182,7 +191,7 @@ def register(obj: _Context, name: str, type_: str, roles: tuple[str, ...], attri
     """Register an identity; it waits for an admin's review."""
     record, secret = obj.open().register(name, type=type_, roles=list(roles), attributes=attributes, secret=secret, by=by)
     held = ", ".join(record.roles) or "no roles"
-    click.echo(f"registered {name!r} ({record.type}; {held}); waiting for review")
+    click.echo(f"registered {shown(record.name)} ({record.type}; {held}); waiting for review")
     click.echo(f"enrollment secret: {secret}")
 
 
@@ -194,8 +203,8 @@ def register(obj: _Context, name: str, type_: str, roles: tuple[str, ...], attri
 @_refusals
 def approve(obj: _Context, name: str, by: str, note: str | None) -> None:
     """Approve a pending registration so the identity can enroll."""
-    obj.open().approve(name, by=by, note=note)
-    click.echo(f"approved {name!r}")
+    record = obj.open().approve(name, by=by, note=note)
+    click.echo(f"approved {shown(record.name)}")
 
 
 @ca.command()
@@ -206,12 +215,18 @@ def approve(obj: _Context, name: str, by: str, note: str | None) -> None:
 @_refusals
 def reject(obj: _Context, name: str, by: str, reason: str) -> None:
     """Reject a pending registration."""
-    obj.open().reject(name, by=by, reason=reason)
-    click.echo(f"rejected {name!r}")
+    record = obj.open().reject(name, by=by, reason=reason)
+    click.echo(f"rejected {shown(record.name)}")
 
 
 def _client_key_passphrase(path: Path | None) -> bytes | None:
     return _read_secret_file(path) if path is not None else None
+
+
+def _output(given: Path | None, default: str = "") -> Path:
+    """Where a command writes a file: the path given, or `default` in the current folder; either
+    way the file lands in that folder (`outputs.inside`)."""
+    return inside(given.parent, given.name) if given is not None else inside(Path("."), default)
 
 
 @ca.command(short_help="Get an approved identity's first certificate.")
@@ -227,13 +242,20 @@ def _client_key_passphrase(path: Path | None) -> bytes | None:
 def enroll(obj: _Context, name: str, secret: str, csr: Path | None, key_out: Path | None, key_passphrase_file: Path | None, out: Path | None, days: int | None) -> None:
     """Get the first certificate of an approved identity (the secret works once)."""
     authority = obj.open()
-    out = out or Path(f"{name}.pem")
+    try:  # before any file is touched: a second enroll is "already enrolled", not "file exists"
+        name = authority.ready_to_enroll(name).name
+    except AlreadyEnrolled as exc:
+        renew = shlex.join(["baochain", "ca", "reenroll", name, "--cert", str(out or f"{name}.pem"),
+                            "--key", str(key_out or f"{name}.key.pem"), "--out", "NEW.pem"])
+        raise _Refused(f"{exc}: {renew}") from None
+    out = _output(out, f"{name}.pem")
+    key_out = _output(key_out, f"{name}.key.pem") if csr is None else None
     certificate_file = Reservation(out)
     try:
         if csr is not None:
             cert = authority.enroll(name, secret=secret, request=csr.read_bytes(), days=days)
         else:
-            key_out = key_out or Path(f"{name}.key.pem")
+            assert key_out is not None
             key = authority.suite.generate_key()
             # The key is on disk before the one-time secret is spent, so a failed write loses nothing.
             write_new(key_out, authority.suite.private_key_to_pem(key, _client_key_passphrase(key_passphrase_file)), private=True)
@@ -263,6 +285,9 @@ def enroll(obj: _Context, name: str, secret: str, csr: Path | None, key_out: Pat
 def reenroll(obj: _Context, name: str, current: Path, key: Path, key_passphrase_file: Path | None, new_key_out: Path | None, out: Path, days: int | None) -> None:
     """Renew a certificate before it expires, proving possession of the current key."""
     authority = obj.open()
+    name = authority.show(name).name  # as the CA keeps it; a name that cannot be one is refused here
+    out = _output(out)
+    new_key_out = _output(new_key_out) if new_key_out is not None else None
     suite = authority.suite
     passphrase = _client_key_passphrase(key_passphrase_file)
     current_key = suite.load_private_key(key.read_bytes(), passphrase)
@@ -302,23 +327,37 @@ def reenroll(obj: _Context, name: str, current: Path, key: Path, key_passphrase_
 def revoke(obj: _Context, name: str, by: str, reason: str) -> None:
     """Revoke an identity and all its certificates; the CRL is reissued."""
     record = obj.open().revoke(name, by=by, reason=reason)
-    click.echo(f"revoked {name!r} ({reason}); {len(record.certificates)} certificate(s) on the CRL")
+    click.echo(f"revoked {shown(record.name)} ({reason}); {len(record.certificates)} certificate(s) on the CRL")
 
 
-@ca.command()
+@ca.command(short_help="Issue a fresh CRL, or print the current one.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the CRL here.")
+@click.option("--current", is_flag=True,
+              help="Print the CRL last issued (the CA folder's crl.pem) instead of signing a new one; needs no passphrase.")
 @pass_ctx
 @_refusals
-def crl(obj: _Context, out: Path | None) -> None:
-    """Issue a freshly signed CRL and print it (PEM)."""
-    if out is not None and out.resolve().is_relative_to(obj.home.resolve()):
-        # Replacing a file there (ca-cert.pem, the registry) would destroy the CA.
-        raise _Refused(f"{out} is inside the CA's folder {obj.home}; write the CRL somewhere else "
-                       f"(the CA keeps its current CRL as {obj.home / 'crl.pem'})")
-    revocations = obj.open().issue_crl()
+def crl(obj: _Context, out: Path | None, current: bool) -> None:
+    """Issue a freshly signed CRL and print it (PEM).
+
+    With --current, print the CRL the CA last issued (every revoke issues one), checked against
+    the root certificate: nothing changes and no passphrase is needed. A CRL past its next
+    update is still printed, with a warning on stderr.
+    """
+    if out is not None:
+        out = _output(out)
+        if out.resolve().is_relative_to(obj.home.resolve()):
+            # Replacing a file there (ca-cert.pem, the registry) would destroy the CA.
+            raise _Refused(f"{out} is inside the CA's folder {obj.home}; write the CRL somewhere else "
+                           f"(the CA keeps its current CRL as {obj.home / 'crl.pem'})")
+    authority = obj.open()
+    revocations = authority.current_crl() if current else authority.issue_crl()
     if out is not None:
         write_replacing(out, revocations.pem)
     click.echo(revocations.pem.decode("ascii"), nl=False)
+    due = revocations.next_update
+    if current and due is not None and obj.clock()() > due:
+        click.echo(f"warning: this CRL was due to be replaced at {due:%Y-%m-%d %H:%M} UTC; "
+                   "issue a fresh one with `baochain ca crl`", err=True)
 
 
 @ca.command("list")
@@ -331,10 +370,8 @@ def list_(obj: _Context, status: str | None) -> None:
     records = obj.open().list(status)
     if not records:
         click.echo("no identities" + (f" {status}" if status else ""))
-        return
-    width = max(len(r.name) for r in records)
-    for r in records:
-        click.echo(f"{r.name:<{width}}  {r.type:<9}  {r.status:<8}  {', '.join(r.roles) or '-'}")
+    for line in identity_table(records):
+        click.echo(line)
 
 
 @ca.command(short_help="Show one identity and its certificates.")
@@ -345,22 +382,8 @@ def list_(obj: _Context, status: str | None) -> None:
 def show(obj: _Context, name: str, as_json: bool) -> None:
     """Show one identity: type, roles, attributes, review and certificates."""
     record = obj.open().show(name)
-    if as_json:
-        click.echo(json.dumps(record.public_dict(), indent=2, ensure_ascii=False))
-        return
-    click.echo(f"name:        {record.name}")
-    click.echo(f"type:        {record.type}")
-    click.echo(f"status:      {record.status}")
-    click.echo(f"roles:       {', '.join(record.roles) or '-'}")
-    for key, value in record.attributes:
-        click.echo(f"attribute:   {key}={value}")
-    click.echo(f"registered:  by {record.registered_by}")
-    if record.reviewed_by:
-        click.echo(f"reviewed:    by {record.reviewed_by}" + (f" ({record.review_note})" if record.review_note else ""))
-    for c in record.certificates:
-        until = datetime.fromtimestamp(c.not_after / 1000, timezone.utc)
-        state = f"revoked ({c.revocation_reason})" if c.revoked_at is not None else "valid"
-        click.echo(f"certificate: {c.serial}  until {until:%Y-%m-%d %H:%M} UTC  {state}")
+    for line in [json_text(record.public_dict())] if as_json else identity_card(record):
+        click.echo(line)
 
 
 @ca.command()
@@ -372,8 +395,6 @@ def audit(obj: _Context, quiet: bool) -> None:
     entries = obj.open().verify_audit()
     if quiet:
         return
-    for e in entries:
-        when = datetime.fromtimestamp(e.at / 1000, timezone.utc)
-        detail = ", ".join(f"{k}={v}" for k, v in sorted(e.details.items()) if v not in (None, {}, []))
-        click.echo(f"{e.seq:>5}  {when:%Y-%m-%d %H:%M:%S}  {e.action:<16} {e.actor:<12} {e.subject:<12} {detail}".rstrip())
+    for line in audit_lines(entries):
+        click.echo(line)
     click.echo(f"audit log intact: {len(entries)} entries, signatures and chain verified")

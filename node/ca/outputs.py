@@ -1,6 +1,7 @@
 """Files `baochain ca` writes for the operator (keys, certificates, the CRL), written so that a
 failure loses nothing: a file is reserved before a one-time secret is spent, a published file is
-replaced whole, and a refused `init` leaves no half-made CA behind."""
+replaced whole, and a refused `init` leaves no half-made CA behind. Every such file lands in the
+folder it was asked for (`inside`), whatever the identity's name or the path given holds."""
 
 from __future__ import annotations
 
@@ -10,9 +11,27 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from node.identity.names import shown
+
 
 class CannotWrite(Exception):
     """A file the command must write cannot be written (or already exists); nothing was lost."""
+
+
+def inside(folder: Path, file_name: str) -> Path:
+    """`folder / file_name`, once sure that a file written there lands in `folder`: `file_name`
+    must be one plain file name (no folder in it, not `.` or `..`; a key named after an identity
+    called `../escaped` would land in the parent folder), and what the path resolves to (an
+    existing link is followed) must still be in `folder`. Refused with `CannotWrite`."""
+    path = folder / file_name
+    where = "the current folder" if folder == Path(".") else str(folder)
+    if file_name in ("", ".", "..") or Path(file_name).name != file_name:
+        raise CannotWrite(f"not writing {shown(str(path))}: {shown(file_name)} is not a plain file name, "
+                          f"so the file would land outside {where}")
+    resolved = path.resolve()
+    if resolved.parent != folder.resolve():
+        raise CannotWrite(f"not writing {path}: it is a link to {resolved}, outside {where}")
+    return path
 
 
 class Reservation:

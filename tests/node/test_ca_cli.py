@@ -92,7 +92,8 @@ def test_each_refusal_is_one_line_and_exit_1(run, tmp_path: Path) -> None:
     run("approve", "carol", "--by", "boss")
     assert "wrong enrollment secret" in run("enroll", "carol", "--secret", "guess-guess", code=1).stderr
     run("enroll", "carol", "--secret", "carol-secret")
-    assert "already exists" in run("enroll", "carol", "--secret", "carol-secret", code=1).stderr
+    again = run("enroll", "carol", "--secret", "carol-secret", code=1).stderr
+    assert "'carol' is already enrolled" in again and "baochain ca reenroll carol --cert carol.pem --key carol.key.pem" in again
     second = run("enroll", "carol", "--secret", "carol-secret", "--out", "c2.pem", "--key-out", "c2.key", code=1)
     assert "already enrolled" in second.stderr and not (tmp_path / "c2.key").exists()
     expired = run("--at", "2031-01-01T00:00:00", "reenroll", "carol", "--cert", "carol.pem", "--key", "carol.key.pem", "--out", "c3.pem", code=1)
