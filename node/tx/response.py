@@ -1,0 +1,239 @@
+"""The result of simulating a proposal, as an endorser signs it and a validator checks it.
+
+Its wire form (the response bytes, R) is the codec encoding of one map. A call that completed:
+
+    {"format": 1, "proposal": hash(P), "status": "ok", "gas": int,
+     "reads":  {key: [block, tx] | nil},        -- the version each key had; nil: it was absent
+     "writes": {key: bytes | nil},              -- new value; nil: delete
+     "deltas": {key: [type, amount]},           -- add `amount` at commit (see below)
+     "scans":  {prefix: [count, digest]},       -- what each prefix scan saw (see `scan_digest`)
+     "value":  section-7 JSON value | nil,      -- the entry's result; nil: it returns nothing
+     "events": [[name, {field: section-7 JSON value}], ...]}
+
+and one that aborted (nothing it did is kept; the ledger may record it as refused):
+
+    {"format": 1, "proposal": hash(P), "status": "abort", "gas": int, "message": text, "kind": text}
+
+Choices, each with its reason:
+- A version is the (block number, position in block) of the transaction that last wrote the key:
+  unique, ordered, and known to every peer without extra state.
+- Keys are the ledger's state keys as bytes; the map form gives one entry per key (the codec
+  refuses repeated keys) in one canonical order.
+- Deltas are ARCHITECTURE.md's commutative updates: a key the call only changed by `+=`/`-=`.
+  The VM's `CallResult` reports such a key in its reads and writes too; an endorser moves it
+  out of both into ``deltas``, so validation neither checks its version nor overwrites it, and
+  adds the amount to whatever the key holds at commit. A key in ``deltas`` and also in
+  ``reads`` or ``writes`` is refused: it would be counted twice. ``type`` is the Bao type of
+  the amount (one of the `+=` target types), ``amount`` its `vm.encoding` bytes.
+- A scan records its prefix, how many entries it saw and a digest of their keys and versions:
+  the versions of those entries are in ``reads`` already, so only the set of keys matters, and
+  a digest keeps the result small however large the map. The validator recomputes it over the
+  prefix at commit; any insert or delete under the prefix changes it (a phantom).
+- Events carry their fields as section-7 JSON, as clients and the console read them.
+- An abort keeps its message and its `vm.errors` kind (closed set), and the gas it used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from node import codec
+from node.crypto import CryptoSuite
+from node.tx import limits as L
+from node.tx import wire
+from node.tx.errors import TxFormatError
+from node.tx.wire import JSONValue
+from vm import types as T
+from vm.encoding import decode_value, encode_value
+from vm.errors import ABORT_KINDS, EncodingError
+from vm.state import Delta
+
+FORMAT = 1
+# The types `+=` and `-=` take (the checker's COMPOUND_TARGETS, LANGUAGE.md section 4).
+DELTA_TYPES: tuple[str, ...] = ("Int", "Decimal", "Money", "Percent", "Duration")
+# The longest of them encodes in 41 bytes: Money, a 3-letter currency as Text (4) and a 37-byte varint.
+_AMOUNT_MAX_BYTES = 64
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Version:
+    """Where a key was last written: block number and position of the transaction in it."""
+
+    block: int
+    tx: int
+
+
+@dataclass(frozen=True, slots=True)
+class StateDelta:
+    """Add ``amount`` (`vm.encoding` bytes of a value of Bao type ``type``) at commit."""
+
+    type: str
+    amount: bytes
+
+    @classmethod
+    def from_vm(cls, delta: Delta) -> StateDelta:
+        return cls(str(delta.type), encode_value(delta.type, delta.amount))
+
+    def to_vm(self) -> Delta:
+        t = T.PRIMITIVES[self.type]
+        return Delta(t, decode_value(t, self.amount))
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRecord:
+    count: int
+    digest: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class EmittedEvent:
+    name: str
+    fields: dict[str, JSONValue]
+
+
+@dataclass(frozen=True, slots=True)
+class Completed:
+    reads: Mapping[bytes, Version | None]
+    writes: Mapping[bytes, bytes | None]
+    deltas: Mapping[bytes, StateDelta]
+    scans: Mapping[bytes, ScanRecord]
+    value: JSONValue | None
+    events: tuple[EmittedEvent, ...]
+    gas: int
+
+
+@dataclass(frozen=True, slots=True)
+class Aborted:
+    message: str
+    kind: str
+    gas: int
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """What an endorser signs: the hash of the proposal simulated, and its result."""
+
+    proposal_hash: bytes
+    result: Completed | Aborted
+
+
+def scan_digest(suite: CryptoSuite, prefix: bytes, entries: Iterable[tuple[bytes, Version]]) -> bytes:
+    """The digest of a scan of `prefix` that saw `entries` (key, version): the suite hash of the
+    codec encoding of ``[prefix, [[key, block, tx], ...]]`` in ascending key order."""
+    listed = sorted([key, v.block, v.tx] for key, v in entries)
+    return suite.hash(codec.encode([prefix, listed]))
+
+
+# --- wire form
+
+def response_to_wire(r: Response) -> dict[str, Any]:
+    out: dict[str, Any] = {"format": FORMAT, "proposal": r.proposal_hash}
+    match r.result:
+        case Completed(reads, writes, deltas, scans, value, events, gas):
+            out.update(
+                status="ok", gas=gas,
+                reads={k: None if v is None else [v.block, v.tx] for k, v in reads.items()},
+                writes=dict(writes),
+                deltas={k: [d.type, d.amount] for k, d in deltas.items()},
+                scans={k: [s.count, s.digest] for k, s in scans.items()},
+                value=value,
+                events=[[e.name, e.fields] for e in events],
+            )
+        case Aborted(message, kind, gas):
+            out.update(status="abort", gas=gas, message=message, kind=kind)
+        case other:
+            raise TxFormatError("response.result", f"expected Completed or Aborted, got {type(other).__name__}")
+    return out
+
+
+def encode_response(r: Response) -> bytes:
+    """The response bytes (R); `TxFormatError` for a result a node would refuse."""
+    data = wire.encode(response_to_wire(r), "response", L.RESPONSE_MAX_BYTES)
+    decode_response(data)
+    return data
+
+
+def decode_response(data: bytes) -> Response:
+    return response_from_wire(wire.decode(data, "response", L.RESPONSE_MAX_BYTES))
+
+
+_COMMON = ("format", "proposal", "status", "gas")
+_OK = ("reads", "writes", "deltas", "scans", "value", "events")
+_ABORT = ("message", "kind")
+
+
+def response_from_wire(value: object, where: str = "response") -> Response:
+    m = wire.fields(value, where, ("format", "proposal", "status", "gas"), _OK + _ABORT)
+    if type(m["format"]) is not int or m["format"] != FORMAT:
+        raise TxFormatError(f"{where}.format", f"format {m['format']!r} is not one this node reads ({FORMAT})")
+    proposal = wire.digest(m["proposal"], f"{where}.proposal")
+    gas = wire.counter(m["gas"], f"{where}.gas")
+    status = m["status"]
+    if status == "abort":
+        wire.fields(m, where, _COMMON + _ABORT)
+        kind = wire.text(m["kind"], f"{where}.kind", 64)
+        if kind not in ABORT_KINDS:
+            raise TxFormatError(f"{where}.kind", f"{kind!r} is not an abort kind ({', '.join(sorted(ABORT_KINDS))})")
+        message = wire.text(m["message"], f"{where}.message", L.ABORT_MESSAGE_MAX_CHARACTERS)
+        return Response(proposal, Aborted(message, kind, gas))
+    if status != "ok":
+        raise TxFormatError(f"{where}.status", f"expected \"ok\" or \"abort\", got {wire.kind(status)}"
+                            + (f" {status!r}" if type(status) is str else ""))
+    wire.fields(m, where, _COMMON + _OK)
+    reads = {k: _version(v, wire.at_key(f"{where}.reads", k))
+             for k, v in wire.keyed(m["reads"], f"{where}.reads", L.READS_MAX).items()}
+    writes = {k: None if v is None else wire.blob(v, wire.at_key(f"{where}.writes", k), 0, L.RESPONSE_MAX_BYTES)
+              for k, v in wire.keyed(m["writes"], f"{where}.writes", L.WRITES_MAX).items()}
+    deltas = {}
+    for k, v in wire.keyed(m["deltas"], f"{where}.deltas", L.WRITES_MAX).items():
+        at = wire.at_key(f"{where}.deltas", k)
+        if k in reads or k in writes:
+            raise TxFormatError(at, "a key added to by a delta must not also be in reads or writes "
+                                "(it would be counted twice)")
+        deltas[k] = _delta(v, at)
+    scans = {k: _scan(v, wire.at_key(f"{where}.scans", k))
+             for k, v in wire.keyed(m["scans"], f"{where}.scans", L.SCANS_MAX).items()}
+    result = None if m["value"] is None else wire.json_value(m["value"], f"{where}.value")
+    events = tuple(_event(e, f"{where}.events[{i}]")
+                   for i, e in enumerate(wire.array(m["events"], f"{where}.events", L.EVENTS_MAX)))
+    return Response(proposal, Completed(reads, writes, deltas, scans, result, events, gas))
+
+
+def _pair(value: object, where: str) -> list[Any]:
+    items = wire.array(value, where, 2)
+    if len(items) != 2:
+        raise TxFormatError(where, f"expected a pair, got {len(items)} item{'s' * (len(items) != 1)}")
+    return items
+
+
+def _version(value: object, where: str) -> Version | None:
+    if value is None:
+        return None
+    block, tx = _pair(value, where)
+    return Version(wire.counter(block, f"{where}[0]"), wire.counter(tx, f"{where}[1]"))
+
+
+def _delta(value: object, where: str) -> StateDelta:
+    type_name, amount = _pair(value, where)
+    if type(type_name) is not str or type_name not in DELTA_TYPES:
+        raise TxFormatError(f"{where}[0]", f"a delta's type is one of {', '.join(DELTA_TYPES)}")
+    amount = wire.blob(amount, f"{where}[1]", 1, _AMOUNT_MAX_BYTES)
+    try:
+        decode_value(T.PRIMITIVES[type_name], amount)
+    except EncodingError as exc:
+        raise TxFormatError(f"{where}[1]", f"not {'an' if type_name[0] in 'AEIOU' else 'a'} {type_name}: {exc}") from None
+    return StateDelta(type_name, amount)
+
+
+def _scan(value: object, where: str) -> ScanRecord:
+    count, digest = _pair(value, where)
+    return ScanRecord(wire.counter(count, f"{where}[0]", 0, L.READS_MAX), wire.digest(digest, f"{where}[1]"))
+
+
+def _event(value: object, where: str) -> EmittedEvent:
+    name, event_fields = _pair(value, where)
+    if type(event_fields) is not dict:
+        raise TxFormatError(f"{where}[1]", f"an event's fields are an object, not {wire.kind(event_fields)}")
+    return EmittedEvent(wire.identifier(name, f"{where}[0]"), wire.json_value(event_fields, f"{where}[1]"))  # type: ignore[arg-type]

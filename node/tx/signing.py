@@ -1,0 +1,59 @@
+"""What a signature in a transaction covers, and how one is checked against a certificate.
+
+Every signature of this layer is made and checked by the channel's suite (`CryptoSuite.sign`,
+`.verify`) over the codec encoding of a short list: a domain tag, then the suite hashes of the
+large parts and the small parts themselves:
+
+    proposal      [PROPOSAL_TAG,    hash(proposal bytes)]
+    endorsement   [ENDORSEMENT_TAG, hash(response bytes), endorser certificate]
+    envelope      [ENVELOPE_TAG,    hash(proposal bytes), hash(response bytes), [[endorser, signature], ...]]
+
+Why: the tag makes a signature for one kind of message worthless as another kind (the same keys
+also sign API requests), and signing hashes rather than the parts lets a validator hash the
+proposal and the result once per transaction (it needs both hashes anyway) however many
+signatures cover them. An endorsement signs its endorser's certificate too, so it cannot be
+passed off under another certificate of the same key.
+
+Checking a signature needs the signer's key, which its certificate holds. Which certificates
+may sign (a member's, current, not revoked, holding the role) is not decided here: the caller
+runs `node.identity.check_identity` against the channel's trust at the current height on the
+certificates that `verify_*` return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from node import codec
+from node.crypto import CryptoSuite
+from node.identity import Certificate, CertificateError
+from node.tx.errors import SignatureError, TxFormatError
+
+PROPOSAL_TAG = "baochain/proposal/1"
+ENDORSEMENT_TAG = "baochain/endorsement/1"
+ENVELOPE_TAG = "baochain/envelope/1"
+
+CertificateLoader = Callable[[bytes], Certificate]
+
+
+def signed_message(tag: str, *parts: Any) -> bytes:
+    """The bytes a signature of kind `tag` covers (parts are already-checked codec values)."""
+    return codec.encode([tag, *parts])
+
+
+def signer(suite: CryptoSuite, der: bytes, where: str, load: CertificateLoader = Certificate.load) -> Certificate:
+    """The certificate `der` (loaded by `load`, so a node may pass a cache), with a key of `suite`."""
+    try:
+        certificate = load(der)
+    except CertificateError as exc:
+        raise TxFormatError(where, str(exc)) from None
+    if certificate.suite_name != suite.name:
+        raise SignatureError(where, f"a {certificate.suite_name} certificate cannot sign on a {suite.name} channel")
+    return certificate
+
+
+def check(suite: CryptoSuite, certificate: Certificate, message: bytes, signature: bytes, where: str) -> None:
+    if not suite.verify(certificate.public_key, message, signature):
+        who = f"{certificate.subject.name!r} of {certificate.subject.org!r}"
+        raise SignatureError(where, f"not a signature of {who}'s key over this message")
