@@ -1,0 +1,189 @@
+"""One channel on one node: its LevelDB, its configuration, and the three steps over them.
+
+`Channel.open(folder, suite)` opens (or, given the genesis block, creates) the channel's database:
+one LevelDB per channel, holding its blocks (`node.chain.store`, namespace ``B``) and its state
+(`node.ledger.StateStore`, namespace ``S``). Then:
+
+- `endorse(signed proposal bytes)` checks and simulates a proposal and returns this node's signed
+  endorsement (`node.chain.endorser`), or raises `ProposalRefused`;
+- `query(...)` runs a view for a client and returns its result (nothing is signed or kept);
+- `commit(block)` validates an ordered block (`node.chain.validator`) and writes the block, its
+  codes, the state changes, the state trie and the indexes in one synced LevelDB write;
+- `next_header()` gives an orderer what the next block's header needs (number, previous id, the
+  state hash after the last block).
+
+Blocks are committed one at a time, in order, by one writer; endorsements and queries read
+LevelDB snapshots, so they see one committed state whatever commits meanwhile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import plyvel
+
+from node.chain.block import Block, block_id, decode_item, encode_item, make_block
+from node.chain.config import CONFIG_KEY, ChannelConfig, decode_config, encode_config
+from node.chain.contracts import ContractRecord, Machines, contract_key, decode_record
+from node.chain.endorser import ProposalRefused, Simulation, simulate
+from node.chain.store import BlockStore, CommitRecord, TxLocation
+from node.chain.validator import validate
+from node.crypto import CryptoSuite, get_suite
+from node.crypto.suite import PrivateKey
+from node.ledger.proof import StateProof
+from node.ledger.state import StateStore
+from node.tx.clock import now_ms
+from node.tx.endorsement import sign_endorsement
+from node.tx.errors import SignatureError, TxFormatError
+from node.tx.proposal import verify_proposal
+
+STATE_NAMESPACE = b"S"
+
+
+class ChainError(Exception):
+    """A block that does not extend this channel's chain, or a database that cannot be used."""
+
+
+@dataclass(frozen=True, slots=True)
+class Signer:
+    """The node's identity on a channel: its certificate (DER) and key, which sign endorsements."""
+
+    certificate: bytes
+    key: PrivateKey
+
+
+def genesis_block(config: ChannelConfig, time_ms: int = 0) -> Block:
+    """Block 0: the first configuration, alone."""
+    suite = get_suite(config.suite)
+    zeros = bytes(suite.digest_size)
+    return make_block(suite, 0, zeros, zeros, time_ms, [encode_item("config", encode_config(config))])
+
+
+class Channel:
+    def __init__(self, db: Any, suite: CryptoSuite, signer: Signer | None) -> None:
+        self._db = db
+        self.suite = suite
+        self.signer = signer
+        self.blocks = BlockStore(db, suite)
+        self.state = StateStore(db, suite, namespace=STATE_NAMESPACE)
+        self.machines = Machines(suite)
+        self._config: ChannelConfig | None = None
+
+    @classmethod
+    def open(cls, folder: Path, suite: str, signer: Signer | None = None, genesis: Block | None = None) -> Channel:
+        """The channel whose database is ``folder``; a new one is created from ``genesis``."""
+        try:
+            db = plyvel.DB(str(folder), create_if_missing=genesis is not None)
+        except plyvel.Error as exc:
+            raise ChainError(f"{folder}: cannot open the channel's database: {exc}") from None
+        channel = cls(db, get_suite(suite), signer)
+        if channel.height() == 0:
+            if genesis is None:
+                db.close()
+                raise ChainError(f"{folder}: the channel has no genesis block")
+            channel.commit(genesis)
+        return channel
+
+    def close(self) -> None:
+        self._db.close()
+
+    # --- reads
+    @property
+    def config(self) -> ChannelConfig:
+        if self._config is None:
+            found = self.state.get(CONFIG_KEY)
+            if found is None:
+                raise ChainError("the channel's state holds no configuration")
+            self._config = decode_config(found[0])
+        return self._config
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def height(self) -> int:
+        return self.blocks.height()
+
+    def block(self, number: int) -> Block | None:
+        return self.blocks.block(number)
+
+    def commit_record(self, number: int) -> CommitRecord | None:
+        return self.blocks.commit_record(number)
+
+    def transaction(self, tx_id: bytes) -> TxLocation | None:
+        return self.blocks.transaction(tx_id)
+
+    def state_hash(self) -> bytes:
+        return self.state.root()
+
+    def latest_id(self) -> bytes:
+        record = self.blocks.commit_record(self.height() - 1)
+        assert record is not None
+        return record.id
+
+    def prove(self, key: bytes, block: int | None = None) -> StateProof:
+        return self.state.prove(key, block)
+
+    def contract(self, name: str) -> ContractRecord | None:
+        found = self.state.get(contract_key(name))
+        return None if found is None else decode_record(name, found[0])
+
+    def next_header(self) -> tuple[int, bytes, bytes]:
+        """(number, previous block id, state hash after the last block) of the next block."""
+        return self.height(), self.latest_id(), self.state.root()
+
+    # --- the three steps
+    def simulate(self, signed_proposal: bytes, *, now: int | None = None, read_only: bool = False) -> Simulation:
+        """Check and simulate a signed proposal; `ProposalRefused` when this node will not."""
+        try:
+            verified = verify_proposal(self.suite, signed_proposal)
+        except TxFormatError as exc:
+            raise ProposalRefused("malformed", str(exc)) from None
+        except SignatureError as exc:
+            raise ProposalRefused("bad-signature", str(exc)) from None
+        with self.state.snapshot() as snapshot:
+            return simulate(self.config, snapshot, self.machines, verified, now_ms() if now is None else now,
+                            read_only=read_only)
+
+    def endorse(self, signed_proposal: bytes, *, now: int | None = None) -> bytes:
+        """This node's endorsement of a signed proposal (bytes, `node.tx.endorsement`)."""
+        if self.signer is None:
+            raise ProposalRefused("not-endorser", "this node does not endorse on this channel")
+        sim = self.simulate(signed_proposal, now=now)
+        return sign_endorsement(self.suite, self.signer.key, self.signer.certificate, sim.response)
+
+    def commit(self, block: Block) -> CommitRecord:
+        """Validate and commit the next block; `ChainError` if it does not extend the chain."""
+        height = self.height()
+        if block.number != height:
+            raise ChainError(f"block {block.number} does not follow block {height - 1}")
+        if height > 0:
+            previous = self.latest_id()
+            if block.header.previous != previous:
+                raise ChainError(f"block {block.number} does not extend this chain (its previous block id differs)")
+            if block.header.state != self.state.root():
+                raise ChainError(f"block {block.number} carries another state hash than this node's after "
+                                 f"block {height - 1}: the state has diverged")
+            config = self.config
+        else:
+            config = decode_config(decode_item(block.items[0]).body) if block.items else None
+            if config is None:
+                raise ChainError("the genesis block holds no configuration")
+        outcome = validate(block, config, self.state, self.suite, lambda tx: self.blocks.transaction(tx) is not None)
+        with self._db.write_batch(sync=True) as batch:
+            root = self.state.apply(batch, block.number, outcome.changes)
+            record = self.blocks.stage(batch, block, outcome.codes, root, outcome.tx_ids, outcome.messages,
+                                       outcome.events)
+        if outcome.config is not None:
+            self._config = outcome.config
+        return record
+
+    def cut(self, items: list[bytes], time_ms: int) -> Block:
+        """The next block holding ``items`` (what a solo orderer on this node cuts)."""
+        number, previous, state = self.next_header()
+        return make_block(self.suite, number, previous, state, time_ms, items)
+
+    def block_id(self, block: Block) -> bytes:
+        return block_id(self.suite, block.header)

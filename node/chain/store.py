@@ -1,0 +1,129 @@
+"""A channel's blocks and their indexes in the channel's LevelDB, beside its state.
+
+Layout (every key under the namespace ``B``; the state lives under ``S``, `node.ledger`):
+
+    B b number            the block's bytes (`node.chain.block`), 8-byte big-endian number
+    B c number            the commit record: codec {"codes": [int, ...], "state": state hash after
+                          the block, "id": block id, "messages": {index: abort message}}
+    B i block id          the block's number (8 bytes)
+    B t tx id             codec [block number, index, code]: where the transaction was recorded
+    B v contract 0 event 0 number index position
+                          b"": an event, indexed by contract and name, in commit order
+
+`commit` writes the block, its commit record, the indexes and the state changes (staged by the
+caller into the same batch) as one synced LevelDB write: after a crash (kill -9 included) a block
+is either wholly there, with its state, or not at all, and the node resumes from the height it
+finds. Numbers are big-endian so that LevelDB orders them numerically: the height is one
+reverse seek.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from node import codec
+from node.chain.block import Block, decode_block, encode_block, block_id
+from node.crypto import CryptoSuite
+from node.tx.codes import ValidationCode
+
+NAMESPACE = b"B"
+_BLOCKS, _COMMITS, _IDS, _TXS, _EVENTS = (NAMESPACE + c for c in (b"b", b"c", b"i", b"t", b"v"))
+
+
+@dataclass(frozen=True, slots=True)
+class CommitRecord:
+    """What a peer decided for a block: a code per item, and the state hash after it."""
+
+    codes: tuple[ValidationCode, ...]
+    state: bytes
+    id: bytes
+    messages: dict[int, str]  # the contract's abort message, by item index
+
+
+@dataclass(frozen=True, slots=True)
+class TxLocation:
+    block: int
+    index: int
+    code: ValidationCode
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedEvent:
+    contract: str
+    name: str
+    block: int
+    index: int
+    position: int
+
+
+def _num(n: int) -> bytes:
+    return n.to_bytes(8, "big")
+
+
+class BlockStore:
+    """The blocks of one channel (``db`` is the channel's plyvel database)."""
+
+    def __init__(self, db: Any, suite: CryptoSuite) -> None:
+        self._db = db
+        self._suite = suite
+
+    def height(self) -> int:
+        """The number of blocks committed (the genesis block is block 0)."""
+        for key in self._db.iterator(prefix=_COMMITS, reverse=True, include_value=False):
+            return int.from_bytes(key[len(_COMMITS):], "big") + 1
+        return 0
+
+    def block(self, number: int) -> Block | None:
+        data = self._db.get(_BLOCKS + _num(number))
+        return None if data is None else decode_block(data, self._suite)
+
+    def block_bytes(self, number: int) -> bytes | None:
+        return self._db.get(_BLOCKS + _num(number))
+
+    def number_of(self, ident: bytes) -> int | None:
+        data = self._db.get(_IDS + ident)
+        return None if data is None else int.from_bytes(data, "big")
+
+    def commit_record(self, number: int) -> CommitRecord | None:
+        data = self._db.get(_COMMITS + _num(number))
+        if data is None:
+            return None
+        m = codec.decode(data)
+        return CommitRecord(tuple(ValidationCode.of(c) for c in m["codes"]), m["state"], m["id"],
+                            {int(k): v for k, v in m["messages"].items()})
+
+    def transaction(self, tx_id: bytes) -> TxLocation | None:
+        data = self._db.get(_TXS + tx_id)
+        if data is None:
+            return None
+        block, index, code = codec.decode(data)
+        return TxLocation(block, index, ValidationCode.of(code))
+
+    def events(self, contract: str, name: str, start_block: int = 0) -> Iterator[IndexedEvent]:
+        prefix = _EVENTS + contract.encode() + b"\x00" + name.encode() + b"\x00"
+        for key in self._db.iterator(prefix=prefix, start=prefix + _num(start_block), include_value=False):
+            rest = key[len(prefix):]
+            yield IndexedEvent(contract, name, int.from_bytes(rest[:8], "big"), int.from_bytes(rest[8:12], "big"),
+                               int.from_bytes(rest[12:14], "big"))
+
+    def stage(self, batch: Any, block: Block, codes: Sequence[ValidationCode], state: bytes,
+              tx_ids: dict[int, bytes], messages: dict[int, str],
+              events: Sequence[tuple[int, int, str, str]]) -> CommitRecord:
+        """Stage block ``block`` with its outcome into ``batch``: ``tx_ids`` the ids of its
+        transactions by index, ``events`` (index, position, contract, event name) of the valid
+        ones. The caller writes the batch, with the state's changes, in one synced write."""
+        number = block.number
+        ident = block_id(self._suite, block.header)
+        record = {"codes": [c.value for c in codes], "state": state, "id": ident,
+                  "messages": {str(i): m for i, m in messages.items()}}
+        batch.put(_BLOCKS + _num(number), encode_block(block))
+        batch.put(_COMMITS + _num(number), codec.encode(record))
+        batch.put(_IDS + ident, _num(number))
+        for index, tx in tx_ids.items():
+            batch.put(_TXS + tx, codec.encode([number, index, codes[index].value]))
+        for index, position, contract, name in events:
+            batch.put(_EVENTS + contract.encode() + b"\x00" + name.encode() + b"\x00" + _num(number)
+                      + index.to_bytes(4, "big") + position.to_bytes(2, "big"), b"")
+        return CommitRecord(tuple(codes), state, ident, dict(messages))

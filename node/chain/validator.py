@@ -1,0 +1,214 @@
+"""Validation, the last of a transaction's three steps: decide each transaction of an ordered block,
+in block order, against the state as the transactions before it left it.
+
+`validate(block, ...)` returns one `node.tx.ValidationCode` per item and the state changes of the
+valid ones; it reads the committed state and never writes (`node.chain.channel` commits). The
+checks, in the order a code is chosen (the first that fails names the code):
+
+1. BAD_PAYLOAD — the item's bytes are not a canonical envelope (or config update);
+2. BAD_SIGNATURE — the creator's or an endorser's signature does not verify, or the
+   endorsements are for another proposal;
+3. WRONG_CHANNEL; DUPLICATE_TXID — the tx id is committed already, or earlier in this block
+   (a tx id commits at most once: the first occurrence keeps it);
+4. EXPIRED — the proposal's timestamp is outside the channel's window of the block's time;
+5. CREATOR_REFUSED — the creator is not a current member identity with the role (at the block's
+   time, against the configuration in force: a CRL ordered earlier refuses it);
+6. UNKNOWN_CONTRACT; ENDORSEMENT_POLICY_FAILURE — the endorsers that are current member
+   identities of type peer do not meet the contract's policy (for a deploy, its own policy);
+7. CONTRACT_ABORT — the endorsed result is an abort: recorded with its message, nothing changes;
+8. MVCC_READ_CONFLICT — a key read has another version now; PHANTOM_READ_CONFLICT — a scanned
+   prefix holds other keys or versions now; CONTRACT_EXISTS — a deploy whose name was taken;
+9. DELTA_FAILED — an amount added with `+=` cannot be added to the value at commit;
+10. VALID — its writes and deltas apply, each key stamped with the version (block, index).
+
+Every peer computes the same codes from the same blocks: nothing here reads a clock but the
+block's, and nothing depends on which node endorsed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from node.chain.block import Block, decode_item
+from node.chain.config import CONFIG_KEY, ChannelConfig, ConfigError, decode_config
+from node.chain.contracts import ContractRecord, contract_key, decode_record
+from node.chain.update import ConfigUpdateError, check_config_update
+from node.crypto import CryptoSuite
+from node.identity import IdentityRefused, check_identity
+from node.ledger.state import StateStore
+from node.ledger.version import Version
+from node.tx.clock import check_timestamp
+from node.tx.codes import ValidationCode as Code
+from node.tx.envelope import VerifiedEnvelope, verify_envelope
+from node.tx.errors import SignatureError, TimestampError, TxFormatError
+from node.tx.policy import satisfied
+from node.tx.proposal import Deploy
+from node.tx.response import Aborted, Completed, scan_digest
+from vm import types as T
+from vm.encoding import decode_value, encode_value
+from vm.errors import Abort, EncodingError
+from vm.state import add_values
+
+PEER_TYPE = "peer"
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What validation decided for a block."""
+
+    codes: list[Code] = field(default_factory=list)
+    changes: dict[bytes, tuple[bytes | None, Version]] = field(default_factory=dict)
+    tx_ids: dict[int, bytes] = field(default_factory=dict)  # first occurrences only
+    messages: dict[int, str] = field(default_factory=dict)  # abort messages and refusals, by index
+    events: list[tuple[int, int, str, str]] = field(default_factory=list)  # (index, position, contract, name)
+    config: ChannelConfig | None = None  # the configuration in force after the block
+
+
+class _Overlay:
+    """The committed state plus what the block's earlier valid transactions changed."""
+
+    def __init__(self, state: StateStore, changes: dict[bytes, tuple[bytes | None, Version]]) -> None:
+        self.state = state
+        self.changes = changes
+
+    def entry(self, key: bytes) -> tuple[bytes | None, Version | None]:
+        if key in self.changes:
+            value, version = self.changes[key]
+            return value, (None if value is None else version)
+        found = self.state.get(key)
+        return (None, None) if found is None else found
+
+    def scan(self, prefix: bytes) -> list[tuple[bytes, Version]]:
+        rows = {k: v for k, v in self.state.scan_versions(prefix)}
+        for key, (value, version) in self.changes.items():
+            if key.startswith(prefix):
+                if value is None:
+                    rows.pop(key, None)
+                else:
+                    rows[key] = version
+        return sorted(rows.items())
+
+
+def validate(block: Block, config: ChannelConfig, state: StateStore, suite: CryptoSuite,
+             committed: Any) -> Outcome:
+    """Codes and changes for ``block``; ``committed(tx_id)`` tells whether a tx id is recorded."""
+    out = Outcome()
+    overlay = _Overlay(state, out.changes)
+    at = datetime.fromtimestamp(block.header.time_ms / 1000, tz=timezone.utc)
+    for index, raw in enumerate(block.items):
+        version = Version(block.number, index)
+        try:
+            item = decode_item(raw)
+        except TxFormatError as exc:
+            out.codes.append(_refused(out, index, Code.BAD_PAYLOAD, str(exc)))
+            continue
+        if item.kind == "config":
+            code = _config_item(out, overlay, config, suite, block, index, item.body, version, at)
+            if code is Code.VALID and out.config is not None:
+                config = out.config
+            out.codes.append(code)
+            continue
+        out.codes.append(_envelope(out, overlay, config, suite, block, index, item.body, version, at, committed))
+    return out
+
+
+def _refused(out: Outcome, index: int, code: Code, message: str) -> Code:
+    out.messages[index] = message
+    return code
+
+
+def _config_item(out: Outcome, overlay: _Overlay, config: ChannelConfig, suite: CryptoSuite, block: Block,
+                 index: int, body: bytes, version: Version, at: datetime) -> Code:
+    if block.number == 0:  # the genesis configuration: its block is its authority
+        try:
+            new = decode_config(body)
+        except ConfigError as exc:
+            return _refused(out, index, Code.BAD_PAYLOAD, str(exc))
+        data = body
+    else:
+        try:
+            new, data = check_config_update(config, suite, body, at)
+        except ConfigUpdateError as exc:
+            return _refused(out, index, Code.CONFIG_REFUSED, str(exc))
+    out.changes[CONFIG_KEY] = (data, version)
+    out.config = new
+    return Code.VALID
+
+
+def _envelope(out: Outcome, overlay: _Overlay, config: ChannelConfig, suite: CryptoSuite, block: Block,
+              index: int, body: bytes, version: Version, at: datetime, committed: Any) -> Code:
+    try:
+        env: VerifiedEnvelope = verify_envelope(suite, body)
+    except TxFormatError as exc:
+        return _refused(out, index, Code.BAD_PAYLOAD, str(exc))
+    except SignatureError as exc:
+        return _refused(out, index, Code.BAD_SIGNATURE, str(exc))
+    p = env.envelope.proposal
+    if p.channel != config.name:
+        return _refused(out, index, Code.WRONG_CHANNEL, f"the transaction is for channel {p.channel}")
+    if committed(env.tx_id) or env.tx_id in out.tx_ids.values():
+        return _refused(out, index, Code.DUPLICATE_TXID, f"transaction {env.tx_id.hex()} is recorded already")
+    out.tx_ids[index] = env.tx_id
+    try:
+        check_timestamp(p.timestamp_ms, block.header.time_ms, config.clock_skew_ms)
+    except TimestampError as exc:
+        return _refused(out, index, Code.EXPIRED, str(exc))
+    trust = config.trust()
+    try:
+        check_identity(env.creator, trust, role=p.role, at=at)
+    except IdentityRefused as exc:
+        return _refused(out, index, Code.CREATOR_REFUSED, str(exc))
+    policy_holder: ContractRecord | None = None
+    if isinstance(p.action, Deploy):
+        policy = p.action.policy
+    else:
+        data, _ = overlay.entry(contract_key(p.contract))
+        if data is None:
+            return _refused(out, index, Code.UNKNOWN_CONTRACT, f"no contract named {p.contract} is deployed")
+        policy_holder = decode_record(p.contract, data)
+        policy = policy_holder.policy
+    orgs = set()
+    for cert in env.endorsers:
+        try:
+            who = check_identity(cert, trust, at=at)
+        except IdentityRefused:
+            continue  # an endorser that is no current identity counts for no organisation
+        if who.type == PEER_TYPE:
+            orgs.add(who.org)
+    if not satisfied(policy, orgs, config.members):
+        return _refused(out, index, Code.ENDORSEMENT_POLICY_FAILURE,
+                        f"endorsed by {', '.join(sorted(orgs)) or 'no member peer'}; the policy needs more")
+    result = env.envelope.response.result
+    if isinstance(result, Aborted):
+        return _refused(out, index, Code.CONTRACT_ABORT, result.message)
+    assert isinstance(result, Completed)
+    for key, read in result.reads.items():
+        _, now = overlay.entry(key)
+        if (None if now is None else (now.block, now.tx)) != (None if read is None else (read.block, read.tx)):
+            if isinstance(p.action, Deploy) and key == contract_key(p.contract):
+                return _refused(out, index, Code.CONTRACT_EXISTS, f"{p.contract} was deployed meanwhile")
+            return _refused(out, index, Code.MVCC_READ_CONFLICT, f"key {key!r} changed since it was read")
+    for prefix, seen in result.scans.items():
+        rows = overlay.scan(prefix)
+        if len(rows) != seen.count or scan_digest(suite, prefix, rows) != seen.digest:
+            return _refused(out, index, Code.PHANTOM_READ_CONFLICT, f"entries under {prefix!r} changed")
+    changes: dict[bytes, tuple[bytes | None, Version]] = {}
+    for key, delta in result.deltas.items():
+        current, _ = overlay.entry(key)
+        try:
+            t = T.PRIMITIVES[delta.type]
+            amount = decode_value(t, delta.amount)
+            if current is None:
+                raise Abort(f"key {key!r} holds no value to add to", "key-not-found")
+            total = add_values(t, decode_value(t, current), amount, False)
+            changes[key] = (encode_value(t, total), version)
+        except (Abort, EncodingError, KeyError) as exc:
+            return _refused(out, index, Code.DELTA_FAILED, getattr(exc, "message", str(exc)))
+    for key, value in result.writes.items():
+        changes[key] = (value, version)
+    out.changes.update(changes)
+    for position, event in enumerate(result.events):
+        out.events.append((index, position, p.contract, event.name))
+    return Code.VALID
