@@ -1,15 +1,12 @@
 """Transactions on a Baochain channel: their wire formats, signatures, endorsement policies and
 validation codes (ARCHITECTURE.md, "A transaction's way").
 
-    client                         endorsing peers                      orderer / validating peers
-    build_invoke / build_deploy
-    sign_proposal ── bytes ──────> verify_proposal, check_identity,
-                                   simulate, sign_endorsement
-                  <── bytes ────── (one endorsement each)
-    verify_endorsement,
-    sign_envelope ── bytes ─────────────────────────────────────────> verify_envelope, check_identity,
-                                                                      policy.satisfied, MVCC, ...
-                                                                      -> one ValidationCode per tx
+    client: build_invoke / build_deploy, sign_proposal
+        -- signed proposal -->   endorsing peers: verify_proposal, check_identity, simulate, sign_endorsement
+        <-- endorsements ----    (one from each organisation that `policy.choose` picked)
+    client: verify_endorsement, sign_envelope
+        -- envelope -------->    orderer, then every peer: verify_envelope, check_identity,
+                                 policy.satisfied, MVCC, ... -> one ValidationCode per transaction
 
 Modules: `proposal`, `response` (the simulation result), `endorsement`, `envelope`; `signing`
 (what each signature covers), `policy`, `clock` (the timestamp window), `codes`, `errors`,
@@ -25,7 +22,13 @@ the channel's members is the caller's check (`node.identity.check_identity`).
 
 from node.tx.clock import check_timestamp, now_ms
 from node.tx.codes import ValidationCode
-from node.tx.endorsement import Endorsement, VerifiedEndorsement, decode_endorsement, sign_endorsement, verify_endorsement
+from node.tx.endorsement import (
+    Endorsement,
+    VerifiedEndorsement,
+    decode_endorsement,
+    sign_endorsement,
+    verify_endorsement,
+)
 from node.tx.envelope import (
     EndorserSignature,
     Envelope,

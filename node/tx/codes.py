@@ -26,14 +26,17 @@ class ValidationCode(enum.Enum):
     MVCC_READ_CONFLICT = (
         1, True, "a value the transaction read was changed by a transaction committed first; run it again")
     PHANTOM_READ_CONFLICT = (
-        2, True, "entries were added to or removed from a collection the transaction went through after it ran; run it again")
+        2, True, "entries were added to or removed from a collection the transaction went through after it ran; "
+                 "run it again")
     ENDORSEMENT_POLICY_FAILURE = (
         3, False, "the endorsements do not come from the organisations the contract's endorsement policy requires")
     BAD_SIGNATURE = (
-        4, False, "a signature (the submitter's or an endorser's) does not verify, or an endorsement is for another proposal")
+        4, False, "a signature (the submitter's or an endorser's) does not verify, or an endorsement is for another "
+                  "proposal")
     DUPLICATE_TXID = (5, False, "a transaction with this id was already recorded on the channel (a replay)")
     CONTRACT_ABORT = (6, False, "the contract refused the call with the message recorded beside it; nothing changed")
-    EXPIRED = (7, True, "the proposal's timestamp lies outside the channel's clock-skew window (too old, or in the future)")
+    EXPIRED = (
+        7, True, "the proposal's timestamp lies outside the channel's clock-skew window (too old, or in the future)")
     BAD_PAYLOAD = (8, False, "the transaction's bytes are malformed, too large, or not in their one canonical form")
     UNKNOWN_CONTRACT = (9, False, "no contract of that name is deployed on the channel")
     UNKNOWN_ENTRY = (10, False, "the contract has no action of that name")
@@ -46,15 +49,16 @@ class ValidationCode(enum.Enum):
                    "or the entry no longer exists)")
     BAD_MODULE = (14, False, "the deployed code does not compile, or the module fails the verifier")
     CONTRACT_EXISTS = (15, False, "a contract of that name and version is already deployed on the channel")
-    UPGRADE_NOT_APPROVED = (16, False, "an upgrade to a new version needs the approval of a majority of the channel's admins")
+    UPGRADE_NOT_APPROVED = (
+        16, False, "an upgrade to a new version needs the approval of a majority of the channel's admins")
     CONFIG_REFUSED = (
         17, False, "a configuration change lacks the signatures of a majority of the member organisations' admins")
 
     def __new__(cls, number: int, retryable: bool, explanation: str) -> ValidationCode:
         member = object.__new__(cls)
         member._value_ = number
-        member.retryable = retryable  # type: ignore[attr-defined]
-        member.explanation = explanation  # type: ignore[attr-defined]
+        member.retryable = retryable
+        member.explanation = explanation
         return member
 
     retryable: bool
@@ -64,6 +68,6 @@ class ValidationCode(enum.Enum):
     def of(cls, number: int) -> ValidationCode:
         """The code stored as ``number``; ValueError for a number no code has."""
         try:
-            return cls(number)
+            return cls(number)  # type: ignore[call-arg]  # the lookup by value, not __new__'s signature
         except ValueError:
             raise ValueError(f"no validation code is numbered {number!r}") from None

@@ -69,7 +69,8 @@ POLICY_ORGS_MAX = 64
 ENDORSEMENTS_MAX = POLICY_ORGS_MAX
 # An envelope: the proposal, the result once, and (certificate, signature) per endorsement.
 ENVELOPE_MAX_BYTES = (
-    PROPOSAL_MAX_BYTES + RESPONSE_MAX_BYTES + ENDORSEMENTS_MAX * (CERTIFICATE_MAX_BYTES + SIGNATURE_MAX_BYTES + 16) + 1024
+    PROPOSAL_MAX_BYTES + RESPONSE_MAX_BYTES
+    + ENDORSEMENTS_MAX * (CERTIFICATE_MAX_BYTES + SIGNATURE_MAX_BYTES + 16) + 1024
 )
 # Counters a message carries (gas, block numbers, transaction positions): the codec's native range.
 COUNTER_MAX = 2**63 - 1

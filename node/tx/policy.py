@@ -147,8 +147,8 @@ def parse_policy(source: str) -> Policy:
         if after < len(source):
             of = _WORD.match(source, after)
             if of is not None and of[0] == "of":
-                raise PolicyError(f"'{word}' takes no list: it counts the channel's members; {_list_hint(word, source, of.end())}",
-                                  after + 1)
+                hint = _list_hint(word, source, of.end())
+                raise PolicyError(f"'{word}' takes no list: it counts the channel's members; {hint}", after + 1)
             raise PolicyError(f"unexpected text after '{word}'", after + 1)
         return ALL if word == "all" else MAJORITY
     if word == "any":
@@ -264,7 +264,7 @@ def eligible_orgs(policy: Policy, members: Sequence[str]) -> tuple[str, ...]:
 def required_count(policy: Policy, members: Sequence[str]) -> int:
     """How many of the eligible organisations must endorse (0: the policy cannot be met)."""
     match policy:
-        case Threshold(count, orgs):
+        case Threshold(count, _):
             return count
         case AllMembers():
             return len(set(members))

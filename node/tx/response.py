@@ -223,7 +223,8 @@ def _delta(value: object, where: str) -> StateDelta:
     try:
         decode_value(T.PRIMITIVES[type_name], amount)
     except EncodingError as exc:
-        raise TxFormatError(f"{where}[1]", f"not {'an' if type_name[0] in 'AEIOU' else 'a'} {type_name}: {exc}") from None
+        article = "an" if type_name[0] in "AEIOU" else "a"
+        raise TxFormatError(f"{where}[1]", f"not {article} {type_name}: {exc}") from None
     return StateDelta(type_name, amount)
 
 
@@ -236,4 +237,5 @@ def _event(value: object, where: str) -> EmittedEvent:
     name, event_fields = _pair(value, where)
     if type(event_fields) is not dict:
         raise TxFormatError(f"{where}[1]", f"an event's fields are an object, not {wire.kind(event_fields)}")
-    return EmittedEvent(wire.identifier(name, f"{where}[0]"), wire.json_value(event_fields, f"{where}[1]"))  # type: ignore[arg-type]
+    values = wire.json_value(event_fields, f"{where}[1]")
+    return EmittedEvent(wire.identifier(name, f"{where}[0]"), values)  # type: ignore[arg-type]

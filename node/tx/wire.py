@@ -52,7 +52,7 @@ def decode(data: object, where: str, max_bytes: int) -> Any:
     if len(data) > max_bytes:
         raise TxFormatError(where, f"{len(data)} bytes; at most {max_bytes} are accepted")
     try:
-        return codec.decode(data)
+        return codec.decode(data if type(data) is bytes else bytes(data))
     except codec.CodecError as exc:
         raise TxFormatError(where, str(exc)) from None
 
@@ -183,17 +183,17 @@ def json_value(value: object, where: str, depth: int = 0) -> JSONValue:
     if t is str or t is bool:
         return value  # type: ignore[return-value]
     if t is int:
-        if not -_JSON_INT_LIMIT < value < _JSON_INT_LIMIT:  # type: ignore[operator]
+        if not -_JSON_INT_LIMIT < value < _JSON_INT_LIMIT:
             raise TxFormatError(where, f"an integer of more than {L.JSON_INT_BITS_MAX} bits is no value any type holds")
         return value  # type: ignore[return-value]
     if t is list or t is dict:
         if depth >= L.JSON_DEPTH_MAX:
             raise TxFormatError(where, f"arrays and objects nested more than {L.JSON_DEPTH_MAX} deep")
-        if t is list:
-            for i, item in enumerate(value):  # type: ignore[arg-type]
+        if isinstance(value, list):
+            for i, item in enumerate(value):
                 json_value(item, f"{where}[{i}]", depth + 1)
-        else:
-            for key, item in value.items():  # type: ignore[union-attr]
+        elif isinstance(value, dict):
+            for key, item in value.items():
                 if type(key) is not str:
                     raise TxFormatError(where, f"an object's keys are text, not {kind(key)}")
                 json_value(item, f"{where}.{key}" if key.isidentifier() else f"{where}[{key!r}]", depth + 1)

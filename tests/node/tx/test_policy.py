@@ -30,9 +30,8 @@ from node.tx.policy import (
     threshold,
 )
 
-ORG_NAMES = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_-]{0,8}( [A-Za-z0-9][A-Za-z0-9_-]{0,4})?", fullmatch=True) | st.sampled_from(
-    ["中国人寿", "Ruijin Hospital", "Org1", "org.picc", "Zürich Re"]
-)
+ORG_NAMES = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_-]{0,8}( [A-Za-z0-9][A-Za-z0-9_-]{0,4})?", fullmatch=True) \
+    | st.sampled_from(["中国人寿", "Ruijin Hospital", "Org1", "org.picc", "Zürich Re"])
 
 
 @st.composite
