@@ -154,8 +154,9 @@ class Channel:
         sim = self.simulate(signed_proposal, now=now)
         return sign_endorsement(self.suite, self.signer.key, self.signer.certificate, sim.response)
 
-    def commit(self, block: Block) -> CommitRecord:
-        """Validate and commit the next block; `ChainError` if it does not extend the chain."""
+    def commit(self, block: Block, attestation: tuple[bytes, bytes] | None = None) -> CommitRecord:
+        """Validate and commit the next block; `ChainError` if it does not extend the chain.
+        ``attestation``: who vouched for the block (kept with it, to hand on to peers)."""
         height = self.height()
         if block.number != height:
             raise ChainError(f"block {block.number} does not follow block {height - 1}")
@@ -175,7 +176,7 @@ class Channel:
         with self._db.write_batch(sync=True) as batch:
             root = self.state.apply(batch, block.number, outcome.changes)
             record = self.blocks.stage(batch, block, outcome.codes, root, outcome.tx_ids, outcome.messages,
-                                       outcome.events)
+                                       outcome.events, attestation)
         if outcome.config is not None:
             self._config = outcome.config
         return record

@@ -6,6 +6,8 @@ Layout (every key under the namespace ``B``; the state lives under ``S``, `node.
     B c number            the commit record: codec {"codes": [int, ...], "state": state hash after
                           the block, "id": block id, "messages": {index: abort message}}
     B i block id          the block's number (8 bytes)
+    B s number            codec [signer certificate, signature]: who vouched for the block (the
+                          solo orderer's signature over its id; PBFT's commit proof later)
     B t tx id             codec [block number, index, code]: where the transaction was recorded
     B v contract 0 event 0 number index position
                           b"": an event, indexed by contract and name, in commit order
@@ -20,7 +22,7 @@ reverse seek.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from node import codec
@@ -29,7 +31,7 @@ from node.crypto import CryptoSuite
 from node.tx.codes import ValidationCode
 
 NAMESPACE = b"B"
-_BLOCKS, _COMMITS, _IDS, _TXS, _EVENTS = (NAMESPACE + c for c in (b"b", b"c", b"i", b"t", b"v"))
+_BLOCKS, _COMMITS, _IDS, _SIGNED, _TXS, _EVENTS = (NAMESPACE + c for c in (b"b", b"c", b"i", b"s", b"t", b"v"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,7 @@ class CommitRecord:
     state: bytes
     id: bytes
     messages: dict[int, str]  # the contract's abort message, by item index
+    tx_ids: dict[int, bytes] = field(default_factory=dict)  # by item index (as committed; not stored here)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,10 +113,12 @@ class BlockStore:
 
     def stage(self, batch: Any, block: Block, codes: Sequence[ValidationCode], state: bytes,
               tx_ids: dict[int, bytes], messages: dict[int, str],
-              events: Sequence[tuple[int, int, str, str]]) -> CommitRecord:
+              events: Sequence[tuple[int, int, str, str]],
+              attestation: tuple[bytes, bytes] | None = None) -> CommitRecord:
         """Stage block ``block`` with its outcome into ``batch``: ``tx_ids`` the ids of its
         transactions by index, ``events`` (index, position, contract, event name) of the valid
-        ones. The caller writes the batch, with the state's changes, in one synced write."""
+        ones; ``attestation`` (signer certificate, signature) who vouched for the block. The
+        caller writes the batch, with the state's changes, in one synced write."""
         number = block.number
         ident = block_id(self._suite, block.header)
         record = {"codes": [c.value for c in codes], "state": state, "id": ident,
@@ -121,9 +126,18 @@ class BlockStore:
         batch.put(_BLOCKS + _num(number), encode_block(block))
         batch.put(_COMMITS + _num(number), codec.encode(record))
         batch.put(_IDS + ident, _num(number))
+        if attestation is not None:
+            batch.put(_SIGNED + _num(number), codec.encode(list(attestation)))
         for index, tx in tx_ids.items():
             batch.put(_TXS + tx, codec.encode([number, index, codes[index].value]))
         for index, position, contract, name in events:
             batch.put(_EVENTS + contract.encode() + b"\x00" + name.encode() + b"\x00" + _num(number)
                       + index.to_bytes(4, "big") + position.to_bytes(2, "big"), b"")
-        return CommitRecord(tuple(codes), state, ident, dict(messages))
+        return CommitRecord(tuple(codes), state, ident, dict(messages), dict(tx_ids))
+
+    def attestation(self, number: int) -> tuple[bytes, bytes] | None:
+        data = self._db.get(_SIGNED + _num(number))
+        if data is None:
+            return None
+        signer, signature = codec.decode(data)
+        return signer, signature

@@ -1,0 +1,284 @@
+"""The node: one process, asyncio throughout, holding this organisation's view of its channels.
+
+`Node(config)` opens every channel of its configuration (one LevelDB each, under the data
+folder), orders the channels it is the orderer of (`node.order.SoloOrderer`), keeps links to the
+other nodes (`node.net`), and serves the HTTP API (`node.api`, FastAPI on uvicorn in the same
+event loop). It is the `node.api.runtime.NodeRuntime` the API talks to.
+
+How blocks move (solo ordering; PBFT replaces the orderer, not the rest):
+- A client's envelope reaches any node's API (`submit`); a node that is not the channel's
+  orderer forwards it over its link to the orderer.
+- The orderer cuts a block, signs its id (``[BLOCK_TAG, block id]``, the channel's suite, its
+  peer identity), commits it, and sends it with the signature to every connected peer whose
+  organisation is a member of the channel; nothing of a channel goes to any other node.
+- A peer checks the orderer's signature (a current peer identity of the channel whose name is
+  the configuration's orderer), commits the block if it is the next one, and asks for what it
+  missed (``pull``) when it is not. It keeps the signature beside the block, so that it can
+  hand blocks on to a peer catching up, which checks them the same way.
+- On start, and on every (re)connection to the orderer, a peer pulls from its height: a node
+  restarted after a crash catches up while the others keep running.
+
+Everything a client waits on (a height, a transaction's commit) is an asyncio event resolved
+after each commit; waits are bounded by the caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from node.chain.block import Block, block_id, decode_block, encode_block, encode_item
+from node.chain.channel import ChainError, Channel, Signer
+from node.chain.store import TxLocation
+from node.crypto import get_suite
+from node.daemon.config import NodeConfig
+from node.identity import Certificate, IdentityRefused, check_identity
+from node.order.solo import OrdererBusy, SoloOrderer
+from node.tx.signing import signed_message
+
+BLOCK_TAG = "baochain/block/1"
+PULL_BATCH = 64  # blocks per answer to a pull: bounded frames, and the peer asks again
+log = logging.getLogger("baochain.node")
+
+
+class SubmitRefused(Exception):
+    """An envelope this node cannot pass on for ordering (the message says why)."""
+
+
+@dataclass(slots=True)
+class _ChannelState:
+    channel: Channel
+    orderer: SoloOrderer | None = None
+    height_changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    tx_waiters: dict[bytes, list[asyncio.Future]] = field(default_factory=dict)
+    caught_up: bool = False
+
+
+class Node:
+    version = "0.1.0"
+
+    def __init__(self, config: NodeConfig) -> None:
+        self.config = config
+        self.name = config.name
+        self.org = config.org
+        cert = Certificate.load(config.certificate.read_bytes())
+        suite = get_suite(cert.suite_name)
+        self.suite = suite
+        self.certificate = cert
+        self.signer = Signer(cert.der, suite.load_private_key(config.key.read_bytes()))
+        self._channels: dict[str, _ChannelState] = {}
+        self.links = None  # node.net links, set by `start`
+        self._started = False
+        config.data.mkdir(parents=True, exist_ok=True)
+        for entry in config.channels:
+            genesis = decode_block(entry.genesis.read_bytes(), suite)
+            channel = Channel.open(config.data / entry.name, cert.suite_name, self.signer, genesis)
+            if channel.name != entry.name:
+                raise ChainError(f"{entry.genesis} is the genesis of channel {channel.name}, not {entry.name}")
+            state = _ChannelState(channel)
+            if channel.config.orderer == self.name:
+                state.orderer = SoloOrderer(channel, self._deliver_for(entry.name))
+                state.caught_up = True
+            self._channels[entry.name] = state
+
+    # --- NodeRuntime
+    def channels(self) -> dict[str, Channel]:
+        return {name: s.channel for name, s in self._channels.items()}
+
+    def peers(self) -> list[tuple[str, str, bool]]:
+        return [(p.name, p.org, bool(self.links and self.links.connected(p.name))) for p in self.config.peers]
+
+    def ready(self) -> bool:
+        return self._started and all(s.caught_up for s in self._channels.values())
+
+    async def submit(self, channel: str, envelope: bytes) -> bytes:
+        state = self._state(channel)
+        from node.tx.envelope import decode_envelope
+        from node.tx.errors import TxFormatError
+        from node.tx.proposal import tx_id
+
+        try:
+            env = decode_envelope(envelope)
+        except TxFormatError as exc:
+            raise SubmitRefused(f"not an envelope: {exc}") from None
+        ident = tx_id(state.channel.suite, env.proposal)
+        item = encode_item("envelope", envelope)
+        if state.orderer is not None:
+            try:
+                await state.orderer.submit(item)
+            except OrdererBusy as exc:
+                raise SubmitRefused(str(exc)) from None
+            return ident
+        orderer = state.channel.config.orderer
+        if self.links is None or not self.links.connected(orderer):
+            raise SubmitRefused(f"the orderer of {channel} ({orderer}) cannot be reached from {self.name}; "
+                                "submit through another node, or retry")
+        if not self.links.send_nowait(orderer, {"type": "submit", "channel": channel, "envelope": envelope}):
+            raise SubmitRefused(f"the link to the orderer {orderer} is full; retry shortly")
+        return ident
+
+    async def wait_for_height(self, channel: str, height: int, timeout_s: float) -> bool:
+        state = self._state(channel)
+        try:
+            async with state.height_changed:
+                await asyncio.wait_for(state.height_changed.wait_for(lambda: state.channel.height() >= height),
+                                       timeout_s)
+            return True
+        except asyncio.TimeoutError:
+            return False
+
+    async def wait_for_tx(self, channel: str, tx_id: bytes, timeout_s: float) -> TxLocation | None:
+        state = self._state(channel)
+        found = state.channel.transaction(tx_id)
+        if found is not None or timeout_s <= 0:
+            return found
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        state.tx_waiters.setdefault(tx_id, []).append(future)
+        try:
+            return await asyncio.wait_for(future, timeout_s)
+        except asyncio.TimeoutError:
+            return state.channel.transaction(tx_id)
+        finally:
+            waiters = state.tx_waiters.get(tx_id, [])
+            if future in waiters:
+                waiters.remove(future)
+            if not waiters:
+                state.tx_waiters.pop(tx_id, None)
+
+    # --- blocks
+    def _state(self, channel: str) -> _ChannelState:
+        state = self._channels.get(channel)
+        if state is None:
+            raise KeyError(channel)
+        return state
+
+    def _member_peers(self, channel: Channel) -> list[str]:
+        members = set(channel.config.members)
+        return [p.name for p in self.config.peers if p.org in members]
+
+    def _deliver_for(self, name: str):
+        async def deliver(block: Block) -> None:
+            state = self._channels[name]
+            signature = self.suite.sign(self.signer.key, signed_message(BLOCK_TAG, block_id(self.suite, block.header)))
+            await self._commit(state, block, self.signer.certificate, signature)
+            message = {"type": "block", "channel": name, "block": encode_block(block), "signer": self.signer.certificate,
+                       "signature": signature}
+            if self.links is not None:
+                for peer in self._member_peers(state.channel):
+                    if self.links.connected(peer) and not self.links.send_nowait(peer, message):
+                        log.warning("link full; %s will pull block %d", peer, block.number)
+        return deliver
+
+    async def _commit(self, state: _ChannelState, block: Block, signer: bytes, signature: bytes) -> None:
+        channel = state.channel
+        record = channel.commit(block, (signer, signature))
+        log.info("committed block", extra={"channel": channel.name, "block": block.number,
+                                            "transactions": len(block.items)})
+        async with state.height_changed:
+            state.height_changed.notify_all()
+        for tx in record.tx_ids.values():
+            for future in state.tx_waiters.pop(tx, []):
+                if not future.done():
+                    future.set_result(channel.transaction(tx))
+
+    def _check_attestation(self, channel: Channel, block: Block, signer: bytes, signature: bytes) -> bool:
+        config = channel.config
+        try:
+            cert = Certificate.load(signer)
+            who = check_identity(cert, config.trust(), at=datetime.fromtimestamp(block.header.time_ms / 1000,
+                                                                                timezone.utc))
+        except (IdentityRefused, ValueError) as exc:
+            log.warning("block %d of %s: its signer is refused: %s", block.number, channel.name, exc)
+            return False
+        if who.name != config.orderer or who.type != "peer":
+            log.warning("block %d of %s is signed by %s, not the orderer %s", block.number, channel.name, who.name,
+                        config.orderer)
+            return False
+        message = signed_message(BLOCK_TAG, block_id(channel.suite, block.header))
+        return who.verify_signature(message, signature)
+
+    async def on_message(self, peer: str, org: str, message: dict) -> None:
+        kind = message.get("type")
+        name = message.get("channel")
+        state = self._channels.get(name) if isinstance(name, str) else None
+        if state is None or org not in state.channel.config.members:
+            log.warning("%s (%s) sent a %s for a channel it may not use", peer, org, kind)
+            return
+        try:
+            if kind == "submit" and state.orderer is not None:
+                await state.orderer.submit(encode_item("envelope", message["envelope"]))
+            elif kind == "block":
+                await self._on_block(state, peer, message["block"], message["signer"], message["signature"])
+            elif kind == "pull":
+                self._on_pull(state, peer, int(message["from"]))
+            elif kind == "blocks":
+                for data, signer, signature in message["blocks"]:
+                    await self._on_block(state, peer, data, signer, signature, pulling=True)
+                if state.channel.height() >= int(message["height"]):
+                    state.caught_up = True
+                else:
+                    self._pull(state, peer)
+            else:
+                log.warning("%s sent an unexpected %r message", peer, kind)
+        except (KeyError, TypeError, ValueError, OrdererBusy) as exc:
+            log.warning("%s sent a malformed %r message: %s", peer, kind, exc)
+
+    async def _on_block(self, state: _ChannelState, peer: str, data: bytes, signer: bytes, signature: bytes,
+                        pulling: bool = False) -> None:
+        channel = state.channel
+        block = decode_block(data, channel.suite)
+        height = channel.height()
+        if block.number < height:
+            return
+        if block.number > height:
+            if not pulling:
+                self._pull(state, peer)
+            return
+        if not self._check_attestation(channel, block, signer, signature):
+            return
+        try:
+            await self._commit(state, block, signer, signature)
+        except ChainError as exc:
+            log.error("block %d of %s from %s cannot be committed: %s", block.number, channel.name, peer, exc)
+
+    def _pull(self, state: _ChannelState, peer: str) -> None:
+        if self.links is not None and self.links.connected(peer):
+            self.links.send_nowait(peer, {"type": "pull", "channel": state.channel.name,
+                                          "from": state.channel.height()})
+
+    def _on_pull(self, state: _ChannelState, peer: str, start: int) -> None:
+        channel = state.channel
+        height = channel.height()
+        blocks = []
+        for n in range(max(start, 0), min(height, start + PULL_BATCH)):
+            attestation = channel.blocks.attestation(n)
+            data = channel.blocks.block_bytes(n)
+            if attestation is None or data is None:
+                break
+            blocks.append([data, attestation[0], attestation[1]])
+        if self.links is not None:
+            self.links.send_nowait(peer, {"type": "blocks", "channel": channel.name, "blocks": blocks,
+                                          "height": height})
+
+    def on_connected(self, peer: str) -> None:
+        """A link to ``peer`` came up: catch up from it if it orders one of our channels."""
+        for state in self._channels.values():
+            if state.orderer is None and state.channel.config.orderer == peer:
+                self._pull(state, peer)
+
+    # --- life
+    async def start(self, links) -> None:  # noqa: ANN001 - node.net links
+        self.links = links
+        self._started = True
+        for p in self.config.peers:
+            if links.connected(p.name):
+                self.on_connected(p.name)
+
+    async def close(self) -> None:
+        for state in self._channels.values():
+            if state.orderer is not None:
+                await state.orderer.close()
+        for state in self._channels.values():
+            state.channel.close()
