@@ -5,6 +5,7 @@ load their keys, so the SubjectPublicKeyInfo is taken from the TBS bytes and loa
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -105,6 +106,12 @@ def issue_certificate(
     return der.sequence(tbs, algorithm_identifier(suite), der.bit_string(suite.sign(signer_key, tbs)))
 
 
+# Parsing a certificate and checking its signature are the costliest steps of an identity check
+# (~0.1 ms and one signature verification); both are pure functions of bytes, so their results are
+# kept for the certificates seen most recently.
+_CACHE_SIZE = 4096
+
+
 @dataclass(frozen=True, slots=True)
 class Certificate:
     """A parsed certificate of either suite, with everything identity checks need."""
@@ -144,10 +151,18 @@ class Certificate:
         """True when `issuer`'s key made this certificate's signature (same suite required)."""
         if issuer.suite_name != self.suite_name:
             return False
-        return self.suite.verify_x509(issuer.public_key, self.tbs, self.signature)
+        return _signature_valid(self.suite_name, issuer.der, self.tbs, self.signature, issuer)
 
     @classmethod
     def load(cls, data: bytes) -> Certificate:
+        """The certificate in `data` (PEM or DER). A node meets the same few certificates in
+        every transaction, so parsed certificates are kept (they are immutable), by their bytes."""
+        if type(data) is bytes:
+            return _load_cached(data)
+        return cls._load(data)
+
+    @classmethod
+    def _load(cls, data: bytes) -> Certificate:
         try:
             raw = der.pem_decode(data, "CERTIFICATE")
             parsed = x509.load_der_x509_certificate(raw)
@@ -233,3 +248,16 @@ def _subject(name: x509.Name) -> Subject:
         return str(values[0].value)
 
     return Subject(org=one(NameOID.ORGANIZATION_NAME), name=one(NameOID.COMMON_NAME), type=one(NameOID.ORGANIZATIONAL_UNIT_NAME))
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _load_cached(data: bytes) -> Certificate:
+    return Certificate._load(data)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _signature_valid(suite_name: str, issuer_der: bytes, tbs: bytes, signature: bytes,
+                     issuer: Certificate) -> bool:
+    # Keyed by the issuer's bytes (hashable, and naming its key); the issuer object only lends its
+    # parsed key, and is the same for the same bytes.
+    return get_suite(suite_name).verify_x509(issuer.public_key, tbs, signature)

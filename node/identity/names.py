@@ -133,7 +133,20 @@ def check_name(what: str, value: str) -> str:
     """
     if not isinstance(value, str) or not value:
         raise ClaimError(f"{what} must be non-empty text")
+    if value in _ACCEPTED:  # a node checks the same few names in every message it reads
+        return _ACCEPTED[value]
+    name = _checked(what, value)
+    if len(_ACCEPTED) >= _ACCEPTED_MAX:
+        _ACCEPTED.pop(next(iter(_ACCEPTED)))
+    _ACCEPTED[value] = name
+    return name
 
+
+_ACCEPTED: dict[str, str] = {}  # names that passed, as typed -> NFC: the rule depends on nothing else
+_ACCEPTED_MAX = 4096
+
+
+def _checked(what: str, value: str) -> str:
     def refused(reason: str) -> ClaimError:
         return ClaimError(f"{what} {shown(value)} is not allowed: {reason}")
 

@@ -149,10 +149,12 @@ def response_to_wire(r: Response) -> dict[str, Any]:
 
 
 def encode_response(r: Response) -> bytes:
-    """The response bytes (R); `TxFormatError` for a result a node would refuse."""
-    data = wire.encode(response_to_wire(r), "response", L.RESPONSE_MAX_BYTES)
-    decode_response(data)
-    return data
+    """The response bytes (R); `TxFormatError` for a result a node would refuse. The fields are
+    checked as a node reads them, on the value before encoding (the codec's own canonical form
+    needs no second reading): an endorser signs nothing a validator would refuse as malformed."""
+    value = response_to_wire(r)
+    response_from_wire(value)
+    return wire.encode(value, "response", L.RESPONSE_MAX_BYTES)
 
 
 def decode_response(data: bytes) -> Response:
