@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,7 +30,22 @@ def _party(text: str):
     return Party(org, org, role)
 
 
+# A JSON string (to its end if unclosed: brackets inside one do not count), or a bracket.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.S)
+
+
 def _json_arg(position: int, text: str) -> object:
+    # Arrays and objects nested deeper than any value may nest are refused before the JSON is
+    # parsed: the parser recurses per level, so deep text would otherwise end in a RecursionError,
+    # at a depth that depends on the host's stack.
+    from vm.gas import DEFAULT_LIMITS
+    from vm.jsonform import json_nesting_bound
+
+    depth = _bracket_depth(text)
+    if depth > json_nesting_bound(DEFAULT_LIMITS):
+        raise click.BadParameter(f"argument {position}: arrays or objects nested too deeply ({depth} levels; "
+                                 f"values nest at most {DEFAULT_LIMITS.nesting} deep: Lists, Maps and "
+                                 "records inside each other)", param_hint="'ARGS...'")
     # A bare word that is not JSON is taken as Text, so `P1` works as well as '"P1"'.
     try:
         return json.loads(text)
@@ -38,9 +54,23 @@ def _json_arg(position: int, text: str) -> object:
     except ValueError:  # an integer past Python's digit limit for str -> int
         raise click.BadParameter(f"argument {position}: a number of {len(text)} characters is too large",
                                  param_hint="'ARGS...'") from None
-    except RecursionError:
+    except RecursionError:  # cannot happen below the bound above; kept so that it never escapes
         raise click.BadParameter(f"argument {position}: arrays or objects nested too deeply",
                                  param_hint="'ARGS...'") from None
+
+
+def _bracket_depth(text: str) -> int:
+    """How deep `[` and `{` nest in ``text``, outside JSON strings (in time linear in the text)."""
+    depth = deepest = 0
+    for m in _JSON_TOKEN.finditer(text):
+        if m[0][0] == '"':
+            continue
+        if m[0] in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
 
 
 def _fail(message: str) -> None:

@@ -11,6 +11,16 @@ required unless the caller passes the record defaults it knows; an unknown field
 
 `from_json` raises `ValueFormError` naming ``where`` and the path inside it:
 ``argument policy.start: expected a Date like "2024-03-01", got "2024-3-1"``.
+
+An argument is held to the value limits (`vm.gas.Limits`) before the work of converting it
+grows with it, so a caller cannot make a node convert what no call could hold: a JSON array or
+object longer than ``collection_length`` is refused before any element is read, a string longer
+than ``text_length`` before it is parsed, a List, Map or record at the first level past
+``nesting`` (a Party's object and every string form are primitives, as in the VM), and the value
+as soon as its size written out (`vm.encoding.value_size`, counted as it is read) passes
+``value_size``. So the work is bounded by the limits, whatever the JSON, and the walk recurses at
+most ``nesting`` levels deep:
+``argument claims: a list of 1000000 items is longer than 10000``.
 """
 
 from __future__ import annotations
@@ -23,7 +33,9 @@ from dataclasses import dataclass
 from vm import types as T
 from vm.calendar import EPOCH_ORDINAL, MS_PER_DAY
 from vm.decimals import INT_LIMIT, SCALE
+from vm.encoding import value_size
 from vm.errors import LiteralError, ValueFormError
+from vm.gas import DEFAULT_LIMITS, Limits
 from vm.literals import (
     parse_date_literal, parse_decimal_literal, parse_duration_literal, parse_hash_literal,
     parse_int_literal, parse_money_literal, parse_percent_literal,
@@ -55,12 +67,84 @@ _EXPECTED = {
 }
 
 
+def json_nesting_bound(limits: Limits = DEFAULT_LIMITS) -> int:
+    """How deep arrays and objects may nest in a JSON value that fits some type: a value's own
+    levels, and one more for a Party, whose form is an object. A reader of JSON text may refuse
+    anything deeper before parsing it (`baochain run` does), so no parser meets deep input."""
+    return limits.nesting + 1
+
+
+# -- paths and previews, written out only for a message ----------------------------------------------
+
+# A path is built for every element read, so it is a chain of small tuples (parent, step) that
+# costs the same whatever the keys above it; only a refusal writes it out. A step is an index
+# (int), a record field (str) or a map key (_Key).
+class _Key(str):
+    __slots__ = ()
+
+
+_KEY_SHOWN = 40  # characters of a map key shown in a path
+
+
+def _path_text(path: tuple | None) -> str:
+    steps = []
+    while path is not None:
+        path, step = path
+        if isinstance(step, int):
+            steps.append(f"[{step}]")
+        elif isinstance(step, _Key):
+            key = step if len(step) <= _KEY_SHOWN else step[:_KEY_SHOWN - 3] + "..."
+            steps.append(f"[{json.dumps(str(key), ensure_ascii=False)}]")
+        else:
+            steps.append(f".{step}")
+    return "".join(reversed(steps))
+
+
+_SHOWN = 80
+
+
+class _TooLargeToShow(Exception):
+    pass
+
+
 def _shown(j: object) -> str:
+    """At most 80 characters of ``j`` as JSON. Every level written adds a character, and writing
+    stops when the width is filled, so any value is shown in bounded time and stack."""
+    out: list[str] = []
     try:
-        s = json.dumps(j, ensure_ascii=False, default=repr)
-    except ValueError:  # an int past Python's digit limit, or a circular structure
+        _preview(j, out, [_SHOWN + 1])
+    except _TooLargeToShow:
         return "a value too large to show"
-    return s if len(s) <= 80 else s[:77] + "..."
+    s = "".join(out)
+    return s if len(s) <= _SHOWN else s[:_SHOWN - 3] + "..."
+
+
+def _preview(x: object, out: list[str], room: list[int]) -> None:
+    def put(s: str) -> None:
+        out.append(s[:max(room[0], 0)])
+        room[0] -= len(s)
+
+    if isinstance(x, (list, dict)):
+        put("[" if isinstance(x, list) else "{")
+        for i, item in enumerate(x.items() if isinstance(x, dict) else x):
+            if room[0] <= 0:
+                return
+            if i:
+                put(", ")
+            if isinstance(x, dict):
+                put(_scalar(str(item[0])[:_SHOWN]) + ": ")
+                item = item[1]
+            _preview(item, out, room)
+        put("]" if isinstance(x, list) else "}")
+    else:
+        put(_scalar(x[:_SHOWN + 1] if isinstance(x, str) else x))
+
+
+def _scalar(x: object) -> str:
+    try:
+        return json.dumps(x, ensure_ascii=False, default=repr)
+    except ValueError:  # an int past Python's digit limit
+        raise _TooLargeToShow() from None
 
 
 def _expected(t: T.Type, table: T.TypeTable | None) -> str:
@@ -80,28 +164,49 @@ def _expected(t: T.Type, table: T.TypeTable | None) -> str:
 class _Misfit(Exception):
     """Internal: a value does not fit; carries the path below ``where`` and an optional reason."""
 
-    def __init__(self, path: str, t: T.Type, j: object, reason: str | None = None) -> None:
+    def __init__(self, path: tuple | None, t: T.Type, j: object, reason: str | None = None) -> None:
         self.path, self.t, self.j, self.reason = path, t, j, reason
 
 
-@dataclass(frozen=True, slots=True)
+class _OverLimit(Exception):
+    """Internal: a value passes one of the limits; ``what`` says which, as the message ends."""
+
+    def __init__(self, path: tuple | None, what: str) -> None:
+        self.path, self.what = path, what
+
+
+@dataclass(slots=True)
 class _Context:
     table: T.TypeTable | None
     defaults: Mapping[str, Mapping[str, object]]
+    limits: Limits
+    budget: int  # bytes the value may still grow by (`vm.encoding.value_size`)
+    depth: int = 0  # Lists, Maps and records open around the value being read
+
+    def charge(self, n: int, path: tuple | None) -> None:
+        self.budget -= n
+        if self.budget < 0:
+            cap = self.limits.value_size
+            raise _OverLimit(path, f"the value passes {cap} bytes here (a value is at most {cap} bytes written out)")
 
 
 def from_json(t: T.Type, j: object, table: T.TypeTable | None, where: str,
-              defaults: Mapping[str, Mapping[str, object]] | None = None) -> object:
-    """The value of type ``t`` that the JSON value ``j`` denotes; ValueFormError if none.
-    ``defaults`` (record name -> field name -> value, in the runtime representation) supplies
-    the fields an object may leave out; without it every field is required."""
+              defaults: Mapping[str, Mapping[str, object]] | None = None, *,
+              limits: Limits = DEFAULT_LIMITS) -> object:
+    """The value of type ``t`` that the JSON value ``j`` denotes; ValueFormError if none, or if
+    it passes one of ``limits`` (see the module docstring). ``defaults`` (record name -> field
+    name -> value, in the runtime representation) supplies the fields an object may leave out;
+    without it every field is required."""
+    cx = _Context(table, defaults or {}, limits, limits.value_size)
     try:
-        return _read(t, j, _Context(table, defaults or {}), "")
+        return _read(t, j, cx, None)
     except _Misfit as m:
-        msg = f"{where}{m.path}: expected {_expected(m.t, table)}, got {_shown(m.j)}"
+        msg = f"{where}{_path_text(m.path)}: expected {_expected(m.t, table)}, got {_shown(m.j)}"
         if m.reason:
             msg += f" ({m.reason})"
         raise ValueFormError(msg) from None
+    except _OverLimit as o:
+        raise ValueFormError(f"{where}{_path_text(o.path)}: {o.what}") from None
 
 
 def _reason(exc: LiteralError) -> str:
@@ -111,14 +216,36 @@ def _reason(exc: LiteralError) -> str:
     return text.split(": ", 1)[1] if text.startswith("invalid ") and ": " in text else text
 
 
-def _literal(t: T.Type, j: object, path: str, parse, *args: str) -> object:
+def _literal(t: T.Type, j: object, path: tuple | None, parse, *args: str) -> object:
     try:
         return parse(*args)
     except LiteralError as exc:
         raise _Misfit(path, t, j, _reason(exc)) from None
 
 
-def _read(t: T.Type, j: object, cx: _Context, path: str) -> object:
+def _read(t: T.Type, j: object, cx: _Context, path: tuple | None) -> object:
+    if isinstance(t, (T.ListType, T.MapType, T.RecordType)):
+        if cx.depth == cx.limits.nesting:
+            raise _OverLimit(path, f"values nest at most {cx.limits.nesting} deep "
+                                   "(Lists, Maps and records inside each other)")
+        cx.charge(1, path)
+        cx.depth += 1
+        v = _read_container(t, j, cx, path)
+        cx.depth -= 1
+        return v
+    v = _read_primitive(t, j, cx, path)
+    cx.charge(value_size(t, v), path)
+    return v
+
+
+def _short(j: object, cx: _Context, path: tuple | None) -> None:
+    """Refuse a string longer than a Text may be, before any parsing of it."""
+    if isinstance(j, str) and len(j) > cx.limits.text_length:
+        raise _OverLimit(path, f"a text of {len(j)} characters is longer than {cx.limits.text_length}")
+
+
+def _read_primitive(t: T.Type, j: object, cx: _Context, path: tuple | None) -> object:
+    _short(j, cx, path)
     if t == T.TEXT:
         if not isinstance(j, str):
             raise _Misfit(path, t, j)
@@ -174,42 +301,84 @@ def _read(t: T.Type, j: object, cx: _Context, path: str) -> object:
             raise _Misfit(path, t, j)
         return _literal(t, j, path, parse_hash_literal, j)
     if t == T.PARTY:
-        if not (isinstance(j, dict) and set(j) == {"org", "id", "role"}
+        if not (isinstance(j, dict) and len(j) == 3 and set(j) == {"org", "id", "role"}
                 and all(isinstance(x, str) for x in j.values())):
             raise _Misfit(path, t, j)
-        return Party(_read(T.TEXT, j["org"], cx, path + ".org"), _read(T.TEXT, j["id"], cx, path + ".id"),
-                     _read(T.TEXT, j["role"], cx, path + ".role"))
+        return Party(*(_read_primitive(T.TEXT, j[n], cx, (path, n)) for n in ("org", "id", "role")))
     if isinstance(t, T.EnumType):
         names = _need(cx.table).enum_values(t.name)
         if isinstance(j, str) and j in names:
             return names.index(j)
         raise _Misfit(path, t, j)
+    raise TypeError(f"no JSON form for type {t}")
+
+
+def _read_container(t: T.Type, j: object, cx: _Context, path: tuple | None) -> object:
+    longest = cx.limits.collection_length
     if isinstance(t, T.ListType):
         if not isinstance(j, list):
             raise _Misfit(path, t, j)
-        return tuple([_read(t.elem, x, cx, f"{path}[{i}]") for i, x in enumerate(j)])
+        if len(j) > longest:
+            raise _OverLimit(path, f"a list of {len(j)} items is longer than {longest}")
+        if len(j) > cx.budget:  # each item adds at least a byte: refuse before reading any
+            cx.charge(len(j), path)
+        elem = t.elem
+        return tuple([_read(elem, x, cx, (path, i)) for i, x in enumerate(j)])
     if isinstance(t, T.MapType):
         if not isinstance(j, dict):
             raise _Misfit(path, t, j)
+        if len(j) > longest:
+            raise _OverLimit(path, f"a map of {len(j)} entries is longer than {longest}")
+        if 2 * len(j) > cx.budget:
+            cx.charge(2 * len(j), path)
         out = {}
         for ks, x in j.items():
-            sub = f"{path}[{json.dumps(ks, ensure_ascii=False)}]"
+            sub = (path, _Key(ks)) if isinstance(ks, str) else (path, _Key(repr(ks)))
             out[_read_key(t.key, ks, cx, sub)] = _read(t.value, x, cx, sub)
         return out
     if isinstance(t, T.RecordType):
-        fields = _need(cx.table).record_fields(t.name)
-        if not isinstance(j, dict):
-            raise _Misfit(path, t, j)
-        names = [n for n, _ in fields]
-        for k in j:
-            if k not in names:
-                raise _Misfit(path, t, j, f"{t.name} has no field {k}; its fields are {', '.join(names)}")
-        given = cx.defaults.get(t.name, {})
-        for n in names:
-            if n not in j and n not in given:
-                raise _Misfit(path, t, j, f"field {n} is missing")
-        return tuple([_read(ft, j[n], cx, f"{path}.{n}") if n in j else given[n] for n, ft in fields])
+        return _read_record(t, j, cx, path)
     raise TypeError(f"no JSON form for type {t}")
+
+
+def _read_record(t: T.RecordType, j: object, cx: _Context, path: tuple | None) -> tuple:
+    fields = _need(cx.table).record_fields(t.name)
+    if not isinstance(j, dict):
+        raise _Misfit(path, t, j)
+    names = [n for n, _ in fields]
+    for k in j:
+        if k not in names:
+            shown = k if not isinstance(k, str) or len(k) <= _KEY_SHOWN else k[:_KEY_SHOWN - 3] + "..."
+            raise _Misfit(path, t, j, f"{t.name} has no field {shown}; its fields are {', '.join(names)}")
+    given = cx.defaults.get(t.name, {})
+    for n in names:
+        if n not in j and n not in given:
+            raise _Misfit(path, t, j, f"field {n} is missing")
+    out = []
+    for n, ft in fields:
+        if n in j:
+            out.append(_read(ft, j[n], cx, (path, n)))
+        else:
+            out.append(_default(ft, given[n], cx, (path, n)))
+    return tuple(out)
+
+
+def _default(t: T.Type, v: object, cx: _Context, path: tuple | None) -> object:
+    """A field left out takes its default: held to the limits where it lands, like a given one."""
+    if cx.depth + _depth(v) > cx.limits.nesting:
+        raise _OverLimit(path, f"values nest at most {cx.limits.nesting} deep "
+                               "(Lists, Maps and records inside each other); the field's default is too deep here")
+    cx.charge(value_size(t, v, cx.budget), path)
+    return v
+
+
+def _depth(v: object) -> int:
+    """How deep a (verified, so at most `nesting` deep) default value nests."""
+    if isinstance(v, tuple):
+        return 1 + max((_depth(x) for x in v), default=0)
+    if isinstance(v, dict):
+        return 1 + max((max(_depth(k), _depth(x)) for k, x in v.items()), default=0)
+    return 0
 
 
 def _need(table: T.TypeTable | None) -> T.TypeTable:
@@ -218,27 +387,37 @@ def _need(table: T.TypeTable | None) -> T.TypeTable:
     return table
 
 
-def _read_key(kt: T.Type, s: str, cx: _Context, path: str) -> object:
+def _read_key(kt: T.Type, s: object, cx: _Context, path: tuple | None) -> object:
     """A Map key from its text form (an object key is always a string)."""
-    if kt == T.TEXT:
-        return _read(kt, s, cx, path)
+    if kt == T.PARTY:  # role:org/id, three Texts: each is held to the limit once it is split
+        if isinstance(s, str) and len(s) > 3 * cx.limits.text_length + 2:
+            raise _OverLimit(path, f"a key of {len(s)} characters is longer than a Party's text form may be")
+    else:
+        _short(s, cx, path)
+    if not isinstance(s, str):
+        raise _Misfit(path, kt, s)
     if kt == T.BOOL:
-        if s in ("true", "false"):
-            return s == "true"
-        raise _Misfit(path, kt, s)
-    if kt == T.INT:
-        if re.fullmatch(r"-?\d+", s):
-            return _literal(kt, s, path, parse_int_literal, s)
-        raise _Misfit(path, kt, s)
-    if kt == T.PARTY:
+        if s not in ("true", "false"):
+            raise _Misfit(path, kt, s)
+        k: object = s == "true"
+    elif kt == T.INT:
+        if not re.fullmatch(r"-?\d+", s):
+            raise _Misfit(path, kt, s)
+        k = _literal(kt, s, path, parse_int_literal, s)
+    elif kt == T.PARTY:
         m = _PARTY_RE.fullmatch(s)
         if m is None:
             raise _Misfit(path, kt, s, "a Party key is written role:org/id")
-        return Party(m[2], m[3], m[1])
-    return _read(kt, s, cx, path)
+        for part in m.groups():
+            _short(part, cx, path)
+        k = Party(m[2], m[3], m[1])
+    else:
+        k = _read_primitive(kt, s, cx, path)
+    cx.charge(value_size(kt, k), path)
+    return k
 
 
-def _read_timestamp(j: object, path: str) -> int:
+def _read_timestamp(j: object, path: tuple | None) -> int:
     m = _TIMESTAMP_RE.fullmatch(j) if isinstance(j, str) else None
     if m is None:
         raise _Misfit(path, T.TIMESTAMP, j)
@@ -262,20 +441,37 @@ def _read_timestamp(j: object, path: str) -> int:
 
 
 def to_json(t: T.Type, v: object, table: T.TypeTable | None = None) -> object:
-    """The JSON-able form (dicts, lists, str, int, bool) of a value of type ``t``."""
+    """The JSON-able form (dicts, lists, str, int, bool) of a value of type ``t``. Written with a
+    work list instead of recursion: however deep the value, no Python stack is spent on it."""
+    root: list[object] = [None]
+    work: list[tuple[T.Type, object, object, object]] = [(t, v, root, 0)]
+    while work:
+        t, v, into, slot = work.pop()
+        if isinstance(t, T.ListType):
+            out: object = [None] * len(v)  # type: ignore[arg-type]
+            work.extend([(t.elem, x, out, i) for i, x in enumerate(v)])  # type: ignore[arg-type]
+        elif isinstance(t, T.MapType):
+            out = {}
+            for k in sorted_keys(t.key, v, table):  # type: ignore[arg-type]
+                name = to_text(t.key, k, table)
+                out[name] = None  # type: ignore[index]
+                work.append((t.value, v[k], out, name))  # type: ignore[index]
+        elif isinstance(t, T.RecordType):
+            out = {}
+            for (n, ft), x in zip(_need(table).record_fields(t.name), v):  # type: ignore[call-overload]
+                out[n] = None  # type: ignore[index]
+                work.append((ft, x, out, n))
+        else:
+            out = _leaf_json(t, v, table)
+        into[slot] = out  # type: ignore[index]
+    return root[0]
+
+
+def _leaf_json(t: T.Type, v: object, table: T.TypeTable | None) -> object:
     if t == T.INT:
         return v if -JSON_SAFE < v < JSON_SAFE else str(v)  # type: ignore[operator]
     if t in (T.TEXT, T.BOOL):
         return v
     if t == T.PARTY:
         return {"org": v.org, "id": v.id, "role": v.role}  # type: ignore[attr-defined]
-    if isinstance(t, T.ListType):
-        return [to_json(t.elem, x, table) for x in v]  # type: ignore[attr-defined]
-    if isinstance(t, T.MapType):
-        return {to_text(t.key, k, table): to_json(t.value, v[k], table)  # type: ignore[index]
-                for k in sorted_keys(t.key, v, table)}  # type: ignore[arg-type]
-    if isinstance(t, T.RecordType):
-        fields = _need(table).record_fields(t.name)
-        return {n: to_json(ft, x, table) for (n, ft), x in zip(fields, v)}  # type: ignore[call-overload]
     return to_text(t, v, table)
-

@@ -107,9 +107,46 @@ def test_two_runs_on_one_ledger_take_turns(counter: Path, tmp_path: Path) -> Non
     assert proc.returncode == 0 and json.loads(out)["result"] == "3.00 CNY", out + err
 
 
-def test_an_argument_nested_too_deeply_is_a_usage_error(counter: Path) -> None:
-    result = invoke("run", counter, "add", "[" * 20_000 + "]" * 20_000, "--as", "insurer:PICC")
-    assert result.exit_code == 2 and "argument 1: arrays or objects nested too deeply" in result.output
+TREES = """contract Trees
+parties insurer
+
+record Node:
+    kids: List[Node]
+
+action put(n: Node) -> Int by insurer:
+    return len(n.kids)
+"""
+
+
+@pytest.mark.parametrize("levels", [34, 250, 20_000, 100_000])
+@pytest.mark.parametrize("shape", ["[", '{"kids": ['])
+def test_an_argument_nested_too_deeply_is_a_usage_error(tmp_path: Path, levels: int, shape: str) -> None:
+    trees = tmp_path / "trees.bao"
+    trees.write_text(TREES, encoding="utf-8")
+    closing = "".join({"[": "]", "{": "}"}[c] for c in reversed(shape) if c in "[{")
+    result = invoke("run", trees, "put", shape * levels + closing * levels, "--as", "insurer:PICC")
+    depth = levels * shape.count("[") + levels * shape.count("{")
+    assert result.exit_code == 2, result.output
+    assert (f"argument 1: arrays or objects nested too deeply ({depth} levels; values nest at most 32 deep"
+            in " ".join(result.output.split()))
+
+
+def test_an_argument_nested_within_json_but_past_the_values_is_refused_naming_the_path(tmp_path: Path) -> None:
+    trees = tmp_path / "trees.bao"
+    trees.write_text(TREES, encoding="utf-8")
+    # 17 Nodes: 34 levels of values, 34 of JSON (the limit for JSON is 33: a Party is an object)
+    result = invoke("run", trees, "put", '{"kids": [' * 16 + '{"kids": []}' + "]}" * 16, "--as", "insurer:PICC")
+    assert result.exit_code == 2
+    result = invoke("run", trees, "put", '{"kids": [' * 15 + '{"kids": [[]]}' + "]}" * 15, "--as", "insurer:PICC")
+    assert result.exit_code == 1
+    assert "error: argument n" + ".kids[0]" * 16 + ": values nest at most 32 deep" in result.output
+    result = invoke("run", trees, "put", '{"kids": [' * 15 + '{"kids": []}' + "]}" * 15, "--as", "insurer:PICC")
+    assert result.exit_code == 0 and json.loads(result.output)["result"] == 1
+
+
+def test_a_long_argument_is_refused_naming_the_limit(counter: Path) -> None:
+    result = invoke("run", counter, "add", json.dumps("1" * 20_000 + ".00 CNY"), "--as", "insurer:PICC")
+    assert result.exit_code == 1 and "argument amount: a text of 20007 characters is longer than 16384" in result.output
 
 
 def test_a_state_folder_holding_other_files_is_refused(counter: Path, tmp_path: Path) -> None:

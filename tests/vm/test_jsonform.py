@@ -4,14 +4,21 @@ name where the misfit is."""
 from __future__ import annotations
 
 import json
+import re
+import time
 from datetime import date
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.vm.test_values_strategies import TABLE, typed_values
 from vm import types as T
+from vm.encoding import value_size
 from vm.errors import ValueFormError
+from vm.gas import Limits
+from vm.ordering import sorted_keys
+from vm.textform import to_text
 from vm.values import SCALE, Money, Party, from_json, midnight_of, to_json
 
 POLICY_TABLE = T.TypeTable(
@@ -140,3 +147,178 @@ def test_record_defaults_fill_missing_fields() -> None:
     assert from_json(T.RecordType("Policy"), given, POLICY_TABLE, "argument p", defaults)[2] == 5 * 10**16
     with pytest.raises(ValueFormError, match="field start is missing"):
         from_json(T.RecordType("Policy"), {"holder": "Li"}, POLICY_TABLE, "argument p", defaults)
+
+
+# -- the value limits (vm.gas.Limits) hold for arguments before conversion grows with them ----------
+
+SMALL = Limits(collection_length=3, text_length=6, nesting=2, value_size=40)
+NODE_TABLE = T.TypeTable(records={"Node": (("kids", T.ListType(T.RecordType("Node"))),)}, enums={})
+NODE = T.RecordType("Node")
+
+
+@pytest.mark.parametrize("t, j, message", [
+    (T.ListType(T.INT), list(range(1_000_000)), "argument claims: a list of 1000000 items is longer than 10000"),
+    (T.MapType(T.TEXT, T.INT), {str(i): i for i in range(10_001)},
+     "argument claims: a map of 10001 entries is longer than 10000"),
+    (T.TEXT, "x" * 16_385, "argument claims: a text of 16385 characters is longer than 16384"),
+    (T.MONEY, "1" * 20_000 + " CNY", "argument claims: a text of 20004 characters is longer than 16384"),
+    (T.ListType(T.TEXT), ["a", "é" * 16_385], "argument claims[1]: a text of 16385 characters is longer than 16384"),
+    (T.MapType(T.TEXT, T.INT), {"k" * 16_385: 1}, 'argument claims["kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk..."]: '
+                                                   "a text of 16385 characters is longer than 16384"),
+    (T.PARTY, {"org": "o" * 16_385, "id": "i", "role": "r"},
+     "argument claims.org: a text of 16385 characters is longer than 16384"),
+    (T.MapType(T.PARTY, T.INT), {"r:" + "o" * 16_385 + "/i": 1},
+     "a text of 16385 characters is longer than 16384"),
+    (T.ListType(T.ListType(T.INT)), [list(range(10_000))] * 10_000,
+     "argument claims[3]: the value passes 65536 bytes here (a value is at most 65536 bytes written out)"),
+    (T.ListType(T.TEXT), ["x" * 16_000] * 5, "argument claims[4]: the value passes 65536 bytes"),
+])
+def test_arguments_past_a_limit_are_refused_naming_the_path_and_the_limit(t: T.Type, j: object, message: str) -> None:
+    with pytest.raises(ValueFormError) as e:
+        from_json(t, j, None, "argument claims")
+    assert message in str(e.value)
+    assert len(str(e.value)) < 300  # a refusal quotes a bounded part of what it refused
+
+
+def test_arguments_are_refused_before_the_work_grows_with_them() -> None:
+    # A million items, or ten thousand lists of ten thousand: refused having read a few hundred
+    # thousand elements at most (the size limit passes within the first lists).
+    started = time.perf_counter()
+    for t, j in ((T.ListType(T.INT), list(range(1_000_000))),
+                 (T.ListType(T.ListType(T.INT)), [list(range(10_000))] * 10_000),
+                 (T.ListType(T.ListType(T.INT)), [list(range(1, 10_001))] * 10_000)):
+        with pytest.raises(ValueFormError):
+            from_json(t, j, None, "argument xs")
+    assert time.perf_counter() - started < 2
+
+
+def _deep(levels: int, leaf: object = None) -> object:
+    """JSON nested ``levels`` deep, built without recursion: {"kids": [{"kids": [...]}]}."""
+    j: object = {"kids": []} if leaf is None else leaf
+    for _ in range(levels - 1):
+        j = {"kids": [j]}
+    return j
+
+
+@pytest.mark.parametrize("levels", [34, 250, 100_000])
+def test_arguments_nested_past_the_limit_are_refused_at_the_first_level_past_it(levels: int) -> None:
+    # Each Node is two levels (the record and its List): the 33rd level is a record.
+    with pytest.raises(ValueFormError) as e:
+        from_json(NODE, _deep(levels), NODE_TABLE, "argument tree")
+    message = str(e.value)
+    assert message.startswith("argument tree" + ".kids[0]" * 16 + ": values nest at most 32 deep")
+    assert "(Lists, Maps and records inside each other)" in message
+
+
+def test_nesting_counts_as_the_vm_does() -> None:
+    # 32 levels of values fit, with a Party (a JSON object, a primitive) at the bottom.
+    party = {"org": "PICC", "id": "p", "role": "insurer"}
+    t: T.Type = T.PARTY
+    j: object = party
+    for _ in range(32):
+        t, j = T.ListType(t), [j]
+    assert from_json(t, j, None, "argument x") is not None
+    with pytest.raises(ValueFormError, match=r"^argument x(\[0\]){32}: values nest at most 32 deep"):
+        from_json(T.ListType(t), [j], None, "argument x")
+    assert from_json(NODE, _deep(16), NODE_TABLE, "argument tree") is not None  # 32 levels
+    with pytest.raises(ValueFormError, match="nest at most 32 deep"):
+        from_json(NODE, _deep(17), NODE_TABLE, "argument tree")
+
+
+def test_json_of_any_depth_is_refused_without_recursion_errors() -> None:
+    deep: list = []
+    for _ in range(100_000):
+        deep = [deep]
+    for t in (T.TEXT, T.ListType(T.INT), T.MapType(T.TEXT, T.INT), NODE):
+        with pytest.raises(ValueFormError, match=r"^argument a\S*: (expected|values nest)"):
+            from_json(t, deep, NODE_TABLE, "argument a")
+
+
+def test_a_record_default_is_held_to_the_limits_where_it_lands() -> None:
+    table = T.TypeTable(records={"Box": (("items", T.ListType(T.INT)), ("n", T.INT))}, enums={})
+    box = T.RecordType("Box")
+    defaults = {"Box": {"items": tuple(range(100))}}
+    assert from_json(box, {"n": 1}, table, "argument b", defaults)[0] == tuple(range(100))
+    small = Limits(nesting=1, value_size=1_000)
+    with pytest.raises(ValueFormError, match=r"^argument b\.items: values nest at most 1 deep"):
+        from_json(box, {"n": 1}, table, "argument b", defaults, limits=small)
+    many = T.ListType(box)
+    with pytest.raises(ValueFormError, match=r"^argument b\[\d+\]\.items: the value passes 1000 bytes"):
+        from_json(many, [{"n": 1}] * 20, table, "argument b", defaults, limits=Limits(value_size=1_000))
+
+
+def _json_lengths(t: T.Type, v: object) -> tuple[int, int, int]:
+    """(deepest nesting, longest List or Map, longest JSON string) of a value, as the limits
+    count them; a Party map key counts by its longest field, as each field is a Text."""
+    if isinstance(t, T.ListType):
+        inner = [_json_lengths(t.elem, x) for x in v]  # type: ignore[attr-defined]
+        return (1 + max((d for d, _, _ in inner), default=0), max([len(v), *(n for _, n, _ in inner)]),  # type: ignore
+                max((s for _, _, s in inner), default=0))
+    if isinstance(t, T.MapType):
+        inner = [_json_lengths(t.value, x) for x in v.values()]  # type: ignore[attr-defined]
+        keys = [max(len(k.org), len(k.id), len(k.role)) if t.key == T.PARTY else len(str(to_json(t.key, k, TABLE)))
+                for k in v]  # type: ignore[attr-defined]
+        return (1 + max((d for d, _, _ in inner), default=0), max([len(v), *(n for _, n, _ in inner)]),  # type: ignore
+                max([*keys, *(s for _, _, s in inner)], default=0))
+    if isinstance(t, T.RecordType):
+        inner = [_json_lengths(ft, x) for (_, ft), x in zip(TABLE.record_fields(t.name), v)]  # type: ignore
+        return (1 + max((d for d, _, _ in inner), default=0), max((n for _, n, _ in inner), default=0),
+                max((s for _, _, s in inner), default=0))
+    if t == T.PARTY:
+        return 0, 0, max(len(v.org), len(v.id), len(v.role))  # type: ignore[attr-defined]
+    j = to_json(t, v, TABLE)
+    return 0, 0, len(j) if isinstance(j, str) else 0
+
+
+limits_strategy = st.builds(Limits, nesting=st.integers(0, 4), collection_length=st.integers(0, 4),
+                            text_length=st.integers(0, 12), value_size=st.integers(0, 120))
+
+
+@given(typed_values, limits_strategy)
+def test_json_within_the_limits_converts_and_past_them_is_refused(tv, limits: Limits) -> None:
+    t, v = tv
+    j = json.loads(json.dumps(to_json(t, v, TABLE)))
+    depth, longest, text = _json_lengths(t, v)
+    passed = {  # what a refusal of each limit says
+        rf": values nest at most {limits.nesting} deep": depth > limits.nesting,
+        rf": a (list|map) of \d+ (items|entries) is longer than {limits.collection_length}$":
+            longest > limits.collection_length,
+        rf": a (text|key) of \d+ characters is longer than": text > limits.text_length,
+        rf": the value passes {limits.value_size} bytes here": value_size(t, v) > limits.value_size,
+    }
+    if not any(passed.values()):
+        assert from_json(t, j, TABLE, "argument x", limits=limits) == v
+        return
+    with pytest.raises(ValueFormError) as e:
+        from_json(t, j, TABLE, "argument x", limits=limits)
+    message = str(e.value)
+    assert re.match(r"argument x(\[\d+\]|\[\"[^\"]*\"\]|\.\w+)*: ", message), message  # the path to where
+    assert any(re.search(words, message) for words, past in passed.items() if past), (message, passed)
+
+
+@given(typed_values)
+def test_to_json_is_the_recursive_form(tv) -> None:
+    t, v = tv
+    assert json.dumps(to_json(t, v, TABLE)) == json.dumps(_to_json_recursively(t, v))  # in the same order
+
+
+def _to_json_recursively(t: T.Type, v: object) -> object:
+    """to_json as it was written before it stopped recursing."""
+    if isinstance(t, T.ListType):
+        return [_to_json_recursively(t.elem, x) for x in v]  # type: ignore[attr-defined]
+    if isinstance(t, T.MapType):
+        return {to_text(t.key, k, TABLE): _to_json_recursively(t.value, v[k])  # type: ignore[index]
+                for k in sorted_keys(t.key, v, TABLE)}  # type: ignore[arg-type]
+    if isinstance(t, T.RecordType):
+        return {n: _to_json_recursively(ft, x) for (n, ft), x in zip(TABLE.record_fields(t.name), v)}  # type: ignore
+    return to_json(t, v, TABLE)
+
+
+def test_to_json_of_any_depth_spends_no_stack() -> None:
+    v: tuple = ((),)
+    for _ in range(100_000):
+        v = ((v,),)
+    j = to_json(NODE, v, NODE_TABLE)
+    for _ in range(100_000):
+        j = j["kids"][0]  # type: ignore[index]
+    assert j == {"kids": []}
