@@ -48,7 +48,7 @@ from node.ledger.state import StateSnapshot
 from node.tx.clock import check_timestamp
 from node.tx.errors import TimestampError
 from node.tx.proposal import Deploy, Invoke, VerifiedProposal
-from node.tx.response import Aborted, Completed, EmittedEvent, Response, ScanRecord, StateDelta, Version, scan_digest
+from node.tx.response import Aborted, Completed, EmittedEvent, Response, ScanRecord, StateDelta, scan_digest
 from vm.errors import Abort, ValueFormError
 from vm.host import CallContext
 from vm.machine import CallResult, Machine
@@ -135,7 +135,7 @@ def simulate(config: ChannelConfig, snapshot: StateSnapshot, machines: Machines,
     completed = _completed(config, snapshot, machine, p.contract, result, value)
     # The contract's record was read too: an upgrade between simulation and commit is a conflict.
     reads = dict(completed.reads)
-    reads[contract_key(p.contract)] = _version(snapshot.reads[contract_key(p.contract)])
+    reads[contract_key(p.contract)] = snapshot.reads[contract_key(p.contract)]
     completed = Completed(reads, completed.writes, completed.deltas, completed.scans, completed.value,
                           completed.events, completed.gas)
     return Simulation(Response(proposal.hash, completed), creator, machine)
@@ -178,7 +178,7 @@ def _deploy(config: ChannelConfig, snapshot: StateSnapshot, machines: Machines, 
     completed = _completed(config, snapshot, machine, p.contract, result, None)
     record = ContractRecord(p.contract, d.version, module_hash, d.policy, ((d.version, module_hash, 0),))
     reads = dict(completed.reads)
-    reads[contract_key(p.contract)] = _version(snapshot.reads.get(contract_key(p.contract)))
+    reads[contract_key(p.contract)] = snapshot.reads.get(contract_key(p.contract))
     writes = dict(completed.writes)
     writes[contract_key(p.contract)] = encode_record(record)
     writes[module_key(module_hash)] = module
@@ -203,10 +203,6 @@ def _module_bytes(snapshot: StateSnapshot, record: ContractRecord) -> bytes:
     return data
 
 
-def _version(v: object) -> Version | None:
-    return None if v is None else Version(v.block, v.tx)  # type: ignore[attr-defined]
-
-
 def _completed(config: ChannelConfig, snapshot: StateSnapshot, machine: Machine, contract: str, result: CallResult,
                value: object) -> Completed:
     """The VM's result in the ledger's keys: prefixed by the contract, versions from the snapshot,
@@ -216,7 +212,7 @@ def _completed(config: ChannelConfig, snapshot: StateSnapshot, machine: Machine,
     deltas = {prefix + k: StateDelta.from_vm(d) for k, d in result.deltas.items()}
     versions = {k: v for rows in snapshot.scans.values() for k, v in rows}  # what scans saw ...
     versions.update(snapshot.reads)  # ... and what was read one by one
-    reads = {prefix + k: _version(versions.get(prefix + k)) for k in result.reads if prefix + k not in deltas}
+    reads = {prefix + k: versions.get(prefix + k) for k in result.reads if prefix + k not in deltas}
     writes = {prefix + k: v for k, v in result.writes.items() if prefix + k not in deltas}
     scans = {}
     for p in result.scans:

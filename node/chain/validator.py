@@ -186,7 +186,7 @@ def _envelope(out: Outcome, overlay: _Overlay, config: ChannelConfig, suite: Cry
     assert isinstance(result, Completed)
     for key, read in result.reads.items():
         _, now = overlay.entry(key)
-        if (None if now is None else (now.block, now.tx)) != (None if read is None else (read.block, read.tx)):
+        if now != read:
             if isinstance(p.action, Deploy) and key == contract_key(p.contract):
                 return _refused(out, index, Code.CONTRACT_EXISTS, f"{p.contract} was deployed meanwhile")
             return _refused(out, index, Code.MVCC_READ_CONFLICT, f"key {key!r} changed since it was read")

@@ -41,6 +41,7 @@ from typing import Any
 
 from node import codec
 from node.crypto import CryptoSuite
+from node.ledger.version import Version  # the ledger's: (block, index) of the last writer
 from node.tx import limits as L
 from node.tx import wire
 from node.tx.errors import TxFormatError
@@ -55,14 +56,6 @@ FORMAT = 1
 DELTA_TYPES: tuple[str, ...] = ("Int", "Decimal", "Money", "Percent", "Duration")
 # The longest of them encodes in 41 bytes: Money, a 3-letter currency as Text (4) and a 37-byte varint.
 _AMOUNT_MAX_BYTES = 64
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Version:
-    """Where a key was last written: block number and position of the transaction in it."""
-
-    block: int
-    tx: int
 
 
 @dataclass(frozen=True, slots=True)
