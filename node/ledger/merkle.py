@@ -25,18 +25,24 @@ so neither can stand for the other in a proof.
 
 Storage. A branch is stored as a record of its two child slots, under the node key
 (version 8 bytes, depth 1 byte, the path's `depth` bits packed big-endian), where version is the
-block that wrote it. A child slot is empty (0x00), a leaf (0x01 hash kh vh: leaves live inside
-their parent's record, so there are no leaf records to move when compression lifts a leaf) or a
-branch (0x02 hash version). Records are immutable: an update writes new branches under its own
-block and reports the ones it replaced as stale, so the roots of earlier blocks stay readable
-until the store prunes them (`node.ledger.state`), and any record may be cached forever.
+block that wrote it. A slot is bytes:
+    empty   0x00
+    leaf    0x01 || leaf hash || kh || vh      leaves live in their parent's record: compression
+                                               lifts a leaf without moving any record
+    branch  0x02 || branch hash || version
+Records are immutable: an update writes new branches under its own block and reports the ones it
+replaced as stale, so the roots of earlier blocks stay readable until the store prunes them
+(`node.ledger.state`), and any record may be cached for as long as it exists.
+
+The update works on these bytes directly (a slot's hash is `slot[1:n+1]`, a branch's version
+bytes its tail): a record is the concatenation of its two slots, nothing is parsed or encoded on
+the way, and bytes are invisible to the garbage collector, which walked every cached tuple of an
+earlier, tuple-based version at each collection.
 
 An update (`Trie.update`) takes a block's changes sorted by key hash and walks the trie once,
 splitting the sorted run at each branch: every branch on a touched path is read once, hashed
 once and written once, and untouched subtrees are never visited. This module does no I/O: the
 caller loads records and writes what `update` returns.
-
-Slots in memory are plain tuples (see `Leaf`), not dataclasses: they are the hot path's data.
 """
 
 from __future__ import annotations
@@ -44,7 +50,6 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import cast
 
 from node import codec
 from node.crypto import CryptoSuite
@@ -53,16 +58,10 @@ from node.ledger.version import Version
 
 LEAF_PREFIX = b"\x00"
 BRANCH_PREFIX = b"\x01"
-
-
-# A slot of the trie, in memory. Plain tuples, not classes: a block creates one per touched node,
-# and the garbage collector stops tracking an exact tuple of bytes and ints, but never a subclass
-# instance, so cached NamedTuples made every collection walk the whole cache (measured: 12 us per
-# new slot at 15k cached branches, against 0.1 us).
-Leaf = tuple[bytes, bytes, bytes]  # (leaf hash, key hash, value hash)
-Branch = tuple[bytes, int]  # (branch hash, the block that wrote its record)
-Slot = Leaf | Branch | None  # None: an empty subtree; a leaf has 3 items, a branch 2
-Loader = Callable[[bytes], "tuple[Slot, Slot]"]  # node key -> the branch's (left, right)
+EMPTY = b"\x00"  # the empty slot
+LEAF = 1  # slot tags
+BRANCH = 2
+Loader = Callable[[bytes], bytes]  # node key -> the branch's record (its two slots)
 
 
 def empty_hash(suite: CryptoSuite) -> bytes:
@@ -85,23 +84,36 @@ def branch_hash(suite: CryptoSuite, left: bytes, right: bytes) -> bytes:
     return suite.hash(BRANCH_PREFIX + left + right)
 
 
-def make_leaf(suite: CryptoSuite, key: bytes, value: bytes, version: Version) -> Leaf:
-    kh = suite.hash(key)
-    vh = suite.hash(codec.encode([value, version.block, version.tx]))
-    return (suite.hash(LEAF_PREFIX + kh + vh), kh, vh)
+def leaf_slot(suite: CryptoSuite, kh: bytes, vh: bytes) -> bytes:
+    return b"\x01" + suite.hash(LEAF_PREFIX + kh + vh) + kh + vh
 
 
-def root_of(suite: CryptoSuite, leaves: Iterable[Leaf]) -> bytes:
-    """The root of a set of leaves, straight from the definition (no storage): the reference that
-    recomputation from scratch and the tests hold the incremental trie to."""
-    items = sorted(leaves, key=_key_hash_of)
-    bits = suite.digest_size * 8
-    ks = [int.from_bytes(leaf[1], "big") for leaf in items]
+def make_leaf(suite: CryptoSuite, key: bytes, value: bytes, version: Version) -> bytes:
+    """The leaf slot of `key` holding `value` written at `version`."""
+    return leaf_slot(suite, suite.hash(key), value_hash(suite, value, version))
+
+
+def slot_hash(slot: bytes, n: int) -> bytes:
+    return slot[1:n + 1] if slot[0] else bytes(n)
+
+
+def leaf_parts(slot: bytes, n: int) -> tuple[bytes, bytes, bytes]:
+    """A leaf slot's (leaf hash, key hash, value hash)."""
+    return slot[1:n + 1], slot[n + 1:2 * n + 1], slot[2 * n + 1:]
+
+
+def root_of(suite: CryptoSuite, leaves: Iterable[bytes]) -> bytes:
+    """The root of a set of leaf slots, straight from the definition (no storage): the reference
+    that recomputation from scratch and the tests hold the incremental trie to."""
+    n = suite.digest_size
+    bits = 8 * n
+    items = sorted((int.from_bytes(leaf[n + 1:2 * n + 1], "big"), leaf[1:n + 1]) for leaf in leaves)
+    ks = [k for k, _ in items]
     empty = empty_hash(suite)
 
     def root(depth: int, lo: int, hi: int) -> bytes:
         if hi - lo <= 1:
-            return items[lo][0] if hi > lo else empty
+            return items[lo][1] if hi > lo else empty
         if ks[lo] == ks[hi - 1]:
             raise CorruptState("two leaves with one key hash")
         cut = (((ks[lo] >> (bits - depth)) << 1) | 1) << (bits - 1 - depth)
@@ -120,60 +132,39 @@ def node_key(version: int, depth: int, path: int) -> bytes:
     return version.to_bytes(8, "big") + _DEPTH_BYTE[depth] + path.to_bytes(_PATH_LEN[depth], "big")
 
 
-def slot_hash(slot: Slot, empty: bytes) -> bytes:
-    return empty if slot is None else slot[0]
+def split_record(record: bytes, n: int) -> tuple[bytes, bytes]:
+    """A branch record's (left, right) slots; raises `CorruptState` unless it is two slots, not
+    both empty."""
+    cut = _slot_end(record, 0, n)
+    if _slot_end(record, cut, n) != len(record) or record == EMPTY + EMPTY:
+        raise CorruptState("malformed trie branch record")
+    return record[:cut], record[cut:]
 
 
-def encode_slot(slot: Slot) -> bytes:
-    if slot is None:
-        return b"\x00"
-    if len(slot) == 3:
-        return b"\x01" + b"".join(slot)  # type: ignore[arg-type]
-    return b"\x02" + slot[0] + slot[1].to_bytes(8, "big")  # type: ignore[union-attr]
-
-
-def encode_record(left: Slot, right: Slot) -> bytes:
-    return encode_slot(left) + encode_slot(right)
-
-
-def decode_slot(data: bytes, n: int) -> Slot:
-    """One slot (a root pointer's content); raises `CorruptState` for anything else."""
-    slot, end = _slot_at(data, 0, n)
-    if end != len(data):
-        raise CorruptState("trailing bytes after a trie slot")
+def check_slot(slot: bytes, n: int) -> bytes:
+    """`slot` itself if it is one well-formed slot (a root pointer's content), else `CorruptState`."""
+    if _slot_end(slot, 0, n) != len(slot):
+        raise CorruptState("malformed trie slot")
     return slot
 
 
-def decode_record(data: bytes, n: int) -> tuple[Slot, Slot]:
-    left, mid = _slot_at(data, 0, n)
-    right, end = _slot_at(data, mid, n)
-    if end != len(data) or (left is None and right is None):
-        raise CorruptState("malformed trie branch record")
-    return left, right
-
-
-def _slot_at(data: bytes, i: int, n: int) -> tuple[Slot, int]:
+def _slot_end(data: bytes, i: int, n: int) -> int:
     if i >= len(data):
         raise CorruptState("truncated trie record")
     tag = data[i]
-    if tag == 0:
-        return None, i + 1
-    if tag == 1 and len(data) >= i + 1 + 3 * n:
-        a = i + 1
-        return (data[a:a + n], data[a + n:a + 2 * n], data[a + 2 * n:a + 3 * n]), a + 3 * n
-    if tag == 2 and len(data) >= i + 9 + n:
-        a = i + 1
-        return (data[a:a + n], int.from_bytes(data[a + n:a + n + 8], "big")), a + n + 8
-    raise CorruptState(f"malformed trie slot (tag {tag})")
+    end = i + (1 if tag == 0 else 3 * n + 1 if tag == LEAF else n + 9 if tag == BRANCH else len(data))
+    if tag > BRANCH or end > len(data):
+        raise CorruptState(f"malformed trie slot (tag {tag})")
+    return end
 
 
 @dataclass(frozen=True, slots=True)
 class TrieUpdate:
     """What one update produced: the new root slot, the branch records to write (node key ->
-    (left, right)), and the node keys of the branches it replaced or removed."""
+    record), and the node keys of the branches it replaced or removed."""
 
-    root: Slot
-    written: dict[bytes, tuple[Slot, Slot]]
+    root: bytes
+    written: dict[bytes, bytes]
     stale: list[bytes]
 
 
@@ -182,20 +173,20 @@ class Trie:
 
     `cache` (node key -> record) is consulted before `load`; the loader may fill it."""
 
-    __slots__ = ("_bits", "_cache", "_empty", "_load", "_suite")
+    __slots__ = ("_bits", "_cache", "_load", "_n", "_suite")
 
-    def __init__(self, suite: CryptoSuite, load: Loader, cache: dict[bytes, tuple[Slot, Slot]] | None = None) -> None:
+    def __init__(self, suite: CryptoSuite, load: Loader, cache: dict[bytes, bytes] | None = None) -> None:
         if suite.digest_size > 32:
             raise ValueError("the trie stores a branch's depth in one byte: digests of at most 32 bytes")
         self._suite = suite
         self._load = load
         self._cache = {} if cache is None else cache
-        self._bits = suite.digest_size * 8
-        self._empty = empty_hash(suite)
+        self._n = suite.digest_size
+        self._bits = 8 * suite.digest_size
 
-    def update(self, root: Slot, version: int, changes: Mapping[bytes, Leaf | None]) -> TrieUpdate:
-        """Apply `changes` (key hash -> its new leaf, or None to delete it) to the trie at `root`,
-        writing new branches as block `version`, which must be newer than every branch in it."""
+    def update(self, root: bytes, version: int, changes: Mapping[bytes, bytes | None]) -> TrieUpdate:
+        """Apply `changes` (key hash -> its new leaf slot, or None to delete it) to the trie at
+        slot `root`, writing new branches as block `version`, newer than every branch in it."""
         order = sorted(changes)
         ks = [int.from_bytes(kh, "big") for kh in order]
         news = [changes[kh] for kh in order]
@@ -203,29 +194,32 @@ class Trie:
         hash_ = self._suite.hash
         load = self._load
         cached = self._cache.get
-        empty = self._empty
+        n = self._n
+        n1, n2 = n + 1, 2 * n + 1
+        empty = bytes(n)
         bits = self._bits
         top = bits - 1
         depth_byte = _DEPTH_BYTE
         path_len = _PATH_LEN
         vbytes = version.to_bytes(8, "big")
-        written: dict[bytes, tuple[Slot, Slot]] = {}
+        written: dict[bytes, bytes] = {}
         stale: list[bytes] = []
 
-        def join(tail: bytes, left: Slot, right: Slot) -> Slot:
+        def join(tail: bytes, left: bytes, right: bytes) -> bytes:
             # `tail` is the node key without its version: depth byte and path.
-            if left is None:
-                if right is None or len(right) == 3:
+            lt, rt = left[0], right[0]
+            if not lt:
+                if rt != BRANCH:
                     return right  # a lone leaf rises; nothing stays empty
-            elif right is None and len(left) == 3:
+            elif not rt and lt == LEAF:
                 return left
-            h = hash_(BRANCH_PREFIX + (empty if left is None else left[0]) + (empty if right is None else right[0]))
-            written[vbytes + tail] = (left, right)
-            return (h, version)
+            h = hash_(BRANCH_PREFIX + (left[1:n1] if lt else empty) + (right[1:n1] if rt else empty))
+            written[vbytes + tail] = left + right
+            return b"\x02" + h + vbytes
 
-        def build(depth: int, path: int, lk: list[int], lv: list[Leaf], lo: int, hi: int) -> Slot:
+        def build(depth: int, path: int, lk: list[int], lv: list[bytes], lo: int, hi: int) -> bytes:
             if hi - lo <= 1:
-                return lv[lo] if hi > lo else None
+                return lv[lo] if hi > lo else EMPTY
             if depth >= bits:
                 raise CorruptState("two leaves with one key hash")
             mid = bisect_left(lk, ((path << 1) | 1) << (top - depth), lo, hi)
@@ -235,41 +229,46 @@ class Trie:
                 build(depth + 1, (path << 1) | 1, lk, lv, mid, hi),
             )
 
-        def settle(slot: Slot, depth: int, path: int, lo: int, hi: int) -> Slot:
+        def settle(slot: bytes, depth: int, path: int, lo: int, hi: int) -> bytes:
             # `slot` is empty or a leaf and changes ks[lo:hi] fall under it: rebuild the subtree
             # from the surviving leaves.
-            if hi - lo == 1 and slot is not None and slot[1] == order[lo]:
-                return news[lo]  # the common case: one key rewritten (or deleted) in place
+            if slot[0]:
+                skh = slot[n1:n2]
+                if hi - lo == 1 and skh == order[lo]:
+                    new = news[lo]  # the common case: one key rewritten (or deleted) in place
+                    return EMPTY if new is None else new
             lk: list[int] = []
-            lv: list[Leaf] = []
+            lv: list[bytes] = []
             keep = -1
             sk = 0
-            if slot is not None:
-                sk = int.from_bytes(slot[1], "big")  # type: ignore[arg-type]
+            if slot[0]:
+                sk = int.from_bytes(skh, "big")
                 keep = bisect_left(ks, sk, lo, hi)
                 if keep < hi and ks[keep] == sk:
                     keep = -1  # the existing leaf is replaced or deleted
             for j in range(lo, hi):
                 if j == keep:
                     lk.append(sk)
-                    lv.append(slot)  # type: ignore[arg-type]
+                    lv.append(slot)
                 new = news[j]
                 if new is not None:
                     lk.append(ks[j])
                     lv.append(new)
             if keep == hi:
                 lk.append(sk)
-                lv.append(slot)  # type: ignore[arg-type]
+                lv.append(slot)
             if len(lk) == 1 and lv[0] is slot:
                 return slot  # only deletes of absent keys: nothing changed
             return build(depth, path, lk, lv, 0, len(lk))
 
-        def visit(slot: Slot, depth: int, path: int, lo: int, hi: int) -> Slot:
-            if slot is None or len(slot) == 3:
+        def visit(slot: bytes, depth: int, path: int, lo: int, hi: int) -> bytes:
+            if slot[0] != BRANCH:
                 return settle(slot, depth, path, lo, hi)
             tail = depth_byte[depth] + path.to_bytes(path_len[depth], "big")
-            nk = slot[1].to_bytes(8, "big") + tail  # type: ignore[union-attr]
-            left, right = cached(nk) or load(nk)
+            nk = slot[n1:] + tail  # the branch's version bytes, then depth and path
+            record = cached(nk) or load(nk)
+            cut = 1 if not record[0] else 3 * n + 1 if record[0] == LEAF else n + 9
+            left, right = record[:cut], record[cut:]
             mid = bisect_left(ks, ((path << 1) | 1) << (top - depth), lo, hi)
             new_left = visit(left, depth + 1, path << 1, lo, mid) if lo < mid else left
             new_right = visit(right, depth + 1, (path << 1) | 1, mid, hi) if mid < hi else right
@@ -281,29 +280,25 @@ class Trie:
         new_root = visit(root, 0, 0, 0, len(ks)) if ks else root
         return TrieUpdate(new_root, written, stale)
 
-    def path(self, root: Slot, kh: bytes) -> tuple[list[bytes], Leaf | None]:
+    def path(self, root: bytes, kh: bytes) -> tuple[list[bytes], bytes]:
         """The sibling hashes from the root down the path of key hash `kh`, and the slot where
-        that path ends: empty, a leaf (of `kh` or of another key sharing the path so far)."""
+        that path ends: empty, or a leaf (of `kh` or of another key sharing the path so far)."""
         k = int.from_bytes(kh, "big")
+        n = self._n
         top = self._bits - 1
-        empty = self._empty
         siblings: list[bytes] = []
         slot = root
         depth = path = 0
-        while slot is not None and len(slot) == 2:
-            nk = node_key(slot[1], depth, path)  # type: ignore[arg-type]
-            left, right = self._cache.get(nk) or self._load(nk)
+        while slot[0] == BRANCH:
+            nk = slot[n + 1:] + _DEPTH_BYTE[depth] + path.to_bytes(_PATH_LEN[depth], "big")
+            left, right = split_record(self._cache.get(nk) or self._load(nk), n)
             bit = (k >> (top - depth)) & 1
             if bit:
-                siblings.append(empty if left is None else left[0])
+                siblings.append(slot_hash(left, n))
                 slot = right
             else:
-                siblings.append(empty if right is None else right[0])
+                siblings.append(slot_hash(right, n))
                 slot = left
             path = (path << 1) | bit
             depth += 1
-        return siblings, cast("Leaf | None", slot)  # the loop leaves only at an empty slot or a leaf
-
-
-def _key_hash_of(leaf: Leaf) -> bytes:
-    return leaf[1]
+        return siblings, slot

@@ -92,8 +92,13 @@ def decode_proof(data: bytes, digest_size: int = 32) -> StateProof:
         raise InvalidProof("value must be bytes or None")
     ver = None
     if version is not None:
-        if type(version) is not list or len(version) != 2 or not all(type(v) is int and v >= 0 for v in version):
-            raise InvalidProof("version must be [block, tx]")
+        if (
+            type(version) is not list
+            or len(version) != 2
+            or not all(type(v) is int for v in version)
+            or not (0 <= version[0] < 2**64 and 0 <= version[1] < 2**32)
+        ):
+            raise InvalidProof("version must be [block, tx]: block below 2**64, tx below 2**32")
         ver = Version(version[0], version[1])
     pair = None
     if other is not None:
@@ -151,6 +156,8 @@ def verify_proof(suite: CryptoSuite, root: bytes, proof: StateProof) -> bool:
 
 
 def _check_shape(proof: StateProof, n: int) -> None:
+    if type(proof.key) is not bytes or (proof.value is not None and type(proof.value) is not bytes):
+        raise InvalidProof("a proof's key and value are bytes")
     if len(proof.siblings) > 8 * n:
         raise InvalidProof(f"a path has at most {8 * n} siblings")
     if (proof.value is None) != (proof.version is None):

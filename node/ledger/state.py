@@ -4,201 +4,45 @@
 database (layout: `node.ledger.keyspace`). It never writes on its own: `apply` stages a block's
 changes, the trie's new branches, the root pointer and the pruning into the caller's write batch,
 so the block store commits block, state and state hash in one atomic write. The store reads the
-trie from the database, so the batch of block N must be written before block N+1 is applied;
-`apply` refuses a block that does not follow the last one written.
+trie from the database, so the batch of block N must be written before block N+1 is applied:
+`apply` takes the block after the last one in the database and no other, and every block gets
+one, empty or not (its root is the next header's state hash).
 
-Reads:
-- `get(key)` -> (value, version) or None, from the committed state; `version(key)` and
-  `scan_versions(prefix)` are what validation compares (MVCC, phantoms).
-- `snapshot()` -> a `StateSnapshot`: a `vm.host.Host` on one LevelDB snapshot, so a simulation
-  sees one committed state however many blocks commit meanwhile. It records the version of every
-  key it was asked for (`reads`) and the (key, version) list of every prefix it scanned (`scans`):
-  the read set an endorsement signs. A scan's list changes when a key under the prefix is added,
-  rewritten or deleted, so comparing lists at validation finds phantoms.
+What it answers (reads: `node.ledger.view`):
+- `get(key)` -> (value, version) or None from the committed state; `version(key)` and
+  `scan_versions(prefix)` are what validation compares (MVCC, phantoms);
+- `snapshot()` -> a `StateSnapshot`, the `vm.host.Host` that endorsement simulates on;
 - `root(block=None)`, `prove(key, block=None)`: the state hash and a `StateProof` after the last
-  block, or after any of the `history` blocks before it. Block N's header carries the root after
-  N-1, so a proof against the newest header needs at least one earlier root: the trie's records
-  are immutable and a block's replaced ones are deleted only `history` blocks later; the entries
-  it overwrote are kept as undo records for as long, so an older proof still shows the value.
-- `recompute_root()`: the root from every entry, straight from the definition (`merkle.root_of`);
-  it equals `root()` whenever the database is consistent, crash or no crash.
+  block or any of the `history` blocks before it. Block N's header carries the root after N-1, so
+  a proof against the newest header needs an earlier root: the trie's records are immutable, a
+  block's replaced ones are deleted `history` blocks later, and the entries it overwrote are kept
+  as undo records for as long;
+- `recompute_root()`: the root of every entry, from the definition (`merkle.root_of`); it equals
+  `root()` whenever the database is consistent, crash or no crash.
 
-Branch records are cached in memory once committed (they never change): the top of the trie is
-read and rewritten by every block, so a block's update mostly touches the cache, not LevelDB.
+Committed branch records are cached in memory (they never change): the top of the trie is read
+and rewritten by every block, so an update reads LevelDB mostly near the leaves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from itertools import islice
-from typing import Any, Self
+from typing import Any
 
 from node import codec
 from node.crypto import CryptoSuite
-from node.ledger.errors import BlockOrderError, CorruptState, LedgerError, UnknownRoot
+from node.ledger.errors import BlockOrderError, CorruptState, LedgerError
 from node.ledger.keyspace import Keyspace
-from node.ledger.merkle import (
-    LEAF_PREFIX,
-    Leaf,
-    Slot,
-    Trie,
-    decode_record,
-    decode_slot,
-    encode_record,
-    encode_slot,
-    make_leaf,
-    root_of,
-    slot_hash,
-    value_hash,
-)
+from node.ledger.merkle import EMPTY, LEAF_PREFIX, make_leaf, root_of, slot_hash
 from node.ledger.proof import StateProof
 from node.ledger.version import SIZE as VERSION_SIZE
 from node.ledger.version import Version
+from node.ledger.view import ScanRecord, StateSnapshot, StateView
 
 Change = tuple[bytes | None, Version]  # a key's new value (None: deleted) and the writer's version
-ScanRecord = tuple[tuple[bytes, Version], ...]
 DEFAULT_HISTORY = 16
-DEFAULT_CACHE = 50_000  # branch records; ~0.4 KB each in memory
-
-
-class _View:
-    """Reads of one consistent view of the state: the live database or a LevelDB snapshot."""
-
-    __slots__ = ("cache", "ks", "reader", "suite", "trie")
-
-    def __init__(self, reader: Any, ks: Keyspace, suite: CryptoSuite, cache: dict) -> None:
-        self.reader = reader
-        self.ks = ks
-        self.suite = suite
-        self.cache = cache
-        self.trie = Trie(suite, self.load, cache)
-
-    def load(self, node_key: bytes) -> tuple[Slot, Slot]:
-        """A branch record the cache does not hold (the trie looks there first)."""
-        data = self.reader.get(self.ks.nodes + node_key)
-        if data is None:
-            raise CorruptState(f"trie branch {node_key.hex()} is missing")
-        record = self.cache[node_key] = decode_record(data, self.suite.digest_size)
-        return record
-
-    def entry(self, key: bytes) -> tuple[bytes, Version] | None:
-        data = self.reader.get(self.ks.entries + key)
-        return None if data is None else (data[VERSION_SIZE:], Version.from_bytes(data))
-
-    def scan(self, prefix: bytes) -> list[tuple[bytes, bytes, Version]]:
-        cut = len(self.ks.entries)
-        return [
-            (k[cut:], v[VERSION_SIZE:], Version.from_bytes(v))
-            for k, v in self.reader.iterator(prefix=self.ks.entries + prefix)
-        ]
-
-    def last_block(self) -> int | None:
-        for key in self.reader.iterator(prefix=self.ks.roots, reverse=True, include_value=False):
-            return int.from_bytes(key[len(self.ks.roots):], "big")
-        return None
-
-    def root_slot(self, block: int) -> Slot:
-        data = self.reader.get(self.ks.root(block))
-        if data is None:
-            raise UnknownRoot(f"no state root kept for block {block}")
-        return decode_slot(data, self.suite.digest_size)
-
-    def root(self, block: int | None) -> bytes:
-        if block is None:
-            block = self.last_block()
-            if block is None:
-                return bytes(self.suite.digest_size)  # nothing applied yet: the empty state
-        return slot_hash(self.root_slot(block), bytes(self.suite.digest_size))
-
-    def entry_after(self, key: bytes, block: int, last: int) -> bytes | None:
-        """The key's stored entry as it was after `block` (the live one for the last block)."""
-        if block < last:
-            # The first undo record past `block` holds the entry from before the block that next
-            # wrote the key, which is the entry as `block` left it.
-            prefix = self.ks.undo_prefix(key)
-            start = prefix + (block + 1).to_bytes(8, "big")
-            for data in self.reader.iterator(start=start, stop=prefix + b"\xff" * 9, include_key=False):
-                return data or None
-        return self.reader.get(self.ks.entries + key)
-
-    def prove(self, key: bytes, block: int | None) -> StateProof:
-        last = self.last_block()
-        if last is None:
-            raise UnknownRoot("no state has been applied yet")
-        if block is None:
-            block = last
-        root = self.root_slot(block)
-        suite = self.suite
-        kh = suite.hash(key)
-        siblings, end = self.trie.path(root, kh)
-        if end is None:
-            return StateProof(block, key, None, None, tuple(siblings))
-        _, end_kh, end_vh = end
-        if end_kh != kh:
-            return StateProof(block, key, None, None, tuple(siblings), (end_kh, end_vh))
-        data = self.entry_after(key, block, last)
-        if data is None:
-            raise CorruptState(f"key {key!r} has a leaf after block {block} but no entry")
-        value, version = data[VERSION_SIZE:], Version.from_bytes(data)
-        if value_hash(suite, value, version) != end_vh:
-            raise CorruptState(f"the entry of key {key!r} disagrees with its leaf after block {block}")
-        return StateProof(block, key, value, version, tuple(siblings))
-
-
-class StateSnapshot:
-    """A read-only `vm.host.Host` on one consistent state, recording what it was asked for.
-
-    Use one snapshot per simulation (its records are of every read through it) and close it, or
-    use it as a context manager: a LevelDB snapshot pins the files it reads."""
-
-    __slots__ = ("_snapshot", "_view", "reads", "scans")
-
-    def __init__(self, snapshot: Any, ks: Keyspace, suite: CryptoSuite, cache: dict) -> None:
-        self._snapshot = snapshot
-        self._view = _View(snapshot, ks, suite, cache)
-        self.reads: dict[bytes, Version | None] = {}
-        self.scans: dict[bytes, ScanRecord] = {}
-
-    # --- Host
-    def get(self, key: bytes) -> bytes | None:
-        found = self._view.entry(key)
-        if found is None:
-            self.reads[key] = None
-            return None
-        self.reads[key] = found[1]
-        return found[0]
-
-    def scan(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
-        rows = self._view.scan(prefix)
-        self.scans[prefix] = tuple((k, ver) for k, _, ver in rows)
-        return iter([(k, v) for k, v, _ in rows])
-
-    # --- the rest of the view
-    def entry(self, key: bytes) -> tuple[bytes, Version] | None:
-        """The key's value and version, recorded as a read like `get`."""
-        found = self._view.entry(key)
-        self.reads[key] = None if found is None else found[1]
-        return found
-
-    @property
-    def block(self) -> int | None:
-        """The last block whose state this snapshot shows (None: nothing applied yet)."""
-        return self._view.last_block()
-
-    def root(self, block: int | None = None) -> bytes:
-        return self._view.root(block)
-
-    def prove(self, key: bytes, block: int | None = None) -> StateProof:
-        return self._view.prove(key, block)
-
-    def close(self) -> None:
-        self._snapshot.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+DEFAULT_CACHE = 150_000  # branch records, ~220 B each: ~33 MB, the whole trie of ~100k keys
 
 
 class StateStore:
@@ -224,9 +68,9 @@ class StateStore:
         self._ks = Keyspace(namespace)
         self._history = history
         self._cache_limit = cache
-        self._cache: dict[bytes, tuple[Slot, Slot]] = {}
-        self._view = _View(db, self._ks, suite, self._cache)
-        self._staged: tuple[int, dict[bytes, tuple[Slot, Slot]]] | None = None
+        self._cache: dict[bytes, bytes] = {}
+        self._view = StateView(db, self._ks, suite, self._cache)
+        self._staged: tuple[int, dict[bytes, bytes]] | None = None
         self._sweep()
 
     @property
@@ -279,21 +123,22 @@ class StateStore:
         if last is not None and block != last + 1:
             raise BlockOrderError(f"block {block} does not follow the last block applied ({last})")
         self._settle(last)
-        root = None if last is None else self._view.root_slot(last)
+        root = EMPTY if last is None else self._view.root_slot(last)
         leaves, stale = self._stage_entries(batch, block, changes)
         update = self._view.trie.update(root, block, leaves)
-        nodes, put, cache = self._ks.nodes, batch.put, self._cache
-        for node_key, (left, right) in update.written.items():
-            put(nodes + node_key, encode_record(left, right))
-        put(self._ks.root(block), encode_slot(update.root))
+        ks, put, cache = self._ks, batch.put, self._cache
+        nodes, within = ks.nodes, ks.nodes[len(ks.namespace):]
+        for node_key, record in update.written.items():
+            put(nodes + node_key, record)
+        put(ks.root(block), update.root)
         for node_key in update.stale:
             # Only a proof against an older root still reads these: let them leave the cache now
             # (were the batch dropped, they would just be read again).
             cache.pop(node_key, None)
-            stale.append(b"n" + node_key)
+            stale.append(within + node_key)
         self._retire(batch, block, stale)
         self._staged = (block, update.written)
-        return slot_hash(update.root, bytes(self._suite.digest_size))
+        return slot_hash(update.root, self._suite.digest_size)
 
     def apply_writes(self, batch: Any, block: int, writes: Mapping[bytes, bytes | None], version: Version) -> bytes:
         """`apply` with one version for every write (a block of one transaction, genesis, tests)."""
@@ -306,7 +151,7 @@ class StateStore:
         entries, cut = ks.entries, len(ks.namespace)
         keep_undo = self._history > 0
         after = block.to_bytes(8, "big")
-        leaves: dict[bytes, Leaf | None] = {}
+        leaves: dict[bytes, bytes | None] = {}
         stale: list[bytes] = []
         for key, (value, version) in changes.items():
             if type(key) is not bytes:
@@ -325,7 +170,7 @@ class StateStore:
                 raise LedgerError(f"state values are bytes, not {type(value).__name__}")
             stamp = version.to_bytes()
             vh = hash_(encode([value, version.block, version.tx]))
-            leaves[kh] = (hash_(LEAF_PREFIX + kh + vh), kh, vh)
+            leaves[kh] = b"\x01" + hash_(LEAF_PREFIX + kh + vh) + kh + vh
             batch.put(entry_key, stamp + value)
         if len(leaves) != len(changes):
             raise CorruptState("two keys of one block share a key hash")

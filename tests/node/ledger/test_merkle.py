@@ -11,18 +11,18 @@ from hypothesis import strategies as st
 from node.crypto import SUITE_NAMES, get_suite
 from node.ledger.errors import CorruptState
 from node.ledger.merkle import (
+    EMPTY,
     Trie,
     branch_hash,
-    decode_record,
-    decode_slot,
+    check_slot,
     empty_hash,
-    encode_record,
-    encode_slot,
-    leaf_hash,
+    leaf_parts,
+    leaf_slot,
     make_leaf,
     node_key,
     root_of,
     slot_hash,
+    split_record,
 )
 from node.ledger.version import Version
 
@@ -34,9 +34,9 @@ class MemoryTrie:
 
     def __init__(self, suite) -> None:
         self.suite = suite
-        self.records: dict[bytes, tuple] = {}
+        self.records: dict[bytes, bytes] = {}
         self.trie = Trie(suite, self.records.__getitem__)
-        self.root = None
+        self.root = EMPTY
         self.block = 0
 
     def update(self, changes: dict) -> None:
@@ -51,12 +51,12 @@ class MemoryTrie:
     def reachable(self) -> set[bytes]:
         seen: set[bytes] = set()
 
-        def walk(slot, depth: int, path: int) -> None:
-            if slot is None or len(slot) == 3:
+        def walk(slot: bytes, depth: int, path: int) -> None:
+            if slot[0] != 2:
                 return
-            key = node_key(slot[1], depth, path)
+            key = node_key(int.from_bytes(slot[-8:], "big"), depth, path)
             seen.add(key)
-            left, right = self.records[key]
+            left, right = split_record(self.records[key], 32)
             walk(left, depth + 1, path << 1)
             walk(right, depth + 1, (path << 1) | 1)
 
@@ -64,9 +64,8 @@ class MemoryTrie:
         return seen
 
 
-def leaf_for(suite, kh: bytes, value: bytes):
-    vh = suite.hash(value)
-    return (leaf_hash(suite, kh, vh), kh, vh)
+def leaf_for(suite, kh: bytes, value: bytes) -> bytes:
+    return leaf_slot(suite, kh, suite.hash(value))
 
 
 # Key hashes chosen to share long prefixes, so paths reach the bottom of the trie.
@@ -86,11 +85,12 @@ def test_small_roots_follow_the_definition(suite) -> None:
     assert root_of(suite, []) == empty_hash(suite) == bytes(suite.digest_size)
     a = make_leaf(suite, b"a", b"1", Version(0, 0))
     b = make_leaf(suite, b"b", b"2", Version(0, 1))
-    assert root_of(suite, [a]) == a[0]  # a lone leaf is the root
-    left, right = sorted([a, b], key=lambda leaf: leaf[1])
+    n = suite.digest_size
+    assert root_of(suite, [a]) == leaf_parts(a, n)[0]  # a lone leaf is the root
+    left, right = sorted([leaf_parts(a, n), leaf_parts(b, n)], key=lambda parts: parts[1])
     # Two leaves: branch where their key hashes first differ, empty siblings above it.
     diff = int.from_bytes(left[1], "big") ^ int.from_bytes(right[1], "big")
-    depth = suite.digest_size * 8 - diff.bit_length()
+    depth = n * 8 - diff.bit_length()
     expected = branch_hash(suite, left[0], right[0])
     bits = int.from_bytes(left[1], "big")
     for d in range(depth - 1, -1, -1):
@@ -118,7 +118,7 @@ def test_incremental_root_equals_the_definition(suite, data) -> None:
                 model.pop(kh, None)
             else:
                 model[kh] = leaf
-        assert slot_hash(trie.root, empty_hash(suite)) == root_of(suite, model.values())
+        assert slot_hash(trie.root, suite.digest_size) == root_of(suite, model.values())
         # Stale is exact: pruning it left every reachable record and nothing else.
         assert trie.reachable() == set(trie.records)
     # The same final set in one batch, and one key at a time in reverse order, gives the same root.
@@ -127,7 +127,8 @@ def test_incremental_root_equals_the_definition(suite, data) -> None:
     each = MemoryTrie(suite)
     for kh in sorted(model, reverse=True):
         each.update({kh: model[kh]})
-    assert slot_hash(one.root, empty_hash(suite)) == slot_hash(each.root, empty_hash(suite)) == root_of(suite, model.values())
+    n = suite.digest_size
+    assert slot_hash(one.root, n) == slot_hash(each.root, n) == root_of(suite, model.values())
 
 
 def test_delete_then_reinsert_leaves_no_trace() -> None:
@@ -135,11 +136,11 @@ def test_delete_then_reinsert_leaves_no_trace() -> None:
     trie = MemoryTrie(suite)
     leaves = {kh: leaf_for(suite, kh, b"v") for kh in HASHES[:10]}
     trie.update(leaves)
-    before = trie.root[0]
+    before = trie.root[:33]
     trie.update({kh: None for kh in HASHES[:10]})
-    assert trie.root is None and trie.records == {}
+    assert trie.root == EMPTY and trie.records == {}
     trie.update(dict(reversed(list(leaves.items()))))
-    assert trie.root[0] == before
+    assert trie.root[:33] == before
 
 
 def test_deleting_an_absent_key_changes_nothing() -> None:
@@ -158,22 +159,24 @@ def test_path_to_the_bottom(suite) -> None:
     a, b = bytes(32), bytes(31) + b"\x01"  # differ in the last bit only
     trie.update({a: leaf_for(suite, a, b"x"), b: leaf_for(suite, b, b"y")})
     siblings, end = trie.trie.path(trie.root, b)
-    assert len(siblings) == 256 and end[1] == b
-    assert siblings[-1] == leaf_for(suite, a, b"x")[0]
+    assert len(siblings) == 256 and leaf_parts(end, 32)[1] == b
+    assert siblings[-1] == leaf_parts(leaf_for(suite, a, b"x"), 32)[0]
     assert all(s == empty_hash(suite) for s in siblings[:-1])
 
 
-def test_record_encoding_round_trips() -> None:
+def test_records_split_into_their_slots() -> None:
     n = 32
-    leaf = (b"h" * n, b"k" * n, b"v" * n)
-    branch = (b"b" * n, 2**64 - 1)
-    for left, right in [(leaf, None), (None, branch), (branch, leaf), (leaf, leaf)]:
-        assert decode_record(encode_record(left, right), n) == (left, right)
-    for slot in (None, leaf, branch):
-        assert decode_slot(encode_slot(slot), n) == slot
+    leaf = b"\x01" + b"h" * n + b"k" * n + b"v" * n
+    branch = b"\x02" + b"b" * n + b"\xff" * 8
+    for left, right in [(leaf, EMPTY), (EMPTY, branch), (branch, leaf), (leaf, leaf)]:
+        assert split_record(left + right, n) == (left, right)
+    for slot in (EMPTY, leaf, branch):
+        assert check_slot(slot, n) == slot
 
 
-@pytest.mark.parametrize("data", [b"", b"\x00\x00", b"\x01" + b"x" * 95, b"\x03", b"\x00\x00\x00", b"\x02" + b"x" * 39 + b"\x00"])
+@pytest.mark.parametrize(
+    "data", [b"", b"\x00\x00", b"\x01" + b"x" * 95, b"\x03", b"\x00\x00\x00", b"\x02" + b"x" * 39 + b"\x00"]
+)
 def test_malformed_records_are_refused(data: bytes) -> None:
     with pytest.raises(CorruptState):
-        decode_record(data, 32)
+        split_record(data, 32)

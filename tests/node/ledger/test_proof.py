@@ -8,13 +8,13 @@ import tempfile
 
 import plyvel
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from node import codec
 from node.crypto import SUITE_NAMES, get_suite
 from node.ledger.errors import InvalidProof
-from node.ledger.merkle import empty_hash, make_leaf
+from node.ledger.merkle import empty_hash, leaf_parts, make_leaf
 from node.ledger.proof import StateProof, check_proof, decode_proof, encode_proof, verify_proof
 from node.ledger.state import StateStore
 from node.ledger.version import Version
@@ -72,6 +72,7 @@ def forgeries(suite, proof: StateProof, others: list[tuple[bytes, bytes]]) -> li
 
 
 @pytest.mark.parametrize("suite", SUITES, ids=SUITE_NAMES)
+@settings(max_examples=max(10, settings.default.max_examples // 2))  # each example opens a LevelDB
 @given(
     blocks=st.lists(st.dictionaries(KEYS, st.one_of(st.none(), st.binary(max_size=4)), max_size=12), min_size=1, max_size=3),
     probes=st.lists(KEYS, max_size=6),
@@ -81,7 +82,8 @@ def test_proofs_verify_and_forgeries_fail(suite, blocks, probes) -> None:
         store, model = build(folder, suite, blocks)
         root = store.root()
         proofs = {k: store.prove(k) for k in set(model) | set(probes)}
-        leaves = [make_leaf(suite, k, v, ver)[1:] for k, (v, ver) in model.items()]  # to forge with
+        n = suite.digest_size
+        leaves = [leaf_parts(make_leaf(suite, k, v, ver), n)[1:] for k, (v, ver) in model.items()]  # to forge with
         for k, proof in proofs.items():
             assert proof.block == len(blocks) - 1
             if k in model:
@@ -140,6 +142,8 @@ def test_wire_form_is_canonical() -> None:
         {**raw, "siblings": [b"\x01" * 32, bytes(32)]},  # an empty sibling spelled out
         {**raw, "siblings": [b"\x01" * 31]},
         {**raw, "version": [3]},
+        {**raw, "version": [3, 2**32]},
+        {**raw, "version": [2**64, 0]},
         {**raw, "version": None},  # a value without its version
         {**raw, "other": [b"x" * 32, b"y" * 32]},  # a value and another leaf
         {**raw, "block": -1},

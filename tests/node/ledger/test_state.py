@@ -9,13 +9,13 @@ from pathlib import Path
 
 import plyvel
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from node.crypto import SUITE_NAMES, get_suite
 from node.ledger.errors import BlockOrderError, LedgerError, UnknownRoot
 from node.ledger.keyspace import Keyspace
-from node.ledger.merkle import make_leaf, node_key, root_of
+from node.ledger.merkle import make_leaf, node_key, root_of, split_record
 from node.ledger.proof import verify_proof
 from node.ledger.state import StateStore
 from node.ledger.version import Version
@@ -53,27 +53,26 @@ def stored_keys(db, prefix: bytes) -> set[bytes]:
 
 def reachable_nodes(store: StateStore, db, ks: Keyspace, blocks: range) -> set[bytes]:
     """Every branch record some kept root reaches, as full database keys."""
-    from node.ledger.merkle import decode_record, decode_slot
-
     seen: set[bytes] = set()
 
-    def walk(slot, depth: int, path: int) -> None:
-        if slot is None or len(slot) == 3:
+    def walk(slot: bytes, depth: int, path: int) -> None:
+        if slot[0] != 2:
             return
-        key = ks.node(node_key(slot[1], depth, path))
+        key = ks.node(node_key(int.from_bytes(slot[-8:], "big"), depth, path))
         if key in seen:
             return
         seen.add(key)
-        left, right = decode_record(db.get(key), 32)
+        left, right = split_record(db.get(key), 32)
         walk(left, depth + 1, path << 1)
         walk(right, depth + 1, (path << 1) | 1)
 
     for b in blocks:
-        walk(decode_slot(db.get(ks.root(b)), 32), 0, 0)
+        walk(db.get(ks.root(b)), 0, 0)
     return seen
 
 
 @pytest.mark.parametrize("suite", SUITES, ids=SUITE_NAMES)
+@settings(max_examples=max(10, settings.default.max_examples // 2))  # each example opens a LevelDB
 @given(blocks=BLOCKS, history=st.integers(0, 3), probes=st.lists(KEYS, max_size=4))
 def test_store_follows_the_model(suite, blocks, history, probes) -> None:
     ks = Keyspace(b"state/")
@@ -206,7 +205,7 @@ def test_snapshot_is_isolated_and_records_what_it_read(suite, tmp_path: Path) ->
     assert snap.block == 0 and snap.root() == root
     assert snap.get(b"q") == b"c" and snap.get(b"p/1") == b"a" and snap.get(b"zz") is None
     assert list(snap.scan(b"p/")) == [(b"p/1", b"a"), (b"p/2", b"b")]
-    assert snap.reads == {b"q": Version(0, 2), b"p/1": Version(0, 0), b"zz": None}
+    assert snap.reads == {b"q": Version(0, 2), b"p/1": Version(0, 0), b"zz": None, b"p/2": Version(0, 1)}
     assert snap.scans == {b"p/": ((b"p/1", Version(0, 0)), (b"p/2", Version(0, 1)))}
     # Proofs from the snapshot hold against its own root, though the store has pruned it since.
     proof = snap.prove(b"q")
