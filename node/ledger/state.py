@@ -22,6 +22,12 @@ What it answers (reads: `node.ledger.view`):
 
 Committed branch records are cached in memory (they never change): the top of the trie is read
 and rewritten by every block, so an update reads LevelDB mostly near the leaves.
+
+Cost (`bench/ledger_state.py`: blocks of 300 writes, CPU time of the committing thread): with 10k
+keys a block's apply takes ~11 ms on intl and ~14 ms on gm, for the ~2.8k hashes it cannot avoid
+(three per write, one per branch on the touched paths), which alone take 1.1 and 3.8 ms; with 100k
+keys, 20 and 27 ms for ~3.8k hashes. Keeping `history` costs ~1.5-3 ms of that (an undo record,
+read and written, per key; the stale list); `history=0` saves it and proves the last root only.
 """
 
 from __future__ import annotations
