@@ -173,7 +173,7 @@ class Channel:
             if config is None:
                 raise ChainError("the genesis block holds no configuration")
         outcome = validate(block, config, self.state, self.suite, lambda tx: self.blocks.transaction(tx) is not None)
-        with self._db.write_batch(sync=True) as batch:
+        with self._db.write_batch(transaction=True, sync=True) as batch:  # all or nothing, even on an error
             root = self.state.apply(batch, block.number, outcome.changes)
             record = self.blocks.stage(batch, block, outcome.codes, root, outcome.tx_ids, outcome.messages,
                                        outcome.events, attestation)
