@@ -139,7 +139,8 @@ class NetworkSpec:
             "suite": self.suite,
             "consensus": self.consensus,
             "orgs": [{"name": o.name, "roles": list(o.roles)} for o in self.orgs],
-            "channels": [{"name": c.name, "orgs": list(c.orgs), "regulators": list(c.regulators)} for c in self.channels],
+            "channels": [{"name": c.name, "orgs": list(c.orgs), "regulators": list(c.regulators)}
+                         for c in self.channels],
         }
 
     def to_toml(self) -> str:
@@ -378,8 +379,9 @@ class _Reader:
         for i, org in enumerate(orgs):
             if org.name in regulators and REGULATOR_ROLE not in org.roles:
                 j = next(j for j, c in enumerate(channels) if org.name in c.regulators)
-                raise self.fail(("orgs", i, "roles"), f"channels[{j}] names {shown(org.name)} a regulator, so it needs "
-                                f"the role {shown(REGULATOR_ROLE)} (its client regulator@{org.name} reads as a regulator)")
+                raise self.fail(("orgs", i, "roles"), f"channels[{j}] names {shown(org.name)} a regulator, so it "
+                                f"needs the role {shown(REGULATOR_ROLE)} (its client regulator@{org.name} reads as a "
+                                "regulator)")
             if REGULATOR_ROLE in org.roles and org.name not in regulators:
                 where = ("orgs", i, "roles", org.roles.index(REGULATOR_ROLE))
                 raise self.fail(where, f"only an organisation that a channel names among its regulators may hold "

@@ -45,7 +45,8 @@ def refusal(text: str) -> str:
 def test_a_spec_reads_into_organisations_channels_and_identities() -> None:
     spec = parse_spec(ORGS + CHANNEL + '\n[[channels]]\nname = "private"\norgs = ["Ruijin", "PICC"]\n')
     assert spec.suite == "intl" and spec.consensus == "solo"
-    assert spec.orgs == (OrgSpec("PICC", ("insurer",)), OrgSpec("Ruijin", ("hospital",)), OrgSpec("CBIRC", ("regulator",)))
+    assert spec.orgs == (OrgSpec("PICC", ("insurer",)), OrgSpec("Ruijin", ("hospital",)),
+                         OrgSpec("CBIRC", ("regulator",)))
     assert spec.channels[1] == ChannelSpec("private", ("Ruijin", "PICC"), ())
     # Solo orders on the node of the spec's first organisation that is a member.
     assert spec.orderer(spec.channels[1]) == "peer0-picc"
