@@ -1,0 +1,358 @@
+"""The node's HTTP API (docs/node.md, "HTTP API"): `create_app(runtime)` returns the FastAPI app.
+
+    GET  /healthz, /readyz                              no signature needed
+    GET  /api/v1/node                                   signature optional (it decides `channels`)
+    GET  /api/v1/channels/{ch}                          every channel route: signed, gated
+    GET  /api/v1/channels/{ch}/blocks/{number or id}    (`node.api.access`), then answered
+    GET  /api/v1/channels/{ch}/transactions/{tx_id}?wait=MS
+    GET  /api/v1/channels/{ch}/contracts/{name}
+    GET  /api/v1/channels/{ch}/state/{key hex}/proof[?block=N]
+    POST /api/v1/channels/{ch}/endorse                  signed proposal -> endorsement bytes
+    POST /api/v1/channels/{ch}/query                    signed proposal of a view -> {"result"}
+    POST /api/v1/channels/{ch}/submit                   envelope -> 202 {"tx_id"}
+    GET  /openapi.json, /docs                           the description, and its page
+
+How a channel request is served: its body is read, at most `BODY_MAX_BYTES` (413 past it); the
+gate checks its signature and that the caller reads the channel (an unknown channel answers as a
+foreign one); ``X-Baochain-Min-Height`` makes it wait, at most `MIN_HEIGHT_WAIT_S`, for the node
+to have that many blocks (503 ``behind`` after); then the route runs. Every refusal is
+``{"code", "message"}`` with the status `node.api.errors` lists; a fault of the node itself is a
+500 ``internal`` whose details go to the log, never to the client.
+
+A submitted envelope is checked here before it reaches the orderer (its form, every signature,
+its channel, that its tx id is not recorded, the creator's identity and the timestamp window),
+so a malformed or refused one is answered at once and never takes a place in a block. A
+resubmission of a transaction that is still pending answers 202 again without ordering it twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Annotated, Any, Callable
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from node.api import schemas as S
+from node.api import views
+from node.api.access import Gate
+from node.api.errors import BODY_MAX_BYTES, ApiError, bad_request, refusal, refused_proposal
+from node.api.runtime import NodeRuntime, SubmitRefused
+from node.api.signature import HEADER_MIN_HEIGHT, MIN_HEIGHT_WAIT_S
+from node.chain.channel import Channel
+from node.chain.endorser import ProposalRefused
+from node.identity import IdentityRefused, VerifiedIdentity, check_identity
+from node.ledger.errors import UnknownRoot
+from node.ledger.proof import encode_proof
+from node.tx.clock import check_timestamp, now_ms
+from node.tx.envelope import verify_envelope
+from node.tx.errors import SignatureError, TimestampError, TxFormatError
+from node.tx.response import Aborted
+
+log = logging.getLogger("baochain.api")
+
+TX_WAIT_MAX_MS = 60_000
+STATE_KEY_MAX_BYTES = 64 * 1024
+_BINARY = "application/octet-stream"
+_BINARY_SCHEMA = {"type": "string", "format": "binary"}
+_BINARY_BODY = {"requestBody": {"required": True, "content": {_BINARY: {"schema": _BINARY_SCHEMA}}}}
+
+
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """A channel request that passed the gate."""
+
+    name: str
+    channel: Channel
+    caller: VerifiedIdentity
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class _Serving:
+    """What the routes need, kept on ``app.state``."""
+
+    runtime: NodeRuntime
+    gate: Gate
+    clock: Callable[[], int]
+    body_max_bytes: int
+    min_height_wait_s: float
+
+
+async def channel_request(request: Request, ch: str) -> Admitted:
+    """The gate and the read-your-writes wait, before every channel route."""
+    s: _Serving = request.app.state.serving
+    body = await _read_body(request, s.body_max_bytes)
+    signed = s.gate.signed(request.headers, request.method, _target(request.scope), body)
+    channel = s.runtime.channels().get(ch)
+    caller = s.gate.admit(signed, ch, channel, s.clock())
+    assert channel is not None  # admit refuses an unknown channel
+    wanted = request.headers.get(HEADER_MIN_HEIGHT)
+    if wanted is not None:
+        n = _counter(wanted, HEADER_MIN_HEIGHT)
+        if channel.height() < n and not await s.runtime.wait_for_height(ch, n, s.min_height_wait_s):
+            raise ApiError(503, "behind", f"this node has {channel.height()} blocks of channel {ch!r}; the request "
+                           f"needs {n} (waited {s.min_height_wait_s:g} s): ask another node")
+    return Admitted(ch, channel, caller, body)
+
+
+ChannelRequest = Annotated[Admitted, Depends(channel_request)]
+
+
+def create_app(runtime: NodeRuntime, *, gate: Gate | None = None, clock: Callable[[], int] = now_ms,
+               body_max_bytes: int = BODY_MAX_BYTES, min_height_wait_s: float = MIN_HEIGHT_WAIT_S) -> FastAPI:
+    """The API of the node ``runtime`` stands for (see the module docstring)."""
+    gate = gate if gate is not None else Gate()
+    app = FastAPI(title="Baochain node API", version=runtime.version, openapi_url="/openapi.json",
+                  docs_url="/docs", redoc_url=None,
+                  description="Endorse, submit and query transactions on a Baochain node's channels; read blocks, "
+                              "transactions, contracts and state proofs. Channel requests are signed by the "
+                              "caller (see node.api.signature).")
+    app.state.serving = _Serving(runtime, gate, clock, body_max_bytes, min_height_wait_s)
+    _install_error_handlers(app)
+    app.add_middleware(_Contain)
+
+    errors = S.ERRORS
+
+    @app.get("/healthz", response_model=S.Health, tags=["node"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", response_model=S.Readiness, responses={503: {"model": S.Readiness}}, tags=["node"])
+    async def readyz() -> Any:
+        ready = runtime.ready()
+        return JSONResponse({"ready": ready}, status_code=200 if ready else 503)
+
+    @app.get("/api/v1/node", response_model=S.NodeView, responses=errors, tags=["node"])
+    async def node(request: Request) -> dict[str, Any]:
+        body = await _read_body(request, body_max_bytes)
+        signed = gate.signed(request.headers, request.method, _target(request.scope), body)
+        return {"name": runtime.name, "org": runtime.org, "version": runtime.version,
+                "channels": gate.visible(signed, runtime.channels(), clock()),
+                "peers": [{"name": p.name, "org": p.org, "connected": p.connected} for p in runtime.peers()]}
+
+    @app.get("/api/v1/channels/{ch}", response_model=S.ChannelView, responses=errors, tags=["channels"])
+    async def channel_info(a: ChannelRequest) -> dict[str, Any]:
+        return views.channel_view(a.channel)
+
+    @app.get("/api/v1/channels/{ch}/blocks/{ref}", response_model=S.BlockView, responses=errors, tags=["channels"])
+    async def block(a: ChannelRequest, ref: str) -> dict[str, Any]:
+        """A block by number (decimal) or by id (hex)."""
+        channel = a.channel
+        digits = 2 * channel.suite.digest_size
+        if len(ref) == digits and _is_hex(ref):
+            number = channel.blocks.number_of(bytes.fromhex(ref))
+            if number is None:
+                raise ApiError(404, "unknown-block", f"no block of channel {a.name!r} has the id {ref}")
+        else:
+            number = _counter(ref, "block", f"a block number or a block id of {digits} hex digits")
+        found = channel.block(number)
+        record = channel.commit_record(number)
+        if found is None or record is None:
+            raise ApiError(404, "unknown-block", f"channel {a.name!r} has {channel.height()} blocks "
+                           f"(0 to {channel.height() - 1}); there is no block {number}")
+        return views.block_view(channel, found, record)
+
+    @app.get("/api/v1/channels/{ch}/transactions/{tx}", response_model=S.TransactionStatus, responses=errors,
+             tags=["transactions"])
+    async def transaction(a: ChannelRequest, tx: str, wait: str | None = None) -> dict[str, Any]:
+        """A transaction's status; ``wait`` (ms, at most 60000) holds the answer until it commits."""
+        channel = a.channel
+        digits = 2 * channel.suite.digest_size
+        if len(tx) != digits or not _is_hex(tx):
+            raise bad_request("tx_id", f"expected {digits} hex digits")
+        tx_id = bytes.fromhex(tx)
+        wait_ms = 0 if wait is None else min(_counter(wait, "wait", "milliseconds"), TX_WAIT_MAX_MS)
+        location = channel.transaction(tx_id)
+        if location is None and wait_ms > 0:
+            location = await runtime.wait_for_tx(a.name, tx_id, wait_ms / 1000)
+        return views.transaction_view(channel, tx_id, location, runtime.pending(a.name, tx_id))
+
+    @app.get("/api/v1/channels/{ch}/contracts/{name}", response_model=S.ContractView, responses=errors,
+             tags=["contracts"])
+    async def contract(a: ChannelRequest, name: str) -> dict[str, Any]:
+        record = a.channel.contract(name)
+        if record is None:
+            raise ApiError(404, "unknown-contract", f"no contract named {name!r} is deployed on {a.name!r}")
+        return views.contract_view(a.channel, record)
+
+    @app.get("/api/v1/channels/{ch}/state/{key}/proof", response_model=S.ProofView, responses=errors,
+             tags=["state"])
+    async def proof(a: ChannelRequest, key: str, block: str | None = None) -> dict[str, Any]:
+        """A proof of a state key's value, or absence, after the last block (or ``block``)."""
+        if not key or len(key) % 2 or len(key) > 2 * STATE_KEY_MAX_BYTES or not _is_hex(key):
+            raise bad_request("key", f"expected the state key as hex (an even number of digits, at most "
+                              f"{STATE_KEY_MAX_BYTES} bytes)")
+        at = None if block is None else _counter(block, "block", "a block number")
+        with a.channel.state.snapshot() as snapshot:
+            try:
+                found = snapshot.prove(bytes.fromhex(key), at)
+            except UnknownRoot as exc:
+                raise ApiError(404, "unknown-block", f"this node keeps no state for that block: {exc}") from None
+            root = snapshot.root(found.block)
+        return {"block": found.block, "state_hash": root.hex(),
+                "proof": base64.b64encode(encode_proof(found)).decode("ascii")}
+
+    @app.post("/api/v1/channels/{ch}/endorse", responses={**errors, 200: {"content": {_BINARY: {
+              "schema": _BINARY_SCHEMA}}, "description": "the endorsement (node.tx.endorsement bytes)"}},
+              openapi_extra=_BINARY_BODY, tags=["transactions"], response_class=Response)
+    async def endorse(request: Request, a: ChannelRequest) -> Response:
+        """This node's endorsement of a signed proposal (an abort is endorsed too: its message is the result)."""
+        _binary(request)
+        try:
+            endorsement = a.channel.endorse(a.body)
+        except ProposalRefused as exc:
+            raise refused_proposal(exc) from None
+        except TxFormatError as exc:
+            raise refusal("unendorsable", f"the result cannot be endorsed: {exc}") from None
+        return Response(endorsement, media_type=_BINARY)
+
+    @app.post("/api/v1/channels/{ch}/query", response_model=S.QueryResult, responses=errors,
+              openapi_extra=_BINARY_BODY, tags=["transactions"])
+    async def query(request: Request, a: ChannelRequest) -> dict[str, Any]:
+        """Run a view for the caller; nothing is signed or kept."""
+        _binary(request)
+        try:
+            result = a.channel.simulate(a.body, read_only=True).response.result
+        except ProposalRefused as exc:
+            raise refused_proposal(exc) from None
+        if isinstance(result, Aborted):
+            raise refusal("contract-abort", result.message)
+        return {"result": result.value}
+
+    @app.post("/api/v1/channels/{ch}/submit", status_code=202, response_model=S.Submitted, responses=errors,
+              openapi_extra=_BINARY_BODY, tags=["transactions"])
+    async def submit(request: Request, a: ChannelRequest) -> dict[str, str]:
+        """Check an envelope and hand it to the channel's orderer."""
+        _binary(request)
+        tx_id = _admit_envelope(a.channel, a.body, clock())
+        if not runtime.pending(a.name, tx_id):
+            try:
+                await runtime.submit(a.name, a.body)
+            except SubmitRefused as exc:
+                raise refusal(exc.reason, exc.message) from None
+        return {"tx_id": tx_id.hex()}
+
+    return app
+
+
+def _admit_envelope(channel: Channel, body: bytes, now: int) -> bytes:
+    """The envelope's tx id, if it may be ordered on ``channel`` now; `ApiError` naming why not."""
+    try:
+        env = verify_envelope(channel.suite, body)
+    except TxFormatError as exc:
+        raise refusal("malformed", str(exc)) from None
+    except SignatureError as exc:
+        raise refusal("bad-signature", str(exc)) from None
+    config = channel.config
+    p = env.envelope.proposal
+    if p.channel != config.name:
+        raise refusal("channel", f"the transaction is for channel {p.channel!r}, not {config.name!r}")
+    recorded = channel.transaction(env.tx_id)
+    if recorded is not None:
+        raise refusal("duplicate", f"transaction {env.tx_id.hex()} is recorded already, in block {recorded.block} "
+                      f"as {recorded.code.name}")
+    try:
+        check_timestamp(p.timestamp_ms, now, config.clock_skew_ms)
+    except TimestampError as exc:
+        raise refusal("expired", str(exc)) from None
+    try:
+        check_identity(env.creator, config.trust(), role=p.role, at=datetime.fromtimestamp(now / 1000, tz=timezone.utc))
+    except IdentityRefused as exc:
+        raise refusal("identity", f"the creator's certificate is refused: {exc}") from None
+    return env.tx_id
+
+
+def _binary(request: Request) -> None:
+    kind = request.headers.get("content-type")
+    if kind is not None and kind.split(";")[0].strip().lower() != _BINARY:
+        raise ApiError(415, "unsupported-media", f"the body is a node.tx wire form: send it as {_BINARY}, not {kind}")
+
+
+def _target(scope: Scope) -> str:
+    """The request target as the client sent it: what its signature covers."""
+    raw = scope.get("raw_path") or scope["path"].encode("utf-8")
+    query = scope.get("query_string") or b""
+    return raw.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isascii() or not declared.isdigit():
+            raise bad_request("Content-Length", "expected a number of bytes")
+        if int(declared) > limit:
+            raise ApiError(413, "too-large", f"the body is {declared} bytes; at most {limit} are accepted")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "too-large", f"the body is over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _counter(text: str, what: str, expected: str = "a whole number") -> int:
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise bad_request(what, f"expected {expected}, got {text[:40]!r}")
+    return int(text)
+
+
+def _is_hex(text: str) -> bool:
+    return text.isascii() and all(c in "0123456789abcdefABCDEF" for c in text)
+
+
+_HTTP_CODES = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "bad-request" if exc.status_code < 500 else "internal")
+        return JSONResponse({"code": code, "message": str(exc.detail)}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return JSONResponse({"code": "bad-request", "message": f"{where}: {first.get('msg', 'invalid')}"},
+                            status_code=400)
+
+
+class _Contain:
+    """Turns a fault of the node into a 500 ``internal`` answer (details to the log only)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception:
+            log.exception("internal error answering %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            response = JSONResponse({"code": "internal", "message": "the node failed to answer this request; its "
+                                     "log has the details"}, status_code=500)
+            await response(scope, receive, send)

@@ -1,0 +1,89 @@
+"""The API's refusals: one JSON body, ``{"code": word, "message": text}``, and one status per word.
+
+Every refusal the API gives is an `ApiError`; the app turns it into its response, and nothing
+else reaches the client (an unexpected fault is a 500 ``internal`` whose message names no
+Python object). The words are stable: programs branch on ``code``, people read ``message``.
+
+Request-level refusals (the gate, `node.api.access`, and the request's own shape):
+
+    400 bad-request          a path, query or header value that is not what it must be (named)
+    400 malformed            bytes that are not the wire form asked for (the field is named)
+    401 unsigned             a channel request without the three signature headers
+    401 bad-signature        the request signature does not verify with the certificate's key
+    401 stale-request        X-Baochain-Time is outside the channel's clock-skew window
+    403 forbidden            not a current identity of a member (or a regulator of one) of the
+                             channel, or no such channel: both answer alike, on every endpoint
+    404 not-found            no such route; unknown-block, unknown-contract: within a channel
+    409 replayed             the same signed request was seen already
+    413 too-large            a body over `BODY_MAX_BYTES`
+    415 unsupported-media    a binary endpoint sent something other than application/octet-stream
+    429 busy                 too many signed requests inside one window to remember them all
+    503 behind               X-Baochain-Min-Height not reached within the wait
+    503 unavailable          the orderer cannot be reached now
+
+Refusals of a proposal (`node.chain.endorser.ProposalRefused`, by its reason) and of a submitted
+envelope keep the reason as the code; `REASON_STATUS` gives the status:
+
+    403  identity, not-admin, read-only, upgrade, bad-signature   who is asking may not do this
+    404  unknown-contract, unknown-entry                         what is asked for does not exist
+    409  exists, duplicate, not-endorser                          the ledger (or node) is not in a
+                                                                  state to do this
+    422  arguments, policy, bad-module, channel, expired,         the request is well formed but
+         contract-abort, unendorsable                             cannot be carried out as it is
+    400  malformed                                                 not the wire form
+"""
+
+from __future__ import annotations
+
+from node.chain.endorser import ProposalRefused
+
+BODY_MAX_BYTES = 8 * 1024 * 1024  # above the largest envelope (`node.tx.limits.ENVELOPE_MAX_BYTES`)
+
+REASON_STATUS: dict[str, int] = {
+    "malformed": 400,
+    "identity": 403,
+    "not-admin": 403,
+    "read-only": 403,
+    "upgrade": 403,
+    "bad-signature": 403,
+    "unknown-contract": 404,
+    "unknown-entry": 404,
+    "exists": 409,
+    "duplicate": 409,
+    "not-endorser": 409,
+    "arguments": 422,
+    "policy": 422,
+    "bad-module": 422,
+    "channel": 422,
+    "expired": 422,
+    "contract-abort": 422,
+    "unendorsable": 422,
+    "unavailable": 503,
+}
+DEFAULT_REFUSAL_STATUS = 422
+
+
+class ApiError(Exception):
+    """A refusal: HTTP ``status``, a stable ``code`` word, and a ``message`` in words."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+    def body(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+def refusal(reason: str, message: str) -> ApiError:
+    """The `ApiError` for a refusal whose reason is ``reason`` (see `REASON_STATUS`)."""
+    return ApiError(REASON_STATUS.get(reason, DEFAULT_REFUSAL_STATUS), reason, message)
+
+
+def refused_proposal(exc: ProposalRefused) -> ApiError:
+    return refusal(exc.reason, exc.message)
+
+
+def bad_request(what: str, problem: str) -> ApiError:
+    return ApiError(400, "bad-request", f"{what}: {problem}")

@@ -1,0 +1,200 @@
+"""An in-process network: several nodes' real channels (LevelDB, certificates, signatures) and one
+solo orderer, in one process, each node a `NodeRuntime` the HTTP API can serve.
+
+    network = LocalNetwork()
+    node1 = network.add("peer0-org1", "Org1", {"claims": channel_of_org1})
+    node2 = network.add("peer0-org2", "Org2", {"claims": channel_of_org2})
+    app = create_app(node1)
+
+What it does where the node daemon uses links and an orderer process:
+
+- ``submit`` decodes the envelope (`SubmitRefused` ``malformed`` otherwise) and queues it for the
+  channel; with ``auto_cut`` (the default) the queue is cut into a block at once, which every
+  node holding the channel commits before ``submit`` returns. Without it the envelopes wait
+  (``pending``) until `LocalNetwork.cut`. `LocalNetwork.enqueue` puts an envelope in the queue
+  without cutting, so that it lands in one block with the next one submitted: how a test
+  makes two transactions conflict.
+- The block is cut from the channel of the node that is the channel's orderer (by name, else
+  the first node holding it), with the orderer's clock (`clock`).
+- A node can be paused: it then receives no blocks and reports itself not ready, and its
+  peers see it disconnected; `resume` delivers the blocks it missed, in order. That is a node
+  that lags behind, for read-your-writes. ``orderer_up = False`` makes every submit answer
+  `SubmitRefused` ``unavailable``.
+- Waiting (`wait_for_height`, `wait_for_tx`) works from any event loop and any thread: a
+  commit wakes every waiter through its own loop.
+
+Blocks are committed on the thread that submits or resumes (the app's, under the API), which is
+what `node.api.runtime` asks of a runtime.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.metadata
+from collections.abc import Callable, Mapping, Sequence
+
+from node.api.runtime import Peer, SubmitRefused
+from node.chain.block import encode_item
+from node.chain.channel import Channel
+from node.chain.store import CommitRecord, TxLocation
+from node.tx.clock import now_ms
+from node.tx.envelope import decode_envelope
+from node.tx.errors import TxFormatError
+from node.tx.proposal import tx_id
+
+
+def package_version() -> str:
+    try:
+        return importlib.metadata.version("baochain")
+    except importlib.metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+class LocalNetwork:
+    """The nodes of one process and the solo orderer of each of their channels."""
+
+    def __init__(self, *, auto_cut: bool = True, clock: Callable[[], int] = now_ms) -> None:
+        self.auto_cut = auto_cut
+        self.clock = clock
+        self.orderer_up = True
+        self.nodes: dict[str, LocalNode] = {}
+        self._queues: dict[str, list[tuple[bytes, bytes]]] = {}  # channel -> [(tx id, envelope)]
+
+    def add(self, name: str, org: str, channels: Mapping[str, Channel]) -> LocalNode:
+        node = LocalNode(self, name, org, dict(channels))
+        self.nodes[name] = node
+        return node
+
+    def holders(self, channel: str) -> list[LocalNode]:
+        return [n for n in self.nodes.values() if channel in n.channels()]
+
+    def pending(self, channel: str, tx: bytes) -> bool:
+        return any(t == tx for t, _ in self._queues.get(channel, ()))
+
+    def enqueue(self, channel: str, envelope: bytes) -> bytes:
+        """Queue ``envelope`` for the next block of ``channel`` without cutting; its tx id."""
+        holders = self.holders(channel)
+        if not holders:
+            raise SubmitRefused("unavailable", f"no node of this network holds channel {channel!r}")
+        try:
+            ident = tx_id(holders[0].channels()[channel].suite, decode_envelope(envelope).proposal)
+        except TxFormatError as exc:
+            raise SubmitRefused("malformed", str(exc)) from None
+        self._queues.setdefault(channel, []).append((ident, envelope))
+        return ident
+
+    def submit(self, channel: str, envelope: bytes) -> bytes:
+        if not self.orderer_up:
+            raise SubmitRefused("unavailable", f"the orderer of channel {channel!r} cannot be reached")
+        ident = self.enqueue(channel, envelope)
+        if self.auto_cut:
+            self.cut(channel)
+        return ident
+
+    def cut(self, channel: str) -> CommitRecord | None:
+        """Cut the queued envelopes of ``channel`` into one block and deliver it; None if none wait."""
+        queue = self._queues.pop(channel, [])
+        if not queue:
+            return None
+        source = self._orderer(channel)
+        block = source.cut([encode_item("envelope", e) for _, e in queue], self.clock())
+        record = source.commit(block)
+        for node in self.holders(channel):
+            node.catch_up(channel, source)
+        return record
+
+    def _orderer(self, channel: str) -> Channel:
+        holders = [n for n in self.holders(channel) if not n.paused] or self.holders(channel)
+        named = [n for n in holders if n.name == holders[0].channels()[channel].config.orderer]
+        best = max(holders, key=lambda n: n.channels()[channel].height())
+        return (named[0] if named else best).channels()[channel]
+
+
+class LocalNode:
+    """One node of a `LocalNetwork`, as the HTTP API sees it (a `node.api.runtime.NodeRuntime`)."""
+
+    def __init__(self, network: LocalNetwork, name: str, org: str, channels: dict[str, Channel],
+                 version: str | None = None) -> None:
+        self.network = network
+        self.name = name
+        self.org = org
+        self.version = version or package_version()
+        self.paused = False
+        self._channels = channels
+        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+
+    # --- NodeRuntime
+    def channels(self) -> Mapping[str, Channel]:
+        return self._channels
+
+    def peers(self) -> Sequence[Peer]:
+        return [Peer(n.name, n.org, not n.paused and not self.paused)
+                for n in self.network.nodes.values() if n is not self]
+
+    def ready(self) -> bool:
+        return not self.paused
+
+    def pending(self, channel: str, tx: bytes) -> bool:
+        return self.network.pending(channel, tx)
+
+    async def submit(self, channel: str, envelope: bytes) -> bytes:
+        return self.network.submit(channel, envelope)
+
+    async def wait_for_height(self, channel: str, height: int, timeout_s: float) -> bool:
+        ch = self._channels[channel]
+        return await self._wait(lambda: ch.height() >= height, timeout_s)
+
+    async def wait_for_tx(self, channel: str, tx: bytes, timeout_s: float) -> TxLocation | None:
+        ch = self._channels[channel]
+        await self._wait(lambda: ch.transaction(tx) is not None, timeout_s)
+        return ch.transaction(tx)
+
+    # --- lagging behind
+    def pause(self) -> None:
+        self.paused = True
+
+    def resume(self) -> None:
+        self.paused = False
+        for name in self._channels:
+            holders = [n for n in self.network.holders(name) if not n.paused]
+            best = max(holders, key=lambda n: n.channels()[name].height())
+            self.catch_up(name, best.channels()[name])
+
+    def catch_up(self, channel: str, source: Channel) -> None:
+        """Commit the blocks of ``source`` this node's channel lacks (nothing while paused)."""
+        if self.paused:
+            return
+        mine = self._channels[channel]
+        if mine is not source:
+            for number in range(mine.height(), source.height()):
+                block = source.block(number)
+                assert block is not None
+                mine.commit(block)
+        self._notify()
+
+    # --- waiting from any loop
+    def _notify(self) -> None:
+        for loop, event in list(self._waiters):
+            try:
+                loop.call_soon_threadsafe(event.set)
+            except RuntimeError:  # that loop has closed: nobody waits there any more
+                self._waiters.discard((loop, event))
+
+    async def _wait(self, done: Callable[[], bool], timeout_s: float) -> bool:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while not done():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            waiter = (loop, asyncio.Event())
+            self._waiters.add(waiter)
+            try:
+                if done():
+                    return True
+                await asyncio.wait_for(waiter[1].wait(), remaining)
+            except TimeoutError:
+                return done()
+            finally:
+                self._waiters.discard(waiter)
+        return True

@@ -1,0 +1,82 @@
+"""What the HTTP API needs of the node it serves: the `NodeRuntime` protocol.
+
+The API (`node.api.app.create_app`) never opens a database, a link or an orderer itself; it asks
+the runtime. The node daemon implements this protocol over its real links and orderer; the
+in-process `node.api.local.LocalNode` implements it over channels of one process, for tests and
+benchmarks. What the app needs, and nothing more:
+
+- ``name``, ``org``, ``version``: the node's name (`peer0-org1`), its organisation, and the
+  software's version (shown by ``GET /api/v1/node``);
+- ``channels()``: the channels this node holds, by name (`node.chain.channel.Channel`); the app
+  reads blocks, state, contracts and transactions from them and calls `Channel.endorse` and
+  `Channel.simulate` on them;
+- ``peers()``: the other nodes this node may talk to, with whether a link to each is up;
+- ``ready()``: every channel is open and caught up (``GET /readyz``);
+- ``pending(channel, tx_id)``: whether a transaction was accepted for ordering through this
+  node and has not committed yet (``status: "pending"``);
+- ``await submit(channel, envelope)``: hand a well-formed envelope to the channel's orderer and
+  return its tx id; raises `SubmitRefused` (``reason`` ``"malformed"``: the envelope is not one;
+  ``"unavailable"``: the orderer cannot be reached now; anything else: refused for the reason
+  the message gives);
+- ``await wait_for_height(channel, n, timeout_s)``: True once the channel has at least ``n``
+  blocks, False when ``timeout_s`` passed first;
+- ``await wait_for_tx(channel, tx_id, timeout_s)``: where the transaction committed, or None
+  when ``timeout_s`` passed first.
+
+The app calls `Channel` methods on the event loop's thread, between awaits. A runtime must
+therefore commit blocks on that same thread (as an asyncio node does), so that a request never
+reads a channel while a block is half applied to its in-memory caches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple, Protocol
+
+from node.chain.channel import Channel
+from node.chain.store import TxLocation
+
+
+class Peer(NamedTuple):
+    """Another node, as ``GET /api/v1/node`` lists it."""
+
+    name: str
+    org: str
+    connected: bool
+
+
+class SubmitRefused(Exception):
+    """An envelope the runtime could not hand to the orderer: ``reason`` is a short word
+    (``malformed``, ``unavailable``, ...), the message says why in words."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+class NodeRuntime(Protocol):
+    """The node as the HTTP API sees it (see the module docstring)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def org(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    def channels(self) -> Mapping[str, Channel]: ...
+
+    def peers(self) -> Sequence[Peer]: ...
+
+    def ready(self) -> bool: ...
+
+    def pending(self, channel: str, tx_id: bytes) -> bool: ...
+
+    async def submit(self, channel: str, envelope: bytes) -> bytes: ...
+
+    async def wait_for_height(self, channel: str, height: int, timeout_s: float) -> bool: ...
+
+    async def wait_for_tx(self, channel: str, tx_id: bytes, timeout_s: float) -> TxLocation | None: ...

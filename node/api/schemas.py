@@ -1,0 +1,139 @@
+"""The API's answers as pydantic models: what `/openapi.json` describes and every response matches.
+
+Field names are docs/node.md's; fields beyond them (marked "also") are additions the API issue's
+clients use. Contract values (results, event fields) are section-7 JSON, typed as any JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="a stable word programs branch on (see node.api.errors)")
+    message: str = Field(description="why, in words")
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    ready: bool
+
+
+class PeerView(BaseModel):
+    name: str
+    org: str
+    connected: bool
+
+
+class NodeView(BaseModel):
+    name: str
+    org: str
+    version: str
+    channels: list[str] = Field(description="the channels this node holds that the caller may read")
+    peers: list[PeerView]
+
+
+class ContractName(BaseModel):
+    name: str
+    version: str
+
+
+class ChannelView(BaseModel):
+    name: str
+    height: int = Field(description="blocks committed; the genesis block is block 0")
+    latest_block: str = Field(description="the id (hex) of the last block")
+    state_hash: str = Field(description="the state hash (hex) after the last block")
+    members: list[str]
+    regulators: list[str]
+    orderer: str
+    suite: str = Field(description="also: the channel's crypto suite, gm or intl")
+    contracts: list[ContractName]
+
+
+class Creator(BaseModel):
+    org: str
+    name: str
+    role: str
+
+
+class EventView(BaseModel):
+    event: str
+    fields: dict[str, Any]
+
+
+class BlockTransaction(BaseModel):
+    index: int
+    kind: str | None = Field(description="also: invoke, deploy or config; null for bytes that do not decode")
+    tx_id: str | None
+    code: int
+    code_name: str
+    explanation: str
+    message: str | None = Field(description="the contract's abort message, or why validation refused it")
+    contract: str | None
+    entry: str | None = Field(description="the entry invoked; null for a deploy")
+    creator: Creator | None
+    events: list[EventView] = Field(description="also: the events of a VALID transaction")
+
+
+class BlockView(BaseModel):
+    number: int
+    id: str
+    previous: str
+    data_hash: str
+    state_hash: str = Field(description="the header's state hash: the state after the previous block")
+    state_after: str = Field(description="also: the state hash after this block")
+    time: int = Field(description="the orderer's clock when it cut the block, ms since 1970")
+    transactions: list[BlockTransaction]
+
+
+class TransactionStatus(BaseModel):
+    tx_id: str
+    status: Literal["committed", "pending", "unknown"]
+    code: int | None
+    code_name: str | None
+    explanation: str | None = Field(description="also: the code in words")
+    block: int | None
+    index: int | None
+    message: str | None
+
+
+class HistoryEntry(BaseModel):
+    version: str
+    module: str
+    block: int
+
+
+class ContractView(BaseModel):
+    name: str
+    version: str
+    policy: str = Field(description="the endorsement policy's canonical text, e.g. '2 of Org1, Org2, Org3'")
+    module: str = Field(description="the module hash (hex)")
+    history: list[HistoryEntry]
+    abi: dict[str, Any] = Field(description="entries (params, returns, roles), events, records, enums")
+
+
+class ProofView(BaseModel):
+    block: int = Field(description="the proof shows the state after this block")
+    state_hash: str = Field(description="the state hash after that block (hex); block+1's header carries it")
+    proof: str = Field(description="base64 of node.ledger.proof.encode_proof")
+
+
+class QueryResult(BaseModel):
+    result: Any = Field(description="the view's result, section-7 JSON (null: it returns nothing)")
+
+
+class Submitted(BaseModel):
+    tx_id: str
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": ErrorBody, "description": "refused: the code says why (node.api.errors lists every code with its "
+                                               "status: 400 malformed, 401 unsigned or stale, 403 forbidden, 404 "
+                                               "unknown, 409 replayed or conflicting, 413 too large, 422 refused)"},
+    "5XX": {"model": ErrorBody, "description": "503 behind or unavailable: ask another node; 500 internal"},
+}
