@@ -5,20 +5,27 @@ from __future__ import annotations
 
 from dsl import ast
 from dsl.analysis import EventInfo, LifecycleInfo, ParamInfo, StateVarInfo, TransitionInfo
+from dsl.bytecode_limits import max_record_fields
 from dsl.check_exprs import ExprChecker
+from dsl.check_limits import check_record_nesting, check_written_type
 from dsl.check_literals import LiteralValidator
 from dsl.check_scope import (
     TYPE_NAMES, Annotations, ContractScope, Findings, RecordInfo, Signature, did_you_mean, where,
 )
 from dsl.check_types import is_key_type
 from vm.types import PRIMITIVES, EnumType, ListType, MapType, RecordType, Type
-from vm.verifier import MAX_RECORD_FIELDS
 
 MODULE_DECLS = (ast.FuncDecl, ast.RecordDecl, ast.EnumDecl)
 
 
 def resolve_type(ref: ast.TypeRef, scope: ContractScope, findings: Findings) -> Type | None:
-    """The type a written type names, or None after reporting why it names none."""
+    """The type a written type names, or None after reporting why it names none (a type that
+    nests deeper than the limits allow included: `dsl.check_limits`)."""
+    t = _resolve(ref, scope, findings)
+    return check_written_type(t, ref, scope, findings) if t is not None else None
+
+
+def _resolve(ref: ast.TypeRef, scope: ContractScope, findings: Findings) -> Type | None:
     name = ref.name
     prim = PRIMITIVES.get(name)
     if prim is not None or name in scope.records or name in scope.enums:
@@ -32,14 +39,14 @@ def resolve_type(ref: ast.TypeRef, scope: ContractScope, findings: Findings) -> 
         if len(ref.args) != 1:
             findings.error("List takes one type: List[T]", ref.span)
             return None
-        elem = resolve_type(ref.args[0], scope, findings)
+        elem = _resolve(ref.args[0], scope, findings)
         return ListType(elem) if elem is not None else None
     if name == "Map":
         if len(ref.args) != 2:
             findings.error("Map takes two types: Map[K, V]", ref.span)
             return None
-        key = resolve_type(ref.args[0], scope, findings)
-        value = resolve_type(ref.args[1], scope, findings)
+        key = _resolve(ref.args[0], scope, findings)
+        value = _resolve(ref.args[1], scope, findings)
         if key is None or value is None:
             return None
         if not is_key_type(key):
@@ -115,15 +122,16 @@ def resolve_records(tree: ast.SourceFile, scope: ContractScope, findings: Findin
             t = resolve_type(f.type, scope, findings)
             fields.append((f.name.name, t))  # type: ignore[arg-type]
             kept.append(f)
-        if len(kept) > MAX_RECORD_FIELDS:
+        if len(kept) > max_record_fields():
             findings.error(f"record {d.name.name} has {len(kept)} fields; a record holds at most "
-                           f"{MAX_RECORD_FIELDS}", kept[MAX_RECORD_FIELDS].name.span,
+                           f"{max_record_fields()}", kept[max_record_fields()].name.span,
                            "group related fields into records of their own")
         info = scope.records[d.name.name]
         info.fields = tuple(fields)
         info.decls = tuple(kept)
     for d in decls:
         _reject_self_containing(d, scope, findings)
+    scope.nesting = check_record_nesting(tree, scope, findings)
 
 
 def _reject_self_containing(d: ast.RecordDecl, scope: ContractScope, findings: Findings) -> None:

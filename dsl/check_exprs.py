@@ -13,6 +13,7 @@ from dsl.analysis import (
     BuiltinValueRef, EnumValueRef, FieldRef, PartyFieldRef, StateRef, TypeNameRef,
 )
 from dsl.check_calls import CallTyping
+from dsl.check_limits import check_literal_type
 from dsl.check_literals import LiteralValidator
 from dsl.check_operators import OperatorTyping
 from dsl.check_scope import (
@@ -160,7 +161,9 @@ class ExprChecker(OperatorTyping, CallTyping):
                 self.error(f"an empty list cannot stand where {hint} is expected", e.span)
             return None
         elem = self._common(e.items, "list items")
-        return self._typed(e, ListType(elem)) if elem is not None else None
+        if elem is None or not check_literal_type(ListType(elem), [elem], e.span, self.scope, self.findings):
+            return None
+        return self._typed(e, ListType(elem))
 
     def _common(self, items, what: str) -> Type | None:
         """One type for the items of a literal (Int items widen when another is Decimal)."""
@@ -201,6 +204,8 @@ class ExprChecker(OperatorTyping, CallTyping):
             return None
         if not is_key_type(key):
             self.error(f"{key} cannot be a map key", e.entries[0][0].span)
+            return None
+        if not check_literal_type(MapType(key, value), [key, value], e.span, self.scope, self.findings):
             return None
         return self._typed(e, MapType(key, value))
 

@@ -133,6 +133,8 @@ class ContractScope:
     signatures: dict[str, Signature] = field(default_factory=dict)
     # id() of the declaring Ident of each name this file declared without a clash.
     entered: set[int] = field(default_factory=set)
+    # How deep each record nests (`dsl.check_limits.Nesting`), once every record is resolved.
+    nesting: object = None
 
     def declare(self, name: str, kind: str, span: ast.Span, findings: Findings,
                 module: str | None = None) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dsl import ast
 from dsl.analysis import BuiltinFuncRef, MethodRef, StateRef
+from dsl.bytecode_limits import max_locals
 from dsl.check_decls import resolve_type
 from dsl.check_exprs import ExprChecker
 from dsl.check_operators import is_empty_collection
@@ -64,6 +65,10 @@ class BodyChecker(ExprChecker):
             self.error(f"`{name}` shadows {clash}", ident.span, "choose another name")
         slot = self.locals.add(name, t, ident.span)  # type: ignore[arg-type]
         self.ann.refs[id(ident)] = self.locals.refs[slot]
+        if slot == max_locals():
+            self.error(f"`{name}` is local variable number {slot + 1:,} of this function, and a function may have "
+                       f"{slot:,} (its parameters, `let`s and loop variables, and the compiler's temporaries)",
+                       ident.span, "split the function into smaller fns")
 
     def shadowed(self, name: str) -> str | None:
         slot = self.locals.lookup(name)

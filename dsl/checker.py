@@ -30,6 +30,7 @@ from dsl.check_decls import (
     resolve_signatures, resolve_state,
 )
 from dsl.check_defaults import reject_cyclic_defaults
+from dsl.check_limits import check_declaration_counts
 from dsl.check_literals import LiteralValidator
 from dsl.check_reserved import reject_reserved_names
 from dsl.check_scope import Annotations, ContractScope, Findings, RecordInfo, Signature, where
@@ -72,6 +73,7 @@ def check_file(tree: ast.SourceFile, loader: "ModuleLoader", loading: tuple[str,
     reject_reserved_names(tree, findings)
     declare_names(tree, scope, findings)
     resolve_records(tree, scope, findings)
+    check_declaration_counts(tree, findings)
     resolve_events(tree, scope, findings)
     resolve_state(tree, scope, findings, ann, literals)
     resolve_signatures(tree, scope, findings)

@@ -34,8 +34,8 @@ def _load(path: Path) -> Compilation:
 
 
 def module_bytes(path: Path, instead: str) -> bytes:
-    """The module bytes of a contract; a file that cannot be read or compiled is reported (exit 1).
-    `instead` tells a user who gave a test file what to do with it."""
+    """The module bytes of a contract, verified; a file that cannot be read or compiled is
+    reported (exit 1). `instead` tells a user who gave a test file what to do with it."""
     try:
         unit = _load(path)
     except CompileError as exc:  # not UTF-8: there is no source to quote
@@ -48,7 +48,7 @@ def module_bytes(path: Path, instead: str) -> bytes:
             from dsl.diagnostics import Diagnostic
 
             raise CompileError([Diagnostic(f"this is a test file: {instead}", unit.tree.span)])
-        return unit.encoded
+        return unit.verified.encoded
     except CompileError as exc:
         _echo_diagnostics(exc, _sources(unit))
         sys.exit(1)
@@ -120,12 +120,14 @@ def _check_unit(path: Path) -> None:
         if isinstance(tree, ast.TestFile):
             from dsl.checker import check_tests
             from dsl.scenarios import load_target
+            from dsl.testbuild import verified_tests
 
             target = load_target(path, tree)
             units.append(target)
-            check_tests(tree, target.analysis)
+            target.verified
+            verified_tests(check_tests(tree, target.analysis))
         else:
-            unit.analysis
+            unit.verified  # as far as `build` goes: check refuses what build would
     except CompileError as exc:
         raise _Failed(exc, units) from None
     except OSError as exc:
@@ -158,19 +160,12 @@ def check(files: tuple[Path, ...]) -> None:
               help="Where to write the module (default: FILE with the suffix .baom).")
 def build(file: Path, output: Path | None) -> None:
     """Compile a contract to a verified bytecode module."""
-    from vm.errors import VerifyError
     from vm.module import module_id
-    from vm.verifier import verify
 
     if output is not None and _same_file(output, file):
         raise click.BadParameter(f"{output} is the contract itself; writing the module there would destroy it",
                                  param_hint="'-o'")
     data = module_bytes(file, "build the contract it tests")
-    try:
-        verify(data)
-    except VerifyError as exc:
-        click.echo(f"{file}: internal error: the compiled module was refused by the verifier: {exc}", err=True)
-        sys.exit(1)
     out = output or file.with_suffix(".baom")
     write_atomically(out, data, "-o" if output is not None else None)
     click.echo(f"{out}: {len(data)} bytes, module {module_id(data)}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dsl.bytecode_limits import max_pool, too_many_constants, too_many_types
 from vm.module import Constant
 from vm.opcodes import BY_NAME, OperandKind
 from vm.types import Type
@@ -30,6 +31,8 @@ class Pools:
         key = (t, type(value).__name__, value)
         ix = self._const_ix.get(key)
         if ix is None:
+            if len(self.constants) >= max_pool():
+                raise too_many_constants()
             ix = self._const_ix[key] = len(self.constants)
             self.constants.append(Constant(t, value))
         return ix
@@ -37,6 +40,8 @@ class Pools:
     def type(self, t: Type) -> int:
         ix = self._type_ix.get(t)
         if ix is None:
+            if len(self.types) >= max_pool():
+                raise too_many_types()
             ix = self._type_ix[t] = len(self.types)
             self.types.append(t)
         return ix

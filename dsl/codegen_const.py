@@ -13,8 +13,10 @@ from __future__ import annotations
 from dsl import ast
 from dsl.analysis import EnumValueRef, RecordCtorRef
 from dsl.codegen_asm import CompilerDefect
+from dsl.diagnostics import CompileError, Diagnostic
 from vm import values
 from vm.errors import EncodingError
+from vm.gas import DEFAULT_LIMITS
 from vm.module import FieldDefault
 from vm.types import DECIMAL, Type, TypeTable
 
@@ -130,9 +132,25 @@ def field_defaults(ann, record_defaults: dict[str, tuple[ast.Expr | None, ...]],
                 value = evaluator.value(default)
             except NotConstant:
                 continue
+            # A record holding it is one level deeper. (Past the limit itself, the verifier would
+            # refuse to decode it: `check` must refuse what `build` would.)
+            depth, deepest = _depth(value), DEFAULT_LIMITS.nesting
+            if depth + 1 > deepest:
+                raise CompileError([Diagnostic(
+                    f"this default nests {depth} levels deep, so a {record} holding it would nest {depth + 1}; "
+                    f"values nest at most {deepest} deep (Lists, Maps and records inside each other)", default.span)])
             try:
                 encoded = values.encode_value(t, value, types)
             except EncodingError as exc:
                 raise CompilerDefect(f"default of {record}.{name}: {exc}") from None
             out.append(FieldDefault(record, name, t, encoded))
     return tuple(out)
+
+
+def _depth(v: object) -> int:
+    """How deep a constant nests (a constant is at most 64 levels deep: `ConstantEvaluator`)."""
+    if isinstance(v, tuple):
+        return 1 + max(map(_depth, v), default=0)
+    if isinstance(v, dict):
+        return 1 + max((max(_depth(k), _depth(x)) for k, x in v.items()), default=0)
+    return 0

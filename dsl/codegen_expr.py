@@ -11,6 +11,7 @@ from dsl.analysis import (
     BuiltinValueRef, EnumValueRef, EventInfo, FieldRef, FunctionInfo, LocalRef, PartyFieldRef, StateRef,
     StateVarInfo,
 )
+from dsl.bytecode_limits import LimitReached, max_locals, too_many_locals
 from dsl.codegen_asm import Assembler, CompilerDefect, Label, Pools
 from dsl.codegen_calls import CallCode
 from dsl.codegen_const import literal_value
@@ -98,8 +99,9 @@ class Unit:
 class ExprCode(CallCode):
     """Emits one function's expressions into its assembler."""
 
-    def __init__(self, unit: Unit, local_types: tuple[Type, ...], module: str | None = None):
+    def __init__(self, unit: Unit, local_types: tuple[Type, ...], module: str | None = None, name: str = ""):
         self.unit = unit
+        self.function_name = name  # for messages
         self.asm = Assembler()
         # Every instruction goes through here: the assembler's own method, not a wrapper of it.
         self.emit: Callable[..., None] = self.asm.emit
@@ -110,6 +112,9 @@ class ExprCode(CallCode):
         self._coercions = unit.ann.coercions
         self._refs = unit.ann.refs
         self._pools = unit.pools
+        # (start, end, span) of the code of each expression and statement: where a refusal of
+        # the verifier is reported (`dsl.bytecode_limits.SourceMap`).
+        self.spans: list[tuple[int, int, ast.Span]] = []
 
     # -- small pieces ------------------------------------------------------------------------------
     def const(self, t: Type, value: object) -> None:
@@ -119,6 +124,8 @@ class ExprCode(CallCode):
         return self._pools.type(t)
 
     def temp(self, t: Type) -> int:
+        if len(self.local_types) >= max_locals():
+            raise too_many_locals()
         self.local_types.append(t)
         return len(self.local_types) - 1
 
@@ -155,26 +162,36 @@ class ExprCode(CallCode):
         """Push e's value, of type ``type_of(e)``."""
         raw = self.raw_type(e)
         want = self._coercions.get(id(e)) or raw  # type_of(e), with raw kept for the widening
-        if isinstance(e, (ast.ListLit, ast.MapLit)):
-            self.collection(e, want)  # the literal takes its type from where it stands
-            return
-        folded = literal_value(e, want)
-        if folded is not None:
-            self.const(want, folded)
-            return
-        self.expr_raw(e)
-        self.convert(raw, want)
+        start = len(self.asm.code)
+        try:
+            if isinstance(e, (ast.ListLit, ast.MapLit)):
+                self.collection(e, want)  # the literal takes its type from where it stands
+            else:
+                folded = literal_value(e, want)
+                if folded is None:
+                    self.expr_raw(e)  # which notes where its code came from
+                    self.convert(raw, want)
+                    return
+                self.const(want, folded)
+        except LimitReached as exc:
+            raise exc.at(e.span)
+        self.spans.append((start, len(self.asm.code), e.span))
 
     def expr_raw(self, e: ast.Expr) -> None:
         """Push e's value in its own type (before any widening)."""
-        method = _EXPR_CODE.get(type(e))
-        if method is not None:
-            method(self, e)
-            return
-        value = literal_value(e, self.raw_type(e))
-        if value is None:
-            raise CompilerDefect(f"cannot compile {type(e).__name__}")
-        self.const(self.raw_type(e), value)
+        start = len(self.asm.code)
+        try:
+            method = _EXPR_CODE.get(type(e))
+            if method is not None:
+                method(self, e)
+            else:
+                value = literal_value(e, self.raw_type(e))
+                if value is None:
+                    raise CompilerDefect(f"cannot compile {type(e).__name__}")
+                self.const(self.raw_type(e), value)
+        except LimitReached as exc:
+            raise exc.at(e.span)
+        self.spans.append((start, len(self.asm.code), e.span))
 
     def collection_raw(self, e: ast.ListLit | ast.MapLit) -> None:
         self.collection(e, self.raw_type(e))
@@ -307,14 +324,19 @@ class ExprCode(CallCode):
                 self.branch(e.right, target, when)
             return
         if isinstance(e, ast.Compare) and len(e.rest) > 1:
-            if when:
-                skip = Label()
-                self.compare_pairs(e, skip)
-                self.emit("JUMP_IF_TRUE", target)
-                self.asm.place(skip)
-            else:
-                self.compare_pairs(e, target)
-                self.emit("JUMP_IF_FALSE", target)
+            start = len(self.asm.code)
+            try:
+                if when:
+                    skip = Label()
+                    self.compare_pairs(e, skip)
+                    self.emit("JUMP_IF_TRUE", target)
+                    self.asm.place(skip)
+                else:
+                    self.compare_pairs(e, target)
+                    self.emit("JUMP_IF_FALSE", target)
+            except LimitReached as exc:
+                raise exc.at(e.span)
+            self.spans.append((start, len(self.asm.code), e.span))
             return
         self.expr(e)
         self.emit("JUMP_IF_TRUE" if when else "JUMP_IF_FALSE", target)

@@ -6,6 +6,7 @@ from typing import Callable
 
 from dsl import ast
 from dsl.analysis import FieldRef, LocalRef, MethodRef
+from dsl.bytecode_limits import LimitReached, max_code_bytes, too_much_code
 from dsl.codegen_asm import CompilerDefect, Label
 from dsl.codegen_expr import ExprCode, arith_opcode
 from dsl.fmt_expr import expr as source_of  # `requirement failed: <cond>` quotes it as `fmt` writes it
@@ -25,6 +26,16 @@ class BodyCode(ExprCode):
             self.stmt(s)
 
     def stmt(self, s: ast.Stmt) -> None:
+        start = len(self.asm.code)
+        try:
+            self.stmt_code(s)
+            if len(self.asm.code) > max_code_bytes():
+                raise too_much_code(self.function_name)
+        except LimitReached as exc:
+            raise exc.at(s.span)
+        self.spans.append((start, len(self.asm.code), s.span))
+
+    def stmt_code(self, s: ast.Stmt) -> None:
         match s:
             case ast.Let(name=ident, value=value):
                 self.expr(value)

@@ -19,16 +19,23 @@ What it decides (the rest follows the opcode table in `vm.opcodes`):
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 from dsl import ast
 from dsl.analysis import Analysis, FunctionInfo, LocalRef
+from dsl.bytecode_limits import (
+    LimitReached, SourceMap, max_code_bytes, max_functions, max_locals, too_many_locals, too_much_code,
+)
 from dsl.codegen_asm import CompilerDefect, Pools
 from dsl.codegen_const import field_defaults
 from dsl.codegen_expr import Annotations, Unit
 from dsl.codegen_stmt import BodyCode
+from dsl.diagnostics import CompileError, Diagnostic
 from vm.module import Entry, EventDef, Function, Lifecycle, Module, Param, StateVar, Transition
 from vm.types import BOOL, DECIMAL, DURATION, HASH, INT, PERCENT, TEXT, EnumType, ListType, MapType, Type
 
-__all__ = ["compile_contract", "CompilerDefect", "ModuleLayout"]
+__all__ = ["compile_contract", "compile_with_sources", "CompilerDefect", "ModuleLayout"]
 
 
 def _doc(lines: tuple[str, ...]) -> str:
@@ -58,6 +65,8 @@ class ModuleLayout:
             for decl in mod.tree.decls:
                 if isinstance(decl, ast.FuncDecl) and decl.kind == "fn":
                     self.order.append((f"{mod_name}.{decl.name.name}", mod.functions[decl.name.name], mod_name))
+        self.source_map = SourceMap()
+        self.check_function_count()
         functions = {key: (i, info) for i, (key, info, _) in enumerate(self.order) if info is not None}
         record_defaults: dict[str, tuple[ast.Expr | None, ...]] = {}
         for tree in (analysis.tree, *(m.tree for m in analysis.modules.values())):
@@ -68,13 +77,45 @@ class ModuleLayout:
         self.unit = Unit(ann, Pools(), analysis.types, analysis.state, events, functions, record_defaults)
         self.functions: list[Function] = []
 
+    def check_function_count(self) -> None:
+        """The first function past the limit is reported at its declaration (a `use`d module's
+        at the `use`, the generated ones at the contract's name)."""
+        limit = max_functions()
+        if len(self.order) <= limit:
+            return
+        key, info, module = self.order[limit]
+        tree = self.analysis.tree
+        span = tree.name.span if info is None else info.decl.name.span
+        if module is not None:
+            span = next((d.module.span for d in tree.decls if isinstance(d, ast.Use) and d.module.name == module), span)
+        raise CompileError([Diagnostic(
+            f"the contract compiles to {len(self.order):,} functions, more than the {limit:,} a module may have "
+            "(its actions, views and fns, `init`, one that writes the initial state, and the fns of the modules "
+            "it uses): this one passes the limit", span, "split it into several contracts")])
+
     # -- function bodies -------------------------------------------------------------------------------
     def compile_function(self, key: str, info: FunctionInfo, module: str | None) -> Function:
-        code = BodyCode(self.unit, info.local_types, module)
-        code.block(info.decl.body)
-        self.finish_body(code, info.returns)
+        code = BodyCode(self.unit, info.local_types, module, key)
+        with self.reporting(key, code, info.decl.name.span):
+            code.block(info.decl.body)
+            self.finish_body(code, info.returns)
         return Function(key, _params(info), info.returns, tuple(code.local_types), code.asm.finish(),
                         _doc(info.decl.doc), self.names(info, code))
+
+    @contextmanager
+    def reporting(self, key: str, code: BodyCode, declared: ast.Span) -> Iterator[None]:
+        """Compile one function's body: a limit it passes becomes a compile error at the source
+        that passed it (else at its declaration); where its code came from goes to the source map."""
+        self.source_map.functions[key] = code.spans
+        self.source_map.declared[key] = declared
+        try:
+            yield
+            if len(code.asm.code) > max_code_bytes():  # what follows the last statement
+                raise too_much_code(key)
+            if len(code.local_types) > max_locals():  # names alone (the checker reports them in a contract)
+                raise too_many_locals()
+        except LimitReached as exc:
+            raise CompileError([exc.diagnostic(declared)]) from None
 
     def names(self, info: FunctionInfo | None, code: BodyCode) -> tuple[str, ...]:
         if info is None:
@@ -94,33 +135,44 @@ class ModuleLayout:
 
     def write_defaults(self, code: BodyCode) -> None:
         for var in self.analysis.state:
-            if var.default is not None:
-                code.expr(var.default)
-            elif isinstance(var.type, MapType):
-                continue
-            elif isinstance(var.type, ListType):
-                code.emit("MAKE_LIST", code.tix(var.type), 0)
-            else:
-                zero = _zero_value(var.type)
-                if zero is None:
-                    continue
-                code.const(var.type, zero)
-            code.emit("SSTORE", var.index)
+            try:
+                self.write_default(code, var)
+                if len(code.asm.code) > max_code_bytes():
+                    raise too_much_code(code.function_name)
+            except LimitReached as exc:
+                raise exc.at(var.decl.name.span)
+
+    @staticmethod
+    def write_default(code: BodyCode, var) -> None:
+        if var.default is not None:
+            code.expr(var.default)
+        elif isinstance(var.type, MapType):
+            return
+        elif isinstance(var.type, ListType):
+            code.emit("MAKE_LIST", code.tix(var.type), 0)
+        else:
+            zero = _zero_value(var.type)
+            if zero is None:
+                return
+            code.const(var.type, zero)
+        code.emit("SSTORE", var.index)
 
     def compile_init(self, info: FunctionInfo | None) -> Function:
-        code = BodyCode(self.unit, info.local_types if info else ())
-        self.write_defaults(code)
-        if info is not None:
-            code.block(info.decl.body)
-        self.finish_body(code, None)
+        code = BodyCode(self.unit, info.local_types if info else (), name="init")
+        with self.reporting("init", code, info.decl.span if info else self.analysis.tree.name.span):
+            self.write_defaults(code)
+            if info is not None:
+                code.block(info.decl.body)
+            self.finish_body(code, None)
         doc = _doc(info.decl.doc) if info else "Writes the initial value of every state variable."
         return Function("init", _params(info) if info else (), None, tuple(code.local_types), code.asm.finish(), doc,
                         self.names(info, code))
 
     def compile_defaults(self) -> Function:
-        code = BodyCode(self.unit, ())
-        self.write_defaults(code)
-        self.finish_body(code, None)
+        code = BodyCode(self.unit, (), name="__defaults")
+        with self.reporting("__defaults", code, self.analysis.tree.name.span):
+            self.write_defaults(code)
+            self.finish_body(code, None)
         return Function("__defaults", (), None, tuple(code.local_types), code.asm.finish(),
                         "Writes the initial value of every state variable (a deployment without init).",
                         self.names(None, code))
@@ -243,8 +295,16 @@ def _descriptions(a: Analysis) -> tuple[tuple[str, str], ...]:
 
 
 def compile_contract(analysis: Analysis) -> Module:
-    """Compile a checked contract (or stdlib module) into a Module. The result always passes
-    `vm.verifier.verify`; a CompilerDefect means the compiler has a bug."""
+    """Compile a checked contract (or stdlib module) into a Module. The result passes
+    `vm.verifier.verify` but for the operand stack's depth (see `compile_with_sources`);
+    CompileError when it would pass one of the bytecode format's other limits
+    (`dsl.bytecode_limits`); a CompilerDefect means the compiler has a bug."""
+    return compile_with_sources(analysis)[0]
+
+
+def compile_with_sources(analysis: Analysis) -> tuple[Module, SourceMap]:
+    """`compile_contract`, and where each function's instructions came from, so that a refusal
+    of the verifier (a stack deeper than a frame may hold) is reported at the source."""
     layout = ModuleLayout(analysis)
     layout.compile_all()
-    return layout.build()
+    return layout.build(), layout.source_map

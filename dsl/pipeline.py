@@ -1,8 +1,9 @@
-"""One pipeline for every language tool: source → AST → analysis → module → encoded bytes.
+"""One pipeline for every language tool: source → AST → analysis → module → encoded bytes → verified.
 
 `Compilation` wraps one source file; each phase runs on first use (``cached_property``) and
-every tool asks it for the phase it needs: `check` stops at the analysis, `build` and `run`
-go to the module, `fmt` and `explain` need only what they render. No tool parses on its own.
+every tool asks it for the phase it needs: `check`, `build` and `run` go to the verified module
+(the bytecode format's limits are found on the way, and `check` must refuse what `build` would),
+`fmt` and `explain` need only what they render. No tool parses on its own.
 """
 
 from __future__ import annotations
@@ -92,14 +93,45 @@ class Compilation:
         return check(tree, self.loader)
 
     @cached_property
-    def module(self):
-        """The compiled `vm.module.Module`."""
-        from dsl.compiler import compile_contract
+    def _compiled(self):
+        from dsl.compiler import CompilerDefect, compile_with_sources
 
-        return compile_contract(self.analysis)
+        analysis = self.analysis
+        try:
+            return compile_with_sources(analysis)
+        except CompilerDefect as exc:  # our bug, never the author's: said so, at the contract
+            raise CompileError([Diagnostic(f"internal error: the compiler failed: {exc}", analysis.tree.name.span,
+                                           "this is a defect of the compiler; please report it with this file")]) from None
+
+    @property
+    def module(self):
+        """The compiled `vm.module.Module`; CompileError where it would pass a limit of the
+        bytecode format (`dsl.bytecode_limits`)."""
+        return self._compiled[0]
 
     @cached_property
     def encoded(self) -> bytes:
+        from dsl.bytecode_limits import max_module_bytes
         from vm.module import encode_module
 
-        return encode_module(self.module)
+        data = encode_module(self.module)
+        if len(data) > max_module_bytes():
+            raise CompileError([Diagnostic(
+                f"the compiled contract is {len(data):,} bytes, more than the {max_module_bytes():,} a module may be "
+                "(with the modules it uses)", self.analysis.tree.name.span, "split it into several contracts")])
+        return data
+
+    @cached_property
+    def verified(self):
+        """The module as the VM's verifier accepted it (`vm.verifier.VerifiedModule`): where `check`
+        stops and what `build` writes, so `check` refuses what `build` would. A refusal is a
+        compile error at the source its instruction came from."""
+        from dsl.bytecode_limits import verifier_refusal
+        from vm.errors import VerifyError
+        from vm.verifier import verify
+
+        data = self.encoded
+        try:
+            return verify(data)
+        except VerifyError as exc:
+            raise CompileError([verifier_refusal(str(exc), self._compiled[1], self.analysis.tree.name.span)]) from None

@@ -15,7 +15,7 @@ from pathlib import Path
 from dsl import ast
 from dsl.diagnostics import CompileError, Diagnostic
 from dsl.pipeline import Compilation, ModuleLoader
-from vm.errors import Abort, VMError
+from vm.errors import Abort
 from vm.host import CallContext, Event, MemoryHost
 from vm.types import TEXT, Type
 from vm.values import Party, equal, midnight_of, parse_date_literal, to_text
@@ -145,9 +145,8 @@ class _Plan:
 
 def _build(path: Path, report: FileReport) -> _Plan:
     from dsl.checker import check_tests
-    from dsl.testbuild import compile_tests
+    from dsl.testbuild import verified_tests
     from vm.machine import Machine
-    from vm.verifier import verify
 
     unit = Compilation.from_file(path)
     report.sources[str(path)] = unit.source
@@ -159,12 +158,9 @@ def _build(path: Path, report: FileReport) -> _Plan:
     report.target = target
     contract = load_target(path, tree)
     report.sources[str(target)] = contract.source
+    contract.verified  # the contract's own limits, reported in its own source
     tests = check_tests(tree, contract.analysis)
-    build = compile_tests(tests)
-    try:
-        verified = verify(build.module)
-    except VMError as exc:  # the compiler produced a module the verifier refuses: our bug
-        raise CompileError([Diagnostic(f"internal error: the built module was refused: {exc}", tree.span)])
+    build, verified = verified_tests(tests)
     return _Plan(unit.source, tests, build, Machine(verified), contract.analysis.tree.kind == "module")
 
 

@@ -10,16 +10,20 @@ not compiled: the runner builds those parties itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dsl import ast
 from dsl.analysis import TestAnalysis
+from dsl.bytecode_limits import SourceMap, max_functions, verifier_refusal
 from dsl.codegen_stmt import BodyCode
 from dsl.compiler import ModuleLayout
+from dsl.diagnostics import CompileError, Diagnostic
+from vm.errors import VerifyError
 from vm.module import Entry, Function, Module, Param
 from vm.types import Type
+from vm.verifier import VerifiedModule, verify
 
-__all__ = ["ExprEntry", "TestBuild", "compile_tests"]
+__all__ = ["ExprEntry", "TestBuild", "compile_tests", "verified_tests"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +45,7 @@ class TestBuild:
 
     module: Module
     exprs: dict[int, ExprEntry]
+    source_map: SourceMap = field(default_factory=SourceMap)
 
 
 def _step_exprs(step: ast.Step) -> list[ast.Expr]:
@@ -62,6 +67,7 @@ def _step_exprs(step: ast.Step) -> list[ast.Expr]:
 
 
 def compile_tests(test_analysis: TestAnalysis) -> TestBuild:
+    """The test build; CompileError where it would pass a limit of the bytecode format."""
     layout = ModuleLayout(test_analysis.contract)
     layout.unit.ann.add(test_analysis)
     layout.compile_all()
@@ -74,9 +80,15 @@ def compile_tests(test_analysis: TestAnalysis) -> TestBuild:
             for e in _step_exprs(step):
                 name = f"__expr{len(exprs)}"
                 t = test_analysis.type_of(e)
-                code = BodyCode(layout.unit, tuple(p.type for p in params))
-                code.expr(e)
-                code.emit("RET")
+                code = BodyCode(layout.unit, tuple(p.type for p in params), name=name)
+                if len(layout.functions) >= max_functions():
+                    raise CompileError([Diagnostic(
+                        f"the test build needs more than the {max_functions():,} functions a module may have "
+                        "(the contract's, and one for each expression of a scenario)", e.span,
+                        "split the scenarios over several test files")])
+                with layout.reporting(name, code, e.span):
+                    code.expr(e)
+                    code.emit("RET")
                 index = len(layout.functions)
                 names = tuple(p.name for p in params) + ("",) * (len(code.local_types) - len(params))
                 layout.functions.append(Function(name, params, t, tuple(code.local_types), code.asm.finish(),
@@ -85,4 +97,13 @@ def compile_tests(test_analysis: TestAnalysis) -> TestBuild:
                 exprs[id(e)] = ExprEntry(name, t, tuple(p.name for p in params))
             if isinstance(step, ast.LetStep):
                 declared += 1
-    return TestBuild(layout.build(extra), exprs)
+    return TestBuild(layout.build(extra), exprs, layout.source_map)
+
+
+def verified_tests(test_analysis: TestAnalysis) -> tuple[TestBuild, VerifiedModule]:
+    """The test build as the verifier accepted it; a refusal is a compile error at its source."""
+    build = compile_tests(test_analysis)
+    try:
+        return build, verify(build.module)
+    except VerifyError as exc:
+        raise CompileError([verifier_refusal(str(exc), build.source_map, test_analysis.tree.span)]) from None
