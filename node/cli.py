@@ -7,6 +7,7 @@ import click
 
 from dsl.cli import LANGUAGE_COMMANDS
 from node.ca.cli import ca
+from node.daemon.main import node_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -15,11 +16,11 @@ def cli() -> None:
     """Baochain: a consortium blockchain for the insurance industry.
 
     Write contracts in Bao, check and test them locally, run a CA for your organisation,
-    and (soon) run nodes of a PBFT-ordered network.
+    and run the nodes of a network.
     """
 
 
-for _command in (*LANGUAGE_COMMANDS, ca):
+for _command in (*LANGUAGE_COMMANDS, ca, node_group):
     cli.add_command(_command)
 
 

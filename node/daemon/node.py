@@ -29,6 +29,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from node.api.runtime import Peer, SubmitRefused
 from node.chain.block import Block, block_id, decode_block, encode_block, encode_item
 from node.chain.channel import ChainError, Channel, Signer
 from node.chain.store import TxLocation
@@ -39,12 +40,10 @@ from node.order.solo import OrdererBusy, SoloOrderer
 from node.tx.signing import signed_message
 
 BLOCK_TAG = "baochain/block/1"
-PULL_BATCH = 64  # blocks per answer to a pull: bounded frames, and the peer asks again
+PULL_BATCH = 64  # blocks per answer to a pull at most: bounded frames, and the peer asks again
+PULL_BYTES = 16 * 1024 * 1024  # ... and at most this many bytes of blocks (links carry 64 MiB frames)
+_PENDING_MAX = 100_000  # tx ids remembered as pending per channel (the oldest forgotten first)
 log = logging.getLogger("baochain.node")
-
-
-class SubmitRefused(Exception):
-    """An envelope this node cannot pass on for ordering (the message says why)."""
 
 
 @dataclass(slots=True)
@@ -53,6 +52,7 @@ class _ChannelState:
     orderer: SoloOrderer | None = None
     height_changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     tx_waiters: dict[bytes, list[asyncio.Future]] = field(default_factory=dict)
+    pending: dict[bytes, None] = field(default_factory=dict)  # submitted through this node, not yet committed
     caught_up: bool = False
 
 
@@ -87,8 +87,11 @@ class Node:
     def channels(self) -> dict[str, Channel]:
         return {name: s.channel for name, s in self._channels.items()}
 
-    def peers(self) -> list[tuple[str, str, bool]]:
-        return [(p.name, p.org, bool(self.links and self.links.connected(p.name))) for p in self.config.peers]
+    def peers(self) -> list[Peer]:
+        return [Peer(p.name, p.org, bool(self.links and self.links.connected(p.name))) for p in self.config.peers]
+
+    def pending(self, channel: str, tx_id: bytes) -> bool:
+        return tx_id in self._state(channel).pending
 
     def ready(self) -> bool:
         return self._started and all(s.caught_up for s in self._channels.values())
@@ -102,21 +105,24 @@ class Node:
         try:
             env = decode_envelope(envelope)
         except TxFormatError as exc:
-            raise SubmitRefused(f"not an envelope: {exc}") from None
+            raise SubmitRefused("malformed", f"not an envelope: {exc}") from None
         ident = tx_id(state.channel.suite, env.proposal)
         item = encode_item("envelope", envelope)
         if state.orderer is not None:
             try:
                 await state.orderer.submit(item)
             except OrdererBusy as exc:
-                raise SubmitRefused(str(exc)) from None
-            return ident
-        orderer = state.channel.config.orderer
-        if self.links is None or not self.links.connected(orderer):
-            raise SubmitRefused(f"the orderer of {channel} ({orderer}) cannot be reached from {self.name}; "
-                                "submit through another node, or retry")
-        if not self.links.send_nowait(orderer, {"type": "submit", "channel": channel, "envelope": envelope}):
-            raise SubmitRefused(f"the link to the orderer {orderer} is full; retry shortly")
+                raise SubmitRefused("unavailable", str(exc)) from None
+        else:
+            orderer = state.channel.config.orderer
+            if self.links is None or not self.links.connected(orderer):
+                raise SubmitRefused("unavailable", f"the orderer of {channel} ({orderer}) cannot be reached from "
+                                    f"{self.name}; submit through another node, or retry")
+            if not self.links.send_nowait(orderer, {"type": "submit", "channel": channel, "envelope": envelope}):
+                raise SubmitRefused("unavailable", f"the link to the orderer {orderer} is full; retry shortly")
+        if len(state.pending) >= _PENDING_MAX:
+            state.pending.pop(next(iter(state.pending)))
+        state.pending[ident] = None
         return ident
 
     async def wait_for_height(self, channel: str, height: int, timeout_s: float) -> bool:
@@ -179,6 +185,7 @@ class Node:
         async with state.height_changed:
             state.height_changed.notify_all()
         for tx in record.tx_ids.values():
+            state.pending.pop(tx, None)
             for future in state.tx_waiters.pop(tx, []):
                 if not future.done():
                     future.set_result(channel.transaction(tx))
@@ -251,13 +258,15 @@ class Node:
     def _on_pull(self, state: _ChannelState, peer: str, start: int) -> None:
         channel = state.channel
         height = channel.height()
-        blocks = []
+        blocks: list[list[bytes]] = []
+        size = 0
         for n in range(max(start, 0), min(height, start + PULL_BATCH)):
             attestation = channel.blocks.attestation(n)
             data = channel.blocks.block_bytes(n)
-            if attestation is None or data is None:
+            if attestation is None or data is None or (blocks and size + len(data) > PULL_BYTES):
                 break
             blocks.append([data, attestation[0], attestation[1]])
+            size += len(data)
         if self.links is not None:
             self.links.send_nowait(peer, {"type": "blocks", "channel": channel.name, "blocks": blocks,
                                           "height": height})
@@ -276,9 +285,16 @@ class Node:
             if links.connected(p.name):
                 self.on_connected(p.name)
 
-    async def close(self) -> None:
+    async def close_orderers(self) -> None:
+        """Cut what the orderers hold and stop them (before the links close)."""
         for state in self._channels.values():
             if state.orderer is not None:
                 await state.orderer.close()
+
+    def close_channels(self) -> None:
         for state in self._channels.values():
             state.channel.close()
+
+    async def close(self) -> None:
+        await self.close_orderers()
+        self.close_channels()
