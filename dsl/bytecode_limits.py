@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 
 from dsl import ast
 from dsl.diagnostics import Diagnostic
+from vm import module as vm_module
+from vm import verifier, verifier_types
 
 
 class LimitReached(Exception):
@@ -48,46 +50,38 @@ class LimitReached(Exception):
         return Diagnostic(self.message, self.span or fallback, self.hint)
 
 
-def _verifier():
-    from vm import verifier
-
-    return verifier
-
-
+# Read at each use, not copied: the VM's constants are the only definition (and a test may lower
+# one to reach it with a small program).
 def max_locals() -> int:
-    return _verifier().MAX_LOCALS
+    return verifier.MAX_LOCALS
 
 
 def max_pool() -> int:
-    return _verifier().MAX_POOL
+    return verifier.MAX_POOL
 
 
 def max_code_bytes() -> int:
-    return _verifier().MAX_CODE_BYTES
+    return verifier.MAX_CODE_BYTES
 
 
 def max_functions() -> int:
-    return _verifier().MAX_FUNCTIONS
+    return verifier.MAX_FUNCTIONS
 
 
 def max_type_depth() -> int:
-    return _verifier().MAX_TYPE_DEPTH
+    return verifier.MAX_TYPE_DEPTH
 
 
 def max_record_fields() -> int:
-    return _verifier().MAX_RECORD_FIELDS
+    return verifier.MAX_RECORD_FIELDS
 
 
 def max_stack() -> int:
-    from vm import verifier_types
-
     return verifier_types.MAX_STACK
 
 
 def max_module_bytes() -> int:
-    from vm import module
-
-    return module.MAX_MODULE_BYTES
+    return vm_module.MAX_MODULE_BYTES
 
 
 def too_many_locals() -> LimitReached:

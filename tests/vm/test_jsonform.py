@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.vm.test_values_strategies import TABLE, typed_values
+from tests.vm.test_values_strategies import TABLE, typed_values, types
 from vm import types as T
 from vm.encoding import value_size
 from vm.errors import ValueFormError
@@ -270,6 +270,8 @@ def _json_lengths(t: T.Type, v: object) -> tuple[int, int, int]:
     return 0, 0, len(j) if isinstance(j, str) else 0
 
 
+_PATH = r'argument x(\[\d+\]|\["(?:[^"\\]|\\.)*"\]|\.\w+)*'  # the argument, then the steps to where
+
 limits_strategy = st.builds(Limits, nesting=st.integers(0, 4), collection_length=st.integers(0, 4),
                             text_length=st.integers(0, 12), value_size=st.integers(0, 120))
 
@@ -292,7 +294,7 @@ def test_json_within_the_limits_converts_and_past_them_is_refused(tv, limits: Li
     with pytest.raises(ValueFormError) as e:
         from_json(t, j, TABLE, "argument x", limits=limits)
     message = str(e.value)
-    assert re.match(r"argument x(\[\d+\]|\[\"[^\"]*\"\]|\.\w+)*: ", message), message  # the path to where
+    assert re.match(_PATH + ": ", message), message  # the path to where
     assert any(re.search(words, message) for words, past in passed.items() if past), (message, passed)
 
 
@@ -322,3 +324,18 @@ def test_to_json_of_any_depth_spends_no_stack() -> None:
     for _ in range(100_000):
         j = j["kids"][0]  # type: ignore[index]
     assert j == {"kids": []}
+
+
+any_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=6), inner, max_size=5),
+    max_leaves=25,
+)
+
+
+@given(types, any_json, limits_strategy)
+def test_any_json_converts_or_is_refused_naming_where(t: T.Type, j: object, limits: Limits) -> None:
+    try:
+        from_json(t, j, TABLE, "argument x", limits=limits)
+    except ValueFormError as e:
+        assert re.match(_PATH + ": ", str(e)), str(e)
