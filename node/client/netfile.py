@@ -1,0 +1,82 @@
+"""What the client needs of a network folder (`baochain network init DIR`): its nodes' API
+addresses, which channels each holds and which organisations are in each channel, and its wallet.
+
+It reads ``DIR/network.json`` (the index `node.network.layout` documents) leniently: only the
+fields below, ignoring the rest, so that the index may grow without breaking clients:
+
+    {"format": 1,
+     "nodes":    [{"name", "org", "api": "HOST:PORT" or a URL, "channels": [CH, ...]}, ...],
+     "channels": [{"name", "orgs": [ORG, ...]}, ...]}
+
+and the wallet folder ``DIR/wallet`` (`node.client.wallet`). An address without a scheme is
+plain HTTP (a local network on loopback).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from node.client.errors import NetworkFileError
+from node.client.wallet import Wallet
+
+INDEX_FILE = "network.json"
+WALLET_FOLDER = "wallet"
+FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class NodeAddress:
+    """A node the client may call: ``api`` is its base URL; ``channels`` those it holds (None: unknown)."""
+
+    name: str
+    org: str
+    api: str
+    channels: tuple[str, ...] | None = None
+
+    def holds(self, channel: str) -> bool:
+        return self.channels is None or channel in self.channels
+
+
+def api_url(address: str) -> str:
+    return address if "://" in address else f"http://{address}"
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkFile:
+    folder: Path
+    nodes: tuple[NodeAddress, ...]
+    channels: dict[str, tuple[str, ...]]  # channel -> member organisations
+    wallet: Wallet
+
+    @classmethod
+    def load(cls, folder: Path) -> NetworkFile:
+        folder = Path(folder)
+        path = folder / INDEX_FILE
+        try:
+            value = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise NetworkFileError(f"{folder} is not a network folder: it has no {INDEX_FILE} "
+                                   "(make one with `baochain network init`)") from None
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise NetworkFileError(f"{path}: cannot be read: {exc}") from None
+        if not isinstance(value, dict) or value.get("format") != FORMAT:
+            raise NetworkFileError(f"{path}: not a network index of format {FORMAT}")
+        try:
+            nodes = tuple(NodeAddress(_text(n, "name"), _text(n, "org"), api_url(_text(n, "api")),
+                                      tuple(n["channels"]) if isinstance(n.get("channels"), list) else None)
+                          for n in value["nodes"])
+            channels = {_text(c, "name"): tuple(c["orgs"]) for c in value["channels"]}
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise NetworkFileError(f"{path}: its nodes or channels are not as `network init` writes them ({exc})") \
+                from None
+        return cls(folder, nodes, channels, Wallet(folder / WALLET_FOLDER))
+
+
+def _text(entry: Any, key: str) -> str:
+    found = entry[key]
+    if not isinstance(found, str):
+        raise TypeError(f"{key} is not text")
+    return found
