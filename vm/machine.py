@@ -322,7 +322,8 @@ class Machine:
             values = list(json_args)
         else:
             raise ValueFormError("arguments must be a JSON array or object")
-        return tuple(V.from_json(p.type, j, self.types, f"argument {p.name}", defaults=self._defaults)
+        return tuple(V.from_json(p.type, j, self.types, f"argument {p.name}", defaults=self._defaults,
+                                 limits=self.limits)
                      for p, j in zip(params, values))
 
     def _run(self, info: EntryInfo, args: tuple, ctx: CallContext, host: Host, gas_limit: int) -> CallResult:

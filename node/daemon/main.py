@@ -78,7 +78,7 @@ def node_group() -> None:
     """Run a node of a Baochain network."""
 
 
-@node_group.command("start")
+@node_group.command("start", short_help="Run a node until SIGTERM or Ctrl-C.")
 @click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               metavar="FILE", help="The node's node.toml (written by `baochain network init`).")
 def start(config_path: Path) -> None:
