@@ -88,6 +88,13 @@ def test_malformed_headers_name_the_header(world):
         assert header in answer.json()["message"]
 
 
+def test_a_revoked_certificate_reads_nothing(world):
+    revoked = world.get("/api/v1/channels/claims", who="revoked@Org2")
+    unknown = world.get("/api/v1/channels/nope", who="revoked@Org2")
+    assert revoked.status_code == unknown.status_code == 403
+    assert revoked.json()["message"].replace("'claims'", "X") == unknown.json()["message"].replace("'nope'", "X")
+
+
 def test_expired_and_foreign_certificates_are_forbidden(world):
     expired = world.get("/api/v1/channels/claims", who="expired@Org1")
     assert expired.status_code == 403 and "expired" in expired.json()["message"]

@@ -82,6 +82,8 @@ BAD_PROPOSALS = {
                         "unknown issuer"),
     "expired creator": (lambda w: signed_proposal(w, "expired@Org1", "ledger", "set", "a", 1), 403, "identity",
                         "expired"),
+    "revoked creator": (lambda w: signed_proposal(w, "revoked@Org2", "ledger", "set", "a", 1), 403, "identity",
+                        "revoked"),
     "role not held": (lambda w: signed_proposal(w, "insurer@Org1", "ledger", "set", "a", 1, role="bank"), 403,
                       "identity", "bank"),
     "regulator invokes": (lambda w: signed_proposal(w, "regulator@Org3", "ledger", "set", "a", 1, role="regulator"),

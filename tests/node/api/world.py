@@ -7,7 +7,8 @@ LevelDB channels, one FastAPI app per node, and signed requests.
 
 Nodes `peer0-org1..3` hold the channels of their organisation; `peer0-org1` orders both. Each
 org has `admin@ORG` (type admin, role insurer) and `insurer@ORG` (a client, roles insurer and
-hospital); Org3 also has `regulator@Org3`. Key material is made once per suite (`keys_for`);
+hospital); Org3 also has `regulator@Org3`; `revoked@Org2` is on Org2's CRL, which both channels carry, and
+`expired@Org1` is past its dates. Key material is made once per suite (`keys_for`);
 channels are made fresh for each test in its own folder.
 """
 
@@ -94,6 +95,7 @@ class Keys:
     suite_name: str
     roots: dict[str, tuple[Certificate, Any]]
     ids: dict[str, Ident]  # by label, peers by node name too
+    crls: dict[str, tuple[bytes, ...]]  # Org2's revokes revoked@Org2
 
 
 @cache
@@ -113,12 +115,20 @@ def keys_for(suite_name: str) -> Keys:
         add(org, "admin", type="admin", roles=("insurer",))
         add(org, "insurer", roles=("insurer", "hospital"))
     add("Org3", "regulator", type="regulator", roles=("regulator",))
+    add("Org2", "revoked")
     add("Org1", "expired", now=now - timedelta(days=400))
     other = get_suite("intl" if suite_name == "gm" else "gm")
     foreign_root = make_root(other, "Org1", now=now)
     cert, key = make_leaf(other, *foreign_root, "foreign", now=now)
     ids["foreign@Org1"] = Ident("foreign", "Org1", cert, key)
-    return Keys(suite_name, roots, ids)
+    from node.identity.crl import Revocation, issue_crl
+
+    root, root_key = roots["Org2"]
+    crl = issue_crl(suite, root_key, issuer=root, number=1, this_update=now - timedelta(hours=1),
+                    next_update=now + timedelta(days=30),
+                    revocations=[Revocation(ids["revoked@Org2"].cert.serial, now - timedelta(minutes=5),
+                                            "key_compromise")])
+    return Keys(suite_name, roots, ids, {"Org2": (crl,)})
 
 
 class _AsyncChunks(httpx.AsyncByteStream):
@@ -265,7 +275,8 @@ def make_world(tmp: Path, suite_name: str = "intl", **app_options: Any) -> World
     network = LocalNetwork()
     channels: dict[str, dict[str, Channel]] = {org: {} for org in ORGS}
     for name, (orgs, regulators) in CHANNELS.items():
-        config = ChannelConfig(name, suite_name, tuple(OrgConfig(o, keys.roots[o][0].der) for o in orgs),
+        config = ChannelConfig(name, suite_name,
+                               tuple(OrgConfig(o, keys.roots[o][0].der, keys.crls.get(o, ())) for o in orgs),
                                "peer0-org1", regulators=regulators)
         genesis = genesis_block(config)
         for org in orgs:
