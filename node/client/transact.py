@@ -66,9 +66,12 @@ def endorse(network: Network, proposal: Proposal, policy: Policy, *, record_abor
     unreachable: set[str] = set()
     failures: dict[str, str] = {}
     own = network.identity.org
+    # Organisations whose every node failed lately are asked only when the others cannot meet the policy.
+    suspect = {org for org, nodes in by_org.items() if all(gateway.is_down(n.name) for n in nodes)}
     while True:
         up = {org for org in by_org if org not in unreachable} | set(collected)
-        pick = choose(policy, members, up, prefer=[*collected, own])
+        prefer = [*collected, own]
+        pick = choose(policy, members, up - suspect, prefer=prefer) or choose(policy, members, up, prefer=prefer)
         if pick is None:
             raise NodesUnavailable(f"the endorsement policy '{policy_text(policy)}' cannot be met by the "
                                    f"organisations with a node up ({', '.join(sorted(up)) or 'none'})", failures)

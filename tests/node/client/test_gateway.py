@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import threading
 
+import httpx
 import pytest
 
 from node.chain.block import decode_item
 from node.client import (
     ContractAborted,
+    Gateway,
     NodesUnavailable,
     Refused,
     RoleError,
@@ -20,7 +22,7 @@ from node.client import (
 from node.tx.codes import ValidationCode
 from node.tx.envelope import decode_envelope
 from tests.node.api.world import envelope, ledger_module, make_world, signed_proposal
-from tests.node.client.conftest import make_gateway
+from tests.node.client.conftest import identity, make_gateway
 
 
 def deploy(world, policy="majority", down=None):
@@ -71,6 +73,28 @@ def test_no_call_needs_the_callers_own_node(world):
         # a node that failed is tried last: it comes back once it answers again
         down.clear()
         assert ledger.evaluate("get", "a") == 5
+
+
+def test_a_node_that_failed_is_not_asked_again_while_others_suffice(world):
+    deploy(world, policy="2 of Org1, Org2, Org3")
+    attempts = []
+
+    def refuse(request):
+        attempts.append(request.url.path)
+        raise httpx.ConnectError("connection refused", request=request)
+
+    def connect(node):
+        transport = httpx.MockTransport(refuse) if node.name == "peer0-org2" else world.transport(node.name)
+        return httpx.Client(transport=transport, base_url=node.api)
+
+    nodes = [(name, node.org, f"http://{name}") for name, node in world.nodes.items()]
+    with Gateway(identity(world, "insurer@Org1"), nodes, connect=connect) as gateway:
+        ledger = gateway.network("claims").contract("ledger")
+        assert ledger.submit("set", "a", 1, role="insurer").code == "VALID"
+        tried = len(attempts)
+        assert tried >= 1 and gateway.is_down("peer0-org2")
+        assert ledger.submit("set", "a", 2, role="insurer").code == "VALID"
+        assert len(attempts) == tried  # Org1 and Org3 meet the policy: Org2's node is left alone
 
 
 def test_a_policy_the_live_nodes_cannot_meet_names_the_nodes_down(world):
