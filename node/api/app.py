@@ -277,8 +277,8 @@ def _binary(request: Request) -> None:
 
 def _target(scope: Scope) -> str:
     """The request target as the client sent it: what its signature covers."""
-    raw = scope.get("raw_path") or scope["path"].encode("utf-8")
-    query = scope.get("query_string") or b""
+    raw: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
+    query: bytes = scope.get("query_string") or b""
     return raw.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
 
 
