@@ -7,6 +7,7 @@ import click
 
 from dsl.cli import LANGUAGE_COMMANDS
 from node.ca.cli import ca
+from node.client.cli import CLIENT_COMMANDS
 from node.daemon.main import node_group
 
 
@@ -20,7 +21,7 @@ def cli() -> None:
     """
 
 
-for _command in (*LANGUAGE_COMMANDS, ca, node_group):
+for _command in (*LANGUAGE_COMMANDS, ca, node_group, *CLIENT_COMMANDS):
     cli.add_command(_command)
 
 

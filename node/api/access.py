@@ -9,8 +9,9 @@ A channel request is admitted when, in this order (the first failure answers):
    ``bad-signature``;
 4. the certificate is within its own validity dates, and is a current identity of a member
    organisation of the channel (`check_identity` against the channel's trust: issuer, expiry,
-   revocation; regulators are members, so a regulator's clients read too), else 403
-   ``forbidden``;
+   revocation; regulators are members, so a regulator's clients read too), else 404
+   ``unknown-channel``, as for a channel that does not exist (a certificate outside its own validity
+   dates is 403 ``forbidden``: that says nothing of any channel);
 5. its time lies within the channel's clock-skew window of this node's clock, else 401
    ``stale-request``;
 6. the same signed request (certificate and signed message) was not seen before, else 409
@@ -60,9 +61,10 @@ class SignedRequest:
 
 
 def forbidden(channel: str) -> ApiError:
-    """The one answer for an unknown channel and for one the caller may not read."""
-    return ApiError(403, "forbidden", f"this identity may not read channel {channel!r}: it is not a current "
-                    "identity of one of its member organisations, or there is no such channel")
+    """The one answer for an unknown channel and for one the caller may not read: 404, as for
+    anything that is not there, so that a non-member learns nothing, not even that it exists."""
+    return ApiError(404, "unknown-channel", f"no channel {channel!r} that this identity may read: there is no such "
+                    "channel, or the identity is not a current identity of one of its member organisations")
 
 
 class ReplayGuard:

@@ -11,8 +11,10 @@ Request-level refusals (the gate, `node.api.access`, and the request's own shape
     401 unsigned             a channel request without the three signature headers
     401 bad-signature        the request signature does not verify with the certificate's key
     401 stale-request        X-Baochain-Time is outside the channel's clock-skew window
-    403 forbidden            not a current identity of a member (or a regulator of one) of the
-                             channel, or no such channel: both answer alike, on every endpoint
+    403 forbidden            the request's certificate is outside its own validity dates
+    404 unknown-channel      no such channel, or the caller is not a current identity of a member
+                             (or a regulator of one): both answer alike, on every endpoint, so a
+                             non-member learns nothing of a channel, not even that it exists
     404 not-found            no such route; unknown-block, unknown-contract: within a channel
     409 replayed             the same signed request was seen already
     413 too-large            a body over `BODY_MAX_BYTES`

@@ -133,7 +133,7 @@ class Submitted(BaseModel):
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     "4XX": {"model": ErrorBody, "description": "refused: the code says why (node.api.errors lists every code with its "
-                                               "status: 400 malformed, 401 unsigned or stale, 403 forbidden, 404 "
+                                               "status: 400 malformed, 401 unsigned or stale, 403 forbidden, 404 unknown-channel or "
                                                "unknown, 409 replayed or conflicting, 413 too large, 422 refused)"},
     "5XX": {"model": ErrorBody, "description": "503 behind or unavailable: ask another node; 500 internal"},
 }

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 # Refusals that say "not this node" rather than "not this request": ask the next one.
-_NOT_HERE = frozenset({"forbidden", "not-endorser"})
+_NOT_HERE = frozenset({"unknown-channel", "forbidden", "not-endorser"})
 WAIT_FIRST_STEP_S = 0.5  # how long one node first holds a commit-status question
 WAIT_STEP_S = 8.0  # ... and at most, as the steps double
 

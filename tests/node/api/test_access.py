@@ -1,5 +1,5 @@
 """Who may read a channel: members and their regulators read; an outsider, an unknown channel and
-a channel the caller's organisation is not in all answer the same 403, on every endpoint;
+a channel the caller's organisation is not in all answer the same 404, on every endpoint;
 unsigned, wrongly signed, stale, replayed and malformed requests are refused precisely; bodies
 are bounded; X-Baochain-Min-Height waits for a lagging node, boundedly."""
 
@@ -30,7 +30,7 @@ def test_an_outsider_learns_nothing_not_even_whether_a_channel_exists(world):
                    for ch in ("claims", "reinsurance", "no-such-channel")}
         bodies = {ch: (a.status_code, a.json()["code"], a.json()["message"].replace(repr(ch), "CH"))
                   for ch, a in answers.items()}
-        assert set(bodies.values()) == {(403, "forbidden", bodies["claims"][2])}, (method, rest, bodies)
+        assert set(bodies.values()) == {(404, "unknown-channel", bodies["claims"][2])}, (method, rest, bodies)
 
 
 def test_a_member_of_one_channel_reads_nothing_of_another(world):
@@ -39,12 +39,12 @@ def test_a_member_of_one_channel_reads_nothing_of_another(world):
     for method, rest in CHANNEL_ROUTES:
         real = _ask(world, method, f"/api/v1/channels/reinsurance{rest}", "insurer@Org3")
         made_up = _ask(world, method, f"/api/v1/channels/made-up{rest}", "insurer@Org3")
-        assert real.status_code == made_up.status_code == 403, (method, rest)
+        assert real.status_code == made_up.status_code == 404, (method, rest)
         assert real.json()["message"].replace("'reinsurance'", "X") == made_up.json()["message"].replace("'made-up'",
                                                                                                        "X")
     # and nothing of reinsurance is on Org3's node at all
     assert "reinsurance" not in world.nodes["peer0-org3"].channels()
-    assert world.get("/api/v1/channels/reinsurance", who="insurer@Org1", node="peer0-org3").status_code == 403
+    assert world.get("/api/v1/channels/reinsurance", who="insurer@Org1", node="peer0-org3").status_code == 404
 
 
 def test_members_and_their_regulators_read(world):
@@ -91,7 +91,7 @@ def test_malformed_headers_name_the_header(world):
 def test_a_revoked_certificate_reads_nothing(world):
     revoked = world.get("/api/v1/channels/claims", who="revoked@Org2")
     unknown = world.get("/api/v1/channels/nope", who="revoked@Org2")
-    assert revoked.status_code == unknown.status_code == 403
+    assert revoked.status_code == unknown.status_code == 404
     assert revoked.json()["message"].replace("'claims'", "X") == unknown.json()["message"].replace("'nope'", "X")
 
 
@@ -99,7 +99,7 @@ def test_expired_and_foreign_certificates_are_forbidden(world):
     expired = world.get("/api/v1/channels/claims", who="expired@Org1")
     assert expired.status_code == 403 and "expired" in expired.json()["message"]
     foreign = world.get("/api/v1/channels/claims", who="foreign@Org1")  # same org name, another suite's CA
-    assert foreign.status_code == 403 and foreign.json()["code"] == "forbidden"
+    assert foreign.status_code == 404 and foreign.json()["code"] == "unknown-channel"
 
 
 def test_a_request_outside_the_clock_skew_window_is_stale(world):

@@ -114,7 +114,7 @@ def test_refusals_name_what_is_wrong(deployed):
         (("contract", "invoke", "ledger", "set", "a", "1", "--as", "nobody@Org1"), "holds no identity nobody@Org1"),
         (("contract", "invoke", "ledger", "set", "a", "1", "--as", "nobody"), "NAME@ORG"),
         (("contract", "invoke", "ledger", "add", "1", "--as", "insurer@Org1"), "pick one"),
-        (("contract", "query", "ledger", "get", "a", "--as", "insurer@Org4"), "refused (forbidden)"),
+        (("contract", "query", "ledger", "get", "a", "--as", "insurer@Org4"), "refused (unknown-channel)"),
     ]
     for args, words in cases:
         result = cli(*args)

@@ -222,7 +222,7 @@ def test_refusals_keep_the_nodes_word(world):
     with make_gateway(world, "insurer@Org4") as outsider:
         with pytest.raises(Refused) as caught:
             outsider.network("claims").info()
-        assert caught.value.code == "forbidden"
+        assert caught.value.code == "unknown-channel"
 
 
 def test_the_role_is_chosen_from_the_entrys_roles(world):
