@@ -9,6 +9,8 @@ from dsl.cli import LANGUAGE_COMMANDS
 from node.ca.cli import ca
 from node.client.cli import CLIENT_COMMANDS
 from node.daemon.main import node_group
+from node.network.cli import network
+from node.network import commands as _network_commands  # noqa: F401  (adds up, status, down to the group)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -21,7 +23,7 @@ def cli() -> None:
     """
 
 
-for _command in (*LANGUAGE_COMMANDS, ca, node_group, *CLIENT_COMMANDS):
+for _command in (*LANGUAGE_COMMANDS, ca, node_group, network, *CLIENT_COMMANDS):
     cli.add_command(_command)
 
 

@@ -43,7 +43,7 @@ from node.tx.clock import check_timestamp
 from node.tx.codes import ValidationCode as Code
 from node.tx.envelope import VerifiedEnvelope, verify_envelope
 from node.tx.errors import SignatureError, TimestampError, TxFormatError
-from node.tx.policy import satisfied
+from node.tx.policy import policy_text, required_count, satisfied
 from node.tx.proposal import Deploy
 from node.tx.response import Aborted, Completed, scan_digest
 from vm import types as T
@@ -179,7 +179,8 @@ def _envelope(out: Outcome, overlay: _Overlay, config: ChannelConfig, suite: Cry
             orgs.add(who.org)
     if not satisfied(policy, orgs, config.members):
         return _refused(out, index, Code.ENDORSEMENT_POLICY_FAILURE,
-                        f"endorsed by {', '.join(sorted(orgs)) or 'no member peer'}; the policy needs more")
+                        f"endorsed by {', '.join(sorted(orgs)) or 'no member peer'}; the policy "
+                        f"'{policy_text(policy)}' needs {required_count(policy, config.members)}")
     result = env.envelope.response.result
     if isinstance(result, Aborted):
         return _refused(out, index, Code.CONTRACT_ABORT, result.message)

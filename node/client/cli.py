@@ -272,6 +272,8 @@ def tx_show(ctx: click.Context, tx_id: str, network_dir: Path, channel: str, ide
         if status["status"] == "committed":
             detail = net.block(status["block"])["transactions"][status["index"]]
     out = {**status, **{k: detail.get(k) for k in ("kind", "contract", "entry", "creator", "events")}}
+    if out.get("code_name"):  # as `contract invoke --json` says it: the code's name (its number stays in the API)
+        out["code"] = out["code_name"]
     if as_json:
         _print(out)
         return

@@ -1,0 +1,68 @@
+"""`baochain network up`, `status` and `down` (`node.network.control`), added to the `network`
+group of `node.network.cli`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from node.network.cli import Refused, network
+from node.network.control import READY_TIMEOUT_S, up as start_nodes, down as stop_nodes, status as node_status
+from node.network.errors import NetworkError
+
+_FOLDER = click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, exists=True, path_type=Path))
+
+
+@network.command(short_help="Start every node that is not running; return once all are ready.")
+@_FOLDER
+@click.option("--timeout", "timeout_s", type=click.FloatRange(1, 3600), default=READY_TIMEOUT_S, show_default=True,
+              help="Seconds to wait for every node to be ready.")
+def up(directory: Path, timeout_s: float) -> None:
+    """Start every node of the network in DIR that is not running, each its own process (its log in
+    DIR/nodes/NODE/node.log), and return once every node answers /readyz."""
+    try:
+        result = start_nodes(directory, timeout_s=timeout_s, progress=click.echo)
+    except NetworkError as exc:
+        raise Refused(str(exc)) from None
+    for name, pid, started in result:
+        if not started:
+            click.echo(f"{name} was running (pid {pid})")
+    click.echo(f"{len(result)} node(s) ready")
+
+
+@network.command(short_help="Show each node: pid, alive, API, and per channel height and state hash.")
+@_FOLDER
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: {\"nodes\": [...]}.")
+def status(directory: Path, as_json: bool) -> None:
+    """Show every node of the network in DIR: its pid, whether it runs, its API address, and for each
+    channel it holds the height and state hash it reports (asked as its organisation's admin)."""
+    try:
+        report = node_status(directory)
+    except NetworkError as exc:
+        raise Refused(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    for node in report["nodes"]:
+        state = f"pid {node['pid']}" if node["alive"] else "not running"
+        click.echo(f"{node['name']} ({node['org']}): {state}, api {node['api']}")
+        for channel, info in node["channels"].items():
+            if "error" in info:
+                click.echo(f"  {channel}: {info['error']}")
+            else:
+                click.echo(f"  {channel}: height {info['height']}, state {info['state_hash']}")
+
+
+@network.command(short_help="Stop every running node (SIGTERM, then SIGKILL after a timeout).")
+@_FOLDER
+def down(directory: Path) -> None:
+    """Stop every running node of the network in DIR: SIGTERM, and SIGKILL for one that has not
+    stopped within 15 seconds."""
+    try:
+        result = stop_nodes(directory)
+    except NetworkError as exc:
+        raise Refused(str(exc)) from None
+    for name, pid, how in result:
+        click.echo(f"{name}: {how}" + (f" (pid {pid})" if pid else ""))
