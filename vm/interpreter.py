@@ -125,13 +125,13 @@ class ReferenceMachine(Machine):
             raise _tagged(Abort(f"{info.name} takes {len(info.params)} arguments, got {len(args)}",
                                 "invalid-value"), info.name, 0)
         state = CallState(self.schema, host, ctx.caller.role, self.limits)
-        run = _Run(state, ctx, gas_limit, walks(self.types, self.limits, state.meter))
+        run = _Run(state, ctx, gas_limit, walks(self.types, self.limits, state))
         try:
             with stack_headroom(self.limits):
                 value = self._frame(run, info.function, list(args), 1)
             run.gas = check_result_size(info, value, run.gas, state)
         except Abort as exc:
-            used = gas_limit if exc.kind == "out-of-gas" else gas_limit - run.gas
+            used = gas_limit if exc.kind == "out-of-gas" else gas_limit - state.gas_left(run.gas)
             raise _tagged(exc, info.name, used) from None
         except (MemoryError, RecursionError) as exc:
             raise host_fault(info, exc) from None

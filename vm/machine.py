@@ -171,11 +171,13 @@ def _runtime(module: Module, limits: Limits) -> dict:
     }
 
 
-def walks(table: T.TypeTable, limits: Limits, meter: Meter | None = None) -> dict:
+def walks(table: T.TypeTable, limits: Limits, state: CallState) -> dict:
     """One call's helpers that walk values: each is charged by the value's size in units before
-    it walks (`vm.measure`; each call has its own meter), and writes out no more than a limit."""
-    meter = meter if meter is not None else Meter(limits.nesting)
+    it walks (`vm.measure`; each call has its own meter), and writes out no more than a limit.
+    Charges go through the call's state, so an abort after one still reports it."""
+    meter = state.meter
     units = meter.units
+    charge = state.charge
     max_text, max_hashed = limits.text_length, limits.value_size
 
     def veq(gas, t, a, b):
@@ -340,7 +342,7 @@ class Machine:
             return exc
 
         g = dict(self._runtime)
-        g.update(walks(self.types, self.limits, state.meter))
+        g.update(walks(self.types, self.limits, state))
         g["tag"] = tag
         g["CALLER"] = ctx.caller
         g["NOW"] = ctx.timestamp_ms
@@ -359,7 +361,7 @@ class Machine:
             done.append(left)
             left = check_result_size(info, value, left, state)
         except Abort as exc:
-            left = fault[0] if fault else done[0] if done else 0
+            left = state.gas_left(fault[0] if fault else done[0] if done else 0)
             if left < 0 and exc.kind != "out-of-gas":  # the limit was passed before this abort
                 exc = out_of_gas()
             used = gas_limit if exc.kind == "out-of-gas" else min(max(gas_limit - left, 0), gas_limit)
@@ -410,7 +412,7 @@ def check_result_size(info: EntryInfo, value: object, gas: int, state: CallState
     if info.returns is None:
         return gas
     if type(value) is tuple or type(value) is dict:
-        gas = charge(gas, G.walk_cost(state.meter.units(value)))
+        gas = state.charge(gas, G.walk_cost(state.meter.units(value)))
     cap = state.limits.value_size
     if V.value_size(info.returns, value, cap) > cap:
         raise limit_exceeded(f"the result is larger than {cap} bytes")

@@ -151,6 +151,9 @@ class CallState:
         self.role = role
         self.limits = limits
         self.meter = meter if meter is not None else Meter(limits.nesting)  # the call's (vm.measure)
+        # The least gas left after any charge made outside the translated code: an operation that
+        # charges and then aborts (a read, then "key not found") reports that charge too.
+        self.low_gas: int | None = None
         self.reads: dict[bytes, bytes | None] = {}
         self.writes: dict[bytes, bytes | None] = {}
         self.events: list[Event] = []
@@ -158,6 +161,17 @@ class CallState:
         self._observed: set[bytes] = set()  # keys read or written other than by `+=`/`-=`
         self._adding = False
         self.scans: list[bytes] = []  # prefixes scanned, in order (for phantom checks)
+
+    def charge(self, gas: int, cost: int) -> int:
+        """`charge`, remembering the gas left (`low_gas`) for an abort that follows."""
+        gas = charge(gas, cost)
+        if self.low_gas is None or gas < self.low_gas:
+            self.low_gas = gas
+        return gas
+
+    def gas_left(self, gas: int) -> int:
+        """The gas an aborted call had left: ``gas`` as the code last knew it, less any charge made since."""
+        return gas if self.low_gas is None else min(gas, self.low_gas)
 
     def deltas(self) -> dict[bytes, Delta]:
         """The keys this call only added to (see `Delta`)."""
@@ -200,7 +214,7 @@ class CallState:
             raise limit_exceeded(f"a value of {len(value)} bytes is larger than {self.limits.value_size}")
         if key not in self.writes and len(self.writes) >= self.limits.writes:
             raise limit_exceeded(f"a call may write at most {self.limits.writes} state entries")
-        gas = charge(gas, G.write_cost(key, value))
+        gas = self.charge(gas, G.write_cost(key, value))
         self.writes[key] = value
         if not self._adding:
             self._observed.add(key)
@@ -211,7 +225,7 @@ class CallState:
 
     def _read_map(self, gas: int, var: _Var) -> tuple[dict, int]:
         entries = self._scan(var.key)
-        gas = charge(gas, G.scan_cost(len(entries), sum(len(k) + len(v) for k, v in entries)))
+        gas = self.charge(gas, G.scan_cost(len(entries), sum(len(k) + len(v) for k, v in entries)))
         kt, vt, n = var.type.key, var.type.value, len(var.key)  # type: ignore[union-attr]
         return {decode_key(kt, k[n:]): decode_value(vt, v, self.types) for k, v in entries}, gas
 
@@ -222,7 +236,7 @@ class CallState:
         if var.is_map:
             return self._read_map(gas, var)
         raw = self._get(var.key)
-        gas = charge(gas, G.read_cost(var.key, raw))
+        gas = self.charge(gas, G.read_cost(var.key, raw))
         if raw is None:
             if isinstance(var.type, T.ListType):
                 return (), gas
@@ -250,7 +264,7 @@ class CallState:
         data, gas = self._encode(gas, var.type, value)  # first: it bounds the lifecycle check's walk
         if var.checked:
             raw = self._get(var.key)
-            gas = charge(gas, G.read_cost(var.key, raw))
+            gas = self.charge(gas, G.read_cost(var.key, raw))
             old = None if raw is None else decode_value(var.type, raw, self.types)
             self.schema.check(var.type, value, old, raw is not None, self.role)
         return self._put(gas, var.key, data)
@@ -266,7 +280,7 @@ class CallState:
 
     def _charge_walk(self, gas: int, value: object) -> int:
         if type(value) is tuple or type(value) is dict:
-            return charge(gas, G.walk_cost(self.meter.units(value)))
+            return self.charge(gas, G.walk_cost(self.meter.units(value)))
         return gas
 
     def _sdelta(self, gas: int, i: int, amount: object, subtract: bool) -> int:
@@ -292,7 +306,7 @@ class CallState:
         var = self.schema.vars[i]
         key = self._entry_key(var, k)
         raw = self._get(key)
-        return var, key, raw, charge(gas, G.read_cost(key, raw))
+        return var, key, raw, self.charge(gas, G.read_cost(key, raw))
 
     def mload(self, gas: int, i: int, k: object) -> tuple[object, int]:
         var, _, raw, gas = self._entry(gas, i, k)
@@ -317,7 +331,7 @@ class CallState:
         data, gas = self._encode(gas, vt, value)  # first: it bounds the lifecycle check's walk
         if var.checked:
             raw = self._get(key)
-            gas = charge(gas, G.read_cost(key, raw))
+            gas = self.charge(gas, G.read_cost(key, raw))
             old = None if raw is None else decode_value(vt, raw, self.types)
             self.schema.check(vt, value, old, raw is not None, self.role)
         return self._put(gas, key, data)
@@ -350,7 +364,7 @@ class CallState:
     def mlen(self, gas: int, i: int) -> tuple[int, int]:
         var = self.schema.vars[i]
         entries = self._scan(var.key)
-        return len(entries), charge(gas, G.scan_cost(len(entries), sum(len(k) for k, _ in entries)))
+        return len(entries), self.charge(gas, G.scan_cost(len(entries), sum(len(k) for k, _ in entries)))
 
     # -- events
 
@@ -365,6 +379,6 @@ class CallState:
             size += value_size(p.type, v, cap - size)
             if size > cap:
                 raise limit_exceeded(f"an event larger than {cap} bytes")
-        gas = charge(gas, G.emit_cost(size))
+        gas = self.charge(gas, G.emit_cost(size))
         self.events.append(Event(event.name, values))
         return gas
