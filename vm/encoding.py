@@ -25,7 +25,7 @@ from vm import types as T
 from vm.calendar import MAX_DATE, MIN_DATE
 from vm.currencies import CURRENCY_DIGITS
 from vm.decimals import INT_LIMIT
-from vm.errors import EncodingError
+from vm.errors import EncodingError, NestingError
 from vm.gas import DEFAULT_LIMITS
 from vm.keys import encode_key
 from vm.money import Money
@@ -259,7 +259,7 @@ def _get(r: _Reader, t: T.Type, table: T.TypeTable | None) -> object:
             raise r.fail(f"no value {i} in enum {t.name}")
         return i
     if r.depth == 0:
-        raise r.fail("values nested too deeply")
+        raise NestingError(f"malformed value at byte {r.pos}: values nested too deeply")
     r.depth -= 1
     v = _get_container(r, t, table)
     r.depth += 1

@@ -51,6 +51,14 @@ def limit_exceeded(what: str) -> Abort:
     return Abort(f"limit exceeded: {what}", "limit")
 
 
+def nested_too_deep(limit: int) -> Abort:
+    return limit_exceeded(f"values nest at most {limit} deep (Lists, Maps and records inside each other)")
+
+
+def call_too_deep(limit: int) -> Abort:
+    return limit_exceeded(f"call depth exceeded ({limit} nested calls)")
+
+
 class HostFault(VMError):
     """The host could not finish a call (it ran out of memory or of Python stack). Unlike an
     Abort this says nothing about the call: another node, or this one later, may complete it. So
@@ -73,6 +81,11 @@ class LiteralError(VMError):
 
 class EncodingError(VMError):
     """Bytes that are not the canonical encoding of a value of the expected type."""
+
+
+class NestingError(EncodingError):
+    """Bytes of a value nested deeper than the language allows (`vm.gas.Limits.nesting`): a call
+    that reads such state aborts "limit", as one that builds such a value does."""
 
 
 class StateFileError(VMError):

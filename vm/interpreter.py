@@ -17,11 +17,14 @@ from dataclasses import dataclass
 from vm import values as V
 from vm.errors import Abort
 from vm.host import CallContext, Host
-from vm.machine import CallResult, EntryInfo, Machine, _tagged, check_result_size, host_fault, stack_headroom, walks
+from vm.machine import (
+    CallResult, EntryInfo, Machine, _tagged, check_arguments, check_result_size, host_fault, internal_fault, stack_headroom,
+    walks,
+)
 from vm.measure import needs_nesting_check, scans_natively, walks_to_compare
 from vm.module import Constant, Entry, EventDef, Function, Lifecycle, Module, Param, StateVar
 from vm.opcodes import BY_NAME, OperandKind, decode_instructions, encode_instruction
-from vm.errors import limit_exceeded, out_of_gas
+from vm.errors import call_too_deep, limit_exceeded, out_of_gas
 from vm.state import CallState
 from vm.types import Type, TypeTable
 
@@ -127,6 +130,7 @@ class ReferenceMachine(Machine):
         state = CallState(self.schema, host, ctx.caller.role, self.limits)
         run = _Run(state, ctx, gas_limit, walks(self.types, self.limits, state))
         try:
+            check_arguments(tuple(args), state)
             with stack_headroom(self.limits):
                 value = self._frame(run, info.function, list(args), 1)
             run.gas = check_result_size(info, value, run.gas, state)
@@ -135,12 +139,14 @@ class ReferenceMachine(Machine):
             raise _tagged(exc, info.name, used) from None
         except (MemoryError, RecursionError) as exc:
             raise host_fault(info, exc) from None
+        except Exception as exc:  # as the machine: a defect (or damaged state) is an internal abort
+            raise _tagged(internal_fault(info, exc), info.name, gas_limit - state.gas_left(run.gas)) from None
         return CallResult(value, gas_limit - run.gas, dict(state.writes), dict(state.reads), tuple(state.events),
                           state.deltas(), tuple(state.scans))
 
     def _frame(self, run: "_Run", index: int, args: list, depth: int) -> object:
         if depth > self.limits.call_depth:
-            raise limit_exceeded("call depth exceeded")
+            raise call_too_deep(self.limits.call_depth)
         m = self.module
         fn = m.functions[index]
         code = decode_instructions(fn.code)

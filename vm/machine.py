@@ -20,7 +20,7 @@ from vm import gas as G
 from vm import types as T
 from vm import values as V
 from vm.decimals import division_by_zero, overflow
-from vm.errors import Abort, HostFault, ValueFormError, VerifyError, limit_exceeded, out_of_gas
+from vm.errors import Abort, HostFault, ValueFormError, VerifyError, call_too_deep, limit_exceeded, out_of_gas
 from vm.gas import DEFAULT_LIMITS, Limits
 from vm.host import CallContext, Event, Host
 from vm.jit import TranslateError, Translation, translate
@@ -150,7 +150,7 @@ def _runtime(module: Module, limits: Limits) -> dict:
         "LIM": V.INT_LIMIT, "NLIM": -V.INT_LIMIT, "DEPTH": limits.call_depth, "Fault": Exception,
         "oog": _raise(out_of_gas), "ovf": _raise(overflow), "dz": _raise(division_by_zero),
         "oor": _raise(lambda: Abort("index out of range", "index-out-of-range")),
-        "deep": _raise(lambda: limit_exceeded(f"call depth exceeded ({limits.call_depth} nested calls)")),
+        "deep": _raise(lambda: call_too_deep(limits.call_depth)),
         "too_long": _raise(lambda: limit_exceeded(f"a collection is longer than {max_len}")),
         "knf": knf, "fail": fail, "unmet": unmet, "size": len,
         "int_div": V.int_div, "int_to_dec": V.int_to_dec, "dec_mul": V.dec_mul, "dec_div": V.dec_div,
@@ -356,6 +356,7 @@ class Machine:
             f.__kwdefaults__ = tr.kwdefaults[i]
             g[f"f{i}"] = f
         try:
+            check_arguments(args, state)
             with stack_headroom(self.limits):
                 value, left = g[f"f{info.function}"](gas_limit, 1, *args)
             done.append(left)
@@ -370,8 +371,7 @@ class Machine:
             raise host_fault(info, exc) from None
         except Exception as exc:  # a defect of ours, never the contract's: report, never escape
             left = fault[0] if fault else 0
-            raise _tagged(Abort(f"internal VM fault ({type(exc).__name__}) in {info.name}", "internal"),
-                          info.name, min(max(gas_limit - left, 0), gas_limit)) from None
+            raise _tagged(internal_fault(info, exc), info.name, min(max(gas_limit - left, 0), gas_limit)) from None
         return CallResult(value, gas_limit - left, dict(state.writes), dict(state.reads), tuple(state.events),
                           state.deltas(), tuple(state.scans))
 
@@ -404,6 +404,19 @@ def stack_headroom(limits: Limits = DEFAULT_LIMITS) -> Iterator[None]:
         yield
     finally:
         sys.setrecursionlimit(old)
+
+
+def check_arguments(args: tuple, state: CallState) -> None:
+    """Abort "limit" for an argument nested deeper than values may be (`call_json` refuses those
+    already, as a `ValueFormError`; this holds `call` with runtime values to the same rule)."""
+    for a in args:
+        if type(a) is tuple or type(a) is dict:
+            state.meter.nest(a)
+
+
+def internal_fault(info: EntryInfo, exc: BaseException) -> Abort:
+    """A defect of the VM (or damaged state), never the contract's: one message on both machines."""
+    return Abort(f"internal VM fault ({type(exc).__name__}) in {info.name}", "internal")
 
 
 def check_result_size(info: EntryInfo, value: object, gas: int, state: CallState) -> int:

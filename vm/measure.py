@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from vm import types as T
 from vm.gas import TEXT_CHARS_PER_UNIT
-from vm.errors import limit_exceeded
+from vm.errors import nested_too_deep
 from vm.party import Party
 
 UNBOUNDED = 1 << 30  # the static depth of a type that contains itself
@@ -88,7 +88,7 @@ class Meter:
         """``v``, after checking that it nests at most `nesting` deep (abort "limit" if not)."""
         depth = self._measure(v)[1]
         if depth > self.nesting:
-            raise limit_exceeded(f"values nest at most {self.nesting} deep (Lists, Maps and records inside each other)")
+            raise nested_too_deep(self.nesting)
         return v
 
     def _measure(self, v: object) -> tuple[int, int]:

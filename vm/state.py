@@ -22,7 +22,7 @@ from vm import gas as G
 from vm import types as T
 from vm.decimals import check_int
 from vm.encoding import ValueTooLarge, decode_value, encode_value, value_size
-from vm.errors import Abort, limit_exceeded, out_of_gas
+from vm.errors import Abort, NestingError, limit_exceeded, nested_too_deep, out_of_gas
 from vm.gas import Limits
 from vm.host import Event, Host
 from vm.keys import decode_key, encode_key
@@ -227,7 +227,7 @@ class CallState:
         entries = self._scan(var.key)
         gas = self.charge(gas, G.scan_cost(len(entries), sum(len(k) + len(v) for k, v in entries)))
         kt, vt, n = var.type.key, var.type.value, len(var.key)  # type: ignore[union-attr]
-        return {decode_key(kt, k[n:]): decode_value(vt, v, self.types) for k, v in entries}, gas
+        return {decode_key(kt, k[n:]): self._decode(vt, v) for k, v in entries}, gas
 
     # -- scalar variables
 
@@ -241,7 +241,7 @@ class CallState:
             if isinstance(var.type, T.ListType):
                 return (), gas
             raise Abort(f"state variable {var.name} has no value", "invalid-value")
-        return decode_value(var.type, raw, self.types), gas
+        return self._decode(var.type, raw), gas
 
     def sstore(self, gas: int, i: int, value: object) -> int:
         var = self.schema.vars[i]
@@ -265,9 +265,17 @@ class CallState:
         if var.checked:
             raw = self._get(var.key)
             gas = self.charge(gas, G.read_cost(var.key, raw))
-            old = None if raw is None else decode_value(var.type, raw, self.types)
+            old = None if raw is None else self._decode(var.type, raw)
             self.schema.check(var.type, value, old, raw is not None, self.role)
         return self._put(gas, var.key, data)
+
+    def _decode(self, t: T.Type, raw: bytes) -> object:
+        """A stored value; one nested deeper than values may be (old or damaged state) aborts
+        "limit" as building it would."""
+        try:
+            return decode_value(t, raw, self.types, self.limits.nesting)
+        except NestingError:
+            raise nested_too_deep(self.limits.nesting) from None
 
     def _encode(self, gas: int, t: T.Type, value: object) -> tuple[bytes, int]:
         """A value's state bytes, its walk charged first by size (`vm.measure`), stopping as soon
@@ -312,7 +320,7 @@ class CallState:
         var, _, raw, gas = self._entry(gas, i, k)
         if raw is None:
             raise key_not_found(var.type.key, k, self.types)  # type: ignore[union-attr]
-        return decode_value(var.type.value, raw, self.types), gas  # type: ignore[union-attr]
+        return self._decode(var.type.value, raw), gas  # type: ignore[union-attr]
 
     def mhas(self, gas: int, i: int, k: object) -> tuple[bool, int]:
         _, _, raw, gas = self._entry(gas, i, k)
@@ -322,7 +330,7 @@ class CallState:
         var, _, raw, gas = self._entry(gas, i, k)
         if raw is None:
             return default, gas
-        return decode_value(var.type.value, raw, self.types), gas  # type: ignore[union-attr]
+        return self._decode(var.type.value, raw), gas  # type: ignore[union-attr]
 
     def mstore(self, gas: int, i: int, k: object, value: object) -> int:
         var = self.schema.vars[i]
@@ -332,7 +340,7 @@ class CallState:
         if var.checked:
             raw = self._get(key)
             gas = self.charge(gas, G.read_cost(key, raw))
-            old = None if raw is None else decode_value(vt, raw, self.types)
+            old = None if raw is None else self._decode(vt, raw)
             self.schema.check(vt, value, old, raw is not None, self.role)
         return self._put(gas, key, data)
 

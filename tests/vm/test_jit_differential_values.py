@@ -138,10 +138,6 @@ view run(k: Int) -> Int:
 '''
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "VM defect: past the call-depth limit the translator aborts 'limit exceeded: call depth exceeded "
-    "(64 nested calls)' and the reference interpreter 'limit exceeded: call depth exceeded' "
-    "(vm/interpreter.py ReferenceMachine._frame); same kind, different message"))
 def test_call_depth_abort_reads_the_same_on_both_machines():
     verified = verify(Compilation(RECURSION).module)
     a = outcome(Machine(verified), "run", (70,), 10**6)
@@ -174,10 +170,6 @@ def _ended(machine, host) -> tuple:
         return ("raised", type(exc).__name__, str(exc))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "VM defect: a state entry holding a value nested deeper than 32 (state the VM itself never "
-    "writes: an old or damaged ledger) ends a read as an 'internal VM fault (EncodingError)' Abort "
-    "on the translated machine, while the reference interpreter lets the EncodingError escape"))
 def test_a_value_nested_too_deep_in_state_ends_a_call_alike_on_both_machines():
     verified = verify(Compilation(STORED).module)
     node: tuple = ((),)
