@@ -8,9 +8,10 @@ validation codes (ARCHITECTURE.md, "A transaction's way").
         -- envelope -------->    orderer, then every peer: verify_envelope, check_identity,
                                  policy.satisfied, MVCC, ... -> one ValidationCode per transaction
 
-Modules: `proposal`, `response` (the simulation result), `endorsement`, `envelope`; `signing`
-(what each signature covers), `policy`, `clock` (the timestamp window), `codes`, `errors`,
-`limits` (every bound, with its reason), `wire` (reading decoded fields).
+Modules: `proposal`, `approval` (an admin's approval of an upgrade), `response` (the simulation
+result), `endorsement`, `envelope`; `signing` (what each signature covers), `policy`, `clock`
+(the timestamp window), `codes`, `errors`, `limits` (every bound, with its reason), `wire`
+(reading decoded fields).
 
 Every message is encoded by `node.codec` and hashed and signed only through the channel's
 `CryptoSuite`. Decoding bytes from the network raises `TxFormatError` (naming the field) and
@@ -20,6 +21,7 @@ against the keys in the certificates; whether those certificates are current ide
 the channel's members is the caller's check (`node.identity.check_identity`).
 """
 
+from node.tx.approval import Approval, approval_message, sign_approval
 from node.tx.clock import check_timestamp, now_ms
 from node.tx.codes import ValidationCode
 from node.tx.endorsement import (
@@ -85,13 +87,14 @@ from node.tx.response import (
 )
 
 __all__ = [
-    "ALL", "MAJORITY", "Aborted", "AllMembers", "Completed", "Deploy", "EmittedEvent", "Endorsement",
+    "ALL", "MAJORITY", "Aborted", "AllMembers", "Approval", "Completed", "Deploy", "EmittedEvent", "Endorsement",
     "EndorsementMismatch", "EndorserSignature", "Envelope", "Invoke", "Majority", "Policy", "PolicyError",
     "Proposal", "Response", "ScanRecord", "SignatureError", "SignedProposal", "StateDelta", "Threshold",
     "TimestampError", "TxError", "TxFormatError", "ValidationCode", "VerifiedEndorsement", "VerifiedEnvelope",
-    "VerifiedProposal", "Version", "any_of", "build_deploy", "build_invoke", "check_timestamp", "choose",
-    "decode_endorsement", "decode_envelope", "decode_proposal", "decode_response", "decode_signed_proposal",
-    "eligible_orgs", "encode_proposal", "encode_response", "now_ms", "parse_policy", "policy_text",
-    "proposal_hash", "required_count", "satisfied", "scan_digest", "sign_endorsement", "sign_envelope",
-    "sign_proposal", "threshold", "tx_id", "verify_endorsement", "verify_envelope", "verify_proposal",
+    "VerifiedProposal", "Version", "any_of", "approval_message", "build_deploy", "build_invoke", "check_timestamp",
+    "choose", "decode_endorsement", "decode_envelope", "decode_proposal", "decode_response",
+    "decode_signed_proposal", "eligible_orgs", "encode_proposal", "encode_response", "now_ms", "parse_policy",
+    "policy_text", "proposal_hash", "required_count", "satisfied", "scan_digest", "sign_approval",
+    "sign_endorsement", "sign_envelope", "sign_proposal", "threshold", "tx_id", "verify_endorsement",
+    "verify_envelope", "verify_proposal",
 ]

@@ -9,7 +9,8 @@ bytes, P) is the codec encoding of one map:
      "channel": name, "contract": name,                     -- the contract invoked, or deployed
      "entry": identifier                                    -- invoke: exactly one of entry/deploy
      "deploy": {"version": name, "policy": policy,          -- see node.tx.policy
-                "source": text | "module": bytes},          -- exactly one of the two
+                "source": text | "module": bytes,           -- exactly one of the two
+                "approvals": [[cert, signature], ...]},     -- optional: an upgrade's (node.tx.approval)
      "args": [section-7 JSON value, ...],                   -- the entry's, or init's, arguments
      "nonce": bytes (16..32), "timestamp": int (ms since 1970, UTC),
      "creator": bytes (the creator's certificate, DER), "role": the role it acts in}
@@ -22,6 +23,10 @@ creator's signature over ``[PROPOSAL_TAG, hash(P)]`` (see `node.tx.signing`).
   anything runs, the same on every node, and unforgeable for another creator.
 - ``format`` is 1; a later layout takes 2, so no node reads one layout as the other.
 - The timestamp is the contract's `now`; its window is checked by `node.tx.clock`.
+- A deploy under the name of a deployed contract with another version is an upgrade: it
+  carries the approvals of admins of a majority of the channel's members (`node.tx.approval`;
+  the rule is `node.chain.upgrade`'s). A deploy without approvals leaves the field out, so
+  proposals written before upgrades existed decode, and encode, as they did.
 - `encode_proposal` and the builders check what they produce by decoding it, so a client never
   signs a proposal that a node refuses as malformed.
 """
@@ -39,6 +44,7 @@ from node.crypto.suite import PrivateKey
 from node.identity import Certificate
 from node.tx import limits as L
 from node.tx import signing, wire
+from node.tx.approval import Approval, approvals_from_wire, approvals_to_wire
 from node.tx.clock import now_ms
 from node.tx.errors import TxFormatError
 from node.tx.policy import AllMembers, Majority, Policy, Threshold, parse_policy, policy_from_wire, policy_to_wire
@@ -57,12 +63,14 @@ class Invoke:
 @dataclass(frozen=True, slots=True)
 class Deploy:
     """Deploy the proposal's contract: exactly one of ``source`` (Bao text) and ``module`` (bytes
-    from `baochain build`), under ``version``, with the endorsement policy ``policy``."""
+    from `baochain build`), under ``version``, with the endorsement policy ``policy``; an upgrade
+    of a deployed contract carries its admins' ``approvals``."""
 
     version: str
     policy: Policy
     source: str | None = None
     module: bytes | None = None
+    approvals: tuple[Approval, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +115,7 @@ def proposal_to_wire(p: Proposal) -> dict[str, Any]:
     match p.action:
         case Invoke(entry):
             out["entry"] = entry
-        case Deploy(version, policy, source, module):
+        case Deploy(version, policy, source, module, approvals):
             if not isinstance(policy, (Threshold, AllMembers, Majority)):
                 raise TxFormatError("proposal.deploy.policy", f"expected a Policy, got {type(policy).__name__}")
             code: dict[str, Any] = {"version": version, "policy": policy_to_wire(policy)}
@@ -115,6 +123,8 @@ def proposal_to_wire(p: Proposal) -> dict[str, Any]:
                 code["source"] = source
             if module is not None:
                 code["module"] = module
+            if approvals:
+                code["approvals"] = approvals_to_wire(tuple(approvals))
             out["deploy"] = code
         case other:
             raise TxFormatError("proposal.action", f"expected Invoke or Deploy, got {type(other).__name__}")
@@ -159,15 +169,17 @@ def proposal_from_wire(value: object, where: str = "proposal") -> Proposal:
 
 
 def _deploy_from_wire(value: object, where: str) -> Deploy:
-    m = wire.fields(value, where, ("version", "policy"), ("source", "module"))
+    m = wire.fields(value, where, ("version", "policy"), ("source", "module", "approvals"))
     version = wire.name(m["version"], f"{where}.version", "version")
     policy = policy_from_wire(m["policy"], f"{where}.policy")
+    approvals = approvals_from_wire(m["approvals"], f"{where}.approvals") if "approvals" in m else ()
     if wire.one_of(m, where, ("source", "module")) == "source":
         source = wire.text(m["source"], f"{where}.source", L.CODE_MAX_BYTES)
         if len(source.encode("utf-8")) > L.CODE_MAX_BYTES:
             raise TxFormatError(f"{where}.source", f"more than {L.CODE_MAX_BYTES} bytes of UTF-8")
-        return Deploy(version, policy, source=source)
-    return Deploy(version, policy, module=wire.blob(m["module"], f"{where}.module", 1, L.CODE_MAX_BYTES))
+        return Deploy(version, policy, source=source, approvals=approvals)
+    return Deploy(version, policy, module=wire.blob(m["module"], f"{where}.module", 1, L.CODE_MAX_BYTES),
+                  approvals=approvals)
 
 
 def proposal_hash(suite: CryptoSuite, body: bytes) -> bytes:
@@ -200,13 +212,15 @@ def build_invoke(
 def build_deploy(
     channel: str, name: str, *, version: str, policy: Policy | str, source: str | None = None,
     module: bytes | None = None, init_args: Sequence[JSONValue] = (), creator: bytes, role: str,
-    timestamp_ms: int | None = None, nonce: bytes | None = None,
+    timestamp_ms: int | None = None, nonce: bytes | None = None, approvals: Sequence[Approval] = (),
 ) -> Proposal:
-    """A proposal to deploy contract `name` from `source` or `module`; `policy` may be its text
-    (a `PolicyError` then points at the column)."""
+    """A proposal to deploy contract `name` from `source` or `module` (an upgrade of a deployed
+    contract: with its admins' `approvals`); `policy` may be its text (a `PolicyError` then
+    points at the column)."""
     if isinstance(policy, str):
         policy = parse_policy(policy)
-    p = Proposal(channel, name, Deploy(version, policy, source, module), tuple(init_args),
+    given = tuple(Approval(*a) for a in approvals)
+    p = Proposal(channel, name, Deploy(version, policy, source, module, given), tuple(init_args),
                  nonce if nonce is not None else new_nonce(), now_ms() if timestamp_ms is None else timestamp_ms,
                  creator, role)
     return decode_proposal(encode_proposal(p))

@@ -7,6 +7,8 @@ large parts and the small parts themselves:
     proposal      [PROPOSAL_TAG,    hash(proposal bytes)]
     endorsement   [ENDORSEMENT_TAG, hash(response bytes), endorser certificate]
     envelope      [ENVELOPE_TAG,    hash(proposal bytes), hash(response bytes), [[endorser, signature], ...]]
+    approval      [UPGRADE_TAG,     channel, contract, version, hash(module bytes), policy wire form]
+                  (an admin's approval of an upgrade, `node.tx.approval`)
 
 Why: the tag makes a signature for one kind of message worthless as another kind (the same keys
 also sign API requests), and signing hashes rather than the parts lets a validator hash the
@@ -33,6 +35,7 @@ from node.tx.errors import SignatureError, TxFormatError
 PROPOSAL_TAG = "baochain/proposal/1"
 ENDORSEMENT_TAG = "baochain/endorsement/1"
 ENVELOPE_TAG = "baochain/envelope/1"
+UPGRADE_TAG = "baochain/upgrade/1"
 
 CertificateLoader = Callable[[bytes], Certificate]
 

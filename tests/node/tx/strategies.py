@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from node.tx.approval import Approval
 from node.tx.policy import ALL, MAJORITY, threshold
 from node.tx.proposal import Deploy, Invoke, Proposal
 from node.tx.response import Aborted, Completed, EmittedEvent, Response, ScanRecord, StateDelta, Version
@@ -20,9 +21,12 @@ json_values = st.recursive(
 )
 policies = st.sampled_from([ALL, MAJORITY]) | st.lists(names, min_size=1, max_size=4, unique=True).flatmap(
     lambda orgs: st.integers(1, len(orgs)).map(lambda n: threshold(n, orgs)))
+approvals = st.lists(st.builds(Approval, st.binary(min_size=1, max_size=40), st.binary(min_size=8, max_size=72)),
+                     max_size=3).map(tuple)
 actions = st.builds(Invoke, identifiers) | st.builds(
     Deploy, names, policies, st.text(max_size=40)) | st.builds(
-    lambda v, p, m: Deploy(v, p, module=m), names, policies, st.binary(min_size=1, max_size=40))
+    lambda v, p, m, a: Deploy(v, p, module=m, approvals=a), names, policies, st.binary(min_size=1, max_size=40),
+    approvals)
 
 
 def proposals(creator: st.SearchStrategy[bytes] = st.binary(min_size=1, max_size=64)) -> st.SearchStrategy[Proposal]:

@@ -211,3 +211,38 @@ def test_damaged_fields_raise_only_the_format_error(data) -> None:
         decode_proposal(codec.encode(changed))
     except TxFormatError:
         pass
+
+
+def test_approvals_on_the_wire(net) -> None:
+    from node.tx.approval import Approval, approval_message, sign_approval
+
+    module = b"module bytes"
+    policy = parse_policy("majority")
+    approval = sign_approval(net.suite, net.client.key, net.client.cert.der, channel="ch1", contract="health",
+                             version="2", module=module, policy=policy)
+    message = approval_message("ch1", "health", "2", net.suite.hash(module), policy)
+    assert net.suite.verify(net.client.cert.public_key, message, approval.signature)
+    assert codec.decode(message) == ["baochain/upgrade/1", "ch1", "health", "2", net.suite.hash(module), ["majority"]]
+    d = build_deploy("ch1", "health", version="2", policy=policy, module=module, creator=net.client.cert.der,
+                     role="insurer", approvals=[approval])
+    assert d.action.approvals == (approval,) and isinstance(d.action.approvals[0], Approval)
+    wire = proposal_to_wire(d)
+    assert wire["deploy"]["approvals"] == [[net.client.cert.der, approval.signature]]
+    assert decode_proposal(encode_proposal(d)) == d
+    # a deploy without approvals is written as before they existed: no field at all
+    plain = build_deploy("ch1", "health", version="1", policy=policy, module=module, creator=b"c", role="insurer")
+    assert "approvals" not in proposal_to_wire(plain)["deploy"]
+    # an empty list would be a second encoding of the same deploy
+    wire = proposal_to_wire(plain)
+    wire["deploy"]["approvals"] = []
+    with pytest.raises(TxFormatError) as info:
+        decode_proposal(codec.encode(wire))
+    assert info.value.field == "proposal.deploy.approvals" and "leaving the field out" in info.value.problem
+    wire["deploy"]["approvals"] = [[b"cert"]]
+    with pytest.raises(TxFormatError) as info:
+        decode_proposal(codec.encode(wire))
+    assert info.value.field == "proposal.deploy.approvals[0]"
+    wire["deploy"]["approvals"] = [[b"cert", b"short"]]
+    with pytest.raises(TxFormatError) as info:
+        decode_proposal(codec.encode(wire))
+    assert info.value.field == "proposal.deploy.approvals[0][1]"
