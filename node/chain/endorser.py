@@ -12,9 +12,17 @@ state (`node.ledger.StateSnapshot`), through the contract's machine; the node si
   to change state (regulators' clients read; their organisations' nodes endorse);
 - it names a contract that is not deployed, an entry the contract lacks, the init entry, or
   arguments that do not fit the entry's parameters (section 7; the refusal names the parameter);
-- it deploys code that does not compile or that the verifier refuses, over a contract of that
-  name (an upgrade needs the admins' approval, which this step does not give), or its creator
-  is not an admin.
+- it deploys code that does not compile or that the verifier refuses, or its creator is not an
+  admin;
+- it deploys over a contract of that name with a version the contract has had ("exists"), or
+  without the approvals of admins of a majority of the members (an upgrade, `node.chain.upgrade`:
+  "upgrade"), or carries approvals for a contract that is not deployed ("unknown-contract").
+
+A deploy writes the contract's record (`node.chain.contracts`) and its module. A first deploy
+runs the module's init (or writes the state's initial values); an upgrade runs nothing and keeps
+the contract's state. Either way the record's history gains the entry (version, module hash, 0):
+the block number is not known until the transaction is ordered, and the validator writes it in
+when it commits (`node.chain.validator`).
 
 A call that aborts is not refused: the abort is the result, signed like any other, so that the
 client may record the refusal on the ledger (it commits as CONTRACT_ABORT, changing nothing).
@@ -43,6 +51,7 @@ from node.chain.contracts import (
     module_key,
     state_prefix,
 )
+from node.chain.upgrade import UpgradeRefused, check_upgrade
 from node.identity import IdentityRefused, VerifiedIdentity, check_identity
 from node.ledger.state import StateSnapshot
 from node.tx.clock import check_timestamp
@@ -106,7 +115,7 @@ def simulate(config: ChannelConfig, snapshot: StateSnapshot, machines: Machines,
     if isinstance(p.action, Deploy):
         if read_only:
             raise ProposalRefused("read-only", "a query cannot deploy a contract")
-        return _deploy(config, snapshot, machines, proposal, p.action, creator, ctx)
+        return _deploy(config, snapshot, machines, proposal, p.action, creator, ctx, now_ms)
     assert isinstance(p.action, Invoke)
     record = contract_record(snapshot, p.contract)
     if record is None:
@@ -142,7 +151,7 @@ def simulate(config: ChannelConfig, snapshot: StateSnapshot, machines: Machines,
 
 
 def _deploy(config: ChannelConfig, snapshot: StateSnapshot, machines: Machines, proposal: VerifiedProposal,
-            d: Deploy, creator: VerifiedIdentity, ctx: CallContext) -> Simulation:
+            d: Deploy, creator: VerifiedIdentity, ctx: CallContext, now_ms: int) -> Simulation:
     p = proposal.signed.proposal
     if creator.type != ADMIN_TYPE:
         raise ProposalRefused("not-admin", f"only an organisation's admin may deploy contracts; "
@@ -151,8 +160,12 @@ def _deploy(config: ChannelConfig, snapshot: StateSnapshot, machines: Machines, 
     if existing is not None:
         if existing.version == d.version:
             raise ProposalRefused("exists", f"{p.contract} version {d.version} is already deployed")
-        raise ProposalRefused("upgrade", f"{p.contract} is deployed at version {existing.version}; an upgrade to "
-                              f"{d.version} needs the approval of a majority of the channel's admins")
+        if any(v == d.version for v, _, _ in existing.history):
+            raise ProposalRefused("exists", f"{p.contract} was at version {d.version} before; a contract never "
+                                  "takes a version again: name the new one otherwise")
+    elif d.approvals:
+        raise ProposalRefused("unknown-contract", f"no contract named {p.contract} is deployed on {config.name}: "
+                              "there is nothing to upgrade (a first deploy carries no approvals)")
     unknown = set(_policy_orgs(d)) - set(config.members)
     if unknown:
         raise ProposalRefused("policy", f"the policy names {', '.join(sorted(unknown))}, not members of {config.name}")
@@ -162,6 +175,8 @@ def _deploy(config: ChannelConfig, snapshot: StateSnapshot, machines: Machines, 
     except ContractError as exc:
         raise ProposalRefused("bad-module", f"{p.contract}: {exc}") from None
     module_hash = config_suite(config).hash(module)
+    if existing is not None:
+        return _upgrade(config, snapshot, proposal, d, existing, module, module_hash, creator, machine, now_ms)
     host = ContractHost(snapshot, p.contract)
     has_init = any(e.kind == "init" for e in machine.entries())
     try:
@@ -184,6 +199,26 @@ def _deploy(config: ChannelConfig, snapshot: StateSnapshot, machines: Machines, 
     writes[module_key(module_hash)] = module
     return Simulation(Response(proposal.hash, Completed(reads, writes, completed.deltas, completed.scans, None,
                                                         completed.events, completed.gas)), creator, machine)
+
+
+def _upgrade(config: ChannelConfig, snapshot: StateSnapshot, proposal: VerifiedProposal, d: Deploy,
+             existing: ContractRecord, module: bytes, module_hash: bytes, creator: VerifiedIdentity,
+             machine: Machine, now_ms: int) -> Simulation:
+    """The new record and module, once the admins' approvals hold (`node.chain.upgrade`)."""
+    p = proposal.signed.proposal
+    try:
+        check_upgrade(config, config_suite(config), p.contract, d, module_hash,
+                      datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc))
+    except UpgradeRefused as exc:
+        raise ProposalRefused("upgrade", str(exc)) from None
+    if p.args:
+        raise ProposalRefused("arguments", f"an upgrade runs no init, so it takes no arguments; {len(p.args)} given")
+    record = ContractRecord(p.contract, d.version, module_hash, d.policy,
+                            (*existing.history, (d.version, module_hash, 0)))
+    key = contract_key(p.contract)
+    reads = {key: snapshot.reads[key]}  # an upgrade or invoke that commits first is a conflict
+    writes = {key: encode_record(record), module_key(module_hash): module}
+    return Simulation(Response(proposal.hash, Completed(reads, writes, {}, {}, None, (), 0)), creator, machine)
 
 
 def _policy_orgs(d: Deploy) -> tuple[str, ...]:

@@ -17,9 +17,22 @@ checks, in the order a code is chosen (the first that fails names the code):
    identities of type peer do not meet the contract's policy (for a deploy, its own policy);
 7. CONTRACT_ABORT — the endorsed result is an abort: recorded with its message, nothing changes;
 8. MVCC_READ_CONFLICT — a key read has another version now; PHANTOM_READ_CONFLICT — a scanned
-   prefix holds other keys or versions now; CONTRACT_EXISTS — a deploy whose name was taken;
-9. DELTA_FAILED — an amount added with `+=` cannot be added to the value at commit;
-10. VALID — its writes and deltas apply, each key stamped with the version (block, index).
+   prefix holds other keys or versions now; CONTRACT_EXISTS — a first deploy whose name was
+   taken meanwhile, or a deploy of a version the contract has (or had);
+9. UPGRADE_NOT_APPROVED — a deploy over a deployed contract (an upgrade) whose approvals do not
+   come from current admins of a majority of the members, at the block's time, against the
+   configuration in force (`node.chain.upgrade`: the endorsers' rule, checked again);
+10. DELTA_FAILED — an amount added with `+=` cannot be added to the value at commit;
+11. VALID — its writes and deltas apply, each key stamped with the version (block, index).
+
+A valid deploy's contract record gets the block's number into its newest history entry (the
+endorsers wrote 0: they cannot know where the transaction will be ordered), so the history
+says in which block each version took effect.
+
+A valid configuration update (a ``config`` item, `node.chain.update`) replaces the configuration
+for the rest of the block and after: a CRL it brings refuses the creators it revokes from the
+next item on. Its id, the suite hash of the update's bytes, is indexed like a tx id, so that
+its status is read as a transaction's is; the same update twice is DUPLICATE_TXID.
 
 Every peer computes the same codes from the same blocks: nothing here reads a clock but the
 block's, and nothing depends on which node endorsed.
@@ -31,10 +44,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from node import codec
 from node.chain.block import Block, decode_item
 from node.chain.config import CONFIG_KEY, ChannelConfig, ConfigError, decode_config
-from node.chain.contracts import ContractRecord, contract_key, decode_record
-from node.chain.update import ConfigUpdateError, check_config_update
+from node.chain.contracts import ContractRecord, contract_key, decode_record, encode_record
+from node.chain.update import ConfigUpdateError, check_config_update, update_id
+from node.chain.upgrade import UpgradeRefused, check_upgrade
 from node.crypto import CryptoSuite
 from node.identity import IdentityRefused, check_identity
 from node.ledger.state import StateStore
@@ -105,7 +120,7 @@ def validate(block: Block, config: ChannelConfig, state: StateStore, suite: Cryp
             out.codes.append(_refused(out, index, Code.BAD_PAYLOAD, str(exc)))
             continue
         if item.kind == "config":
-            code = _config_item(out, overlay, config, suite, block, index, item.body, version, at)
+            code = _config_item(out, overlay, config, suite, block, index, item.body, version, at, committed)
             if code is Code.VALID and out.config is not None:
                 config = out.config
             out.codes.append(code)
@@ -120,7 +135,7 @@ def _refused(out: Outcome, index: int, code: Code, message: str) -> Code:
 
 
 def _config_item(out: Outcome, overlay: _Overlay, config: ChannelConfig, suite: CryptoSuite, block: Block,
-                 index: int, body: bytes, version: Version, at: datetime) -> Code:
+                 index: int, body: bytes, version: Version, at: datetime, committed: Any) -> Code:
     if block.number == 0:  # the genesis configuration: its block is its authority
         try:
             new = decode_config(body)
@@ -128,6 +143,10 @@ def _config_item(out: Outcome, overlay: _Overlay, config: ChannelConfig, suite: 
             return _refused(out, index, Code.BAD_PAYLOAD, str(exc))
         data = body
     else:
+        ident = update_id(suite, body)
+        if committed(ident) or ident in out.tx_ids.values():
+            return _refused(out, index, Code.DUPLICATE_TXID, f"configuration update {ident.hex()} is recorded already")
+        out.tx_ids[index] = ident
         try:
             new, data = check_config_update(config, suite, body, at)
         except ConfigUpdateError as exc:
@@ -189,12 +208,23 @@ def _envelope(out: Outcome, overlay: _Overlay, config: ChannelConfig, suite: Cry
         _, now = overlay.entry(key)
         if now != read:
             if isinstance(p.action, Deploy) and key == contract_key(p.contract):
-                return _refused(out, index, Code.CONTRACT_EXISTS, f"{p.contract} was deployed meanwhile")
+                if read is None:
+                    return _refused(out, index, Code.CONTRACT_EXISTS, f"{p.contract} was deployed meanwhile")
+                if _had_version(overlay, p.contract, p.action.version):
+                    return _refused(out, index, Code.CONTRACT_EXISTS, f"{p.contract} was upgraded to version "
+                                    f"{p.action.version} meanwhile")
+                return _refused(out, index, Code.MVCC_READ_CONFLICT, f"{p.contract} was upgraded meanwhile; run "
+                                "the upgrade again")
             return _refused(out, index, Code.MVCC_READ_CONFLICT, f"key {key!r} changed since it was read")
     for prefix, seen in result.scans.items():
         rows = overlay.scan(prefix)
         if len(rows) != seen.count or scan_digest(suite, prefix, rows) != seen.digest:
             return _refused(out, index, Code.PHANTOM_READ_CONFLICT, f"entries under {prefix!r} changed")
+    writes = dict(result.writes)
+    if isinstance(p.action, Deploy):
+        refusal = _deployed(overlay, config, suite, p.contract, p.action, writes, block.number, at)
+        if refusal is not None:
+            return _refused(out, index, *refusal)
     changes: dict[bytes, tuple[bytes | None, Version]] = {}
     for key, delta in result.deltas.items():
         current, _ = overlay.entry(key)
@@ -207,9 +237,47 @@ def _envelope(out: Outcome, overlay: _Overlay, config: ChannelConfig, suite: Cry
             changes[key] = (encode_value(t, total), version)
         except (Abort, EncodingError, KeyError) as exc:
             return _refused(out, index, Code.DELTA_FAILED, getattr(exc, "message", str(exc)))
-    for key, value in result.writes.items():
+    for key, value in writes.items():
         changes[key] = (value, version)
     out.changes.update(changes)
     for position, event in enumerate(result.events):
         out.events.append((index, position, p.contract, event.name))
     return Code.VALID
+
+
+def _deployed(overlay: _Overlay, config: ChannelConfig, suite: CryptoSuite, contract: str,
+              d: Deploy, writes: dict[bytes, bytes | None], number: int, at: datetime) -> tuple[Code, str] | None:
+    """Check a deploy against the contract as it stands (an upgrade: its approvals, again) and
+    stamp ``number`` into the written record's newest history entry; a refusal's (code, message)."""
+    key = contract_key(contract)
+    try:
+        written = writes.get(key)
+        if written is None:
+            raise ValueError("no record is written")
+        record = decode_record(contract, written)
+        if not record.history:
+            raise ValueError("its history is empty")
+    except (ValueError, TypeError, KeyError, codec.CodecError) as exc:
+        return Code.BAD_PAYLOAD, f"the endorsed deploy of {contract} writes no readable contract record ({exc})"
+    data, _ = overlay.entry(key)
+    if data is not None:
+        if _had_version(overlay, contract, d.version):
+            return Code.CONTRACT_EXISTS, f"{contract} has had version {d.version} already"
+        try:
+            check_upgrade(config, suite, contract, d, record.module, at)
+        except UpgradeRefused as exc:
+            return Code.UPGRADE_NOT_APPROVED, str(exc)
+    v, module, _ = record.history[-1]
+    stamped = ContractRecord(record.name, record.version, record.module, record.policy,
+                             (*record.history[:-1], (v, module, number)))
+    writes[key] = encode_record(stamped)
+    return None
+
+
+def _had_version(overlay: _Overlay, contract: str, version: str) -> bool:
+    """Whether ``contract`` is deployed and is or was at ``version``."""
+    data, _ = overlay.entry(contract_key(contract))
+    if data is None:
+        return False
+    current = decode_record(contract, data)
+    return version == current.version or any(v == version for v, _, _ in current.history)

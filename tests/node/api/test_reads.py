@@ -134,7 +134,7 @@ def test_a_contract_shows_its_policy_module_history_and_abi(world):
     record = world.channel("peer0-org1").contract("ledger")
     assert info["name"] == "ledger" and info["version"] == "1" and info["policy"] == "2 of Org1, Org2, Org3"
     assert info["module"] == record.module.hex()
-    assert info["history"] == [{"version": "1", "module": record.module.hex(), "block": 0}]
+    assert info["history"] == [{"version": "1", "module": record.module.hex(), "block": 1}]  # where it committed
     entries = {e["name"]: e for e in info["abi"]["entries"]}
     assert entries["set"] == {"name": "set", "kind": "action", "params": [{"name": "k", "type": "Text"},
                               {"name": "v", "type": "Int"}], "returns": None, "roles": ["insurer"],
