@@ -96,15 +96,27 @@ def decode(data: bytes) -> Any:
 
 
 def _ordered_map(pairs: list[tuple[Any, Any]]) -> dict:
+    # The common case, text keys, in one pass: msgpack's shortest str headers order exactly as
+    # (UTF-8 length, UTF-8 bytes), so that pair must rise strictly (a repeat is refused too).
+    prev_n, prev = -1, b""
+    for k, _ in pairs:
+        if type(k) is not str:
+            return _ordered_mixed_map(pairs)
+        raw = k.encode("utf-8")
+        n = len(raw)
+        if n < prev_n or (n == prev_n and raw <= prev):
+            raise CodecError("map keys out of canonical order, or repeated")
+        prev_n, prev = n, raw
+    return dict(pairs)
+
+
+def _ordered_mixed_map(pairs: list[tuple[Any, Any]]) -> dict:
     keys = [k for k, _ in pairs]
-    if all(type(k) is str for k in keys):
-        order: list[Any] = [_str_key_order(k) for k in keys]
-    else:
-        for k in keys:
-            tk = type(k)
-            if tk is not str and tk is not bytes and tk is not int:
-                raise CodecError(f"map keys must be str, bytes or int, not {tk.__name__}")
-        order = [encode(k) for k in keys]
+    for k in keys:
+        tk = type(k)
+        if tk is not str and tk is not bytes and tk is not int:
+            raise CodecError(f"map keys must be str, bytes or int, not {tk.__name__}")
+    order = [encode(k) for k in keys]
     for a, b in zip(order, order[1:]):
         if not a < b:
             raise CodecError("map keys out of canonical order, or repeated")

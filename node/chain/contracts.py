@@ -21,6 +21,7 @@ Choices, each with its reason:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -67,7 +68,9 @@ def encode_record(r: ContractRecord) -> bytes:
                          "history": [[v, m, b] for v, m, b in r.history]})
 
 
+@functools.lru_cache(maxsize=256)
 def decode_record(name: str, data: bytes) -> ContractRecord:
+    """The record stored as ``data`` (kept: every transaction of a contract reads its record)."""
     m = codec.decode(data)
     return ContractRecord(name, m["version"], m["module"], policy_from_wire(m["policy"]),
                           tuple((v, h, b) for v, h, b in m["history"]))

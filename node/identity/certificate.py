@@ -151,7 +151,14 @@ class Certificate:
         """True when `issuer`'s key made this certificate's signature (same suite required)."""
         if issuer.suite_name != self.suite_name:
             return False
-        return _signature_valid(self.suite_name, issuer.der, self.tbs, self.signature, issuer)
+        key = (issuer.der, self.tbs, self.signature)  # bytes: hashed once each, compared cheaply
+        known = _VERIFIED.get(key)
+        if known is None:
+            known = self.suite.verify_x509(issuer.public_key, self.tbs, self.signature)
+            if len(_VERIFIED) >= _CACHE_SIZE:
+                _VERIFIED.pop(next(iter(_VERIFIED)))
+            _VERIFIED[key] = known
+        return known
 
     @classmethod
     def load(cls, data: bytes) -> Certificate:
@@ -255,9 +262,4 @@ def _load_cached(data: bytes) -> Certificate:
     return Certificate._load(data)
 
 
-@functools.lru_cache(maxsize=_CACHE_SIZE)
-def _signature_valid(suite_name: str, issuer_der: bytes, tbs: bytes, signature: bytes,
-                     issuer: Certificate) -> bool:
-    # Keyed by the issuer's bytes (hashable, and naming its key); the issuer object only lends its
-    # parsed key, and is the same for the same bytes.
-    return get_suite(suite_name).verify_x509(issuer.public_key, tbs, signature)
+_VERIFIED: dict[tuple[bytes, bytes, bytes], bool] = {}  # (issuer DER, signed part, signature) -> valid

@@ -142,7 +142,15 @@ def encode_proposal(p: Proposal) -> bytes:
 
 def decode_proposal(data: bytes) -> Proposal:
     """The proposal that the proposal bytes P encode."""
-    return proposal_from_wire(wire.decode(data, "proposal", L.PROPOSAL_MAX_BYTES))
+    found = _DECODED.get(data) if type(data) is bytes else None
+    if found is None:
+        found = proposal_from_wire(wire.decode(data, "proposal", L.PROPOSAL_MAX_BYTES))
+        if type(data) is bytes:
+            _DECODED.put(data, found)
+    return found
+
+
+_DECODED = wire.Memo(4096)
 
 
 def proposal_from_wire(value: object, where: str = "proposal") -> Proposal:

@@ -36,6 +36,25 @@ _ROLE = re.compile(r"[a-z][a-z0-9_]{0,63}\Z")
 _JSON_INT_LIMIT = 2**L.JSON_INT_BITS_MAX
 
 
+class Memo:
+    """Messages decoded lately, by their bytes. A node reads each proposal and each result twice:
+    once to endorse it, once to validate its block. Bytes name exactly one message (the codec's
+    canonical rule) and the message types are frozen, so the second reading may be the first's
+    result. Bounded: the oldest entry goes first. Callers treat what they get as read-only."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: dict[bytes, Any] = {}
+
+    def get(self, data: bytes) -> Any:
+        return self._items.get(data)
+
+    def put(self, data: bytes, value: Any) -> None:
+        if len(self._items) >= self._size:
+            self._items.pop(next(iter(self._items)))
+        self._items[data] = value
+
+
 def kind(value: object) -> str:
     """How a decoded value is described in an error: the wire's words, not Python's."""
     if value is None:
