@@ -10,6 +10,8 @@
     POST /api/v1/channels/{ch}/endorse                  signed proposal -> endorsement bytes
     POST /api/v1/channels/{ch}/query                    signed proposal of a view -> {"result"}
     POST /api/v1/channels/{ch}/submit                   envelope -> 202 {"tx_id"}
+    GET  /api/v1/channels/{ch}/config                   the configuration in force (fields, and bytes)
+    POST /api/v1/channels/{ch}/config                   a configuration update -> 202 {"tx_id": its id}
     GET  /openapi.json, /docs                           the description, and its page
 
 How a channel request is served: its body is read, at most `BODY_MAX_BYTES` (413 past it); the
@@ -19,10 +21,14 @@ to have that many blocks (503 ``behind`` after); then the route runs. Every refu
 ``{"code", "message"}`` with the status `node.api.errors` lists; a fault of the node itself is a
 500 ``internal`` whose details go to the log, never to the client.
 
-A submitted envelope is checked here before it reaches the orderer (its form, every signature,
-its channel, that its tx id is not recorded, the creator's identity and the timestamp window),
-so a malformed or refused one is answered at once and never takes a place in a block. A
-resubmission of a transaction that is still pending answers 202 again without ordering it twice.
+A submitted envelope or configuration update is checked before it reaches the orderer
+(`node.api.admission`: an envelope's form, signatures, channel, tx id, creator and timestamp; an
+update's form, channel and id), so a malformed or refused one is answered at once and never takes
+a place in a block. A resubmission of one still pending answers 202 again without ordering it
+twice. Whether an update's signatures make a majority of the members' admins is decided at
+validation and recorded in the block (VALID, or CONFIG_REFUSED with the reason), which the client
+reads at ``/transactions/{id}``; any member may submit one, since the admins' signatures inside
+it are its authority, not the caller's.
 """
 
 from __future__ import annotations
@@ -30,7 +36,6 @@ from __future__ import annotations
 import base64
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Annotated, Any, Callable
 
 from fastapi import Depends, FastAPI, Request
@@ -42,17 +47,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from node.api import schemas as S
 from node.api import views
 from node.api.access import Gate
+from node.api.admission import admit_envelope, admit_update
 from node.api.errors import BODY_MAX_BYTES, ApiError, bad_request, refusal, refused_proposal
 from node.api.runtime import NodeRuntime, SubmitRefused
 from node.api.signature import HEADER_MIN_HEIGHT, MIN_HEIGHT_WAIT_S
 from node.chain.channel import Channel
 from node.chain.endorser import ProposalRefused
-from node.identity import IdentityRefused, VerifiedIdentity, check_identity
+from node.identity import VerifiedIdentity
 from node.ledger.errors import UnknownRoot
 from node.ledger.proof import encode_proof
-from node.tx.clock import check_timestamp, now_ms
-from node.tx.envelope import verify_envelope
-from node.tx.errors import SignatureError, TimestampError, TxFormatError
+from node.tx.clock import now_ms
+from node.tx.errors import TxFormatError
 from node.tx.response import Aborted
 
 log = logging.getLogger("baochain.api")
@@ -231,7 +236,7 @@ def create_app(runtime: NodeRuntime, *, gate: Gate | None = None, clock: Callabl
     async def submit(request: Request, a: ChannelRequest) -> dict[str, str]:
         """Check an envelope and hand it to the channel's orderer."""
         _binary(request)
-        tx_id = _admit_envelope(a.channel, a.body, clock())
+        tx_id = admit_envelope(a.channel, a.body, clock())
         if not runtime.pending(a.name, tx_id):
             try:
                 await runtime.submit(a.name, a.body)
@@ -239,34 +244,25 @@ def create_app(runtime: NodeRuntime, *, gate: Gate | None = None, clock: Callabl
                 raise refusal(exc.reason, exc.message) from None
         return {"tx_id": tx_id.hex()}
 
+    @app.get("/api/v1/channels/{ch}/config", response_model=S.ConfigView, responses=errors, tags=["channels"])
+    async def config(a: ChannelRequest) -> dict[str, Any]:
+        """The configuration in force: its fields, and its bytes (base64), which an update replaces."""
+        return views.config_view(a.channel)
+
+    @app.post("/api/v1/channels/{ch}/config", status_code=202, response_model=S.ConfigSubmitted,
+              responses=errors, openapi_extra=_BINARY_BODY, tags=["channels"])
+    async def submit_config(request: Request, a: ChannelRequest) -> dict[str, str]:
+        """Hand a configuration update (node.chain.update bytes) to the channel's orderer."""
+        _binary(request)
+        ident = admit_update(a.channel, a.body)
+        if not runtime.pending(a.name, ident):
+            try:
+                await runtime.submit_config(a.name, a.body)
+            except SubmitRefused as exc:
+                raise refusal(exc.reason, exc.message) from None
+        return {"tx_id": ident.hex()}
+
     return app
-
-
-def _admit_envelope(channel: Channel, body: bytes, now: int) -> bytes:
-    """The envelope's tx id, if it may be ordered on ``channel`` now; `ApiError` naming why not."""
-    try:
-        env = verify_envelope(channel.suite, body)
-    except TxFormatError as exc:
-        raise refusal("malformed", str(exc)) from None
-    except SignatureError as exc:
-        raise refusal("bad-signature", str(exc)) from None
-    config = channel.config
-    p = env.envelope.proposal
-    if p.channel != config.name:
-        raise refusal("channel", f"the transaction is for channel {p.channel!r}, not {config.name!r}")
-    recorded = channel.transaction(env.tx_id)
-    if recorded is not None:
-        raise refusal("duplicate", f"transaction {env.tx_id.hex()} is recorded already, in block {recorded.block} "
-                      f"as {recorded.code.name}")
-    try:
-        check_timestamp(p.timestamp_ms, now, config.clock_skew_ms)
-    except TimestampError as exc:
-        raise refusal("expired", str(exc)) from None
-    try:
-        check_identity(env.creator, config.trust(), role=p.role, at=datetime.fromtimestamp(now / 1000, tz=timezone.utc))
-    except IdentityRefused as exc:
-        raise refusal("identity", f"the creator's certificate is refused: {exc}") from None
-    return env.tx_id
 
 
 def _binary(request: Request) -> None:

@@ -9,11 +9,12 @@ solo orderer, in one process, each node a `NodeRuntime` the HTTP API can serve.
 What it does where the node daemon uses links and an orderer process:
 
 - ``submit`` decodes the envelope (`SubmitRefused` ``malformed`` otherwise) and queues it for the
-  channel; with ``auto_cut`` (the default) the queue is cut into a block at once, which every
-  node holding the channel commits before ``submit`` returns. Without it the envelopes wait
-  (``pending``) until `LocalNetwork.cut`. `LocalNetwork.enqueue` puts an envelope in the queue
-  without cutting, so that it lands in one block with the next one submitted: how a test
-  makes two transactions conflict.
+  channel (``submit_config`` queues a configuration update, as an item of kind ``config``);
+  with ``auto_cut`` (the default) the queue is cut into a block at once, which every node
+  holding the channel commits before ``submit`` returns. Without it the envelopes wait
+  (``pending``) until `LocalNetwork.cut`. `LocalNetwork.enqueue` (`enqueue_config`) puts an
+  item in the queue without cutting, so that it lands in one block with the next one
+  submitted: how a test makes two transactions conflict.
 - The block is cut from the channel of the node that is the channel's orderer (by name, else
   the first node holding it), with the orderer's clock (`clock`).
 - A node can be paused: it then receives no blocks and reports itself not ready, and its
@@ -37,6 +38,7 @@ from node.api.runtime import Peer, SubmitRefused
 from node.chain.block import encode_item
 from node.chain.channel import Channel
 from node.chain.store import CommitRecord, TxLocation
+from node.chain.update import update_id
 from node.tx.clock import now_ms
 from node.tx.envelope import decode_envelope
 from node.tx.errors import TxFormatError
@@ -58,7 +60,7 @@ class LocalNetwork:
         self.clock = clock
         self.orderer_up = True
         self.nodes: dict[str, LocalNode] = {}
-        self._queues: dict[str, list[tuple[bytes, bytes]]] = {}  # channel -> [(tx id, envelope)]
+        self._queues: dict[str, list[tuple[bytes, bytes]]] = {}  # channel -> [(tx id, block item)]
 
     def add(self, name: str, org: str, channels: Mapping[str, Channel]) -> LocalNode:
         node = LocalNode(self, name, org, dict(channels))
@@ -80,13 +82,28 @@ class LocalNetwork:
             ident = tx_id(holders[0].channels()[channel].suite, decode_envelope(envelope).proposal)
         except TxFormatError as exc:
             raise SubmitRefused("malformed", str(exc)) from None
-        self._queues.setdefault(channel, []).append((ident, envelope))
+        self._queues.setdefault(channel, []).append((ident, encode_item("envelope", envelope)))
+        return ident
+
+    def enqueue_config(self, channel: str, update: bytes) -> bytes:
+        """Queue a configuration update for the next block of ``channel`` without cutting; its id."""
+        holders = self.holders(channel)
+        if not holders:
+            raise SubmitRefused("unavailable", f"no node of this network holds channel {channel!r}")
+        ident = update_id(holders[0].channels()[channel].suite, update)
+        self._queues.setdefault(channel, []).append((ident, encode_item("config", update)))
         return ident
 
     def submit(self, channel: str, envelope: bytes) -> bytes:
+        return self._ordered(channel, lambda: self.enqueue(channel, envelope))
+
+    def submit_config(self, channel: str, update: bytes) -> bytes:
+        return self._ordered(channel, lambda: self.enqueue_config(channel, update))
+
+    def _ordered(self, channel: str, enqueue: Callable[[], bytes]) -> bytes:
         if not self.orderer_up:
             raise SubmitRefused("unavailable", f"the orderer of channel {channel!r} cannot be reached")
-        ident = self.enqueue(channel, envelope)
+        ident = enqueue()
         if self.auto_cut:
             self.cut(channel)
         return ident
@@ -97,7 +114,7 @@ class LocalNetwork:
         if not queue:
             return None
         source = self._orderer(channel)
-        block = source.cut([encode_item("envelope", e) for _, e in queue], self.clock())
+        block = source.cut([item for _, item in queue], self.clock())
         record = source.commit(block)
         for node in self.holders(channel):
             node.catch_up(channel, source)
@@ -139,6 +156,9 @@ class LocalNode:
 
     async def submit(self, channel: str, envelope: bytes) -> bytes:
         return self.network.submit(channel, envelope)
+
+    async def submit_config(self, channel: str, update: bytes) -> bytes:
+        return self.network.submit_config(channel, update)
 
     async def wait_for_height(self, channel: str, height: int, timeout_s: float) -> bool:
         ch = self._channels[channel]

@@ -18,6 +18,10 @@ benchmarks. What the app needs, and nothing more:
   return its tx id; raises `SubmitRefused` (``reason`` ``"malformed"``: the envelope is not one;
   ``"unavailable"``: the orderer cannot be reached now; anything else: refused for the reason
   the message gives);
+- ``await submit_config(channel, update)``: hand a configuration update's bytes
+  (`node.chain.update.encode_update`, already read by the app) to the channel's orderer as a
+  block item of kind ``config`` and return its id (`node.chain.update.update_id`); it is then
+  ``pending`` like a transaction until it commits; `SubmitRefused` as for ``submit``;
 - ``await wait_for_height(channel, n, timeout_s)``: True once the channel has at least ``n``
   blocks, False when ``timeout_s`` passed first;
 - ``await wait_for_tx(channel, tx_id, timeout_s)``: where the transaction committed, or None
@@ -76,6 +80,8 @@ class NodeRuntime(Protocol):
     def pending(self, channel: str, tx_id: bytes) -> bool: ...
 
     async def submit(self, channel: str, envelope: bytes) -> bytes: ...
+
+    async def submit_config(self, channel: str, update: bytes) -> bytes: ...
 
     async def wait_for_height(self, channel: str, height: int, timeout_s: float) -> bool: ...
 

@@ -131,6 +131,42 @@ class Submitted(BaseModel):
     tx_id: str
 
 
+class CrlView(BaseModel):
+    number: int
+    this_update: str = Field(description="ISO 8601, UTC")
+    next_update: str | None
+    revoked: int = Field(description="how many certificates the list revokes")
+
+
+class OrgView(BaseModel):
+    name: str
+    root: str = Field(description="the organisation's CA certificate, DER, base64")
+    ca: str = Field(description="the CA's name (the root's subject)")
+    ca_not_after: str
+    crls: list[CrlView]
+
+
+class ConfigView(BaseModel):
+    name: str
+    suite: str
+    sequence: int = Field(description="configuration changes so far; an update names sequence + 1")
+    orgs: list[OrgView]
+    regulators: list[str]
+    consensus: str
+    orderer: str
+    block_max_tx: int
+    block_timeout_ms: int
+    gas_limit: int
+    clock_skew_ms: int
+    tz_offset_minutes: int
+    config: str = Field(description="the configuration's bytes (node.chain.config), base64: what an update replaces")
+
+
+class ConfigSubmitted(BaseModel):
+    tx_id: str = Field(description="the update's id (the suite hash of its bytes); its status is read as a "
+                                   "transaction's, at /transactions/{tx_id}")
+
+
 ERRORS: dict[int | str, dict[str, Any]] = {
     "4XX": {"model": ErrorBody, "description": "refused: the code says why (node.api.errors lists every code with its "
                                                "status: 400 malformed, 401 unsigned or stale, 403 forbidden, 404 unknown-channel or "

@@ -6,19 +6,27 @@ function answers for the state the channel is in when called: the app calls them
 awaits, so a block never commits halfway through one (`node.api.runtime`).
 
 A block's transactions are read from its items: an envelope gives the tx id, the contract, the
-entry (None for a deploy) and the creator; a config item gives only its code. Bytes that do not
-decode (a transaction recorded as BAD_PAYLOAD) show as nulls beside their code.
+entry (None for a deploy) and the creator; a config item gives its code and, after the genesis
+block, its update id (as ``tx_id``: `node.chain.update.update_id`). Bytes that do not decode (a
+transaction recorded as BAD_PAYLOAD) show as nulls beside their code.
+
+A channel's configuration (`config_view`) shows its fields as JSON, each organisation's root
+and CRLs summed up (the CA's name, the CRLs' numbers, dates and how many they revoke), and the
+configuration's bytes (base64), from which a client builds the next one.
 """
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from node.chain.block import Block, decode_item
 from node.chain.channel import Channel
 from node.chain.contracts import CONTRACT_PREFIX, ContractRecord, decode_record, module_key
+from node.chain.config import CONFIG_KEY, ChannelConfig
 from node.chain.store import CommitRecord, TxLocation
-from node.identity import Certificate, CertificateError
+from node.chain.update import update_id
+from node.identity import Certificate, CertificateError, RevocationList
 from node.tx.codes import ValidationCode
 from node.tx.envelope import decode_envelope
 from node.tx.errors import TxFormatError
@@ -58,11 +66,11 @@ def block_view(channel: Channel, block: Block, record: CommitRecord) -> dict[str
         "state_hash": h.state.hex(),
         "state_after": record.state.hex(),
         "time": h.time_ms,
-        "transactions": [_transaction(channel, i, raw, record) for i, raw in enumerate(block.items)],
+        "transactions": [_transaction(channel, h.number, i, raw, record) for i, raw in enumerate(block.items)],
     }
 
 
-def _transaction(channel: Channel, index: int, raw: bytes, record: CommitRecord) -> dict[str, Any]:
+def _transaction(channel: Channel, number: int, index: int, raw: bytes, record: CommitRecord) -> dict[str, Any]:
     code = record.codes[index]
     out: dict[str, Any] = {
         "index": index, "kind": None, "tx_id": None, **code_view(code), "message": record.messages.get(index),
@@ -72,6 +80,8 @@ def _transaction(channel: Channel, index: int, raw: bytes, record: CommitRecord)
         item = decode_item(raw)
         out["kind"] = item.kind
         if item.kind != "envelope":
+            if number > 0:
+                out["tx_id"] = update_id(channel.suite, item.body).hex()
             return out
         envelope = decode_envelope(item.body)
     except TxFormatError:
@@ -89,6 +99,33 @@ def _transaction(channel: Channel, index: int, raw: bytes, record: CommitRecord)
     if code is ValidationCode.VALID and isinstance(result, Completed):
         out["events"] = [{"event": e.name, "fields": e.fields} for e in result.events]
     return out
+
+
+def config_view(channel: Channel) -> dict[str, Any]:
+    """The configuration in force: its fields, and its bytes (base64) as the state holds them."""
+    found = channel.state.get(CONFIG_KEY)
+    if found is None:
+        raise LookupError(f"channel {channel.name} holds no configuration")
+    config: ChannelConfig = channel.config
+    return {
+        "name": config.name, "suite": config.suite, "sequence": config.sequence,
+        "orgs": [_org_view(o.name, o.root, o.crls) for o in config.orgs],
+        "regulators": list(config.regulators), "consensus": config.consensus, "orderer": config.orderer,
+        "block_max_tx": config.block_max_tx, "block_timeout_ms": config.block_timeout_ms,
+        "gas_limit": config.gas_limit, "clock_skew_ms": config.clock_skew_ms,
+        "tz_offset_minutes": config.tz_offset_minutes,
+        "config": base64.b64encode(found[0]).decode("ascii"),
+    }
+
+
+def _org_view(name: str, root: bytes, crls: tuple[bytes, ...]) -> dict[str, Any]:
+    ca = Certificate.load(root)
+    lists = [RevocationList.load(c) for c in crls]
+    return {"name": name, "root": base64.b64encode(root).decode("ascii"), "ca": ca.subject.name,
+            "ca_not_after": ca.not_after.isoformat(),
+            "crls": [{"number": c.number, "this_update": c.this_update.isoformat(),
+                      "next_update": None if c.next_update is None else c.next_update.isoformat(),
+                      "revoked": len(c.revoked)} for c in lists]}
 
 
 def code_view(code: ValidationCode | None) -> dict[str, Any]:

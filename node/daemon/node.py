@@ -7,7 +7,10 @@ event loop). It is the `node.api.runtime.NodeRuntime` the API talks to.
 
 How blocks move (solo ordering; PBFT replaces the orderer, not the rest):
 - A client's envelope reaches any node's API (`submit`); a node that is not the channel's
-  orderer forwards it over its link to the orderer.
+  orderer forwards it over its link to the orderer (``{"type": "submit", "channel", "envelope"}``).
+  A configuration update (`submit_config`) goes the same way (``{"type": "config", "channel",
+  "update"}``) and is ordered as a block item of kind ``config``; the orderer reads the channel's
+  configuration at every cut, so a new block size or timeout takes effect from the next block.
 - The orderer cuts a block, signs its id (``[BLOCK_TAG, block id]``, the channel's suite, its
   peer identity), commits it, and sends it with the signature to every connected peer whose
   organisation is a member of the channel; nothing of a channel goes to any other node.
@@ -33,10 +36,14 @@ from node.api.runtime import Peer, SubmitRefused
 from node.chain.block import Block, block_id, decode_block, encode_block, encode_item
 from node.chain.channel import ChainError, Channel, Signer
 from node.chain.store import TxLocation
+from node.chain.update import update_id
 from node.crypto import get_suite
 from node.daemon.config import NodeConfig
 from node.identity import Certificate, IdentityRefused, check_identity
 from node.order.solo import OrdererBusy, SoloOrderer
+from node.tx.envelope import decode_envelope
+from node.tx.errors import TxFormatError
+from node.tx.proposal import tx_id
 from node.tx.signing import signed_message
 
 BLOCK_TAG = "baochain/block/1"
@@ -98,28 +105,38 @@ class Node:
 
     async def submit(self, channel: str, envelope: bytes) -> bytes:
         state = self._state(channel)
-        from node.tx.envelope import decode_envelope
-        from node.tx.errors import TxFormatError
-        from node.tx.proposal import tx_id
-
         try:
             env = decode_envelope(envelope)
         except TxFormatError as exc:
             raise SubmitRefused("malformed", f"not an envelope: {exc}") from None
         ident = tx_id(state.channel.suite, env.proposal)
-        item = encode_item("envelope", envelope)
+        await self._order(state, channel, "envelope", envelope,
+                          {"type": "submit", "channel": channel, "envelope": envelope})
+        return self._pending(state, ident)
+
+    async def submit_config(self, channel: str, update: bytes) -> bytes:
+        state = self._state(channel)
+        ident = update_id(state.channel.suite, update)
+        await self._order(state, channel, "config", update, {"type": "config", "channel": channel, "update": update})
+        return self._pending(state, ident)
+
+    async def _order(self, state: _ChannelState, channel: str, kind: str, body: bytes, forward: dict) -> None:
+        """Hand a block item to the channel's orderer: this node's, or over the link to it."""
         if state.orderer is not None:
             try:
-                await state.orderer.submit(item)
+                await state.orderer.submit(encode_item(kind, body))
             except OrdererBusy as exc:
                 raise SubmitRefused("unavailable", str(exc)) from None
-        else:
-            orderer = state.channel.config.orderer
-            if self.links is None or not self.links.connected(orderer):
-                raise SubmitRefused("unavailable", f"the orderer of {channel} ({orderer}) cannot be reached from "
-                                    f"{self.name}; submit through another node, or retry")
-            if not self.links.send_nowait(orderer, {"type": "submit", "channel": channel, "envelope": envelope}):
-                raise SubmitRefused("unavailable", f"the link to the orderer {orderer} is full; retry shortly")
+            return
+        orderer = state.channel.config.orderer
+        if self.links is None or not self.links.connected(orderer):
+            raise SubmitRefused("unavailable", f"the orderer of {channel} ({orderer}) cannot be reached from "
+                                f"{self.name}; submit through another node, or retry")
+        if not self.links.send_nowait(orderer, forward):
+            raise SubmitRefused("unavailable", f"the link to the orderer {orderer} is full; retry shortly")
+
+    @staticmethod
+    def _pending(state: _ChannelState, ident: bytes) -> bytes:
         if len(state.pending) >= _PENDING_MAX:
             state.pending.pop(next(iter(state.pending)))
         state.pending[ident] = None
@@ -216,6 +233,8 @@ class Node:
         try:
             if kind == "submit" and state.orderer is not None:
                 await state.orderer.submit(encode_item("envelope", message["envelope"]))
+            elif kind == "config" and state.orderer is not None:
+                await state.orderer.submit(encode_item("config", message["update"]))
             elif kind == "block":
                 await self._on_block(state, peer, message["block"], message["signer"], message["signature"])
             elif kind == "pull":
