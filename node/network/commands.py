@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from node.network.cli import Refused, network
-from node.network.control import READY_TIMEOUT_S, up as start_nodes, down as stop_nodes, status as node_status
+from node.network.control import READY_TIMEOUT_S, ControlError, up as start_nodes, down as stop_nodes, status as node_status
 from node.network.errors import NetworkError
 
 _FOLDER = click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, exists=True, path_type=Path))
@@ -24,6 +24,8 @@ def up(directory: Path, timeout_s: float) -> None:
     DIR/nodes/NODE/node.log), and return once every node answers /readyz."""
     try:
         result = start_nodes(directory, timeout_s=timeout_s, progress=click.echo)
+    except ControlError as exc:
+        raise Refused(str(exc), exc.log) from None
     except NetworkError as exc:
         raise Refused(str(exc)) from None
     for name, pid, started in result:

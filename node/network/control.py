@@ -5,7 +5,7 @@
   appended to ``nodes/NODE/node.log``, its pid in ``nodes/NODE/node.pid``), then waits until every
   node answers ``GET /readyz`` with 200: the node's channels are open and caught up. The wait is
   bounded; when it runs out, or a node exits, the error names the node and quotes the last lines
-  of its log.
+  of its log, and the nodes this call started are stopped again (those that ran before stay).
 - `status(folder)` reports, per node: name, org, pid, alive, API address, and for each channel
   the node holds its height and state hash, read through the node's own API with a signed request
   of its organisation's admin (``admin@ORG``): what the node itself says, not what the files say.
@@ -38,7 +38,12 @@ LOG_TAIL_LINES = 8
 
 
 class ControlError(NetworkError):
-    """A node that would not start or stop (the message names it and quotes its log)."""
+    """A node that would not start or stop: the message names it, ``log`` holds the last lines of
+    its log (shown under the message)."""
+
+    def __init__(self, message: str, log: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.log = log
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +85,7 @@ def _is_zombie(pid: int) -> bool:
 
 
 def processes(folder: Path) -> tuple[NetworkIndex, list[NodeProcess]]:
-    layout = NetworkLayout(folder)
+    layout = NetworkLayout(folder.resolve())  # absolute: a node runs in its own folder
     index = layout.load_index()
     out = []
     for node in index.nodes:
@@ -89,12 +94,12 @@ def processes(folder: Path) -> tuple[NetworkIndex, list[NodeProcess]]:
     return index, out
 
 
-def _tail(path: Path) -> str:
+def _tail(path: Path) -> tuple[str, ...]:
     try:
         lines = path.read_text("utf-8", errors="replace").splitlines()
     except OSError:
-        return "(no log)"
-    return "\n".join("    " + line for line in lines[-LOG_TAIL_LINES:]) or "(the log is empty)"
+        return ("    (no log)",)
+    return tuple("    " + line for line in lines[-LOG_TAIL_LINES:]) or ("    (the log is empty)",)
 
 
 def _ready(api: str) -> bool:
@@ -124,6 +129,30 @@ def up(folder: Path, *, timeout_s: float = READY_TIMEOUT_S, progress: Any = None
         result.append((p.entry.name, child.pid, True))
         if progress is not None:
             progress(f"started {p.entry.name} (pid {child.pid})")
+    try:
+        _await_ready(procs, started, timeout_s)
+    except ControlError:
+        _stop_started(procs, started)  # nothing is left half up: the nodes this call started stop
+        raise
+    return result
+
+
+def _stop_started(procs: list[NodeProcess], started: dict[str, subprocess.Popen]) -> None:
+    for p in procs:
+        child = started.get(p.entry.name)
+        if child is None:
+            continue
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        p.pid_file.unlink(missing_ok=True)
+
+
+def _await_ready(procs: list[NodeProcess], started: dict[str, subprocess.Popen], timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     waiting = {p.entry.name: p for p in procs}
     while waiting:
@@ -132,16 +161,16 @@ def up(folder: Path, *, timeout_s: float = READY_TIMEOUT_S, progress: Any = None
             if child is not None and child.poll() is not None:
                 p.pid_file.unlink(missing_ok=True)
                 raise ControlError(f"node {name} exited with status {child.returncode} while starting; "
-                                   f"its log ({p.log_file}) ends:\n{_tail(p.log_file)}")
+                                   f"its log ({p.log_file}) ends:", _tail(p.log_file))
             if _ready(p.entry.api):
                 del waiting[name]
         if waiting and time.monotonic() > deadline:
             names = ", ".join(sorted(waiting))
+            first = next(iter(waiting.values()))
             raise ControlError(f"waited {timeout_s:.0f} s for {names} to answer /readyz; the log of "
-                               f"{next(iter(waiting))} ends:\n{_tail(next(iter(waiting.values())).log_file)}")
+                               f"{first.entry.name} ({first.log_file}) ends:", _tail(first.log_file))
         if waiting:
             time.sleep(0.1)
-    return result
 
 
 def down(folder: Path, *, timeout_s: float = STOP_TIMEOUT_S) -> list[tuple[str, int | None, str]]:

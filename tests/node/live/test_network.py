@@ -218,3 +218,23 @@ def test_garbage_on_the_node_to_node_port_is_dropped_and_the_node_keeps_serving(
         committed = gateway.network("main").contract("health").submit("issue", "G1", POLICY)
     assert committed.code == "VALID"
     assert all(n["alive"] for n in net.status()["nodes"])
+
+
+def test_a_node_that_cannot_start_is_named_with_its_log_and_nothing_is_left_running(tmp_path):
+    from node.network import control
+    from node.network.init import init_network
+    from node.network.spec import spec_for_orgs
+    from tests.node.live.conftest import LiveNetwork
+
+    init_network(spec_for_orgs(2, "intl"), tmp_path / "net")
+    net = LiveNetwork(tmp_path / "net")
+    broken = NetworkLayout(net.folder).node_config("peer0-org2")
+    broken.write_text(broken.read_text().replace('org = "Org2"', 'orgg = "Org2"', 1))
+    try:
+        code, out = net.cli("network", "up", str(net.folder), "--timeout", "30")
+        assert code == 1, out
+        assert "peer0-org2" in out and "orgg" in out and "did you mean org" in out, out
+        assert net.pids() == {}, "the nodes `up` started are stopped again"
+    finally:
+        net.stop_all()
+    assert control.status(net.folder)["nodes"][0]["alive"] is False
