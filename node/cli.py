@@ -7,6 +7,8 @@ import click
 
 from dsl.cli import LANGUAGE_COMMANDS
 from node.ca.cli import ca
+from node.client import upgrade_cli as _upgrade_commands  # noqa: F401  (adds upgrade, approve to `contract`)
+from node.client.channel_cli import channel
 from node.client.cli import CLIENT_COMMANDS
 from node.daemon.main import node_group
 from node.network.cli import network
@@ -23,7 +25,7 @@ def cli() -> None:
     """
 
 
-for _command in (*LANGUAGE_COMMANDS, ca, node_group, network, *CLIENT_COMMANDS):
+for _command in (*LANGUAGE_COMMANDS, ca, node_group, network, *CLIENT_COMMANDS, channel):
     cli.add_command(_command)
 
 

@@ -22,9 +22,15 @@ signed with the identity's key (`node.api.signature`). No call needs the caller'
 organisation's node. A read after a write sees the write, whichever node answers
 (``X-Baochain-Min-Height``).
 
+Upgrades and configuration: ``network.upgrade(module, name, version, policy, approvals)`` with
+approvals from ``node.client.upgrade.approve(admin, channel, name, version, module, policy)``;
+``network.config()`` and ``network.update_config(changes, admins)``.
+
 Modules: `wallet` (identities), `netfile` (a network folder's index), `link` (one node's API,
 signed), `gateway` (`Gateway`, `Network`), `contract` (`Contract`), `transact` (endorse, submit,
-wait, retry), `results`, `errors`, `cli` (`baochain contract|tx|block`).
+wait, retry), `upgrade` (approvals, approval files), `channel_config` (read, change, sign,
+submit a channel's configuration), `results`, `errors`, `cli` (`baochain contract|tx|block`),
+`upgrade_cli` (`baochain contract upgrade|approve`), `channel_cli` (`baochain channel show|update`).
 """
 
 from __future__ import annotations

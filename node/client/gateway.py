@@ -20,7 +20,7 @@ whichever node answers (a node that lags waits for it, or answers 503 and the ne
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -288,6 +288,32 @@ class Network:
         from node.client.transact import deploy
 
         return deploy(self, source_or_module, name, version, policy, init_args, role)
+
+    def upgrade(self, source_or_module: str | bytes | Path, name: str, version: str, policy: str | None = None,
+                approvals: Sequence[Any] = (), role: str | None = None) -> Any:
+        """Upgrade the deployed contract ``name`` to ``version`` (Bao source, a built module, or a
+        file of either) with the admins' ``approvals`` (`node.client.upgrade.approve`); its state
+        is kept and no init runs. ``policy`` None keeps the contract's endorsement policy."""
+        from node.client.upgrade import upgrade
+
+        return upgrade(self, source_or_module, name, version, policy, approvals, role)
+
+    # --- the channel's configuration
+    def config(self) -> Any:
+        """The configuration in force (`node.chain.config.ChannelConfig`), read from a live node."""
+        from node.client.channel_config import read_config
+
+        return read_config(self)[0]
+
+    def update_config(self, changes: Mapping[str, Any], signers: Sequence[Identity],
+                      timeout_s: float | None = None) -> Any:
+        """Change the channel's configuration: the next configuration is the one in force with
+        ``changes``, signed by each of ``signers`` (admins; a majority of the members' are needed),
+        submitted through any live node; returns once it committed VALID (`ConfigUpdated`), raises
+        `TransactionFailed` (CONFIG_REFUSED, with why) otherwise. See `node.client.channel_config`."""
+        from node.client.channel_config import update_config
+
+        return update_config(self, changes, signers, timeout_s)
 
     # --- events and proofs
     def events(self, contract: str | None = None, name: str | None = None, start_block: int | None = None,

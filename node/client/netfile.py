@@ -6,7 +6,9 @@ fields below, ignoring the rest, so that the index may grow without breaking cli
 
     {"format": 1,
      "nodes":    [{"name", "org", "api": "HOST:PORT" or a URL, "channels": [CH, ...]}, ...],
-     "channels": [{"name", "orgs": [ORG, ...]}, ...]}
+     "channels": [{"name", "orgs": [ORG, ...]}, ...],
+     "orgs":     [{"name", "ca": CA home, relative to DIR}, ...]}      -- optional: `baochain
+                                                                       channel update --crl ORG`
 
 and the wallet folder ``DIR/wallet`` (`node.client.wallet`). An address without a scheme is
 plain HTTP (a local network on loopback).
@@ -15,7 +17,7 @@ plain HTTP (a local network on loopback).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,7 @@ class NetworkFile:
     nodes: tuple[NodeAddress, ...]
     channels: dict[str, tuple[str, ...]]  # channel -> member organisations
     wallet: Wallet
+    ca_homes: dict[str, Path] = field(default_factory=dict)  # organisation -> its CA home, where known
 
     @classmethod
     def load(cls, folder: Path) -> NetworkFile:
@@ -72,7 +75,12 @@ class NetworkFile:
         except (KeyError, TypeError, AttributeError) as exc:
             raise NetworkFileError(f"{path}: its nodes or channels are not as `network init` writes them ({exc})") \
                 from None
-        return cls(folder, nodes, channels, Wallet(folder / WALLET_FOLDER))
+        homes = {}
+        for org in value.get("orgs") or ():
+            if isinstance(org, dict) and isinstance(org.get("name"), str) and isinstance(org.get("ca"), str) \
+                    and org["ca"]:
+                homes[org["name"]] = folder / org["ca"]
+        return cls(folder, nodes, channels, Wallet(folder / WALLET_FOLDER), homes)
 
 
 def _text(entry: Any, key: str) -> str:

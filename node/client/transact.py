@@ -35,6 +35,7 @@ from node.client.errors import (
 from node.client.link import NodeDown
 from node.client.results import Committed, Endorsed
 from node.tx import errors as tx_errors
+from node.tx.approval import Approval
 from node.tx.codes import ValidationCode
 from node.tx.endorsement import Endorsement, decode_endorsement, verify_endorsement
 from node.tx.envelope import sign_envelope
@@ -176,7 +177,8 @@ def choose_role(identity_roles: Sequence[str], label: str, allowed: Sequence[str
 
 
 def deploy(network: Network, source_or_module: str | bytes | Path, name: str, version: str, policy: str,
-           init_args: Sequence[Any], role: str | None) -> Committed:
+           init_args: Sequence[Any], role: str | None, approvals: Sequence[Approval] = ()) -> Committed:
+    """Deploy (or, with ``approvals``, upgrade) a contract and await its commit."""
     source, module = _code(source_or_module)
     try:
         parsed = parse_policy(policy)
@@ -193,7 +195,7 @@ def deploy(network: Network, source_or_module: str | bytes | Path, name: str, ve
     def make() -> Proposal:
         try:
             return build_deploy(network.name, name, version=version, policy=parsed, source=source, module=module,
-                                init_args=list(init_args), creator=identity.der, role=role)
+                                init_args=list(init_args), creator=identity.der, role=role, approvals=approvals)
         except tx_errors.TxFormatError as exc:
             raise ClientError(f"cannot deploy {name}: {exc}") from None
 
