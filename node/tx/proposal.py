@@ -142,12 +142,7 @@ def encode_proposal(p: Proposal) -> bytes:
 
 def decode_proposal(data: bytes) -> Proposal:
     """The proposal that the proposal bytes P encode."""
-    found = _DECODED.get(data) if type(data) is bytes else None
-    if found is None:
-        found = proposal_from_wire(wire.decode(data, "proposal", L.PROPOSAL_MAX_BYTES))
-        if type(data) is bytes:
-            _DECODED.put(data, found)
-    return found
+    return _DECODED.decoded(data, lambda b: proposal_from_wire(wire.decode(b, "proposal", L.PROPOSAL_MAX_BYTES)))
 
 
 _DECODED = wire.Memo(4096)

@@ -153,12 +153,7 @@ def encode_response(r: Response) -> bytes:
 
 
 def decode_response(data: bytes) -> Response:
-    found = _DECODED.get(data) if type(data) is bytes else None
-    if found is None:
-        found = response_from_wire(wire.decode(data, "response", L.RESPONSE_MAX_BYTES))
-        if type(data) is bytes:
-            _DECODED.put(data, found)
-    return found
+    return _DECODED.decoded(data, lambda b: response_from_wire(wire.decode(b, "response", L.RESPONSE_MAX_BYTES)))
 
 
 _DECODED = wire.Memo(4096)

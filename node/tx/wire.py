@@ -23,6 +23,7 @@ Field rules:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, TypeAlias, Union
 
 from node import codec
@@ -46,8 +47,15 @@ class Memo:
         self._size = size
         self._items: dict[bytes, Any] = {}
 
-    def get(self, data: bytes) -> Any:
-        return self._items.get(data)
+    def decoded(self, data: bytes, decode: Callable[[bytes], Any]) -> Any:
+        """``decode(data)``, or what it gave when these bytes were read lately."""
+        if type(data) is not bytes:  # bytearray, memoryview: not hashable as they are
+            return decode(data)
+        found = self._items.get(data)
+        if found is None:
+            found = decode(data)
+            self.put(data, found)
+        return found
 
     def put(self, data: bytes, value: Any) -> None:
         if len(self._items) >= self._size:
