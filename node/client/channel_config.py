@@ -36,8 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from node.chain.config import DEFAULTS, ChannelConfig, ConfigError, OrgConfig, decode_config, encode_config
 from node.chain.update import encode_update, sign_config
-from node.client.errors import ClientError, Refused, TransactionFailed
-from node.client.link import NodeLink
+from node.client.errors import ClientError, TransactionFailed
 from node.client.wallet import Identity
 from node.tx.codes import ValidationCode
 
@@ -129,15 +128,7 @@ def update_config(network: Network, changes: Mapping[str, Any], signers: Sequenc
     body = encode_update(data, signatures)
     ident = suite.hash(body).hex()
 
-    def send(link: NodeLink) -> str:
-        try:
-            return str(link.json("POST", network.path("/config"), body=body)["tx_id"])
-        except Refused as exc:
-            if exc.code == "duplicate":  # recorded already: an earlier try got through
-                return ident
-            raise
-
-    tx, node = network.gateway.first(network.nodes(), send, f"submit a configuration update of {network.name!r}")
+    tx, node = network.hand_over("/config", body, ident, f"submit a configuration update of {network.name!r}")
     status = network.wait(tx, timeout_s, prefer=node.name)
     assert status.code is not None and status.block is not None and status.index is not None
     if status.code is not ValidationCode.VALID:

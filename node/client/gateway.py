@@ -220,17 +220,23 @@ class Network:
         from node.tx.proposal import tx_id
 
         ident = tx_id(self.gateway.suite, decode_envelope(envelope).proposal).hex()
+        answer, node = self.hand_over("/submit", envelope, ident, f"submit transaction {ident}")
+        return answer, node.name
+
+    def hand_over(self, rest: str, body: bytes, ident: str, what: str) -> tuple[str, NodeAddress]:
+        """POST ``body`` (an envelope or a configuration update whose id is ``ident``) to the first
+        live node; (its id, the node). A node that says it is recorded already counts as done: an
+        earlier try got through."""
 
         def send(link: NodeLink) -> str:
             try:
-                return str(link.json("POST", self.path("/submit"), body=envelope)["tx_id"])
+                return str(link.json("POST", self.path(rest), body=body)["tx_id"])
             except Refused as exc:
-                if exc.code == "duplicate":  # recorded already: an earlier try got through
+                if exc.code == "duplicate":
                     return ident
                 raise
 
-        answer, node = self.gateway.first(self.nodes(), send, f"submit transaction {ident}")
-        return answer, node.name
+        return self.gateway.first(self.nodes(), send, what)
 
     def wait(self, tx_id: str, timeout_s: float | None = None, prefer: str | None = None) -> TxStatus:
         """The transaction's status once committed; `CommitTimeout` when it is not seen in time.
