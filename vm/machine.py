@@ -24,7 +24,6 @@ from vm.errors import Abort, HostFault, ValueFormError, VerifyError, call_too_de
 from vm.gas import DEFAULT_LIMITS, Limits
 from vm.host import CallContext, Event, Host
 from vm.jit import TranslateError, Translation, translate
-from vm.measure import Meter
 from vm.module import Entry, Module
 from vm.state import CallState, Delta, StateSchema, charge, key_not_found
 from vm.verifier import VerifiedModule
