@@ -14,13 +14,18 @@ one LevelDB per channel, holding its blocks (`node.chain.store`, namespace ``B``
 
 Blocks are committed one at a time, in order, by one writer; endorsements and queries read
 LevelDB snapshots, so they see one committed state whatever commits meanwhile.
+
+A `ChannelObserver` set as ``channel.observer`` hears of every endorsement (made, or refused with
+its reason) and every committed block, with how long each took (`node.metrics` counts them).
+It is told after the fact and cannot change the outcome; a block is reported only once written.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import plyvel
 
@@ -54,6 +59,17 @@ class Signer:
     key: PrivateKey
 
 
+class ChannelObserver(Protocol):
+    """Hears what a channel did (see the module docstring); durations in seconds."""
+
+    def endorsed(self, channel: Channel, refused: str | None, seconds: float) -> None:
+        """An endorse call ended: ``refused`` is None when an endorsement was made, else the
+        reason word (`ProposalRefused.reason`, or ``unendorsable``)."""
+
+    def committed(self, channel: Channel, block: Block, record: CommitRecord, seconds: float) -> None:
+        """``block`` was committed; ``seconds`` from the commit's ``since`` (its cut or arrival)."""
+
+
 def genesis_block(config: ChannelConfig, time_ms: int = 0) -> Block:
     """Block 0: the first configuration, alone."""
     suite = get_suite(config.suite)
@@ -70,6 +86,7 @@ class Channel:
         self.state = StateStore(db, suite, namespace=STATE_NAMESPACE)
         self.machines = Machines(suite)
         self._config: ChannelConfig | None = None
+        self.observer: ChannelObserver | None = None
 
     @classmethod
     def open(cls, folder: Path, suite: str, signer: Signer | None = None, genesis: Block | None = None) -> Channel:
@@ -149,14 +166,32 @@ class Channel:
 
     def endorse(self, signed_proposal: bytes, *, now: int | None = None) -> bytes:
         """This node's endorsement of a signed proposal (bytes, `node.tx.endorsement`)."""
-        if self.signer is None:
-            raise ProposalRefused("not-endorser", "this node does not endorse on this channel")
-        sim = self.simulate(signed_proposal, now=now)
-        return sign_endorsement(self.suite, self.signer.key, self.signer.certificate, sim.response)
+        began = time.perf_counter()
+        try:
+            if self.signer is None:
+                raise ProposalRefused("not-endorser", "this node does not endorse on this channel")
+            sim = self.simulate(signed_proposal, now=now)
+            endorsement = sign_endorsement(self.suite, self.signer.key, self.signer.certificate, sim.response)
+        except ProposalRefused as exc:
+            self._endorsed(exc.reason, began)
+            raise
+        except TxFormatError:
+            self._endorsed("unendorsable", began)
+            raise
+        self._endorsed(None, began)
+        return endorsement
 
-    def commit(self, block: Block, attestation: tuple[bytes, bytes] | None = None) -> CommitRecord:
+    def _endorsed(self, refused: str | None, began: float) -> None:
+        if self.observer is not None:
+            self.observer.endorsed(self, refused, time.perf_counter() - began)
+
+    def commit(self, block: Block, attestation: tuple[bytes, bytes] | None = None, *,
+               since: float | None = None) -> CommitRecord:
         """Validate and commit the next block; `ChainError` if it does not extend the chain.
-        ``attestation``: who vouched for the block (kept with it, to hand on to peers)."""
+        ``attestation``: who vouched for the block (kept with it, to hand on to peers);
+        ``since``: when the block was cut or arrived (`time.perf_counter`), for the observer's
+        commit latency (the commit's own start when not given)."""
+        began = time.perf_counter() if since is None else since
         height = self.height()
         if block.number != height:
             raise ChainError(f"block {block.number} does not follow block {height - 1}")
@@ -179,6 +214,8 @@ class Channel:
                                        outcome.events, attestation)
         if outcome.config is not None:
             self._config = outcome.config
+        if self.observer is not None:
+            self.observer.committed(self, block, record, time.perf_counter() - began)
         return record
 
     def cut(self, items: list[bytes], time_ms: int) -> Block:
