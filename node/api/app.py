@@ -1,6 +1,8 @@
 """The node's HTTP API (docs/node.md, "HTTP API"): `create_app(runtime)` returns the FastAPI app.
 
     GET  /healthz, /readyz                              no signature needed
+    GET  /metrics                                       no signature needed: Prometheus text; names
+                                                        channels only when the node says so (node.metrics)
     GET  /api/v1/node                                   signature optional (it decides `channels`)
     GET  /api/v1/channels/{ch}                          every channel route: signed, gated
     GET  /api/v1/channels/{ch}/blocks/{number or id}    (`node.api.access`), then answered
@@ -56,6 +58,7 @@ from node.chain.endorser import ProposalRefused
 from node.identity import VerifiedIdentity
 from node.ledger.errors import UnknownRoot
 from node.ledger.proof import encode_proof
+from node.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE, LinkFigures
 from node.tx.clock import now_ms
 from node.tx.errors import TxFormatError
 from node.tx.response import Aborted
@@ -134,13 +137,24 @@ def create_app(runtime: NodeRuntime, *, gate: Gate | None = None, clock: Callabl
         ready = runtime.ready()
         return JSONResponse({"ready": ready}, status_code=200 if ready else 503)
 
+    @app.get("/metrics", response_class=Response, tags=["node"], responses={200: {
+             "content": {METRICS_CONTENT_TYPE: {"schema": {"type": "string"}}},
+             "description": "the node's metrics in the Prometheus text format (node.metrics)"}})
+    async def metrics() -> Response:
+        return Response(runtime.metrics.exposition(), media_type=METRICS_CONTENT_TYPE)
+
     @app.get("/api/v1/node", response_model=S.NodeView, responses=errors, tags=["node"])
     async def node(request: Request) -> dict[str, Any]:
         body = await _read_body(request, body_max_bytes)
         signed = gate.signed(request.headers, request.method, _target(request.scope), body)
+        links = runtime.metrics.links()
+        figures = runtime.metrics.process()
         return {"name": runtime.name, "org": runtime.org, "version": runtime.version,
                 "channels": gate.visible(signed, runtime.channels(), clock()),
-                "peers": [{"name": p.name, "org": p.org, "connected": p.connected} for p in runtime.peers()]}
+                "peers": [{"name": p.name, "org": p.org, "connected": p.connected, "link": _link(links.get(p.name))}
+                          for p in runtime.peers()],
+                "process": {"cpu_seconds": figures.cpu_seconds, "memory_bytes": figures.memory_bytes,
+                            "open_files": figures.open_files, "uptime_s": round(figures.uptime_s, 3)}}
 
     @app.get("/api/v1/channels/{ch}", response_model=S.ChannelView, responses=errors, tags=["channels"])
     async def channel_info(a: ChannelRequest) -> dict[str, Any]:
@@ -263,6 +277,13 @@ def create_app(runtime: NodeRuntime, *, gate: Gate | None = None, clock: Callabl
         return {"tx_id": ident.hex()}
 
     return app
+
+
+def _link(link: LinkFigures | None) -> dict[str, int] | None:
+    if link is None:
+        return None
+    return {"sent_bytes": link.sent_bytes, "received_bytes": link.received_bytes, "send_queued": link.send_queued,
+            "inbound_queued": link.inbound_queued, "connects": link.connects}
 
 
 def _binary(request: Request) -> None:

@@ -23,6 +23,8 @@ What it does where the node daemon uses links and an orderer process:
   `SubmitRefused` ``unavailable``.
 - Waiting (`wait_for_height`, `wait_for_tx`) works from any event loop and any thread: a
   commit wakes every waiter through its own loop.
+- Each node has its own `node.metrics.NodeMetrics` (with channel labels), to which its channels
+  report; it has no links, and its orderer's pending items are the channel's queue.
 
 Blocks are committed on the thread that submits or resumes (the app's, under the API), which is
 what `node.api.runtime` asks of a runtime.
@@ -39,6 +41,7 @@ from node.chain.block import encode_item
 from node.chain.channel import Channel
 from node.chain.store import CommitRecord, TxLocation
 from node.chain.update import update_id
+from node.metrics import LinkFigures, NodeMetrics
 from node.tx.clock import now_ms
 from node.tx.envelope import decode_envelope
 from node.tx.errors import TxFormatError
@@ -72,6 +75,10 @@ class LocalNetwork:
 
     def pending(self, channel: str, tx: bytes) -> bool:
         return any(t == tx for t, _ in self._queues.get(channel, ()))
+
+    def queued(self, channel: str) -> int:
+        """Items waiting for the next block of ``channel``."""
+        return len(self._queues.get(channel, ()))
 
     def enqueue(self, channel: str, envelope: bytes) -> bytes:
         """Queue ``envelope`` for the next block of ``channel`` without cutting; its tx id."""
@@ -139,6 +146,9 @@ class LocalNode:
         self.paused = False
         self._channels = channels
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+        self.metrics = NodeMetrics(name, org, self.version, self)
+        for channel in channels.values():
+            self.metrics.attach(channel)
 
     # --- NodeRuntime
     def channels(self) -> Mapping[str, Channel]:
@@ -168,6 +178,14 @@ class LocalNode:
         ch = self._channels[channel]
         await self._wait(lambda: ch.transaction(tx) is not None, timeout_s)
         return ch.transaction(tx)
+
+    # --- node.metrics.MetricSources (with channels and peers)
+    def link_figures(self) -> Sequence[LinkFigures]:
+        return ()  # in one process: no links
+
+    def orderer_pending(self) -> Mapping[str, int]:
+        return {name: self.network.queued(name) for name, channel in self._channels.items()
+                if channel.config.orderer == self.name}
 
     # --- lagging behind
     def pause(self) -> None:

@@ -11,6 +11,8 @@ benchmarks. What the app needs, and nothing more:
   reads blocks, state, contracts and transactions from them and calls `Channel.endorse` and
   `Channel.simulate` on them;
 - ``peers()``: the other nodes this node may talk to, with whether a link to each is up;
+- ``metrics``: the node's `node.metrics.NodeMetrics` (``GET /metrics``; the process figures and
+  the links of ``GET /api/v1/node``), which its channels report to;
 - ``ready()``: every channel is open and caught up (``GET /readyz``);
 - ``pending(channel, tx_id)``: whether a transaction was accepted for ordering through this
   node and has not committed yet (``status: "pending"``);
@@ -39,6 +41,7 @@ from typing import NamedTuple, Protocol
 
 from node.chain.channel import Channel
 from node.chain.store import TxLocation
+from node.metrics import NodeMetrics
 
 
 class Peer(NamedTuple):
@@ -70,6 +73,9 @@ class NodeRuntime(Protocol):
 
     @property
     def version(self) -> str: ...
+
+    @property
+    def metrics(self) -> NodeMetrics: ...
 
     def channels(self) -> Mapping[str, Channel]: ...
 

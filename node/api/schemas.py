@@ -24,10 +24,26 @@ class Readiness(BaseModel):
     ready: bool
 
 
+class LinkView(BaseModel):
+    sent_bytes: int
+    received_bytes: int
+    send_queued: int = Field(description="frames waiting to be written to the peer")
+    inbound_queued: int = Field(description="messages from the peer waiting to be handled")
+    connects: int = Field(description="links to the peer that came up since the node started")
+
+
 class PeerView(BaseModel):
     name: str
     org: str
     connected: bool
+    link: LinkView | None = Field(description="also: the link's figures; null for a node without links (in process)")
+
+
+class ProcessView(BaseModel):
+    cpu_seconds: float = Field(description="user and system CPU time of the node's process")
+    memory_bytes: int = Field(description="resident memory")
+    open_files: int = Field(description="open file descriptors: files, sockets and pipes")
+    uptime_s: float
 
 
 class NodeView(BaseModel):
@@ -36,6 +52,7 @@ class NodeView(BaseModel):
     version: str
     channels: list[str] = Field(description="the channels this node holds that the caller may read")
     peers: list[PeerView]
+    process: ProcessView = Field(description="also: the node's process (the figures of GET /metrics)")
 
 
 class ContractName(BaseModel):

@@ -23,12 +23,18 @@ How blocks move (solo ordering; PBFT replaces the orderer, not the rest):
 
 Everything a client waits on (a height, a transaction's commit) is an asyncio event resolved
 after each commit; waits are bounded by the caller.
+
+Metrics (`node.metrics`): the node's channels report to ``node.metrics``; a block's commit
+latency runs from its cut (the orderer's deliver) or from the moment its link message is
+handled (a peer), and the links' figures are the mesh's `stats`. Series are labelled by
+channel only when the API listens on loopback (`node.metrics.channel_labels_for`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -40,6 +46,7 @@ from node.chain.update import update_id
 from node.crypto import get_suite
 from node.daemon.config import NodeConfig
 from node.identity import Certificate, IdentityRefused, check_identity
+from node.metrics import LinkFigures, NodeMetrics, channel_labels_for
 from node.order.solo import OrdererBusy, SoloOrderer
 from node.tx.envelope import decode_envelope
 from node.tx.errors import TxFormatError
@@ -78,12 +85,15 @@ class Node:
         self._channels: dict[str, _ChannelState] = {}
         self.links = None  # node.net links, set by `start`
         self._started = False
+        self.metrics = NodeMetrics(config.name, config.org, self.version, self,
+                                   channel_labels=channel_labels_for(config.api.host))
         config.data.mkdir(parents=True, exist_ok=True)
         for entry in config.channels:
             genesis = decode_block(entry.genesis.read_bytes(), suite)
             channel = Channel.open(config.data / entry.name, cert.suite_name, self.signer, genesis)
             if channel.name != entry.name:
                 raise ChainError(f"{entry.genesis} is the genesis of channel {channel.name}, not {entry.name}")
+            self.metrics.attach(channel)
             state = _ChannelState(channel)
             if channel.config.orderer == self.name:
                 state.orderer = SoloOrderer(channel, self._deliver_for(entry.name))
@@ -170,6 +180,20 @@ class Node:
             if not waiters:
                 state.tx_waiters.pop(tx_id, None)
 
+    # --- node.metrics.MetricSources (with channels and peers)
+    def link_figures(self) -> list[LinkFigures]:
+        if self.links is None:
+            return []
+        figures = []
+        for p in self.config.peers:
+            st = self.links.stats(p.name)
+            figures.append(LinkFigures(p.name, p.org, st.connected, st.bytes_out, st.bytes_in, st.send_queued,
+                                       st.inbound_queued, st.connects))
+        return figures
+
+    def orderer_pending(self) -> dict[str, int]:
+        return {name: s.orderer.pending for name, s in self._channels.items() if s.orderer is not None}
+
     # --- blocks
     def _state(self, channel: str) -> _ChannelState:
         state = self._channels.get(channel)
@@ -183,9 +207,10 @@ class Node:
 
     def _deliver_for(self, name: str):
         async def deliver(block: Block) -> None:
+            cut = time.perf_counter()  # the orderer delivers a block as soon as it is cut
             state = self._channels[name]
             signature = self.suite.sign(self.signer.key, signed_message(BLOCK_TAG, block_id(self.suite, block.header)))
-            await self._commit(state, block, self.signer.certificate, signature)
+            await self._commit(state, block, self.signer.certificate, signature, cut)
             message = {"type": "block", "channel": name, "block": encode_block(block), "signer": self.signer.certificate,
                        "signature": signature}
             if self.links is not None:
@@ -194,9 +219,10 @@ class Node:
                         log.warning("link full; %s will pull block %d", peer, block.number)
         return deliver
 
-    async def _commit(self, state: _ChannelState, block: Block, signer: bytes, signature: bytes) -> None:
+    async def _commit(self, state: _ChannelState, block: Block, signer: bytes, signature: bytes,
+                      since: float) -> None:
         channel = state.channel
-        record = channel.commit(block, (signer, signature))
+        record = channel.commit(block, (signer, signature), since=since)
         log.info("committed block", extra={"channel": channel.name, "block": block.number,
                                             "transactions": len(block.items)})
         async with state.height_changed:
@@ -224,6 +250,7 @@ class Node:
         return who.verify_signature(message, signature)
 
     async def on_message(self, peer: str, org: str, message: dict) -> None:
+        arrived = time.perf_counter()
         kind = message.get("type")
         name = message.get("channel")
         state = self._channels.get(name) if isinstance(name, str) else None
@@ -236,12 +263,12 @@ class Node:
             elif kind == "config" and state.orderer is not None:
                 await state.orderer.submit(encode_item("config", message["update"]))
             elif kind == "block":
-                await self._on_block(state, peer, message["block"], message["signer"], message["signature"])
+                await self._on_block(state, peer, message["block"], message["signer"], message["signature"], arrived)
             elif kind == "pull":
                 self._on_pull(state, peer, int(message["from"]))
             elif kind == "blocks":
                 for data, signer, signature in message["blocks"]:
-                    await self._on_block(state, peer, data, signer, signature, pulling=True)
+                    await self._on_block(state, peer, data, signer, signature, arrived, pulling=True)
                 if state.channel.height() >= int(message["height"]):
                     state.caught_up = True
                 else:
@@ -252,7 +279,7 @@ class Node:
             log.warning("%s sent a malformed %r message: %s", peer, kind, exc)
 
     async def _on_block(self, state: _ChannelState, peer: str, data: bytes, signer: bytes, signature: bytes,
-                        pulling: bool = False) -> None:
+                        arrived: float, pulling: bool = False) -> None:
         channel = state.channel
         block = decode_block(data, channel.suite)
         height = channel.height()
@@ -265,7 +292,7 @@ class Node:
         if not self._check_attestation(channel, block, signer, signature):
             return
         try:
-            await self._commit(state, block, signer, signature)
+            await self._commit(state, block, signer, signature, arrived)
         except ChainError as exc:
             log.error("block %d of %s from %s cannot be committed: %s", block.number, channel.name, peer, exc)
 

@@ -26,7 +26,7 @@ def test_the_node_lists_only_the_channels_the_caller_reads(world):
     unsigned = world.get("/api/v1/node", who=None).json()
     assert unsigned["name"] == "peer0-org1" and unsigned["org"] == "Org1" and unsigned["channels"] == []
     assert {p["name"] for p in unsigned["peers"]} == {"peer0-org2", "peer0-org3"}
-    assert set(unsigned) == {"name", "org", "version", "channels", "peers"}
+    assert set(unsigned) == {"name", "org", "version", "channels", "peers", "process"}
     assert world.get("/api/v1/node").json()["channels"] == ["claims", "reinsurance"]
     assert world.get("/api/v1/node", who="regulator@Org3").json()["channels"] == ["claims"]
     assert world.get("/api/v1/node", who="insurer@Org4").json()["channels"] == []
