@@ -9,6 +9,10 @@
 - `status(folder)` reports, per node: name, org, pid, alive, API address, and for each channel
   the node holds its height and state hash, read through the node's own API with a signed request
   of its organisation's admin (``admin@ORG``): what the node itself says, not what the files say.
+  From ``GET /api/v1/node`` it adds the node's ``version``, its ``process`` (cpu_seconds,
+  memory_bytes, open_files, uptime_s: the figures of its ``/metrics``) and its ``peers`` (name,
+  org, connected, and the link's figures); for a node that is not running they are null and [],
+  and a node that does not answer has ``{"error": why}`` as its process.
 - `down(folder)` sends SIGTERM to every running node, waits for it to stop cleanly, and sends
   SIGKILL to one that has not stopped in time. It removes the pid files.
 
@@ -216,10 +220,16 @@ def status(folder: Path) -> dict[str, Any]:
     for p in procs:
         pid = p.pid()
         entry: dict[str, Any] = {"name": p.entry.name, "org": p.entry.org, "pid": pid, "alive": pid is not None,
-                                 "api": p.entry.api, "channels": {}}
+                                 "api": p.entry.api, "channels": {}, "version": None, "process": None, "peers": []}
         if pid is not None:
             with Gateway.for_network(folder, f"admin@{p.entry.org}") as gateway:
                 link = gateway.link(gateway_address(gateway, p.entry.name))
+                try:
+                    about = link.json("GET", "/api/v1/node")
+                    entry.update(version=about.get("version"), process=about.get("process"),
+                                 peers=about.get("peers", []))
+                except (NodeDown, ClientError) as exc:
+                    entry["process"] = {"error": str(exc)}
                 for channel in p.entry.channels:
                     try:
                         info = link.json("GET", f"/api/v1/channels/{channel}")
