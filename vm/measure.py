@@ -99,7 +99,7 @@ class Meter:
                 return hit[1], hit[2]
             units, depth = 1, 0
             measure = self._measure
-            for x in (v if kind is tuple else _pairs(v)):  # type: ignore[arg-type]
+            for x in (v if kind is tuple else _pairs(v)):  # type: ignore[attr-defined, arg-type]
                 u, d = measure(x)
                 units += u
                 if d > depth:

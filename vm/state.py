@@ -258,15 +258,15 @@ class CallState:
             for k in old:
                 if k not in value:  # type: ignore[operator]
                     gas = self._put(gas, self._entry_key(var, k), None)
-            for k, data in entries:
-                gas = self._put(gas, self._entry_key(var, k), data)
+            for k, encoded in entries:
+                gas = self._put(gas, self._entry_key(var, k), encoded)
             return gas
         data, gas = self._encode(gas, var.type, value)  # first: it bounds the lifecycle check's walk
         if var.checked:
             raw = self._get(var.key)
             gas = self.charge(gas, G.read_cost(var.key, raw))
-            old = None if raw is None else self._decode(var.type, raw)
-            self.schema.check(var.type, value, old, raw is not None, self.role)
+            stored = None if raw is None else self._decode(var.type, raw)
+            self.schema.check(var.type, value, stored, raw is not None, self.role)
         return self._put(gas, var.key, data)
 
     def _decode(self, t: T.Type, raw: bytes) -> object:

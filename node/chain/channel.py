@@ -204,9 +204,9 @@ class Channel:
                                  f"block {height - 1}: the state has diverged")
             config = self.config
         else:
-            config = decode_config(decode_item(block.items[0]).body) if block.items else None
-            if config is None:
+            if not block.items:
                 raise ChainError("the genesis block holds no configuration")
+            config = decode_config(decode_item(block.items[0]).body)
         outcome = validate(block, config, self.state, self.suite, lambda tx: self.blocks.transaction(tx) is not None)
         with self._db.write_batch(transaction=True, sync=True) as batch:  # all or nothing, even on an error
             root = self.state.apply(batch, block.number, outcome.changes)

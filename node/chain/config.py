@@ -162,7 +162,7 @@ def _read(value: object) -> ChannelConfig:
         raise TxFormatError("config.regulators", "regulators must be member organisations, sorted, each once")
     if m["consensus"] not in CONSENSUS:
         raise TxFormatError("config.consensus", f"expected one of {', '.join(CONSENSUS)}, got {m['consensus']!r}")
-    numbers = {}
+    numbers: dict[str, Any] = {}
     for key, (low, high) in _BOUNDS.items():
         numbers[key] = wire.counter(m[key], f"config.{key}", low, high)
     numbers["tz_offset_minutes"] -= _TZ_BIAS

@@ -54,6 +54,7 @@ from node.chain.contracts import (
 from node.chain.upgrade import UpgradeRefused, check_upgrade
 from node.identity import IdentityRefused, VerifiedIdentity, check_identity
 from node.ledger.state import StateSnapshot
+from node.ledger.version import Version
 from node.tx.clock import check_timestamp
 from node.tx.errors import TimestampError
 from node.tx.proposal import Deploy, Invoke, VerifiedProposal
@@ -245,7 +246,7 @@ def _completed(config: ChannelConfig, snapshot: StateSnapshot, machine: Machine,
     prefix = state_prefix(contract)
     suite = config_suite(config)
     deltas = {prefix + k: StateDelta.from_vm(d) for k, d in result.deltas.items()}
-    versions = {k: v for rows in snapshot.scans.values() for k, v in rows}  # what scans saw ...
+    versions: dict[bytes, Version | None] = {k: v for rows in snapshot.scans.values() for k, v in rows}  # scans ...
     versions.update(snapshot.reads)  # ... and what was read one by one
     reads = {prefix + k: versions.get(prefix + k) for k in result.reads if prefix + k not in deltas}
     writes = {prefix + k: v for k, v in result.writes.items() if prefix + k not in deltas}
