@@ -86,6 +86,11 @@ view change in a row. Retransmission (`catchup`): statuses let replicas resend w
   primary could otherwise order a request twice; refusing only costs that primary its view.
 - A new primary proposes nothing new while it lacks a re-proposed batch or a state transfer is
   due: its pending requests may be in those batches.
+- Within a view a request is ordered at most once. Across view changes PBFT may order it twice: a
+  batch prepared at a few replicas can be left out of one new view (its requests are proposed
+  again) and brought back by a later one. The paper discards the second execution by client
+  timestamps; here the ledger does, by transaction id (DUPLICATE_TXID), so batches stay exactly as
+  agreed (filtering them by what a replica remembers would make replicas' blocks differ).
 
 ## Bounds, each with its reason
 

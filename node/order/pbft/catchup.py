@@ -15,7 +15,9 @@ status answers with what the peer lacks:
   view changes it holds for views above the peer's (enough of them make the peer join, f + 1 rule);
 - if the peer made no progress since its previous status (same executed, view and activity):
   the proof of this replica's stable checkpoint if the peer's is older (so a peer that fell behind
-  the log learns that it must fetch state, `NeedStateTransfer`); the commit certificates of the
+  the log learns that it must fetch state, `NeedStateTransfer`), and this replica's checkpoint
+  votes above the peer's stable checkpoint (a lost vote could otherwise keep the window full for
+  good, since votes are sent once); the commit certificates of the
   batches it has not delivered that this replica has, with their batches (at most `catchup_max`
   per status); and, in the same view, this replica's messages for the numbers still in flight
   (the primary's pre-prepare with its batch, its own prepare and commit).
@@ -67,6 +69,10 @@ class CatchUp:
         stalled = before is None or (before.executed, before.view, before.active) == (st.executed, st.view, st.active)
         if stalled and st.stable < self._log.low:
             self._send(peer, self._sign(CheckpointProof(self._stable_proof)))
+        if stalled:  # a lost checkpoint vote would leave the window full for good
+            for seq, votes in self._votes.items():
+                if seq > st.stable and self.me in votes:
+                    self._send(peer, votes[self.me])
         if st.view < self.view or (st.view == self.view and self.active and not st.active):
             if self.active and self._new_view is not None:
                 self._send(peer, self._new_view)

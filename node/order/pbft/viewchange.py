@@ -9,8 +9,11 @@ A mixin of `Replica` (`node.order.pbft.replica`), which holds the state it works
    reached, so a faulty minority cannot drive views up). It moves to w, stops taking part in the
    old view, and broadcasts VIEW-CHANGE(w, its stable checkpoint proof, its prepared certificates
    above the checkpoint).
-2. Once Q view changes for w are in, the replica starts its view change timer (so a replica
-   alone, cut off by a partition, does not race through views); when it expires, it asks for w + 1.
+2. Once Q replicas asked for w or a later view, the replica starts its view change timer (so a
+   replica alone, cut off by a partition, does not race through views); when it expires, it asks
+   for w + 1. Later views count: a replica whose timer expired first has replaced its request for
+   w by one for w + 1, and if its request for w was lost on the way, the others would otherwise
+   wait for a quorum on w for ever, each short of f + 1 requests for a later view to follow it.
    Each view change in a row doubles both timers (`PbftConfig.backoff`), until a batch is
    delivered again, so the timers outgrow whatever delays the network has.
 3. The primary of w, with Q view changes for w (its own among them), computes the plan
@@ -92,12 +95,11 @@ class ViewChanges:
             return
         if self.active:
             return
-        joined = [s for s in self._view_changes.values() if s.message.view == self.view]  # type: ignore[union-attr]
-        if len(joined) < cfg.quorum:
-            return
-        if self._view_change_deadline is None:
+        views = [s.message.view for s in self._view_changes.values()]  # type: ignore[union-attr]
+        if self._view_change_deadline is None and sum(v >= self.view for v in views) >= cfg.quorum:
             self._view_change_deadline = self._now + cfg.backoff(cfg.view_change_timeout_ms, self._streak - 1)
-        if self.primary == self.me:
+        joined = [s for s in self._view_changes.values() if s.message.view == self.view]  # type: ignore[union-attr]
+        if len(joined) >= cfg.quorum and self.primary == self.me:
             self._send_new_view(joined)
 
     def _send_new_view(self: Replica, joined: list[Signed]) -> None:

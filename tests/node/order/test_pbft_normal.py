@@ -254,3 +254,30 @@ def test_delivered_batches_carry_their_time_and_certificate():
     c.advance(10)
     [d] = c.executors["r3"].delivered
     assert isinstance(d, Deliver) and d.batch == Batch(1_234, (b"r",))
+
+
+def test_a_replica_restarted_from_its_ledger_rejoins():
+    c = Cluster(batch_max=1, status_interval_ms=100)
+    for i in range(7):
+        c.submit("r0", b"req %d" % i)
+        c.flush()
+    assert c["r3"].executed == 7 and c["r3"].stable == 6
+    # r3's process restarts: a new replica, told where its ledger stands
+    c.replicas["r3"] = Replica(c.config, "r3", hmac_signer("r3"), hmac_verifier(c.names), now_ms=c.now)
+    c.apply("r3", c["r3"].state_transferred(7, c.executors["r3"].states[7], now_ms=c.now))
+    c.advance(250)  # its status brings it the others' stable checkpoint
+    assert c["r3"].stable == 6 and c["r3"].executed == 7 and not c.executors["r3"].transfers
+    c.down.add("r1")  # r3's votes are needed now
+    c.submit("r2", b"after the restart")
+    c.advance(100)
+    assert c.executors["r3"].sequences[-1] == 8 and c.executors["r0"].requests[-1] == b"after the restart"
+
+
+def test_lost_checkpoint_votes_are_sent_again_so_the_window_does_not_stay_full():
+    c = Cluster(batch_max=1, checkpoint_interval=2, window=4, status_interval_ms=100)
+    for i in range(6):
+        c.submit("r0", b"req %d" % i)
+    c.flush(drop=lambda p: p.kind == "checkpoint")
+    assert all(c[n].stable == 0 and c[n].executed == 4 for n in c.names)  # the window is full
+    c.advance(250)
+    assert all(c[n].stable >= 4 and c[n].executed == 6 for n in c.names)

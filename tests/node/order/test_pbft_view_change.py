@@ -185,3 +185,21 @@ def test_old_view_messages_are_dropped_after_a_view_change():
     request = c.auth("r0").sign(Request(b"still welcome"))
     c.apply("r2", c["r2"].receive(request.to_bytes(), "r0", c.now))
     assert c["r2"].stats["dropped.old-view"] == 1 and c["r2"].pending == 1
+
+
+def test_the_view_change_timer_counts_replicas_already_past_the_view():
+    # r2 asks for view 1; r3 too; r1's request for view 1 was lost and its timer already moved it
+    # to view 2. r2 holds two requests for view 1 and one for view 2: three replicas are past
+    # view 0, so its timer runs, and it moves to view 2 instead of waiting for ever.
+    c = Cluster()
+    c.down.add("r0")
+    c.submit("r2", b"claim")
+    c.advance(1_010, drop=lambda p: p.kind in ("request", "view-change"))
+    assert (c["r2"].view, c["r2"].active) == (1, False)
+    for author, view in (("r3", 1), ("r1", 2)):
+        vc = c.auth(author).sign(ViewChange(view, (), ()))
+        c.apply("r2", c["r2"].receive(vc.to_bytes(), author, c.now))
+    c.queue.clear()
+    c.down.update({"r1", "r3"})
+    c.advance(1_100)
+    assert c["r2"].view == 2
