@@ -319,10 +319,7 @@ class Replica(Checkpoints, ViewChanges, CatchUp):
         while a re-proposed batch or a state transfer is missing: its requests may be pending here,
         and proposing them again would order them twice."""
         cfg = self.config
-        if not self.active or self.primary != self.me or self._missing_batches or self._transfer is not None:
-            return
-        self._next_seq = max(self._next_seq, self._log.low)
-        while self._next_seq < self._log.low + cfg.window:
+        while self._may_propose():
             oldest = self._pool.oldest_unproposed()
             if oldest is None:
                 return
@@ -339,6 +336,12 @@ class Replica(Checkpoints, ViewChanges, CatchUp):
             slot.pre_prepare = pp.without_batches()
             self._learn_batch(slot, digest, batch)
             self._check_prepared(slot)
+
+    def _may_propose(self) -> bool:
+        if not self.active or self.primary != self.me or self._missing_batches or self._transfer is not None:
+            return False
+        self._next_seq = max(self._next_seq, self._log.low)
+        return self._next_seq < self._log.low + self.config.window
 
     def _execute(self) -> None:
         """Deliver every committed batch that follows the last delivered one."""
@@ -379,7 +382,7 @@ class Replica(Checkpoints, ViewChanges, CatchUp):
         for d in (self._progress_deadline(), None if self.active else self._view_change_deadline):
             if d is not None:
                 deadlines.append(d)
-        if self.active and self.primary == self.me:
+        if self._may_propose():  # a batch deadline that passed while it could not propose would wake it for nothing
             oldest = self._pool.oldest_unproposed()
             if oldest is not None:
                 deadlines.append(oldest.arrived_ms + self.config.batch_timeout_ms)

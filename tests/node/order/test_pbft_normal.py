@@ -281,3 +281,14 @@ def test_lost_checkpoint_votes_are_sent_again_so_the_window_does_not_stay_full()
     assert all(c[n].stable == 0 and c[n].executed == 4 for n in c.names)  # the window is full
     c.advance(250)
     assert all(c[n].stable >= 4 and c[n].executed == 6 for n in c.names)
+
+
+def test_a_primary_that_cannot_propose_asks_for_no_early_tick():
+    c = Cluster(batch_max=1, checkpoint_interval=2, window=4, auto_checkpoint=False, request_timeout_ms=1_000)
+    for i in range(6):
+        c.submit("r0", b"req %d" % i)
+    c.flush()
+    assert c["r0"].pending == 2  # the window is full; their batch timeout (50 ms) passed long ago
+    c.now = 500
+    c.apply("r0", c["r0"].tick(c.now))
+    assert c.timers["r0"] == 1_000  # the request timeout of the oldest, not "now" again and again
