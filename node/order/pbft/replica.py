@@ -130,6 +130,8 @@ class Replica(Checkpoints, ViewChanges, CatchUp):
             else:
                 if signed.author == self.me:
                     reason = "own"
+                elif signed.author not in self.config.replicas:
+                    reason = "unknown-author"
                 elif not self._auth.verify(signed):
                     reason = "bad-signature"
         if reason:

@@ -148,7 +148,9 @@ def test_signatures_name_the_channel_and_the_author():
     assert r.stats["dropped.bad-signature"] == 1 and r.stats["in.prepare"] == 1
     r.receive(s.to_bytes(), "stranger", 0)
     r.receive(c.auth("r2").sign(Prepare(0, 1, D1)).to_bytes(), "r1", 0)
+    r.receive(type(s)("stranger", s.message, s.body, s.signature).to_bytes(), "r1", 0)
     assert r.stats["dropped.unknown-peer"] == 1 and r.stats["dropped.own"] == 1
+    assert r.stats["dropped.unknown-author"] == 1
     assert signing_bytes("test", "r1", s.body) == codec.encode(["baochain/pbft/1", "test", "r1", s.body])
 
 
