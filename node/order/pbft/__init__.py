@@ -48,9 +48,9 @@ the next sequence number in the window, and broadcasts the pre-prepare with the 
 accepts the first pre-prepare for (v, n) whose batch is well formed (not empty, its time within
 `clock_skew_ms` of the backup's clock, each request accepted by the `accept_request` check, none
 already in another batch of the view or lately delivered) and broadcasts a prepare. Prepared
-(v, n, d) = the pre-prepare and Q - 1 matching prepares from other replicas: then the replica
-broadcasts commit(v, n, d). Committed n = Q matching commits for some (v, n, d): d is final at n,
-and n is delivered once n - 1 is and the batch is known (`log`, `certificates`).
+(v, n, d) = the pre-prepare and Q - 1 matching prepares from backups (a backup's own among them):
+then the replica broadcasts commit(v, n, d). Committed n = Q matching commits for some (v, n, d):
+d is final at n, and n is delivered once n - 1 is and the batch is known (`log`, `certificates`).
 
 Checkpoints and watermarks. Q matching checkpoint messages for (n, state) make a stable
 checkpoint: the low watermark h moves to n and the log below it is dropped. Only sequence
@@ -60,12 +60,13 @@ replay the batches in between (they are gone from every log): it asks the node f
 transfer and delivers again from there once told it is done.
 
 View change (`viewchange`). A backup that waited `request_timeout_ms` for a pending request (a
-crashed, slow, equivocating or censoring primary), or for a new view, moves to the next view
-and broadcasts a view change holding its prepared certificates; f + 1 view changes for higher
-views make a replica join. The new primary gathers Q view changes, re-proposes each prepared
-batch at its number and fills gaps with null batches; every replica recomputes that plan from
-the view changes the new view carries and refuses it if it differs. Timeouts double with each
-view change in a row. Retransmission (`catchup`): statuses let replicas resend what was lost.
+crashed, slow, equivocating or censoring primary), or `view_change_timeout_ms` for a new view,
+moves to the next view and broadcasts a view change holding its prepared certificates; f + 1
+view changes for higher views make a replica join. The new primary gathers Q view changes,
+re-proposes each prepared batch at its number and fills gaps with null batches; every replica
+recomputes that plan from the view changes the new view carries and refuses it if it differs.
+Timeouts double with each view change in a row. Retransmission (`catchup`): statuses let
+replicas resend what was lost.
 
 ## Choices, each with its reason
 
@@ -104,17 +105,21 @@ view change in a row. Retransmission (`catchup`): statuses let replicas resend w
 - messages of views not reached yet: `future_max_messages` and `future_max_bytes` per author,
   oldest dropped first, so a replica that races ahead (or lies) costs a bounded buffer.
 - view changes: one per author (its highest view); checkpoint votes: one per author per multiple
-  of K in the window; peers' statuses: one per peer; verified signatures: a memo of 8192.
+  of K in the window; peers' statuses: one per peer; memos of 8192 verified signatures and of
+  4096 decoded messages (a prepare is read again inside view changes and new views).
 - message size: `messages.message_max_bytes(config)`, a batch plus the largest new view.
 - catch-up answers: per peer per status interval, at most `catchup_max` committed bundles and the
   window's in-flight messages.
 
 ## Left to the node
 
-Links and back-pressure (node.net), persistence (a restarted replica starts from its ledger's
-height through `state_transferred`), fetching and checking blocks for a state transfer, mapping
-sequence numbers to block numbers (null batches), the executor's state digest, membership
-changes at checkpoint boundaries, and metrics from ``Replica.stats``.
+Links and back-pressure (node.net); persistence: a restarted replica starts from its ledger's
+height through `state_transferred`, but it has forgotten the prepares and commits it signed, so
+with a faulty primary it could sign a conflicting one in the same view (the node should keep its
+votes, or have the restarted replica stay silent until the next view); fetching and checking
+blocks for a state transfer; mapping sequence numbers to block numbers (null batches); the
+executor's state digest; membership changes at checkpoint boundaries; metrics from
+``Replica.stats``, ``view``, ``primary``, ``executed`` and ``stable``.
 """
 
 from node.order.pbft.actions import (
