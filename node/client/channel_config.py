@@ -41,7 +41,7 @@ from node.client.wallet import Identity
 from node.tx.codes import ValidationCode
 
 if TYPE_CHECKING:
-    from node.client.gateway import Network
+    from node.client.session import ChannelSession as Network
 
 CHANGEABLE = ("crls", "orgs", "regulators", *DEFAULTS)
 

@@ -26,7 +26,7 @@ from node.tx.policy import Policy, PolicyError, parse_policy
 from node.tx.proposal import Proposal, build_invoke
 
 if TYPE_CHECKING:
-    from node.client.gateway import Network
+    from node.client.session import ChannelSession as Network
 
 
 class Contract:

@@ -44,7 +44,7 @@ from node.tx.proposal import Proposal, build_deploy, decode_signed_proposal, sig
 from node.tx.response import Aborted, Completed
 
 if TYPE_CHECKING:
-    from node.client.gateway import Network
+    from node.client.session import ChannelSession as Network
 
 ProposalMaker = Callable[[], Proposal]
 

@@ -39,7 +39,7 @@ from node.tx.approval import Approval, sign_approval
 from node.tx.policy import Policy, PolicyError, parse_policy, policy_text
 
 if TYPE_CHECKING:
-    from node.client.gateway import Network
+    from node.client.session import ChannelSession as Network
     from node.client.results import Committed
 
 FILE_FORMAT = 1
