@@ -156,9 +156,10 @@ def create_app(runtime: NodeRuntime, *, gate: Gate | None = None, clock: Callabl
                 "process": {"cpu_seconds": figures.cpu_seconds, "memory_bytes": figures.memory_bytes,
                             "open_files": figures.open_files, "uptime_s": round(figures.uptime_s, 3)}}
 
-    @app.get("/api/v1/channels/{ch}", response_model=S.ChannelView, responses=errors, tags=["channels"])
+    @app.get("/api/v1/channels/{ch}", response_model=S.ChannelView, response_model_exclude_none=True,
+             responses=errors, tags=["channels"])
     async def channel_info(a: ChannelRequest) -> dict[str, Any]:
-        return views.channel_view(a.channel)
+        return views.channel_view(a.channel, runtime.consensus().get(a.name))
 
     @app.get("/api/v1/channels/{ch}/blocks/{ref}", response_model=S.BlockView, responses=errors, tags=["channels"])
     async def block(a: ChannelRequest, ref: str) -> dict[str, Any]:

@@ -42,6 +42,7 @@ from typing import NamedTuple, Protocol
 from node.chain.channel import Channel
 from node.chain.store import TxLocation
 from node.metrics import NodeMetrics
+from node.order.pbft_orderer import ConsensusFigures
 
 
 class Peer(NamedTuple):
@@ -82,6 +83,8 @@ class NodeRuntime(Protocol):
     def peers(self) -> Sequence[Peer]: ...
 
     def ready(self) -> bool: ...
+
+    def consensus(self) -> Mapping[str, ConsensusFigures]: ...
 
     def pending(self, channel: str, tx_id: bytes) -> bool: ...
 

@@ -60,6 +60,18 @@ class ContractName(BaseModel):
     version: str
 
 
+class ConsensusView(BaseModel):
+    type: str = Field(description="pbft or solo")
+    orderers: list[str] = Field(description="the nodes that order the channel (PBFT: the replicas, in primary order)")
+    view: int | None = Field(None, description="PBFT: this node's current view")
+    leader: str | None = Field(None, description="PBFT: the primary of that view (a node's name)")
+    checkpoint: int | None = Field(None, description="PBFT: the block of the last stable checkpoint")
+    peers: list[str] | None = Field(None, description="PBFT: the other replicas this node has a live link to")
+    view_changes: int | None = Field(None, description="PBFT: views this node entered since it started")
+    messages_in: dict[str, int] | None = Field(None, description="PBFT: messages received, by type")
+    messages_out: dict[str, int] | None = Field(None, description="PBFT: messages sent, by type")
+
+
 class ChannelView(BaseModel):
     name: str
     height: int = Field(description="blocks committed; the genesis block is block 0")
@@ -67,7 +79,8 @@ class ChannelView(BaseModel):
     state_hash: str = Field(description="the state hash (hex) after the last block")
     members: list[str]
     regulators: list[str]
-    orderer: str
+    orderer: str = Field(description="solo: the node that orders the channel; empty for PBFT")
+    consensus: ConsensusView
     suite: str = Field(description="also: the channel's crypto suite, gm or intl")
     contracts: list[ContractName]
 

@@ -27,6 +27,7 @@ from node.chain.config import CONFIG_KEY, ChannelConfig
 from node.chain.store import CommitRecord, TxLocation
 from node.chain.update import update_id
 from node.identity import Certificate, CertificateError, RevocationList
+from node.order.pbft_orderer import ConsensusFigures
 from node.tx.codes import ValidationCode
 from node.tx.envelope import decode_envelope
 from node.tx.errors import TxFormatError
@@ -36,7 +37,16 @@ from node.tx.response import Completed
 from vm.machine import Machine
 
 
-def channel_view(channel: Channel) -> dict[str, Any]:
+def consensus_view(config: ChannelConfig, figures: ConsensusFigures | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": config.consensus, "orderers": list(config.replicas)}
+    if figures is not None:
+        out.update(view=figures.view, leader=figures.leader, checkpoint=figures.checkpoint, peers=list(figures.peers),
+                   view_changes=figures.view_changes, messages_in=dict(sorted(figures.messages_in.items())),
+                   messages_out=dict(sorted(figures.messages_out.items())))
+    return out
+
+
+def channel_view(channel: Channel, figures: ConsensusFigures | None = None) -> dict[str, Any]:
     config = channel.config
     with channel.state.snapshot() as snapshot:
         contracts = []
@@ -51,6 +61,7 @@ def channel_view(channel: Channel) -> dict[str, Any]:
         "members": list(config.members),
         "regulators": list(config.regulators),
         "orderer": config.orderer,
+        "consensus": consensus_view(config, figures),
         "suite": config.suite,
         "contracts": contracts,
     }

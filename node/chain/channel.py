@@ -45,6 +45,9 @@ from node.tx.errors import SignatureError, TxFormatError
 from node.tx.proposal import verify_proposal
 
 STATE_NAMESPACE = b"S"
+# What this node keeps beside its chain (the last stable PBFT checkpoint proof): neither hashed
+# nor replicated, so it never makes two nodes' ledgers differ.
+KEPT_NAMESPACE = b"K"
 
 
 class ChainError(Exception):
@@ -142,6 +145,13 @@ class Channel:
 
     def prove(self, key: bytes, block: int | None = None) -> StateProof:
         return self.state.prove(key, block)
+
+    def kept(self, name: bytes) -> bytes | None:
+        """What `keep` stored under ``name``, if anything."""
+        return self._db.get(KEPT_NAMESPACE + name)
+
+    def keep(self, name: bytes, data: bytes) -> None:
+        self._db.put(KEPT_NAMESPACE + name, data, sync=True)
 
     def contract(self, name: str) -> ContractRecord | None:
         found = self.state.get(contract_key(name))

@@ -11,7 +11,8 @@ Wire form (`node.codec`), one map:
     {"format": 1, "name": channel, "suite": "gm" | "intl", "sequence": int,
      "orgs": [{"name": org, "root": CA certificate DER, "crls": [CRL DER, ...]}, ...],
      "regulators": [org, ...],                  -- orgs whose CAs issue regulator identities
-     "consensus": "solo", "orderer": node name, -- the node that orders (solo)
+     "consensus": "solo", "orderer": node name, -- the node that orders (solo), or
+     "consensus": "pbft", "consenters": [peer certificate DER, ...],   -- the replicas (PBFT)
      "block_max_tx": int, "block_timeout_ms": int, "gas_limit": int,
      "clock_skew_ms": int, "tz_offset_minutes": int}
 
@@ -23,6 +24,12 @@ Choices, each with its reason:
   (`node.identity.names.check_name`): one configuration, one encoding.
 - ``sequence`` counts configuration changes: a configuration transaction names the sequence it
   replaces, so two changes prepared against the same configuration cannot both apply.
+- PBFT's replicas are named by their peer certificates, not only their names: every replica
+  checks every other's signatures on consensus messages and commit proofs, so the keys must be
+  agreed on as the configuration is, and a joining node learns them from the chain itself. Their
+  order is the order of primaries (view v's primary is the v mod n-th). A configuration update
+  changes them (a node joins or leaves); the replicas switch to the new set after the block
+  that carries the update (`node.order.pbft_orderer`).
 - Defaults (`DEFAULTS`) are what `baochain network init` writes; a channel may set each.
 """
 
@@ -41,7 +48,8 @@ CONFIG_KEY = b"\x00config"  # where the state keeps the configuration in force
 CONFIG_MAX_BYTES = 4 * 1024 * 1024
 ORGS_MAX = 256
 CRLS_MAX = 64
-CONSENSUS = ("solo",)
+CONSENSUS = ("solo", "pbft")
+CONSENTERS_MAX = 64
 
 DEFAULTS: dict[str, int] = {
     "block_max_tx": 100,  # a block is cut at this many transactions ...
@@ -76,9 +84,10 @@ class ChannelConfig:
     name: str
     suite: str
     orgs: tuple[OrgConfig, ...]
-    orderer: str
+    orderer: str = ""  # solo: the node that orders
     regulators: tuple[str, ...] = ()
     consensus: str = "solo"
+    consenters: tuple[bytes, ...] = ()  # pbft: the replicas' peer certificates, DER, in primary order
     sequence: int = 0
     block_max_tx: int = DEFAULTS["block_max_tx"]
     block_timeout_ms: int = DEFAULTS["block_timeout_ms"]
@@ -90,6 +99,13 @@ class ChannelConfig:
     @property
     def members(self) -> tuple[str, ...]:
         return tuple(o.name for o in self.orgs)
+
+    @property
+    def replicas(self) -> tuple[str, ...]:
+        """The names of the nodes that order this channel (PBFT's replicas, or the solo orderer)."""
+        if self.consensus != "pbft":
+            return (self.orderer,)
+        return tuple(Certificate.load(c).subject.name for c in self.consenters)
 
     def org(self, name: str) -> OrgConfig | None:
         for o in self.orgs:
@@ -117,8 +133,12 @@ def encode_config(c: ChannelConfig) -> bytes:
     out: dict[str, Any] = {
         "format": FORMAT, "name": c.name, "suite": c.suite, "sequence": c.sequence,
         "orgs": [{"name": o.name, "root": o.root, "crls": list(o.crls)} for o in c.orgs],
-        "regulators": list(c.regulators), "consensus": c.consensus, "orderer": c.orderer,
+        "regulators": list(c.regulators), "consensus": c.consensus,
     }
+    if c.consensus == "pbft":
+        out["consenters"] = list(c.consenters)
+    else:
+        out["orderer"] = c.orderer
     for key in DEFAULTS:
         out[key] = getattr(c, key)
     out["tz_offset_minutes"] += _TZ_BIAS
@@ -137,7 +157,7 @@ def decode_config(data: bytes) -> ChannelConfig:
 
 def _read(value: object) -> ChannelConfig:
     m = wire.fields(value, "config", ("format", "name", "suite", "sequence", "orgs", "regulators", "consensus",
-                                      "orderer", *DEFAULTS))
+                                      *DEFAULTS), ("orderer", "consenters"))
     if m["format"] != FORMAT:
         raise TxFormatError("config.format", f"format {m['format']!r} is not one this node reads ({FORMAT})")
     suite = m["suite"]
@@ -162,11 +182,41 @@ def _read(value: object) -> ChannelConfig:
         raise TxFormatError("config.regulators", "regulators must be member organisations, sorted, each once")
     if m["consensus"] not in CONSENSUS:
         raise TxFormatError("config.consensus", f"expected one of {', '.join(CONSENSUS)}, got {m['consensus']!r}")
+    consenters: tuple[bytes, ...] = ()
+    orderer = ""
+    if m["consensus"] == "pbft":
+        if "orderer" in m or "consenters" not in m:
+            raise TxFormatError("config.consenters", "a pbft channel names its consenters (and no solo orderer)")
+        consenters = tuple(wire.blob(c, f"config.consenters[{i}]", 1, CONFIG_MAX_BYTES)
+                           for i, c in enumerate(wire.array(m["consenters"], "config.consenters", CONSENTERS_MAX)))
+        _check_consenters(consenters, suite)
+    else:
+        if "consenters" in m or "orderer" not in m:
+            raise TxFormatError("config.orderer", "a solo channel names its orderer (and no consenters)")
+        orderer = wire.name(m["orderer"], "config.orderer", "node")
     numbers: dict[str, Any] = {}
     for key, (low, high) in _BOUNDS.items():
         numbers[key] = wire.counter(m[key], f"config.{key}", low, high)
     numbers["tz_offset_minutes"] -= _TZ_BIAS
     return ChannelConfig(
         name=wire.name(m["name"], "config.name", "channel"), suite=suite, orgs=tuple(orgs),
-        orderer=wire.name(m["orderer"], "config.orderer", "node"), regulators=tuple(regulators),
+        orderer=orderer, consenters=consenters, regulators=tuple(regulators),
         consensus=m["consensus"], sequence=wire.counter(m["sequence"], "config.sequence"), **numbers)
+
+
+def _check_consenters(consenters: tuple[bytes, ...], suite: str) -> None:
+    """At least one, each a certificate of the channel's suite, no name twice (a replica's name
+    is its certificate's subject name)."""
+    if not consenters:
+        raise TxFormatError("config.consenters", "a pbft channel needs at least one consenter")
+    names: set[str] = set()
+    for i, der in enumerate(consenters):
+        try:
+            cert = Certificate.load(der)
+        except CertificateError as exc:
+            raise TxFormatError(f"config.consenters[{i}]", str(exc)) from None
+        if cert.suite_name != suite:
+            raise TxFormatError(f"config.consenters[{i}]", f"a {cert.suite_name} certificate on a {suite} channel")
+        if cert.subject.name in names:
+            raise TxFormatError(f"config.consenters[{i}]", f"{cert.subject.name} is a consenter twice")
+        names.add(cert.subject.name)

@@ -91,9 +91,11 @@ def check_config_update(current: ChannelConfig, suite: CryptoSuite, body: bytes,
     new, data, pairs = decode_update(body)
     if new.name != current.name or new.suite != current.suite:
         raise ConfigUpdateError("an update may not rename the channel or change its suite")
-    if new.orderer != current.orderer or new.consensus != current.consensus:
-        raise ConfigUpdateError(f"an update may not move the ordering ({current.consensus} on {current.orderer}): "
-                                "the solo orderer runs where the genesis block put it")
+    if new.consensus != current.consensus:
+        raise ConfigUpdateError(f"an update may not change the consensus ({current.consensus})")
+    if new.orderer != current.orderer:
+        raise ConfigUpdateError(f"an update may not move the solo orderer ({current.orderer}): "
+                                "it runs where the genesis block put it")
     if new.sequence != current.sequence + 1:
         raise ConfigUpdateError(f"the update replaces configuration {new.sequence - 1}, "
                                 f"but {current.sequence} is in force")
@@ -115,16 +117,18 @@ def check_config_update(current: ChannelConfig, suite: CryptoSuite, body: bytes,
     if len(orgs) < need:
         raise ConfigUpdateError(f"signed by admins of {len(orgs)} member organisation(s); {need} of "
                                 f"{len(current.members)} are needed")
-    _check_usable(current, new)
+    _check_usable(current, new, at)
     return new, data
 
 
-def _check_usable(current: ChannelConfig, new: ChannelConfig) -> None:
-    """Roots and CRLs that `check_identity` can use, and no CRL older than the one in force."""
+def _check_usable(current: ChannelConfig, new: ChannelConfig, at: datetime) -> None:
+    """Roots and CRLs that `check_identity` can use, no CRL older than the one in force, and
+    consenters that are peers of member organisations."""
     try:
         new.trust()
     except ConfigError as exc:
         raise ConfigUpdateError(f"the new configuration cannot be used: {exc}") from None
+    check_consenters(new, at)
     for org in new.orgs:
         root = Certificate.load(org.root)
         if root.subject.org != org.name:
@@ -140,3 +144,15 @@ def _check_usable(current: ChannelConfig, new: ChannelConfig) -> None:
             if max(crl.number for crl in lists) < newest:
                 raise ConfigUpdateError(f"the CRL for {org.name} is number {max(c.number for c in lists)}, older "
                                         f"than number {newest} in force: it would un-revoke what was revoked since")
+
+
+def check_consenters(config: ChannelConfig, at: datetime) -> None:
+    """Every consenter of a PBFT channel is a current peer identity of a member organisation
+    (`ConfigUpdateError` naming the one that is not)."""
+    for i, der in enumerate(config.consenters):
+        try:
+            who = check_identity(Certificate.load(der), config.trust(), at=at)
+        except (CertificateError, IdentityRefused) as exc:
+            raise ConfigUpdateError(f"config.consenters[{i}]: {exc}") from None
+        if who.type != "peer":
+            raise ConfigUpdateError(f"config.consenters[{i}]: {who.name} of {who.org} is a {who.type}, not a peer")

@@ -1,11 +1,22 @@
 """The node: one process, asyncio throughout, holding this organisation's view of its channels.
 
 `Node(config)` opens every channel of its configuration (one LevelDB each, under the data
-folder), orders the channels it is the orderer of (`node.order.SoloOrderer`), keeps links to the
+folder), takes part in ordering the channels it is a consenter of (`node.order.pbft_orderer`), or
+orders alone those it is the solo orderer of (`node.order.SoloOrderer`), keeps links to the
 other nodes (`node.net`), and serves the HTTP API (`node.api`, FastAPI on uvicorn in the same
 event loop). It is the `node.api.runtime.NodeRuntime` the API talks to.
 
-How blocks move (solo ordering; PBFT replaces the orderer, not the rest):
+How blocks move with PBFT (the default):
+- A client's envelope reaches any node's API (`submit`); a consenter hands it to its replica,
+  which broadcasts it to the others; a node that is not a consenter forwards it to one that is.
+- Every consenter cuts and commits each block itself when the replicas agree on it, and keeps
+  its commit certificate with it (`node.order.pbft_orderer`); no block travels in the normal case.
+- A node behind (restarted, partitioned, or told by a stable checkpoint that it lags) pulls
+  blocks from the other consenters (``pull`` / ``blocks`` below) and commits each one that its
+  commit certificate proves; on start, and on every (re)connection to a consenter, it pulls
+  from its height.
+
+How blocks move with solo ordering:
 - A client's envelope reaches any node's API (`submit`); a node that is not the channel's
   orderer forwards it over its link to the orderer (``{"type": "submit", "channel", "envelope"}``).
   A configuration update (`submit_config`) goes the same way (``{"type": "config", "channel",
@@ -47,6 +58,7 @@ from node.crypto import get_suite
 from node.daemon.config import NodeConfig
 from node.identity import Certificate, IdentityRefused, check_identity
 from node.metrics import LinkFigures, NodeMetrics, channel_labels_for
+from node.order.pbft_orderer import ConsensusFigures, OrderingRefused, PbftOrderer
 from node.order.solo import OrdererBusy, SoloOrderer
 from node.tx.envelope import decode_envelope
 from node.tx.errors import TxFormatError
@@ -64,6 +76,7 @@ log = logging.getLogger("baochain.node")
 class _ChannelState:
     channel: Channel
     orderer: SoloOrderer | None = None
+    pbft: PbftOrderer | None = None
     height_changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     tx_waiters: dict[bytes, list[asyncio.Future]] = field(default_factory=dict)
     pending: dict[bytes, None] = field(default_factory=dict)  # submitted through this node, not yet committed
@@ -95,7 +108,11 @@ class Node:
                 raise ChainError(f"{entry.genesis} is the genesis of channel {channel.name}, not {entry.name}")
             self.metrics.attach(channel)
             state = _ChannelState(channel)
-            if channel.config.orderer == self.name:
+            if channel.config.consensus == "pbft":
+                state.pbft = PbftOrderer(channel, self.name, self.signer.key, self._pbft_commit_for(state),
+                                         self._puller_for(state))
+                state.caught_up = state.pbft.replicas == (self.name,)
+            elif channel.config.orderer == self.name:
                 state.orderer = SoloOrderer(channel, self._deliver_for(entry.name))
                 state.caught_up = True
             self._channels[entry.name] = state
@@ -132,6 +149,9 @@ class Node:
 
     async def _order(self, state: _ChannelState, channel: str, kind: str, body: bytes, forward: dict) -> None:
         """Hand a block item to the channel's orderer: this node's, or over the link to it."""
+        if state.pbft is not None:
+            await self._order_pbft(state, channel, kind, body, forward)
+            return
         if state.orderer is not None:
             try:
                 await state.orderer.submit(encode_item(kind, body))
@@ -144,6 +164,21 @@ class Node:
                                 f"{self.name}; submit through another node, or retry")
         if not self.links.send_nowait(orderer, forward):
             raise SubmitRefused("unavailable", f"the link to the orderer {orderer} is full; retry shortly")
+
+    async def _order_pbft(self, state: _ChannelState, channel: str, kind: str, body: bytes, forward: dict) -> None:
+        pbft = state.pbft
+        assert pbft is not None
+        if pbft.is_replica:
+            try:
+                await pbft.submit(encode_item(kind, body))
+            except OrderingRefused as exc:
+                raise SubmitRefused(exc.reason, str(exc)) from None
+            return
+        for replica in pbft.replicas:
+            if self.links is not None and self.links.connected(replica) and self.links.send_nowait(replica, forward):
+                return
+        raise SubmitRefused("unavailable", f"no consenter of {channel} ({', '.join(pbft.replicas)}) can be reached "
+                            f"from {self.name}; submit through another node, or retry")
 
     @staticmethod
     def _pending(state: _ChannelState, ident: bytes) -> bytes:
@@ -192,7 +227,14 @@ class Node:
         return figures
 
     def orderer_pending(self) -> dict[str, int]:
-        return {name: s.orderer.pending for name, s in self._channels.items() if s.orderer is not None}
+        pending = {name: s.orderer.pending for name, s in self._channels.items() if s.orderer is not None}
+        pending.update({name: s.pbft.pending for name, s in self._channels.items()
+                        if s.pbft is not None and s.pbft.is_replica})
+        return pending
+
+    def consensus(self) -> dict[str, ConsensusFigures]:
+        """By PBFT channel: its view, leader, checkpoint, connected replicas and message counts."""
+        return {name: s.pbft.figures() for name, s in self._channels.items() if s.pbft is not None}
 
     # --- blocks
     def _state(self, channel: str) -> _ChannelState:
@@ -204,6 +246,14 @@ class Node:
     def _member_peers(self, channel: Channel) -> list[str]:
         members = set(channel.config.members)
         return [p.name for p in self.config.peers if p.org in members]
+
+    def _pbft_commit_for(self, state: _ChannelState):
+        async def commit(block: Block, attestation: tuple[bytes, bytes], since: float) -> None:
+            await self._commit(state, block, attestation[0], attestation[1], since)
+        return commit
+
+    def _puller_for(self, state: _ChannelState):
+        return lambda peer: self._pull(state, peer)
 
     def _deliver_for(self, name: str):
         async def deliver(block: Block) -> None:
@@ -258,7 +308,16 @@ class Node:
             log.warning("%s (%s) sent a %s for a channel it may not use", peer, org, kind)
             return
         try:
-            if kind == "submit" and state.orderer is not None:
+            if kind == "pbft" and state.pbft is not None:
+                await state.pbft.receive(peer, message["data"])
+            elif kind in ("submit", "config") and state.pbft is not None:
+                item = encode_item("envelope", message["envelope"]) if kind == "submit" else \
+                    encode_item("config", message["update"])
+                try:
+                    await state.pbft.submit(item)
+                except OrderingRefused as exc:
+                    log.warning("%s forwarded a %s that %s cannot order: %s", peer, kind, self.name, exc)
+            elif kind == "submit" and state.orderer is not None:
                 await state.orderer.submit(encode_item("envelope", message["envelope"]))
             elif kind == "config" and state.orderer is not None:
                 await state.orderer.submit(encode_item("config", message["update"]))
@@ -267,11 +326,12 @@ class Node:
             elif kind == "pull":
                 self._on_pull(state, peer, int(message["from"]))
             elif kind == "blocks":
+                before = state.channel.height()
                 for data, signer, signature in message["blocks"]:
                     await self._on_block(state, peer, data, signer, signature, arrived, pulling=True)
                 if state.channel.height() >= int(message["height"]):
                     state.caught_up = True
-                else:
+                elif state.channel.height() > before:  # a peer whose blocks do not commit is not asked again
                     self._pull(state, peer)
             else:
                 log.warning("%s sent an unexpected %r message", peer, kind)
@@ -288,6 +348,9 @@ class Node:
         if block.number > height:
             if not pulling:
                 self._pull(state, peer)
+            return
+        if state.pbft is not None:
+            await state.pbft.commit_pulled(block, (signer, signature), arrived)
             return
         if not self._check_attestation(channel, block, signer, signature):
             return
@@ -320,13 +383,19 @@ class Node:
     def on_connected(self, peer: str) -> None:
         """A link to ``peer`` came up: catch up from it if it orders one of our channels."""
         for state in self._channels.values():
-            if state.orderer is None and state.channel.config.orderer == peer:
+            if state.pbft is not None:
+                if peer in state.pbft.replicas:
+                    self._pull(state, peer)
+            elif state.orderer is None and state.channel.config.orderer == peer:
                 self._pull(state, peer)
 
     # --- life
     async def start(self, links) -> None:  # noqa: ANN001 - node.net links
         self.links = links
         self._started = True
+        for state in self._channels.values():
+            if state.pbft is not None:
+                state.pbft.start(links)
         for p in self.config.peers:
             if links.connected(p.name):
                 self.on_connected(p.name)
@@ -336,6 +405,8 @@ class Node:
         for state in self._channels.values():
             if state.orderer is not None:
                 await state.orderer.close()
+            if state.pbft is not None:
+                await state.pbft.close()
 
     def close_channels(self) -> None:
         for state in self._channels.values():

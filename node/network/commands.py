@@ -40,7 +40,8 @@ def up(directory: Path, timeout_s: float) -> None:
 def status(directory: Path, as_json: bool) -> None:
     """Show every node of the network in DIR: its pid, whether it runs, its API address, its process
     (CPU seconds, resident memory, open files, uptime), its links to its peers, and for each channel
-    it holds the height and state hash it reports (asked as its organisation's admin)."""
+    it holds the height and state hash it reports (asked as its organisation's admin), and with
+    PBFT its view, the view's leader, its last stable checkpoint and the replicas it is linked to."""
     try:
         report = node_status(directory)
     except NetworkError as exc:
@@ -61,7 +62,16 @@ def status(directory: Path, as_json: bool) -> None:
             if "error" in info:
                 click.echo(f"  {channel}: {info['error']}")
             else:
-                click.echo(f"  {channel}: height {info['height']}, state {info['state_hash']}")
+                click.echo(f"  {channel}: height {info['height']}, state {info['state_hash']}{_consensus(info)}")
+
+
+def _consensus(info: dict) -> str:
+    """``; pbft view 2, leader peer0-org3, checkpoint 32, 3 peers`` (nothing for solo)."""
+    if info.get("consensus") != "pbft" or info.get("view") is None:
+        return ""
+    peers = info.get("peers") or []
+    return (f"; pbft view {info['view']}, leader {info['leader']}, checkpoint {info['checkpoint']}, "
+            f"{len(peers)} peer{'s' if len(peers) != 1 else ''}")
 
 
 def _process(figures: dict) -> str:

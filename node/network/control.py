@@ -12,7 +12,11 @@
   From ``GET /api/v1/node`` it adds the node's ``version``, its ``process`` (cpu_seconds,
   memory_bytes, open_files, uptime_s: the figures of its ``/metrics``) and its ``peers`` (name,
   org, connected, and the link's figures); for a node that is not running they are null and [],
-  and a node that does not answer has ``{"error": why}`` as its process.
+  and a node that does not answer has ``{"error": why}`` as its process. Each channel also shows
+  its ``consensus`` (pbft or solo) and, for PBFT, this node's ``view``, that view's ``leader`` (a
+  node's name), its last stable ``checkpoint`` (a block number), the other replicas it has a
+  live link to (``peers``) and the ``view_changes`` it went through; for solo, ``leader`` is the
+  orderer and the others are null.
 - `down(folder)` sends SIGTERM to every running node, waits for it to stop cleanly, and sends
   SIGKILL to one that has not stopped in time. It removes the pid files.
 
@@ -236,7 +240,13 @@ def status(folder: Path) -> dict[str, Any]:
                     except (NodeDown, ClientError) as exc:
                         entry["channels"][channel] = {"error": str(exc)}
                         continue
-                    entry["channels"][channel] = {"height": info["height"], "state_hash": info["state_hash"]}
+                    consensus = info.get("consensus", {})
+                    entry["channels"][channel] = {
+                        "height": info["height"], "state_hash": info["state_hash"],
+                        "consensus": consensus.get("type"), "view": consensus.get("view"),
+                        "leader": consensus.get("leader", info.get("orderer") or None),
+                        "checkpoint": consensus.get("checkpoint"), "peers": consensus.get("peers"),
+                        "view_changes": consensus.get("view_changes")}
         nodes.append(entry)
     return {"nodes": nodes}
 

@@ -10,7 +10,8 @@ Steps, in order:
 3. Ports: two free ports of 127.0.0.1 per node (`free_ports`), p2p and api.
 4. Each node: its transport certificate, every organisation's transport root.
 5. Each channel: its configuration (`node.chain.config.ChannelConfig`: members sorted by name
-   with their CA roots and current CRLs, regulators, the solo orderer, the suite, the defaults)
+   with their CA roots and current CRLs, regulators, the ordering (PBFT: the members' nodes'
+   peer certificates, in the spec's order; solo: one node), the suite, the defaults)
    and its genesis block (block 0, stamped with the time of init).
 6. Each node's ``node.toml`` (docs/node.md): its peers are every other node, its channels those
    its organisation is a member of. Then ``network.toml``, then ``network.json`` last.
@@ -42,7 +43,7 @@ from node.ca.authority import CertificateAuthority
 from node.chain.block import encode_block
 from node.chain.channel import genesis_block
 from node.chain.config import ChannelConfig, OrgConfig
-from node.identity import build_request
+from node.identity import Certificate, build_request
 from node.net.transport_certs import issue_tls_cert, make_tls_ca
 from node.network.layout import (
     CERT_FILE,
@@ -106,7 +107,7 @@ def _build(spec: NetworkSpec, layout: NetworkLayout, progress: Callable[[str], N
         _node_transport(layout, node, orgs)
     channels = tuple(_make_channel(spec, channel, orgs, layout) for channel in spec.channels)
     for channel in channels:
-        progress(f"channel {channel.name}: {', '.join(channel.orgs)}; ordered by {channel.orderer}")
+        progress(f"channel {channel.name}: {', '.join(channel.orgs)}; ordered by {', '.join(channel.orderers)}")
     for node in nodes:
         text = "# Written by `baochain network init`; the format is in docs/node.md.\n\n" + document(
             _node_toml(layout, node, nodes))
@@ -171,11 +172,18 @@ def _node_transport(layout: NetworkLayout, node: NodeEntry, orgs: dict[str, _Org
 def _make_channel(spec: NetworkSpec, channel: ChannelSpec, orgs: dict[str, _Org],
                   layout: NetworkLayout) -> ChannelEntry:
     members = tuple(OrgConfig(name, orgs[name].root, (orgs[name].crl,)) for name in sorted(channel.orgs))
-    config = ChannelConfig(name=channel.name, suite=spec.suite, orgs=members, orderer=spec.orderer(channel),
-                           regulators=tuple(sorted(channel.regulators)), consensus=spec.consensus)
+    ordering: dict[str, Any]
+    if spec.consensus == "pbft":
+        consenters = tuple(Certificate.load((layout.node(node) / IDENTITY_FOLDER / CERT_FILE).read_bytes()).der
+                           for node in spec.consenters(channel))
+        ordering = {"consenters": consenters}
+    else:
+        ordering = {"orderer": spec.orderer(channel)}
+    config = ChannelConfig(name=channel.name, suite=spec.suite, orgs=members, consensus=spec.consensus,
+                           regulators=tuple(sorted(channel.regulators)), **ordering)
     path = layout.genesis(channel.name)
     layout.write(path, encode_block(genesis_block(config, int(time.time() * 1000))))
-    return ChannelEntry(channel.name, config.members, config.regulators, config.orderer, layout.relative(path))
+    return ChannelEntry(channel.name, config.members, config.regulators, config.replicas, layout.relative(path))
 
 
 def _node_toml(layout: NetworkLayout, node: NodeEntry, nodes: tuple[NodeEntry, ...]) -> dict[str, Any]:

@@ -25,13 +25,13 @@ keeps its CA and keys to itself (`baochain ca`).
 
 network.json, one JSON object (paths relative to DIR, with ``/``; addresses ``HOST:PORT``):
 
-    {"format": 1, "suite": "gm" | "intl", "consensus": "solo",
+    {"format": 1, "suite": "gm" | "intl", "consensus": "pbft" | "solo",
      "orgs": [{"name", "roles": [role, ...], "node": NODE, "ca": "orgs/ORG/ca",
                "ca_passphrase": "orgs/ORG/ca-passphrase", "tls_ca": "orgs/ORG/tls-ca"}, ...],
      "nodes": [{"name": NODE, "org", "p2p": "127.0.0.1:PORT", "api": "127.0.0.1:PORT",
                 "config": "nodes/NODE/node.toml", "channels": [CH, ...]}, ...],
      "channels": [{"name": CH, "orgs": [ORG, ...] (sorted, as in the genesis configuration),
-                   "regulators": [ORG, ...], "orderer": NODE, "genesis": "channels/CH.genesis"}, ...],
+                   "regulators": [ORG, ...], "orderers": [NODE, ...], "genesis": "channels/CH.genesis"}, ...],
      "wallet": [{"id": "NAME@ORG", "name", "org", "type": "admin" | "client" | "regulator",
                  "roles": [role, ...], "certificate": "wallet/NAME@ORG/cert.pem",
                  "key": "wallet/NAME@ORG/key.pem"}, ...]}
@@ -98,7 +98,7 @@ class ChannelEntry:
     name: str
     orgs: tuple[str, ...]
     regulators: tuple[str, ...]
-    orderer: str
+    orderers: tuple[str, ...]  # the nodes that order it: PBFT's replicas in primary order, or the solo orderer
     genesis: str
 
 

@@ -1,7 +1,7 @@
 """The network spec: the TOML file `baochain network init DIR --spec FILE` makes a network from.
 
     suite = "gm"                          # or "intl": the crypto suite of every CA and channel
-    consensus = "solo"                    # optional; "solo" is the only one so far
+    consensus = "pbft"                    # optional: "pbft" (the default) or "solo" (one orderer, for development)
 
     [[orgs]]
     name = "PICC"                         # an organisation (check_name's rule)
@@ -39,8 +39,11 @@ Rules, each with its reason:
   and a regulator organisation without one would have no client that reads as a regulator.
 - A channel's regulators are among its members: a regulator organisation runs a node that
   endorses and keeps the ledger like any member (`node.chain.config`).
-- Solo ordering runs on the node of the first organisation of ``orgs`` that is a member of the
-  channel (`NetworkSpec.orderer`).
+- PBFT orders a channel on the nodes of all its members, in the spec's order of organisations
+  (`NetworkSpec.consenters`): every member keeps the ledger, so every member takes part in
+  ordering it, and the order of the spec decides the order of primaries. Solo ordering runs on
+  the node of the first organisation of ``orgs`` that is a member of the channel
+  (`NetworkSpec.orderer`).
 
 A spec that breaks a rule raises `SpecError`, naming the file, the line when it is known, and the
 key path (counting from 0, as the node's field paths do), e.g.
@@ -64,6 +67,8 @@ from node.crypto.suite import SUITE_NAMES
 from node.identity.names import REGULATOR_ROLE, ClaimError, check_name, make_claims, shown
 from node.network.errors import SpecError
 from node.network.toml_text import KeyLines, KeyPath, document
+
+DEFAULT_CONSENSUS = "pbft"  # what a spec without ``consensus`` gets
 
 DEFAULT_CHANNEL = "main"  # the one channel of `--orgs N`
 DEFAULT_ROLE = "insurer"  # the role of each organisation of `--orgs N`
@@ -113,7 +118,7 @@ class NetworkSpec:
     suite: str
     orgs: tuple[OrgSpec, ...]
     channels: tuple[ChannelSpec, ...]
-    consensus: str = "solo"
+    consensus: str = DEFAULT_CONSENSUS
 
     def org(self, name: str) -> OrgSpec:
         return next(o for o in self.orgs if o.name == name)
@@ -121,6 +126,10 @@ class NetworkSpec:
     def orderer(self, channel: ChannelSpec) -> str:
         """The node that orders `channel`: the first organisation of the spec among its members."""
         return next(o.node for o in self.orgs if o.name in channel.orgs)
+
+    def consenters(self, channel: ChannelSpec) -> tuple[str, ...]:
+        """The nodes that order `channel` with PBFT: its members' nodes, in the spec's order."""
+        return tuple(o.node for o in self.orgs if o.name in channel.orgs)
 
     def channels_of(self, org: str) -> tuple[ChannelSpec, ...]:
         return tuple(c for c in self.channels if org in c.orgs)
@@ -296,7 +305,7 @@ class _Reader:
             near = _nearest(suite, SUITE_NAMES)
             hint = f"; did you mean {shown(near)}?" if near else ""
             raise self.fail(("suite",), f"{shown(suite)} is not a crypto suite; one of: {', '.join(SUITE_NAMES)}{hint}")
-        consensus = self.text(data.get("consensus", "solo"), ("consensus",), "the consensus")
+        consensus = self.text(data.get("consensus", DEFAULT_CONSENSUS), ("consensus",), "the consensus")
         if consensus not in CONSENSUS:
             raise self.fail(("consensus",), f"{shown(consensus)} is not available; one of: {', '.join(CONSENSUS)}")
         orgs = self.orgs(data["orgs"])

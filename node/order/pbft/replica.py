@@ -24,6 +24,7 @@ import hashlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 
+from node.order.pbft import certificates
 from node.order.pbft.actions import Action, Broadcast, Deliver, Send, SetTimer
 from node.order.pbft.auth import Authenticator, Hasher, Signer, Verifier
 from node.order.pbft.catchup import CatchUp
@@ -97,6 +98,27 @@ class Replica(Checkpoints, ViewChanges, CatchUp):
     @property
     def pending(self) -> int:
         return len(self._pool)
+
+    @property
+    def stable_proof(self) -> tuple[Signed, ...]:
+        """The proof of the last stable checkpoint (Q signed checkpoint messages; empty for 0): what a
+        node keeps so that a restarted replica starts with its window where it was."""
+        return self._stable_proof
+
+    def restore_stable(self, proof: Iterable[Signed], now_ms: int) -> list[Action]:
+        """A stable checkpoint proof kept from before a restart (after `state_transferred` brought
+        `executed` to the ledger's height); ignored unless it proves a checkpoint above ``stable``."""
+        self._begin(now_ms)
+        proof = tuple(proof)
+        proven = certificates.checkpoint_proof(proof, self.config, self._auth)
+        if proven is not None and proven[0] > self._log.low:
+            self._adopt_stable(proven[0], proven[1], proof)
+        return self._end()
+
+    def own_requests(self) -> list[bytes]:
+        """The pending requests submitted to this replica (for a node handing them to the replica of
+        its next configuration), oldest first."""
+        return self._pool.own(self.me)
 
     # --- inputs
     def submit(self, request: bytes, now_ms: int) -> list[Action]:
@@ -342,7 +364,9 @@ class Replica(Checkpoints, ViewChanges, CatchUp):
     def _may_propose(self) -> bool:
         if not self.active or self.primary != self.me or self._missing_batches or self._transfer is not None:
             return False
-        self._next_seq = max(self._next_seq, self._log.low)
+        # never below what this replica executed: one restarted from its ledger remembers no
+        # proposal, but every number up to `executed` is decided
+        self._next_seq = max(self._next_seq, self._log.low, self.executed)
         return self._next_seq < self._log.low + self.config.window
 
     def _execute(self) -> None:

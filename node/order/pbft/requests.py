@@ -94,6 +94,9 @@ class RequestPool:
         if len(self._delivered) > self._dedup_memory:
             self._delivered.pop(next(iter(self._delivered)))
 
+    def own(self, origin: str) -> list[bytes]:
+        return [p.request for p in self.pending.values() if p.origin == origin]
+
     def oldest(self) -> Pending | None:
         return next(iter(self.pending.values()), None)
 

@@ -43,6 +43,7 @@ def test_a_channel_shows_its_height_hashes_members_and_contracts(any_suite):
         "name": "claims", "height": 2, "latest_block": channel.latest_id().hex(),
         "state_hash": channel.state_hash().hex(), "members": ["Org1", "Org2", "Org3"], "regulators": ["Org3"],
         "orderer": "peer0-org1", "suite": world.suite_name, "contracts": [{"name": "ledger", "version": "1"}],
+        "consensus": {"type": "solo", "orderers": ["peer0-org1"]},
     }
     # every member's node answers alike
     assert world.get(CH, node="peer0-org3", who="regulator@Org3").json() == info

@@ -110,7 +110,7 @@ def test_an_older_crl_a_crl_of_another_ca_and_a_moved_orderer_are_refused(net):
     assert record.codes == (Code.CONFIG_REFUSED,) * 3
     assert "is number 4, older than number 5 in force" in record.messages[0]
     assert "not signed by Org2's root" in record.messages[1]
-    assert "may not move the ordering" in record.messages[2]
+    assert "may not move the solo orderer" in record.messages[2]
 
 
 def test_a_crl_ordered_before_an_upgrade_voids_its_revoked_admins_approval(net):

@@ -154,6 +154,7 @@ def test_kill_9_during_a_stream_of_commits_loses_nothing_reported_committed(live
 
 TWO_CHANNELS = '''
 suite = "intl"
+consensus = "solo"
 [[orgs]]
 name = "Org1"
 roles = ["insurer"]

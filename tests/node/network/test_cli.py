@@ -25,7 +25,8 @@ def test_orgs_makes_a_gm_network_of_insurers_in_channel_main(tmp_path: Path) -> 
     assert result.stdout.rstrip().endswith(f"next: baochain network up {root}")
     index = NetworkLayout(root).load_index()
     assert index.suite == "gm" and [n.name for n in index.nodes] == ["peer0-org1", "peer0-org2", "peer0-org3"]
-    assert [(c.name, c.orgs, c.orderer) for c in index.channels] == [("main", ("Org1", "Org2", "Org3"), "peer0-org1")]
+    assert [(c.name, c.orgs, c.orderers) for c in index.channels] == [
+        ("main", ("Org1", "Org2", "Org3"), ("peer0-org1", "peer0-org2", "peer0-org3"))]
     assert load_spec(root / "network.toml").orgs[2].roles == ("insurer",)
     again = run("init", str(root), "--orgs", "3")
     assert again.exit_code == 1

@@ -151,14 +151,20 @@ def test_genesis_configuration_is_the_spec(made: Made) -> None:
         assert config.name == channel.name and config.suite == made.spec.suite and config.sequence == 0
         assert config.members == tuple(sorted(channel.orgs))
         assert config.regulators == tuple(sorted(channel.regulators))
-        assert config.orderer == made.spec.orderer(channel) == made.spec.orgs[0].node
+        # PBFT (the default): the members' nodes order it, in the spec's order, named by their peer certificates
+        assert config.consensus == "pbft" and config.orderer == ""
+        assert config.replicas == made.spec.consenters(channel) == tuple(
+            o.node for o in made.spec.orgs if o.name in channel.orgs)
+        for node, der in zip(config.replicas, config.consenters):
+            peer = Certificate.load((made.layout.node(node) / "identity" / "cert.pem").read_bytes())
+            assert der == peer.der
         for org in config.orgs:
             home = made.layout.ca_home(org.name)
             assert org.root == Certificate.load((home / "ca-cert.pem").read_bytes()).der
             assert org.crls == (RevocationList.load((home / "crl.pem").read_bytes()).der,)
         entry = made.index.channel(channel.name)
-        assert entry is not None and (entry.orgs, entry.regulators, entry.orderer) == (
-            config.members, config.regulators, config.orderer)
+        assert entry is not None and (entry.orgs, entry.regulators, entry.orderers) == (
+            config.members, config.regulators, config.replicas)
 
 
 def test_ports_are_distinct_and_node_toml_files_point_at_real_files(made: Made) -> None:

@@ -44,7 +44,7 @@ def refusal(text: str) -> str:
 
 def test_a_spec_reads_into_organisations_channels_and_identities() -> None:
     spec = parse_spec(ORGS + CHANNEL + '\n[[channels]]\nname = "private"\norgs = ["Ruijin", "PICC"]\n')
-    assert spec.suite == "intl" and spec.consensus == "solo"
+    assert spec.suite == "intl" and spec.consensus == "pbft"
     assert spec.orgs == (OrgSpec("PICC", ("insurer",)), OrgSpec("Ruijin", ("hospital",)),
                          OrgSpec("CBIRC", ("regulator",)))
     assert spec.channels[1] == ChannelSpec("private", ("Ruijin", "PICC"), ())
@@ -90,7 +90,7 @@ def test_orgs_n_is_one_channel_main_of_insurers() -> None:
     (ORGS.replace('roles = ["hospital"]', 'role = ["hospital"]') + CHANNEL,
      "network.toml:9: orgs[1].role: unknown key; did you mean 'roles'?"),
     (ORGS.replace('"intl"', '"sm2"') + CHANNEL, "network.toml:1: suite: 'sm2' is not a crypto suite; one of: gm, intl"),
-    ('consensus = "pbft"\n' + ORGS + CHANNEL, "network.toml:1: consensus: 'pbft' is not available; one of: solo"),
+    ('consensus = "raft"\n' + ORGS + CHANNEL, "network.toml:1: consensus: 'raft' is not available; one of: solo, pbft"),
     (ORGS, "network.toml: a network spec needs 'channels' (its keys: suite, consensus, orgs, channels)"),
     (ORGS[15:] + CHANNEL, "network.toml: a network spec needs 'suite' (its keys: suite, consensus, orgs, channels)"),
     ('suite = "gm"\norgs = []\nchannels = []\n', "network.toml:2: orgs: a network needs at least one organisation"),

@@ -1,0 +1,118 @@
+"""PBFT across real node processes of four organisations on loopback (issue 9): the leader killed
+with SIGKILL under a steady stream of invokes, a follower stopped and restarted while the others
+keep ordering, and at the end every node holding the same blocks and state, with every
+transaction reported committed among them. Each test makes its own network (free ports) and stops
+every node it started, by pid, whatever happens."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+from node.chain.channel import Channel
+from node.client.errors import ClientError
+from node.client.gateway import Gateway
+from node.client.link import NodeDown
+from node.network.layout import NetworkLayout
+from node.order.pbft_orderer import PBFT_ATTESTATION
+from node.tx.codes import ValidationCode
+from tests.node.live.conftest import CONTRACTS, wait_for
+
+POLICY = {"holder": "Li Lei", "sum_insured": "10000.00 CNY", "deductible": "500.00 CNY", "copay": "20%",
+          "start": "2024-01-01", "end": "2099-12-31", "status": "Active"}
+NODES = ("peer0-org1", "peer0-org2", "peer0-org3", "peer0-org4")
+
+
+def _stream(net, committed: list[str], stop: threading.Event, prefix: str) -> None:
+    """Invoke `issue` again and again through whichever nodes answer; keep the tx id of every call
+    reported committed."""
+    with Gateway.for_network(net.folder, "insurer@Org2", commit_timeout_s=30) as gateway:
+        contract = gateway.network("main").contract("health")
+        i = 0
+        while not stop.is_set():
+            i += 1
+            try:
+                committed.append(contract.submit("issue", f"{prefix}{i}", POLICY).tx_id)
+            except (ClientError, NodeDown):
+                continue  # a node is down: the call may or may not have committed, so it is not counted
+
+
+def _channels(net) -> dict[str, dict]:
+    return {n["name"]: n["channels"].get("main", {}) for n in net.status()["nodes"] if n["alive"]}
+
+
+def _level(net) -> bool:
+    """All four nodes answer, at one height with one state hash."""
+    seen = _channels(net)
+    return len(seen) == 4 and len({(c["height"], c["state_hash"]) for c in seen.values()}) == 1
+
+
+def _stop(net, node: str) -> None:
+    """SIGTERM: the node shuts down cleanly."""
+    pid = net.pids()[node]
+    os.kill(pid, signal.SIGTERM)
+    wait_for(lambda: node not in net.pids(), 20, f"{node} (pid {pid}) to stop after SIGTERM")
+
+
+def test_a_killed_leader_is_replaced_a_stopped_follower_catches_up_and_nothing_committed_is_lost(live):
+    net = live(orgs=4, suite="intl")
+    code, out = net.cli("contract", "deploy", str(CONTRACTS / "health.bao"), "--network", str(net.folder),
+                        "--channel", "main", "--as", "admin@Org1", "--policy", "2 of Org1, Org2, Org3, Org4")
+    assert code == 0, out
+    first = _channels(net)
+    assert {c["consensus"] for c in first.values()} == {"pbft"}
+    leader = first["peer0-org2"]["leader"]
+    assert leader in NODES and {c["leader"] for c in first.values()} == {leader}
+
+    committed: list[str] = []
+    stop = threading.Event()
+    writer = threading.Thread(target=_stream, args=(net, committed, stop, "K"))
+    writer.start()
+    try:
+        wait_for(lambda: len(committed) >= 5, 60, "five commits before the leader is killed")
+        net.kill9(leader)
+        before = len(committed)
+        # the others suspect it (a request waits), change view, and the stream resumes
+        wait_for(lambda: len(committed) >= before + 5, 90, f"five commits after killing the leader {leader}")
+        after = _channels(net)
+        assert leader not in after
+        assert all(c["view"] >= 1 and c["leader"] != leader for c in after.values()), after
+        assert all(leader not in c["peers"] for c in after.values()), after
+        # the old leader comes back from its database and catches up while the stream goes on
+        net.up()
+        wait_for(lambda: _level(net), 90, f"{leader} to catch up after its restart")
+        # a follower stops cleanly; the other three (a quorum of four) keep ordering past a checkpoint
+        follower = next(n for n in NODES if n != _channels(net)["peer0-org2"]["leader"] and n != "peer0-org2")
+        _stop(net, follower)
+        before = len(committed)
+        wait_for(lambda: len(committed) >= before + 20, 120, f"twenty commits while {follower} is down")
+        net.up()
+        before = len(committed)
+        wait_for(lambda: len(committed) >= before + 3, 90, f"three commits after {follower} restarted")
+    finally:
+        stop.set()
+        writer.join(60)
+    assert not writer.is_alive()
+
+    wait_for(lambda: _level(net), 60, "all four nodes at one height with one state hash")
+    final = _channels(net)
+    assert all(c["checkpoint"] >= 16 for c in final.values()), final  # checkpoints became stable
+    assert all(len(c["peers"]) == 3 for c in final.values()), final
+    net.stop_all()
+
+    layout = NetworkLayout(net.folder)
+    chains = set()
+    for node in NODES:
+        channel = Channel.open(layout.node(node) / "data" / "main", "intl")
+        try:
+            for tx in committed:  # every transaction reported committed is there, VALID
+                found = channel.transaction(bytes.fromhex(tx))
+                assert found is not None and found.code is ValidationCode.VALID, (node, tx)
+            # each block after the genesis is kept with its commit certificate
+            assert all(channel.blocks.attestation(n)[0] == PBFT_ATTESTATION for n in range(1, channel.height()))
+            assert channel.state.recompute_root() == channel.state_hash(), node
+            chains.add((channel.height(), channel.latest_id(), channel.state_hash()))
+        finally:
+            channel.close()
+    assert len(chains) == 1
