@@ -22,6 +22,17 @@ Metrics (labels in brackets; ``channel`` only with channel labels, below)
                                                              arrival (peer) until its commit is written
     baochain_channel_height{channel}                         blocks held (with channel labels only)
     baochain_orderer_pending{channel}                        items waiting in this node's orderer
+    baochain_pbft_view{channel}, baochain_pbft_sequence{channel}, baochain_pbft_checkpoint{channel}
+                                                             PBFT: the view, the last block, the last
+                                                             stable checkpoint's block
+    baochain_pbft_leader{channel, leader}                    1 for the view's primary (labelled only)
+    baochain_pbft_peers_connected{channel}                   the other replicas with a live link
+    baochain_pbft_view_changes_total{channel}, baochain_pbft_dropped_total{channel}
+    baochain_pbft_messages_in_total{channel, type}, baochain_pbft_messages_out_total{channel, type}
+                                                             consensus messages, by type (prepare, ...)
+                                                             (without channel labels: the highest view,
+                                                             block and checkpoint, the fewest peers,
+                                                             the summed counts)
     baochain_peers, baochain_peers_connected                 peers configured, peers with a live link
     baochain_peer_connected{peer, org}                       1 or 0
     baochain_link_send_queue{peer}, baochain_link_inbound_queue{peer}     frames, messages waiting

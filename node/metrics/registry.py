@@ -18,6 +18,7 @@ why a node serving its API beyond loopback goes without.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeVar
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from node.chain.block import Block
     from node.chain.channel import Channel
     from node.chain.store import CommitRecord
+    from node.order.pbft_orderer import ConsensusFigures
 
 # The classic text format every Prometheus server reads (prometheus_client's "latest" is 1.0.0 now).
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -74,6 +76,17 @@ METRICS: tuple[MetricRow, ...] = (
     _read("baochain_channel_height", "gauge", ("channel",), "blocks of the channel this node holds"),
     _read("baochain_orderer_pending", "gauge", ("channel",),
           "items waiting in this node's orderer to be cut into a block (channels it orders)"),
+    _read("baochain_pbft_view", "gauge", ("channel",), "PBFT: the view this node works in"),
+    _read("baochain_pbft_leader", "gauge", ("channel", "leader"), "PBFT: 1 for the primary of this node's view"),
+    _read("baochain_pbft_sequence", "gauge", ("channel",), "PBFT: the last block this node committed"),
+    _read("baochain_pbft_checkpoint", "gauge", ("channel",), "PBFT: the block of the last stable checkpoint"),
+    _read("baochain_pbft_peers_connected", "gauge", ("channel",), "PBFT: the other replicas with a live link"),
+    _read("baochain_pbft_view_changes_total", "counter", ("channel",), "PBFT: views this node entered"),
+    _read("baochain_pbft_messages_in_total", "counter", ("channel", "type"),
+          "PBFT: consensus messages received (signature checked), by type"),
+    _read("baochain_pbft_messages_out_total", "counter", ("channel", "type"), "PBFT: consensus messages sent, by type"),
+    _read("baochain_pbft_dropped_total", "counter", ("channel",),
+          "PBFT: messages dropped (malformed, bad signature, stale, out of the window, ...)"),
     _read("baochain_peers", "gauge", (), "other nodes this node may talk to"),
     _read("baochain_peers_connected", "gauge", (), "other nodes this node has a live link to"),
     _read("baochain_peer_connected", "gauge", ("peer", "org"), "1 when the link to the peer is up, else 0"),
@@ -173,6 +186,7 @@ class NodeMetrics:
                 out.add("baochain_orderer_pending", count, name)
         elif pending:  # the node orders some channel: the sum, 0 included
             out.add("baochain_orderer_pending", sum(pending.values()))
+        _consensus_series(out, s.consensus(), self.channel_labels)
         peers = s.peers()
         out.add("baochain_peers", len(peers))
         out.add("baochain_peers_connected", sum(1 for p in peers if p.connected))
@@ -194,6 +208,43 @@ class NodeMetrics:
             out.add("baochain_host_network_sent_bytes_total", host.sent_bytes)
             out.add("baochain_host_network_received_bytes_total", host.received_bytes)
         return out.made()
+
+def _consensus_series(out: _Families, figures: Mapping[str, ConsensusFigures], labelled: bool) -> None:
+    """Per PBFT channel; without channel labels, the views, checkpoints and sequences are the
+    highest of the node's channels and the counts their sums (the leader is left out: it names a
+    channel's replica)."""
+    if labelled:
+        for name, f in sorted(figures.items()):
+            out.add("baochain_pbft_view", f.view, name)
+            out.add("baochain_pbft_leader", 1, name, f.leader)
+            out.add("baochain_pbft_sequence", f.sequence, name)
+            out.add("baochain_pbft_checkpoint", f.checkpoint, name)
+            out.add("baochain_pbft_peers_connected", len(f.peers), name)
+            out.add("baochain_pbft_view_changes_total", f.view_changes, name)
+            out.add("baochain_pbft_dropped_total", f.dropped, name)
+            for kind, count in sorted(f.messages_in.items()):
+                out.add("baochain_pbft_messages_in_total", count, name, kind)
+            for kind, count in sorted(f.messages_out.items()):
+                out.add("baochain_pbft_messages_out_total", count, name, kind)
+        return
+    if not figures:
+        return
+    every = list(figures.values())
+    out.add("baochain_pbft_view", max(f.view for f in every))
+    out.add("baochain_pbft_sequence", max(f.sequence for f in every))
+    out.add("baochain_pbft_checkpoint", max(f.checkpoint for f in every))
+    out.add("baochain_pbft_peers_connected", min(len(f.peers) for f in every))
+    out.add("baochain_pbft_view_changes_total", sum(f.view_changes for f in every))
+    out.add("baochain_pbft_dropped_total", sum(f.dropped for f in every))
+    for key, family in (("messages_in", "baochain_pbft_messages_in_total"),
+                        ("messages_out", "baochain_pbft_messages_out_total")):
+        totals: dict[str, int] = {}
+        for f in every:
+            for kind, count in getattr(f, key).items():
+                totals[kind] = totals.get(kind, 0) + count
+        for kind, count in sorted(totals.items()):
+            out.add(family, count, kind)
+
 
 def _bare(row: MetricRow) -> str:
     """The name prometheus_client takes: it adds ``_total`` to a counter and ``_info`` to an info."""

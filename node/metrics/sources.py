@@ -9,7 +9,8 @@ in-process `node.api.local.LocalNode` both provide:
 - ``peers()``: the other nodes, each with ``name``, ``org`` and ``connected``;
 - ``link_figures()``: one `LinkFigures` per peer this node has a link to (empty for a node without
   links, as in process);
-- ``orderer_pending()``: by channel this node orders, the items waiting to be cut into a block.
+- ``orderer_pending()``: by channel this node orders, the items waiting to be cut into a block;
+- ``consensus()``: by PBFT channel, its `node.order.pbft_orderer.ConsensusFigures`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from node.chain.channel import Channel
+    from node.order.pbft_orderer import ConsensusFigures
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,3 +57,5 @@ class MetricSources(Protocol):
     def link_figures(self) -> Sequence[LinkFigures]: ...
 
     def orderer_pending(self) -> Mapping[str, int]: ...
+
+    def consensus(self) -> Mapping[str, ConsensusFigures]: ...

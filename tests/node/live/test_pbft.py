@@ -6,16 +6,25 @@ every node it started, by pid, whatever happens."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import threading
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from node import codec
 
 from node.chain.channel import Channel
 from node.client.errors import ClientError
 from node.client.gateway import Gateway
 from node.client.link import NodeDown
+from node.network import control
 from node.network.layout import NetworkLayout
-from node.order.pbft_orderer import PBFT_ATTESTATION
+from node.crypto import get_suite
+from node.order.pbft import decode_signed
+from node.order.pbft_orderer import PBFT_ATTESTATION, PbftOrderer
 from node.tx.codes import ValidationCode
 from tests.node.live.conftest import CONTRACTS, wait_for
 
@@ -99,6 +108,16 @@ def test_a_killed_leader_is_replaced_a_stopped_follower_catches_up_and_nothing_c
     final = _channels(net)
     assert all(c["checkpoint"] >= 16 for c in final.values()), final  # checkpoints became stable
     assert all(len(c["peers"]) == 3 for c in final.values()), final
+    # the consensus in the node's metrics (loopback: labelled by channel)
+    survivor = next(n for n in NODES if n != leader)
+    index, _ = control.processes(net.folder)
+    api = next(n.api for n in index.nodes if n.name == survivor)
+    metrics = httpx.get(f"http://{api}/metrics", timeout=10).text
+    assert sample(metrics, "baochain_pbft_view", channel="main") >= 1
+    assert sample(metrics, "baochain_pbft_view_changes_total", channel="main") >= 1
+    assert sample(metrics, "baochain_pbft_messages_in_total", channel="main", type="prepare") > 0
+    assert sample(metrics, "baochain_pbft_messages_out_total", channel="main", type="commit") > 0
+    assert sample(metrics, "baochain_pbft_checkpoint", channel="main") >= 16
     net.stop_all()
 
     layout = NetworkLayout(net.folder)
@@ -116,3 +135,44 @@ def test_a_killed_leader_is_replaced_a_stopped_follower_catches_up_and_nothing_c
         finally:
             channel.close()
     assert len(chains) == 1
+    _commit_certificates_prove_their_blocks_only(layout)
+
+
+def sample(text: str, name: str, **labels: str) -> float:
+    """The value of one series of a Prometheus exposition."""
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+                return s.value
+    raise AssertionError(f"no sample {name}{labels}")
+
+
+def _commit_certificates_prove_their_blocks_only(layout: NetworkLayout) -> None:
+    """What a node pulling blocks checks (`PbftOrderer.check_block`): a block with its own commit
+    certificate passes; another block's certificate, a changed batch, too few commits or a forged
+    one do not."""
+    channel = Channel.open(layout.node("peer0-org2") / "data" / "main", "intl")
+    try:
+        key = get_suite("intl").generate_key()
+
+        async def nothing(*_: object) -> None:
+            return None
+
+        # the configuration is the genesis one throughout: sequence number n is block n
+        orderer = PbftOrderer(channel, "peer0-org2", key, nothing, lambda peer: None)
+        block = channel.block(5)
+        kind, proof = channel.blocks.attestation(5)
+        assert orderer.check_block(block, (kind, proof)) == ""
+        assert "another sequence number" in orderer.check_block(channel.block(6), (kind, proof))
+        changed = dataclasses.replace(block, header=dataclasses.replace(block.header, time_ms=block.header.time_ms + 1))
+        assert "another batch" in orderer.check_block(changed, (kind, proof))
+        commits = codec.decode(proof)
+        assert "valid commits" in orderer.check_block(block, (kind, codec.encode(commits[:2])))
+        assert "valid commits" in orderer.check_block(block, (kind, codec.encode(commits[:2] + commits[1:2])))
+        forged = decode_signed(commits[0], orderer._instance.config)
+        forged = dataclasses.replace(forged, signature=bytes(len(forged.signature)))
+        assert "valid commits" in orderer.check_block(block, (kind, codec.encode([forged.to_bytes(), *commits[1:3]])))
+        assert "no commit certificate" in orderer.check_block(block, (b"solo", proof))
+        assert "malformed" in orderer.check_block(block, (kind, b"\x01garbage"))
+    finally:
+        channel.close()
