@@ -11,6 +11,7 @@ from node.client import upgrade_cli as _upgrade_commands  # noqa: F401  (adds up
 from node.client.channel_cli import channel
 from node.client.cli import CLIENT_COMMANDS
 from node.daemon.main import node_group
+from node.demo.cli import demo
 from node.network.cli import network
 from node.network import commands as _network_commands  # noqa: F401  (adds up, status, down to the group)
 
@@ -25,7 +26,7 @@ def cli() -> None:
     """
 
 
-for _command in (*LANGUAGE_COMMANDS, ca, node_group, network, *CLIENT_COMMANDS, channel):
+for _command in (*LANGUAGE_COMMANDS, ca, node_group, network, *CLIENT_COMMANDS, channel, demo):
     cli.add_command(_command)
 
 
