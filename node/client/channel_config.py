@@ -21,6 +21,7 @@ Changes, by name:
                                                 newest CRL lists everything it revoked)
     "block_max_tx", "block_timeout_ms", "gas_limit", "clock_skew_ms", "tz_offset_minutes": int
     "orgs": (OrgConfig, ...), "regulators": (ORG, ...)       the member list as a whole
+    "consenters": (peer certificate DER, ...)   PBFT's replicas as a whole (a node joins or leaves)
 
 The name, suite, orderer and sequence are not changes a client makes. Values are checked by
 encoding the new configuration (`node.chain.config`), which names the field that is out of range.
@@ -43,7 +44,7 @@ from node.tx.codes import ValidationCode
 if TYPE_CHECKING:
     from node.client.session import ChannelSession as Network
 
-CHANGEABLE = ("crls", "orgs", "regulators", *DEFAULTS)
+CHANGEABLE = ("crls", "orgs", "regulators", "consenters", *DEFAULTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +85,9 @@ def next_config(current: ChannelConfig, changes: Mapping[str, Any]) -> ChannelCo
         fields["orgs"] = with_crls(tuple(fields.get("orgs", current.orgs)), changes["crls"], current.name)
     if "orgs" in fields:
         fields["orgs"] = tuple(fields["orgs"])
-    if "regulators" in fields:
-        fields["regulators"] = tuple(fields["regulators"])
+    for key in ("regulators", "consenters"):
+        if key in fields:
+            fields[key] = tuple(fields[key])
     return current.with_changes(**fields)
 
 

@@ -7,6 +7,10 @@ links (`node.net.Mesh`), then the HTTP API (uvicorn in the same event loop). A n
 start says why in one line on stderr and exits 1 (a configuration it cannot use, a port in use,
 a damaged database); it never prints a traceback for an operator's mistake.
 
+Reload on SIGHUP: the node reads its configuration file again and takes on, while it serves, the
+peers and the TLS roots it did not know (`baochain network add-node` adds a node this way); a
+file it cannot use is logged and ignored, and changes to anything else wait for a restart.
+
 Shut-down on SIGTERM or SIGINT: the API stops taking requests, the orderer cuts what it holds, the
 links close, and every channel's database is closed. Nothing in flight is lost that was reported
 committed: a commit is reported only after its write.
@@ -59,6 +63,7 @@ async def serve(config: NodeConfig) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
+    loop.add_signal_handler(signal.SIGHUP, lambda: reload(node, mesh, tls))
     log.info("node started", extra={"p2p": str(config.p2p), "api": str(config.api),
                                     "channels": [c.name for c in config.channels]})
     try:
@@ -71,6 +76,32 @@ async def serve(config: NodeConfig) -> None:
         await mesh.close()
         node.close_channels()
         log.info("node stopped")
+
+
+def reload(node, mesh, tls) -> None:  # noqa: ANN001 - Node, Mesh, TlsContexts (imported lazily, as in serve)
+    """SIGHUP: take on the new peers and TLS roots of the node's configuration file."""
+    from node.net import Peer
+
+    try:
+        fresh = load_config(node.config.path)
+    except NodeConfigError as exc:
+        log.error("configuration not reloaded: %s", exc)
+        return
+    if (fresh.name, fresh.org) != (node.config.name, node.config.org):
+        log.error("configuration not reloaded: %s names node %s of %s; this is %s of %s", fresh.path, fresh.name,
+                  fresh.org, node.config.name, node.config.org)
+        return
+    roots = [r for r in fresh.tls_roots if r not in node.config.tls_roots]
+    for root in roots:
+        tls.server.load_verify_locations(cafile=str(root))
+        tls.client.load_verify_locations(cafile=str(root))
+    known = {p.name for p in node.config.peers}
+    added = [p for p in fresh.peers if p.name not in known]
+    for p in added:
+        mesh.add_peer(Peer(p.name, p.org, p.p2p.host, p.p2p.port))
+    node.reconfigure(fresh)
+    log.info("configuration reloaded", extra={"peers_added": [p.name for p in added],
+                                              "tls_roots_added": [str(r) for r in roots]})
 
 
 @click.group("node")

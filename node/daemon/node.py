@@ -44,6 +44,7 @@ channel only when the API listens on loopback (`node.metrics.channel_labels_for`
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
@@ -388,6 +389,14 @@ class Node:
                     self._pull(state, peer)
             elif state.orderer is None and state.channel.config.orderer == peer:
                 self._pull(state, peer)
+
+    def reconfigure(self, fresh: NodeConfig) -> None:
+        """Take on a reloaded configuration's peers (`node.daemon.main.reload` has linked them);
+        the rest of the running configuration stays until a restart."""
+        known = {p.name for p in self.config.peers}
+        peers = self.config.peers + tuple(p for p in fresh.peers if p.name not in known)
+        self.config = dataclasses.replace(self.config, peers=peers, tls_roots=tuple(dict.fromkeys(
+            self.config.tls_roots + fresh.tls_roots)))
 
     # --- life
     async def start(self, links) -> None:  # noqa: ANN001 - node.net links

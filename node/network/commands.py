@@ -94,3 +94,29 @@ def down(directory: Path) -> None:
         raise Refused(str(exc)) from None
     for name, pid, how in result:
         click.echo(f"{name}: {how}" + (f" (pid {pid})" if pid else ""))
+
+
+@network.command("add-node", short_help="Add an organisation and its node to the running network, without downtime.")
+@_FOLDER
+@click.option("--org", "org", required=True, metavar="NAME", help="The new organisation's name.")
+@click.option("--roles", "roles", default="", metavar="R1,R2",
+              help="Its party roles, comma-separated (each a client identity ROLE@ORG), e.g. insurer,hospital.")
+@click.option("--channel", "channels", multiple=True, metavar="CH",
+              help="A channel it joins (repeatable). [default: every channel]")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(1, 3600), default=READY_TIMEOUT_S, show_default=True,
+              help="Seconds to wait for the new node to be ready (caught up).")
+def add_node(directory: Path, org: str, roles: str, channels: tuple[str, ...], timeout_s: float) -> None:
+    """Add organisation NAME to the running network in DIR: its CA and wallet identities, its node
+    (linked to every running node, which reload their configuration on SIGHUP), a configuration
+    update signed by the members' admins that makes it a member of each channel (and, with PBFT,
+    its node a consenter), and the node started; it returns once the node has caught up."""
+    from node.network.membership import add_node as grow
+
+    wanted = tuple(r.strip() for r in roles.split(",") if r.strip())
+    try:
+        node = grow(directory, org, wanted, tuple(channels), progress=click.echo, timeout_s=timeout_s)
+    except ControlError as exc:
+        raise Refused(str(exc), exc.log) from None
+    except NetworkError as exc:
+        raise Refused(str(exc)) from None
+    click.echo(f"{node.name} of {node.org} joined {', '.join(node.channels)}; api {node.api}")

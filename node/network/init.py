@@ -68,7 +68,7 @@ LOG_LEVEL = "info"
 
 
 @dataclass(frozen=True, slots=True)
-class _Org:
+class MadeOrg:
     """What an organisation brings to the channels and nodes."""
 
     spec: OrgSpec
@@ -93,9 +93,9 @@ def init_network(spec: NetworkSpec, root: Path, *, progress: Callable[[str], Non
 
 
 def _build(spec: NetworkSpec, layout: NetworkLayout, progress: Callable[[str], None]) -> NetworkIndex:
-    orgs: dict[str, _Org] = {}
+    orgs: dict[str, MadeOrg] = {}
     for org in spec.orgs:
-        orgs[org.name] = _make_org(spec, org, layout)
+        orgs[org.name] = make_org(spec, org, layout)
         progress(f"{org.name}: {spec.suite} CA, {len(orgs[org.name].wallet)} wallet identities, node {org.node}")
     ports = iter(free_ports(2 * len(spec.orgs)))
     nodes = tuple(
@@ -103,14 +103,15 @@ def _build(spec: NetworkSpec, layout: NetworkLayout, progress: Callable[[str], N
                   layout.relative(layout.node_config(o.node)), tuple(c.name for c in spec.channels_of(o.name)))
         for o in spec.orgs
     )
+    tls_cas = {name: org.tls_ca for name, org in orgs.items()}
     for node in nodes:
-        _node_transport(layout, node, orgs)
+        node_transport(layout, node, tls_cas)
     channels = tuple(_make_channel(spec, channel, orgs, layout) for channel in spec.channels)
     for channel in channels:
         progress(f"channel {channel.name}: {', '.join(channel.orgs)}; ordered by {', '.join(channel.orderers)}")
     for node in nodes:
         text = "# Written by `baochain network init`; the format is in docs/node.md.\n\n" + document(
-            _node_toml(layout, node, nodes))
+            node_toml(layout, node, nodes))
         layout.write(layout.node_config(node.name), text.encode("utf-8"))
     layout.write(layout.spec, ("# The spec this network was made from (`baochain network init`), in normal form.\n\n"
                                + spec.to_toml()).encode("utf-8"))
@@ -128,7 +129,7 @@ def _build(spec: NetworkSpec, layout: NetworkLayout, progress: Callable[[str], N
     )
 
 
-def _make_org(spec: NetworkSpec, org: OrgSpec, layout: NetworkLayout) -> _Org:
+def make_org(spec: NetworkSpec, org: OrgSpec, layout: NetworkLayout) -> MadeOrg:
     passphrase = secrets.token_urlsafe(32)
     layout.write(layout.ca_passphrase(org.name), f"{passphrase}\n".encode("ascii"), private=True)
     ca = CertificateAuthority.init(layout.ca_home(org.name), org=org.name, suite=spec.suite,
@@ -150,7 +151,7 @@ def _make_org(spec: NetworkSpec, org: OrgSpec, layout: NetworkLayout) -> _Org:
                                   layout.relative(folder / KEY_FILE)))
     _enroll(ca, peer, secret[peer.name], layout.node(org.node) / IDENTITY_FOLDER, layout)
     tls_ca = make_tls_ca(org.name, layout.tls_ca(org.name))
-    return _Org(org, ca.certificate.der, ca.current_crl().der, tls_ca, tuple(wallet))
+    return MadeOrg(org, ca.certificate.der, ca.current_crl().der, tls_ca, tuple(wallet))
 
 
 def _enroll(ca: CertificateAuthority, identity: IdentitySpec, secret: str, folder: Path, layout: NetworkLayout) -> None:
@@ -161,15 +162,17 @@ def _enroll(ca: CertificateAuthority, identity: IdentitySpec, secret: str, folde
     layout.write(folder / CERT_FILE, certificate.pem)
 
 
-def _node_transport(layout: NetworkLayout, node: NodeEntry, orgs: dict[str, _Org]) -> None:
+def node_transport(layout: NetworkLayout, node: NodeEntry, tls_cas: dict[str, tuple[Path, Path]]) -> None:
+    """The node's transport certificate from its organisation's transport CA, and every
+    organisation's transport root beside it (``tls_cas``: by organisation, (certificate, key))."""
     folder = layout.node(node.name) / TLS_FOLDER
-    ca_cert, ca_key = orgs[node.org].tls_ca
+    ca_cert, ca_key = tls_cas[node.org]
     issue_tls_cert(ca_cert, ca_key, node.name, node.org, folder)
-    for name, org in orgs.items():
-        layout.write(folder / tls_root_file(name), org.tls_ca[0].read_bytes())
+    for name, (cert, _) in tls_cas.items():
+        layout.write(folder / tls_root_file(name), cert.read_bytes())
 
 
-def _make_channel(spec: NetworkSpec, channel: ChannelSpec, orgs: dict[str, _Org],
+def _make_channel(spec: NetworkSpec, channel: ChannelSpec, orgs: dict[str, MadeOrg],
                   layout: NetworkLayout) -> ChannelEntry:
     members = tuple(OrgConfig(name, orgs[name].root, (orgs[name].crl,)) for name in sorted(channel.orgs))
     ordering: dict[str, Any]
@@ -186,7 +189,7 @@ def _make_channel(spec: NetworkSpec, channel: ChannelSpec, orgs: dict[str, _Org]
     return ChannelEntry(channel.name, config.members, config.regulators, config.replicas, layout.relative(path))
 
 
-def _node_toml(layout: NetworkLayout, node: NodeEntry, nodes: tuple[NodeEntry, ...]) -> dict[str, Any]:
+def node_toml(layout: NetworkLayout, node: NodeEntry, nodes: tuple[NodeEntry, ...]) -> dict[str, Any]:
     """One node's configuration, as docs/node.md gives it; paths relative to its folder."""
     folder = layout.node(node.name)
     return {

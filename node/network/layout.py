@@ -278,18 +278,27 @@ class NetworkLayout:
 
     def finish(self, index: NetworkIndex) -> None:
         """Write the index (whole, synced) and remove the marker: the network is complete."""
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".network.json.")
+        self.save_index(index)
+        self.unfinished.unlink()
+
+    def save_index(self, index: NetworkIndex) -> None:
+        """Replace the index whole (a network that grew: `node.network.membership`)."""
+        self.replace(self.index, index.to_json().encode("utf-8"))
+
+    def replace(self, path: Path, data: bytes) -> None:
+        """Replace `path` with `data` at once: a reader sees the old file or the new one, never part
+        of either (written beside it, synced, then renamed over it)."""
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(index.to_json().encode("utf-8"))
+                handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.chmod(tmp, 0o644)
-            os.replace(tmp, self.index)
+            os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        self.unfinished.unlink()
 
     def undo(self) -> None:
         """Remove what init wrote (the folder was new or empty before `claim`)."""

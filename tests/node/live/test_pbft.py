@@ -7,6 +7,7 @@ every node it started, by pid, whatever happens."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import signal
 import threading
@@ -176,3 +177,42 @@ def _commit_certificates_prove_their_blocks_only(layout: NetworkLayout) -> None:
         assert "malformed" in orderer.check_block(block, (kind, b"\x01garbage"))
     finally:
         channel.close()
+
+
+def test_add_node_under_load_makes_five_replicas_and_the_new_ones_votes_count(live):
+    net = live(orgs=4, suite="intl")
+    code, out = net.cli("contract", "deploy", str(CONTRACTS / "health.bao"), "--network", str(net.folder),
+                        "--channel", "main", "--as", "admin@Org1", "--policy", "any of Org1, Org2, Org3, Org4")
+    assert code == 0, out
+    committed: list[str] = []
+    stop = threading.Event()
+    writer = threading.Thread(target=_stream, args=(net, committed, stop, "A"))
+    writer.start()
+    try:
+        wait_for(lambda: len(committed) >= 3, 60, "three commits before the new node")
+        code, out = net.cli("network", "add-node", str(net.folder), "--org", "Org5", "--roles", "insurer,hospital")
+        assert code == 0, out
+        assert "channel main: configuration 1 adds Org5 and its node as a consenter" in out
+        assert "peer0-org5 of Org5 joined main" in out
+        five = _channels(net)
+        assert set(five) == {*NODES, "peer0-org5"}
+        before = len(committed)
+        wait_for(lambda: len(committed) >= before + 3, 60, "three commits with five replicas")
+        # n = 5, f = 1, a quorum is 4: with an old node stopped, nothing commits without the new one's votes
+        leader = _channels(net)["peer0-org2"]["leader"]
+        stopped = next(n for n in NODES if n not in (leader, "peer0-org2"))
+        _stop(net, stopped)
+        before = len(committed)
+        wait_for(lambda: len(committed) >= before + 5, 60, f"five commits with {stopped} stopped")
+    finally:
+        stop.set()
+        writer.join(60)
+    assert not writer.is_alive()
+    seen = _channels(net)
+    assert len(seen["peer0-org5"]["peers"]) == 3, seen  # linked to every running replica
+    wait_for(lambda: len({(c["height"], c["state_hash"]) for c in _channels(net).values()}) == 1, 30,
+             "the four running nodes at one height with one state hash")
+    # the new organisation's identities work: its insurer reads through its own node
+    code, out = net.cli("contract", "query", "health", "remaining", "A1", "--network", str(net.folder), "--channel",
+                        "main", "--as", "insurer@Org5", "--json")
+    assert code == 0 and json.loads(out) == {"result": "10000.00 CNY"}, out
