@@ -101,6 +101,9 @@ async def channel_request(request: Request, ch: str) -> Admitted:
     channel = s.runtime.channels().get(ch)
     caller = s.gate.admit(signed, ch, channel, s.clock())
     assert channel is not None  # admit refuses an unknown channel
+    why = s.runtime.unavailable(ch)
+    if why is not None:  # told only to a member, after the gate
+        raise ApiError(503, "repairing", why)
     wanted = request.headers.get(HEADER_MIN_HEIGHT)
     if wanted is not None:
         n = _counter(wanted, HEADER_MIN_HEIGHT)

@@ -145,6 +145,7 @@ class LocalNode:
         self.org = org
         self.version = version or package_version()
         self.paused = False
+        self.repairing: dict[str, str] = {}  # channel -> why it is not served (a damaged database, in tests)
         self._channels = channels
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         self.metrics = NodeMetrics(name, org, self.version, self)
@@ -164,6 +165,9 @@ class LocalNode:
 
     def consensus(self) -> Mapping[str, ConsensusFigures]:
         return {}  # in one process the network orders alone: no PBFT
+
+    def unavailable(self, channel: str) -> str | None:
+        return self.repairing.get(channel)
 
     def pending(self, channel: str, tx: bytes) -> bool:
         return self.network.pending(channel, tx)

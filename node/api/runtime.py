@@ -86,6 +86,9 @@ class NodeRuntime(Protocol):
 
     def consensus(self) -> Mapping[str, ConsensusFigures]: ...
 
+    def unavailable(self, channel: str) -> str | None:
+        """Why this node serves nothing of ``channel`` now (it is rebuilding it), or None."""
+
     def pending(self, channel: str, tx_id: bytes) -> bool: ...
 
     async def submit(self, channel: str, envelope: bytes) -> bytes: ...

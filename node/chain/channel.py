@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 import plyvel
 
-from node.chain.block import Block, block_id, decode_item, encode_item, make_block
+from node.chain.block import Block, BlockFormatError, block_id, decode_block, decode_item, encode_item, make_block
 from node.chain.config import CONFIG_KEY, ChannelConfig, decode_config, encode_config
 from node.chain.contracts import ContractRecord, Machines, contract_key, decode_record
 from node.chain.endorser import ProposalRefused, Simulation, simulate
@@ -145,6 +145,34 @@ class Channel:
 
     def prove(self, key: bytes, block: int | None = None) -> StateProof:
         return self.state.prove(key, block)
+
+    def damage(self) -> str | None:
+        """Why this channel's database cannot be trusted, or None: every block is there, reads, and
+        hashes to its recorded id; each header names the block before it and the state hash
+        recorded after it; the last record's state hash is the state's root, and the state's
+        entries hash to that root. The node runs this when it opens a channel (a disk that lost or
+        changed bytes is found before anything is served from it); it reads every block and entry
+        once."""
+        previous: tuple[bytes, bytes] | None = None
+        for n in range(self.height()):
+            data = self.blocks.block_bytes(n)
+            record = self.blocks.commit_record(n)
+            if data is None or record is None:
+                return f"block {n} or its commit record is missing"
+            try:
+                block = decode_block(data, self.suite)
+            except BlockFormatError as exc:
+                return f"block {n} cannot be read: {exc}"
+            if block.number != n or block_id(self.suite, block.header) != record.id:
+                return f"block {n} does not hash to the id recorded for it"
+            if previous is not None and (block.header.previous, block.header.state) != previous:
+                return f"block {n} does not name block {n - 1} and the state after it"
+            previous = (record.id, record.state)
+        if previous is not None and previous[1] != self.state.root():
+            return "the state hash differs from the one recorded after the last block"
+        if self.state.recompute_root() != self.state.root():
+            return "the state's entries do not hash to the state hash"
+        return None
 
     def kept(self, name: bytes) -> bytes | None:
         """What `keep` stored under ``name``, if anything."""

@@ -49,6 +49,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 from node.api.runtime import Peer, SubmitRefused
 from node.chain.block import Block, block_id, decode_block, encode_block, encode_item
@@ -82,6 +83,7 @@ class _ChannelState:
     tx_waiters: dict[bytes, list[asyncio.Future]] = field(default_factory=dict)
     pending: dict[bytes, None] = field(default_factory=dict)  # submitted through this node, not yet committed
     caught_up: bool = False
+    repairing: bool = False  # its database was damaged: rebuilt from peers, nothing served until caught up
 
 
 class Node:
@@ -107,18 +109,40 @@ class Node:
             channel = Channel.open(config.data / entry.name, cert.suite_name, self.signer, genesis)
             if channel.name != entry.name:
                 raise ChainError(f"{entry.genesis} is the genesis of channel {channel.name}, not {entry.name}")
+            damage = channel.damage()
+            if damage is not None:
+                channel = self._set_aside(channel, config.data / entry.name, cert.suite_name, genesis, damage)
             self.metrics.attach(channel)
-            state = _ChannelState(channel)
+            state = _ChannelState(channel, repairing=damage is not None)
             if channel.config.consensus == "pbft":
                 state.pbft = PbftOrderer(channel, self.name, self.signer.key, self._pbft_commit_for(state),
                                          self._puller_for(state))
-                state.caught_up = state.pbft.replicas == (self.name,)
+                state.caught_up = state.pbft.replicas == (self.name,) and not state.repairing
             elif channel.config.orderer == self.name:
                 state.orderer = SoloOrderer(channel, self._deliver_for(entry.name))
                 state.caught_up = True
             self._channels[entry.name] = state
 
+    def _set_aside(self, channel: Channel, folder: Path, suite: str, genesis: Block, damage: str) -> Channel:
+        """A damaged channel database is moved aside (kept for inspection, never read again) and
+        the channel starts afresh from its genesis block; it catches up from the other nodes,
+        checking every block as it comes (`_on_block`), and serves nothing until then."""
+        channel.close()
+        aside = folder.with_name(f"{folder.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}")
+        folder.rename(aside)
+        log.error("channel %s: its database is damaged (%s); it is moved to %s and the channel is rebuilt from its "
+                  "genesis block and the other nodes' blocks; the channel is not served until then", folder.name,
+                  damage, aside)
+        return Channel.open(folder, suite, self.signer, genesis)
+
     # --- NodeRuntime
+    def unavailable(self, channel: str) -> str | None:
+        state = self._channels.get(channel)
+        if state is not None and state.repairing:
+            return (f"{self.name} is rebuilding channel {channel} from the other nodes (its database was damaged): "
+                    "ask another node")
+        return None
+
     def channels(self) -> dict[str, Channel]:
         return {name: s.channel for name, s in self._channels.items()}
 
@@ -332,6 +356,9 @@ class Node:
                     await self._on_block(state, peer, data, signer, signature, arrived, pulling=True)
                 if state.channel.height() >= int(message["height"]):
                     state.caught_up = True
+                    if state.repairing:
+                        state.repairing = False
+                        log.info("channel %s rebuilt from the other nodes: %d blocks", name, state.channel.height())
                 elif state.channel.height() > before:  # a peer whose blocks do not commit is not asked again
                     self._pull(state, peer)
             else:

@@ -22,6 +22,18 @@ def test_health_and_readiness(world):
     assert answer.status_code == 503 and answer.json() == {"ready": False}
 
 
+def test_a_channel_being_rebuilt_is_not_served_but_tells_only_members_so(world):
+    world.nodes["peer0-org1"].repairing["claims"] = "peer0-org1 is rebuilding channel claims: ask another node"
+    answer = world.get("/api/v1/channels/claims")
+    assert answer.status_code == 503 and answer.json()["code"] == "repairing", answer.text
+    assert "ask another node" in answer.json()["message"]
+    assert world.get("/api/v1/channels/claims/blocks/0").status_code == 503
+    # a non-member learns nothing, not even that: the same 404 as for any channel it may not read
+    assert world.get("/api/v1/channels/claims", who="insurer@Org4").json()["code"] == "unknown-channel"
+    assert world.get("/api/v1/channels/reinsurance").status_code == 200  # the node's other channels are served
+    assert world.get("/api/v1/channels/claims", node="peer0-org2").status_code == 200
+
+
 def test_the_node_lists_only_the_channels_the_caller_reads(world):
     unsigned = world.get("/api/v1/node", who=None).json()
     assert unsigned["name"] == "peer0-org1" and unsigned["org"] == "Org1" and unsigned["channels"] == []

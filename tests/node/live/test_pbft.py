@@ -13,6 +13,7 @@ import signal
 import threading
 
 import httpx
+import plyvel
 from prometheus_client.parser import text_string_to_metric_families
 
 from node import codec
@@ -216,3 +217,35 @@ def test_add_node_under_load_makes_five_replicas_and_the_new_ones_votes_count(li
     code, out = net.cli("contract", "query", "health", "remaining", "A1", "--network", str(net.folder), "--channel",
                         "main", "--as", "insurer@Org5", "--json")
     assert code == 0 and json.loads(out) == {"result": "10000.00 CNY"}, out
+
+
+def test_a_node_whose_block_store_was_damaged_sets_it_aside_and_rebuilds_it_from_its_peers(live):
+    net = live(orgs=4, suite="intl")
+    code, out = net.cli("contract", "deploy", str(CONTRACTS / "health.bao"), "--network", str(net.folder),
+                        "--channel", "main", "--as", "admin@Org1", "--policy", "any of Org1, Org2, Org3, Org4")
+    assert code == 0, out
+    with Gateway.for_network(net.folder, "insurer@Org1") as gateway:
+        contract = gateway.network("main").contract("health")
+        for i in range(4):
+            contract.submit("issue", f"D{i}", POLICY)
+    wait_for(lambda: _level(net), 30, "all four nodes at one height")
+    net.stop_all()
+    # a changed byte in block 3 of peer0-org4: it no longer hashes to its id
+    layout = NetworkLayout(net.folder)
+    folder = layout.node("peer0-org4") / "data" / "main"
+    db = plyvel.DB(str(folder))
+    try:
+        key = b"Bb" + (3).to_bytes(8, "big")
+        data = bytearray(db.get(key))
+        data[-20] ^= 0x01
+        db.put(key, bytes(data), sync=True)
+    finally:
+        db.close()
+    net.up()  # returns once every node is ready: peer0-org4 only after it rebuilt the channel
+    log = (layout.node("peer0-org4") / "node.log").read_text()
+    assert "its database is damaged (block 3 " in log, log[-2000:]
+    assert "channel main rebuilt from the other nodes" in log
+    assert len(list(folder.parent.glob("main.damaged-*"))) == 1  # kept for inspection, never read again
+    assert _level(net)
+    with Gateway.for_network(net.folder, "insurer@Org4") as gateway:  # and it serves again
+        assert gateway.network("main").contract("health").evaluate("remaining", "D3") == "10000.00 CNY"
