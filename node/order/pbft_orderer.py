@@ -35,10 +35,14 @@ Choices, each with its reason:
 - Every consensus step of a channel runs under one lock: the replica is a plain object, and a
   commit awaits (waking the node's waiters), so without it a second message could cut block
   n + 1 before block n is written.
-- A restarted replica starts from its ledger (`Replica.state_transferred` with its height); it
-  forgets the votes it signed before the crash (`node.order.pbft` leaves keeping them to the
-  node, and this node does not yet: a crash-restarted replica could sign a conflicting prepare
-  in a view where it already prepared, which counts as one fault of the f allowed).
+- A restarted replica starts from its ledger (`Replica.state_transferred` with its height) and
+  the last stable checkpoint proof the node kept, so its window is where it was. It has
+  forgotten the votes it signed, so it must not vote again in a view it may have voted in: the
+  node keeps the highest view its replica reached (written, synced, before any message of that
+  view leaves) and restarts the replica silent through that view (`Replica` argument
+  ``silent_through_view``); it votes again after the next view change. Keeping every vote
+  instead would cost a synced write per message; a view is written once per view change. A
+  whole network restarted at once therefore orders again after one request timeout.
 """
 
 from __future__ import annotations
@@ -69,6 +73,7 @@ from node.tx.clock import now_ms
 PBFT_ATTESTATION = b"pbft"  # the first half of a PBFT block's attestation; the second: its commit certificate
 CERTIFICATE_MAX_BYTES = 1024 * 1024  # 64 commits of well under 1 KiB each
 STABLE_PROOF_KEY = b"pbft/stable-proof"  # [configuration sequence, [checkpoint message bytes, ...]]
+VIEW_KEY = b"pbft/view"  # [configuration sequence, the highest view this node's replica reached]
 HOUSEKEEPING_S = 1.0  # how often a stalled state transfer moves on to another peer
 log = logging.getLogger("baochain.pbft")
 
@@ -161,6 +166,7 @@ class PbftOrderer:
         self._view_changes = 0
         self._retired: dict[str, int] = {}  # stats of replicas of earlier instances, summed
         self._kept_stable = 0  # the stable checkpoint whose proof the channel keeps
+        self._kept_view = -1  # the view the channel keeps for this instance
         self._instance = self._new_instance()
 
     # --- what the node reads
@@ -279,6 +285,9 @@ class PbftOrderer:
 
     # --- carrying out
     async def _carry_out(self, actions: Sequence[Action]) -> None:
+        replica = self._instance.replica
+        if replica is not None:  # before any message of a new view leaves
+            self._keep_view(self._instance.sequence, replica.view)
         self._keep_stable()
         work = list(actions)
         while work:
@@ -390,8 +399,14 @@ class PbftOrderer:
         replica = None
         if self._me in config.replicas:
             now = self._clock()
+            kept = self._kept_view_of(cc.sequence)
             replica = Replica(config, self._me, signer, verifier, hasher=suite.hash, accept_request=_accept_request,
-                              now_ms=now)
+                              now_ms=now, silent_through_view=kept)
+            if kept >= 0:
+                log.warning("%s: restarted in configuration %d after reaching view %d; this node votes again from "
+                            "the next view change", cc.name, cc.sequence, kept)
+            self._kept_view = -1
+            self._keep_view(cc.sequence, max(kept, 0))
             done = channel.height() - base
             if done > 0:  # a restart: the ledger holds what this replica delivered before
                 replica.state_transferred(done, state_digest(channel), now_ms=now)
@@ -409,6 +424,20 @@ class PbftOrderer:
             return tuple(decode_signed(m, config) for m in messages)
         except (MessageError, ValueError, TypeError):
             return ()
+
+    def _kept_view_of(self, sequence: int) -> int:
+        """The highest view kept for configuration ``sequence``, or -1 (none: this replica never ran)."""
+        data = self._channel.kept(VIEW_KEY)
+        try:
+            kept_sequence, view = codec.decode(data) if data is not None else (-1, -1)
+        except (ValueError, TypeError):
+            return -1
+        return view if kept_sequence == sequence and isinstance(view, int) else -1
+
+    def _keep_view(self, sequence: int, view: int) -> None:
+        if view > self._kept_view:
+            self._kept_view = view
+            self._channel.keep(VIEW_KEY, codec.encode([sequence, view]))
 
     def _keep_stable(self) -> None:
         """Keep the replica's stable checkpoint proof when it moved (see `Replica.stable_proof`)."""

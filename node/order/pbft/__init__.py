@@ -115,8 +115,11 @@ replicas resend what was lost.
 
 Links and back-pressure (node.net); persistence: a restarted replica starts from its ledger's
 height through `state_transferred`, but it has forgotten the prepares and commits it signed, so
-with a faulty primary it could sign a conflicting one in the same view (the node should keep its
-votes, or have the restarted replica stay silent until the next view); fetching and checking
+with a faulty primary it could sign a conflicting one in the same view; the node keeps the
+highest view the replica reached and restarts it with ``silent_through_view`` set to it: it
+then votes in no view it may have voted in before, and takes part again from the next view
+change (its view-change messages are still sent; one that leaves out a prepared certificate it
+forgot is a fault of the kind the f allowed ones cover); fetching and checking
 blocks for a state transfer; mapping sequence numbers to block numbers (null batches); the
 executor's state digest; membership changes at checkpoint boundaries; metrics from
 ``Replica.stats``, ``view``, ``primary``, ``executed`` and ``stable``.

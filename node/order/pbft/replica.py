@@ -54,7 +54,7 @@ def sha256(data: bytes) -> bytes:
 class Replica(Checkpoints, ViewChanges, CatchUp):
     def __init__(self, config: PbftConfig, me: str, signer: Signer, verifier: Verifier, *,
                  hasher: Hasher = sha256, accept_request: Callable[[bytes], bool] | None = None,
-                 now_ms: int = 0) -> None:
+                 now_ms: int = 0, silent_through_view: int = -1) -> None:
         if me not in config.replicas:
             raise ValueError(f"{me!r} is not one of the configuration's replicas")
         self.config = config
@@ -68,6 +68,9 @@ class Replica(Checkpoints, ViewChanges, CatchUp):
         self._timer_at: int | None = None
         # the view
         self.view = 0
+        # A replica restarted without the votes it signed sends none (no pre-prepare, prepare or
+        # commit) in the views it may have voted in before: it could contradict itself there.
+        self._silent_through = silent_through_view
         self.active = True  # False from sending a view change for `view` until its new view is installed
         self._view_started = now_ms
         self._streak = 0  # view changes in a row without a batch delivered in between
@@ -276,7 +279,7 @@ class Replica(Checkpoints, ViewChanges, CatchUp):
         assert batch is not None
         slot.pre_prepare = s.without_batches()
         self._learn_batch(slot, pp.digest, batch)
-        if self.me != s.author:
+        if self.me != s.author and self._may_vote():
             slot.prepares[self.me] = self._broadcast(Prepare(pp.view, pp.seq, pp.digest))
         self._check_prepared(slot)
         self._execute()
@@ -334,6 +337,8 @@ class Replica(Checkpoints, ViewChanges, CatchUp):
             return
         slot.prepared = proof
         slot.committed_view = self.view
+        if not self._may_vote():
+            return
         commit = self._broadcast(Commit(self.view, slot.seq, slot.digest))  # type: ignore[arg-type]
         if slot.add_commit(commit, self.config):
             self._execute()
@@ -361,8 +366,13 @@ class Replica(Checkpoints, ViewChanges, CatchUp):
             self._learn_batch(slot, digest, batch)
             self._check_prepared(slot)
 
+    def _may_vote(self) -> bool:
+        """Whether this replica may vote in its view (see ``silent_through_view``)."""
+        return self.view > self._silent_through
+
     def _may_propose(self) -> bool:
-        if not self.active or self.primary != self.me or self._missing_batches or self._transfer is not None:
+        if (not self._may_vote() or not self.active or self.primary != self.me or self._missing_batches
+                or self._transfer is not None):
             return False
         # never below what this replica executed: one restarted from its ledger remembers no
         # proposal, but every number up to `executed` is decided

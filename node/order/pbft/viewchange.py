@@ -159,7 +159,7 @@ class ViewChanges:
                 self._learn_batch(slot, m.digest, batch)
             elif m.seq > self.executed:
                 self._missing_batches.add(m.seq)
-            if self.me != primary:
+            if self.me != primary and self._may_vote():
                 slot.prepares[self.me] = self._broadcast(Prepare(m.view, m.seq, m.digest))
         if self.me == primary:
             self._next_seq = plan.max_seq

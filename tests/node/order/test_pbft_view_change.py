@@ -3,8 +3,10 @@ classic traps (a prepared batch carried across the change, a new primary that le
 
 from __future__ import annotations
 
+from node.order.pbft import Replica
 from node.order.pbft.messages import Batch, NewView, PrePrepare, Request, ViewChange
 from tests.node.order.cluster import Cluster, Packet
+from tests.node.order.keys import hmac_signer, hmac_verifier
 
 
 def _views(c: Cluster) -> dict[str, tuple[int, bool]]:
@@ -203,3 +205,24 @@ def test_the_view_change_timer_counts_replicas_already_past_the_view():
     c.down.update({"r1", "r3"})
     c.advance(1_100)
     assert c["r2"].view == 2
+
+
+def test_a_replica_restarted_without_its_votes_stays_silent_until_the_next_view():
+    """Restarted with silent_through_view=0 (the node kept the view it reached, not its votes), r1
+    sends no prepare or commit in view 0, so it cannot contradict a vote it forgot; the other three
+    (a quorum) still order, r1 delivers from their commits, and it votes again after a view change."""
+    c = Cluster()
+    c.replicas["r1"] = Replica(c.config, "r1", hmac_signer("r1"), hmac_verifier(c.names), silent_through_view=0)
+    c.submit("r2", b"claim 1")
+    c.advance(300)
+    assert c["r1"].stats["out.prepare"] == 0 and c["r1"].stats["out.commit"] == 0
+    assert all(c.executors[n].sequences == [1] for n in c.names)  # r1 too, from the others' commits
+    # a silent primary proposes nothing: with r1 the primary of view 1 silent through 1, view 2 takes over
+    c.down.add("r0")
+    c.replicas["r1"] = Replica(c.config, "r1", hmac_signer("r1"), hmac_verifier(c.names), silent_through_view=1)
+    c.apply("r1", c["r1"].state_transferred(1, c.executors["r1"].states[1], now_ms=c.now))
+    c.submit("r2", b"claim 2")
+    c.advance(30_000)
+    assert c["r1"].stats["out.pre-prepare"] == 0 and c["r2"].view >= 2
+    assert [d.batch.requests for d in c.executors["r3"].delivered][-1] == (b"claim 2",)
+    assert c["r1"].stats["out.prepare"] > 0  # from view 2 on, it votes
