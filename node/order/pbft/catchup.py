@@ -6,8 +6,11 @@ partition), and a message is sent once. So every `status_interval_ms` each repli
 
     STATUS(view, active, executed, stable)
 
-and broadcasts again the requests that have waited unproposed for a whole interval (a request
-lost on its way to the primary must not look like censorship). A replica that reads a peer's
+and broadcasts again the requests that have waited undelivered for a whole interval (at most
+`batch_max` per interval): a request lost on its way to the primary must not look like
+censorship, and one whose pre-prepare was lost must still reach every replica, or a primary cut
+off while it proposed, then alone in a view change, would be the only one to know of it and no
+one would join it. A replica that reads a peer's
 status answers with what the peer lacks:
 
 - a view the peer has not reached: the new view message that began this replica's view (every new
@@ -51,8 +54,7 @@ class CatchUp:
         self._next_status = self._now + cfg.status_interval_ms
         self._broadcast(Status(self.view, self.active, self.executed, self._log.low))
         sent = 0
-        for digest in self._pool.unproposed:
-            entry = self._pool.pending[digest]
+        for entry in self._pool.pending.values():  # proposed ones too: the pre-prepare may be what was lost
             if self._now - entry.sent_ms >= cfg.status_interval_ms:
                 entry.sent_ms = self._now
                 self._broadcast(Request(entry.request))

@@ -3,7 +3,12 @@ a lossy, reordering, duplicating network, with crashed, equivocating, censoring,
 new-view-tampering and twin replicas; safety checked at every delivery, liveness once the network
 stabilises.
 
-The suite runs a few seeds per scenario (about 20 s). More:
+The suite runs a few full seeds per scenario (about 20 s), and many short ones: each short run
+submits 12 requests over 1.5 s of faults, then gives the network 12 s to deliver them; cheap
+(about 40 ms), so 100 seeds per four-replica scenario and 20 per seven-replica one, some 1,200
+schedules, fit in about a minute. Short runs found a liveness bug that the long ones had not (a
+primary cut off while it proposed, then alone in a view change, was the only one to know of the
+request). More:
 - ``pytest --long`` runs `LONG_SEEDS` more per scenario (tests marked slow);
 - ``PBFT_SIM_SEEDS=200 pytest tests/node/order/test_pbft_simulation.py`` runs 200 seeds each;
 - ``PBFT_SIM_SEED=1234 pytest ...`` runs seed 1234 alone (a failure names its seed, and a seed
@@ -58,6 +63,23 @@ def test_four_replicas(name: str, seed: int) -> None:
 @pytest.mark.parametrize("name", list(SCENARIOS) + list(SCENARIOS_7))
 def test_seven_replicas(name: str, seed: int) -> None:
     _check(name, 7, seed)
+
+
+SHORT_SEEDS = {4: 100, 7: 20}
+
+
+def _short(name: str, n: int):
+    return scenario(name, n, requests=12, submit_until_ms=1_500, stable_at_ms=1_500, liveness_ms=12_000)
+
+
+@pytest.mark.parametrize(("name", "n"), [(name, 4) for name in SCENARIOS]
+                         + [(name, 7) for name in list(SCENARIOS) + list(SCENARIOS_7)
+                            if name in SCENARIOS_7 or name in ("crash-primary", "twins", "split")])
+def test_many_short_schedules(name: str, n: int) -> None:
+    first = 10_000  # apart from the full runs' seeds
+    for seed in range(first, first + int(os.environ.get("PBFT_SIM_SHORT_SEEDS", SHORT_SEEDS[n]))):
+        outcome = run(_short(name, n), seed)  # raises InvariantViolation, naming the seed
+        assert outcome.delivered > 0, (name, n, seed)
 
 
 def test_a_seed_replays_exactly() -> None:
