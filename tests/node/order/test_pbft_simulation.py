@@ -20,6 +20,8 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.node.order.simulation import SCENARIOS, SCENARIOS_7, Outcome, run, scenario
 
@@ -96,3 +98,15 @@ def test_long_runs(name: str, n: int) -> None:
         pytest.skip("two faults at once need f = 2")
     for seed in range(CI_SEEDS[n], CI_SEEDS[n] + LONG_SEEDS[n]):
         _check(name, n, seed)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # examples: the profile (ci 60, --long 3000)
+@given(name=st.sampled_from(list(SCENARIOS)), seed=st.integers(0, 2**31 - 1), requests=st.integers(1, 16),
+       drop=st.floats(0.0, 0.4), duplicate=st.floats(0.0, 0.3), delay=st.integers(1, 200))
+def test_schedules_hypothesis_draws_keep_safety_and_liveness(name: str, seed: int, requests: int, drop: float,
+                                                             duplicate: float, delay: int) -> None:
+    """Hypothesis draws the network (loss, duplication, delay) and the load, not only the seed, so
+    a failure shrinks towards the simplest network that breaks an invariant."""
+    sc = scenario(name, 4, requests=requests, submit_until_ms=1_500, stable_at_ms=1_500, liveness_ms=12_000,
+                  drop=(drop, drop), duplicate=(duplicate, duplicate), max_delay_ms=(delay, delay))
+    assert run(sc, seed).delivered > 0
