@@ -37,10 +37,9 @@ from __future__ import annotations
 
 import base64
 import logging
-from dataclasses import dataclass
-from typing import Annotated, Any, Callable
+from typing import Any, Callable
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -50,12 +49,11 @@ from node.api import schemas as S
 from node.api import views
 from node.api.access import Gate
 from node.api.admission import admit_envelope, admit_update
+from node.api.deps import ChannelRequest, Serving, counter, read_body, request_target
 from node.api.errors import BODY_MAX_BYTES, ApiError, bad_request, refusal, refused_proposal
 from node.api.runtime import NodeRuntime, SubmitRefused
-from node.api.signature import HEADER_MIN_HEIGHT, MIN_HEIGHT_WAIT_S
-from node.chain.channel import Channel
+from node.api.signature import MIN_HEIGHT_WAIT_S
 from node.chain.endorser import ProposalRefused
-from node.identity import VerifiedIdentity
 from node.ledger.errors import UnknownRoot
 from node.ledger.proof import encode_proof
 from node.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE, LinkFigures
@@ -72,50 +70,6 @@ _BINARY_SCHEMA = {"type": "string", "format": "binary"}
 _BINARY_BODY = {"requestBody": {"required": True, "content": {_BINARY: {"schema": _BINARY_SCHEMA}}}}
 
 
-@dataclass(frozen=True, slots=True)
-class Admitted:
-    """A channel request that passed the gate."""
-
-    name: str
-    channel: Channel
-    caller: VerifiedIdentity
-    body: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class _Serving:
-    """What the routes need, kept on ``app.state``."""
-
-    runtime: NodeRuntime
-    gate: Gate
-    clock: Callable[[], int]
-    body_max_bytes: int
-    min_height_wait_s: float
-
-
-async def channel_request(request: Request, ch: str) -> Admitted:
-    """The gate and the read-your-writes wait, before every channel route."""
-    s: _Serving = request.app.state.serving
-    body = await _read_body(request, s.body_max_bytes)
-    signed = s.gate.signed(request.headers, request.method, _target(request.scope), body)
-    channel = s.runtime.channels().get(ch)
-    caller = s.gate.admit(signed, ch, channel, s.clock())
-    assert channel is not None  # admit refuses an unknown channel
-    why = s.runtime.unavailable(ch)
-    if why is not None:  # told only to a member, after the gate
-        raise ApiError(503, "repairing", why)
-    wanted = request.headers.get(HEADER_MIN_HEIGHT)
-    if wanted is not None:
-        n = _counter(wanted, HEADER_MIN_HEIGHT)
-        if channel.height() < n and not await s.runtime.wait_for_height(ch, n, s.min_height_wait_s):
-            raise ApiError(503, "behind", f"this node has {channel.height()} blocks of channel {ch!r}; the request "
-                           f"needs {n} (waited {s.min_height_wait_s:g} s): ask another node")
-    return Admitted(ch, channel, caller, body)
-
-
-ChannelRequest = Annotated[Admitted, Depends(channel_request)]
-
-
 def create_app(runtime: NodeRuntime, *, gate: Gate | None = None, clock: Callable[[], int] = now_ms,
                body_max_bytes: int = BODY_MAX_BYTES, min_height_wait_s: float = MIN_HEIGHT_WAIT_S) -> FastAPI:
     """The API of the node ``runtime`` stands for (see the module docstring)."""
@@ -125,7 +79,7 @@ def create_app(runtime: NodeRuntime, *, gate: Gate | None = None, clock: Callabl
                   description="Endorse, submit and query transactions on a Baochain node's channels; read blocks, "
                               "transactions, contracts and state proofs. Channel requests are signed by the "
                               "caller (see node.api.signature).")
-    app.state.serving = _Serving(runtime, gate, clock, body_max_bytes, min_height_wait_s)
+    app.state.serving = Serving(runtime, gate, clock, body_max_bytes, min_height_wait_s)
     _install_error_handlers(app)
     app.add_middleware(_Contain)
 
@@ -148,8 +102,8 @@ def create_app(runtime: NodeRuntime, *, gate: Gate | None = None, clock: Callabl
 
     @app.get("/api/v1/node", response_model=S.NodeView, responses=errors, tags=["node"])
     async def node(request: Request) -> dict[str, Any]:
-        body = await _read_body(request, body_max_bytes)
-        signed = gate.signed(request.headers, request.method, _target(request.scope), body)
+        body = await read_body(request, body_max_bytes)
+        signed = gate.signed(request.headers, request.method, request_target(request.scope), body)
         links = runtime.metrics.links()
         figures = runtime.metrics.process()
         return {"name": runtime.name, "org": runtime.org, "version": runtime.version,
@@ -174,7 +128,7 @@ def create_app(runtime: NodeRuntime, *, gate: Gate | None = None, clock: Callabl
             if number is None:
                 raise ApiError(404, "unknown-block", f"no block of channel {a.name!r} has the id {ref}")
         else:
-            number = _counter(ref, "block", f"a block number or a block id of {digits} hex digits")
+            number = counter(ref, "block", f"a block number or a block id of {digits} hex digits")
         found = channel.block(number)
         record = channel.commit_record(number)
         if found is None or record is None:
@@ -191,7 +145,7 @@ def create_app(runtime: NodeRuntime, *, gate: Gate | None = None, clock: Callabl
         if len(tx) != digits or not _is_hex(tx):
             raise bad_request("tx_id", f"expected {digits} hex digits")
         tx_id = bytes.fromhex(tx)
-        wait_ms = 0 if wait is None else min(_counter(wait, "wait", "milliseconds"), TX_WAIT_MAX_MS)
+        wait_ms = 0 if wait is None else min(counter(wait, "wait", "milliseconds"), TX_WAIT_MAX_MS)
         location = channel.transaction(tx_id)
         if location is None and wait_ms > 0:
             location = await runtime.wait_for_tx(a.name, tx_id, wait_ms / 1000)
@@ -212,7 +166,7 @@ def create_app(runtime: NodeRuntime, *, gate: Gate | None = None, clock: Callabl
         if not key or len(key) % 2 or len(key) > 2 * STATE_KEY_MAX_BYTES or not _is_hex(key):
             raise bad_request("key", f"expected the state key as hex (an even number of digits, at most "
                               f"{STATE_KEY_MAX_BYTES} bytes)")
-        at = None if block is None else _counter(block, "block", "a block number")
+        at = None if block is None else counter(block, "block", "a block number")
         with a.channel.state.snapshot() as snapshot:
             try:
                 found = snapshot.prove(bytes.fromhex(key), at)
@@ -294,35 +248,6 @@ def _binary(request: Request) -> None:
     kind = request.headers.get("content-type")
     if kind is not None and kind.split(";")[0].strip().lower() != _BINARY:
         raise ApiError(415, "unsupported-media", f"the body is a node.tx wire form: send it as {_BINARY}, not {kind}")
-
-
-def _target(scope: Scope) -> str:
-    """The request target as the client sent it: what its signature covers."""
-    raw: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
-    query: bytes = scope.get("query_string") or b""
-    return raw.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        if not declared.isascii() or not declared.isdigit():
-            raise bad_request("Content-Length", "expected a number of bytes")
-        if int(declared) > limit:
-            raise ApiError(413, "too-large", f"the body is {declared} bytes; at most {limit} are accepted")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(413, "too-large", f"the body is over {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _counter(text: str, what: str, expected: str = "a whole number") -> int:
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
-        raise bad_request(what, f"expected {expected}, got {text[:40]!r}")
-    return int(text)
 
 
 def _is_hex(text: str) -> bool:

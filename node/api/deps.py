@@ -1,0 +1,94 @@
+"""What every channel route depends on: the request's body read within its limit, the gate passed,
+the read-your-writes wait done (`channel_request`), and what the routes need of the app
+(`Serving`, on ``app.state.serving``). Routers in modules of their own take ``ChannelRequest``
+as a parameter, as `node.api.app`'s routes do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Callable
+
+from fastapi import Depends, Request
+from starlette.types import Scope
+
+from node.api.access import Gate
+from node.api.errors import ApiError, bad_request
+from node.api.runtime import NodeRuntime
+from node.api.signature import HEADER_MIN_HEIGHT
+from node.chain.channel import Channel
+from node.identity import VerifiedIdentity
+
+
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """A channel request that passed the gate."""
+
+    name: str
+    channel: Channel
+    caller: VerifiedIdentity
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Serving:
+    """What the routes need, kept on ``app.state``."""
+
+    runtime: NodeRuntime
+    gate: Gate
+    clock: Callable[[], int]
+    body_max_bytes: int
+    min_height_wait_s: float
+
+
+async def channel_request(request: Request, ch: str) -> Admitted:
+    """The gate and the read-your-writes wait, before every channel route."""
+    s: Serving = request.app.state.serving
+    body = await read_body(request, s.body_max_bytes)
+    signed = s.gate.signed(request.headers, request.method, request_target(request.scope), body)
+    channel = s.runtime.channels().get(ch)
+    caller = s.gate.admit(signed, ch, channel, s.clock())
+    assert channel is not None  # admit refuses an unknown channel
+    why = s.runtime.unavailable(ch)
+    if why is not None:  # told only to a member, after the gate
+        raise ApiError(503, "repairing", why)
+    wanted = request.headers.get(HEADER_MIN_HEIGHT)
+    if wanted is not None:
+        n = counter(wanted, HEADER_MIN_HEIGHT)
+        if channel.height() < n and not await s.runtime.wait_for_height(ch, n, s.min_height_wait_s):
+            raise ApiError(503, "behind", f"this node has {channel.height()} blocks of channel {ch!r}; the request "
+                           f"needs {n} (waited {s.min_height_wait_s:g} s): ask another node")
+    return Admitted(ch, channel, caller, body)
+
+
+ChannelRequest = Annotated[Admitted, Depends(channel_request)]
+
+
+def request_target(scope: Scope) -> str:
+    """The request target as the client sent it: what its signature covers."""
+    raw: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
+    query: bytes = scope.get("query_string") or b""
+    return raw.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isascii() or not declared.isdigit():
+            raise bad_request("Content-Length", "expected a number of bytes")
+        if int(declared) > limit:
+            raise ApiError(413, "too-large", f"the body is {declared} bytes; at most {limit} are accepted")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "too-large", f"the body is over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def counter(text: str, what: str, expected: str = "a whole number") -> int:
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise bad_request(what, f"expected {expected}, got {text[:40]!r}")
+    return int(text)
+
+
