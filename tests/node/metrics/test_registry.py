@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from node.api.runtime import Peer
 from node.metrics import METRICS, LinkFigures, NodeMetrics, ProcessReader, channel_labels_for
+from node.order.pbft_orderer import ConsensusFigures
 from node.tx.codes import ValidationCode
 
 
@@ -30,6 +31,7 @@ class Sources:
     channels_: dict[str, FakeChannel] = field(default_factory=dict)
     links_: list[LinkFigures] = field(default_factory=list)
     pending: dict[str, int] = field(default_factory=dict)
+    consensus_: dict[str, ConsensusFigures] = field(default_factory=dict)
 
     def channels(self):
         return self.channels_
@@ -42,6 +44,9 @@ class Sources:
 
     def orderer_pending(self):
         return self.pending
+
+    def consensus(self):
+        return self.consensus_
 
 
 def families(metrics: NodeMetrics) -> dict[str, object]:
@@ -57,10 +62,19 @@ def record(*codes: ValidationCode) -> SimpleNamespace:
     return SimpleNamespace(codes=codes)
 
 
+def _figures(*, view: int, leader: str, sequence: int, checkpoint: int, prepares: int) -> ConsensusFigures:
+    return ConsensusFigures(view=view, leader=leader, sequence=sequence, checkpoint=checkpoint,
+                            replicas=("peer0-org1", "peer0-org2", "peer0-org3"), peers=("peer0-org2",),
+                            messages_in={"prepare": prepares, "commit": prepares + 1}, messages_out={"commit": 9},
+                            view_changes=view, dropped=1)
+
+
 def make(**options) -> tuple[NodeMetrics, Sources]:
     sources = Sources({"claims": FakeChannel("claims", 3), "audit": FakeChannel("audit")},
                       [LinkFigures("peer0-org2", "Org2", True, 100, 200, 1, 2, 1),
-                       LinkFigures("peer0-org3", "Org3", False, 0, 0, 0, 0, 0)], {"claims": 4})
+                       LinkFigures("peer0-org3", "Org3", False, 0, 0, 0, 0, 0)], {"claims": 4},
+                      {"claims": _figures(view=2, leader="peer0-org3", sequence=40, checkpoint=32, prepares=70),
+                       "audit": _figures(view=0, leader="peer0-org1", sequence=3, checkpoint=0, prepares=5)})
     metrics = NodeMetrics("peer0-org1", "Org1", "9.9", sources, **options)
     for channel in sources.channels_.values():
         metrics.attach(channel)
@@ -155,3 +169,19 @@ def test_the_package_docstring_lists_every_metric():
 
     for row in METRICS:
         assert row.name in node.metrics.__doc__, row.name
+
+
+def test_consensus_figures_per_channel_and_summed_without_channel_labels():
+    metrics, _ = make()
+    s = samples(metrics)
+    assert s[("baochain_pbft_view", (("channel", "claims"),))] == 2
+    assert s[("baochain_pbft_leader", (("channel", "claims"), ("leader", "peer0-org3")))] == 1
+    assert s[("baochain_pbft_checkpoint", (("channel", "claims"),))] == 32
+    assert s[("baochain_pbft_peers_connected", (("channel", "audit"),))] == 1
+    assert s[("baochain_pbft_messages_in_total", (("channel", "claims"), ("type", "prepare")))] == 70
+    assert s[("baochain_pbft_view_changes_total", (("channel", "claims"),))] == 2
+    bare = samples(make(channel_labels=False)[0])
+    assert bare[("baochain_pbft_view", ())] == 2 and bare[("baochain_pbft_sequence", ())] == 40
+    assert bare[("baochain_pbft_messages_in_total", (("type", "prepare"),))] == 75
+    assert bare[("baochain_pbft_dropped_total", ())] == 2
+    assert not [k for k in bare if k[0] == "baochain_pbft_leader"]  # a leader names a channel's replica
