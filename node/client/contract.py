@@ -59,10 +59,9 @@ class Contract:
         if found is None:
             return identity.roles[0] if identity.roles else ""  # the node's refusal names the entry best
         allowed = abi["parties"] if found["anyone"] else found["roles"]
-        if found["kind"] == "view":  # a view changes nothing: any fitting role will do
-            return next((r for r in identity.roles if r in allowed), identity.roles[0]) if identity.roles else \
-                transact.choose_role(identity.roles, identity.label, allowed, "read")
-        return transact.choose_role(identity.roles, identity.label, allowed, f"call {self.name}.{entry}")
+        view = found["kind"] == "view"  # a view changes nothing: any fitting role will do
+        return transact.choose_role(identity.roles, identity.label, allowed, "read" if view else
+                                    f"call {self.name}.{entry}", view=view)
 
     def proposal(self, entry: str, args: tuple[Any, ...], role: str | None = None) -> Proposal:
         """A fresh proposal to call ``entry`` (a new nonce and timestamp each time)."""

@@ -1,10 +1,11 @@
 """A transaction's way, as the client walks it: sign a proposal, gather the endorsements the
 policy needs, sign the envelope, submit it, await the commit, and try again when that is worth it.
 
-Endorsements: `node.tx.policy.choose` picks the fewest organisations that meet the policy among
-those with a node up, the caller's own first. Each is asked through its nodes; one that cannot
-be reached is dropped and `choose` asked again without it, keeping the endorsements already in
-hand, so a 2-of-3 policy is met by the two that answer. A refusal of the proposal itself (wrong
+Endorsements: a `node.tx.gathering.Gathering` (shared with the node's one-request invoke) picks
+the fewest organisations that meet the policy among those with a node up, the caller's own
+first. Each is asked through its nodes; one that cannot be reached is dropped and the gathering
+asks again without it, keeping the endorsements already in hand, so a 2-of-3 policy is met by
+the two that answer. A refusal of the proposal itself (wrong
 arguments, an unknown entry, a role not held) is final and raised at once; an abort is the
 contract's answer, raised as `ContractAborted` without ordering anything unless the caller asks
 to record it on the ledger (``record_abort``: it then commits as CONTRACT_ABORT, changing nothing).
@@ -39,9 +40,11 @@ from node.tx.approval import Approval
 from node.tx.codes import ValidationCode
 from node.tx.endorsement import Endorsement, decode_endorsement, verify_endorsement
 from node.tx.envelope import sign_envelope
-from node.tx.policy import Policy, PolicyError, choose, parse_policy, policy_text
+from node.tx.gathering import Gathering, PolicyUnmet
+from node.tx.policy import Policy, PolicyError, parse_policy
 from node.tx.proposal import Proposal, build_deploy, decode_signed_proposal, sign_proposal, tx_id
 from node.tx.response import Aborted, Completed
+from node.tx.roles import RoleChoiceError, pick_role
 
 if TYPE_CHECKING:
     from node.client.session import ChannelSession as Network
@@ -59,53 +62,40 @@ def endorse(network: Network, proposal: Proposal, policy: Policy, *, record_abor
     gateway = network.gateway
     body = signed(network, proposal)
     digest = gateway.suite.hash(decode_signed_proposal(body).body)
-    members = network.members
     by_org: dict[str, list[Any]] = {}
     for node in network.nodes():
         by_org.setdefault(node.org, []).append(node)
-    collected: dict[str, tuple[str, Endorsement]] = {}
-    unreachable: set[str] = set()
     failures: dict[str, str] = {}
-    own = network.identity.org
     # Organisations whose every node failed lately are asked only when the others cannot meet the policy.
     suspect = {org for org, nodes in by_org.items() if all(gateway.is_down(n.name) for n in nodes)}
+    gathering = Gathering(policy, network.members, by_org, own=network.identity.org, suspect=suspect,
+                          record_abort=record_abort)
     while True:
-        up = {org for org in by_org if org not in unreachable} | set(collected)
-        prefer = [*collected, own]
-        pick = choose(policy, members, up - suspect, prefer=prefer) or choose(policy, members, up, prefer=prefer)
-        if pick is None:
-            raise NodesUnavailable(f"the endorsement policy '{policy_text(policy)}' cannot be met by the "
-                                   f"organisations with a node up ({', '.join(sorted(up)) or 'none'})", failures)
-        missing = [org for org in pick if org not in collected]
-        if not missing:
+        try:
+            org = gathering.next()
+        except PolicyUnmet as exc:
+            raise NodesUnavailable(str(exc), failures) from None
+        if org is None:
             break
-        org = missing[0]
         try:
             (node_name, endorsement) = _endorse_at(network, by_org[org], body, digest)
         except NodesUnavailable as exc:
-            unreachable.add(org)
+            gathering.unreachable(org)
             failures.update(exc.failures)
             continue
-        collected[org] = (node_name, endorsement)
-        if isinstance(endorsement.response.result, Aborted) and not record_abort:
-            pick = [org]  # the contract's answer: another endorser on the same state says the same
-            break
-    chosen = [collected[org] for org in pick]
-    first = chosen[0][1]
-    for name, e in chosen[1:]:
-        if e.response_bytes != first.response_bytes:
-            raise EndorsementMismatch(f"{name} and {chosen[0][0]} report different results for one proposal "
-                                      "(one of them is behind)")
-    result = first.response.result
+        gathering.endorsed(org, node_name, endorsement)
+    try:
+        gathered = gathering.gathered()
+    except tx_errors.EndorsementMismatch as exc:
+        raise EndorsementMismatch(str(exc)) from None
+    result = gathered.result
     sp = decode_signed_proposal(body)
     ident = tx_id(gateway.suite, sp.proposal).hex()
-    endorsements = tuple(e for _, e in chosen)
-    names = tuple(n for n, _ in chosen)
     if isinstance(result, Aborted):
-        return Endorsed(ident, sp, endorsements, names, None, [], aborted=result.message)
+        return Endorsed(ident, sp, gathered.endorsements, gathered.nodes, None, [], aborted=result.message)
     assert isinstance(result, Completed)
     events = [{"event": e.name, "fields": e.fields} for e in result.events]
-    return Endorsed(ident, sp, endorsements, names, result.value, events)
+    return Endorsed(ident, sp, gathered.endorsements, gathered.nodes, result.value, events)
 
 
 def _endorse_at(network: Network, nodes: Sequence[Any], body: bytes, digest: bytes) -> tuple[str, Endorsement]:
@@ -162,18 +152,15 @@ def run(network: Network, make: ProposalMaker, policy: Callable[[], Policy], rec
     raise AssertionError("unreachable")
 
 
-def choose_role(identity_roles: Sequence[str], label: str, allowed: Sequence[str] | None, what: str) -> str:
-    """The role to act in: the only one held, or the only one held that ``allowed`` admits."""
-    if not identity_roles:
-        raise RoleError(f"{label} holds no role to act in")
-    if len(identity_roles) == 1:
-        return identity_roles[0]
-    fitting = [r for r in identity_roles if allowed is None or r in allowed]
-    if len(fitting) == 1:
-        return fitting[0]
-    if not fitting:
-        return identity_roles[0]  # none fits: the contract's own refusal says so best
-    raise RoleError(f"{label} holds several roles that may {what} ({', '.join(fitting)}): pick one")
+def choose_role(identity_roles: Sequence[str], label: str, allowed: Sequence[str] | None, what: str,
+                view: bool = False) -> str:
+    """The role to act in (`node.tx.roles.pick_role`); `RoleError` naming ``label`` when none can be chosen."""
+    try:
+        return pick_role(identity_roles, allowed, view=view)
+    except RoleChoiceError as exc:
+        if not exc.fitting:
+            raise RoleError(f"{label} holds no role to act in") from None
+        raise RoleError(f"{label} holds several roles that may {what} ({', '.join(exc.fitting)}): pick one") from None
 
 
 def deploy(network: Network, source_or_module: str | bytes | Path, name: str, version: str, policy: str,
