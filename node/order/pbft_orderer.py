@@ -74,7 +74,8 @@ PBFT_ATTESTATION = b"pbft"  # the first half of a PBFT block's attestation; the 
 CERTIFICATE_MAX_BYTES = 1024 * 1024  # 64 commits of well under 1 KiB each
 STABLE_PROOF_KEY = b"pbft/stable-proof"  # [configuration sequence, [checkpoint message bytes, ...]]
 VIEW_KEY = b"pbft/view"  # [configuration sequence, the highest view this node's replica reached]
-HOUSEKEEPING_S = 1.0  # how often a stalled state transfer moves on to another peer
+HOUSEKEEPING_S = 1.0
+TIMER_SLACK_S = 0.001  # a timer fires this much after its deadline: the loop's clock is not the replica's  # how often a stalled state transfer moves on to another peer
 log = logging.getLogger("baochain.pbft")
 
 
@@ -157,6 +158,7 @@ class PbftOrderer:
         self.links: Links | None = None
         self._lock = asyncio.Lock()
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_at: int | None = None  # the replica's deadline the timer is for
         self._housekeeping: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task] = set()
         self._closed = False
@@ -450,17 +452,27 @@ class PbftOrderer:
 
     # --- timers and state transfer
     def _set_timer(self, at_ms: int) -> None:
+        """Wake the replica at ``at_ms`` (its clock: wall-clock milliseconds). The loop's timers run
+        on another clock and may fire a little early; a tick before ``at_ms`` emits no new
+        SetTimer (the deadline did not change), so `_tick` arms this one again."""
         if self._closed:
             return
         if self._timer is not None:
             self._timer.cancel()
-        delay = max(0.0, (at_ms - self._clock()) / 1000)
-        self._timer = asyncio.get_running_loop().call_later(delay, lambda: self._spawn(self._locked(self._tick)))
+        self._timer_at = at_ms
+        delay = max(0.0, (at_ms - self._clock()) / 1000) + TIMER_SLACK_S
+        self._timer = asyncio.get_running_loop().call_later(delay, self._wake)
+
+    def _wake(self) -> None:
+        self._timer = None
+        self._spawn(self._locked(self._tick))
 
     async def _tick(self) -> None:
         replica = self._instance.replica
         if replica is not None and not self._closed:
             await self._carry_out(replica.tick(self._clock()))
+            if self._timer is None and self._timer_at is not None:  # woken early: the same deadline stands
+                self._set_timer(self._timer_at)
 
     def _need_transfer(self, to_block: int) -> None:
         if to_block < self._channel.height():
