@@ -7,7 +7,8 @@ Modules: `app` (the routes), `runtime` (`NodeRuntime`: what the app needs of the
 `access` (request signatures, who may read a channel, replays), `signature` (the signed-request
 wire form, shared with the client library), `errors` (the refusal words and their statuses),
 `views` (a channel's blocks, transactions and contracts as JSON), `schemas` (the answers'
-models for OpenAPI), `local` (an in-process runtime over real channels, for tests and benches).
+models for OpenAPI), `local` (an in-process runtime over real channels, for tests and benches),
+`transport` (HTTPS, or plain HTTP on loopback only; whom a client trusts).
 
 Importing this package does not import the web framework: the client library uses
 `node.api.signature` without it.

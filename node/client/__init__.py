@@ -11,7 +11,9 @@
         for event in claims.events(contract="health", start_block=0):   # follow events
             ...
 
-Without a network folder: ``Gateway(Identity.from_pem(cert, key), [(name, org, api url), ...])``.
+Without a network folder: ``Gateway(Identity.from_pem(cert, key), [(name, org, api url), ...],
+tls_roots={org: transport root PEM, ...})``: HTTPS, each node's certificate checked against its
+own organisation's transport root (`node.api.transport`).
 
 What a call does (ARCHITECTURE.md, "A transaction's way"): the client signs a proposal; asks the
 nodes of the organisations the contract's endorsement policy needs (`node.tx.policy.choose`,

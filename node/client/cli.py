@@ -102,7 +102,7 @@ def _gateway(ctx: click.Context, network_dir: Path, channel: str, identity: str 
     index = NetworkFile.load(network_dir)
     if identity is None:
         identity = _default_reader(index, channel)
-    options = {}
+    options: dict[str, Any] = {"tls_roots": index.tls_roots}
     if isinstance(ctx.obj, dict) and ctx.obj.get("connect") is not None:
         options["connect"] = ctx.obj["connect"]
     return Gateway(index.wallet.get(identity), index.nodes, **options)

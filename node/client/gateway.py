@@ -1,6 +1,7 @@
 """The gateway: a client's way into a network through whichever of its nodes are up.
 
-    gateway = Gateway(identity, [("peer0-org1", "Org1", "http://127.0.0.1:40124"), ...])
+    gateway = Gateway(identity, [("peer0-org1", "Org1", "https://127.0.0.1:40124"), ...],
+                      tls_roots={"Org1": org1_transport_root_pem, ...})
     network = gateway.network("claims")            # a channel
     contract = network.contract("health")
     contract.evaluate("policy_of", "P1")           # a view, on any live node
@@ -11,6 +12,13 @@ trusts most), then the others in the order given; a node that failed is tried la
 `down_for_s` seconds. No call needs the caller's own node: with it down, every call goes to
 the others. Only nodes of the channel's member organisations are asked about a channel (a node
 that answers 403 for it does not hold it, and the next one is asked).
+
+How it connects: HTTPS, verifying each node's API certificate against its own organisation's
+transport root in ``tls_roots`` (`Gateway.for_network` reads them from the network folder), or
+against the system's trusted CAs for an organisation it has no root of; plain HTTP only to a
+loopback host (a call that would send one to a plain ``http://`` address elsewhere raises
+`ClientError`: `node.api.transport`). A ``connect`` of the caller's own (tests, a transport in process)
+replaces all of that.
 
 Read-your-writes: a `Network` remembers the height at which its own transactions committed and
 sends it as ``X-Baochain-Min-Height`` with every read, so a read after a write sees the write
@@ -26,6 +34,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
+from node.api.transport import client_context, is_loopback
 from node.client.errors import ClientError, NodesUnavailable, Refused
 from node.client.link import NodeDown, NodeLink, RequestSigner
 from node.client.netfile import NetworkFile, NodeAddress, api_url
@@ -50,7 +59,7 @@ class Gateway:
     def __init__(self, identity: Identity, nodes: Sequence[NodeAddress | tuple[str, str, str]],
                  suite: CryptoSuite | str | None = None, *, connect: Callable[[NodeAddress], httpx.Client] | None = None,
                  timeout_s: float = 10.0, retries: int = 3, commit_timeout_s: float = 60.0,
-                 down_for_s: float = 5.0) -> None:
+                 down_for_s: float = 5.0, tls_roots: Mapping[str, bytes] | None = None) -> None:
         self.identity = identity
         self.suite = identity.suite if suite is None else (get_suite(suite) if isinstance(suite, str) else suite)
         if self.suite.name != identity.suite.name:
@@ -63,7 +72,8 @@ class Gateway:
         self.retries = retries
         self.commit_timeout_s = commit_timeout_s
         self.down_for_s = down_for_s
-        self._connect = connect or (lambda node: httpx.Client(base_url=node.api, timeout=timeout_s))
+        self.tls_roots = dict(tls_roots or {})
+        self._connect = connect or self._connect_https
         self._signer = RequestSigner(identity)
         self._links: dict[str, NodeLink] = {}
         self._down: dict[str, float] = {}
@@ -75,6 +85,7 @@ class Gateway:
         identity ``NAME@ORG`` (or an `Identity`)."""
         index = NetworkFile.load(Path(folder))
         who = index.wallet.get(identity) if isinstance(identity, str) else identity
+        options.setdefault("tls_roots", index.tls_roots)
         return cls(who, index.nodes, **options)
 
     def network(self, channel: str) -> Network:
@@ -92,6 +103,17 @@ class Gateway:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _connect_https(self, node: NodeAddress) -> httpx.Client:
+        """An HTTP client for ``node``: HTTPS trusting its organisation's transport root (see the
+        module docstring), or plain HTTP to loopback; `ClientError` for plain HTTP elsewhere."""
+        url = httpx.URL(node.api)
+        if url.scheme == "http" and not is_loopback(url.host):
+            raise ClientError(f"{node.name}: {node.api} is plain HTTP to a host that is not loopback; a node's "
+                              "API is reached over HTTPS (plain HTTP is for development on this machine only)")
+        root = self.tls_roots.get(node.org)
+        verify: Any = True if root is None else client_context(root)
+        return httpx.Client(base_url=node.api, timeout=self.timeout_s, verify=verify)
 
     # --- choosing nodes
     def link(self, node: NodeAddress) -> NodeLink:

@@ -9,9 +9,13 @@ fields below, ignoring the rest, so that the index may grow without breaking cli
      "channels": [{"name", "orgs": [ORG, ...]}, ...],
      "orgs":     [{"name", "ca": CA home, relative to DIR}, ...]}      -- optional: `baochain
                                                                        channel update --crl ORG`
+                 "tls_ca": transport CA folder, relative to DIR        -- optional: its cert.pem is
+                                                                       the root the client trusts
+                                                                       for that org's nodes' APIs
 
 and the wallet folder ``DIR/wallet`` (`node.client.wallet`). An address without a scheme is
-plain HTTP (a local network on loopback).
+HTTPS (what `network init` makes); plain HTTP is written ``http://HOST:PORT`` and reaches loopback
+only (`node.api.transport`).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from node.client.wallet import Wallet
 
 INDEX_FILE = "network.json"
 WALLET_FOLDER = "wallet"
+TLS_ROOT_FILE = "cert.pem"  # in an organisation's transport CA folder
 FORMAT = 1
 
 
@@ -43,7 +48,7 @@ class NodeAddress:
 
 
 def api_url(address: str) -> str:
-    return address if "://" in address else f"http://{address}"
+    return address if "://" in address else f"https://{address}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,7 @@ class NetworkFile:
     channels: dict[str, tuple[str, ...]]  # channel -> member organisations
     wallet: Wallet
     ca_homes: dict[str, Path] = field(default_factory=dict)  # organisation -> its CA home, where known
+    tls_roots: dict[str, bytes] = field(default_factory=dict)  # organisation -> its transport root (PEM), where known
 
     @classmethod
     def load(cls, folder: Path) -> NetworkFile:
@@ -75,12 +81,20 @@ class NetworkFile:
         except (KeyError, TypeError, AttributeError) as exc:
             raise NetworkFileError(f"{path}: its nodes or channels are not as `network init` writes them ({exc})") \
                 from None
-        homes = {}
+        homes, roots = {}, {}
         for org in value.get("orgs") or ():
             if isinstance(org, dict) and isinstance(org.get("name"), str) and isinstance(org.get("ca"), str) \
                     and org["ca"]:
                 homes[org["name"]] = folder / org["ca"]
-        return cls(folder, nodes, channels, Wallet(folder / WALLET_FOLDER), homes)
+            if isinstance(org, dict) and isinstance(org.get("name"), str) and isinstance(org.get("tls_ca"), str) \
+                    and org["tls_ca"]:
+                root = folder / org["tls_ca"] / TLS_ROOT_FILE
+                try:
+                    roots[org["name"]] = root.read_bytes()
+                except OSError as exc:
+                    raise NetworkFileError(f"{root}: cannot read {org['name']}'s transport root: "
+                                           f"{exc.strerror or exc}") from None
+        return cls(folder, nodes, channels, Wallet(folder / WALLET_FOLDER), homes, roots)
 
 
 def _text(entry: Any, key: str) -> str:

@@ -5,6 +5,16 @@ each refusal names the file and the key (``node.toml: peers[1].p2p: expected HOS
 "localhost"``), and an unknown key is refused with the nearest known one, since a misspelt key
 would otherwise be ignored silently. Relative paths are relative to the file's folder, so a
 network folder can be moved as a whole.
+
+The ``[api]`` section gives the HTTP API its TLS certificate and key (HTTPS; see
+`node.api.transport` for why they come from the transport CA). Without it the API is plain HTTP,
+which only a loopback address may serve: a configuration whose ``node.api`` listens elsewhere
+without ``[api]`` is refused here, so such a node never starts.
+
+The optional ``[ca]`` section gives the node its organisation's CA (``home``: the CA's folder,
+``passphrase_file``: the file holding its key's passphrase, ``registrar``: the CA admin the node
+registers users by, ``ca-admin`` by default), through which it enrolls application users
+(`node.users`); without it the node keeps the users it has but registers none.
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from node.api.transport import plain_http_refusal
 from node.identity.names import ClaimError, check_name
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -63,6 +74,15 @@ class NodeConfig:
     peers: tuple[PeerConfig, ...]
     channels: tuple[ChannelEntry, ...]
     log_level: str = "info"
+    api_certificate: Path | None = None  # the API's TLS certificate and key ([api]); None: plain HTTP, loopback
+    api_key: Path | None = None
+    ca_home: Path | None = None  # [ca]: the organisation's CA, for enrolling users; None: no CA here
+    ca_passphrase_file: Path | None = None
+    ca_registrar: str = "ca-admin"
+
+    @property
+    def api_tls(self) -> bool:
+        return self.api_certificate is not None
 
     def peer(self, name: str) -> PeerConfig | None:
         for p in self.peers:
@@ -75,11 +95,13 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "node": ("name", "org", "data", "p2p", "api"),
     "identity": ("certificate", "key"),
     "tls": ("certificate", "key", "roots"),
+    "api": ("certificate", "key"),
+    "ca": ("home", "passphrase_file", "registrar"),
     "peers": ("name", "org", "p2p", "api"),
     "channels": ("name", "genesis"),
     "log": ("level",),
 }
-_OPTIONAL_SECTIONS = ("peers", "channels", "log")
+_OPTIONAL_SECTIONS = ("peers", "channels", "log", "api", "ca")
 
 
 class _Reader:
@@ -163,12 +185,25 @@ def load_config(path: str | Path) -> NodeConfig:
     name = r.name(node["name"], "node.name")
     if any(p.name == name for p in peers):
         raise r.fail("peers", f"lists this node ({name}) itself")
+    api_address = r.address(node["api"], "node.api")
+    api_tls = r.keys(top["api"], "api", _SECTIONS["api"], _SECTIONS["api"]) if "api" in top else None
+    if api_tls is None and (why := plain_http_refusal(api_address.host)) is not None:
+        raise r.fail("node.api", why)
+    ca = r.keys(top["ca"], "ca", _SECTIONS["ca"], ("home", "passphrase_file")) if "ca" in top else None
+    ca_home = None if ca is None else (r.base / r.text(ca["home"], "ca.home")).resolve()
+    if ca_home is not None and not (ca_home / "config.json").is_file():
+        raise r.fail("ca.home", f"no CA at {ca_home} (a folder made by `baochain ca init`)")
     return NodeConfig(
         path=path.resolve(), name=name, org=r.name(node["org"], "node.org"),
         data=(r.base / r.text(node["data"], "node.data")).resolve(),
-        p2p=r.address(node["p2p"], "node.p2p"), api=r.address(node["api"], "node.api"),
+        p2p=r.address(node["p2p"], "node.p2p"), api=api_address,
         certificate=r.file(ident["certificate"], "identity.certificate"), key=r.file(ident["key"], "identity.key"),
         tls_certificate=r.file(tls["certificate"], "tls.certificate"), tls_key=r.file(tls["key"], "tls.key"),
         tls_roots=tuple(r.file(x, f"tls.roots[{i}]") for i, x in enumerate(roots)),
         peers=tuple(peers), channels=tuple(channels), log_level=level,
+        api_certificate=None if api_tls is None else r.file(api_tls["certificate"], "api.certificate"),
+        api_key=None if api_tls is None else r.file(api_tls["key"], "api.key"),
+        ca_home=ca_home,
+        ca_passphrase_file=None if ca is None else r.file(ca["passphrase_file"], "ca.passphrase_file"),
+        ca_registrar="ca-admin" if ca is None else r.name(ca.get("registrar", "ca-admin"), "ca.registrar"),
     )

@@ -3,9 +3,12 @@
 Start-up, in order: read and check the configuration (`node.daemon.config`), configure JSON-lines
 logs, open every channel (creating its database from the genesis block the first time, resuming
 from disk after that, a kill -9 included: each block is one synced LevelDB write), start the
-links (`node.net.Mesh`), then the HTTP API (uvicorn in the same event loop). A node that cannot
-start says why in one line on stderr and exits 1 (a configuration it cannot use, a port in use,
-a damaged database); it never prints a traceback for an operator's mistake.
+links (`node.net.Mesh`), then the HTTP API (uvicorn in the same event loop): HTTPS with the
+certificate and key of node.toml's ``[api]``, or plain HTTP on loopback only (`node.api.transport`;
+the configuration is refused otherwise). A node that cannot start says why in one line on stderr
+and exits 1 (a configuration it cannot use, an API certificate that does not load or does not
+match its key, a port in use, a damaged database); it never prints a traceback for an operator's
+mistake.
 
 Reload on SIGHUP: the node reads its configuration file again and takes on, while it serves, the
 peers and the TLS roots it did not know (`baochain network add-node` adds a node this way); a
@@ -43,10 +46,15 @@ async def serve(config: NodeConfig) -> None:
     from node.daemon.node import Node
     from node.net import Mesh, Peer, tls_contexts
 
+    api_tls = api_ssl_options(config)  # before any database opens: nothing to close on a refusal
+    from node.users.authority import CAUnusable
+
     try:
         node = Node(config)
     except ChainError as exc:
         raise StartError(str(exc)) from None
+    except CAUnusable as exc:
+        raise StartError(f"{config.path}: {exc}") from None
     tls = tls_contexts(config.tls_certificate, config.tls_key, config.tls_roots)
     peers = [Peer(p.name, p.org, p.p2p.host, p.p2p.port) for p in config.peers]
     mesh = Mesh(config.name, config.org, tls, peers, node.on_message, listen=(config.p2p.host, config.p2p.port),
@@ -59,12 +67,12 @@ async def serve(config: NodeConfig) -> None:
     await node.start(mesh)
     app = create_app(node)
     server = uvicorn.Server(uvicorn.Config(app, host=config.api.host, port=config.api.port, log_config=None,
-                                           access_log=False, lifespan="off"))
+                                           access_log=False, lifespan="off", **api_tls))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
     loop.add_signal_handler(signal.SIGHUP, lambda: reload(node, mesh, tls))
-    log.info("node started", extra={"p2p": str(config.p2p), "api": str(config.api),
+    log.info("node started", extra={"p2p": str(config.p2p), "api": str(config.api), "api_tls": config.api_tls,
                                     "channels": [c.name for c in config.channels]})
     try:
         await server.serve()
@@ -76,6 +84,23 @@ async def serve(config: NodeConfig) -> None:
         await mesh.close()
         node.close_channels()
         log.info("node stopped")
+
+
+def api_ssl_options(config: NodeConfig) -> dict[str, str]:
+    """uvicorn's TLS options for the API (none: plain HTTP, which the configuration allows on
+    loopback only), once the certificate and key were seen to load together: uvicorn would fail
+    later, with a traceback."""
+    import ssl
+
+    if config.api_certificate is None or config.api_key is None:
+        return {}
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(str(config.api_certificate), str(config.api_key))
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        raise StartError(f"{config.path}: api: cannot serve HTTPS with {config.api_certificate} and "
+                         f"{config.api_key}: {getattr(exc, 'reason', None) or exc} (a PEM certificate and its "
+                         "unencrypted key)") from None
+    return {"ssl_certfile": str(config.api_certificate), "ssl_keyfile": str(config.api_key)}
 
 
 def reload(node, mesh, tls) -> None:  # noqa: ANN001 - Node, Mesh, TlsContexts (imported lazily, as in serve)

@@ -14,6 +14,15 @@ with SHA-256.
   localhost by default (links do not check hostnames, but other TLS tools expect a SAN). The CA
   must belong to `org`: a transport CA vouches only for its own organisation. Written to
   `folder/cert.pem` and `folder/key.pem`.
+- `issue_api_cert(ca_cert, ca_key, node_name, org, folder, hosts=...)`: the certificate the
+  node's HTTP API serves (HTTPS), from the same transport CA, for the same reason: the
+  organisation's signing CA may be gm (SM2), which Python's TLS cannot serve, and every client
+  already holds the transport roots. It is a certificate of its own, with a key of its own, so
+  that it cannot speak on the links: EKU serverAuth only (it cannot dial another node), and
+  subject CN = "NODE (API)", which is no node's name (names hold no parentheses: `check_name`),
+  so no node takes it for a peer's listener either. An API key that leaks (it may sit in front
+  of the node, in a proxy) costs the API's certificate, not the node's place in the consortium.
+  subjectAltName: every host clients reach the API at (a client checks it, as browsers do).
 
 Keys are PKCS#8 PEM, unencrypted unless a passphrase is given (a node must start unattended; a
 local network keeps its keys in plain files, as its README says), created with mode 0600, and an
@@ -77,6 +86,30 @@ def issue_tls_cert(ca_cert: str | Path, ca_key: str | Path, node_name: str, org:
     `folder`; returns (certificate path, key path)."""
     node_name = check_name("node name", node_name)
     org = check_name("organisation", org)
+    authority, authority_key = _authority(ca_cert, ca_key, org, ca_passphrase)
+    return _issue_leaf(authority, authority_key, node_name, org, folder, hosts, days,
+                       [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH])
+
+
+def issue_api_cert(ca_cert: str | Path, ca_key: str | Path, node_name: str, org: str, folder: str | Path, *,
+                   hosts: Sequence[str] = DEFAULT_HOSTS, days: int = NODE_DAYS,
+                   ca_passphrase: bytes | None = None) -> tuple[Path, Path]:
+    """Issue the certificate `node_name`'s HTTP API serves (CN "NODE (API)", serverAuth only,
+    SANs `hosts`) with `org`'s transport CA into `folder`; returns (certificate path, key path)."""
+    node_name = check_name("node name", node_name)
+    org = check_name("organisation", org)
+    authority, authority_key = _authority(ca_cert, ca_key, org, ca_passphrase)
+    return _issue_leaf(authority, authority_key, api_common_name(node_name), org, folder, hosts, days,
+                       [ExtendedKeyUsageOID.SERVER_AUTH])
+
+
+def api_common_name(node_name: str) -> str:
+    """The CN of a node's API certificate: never a node's name, so never a peer on the links."""
+    return f"{node_name} (API)"
+
+
+def _authority(ca_cert: str | Path, ca_key: str | Path, org: str,
+               ca_passphrase: bytes | None) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     authority = x509.load_pem_x509_certificate(Path(ca_cert).read_bytes())
     authority_key = serialization.load_pem_private_key(Path(ca_key).read_bytes(), ca_passphrase)
     if not isinstance(authority_key, ec.EllipticCurvePrivateKey):
@@ -85,6 +118,12 @@ def issue_tls_cert(ca_cert: str | Path, ca_key: str | Path, node_name: str, org:
     if ca_orgs != [org]:
         raise ValueError(f"the transport CA in {ca_cert} belongs to {ca_orgs}, not {org!r}: "
                          "a transport CA vouches only for its own organisation")
+    return authority, authority_key
+
+
+def _issue_leaf(authority: x509.Certificate, authority_key: ec.EllipticCurvePrivateKey, common_name: str, org: str,
+                folder: str | Path, hosts: Sequence[str], days: int,
+                usages: list[x509.ObjectIdentifier]) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.now(timezone.utc)
     ca_key_id = authority.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
@@ -92,7 +131,7 @@ def issue_tls_cert(ca_cert: str | Path, ca_key: str | Path, node_name: str, org:
         x509.CertificateBuilder()
         .subject_name(x509.Name([
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
-            x509.NameAttribute(NameOID.COMMON_NAME, node_name),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
         ]))
         .issuer_name(authority.subject)
         .public_key(key.public_key())
@@ -101,8 +140,7 @@ def issue_tls_cert(ca_cert: str | Path, ca_key: str | Path, node_name: str, org:
         .not_valid_after(min(now + timedelta(days=days), authority.not_valid_after_utc))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_usage(digital_signature=True), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
-                       critical=False)
+        .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
         .add_extension(x509.SubjectAlternativeName([_general_name(h) for h in hosts]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_key_id), critical=False)

@@ -3,9 +3,11 @@
 - `up(folder)` starts every node of ``network.json`` that is not running, each its own process
   (``python -m node node start --config nodes/NODE/node.toml``, in a new session, its output
   appended to ``nodes/NODE/node.log``, its pid in ``nodes/NODE/node.pid``), then waits until every
-  node answers ``GET /readyz`` with 200: the node's channels are open and caught up. The wait is
-  bounded; when it runs out, or a node exits, the error names the node and quotes the last lines
-  of its log, and the nodes this call started are stopped again (those that ran before stay).
+  node answers ``GET /readyz`` with 200: the node's channels are open and caught up. It asks over
+  HTTPS, as every client does, trusting for each node its organisation's transport root only
+  (`node.api.transport`). The wait is bounded; when it runs out, or a node exits, the error names
+  the node, says what its API last answered and quotes the last lines of its log, and the nodes
+  this call started are stopped again (those that ran before stay).
 - `status(folder)` reports, per node: name, org, pid, alive, API address, and for each channel
   the node holds its height and state hash, read through the node's own API with a signed request
   of its organisation's admin (``admin@ORG``): what the node itself says, not what the files say.
@@ -110,11 +112,28 @@ def _tail(path: Path) -> tuple[str, ...]:
     return tuple("    " + line for line in lines[-LOG_TAIL_LINES:]) or ("    (the log is empty)",)
 
 
-def _ready(api: str) -> bool:
-    try:
-        return httpx.get(f"http://{api}/readyz", timeout=2.0).status_code == 200
-    except httpx.HTTPError:
-        return False
+class _Readiness:
+    """``GET /readyz`` of each node, over HTTPS with its organisation's transport root; the last
+    failure of each kept for the error that ends a wait."""
+
+    def __init__(self, folder: Path) -> None:
+        from node.api.transport import client_context
+        from node.client.netfile import NetworkFile
+
+        self._verify: dict[str, Any] = {org: client_context(root)
+                                        for org, root in NetworkFile.load(folder).tls_roots.items()}
+        self.last: dict[str, str] = {}
+
+    def ready(self, node: NodeEntry) -> bool:
+        from node.client.netfile import api_url
+
+        try:
+            answer = httpx.get(f"{api_url(node.api)}/readyz", timeout=2.0, verify=self._verify.get(node.org, True))
+        except httpx.HTTPError as exc:
+            self.last[node.name] = f"{type(exc).__name__}: {exc}"
+            return False
+        self.last[node.name] = f"HTTP {answer.status_code} {answer.text[:120]}"
+        return answer.status_code == 200
 
 
 def up(folder: Path, *, timeout_s: float = READY_TIMEOUT_S, progress: Any = None) -> list[tuple[str, int, bool]]:
@@ -138,7 +157,7 @@ def up(folder: Path, *, timeout_s: float = READY_TIMEOUT_S, progress: Any = None
         if progress is not None:
             progress(f"started {p.entry.name} (pid {child.pid})")
     try:
-        _await_ready(procs, started, timeout_s)
+        _await_ready(procs, started, timeout_s, _Readiness(folder))
     except ControlError:
         _stop_started(procs, started)  # nothing is left half up: the nodes this call started stop
         raise
@@ -160,7 +179,8 @@ def _stop_started(procs: list[NodeProcess], started: dict[str, subprocess.Popen]
         p.pid_file.unlink(missing_ok=True)
 
 
-def _await_ready(procs: list[NodeProcess], started: dict[str, subprocess.Popen], timeout_s: float) -> None:
+def _await_ready(procs: list[NodeProcess], started: dict[str, subprocess.Popen], timeout_s: float,
+                 probe: _Readiness) -> None:
     deadline = time.monotonic() + timeout_s
     waiting = {p.entry.name: p for p in procs}
     while waiting:
@@ -170,12 +190,14 @@ def _await_ready(procs: list[NodeProcess], started: dict[str, subprocess.Popen],
                 p.pid_file.unlink(missing_ok=True)
                 raise ControlError(f"node {name} exited with status {child.returncode} while starting; "
                                    f"its log ({p.log_file}) ends:", _tail(p.log_file))
-            if _ready(p.entry.api):
+            if probe.ready(p.entry):
                 del waiting[name]
         if waiting and time.monotonic() > deadline:
             names = ", ".join(sorted(waiting))
             first = next(iter(waiting.values()))
-            raise ControlError(f"waited {timeout_s:.0f} s for {names} to answer /readyz; the log of "
+            answered = probe.last.get(first.entry.name, "nothing")
+            raise ControlError(f"waited {timeout_s:.0f} s for {names} to answer /readyz (the API of "
+                               f"{first.entry.name} last answered: {answered}); the log of "
                                f"{first.entry.name} ({first.log_file}) ends:", _tail(first.log_file))
         if waiting:
             time.sleep(0.1)

@@ -8,13 +8,18 @@ Steps, in order:
    each key made here and certified through a PKCS#10 request; a transport CA
    (`node.net.transport_certs`).
 3. Ports: two free ports of 127.0.0.1 per node (`free_ports`), p2p and api.
-4. Each node: its transport certificate, every organisation's transport root.
+4. Each node: its transport certificate, every organisation's transport root, and its API's
+   TLS certificate (HTTPS; from the same transport CA: `node.api.transport` says why). A local
+   network's APIs are HTTPS like any other's: its clients, tests and `network up` take the path
+   a real network's take; plain HTTP on loopback is left to a node.toml without ``[api]``.
 5. Each channel: its configuration (`node.chain.config.ChannelConfig`: members sorted by name
    with their CA roots and current CRLs, regulators, the ordering (PBFT: the members' nodes'
    peer certificates, in the spec's order; solo: one node), the suite, the defaults)
    and its genesis block (block 0, stamped with the time of init).
 6. Each node's ``node.toml`` (docs/node.md): its peers are every other node, its channels those
-   its organisation is a member of. Then ``network.toml``, then ``network.json`` last.
+   its organisation is a member of, its ``[ca]`` its organisation's CA and passphrase file (the
+   node enrolls application users through it, registering them by ``ca-admin``: `node.users`).
+   Then ``network.toml``, then ``network.json`` last.
 
 How each CA is used, and why:
 - `CertificateAuthority.init` makes a first admin, ``ca-admin``, with no roles: the CA's own
@@ -44,8 +49,9 @@ from node.chain.block import encode_block
 from node.chain.channel import genesis_block
 from node.chain.config import ChannelConfig, OrgConfig
 from node.identity import Certificate, build_request
-from node.net.transport_certs import issue_tls_cert, make_tls_ca
+from node.net.transport_certs import issue_api_cert, issue_tls_cert, make_tls_ca
 from node.network.layout import (
+    API_TLS_FOLDER,
     CERT_FILE,
     DATA_FOLDER,
     IDENTITY_FOLDER,
@@ -163,11 +169,14 @@ def _enroll(ca: CertificateAuthority, identity: IdentitySpec, secret: str, folde
 
 
 def node_transport(layout: NetworkLayout, node: NodeEntry, tls_cas: dict[str, tuple[Path, Path]]) -> None:
-    """The node's transport certificate from its organisation's transport CA, and every
-    organisation's transport root beside it (``tls_cas``: by organisation, (certificate, key))."""
+    """The node's transport certificate and its API's certificate from its organisation's
+    transport CA, and every organisation's transport root beside them (``tls_cas``: by
+    organisation, (certificate, key))."""
     folder = layout.node(node.name) / TLS_FOLDER
     ca_cert, ca_key = tls_cas[node.org]
     issue_tls_cert(ca_cert, ca_key, node.name, node.org, folder)
+    issue_api_cert(ca_cert, ca_key, node.name, node.org, layout.node(node.name) / API_TLS_FOLDER,
+                   hosts=_hosts(node.api.rpartition(":")[0]))
     for name, (cert, _) in tls_cas.items():
         layout.write(folder / tls_root_file(name), cert.read_bytes())
 
@@ -200,12 +209,21 @@ def node_toml(layout: NetworkLayout, node: NodeEntry, nodes: tuple[NodeEntry, ..
             "key": f"{TLS_FOLDER}/{KEY_FILE}",
             "roots": [f"{TLS_FOLDER}/{tls_root_file(n.org)}" for n in nodes],
         },
+        "api": {"certificate": f"{API_TLS_FOLDER}/{CERT_FILE}", "key": f"{API_TLS_FOLDER}/{KEY_FILE}"},
+        "ca": {"home": Path(os.path.relpath(layout.ca_home(node.org), folder)).as_posix(),
+               "passphrase_file": Path(os.path.relpath(layout.ca_passphrase(node.org), folder)).as_posix(),
+               "registrar": CA_ADMIN},
         "peers": [{"name": n.name, "org": n.org, "p2p": n.p2p, "api": n.api} for n in nodes if n is not node],
         "channels": [
             {"name": c, "genesis": Path(os.path.relpath(layout.genesis(c), folder)).as_posix()} for c in node.channels
         ],
         "log": {"level": LOG_LEVEL},
     }
+
+
+def _hosts(api_host: str) -> tuple[str, ...]:
+    """The names the API's certificate holds: where it listens, and loopback's two names."""
+    return tuple(dict.fromkeys((api_host.strip("[]"), "127.0.0.1", "localhost")))
 
 
 def free_ports(count: int, host: str = HOST) -> list[int]:

@@ -16,6 +16,8 @@ lower case>``, NAME@ORG a wallet identity, CH a channel):
     nodes/NODE/identity/cert.pem, key.pem   its peer identity (the network's suite)
     nodes/NODE/tls/cert.pem, key.pem        its transport certificate and key
     nodes/NODE/tls/ORG-root.pem   every organisation's transport root, its own included
+    nodes/NODE/api-tls/cert.pem, key.pem    its API's TLS certificate and key (HTTPS), from the
+                                  same transport CA (`node.api.transport` says why)
     nodes/NODE/data/              (made by the node) its channels' databases
     channels/CH.genesis           the channel's genesis block, `node.chain.block.encode_block` bytes
 
@@ -64,6 +66,7 @@ CERT_FILE = "cert.pem"
 KEY_FILE = "key.pem"
 IDENTITY_FOLDER = "identity"  # in a node's folder
 TLS_FOLDER = "tls"
+API_TLS_FOLDER = "api-tls"
 DATA_FOLDER = "data"
 UNFINISHED = ".init-unfinished"
 

@@ -1,6 +1,8 @@
 """Real networks for the integration tests: `baochain network init` into a temporary folder (free
 ephemeral ports of 127.0.0.1), every node its own process (`network up`), and at the end every
-process this test started stopped by its pid, whether the test passed or not."""
+process this test started stopped by its pid, whether the test passed or not. The nodes' APIs
+are HTTPS; `LiveNetwork.get` is a raw request, as curl makes it, trusting the node's
+organisation's transport root."""
 
 from __future__ import annotations
 
@@ -10,12 +12,15 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
+from node.api.transport import client_context
 from node.cli import cli
 from node.network import control
 from node.network.init import init_network
+from node.network.layout import NetworkLayout
 from node.network.spec import parse_spec, spec_for_orgs
 
 CONTRACTS = Path(__file__).resolve().parents[3] / "contracts"
@@ -40,6 +45,21 @@ class LiveNetwork:
             os.waitpid(pid, 0)
         except ChildProcessError:
             pass
+
+    def api(self, node: str) -> str:
+        """The base URL of ``node``'s API."""
+        entry = NetworkLayout(self.folder).load_index().node(node)
+        assert entry is not None, node
+        return f"https://{entry.api}"
+
+    def get(self, node: str, path: str, **kw: object) -> httpx.Response:
+        """An unsigned ``GET path`` of ``node``'s API over HTTPS, its organisation's transport root
+        the only one trusted."""
+        layout = NetworkLayout(self.folder)
+        entry = layout.load_index().node(node)
+        assert entry is not None, node
+        root = (layout.tls_ca(entry.org) / "cert.pem").read_bytes()
+        return httpx.get(self.api(node) + path, verify=client_context(root), timeout=10, **kw)  # type: ignore[arg-type]
 
     def cli(self, *args: str) -> tuple[int, str]:
         result = CliRunner().invoke(cli, list(args), catch_exceptions=False)

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 
-import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from node.client.gateway import Gateway
-from node.network.layout import NetworkLayout
 from tests.node.live.test_network import POLICY, deploy_health
 
 
@@ -32,8 +30,7 @@ def test_status_and_metrics_of_node_processes(live):
     code, out = net.cli("network", "status", str(net.folder))
     assert code == 0 and "  process: cpu " in out and "  peers: peer0-org2 up" in out, out
 
-    api = NetworkLayout(net.folder).load_index().node("peer0-org2").api
-    answer = httpx.get(f"http://{api}/metrics", timeout=10)
+    answer = net.get("peer0-org2", "/metrics")
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain; version=0.0.4")
     series = {(s.name, tuple(sorted(s.labels.items()))): s.value
               for family in text_string_to_metric_families(answer.text) for s in family.samples}

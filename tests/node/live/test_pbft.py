@@ -12,7 +12,6 @@ import os
 import signal
 import threading
 
-import httpx
 import plyvel
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -22,7 +21,6 @@ from node.chain.channel import Channel
 from node.client.errors import ClientError
 from node.client.gateway import Gateway
 from node.client.link import NodeDown
-from node.network import control
 from node.network.layout import NetworkLayout
 from node.crypto import get_suite
 from node.order.pbft import decode_signed
@@ -112,9 +110,7 @@ def test_a_killed_leader_is_replaced_a_stopped_follower_catches_up_and_nothing_c
     assert all(len(c["peers"]) == 3 for c in final.values()), final
     # the consensus in the node's metrics (loopback: labelled by channel)
     survivor = next(n for n in NODES if n != leader)
-    index, _ = control.processes(net.folder)
-    api = next(n.api for n in index.nodes if n.name == survivor)
-    metrics = httpx.get(f"http://{api}/metrics", timeout=10).text
+    metrics = net.get(survivor, "/metrics").text
     assert sample(metrics, "baochain_pbft_view", channel="main") >= 1
     assert sample(metrics, "baochain_pbft_view_changes_total", channel="main") >= 1
     assert sample(metrics, "baochain_pbft_messages_in_total", channel="main", type="prepare") > 0

@@ -196,7 +196,7 @@ def test_keys_and_passphrases_are_private(made: Made) -> None:
         private += [made.layout.resolve(org.ca_passphrase), made.layout.resolve(org.tls_ca) / "key.pem"]
     for node in made.index.nodes:
         folder = made.layout.resolve(node.config).parent
-        private += [folder / "identity/key.pem", folder / "tls/key.pem"]
+        private += [folder / "identity/key.pem", folder / "tls/key.pem", folder / "api-tls/key.pem"]
     for path in private:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
@@ -245,6 +245,77 @@ def test_transport_certificates_make_a_mutual_tls13_link(made: Made) -> None:
     assert done == {"client", "server"} and client.version() == "TLSv1.3"
     assert certified_name(server) == CertifiedName(first.name, first.org)
     assert certified_name(client) == CertifiedName(second.name, second.org)
+
+
+class _Handshake:
+    """Two ends of a TLS connection over memory buffers."""
+
+    def __init__(self, client_context: ssl.SSLContext, server_context: ssl.SSLContext,
+                 hostname: str | None = None) -> None:
+        self.bios = [ssl.MemoryBIO() for _ in range(4)]
+        self.client = client_context.wrap_bio(self.bios[0], self.bios[1], server_side=False, server_hostname=hostname)
+        self.server = server_context.wrap_bio(self.bios[2], self.bios[3], server_side=True)
+
+    def run(self) -> None:
+        c_in, c_out, s_in, s_out = self.bios
+        for _ in range(10):
+            for side in (self.client, self.server):
+                try:
+                    side.do_handshake()
+                except ssl.SSLWantReadError:
+                    pass
+            s_in.write(c_out.read())
+            c_in.write(s_out.read())
+
+
+def test_each_api_serves_https_with_a_certificate_that_cannot_speak_on_the_links(made: Made) -> None:
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    from node.api.transport import client_context
+    from node.daemon.config import load_config
+
+    first, second = made.index.nodes[0], made.index.nodes[1]
+    for node in made.index.nodes:
+        path = made.layout.resolve(node.config)
+        assert tomllib.loads(path.read_text("utf-8"))["api"] == {"certificate": "api-tls/cert.pem",
+                                                                  "key": "api-tls/key.pem"}
+        config = load_config(path)
+        assert config.api_tls and config.api_certificate == path.parent / "api-tls/cert.pem"
+        cert = x509.load_pem_x509_certificate(config.api_certificate.read_bytes())
+        assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == f"{node.name} (API)"
+        assert cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value == node.org
+        assert list(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value) == [
+            ExtendedKeyUsageOID.SERVER_AUTH]
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        assert [str(ip) for ip in san.get_values_for_type(x509.IPAddress)] == ["127.0.0.1"]
+        cert.verify_directly_issued_by(x509.load_pem_x509_certificate(
+            (made.layout.tls_ca(node.org) / "cert.pem").read_bytes()))
+
+    a = load_config(made.layout.resolve(first.config))
+    own_root = (made.layout.tls_ca(first.org) / "cert.pem").read_bytes()
+    other_root = (made.layout.tls_ca(second.org) / "cert.pem").read_bytes()
+    api_server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    api_server.load_cert_chain(a.api_certificate, a.api_key)
+    # a client trusting the node's organisation's root reaches it at 127.0.0.1 ...
+    ok = _Handshake(client_context(own_root), api_server, "127.0.0.1")
+    ok.run()
+    assert ok.client.version() in ("TLSv1.3", "TLSv1.2")
+    # ... one trusting only another organisation's root does not
+    with pytest.raises(ssl.SSLCertVerificationError):
+        _Handshake(client_context(other_root), api_server, "127.0.0.1").run()
+    # the API's certificate cannot dial another node: it is not for clientAuth ...
+    dialer = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    dialer.check_hostname = False
+    dialer.load_cert_chain(a.api_certificate, a.api_key)
+    for root in a.tls_roots:
+        dialer.load_verify_locations(cafile=str(root))
+    b = _contexts(made.layout.resolve(second.config).parent)
+    with pytest.raises(ssl.SSLError, match="unsuitable certificate purpose"):
+        _Handshake(dialer, b.server).run()
+    # ... nor pass for the node when another node dials it: its CN is no node's name
+    dialled = _Handshake(b.client, api_server)
+    dialled.run()
+    assert certified_name(dialled.client) == CertifiedName(f"{first.name} (API)", first.org)
 
 
 def test_a_second_init_is_refused_and_changes_nothing(made: Made) -> None:
