@@ -49,6 +49,7 @@ from node.api import schemas as S
 from node.api import views
 from node.api.access import Gate
 from node.api.admission import admit_envelope, admit_update
+from node.api.calls import router as calls_router
 from node.api.deps import ChannelRequest, Serving, counter, read_body, request_target
 from node.api.errors import BODY_MAX_BYTES, ApiError, bad_request, refusal, refused_proposal
 from node.api.runtime import NodeRuntime, SubmitRefused
@@ -234,6 +235,7 @@ def create_app(runtime: NodeRuntime, *, gate: Gate | None = None, clock: Callabl
                 raise refusal(exc.reason, exc.message) from None
         return {"tx_id": ident.hex()}
 
+    app.include_router(calls_router)  # JSON invoke and query, the events stream (node.api.calls)
     return app
 
 

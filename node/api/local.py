@@ -23,6 +23,8 @@ What it does where the node daemon uses links and an orderer process:
   `SubmitRefused` ``unavailable``.
 - Waiting (`wait_for_height`, `wait_for_tx`) works from any event loop and any thread: a
   commit wakes every waiter through its own loop.
+- ``endorse_at`` asks the named node's channel directly (no HTTP, no signature: one process);
+  another node that is paused, or any other node asked by a paused one, is `EndorserUnavailable`.
 - Each node has its own `node.metrics.NodeMetrics` (with channel labels), to which its channels
   report; it has no links, and its orderer's pending items are the channel's queue.
 
@@ -36,9 +38,10 @@ import asyncio
 import importlib.metadata
 from collections.abc import Callable, Mapping, Sequence
 
-from node.api.runtime import Peer, SubmitRefused
+from node.api.runtime import EndorserUnavailable, Peer, SubmitRefused
 from node.chain.block import encode_item
 from node.chain.channel import Channel
+from node.chain.endorser import ProposalRefused
 from node.order.pbft_orderer import ConsensusFigures
 from node.chain.store import CommitRecord, TxLocation
 from node.chain.update import update_id
@@ -186,6 +189,17 @@ class LocalNode:
         ch = self._channels[channel]
         await self._wait(lambda: ch.transaction(tx) is not None, timeout_s)
         return ch.transaction(tx)
+
+    async def endorse_at(self, channel: str, node: str, signed_proposal: bytes) -> bytes:
+        target = self.network.nodes.get(node)
+        if target is None or channel not in target.channels():
+            raise EndorserUnavailable(node, f"holds no channel {channel!r}")
+        if target is not self and (target.paused or self.paused):
+            raise EndorserUnavailable(node, "cannot be reached")
+        try:
+            return target.channels()[channel].endorse(signed_proposal)
+        except TxFormatError as exc:
+            raise ProposalRefused("unendorsable", f"the result cannot be endorsed: {exc}") from None
 
     # --- node.metrics.MetricSources (with channels and peers)
     def link_figures(self) -> Sequence[LinkFigures]:

@@ -27,7 +27,14 @@ benchmarks. What the app needs, and nothing more:
 - ``await wait_for_height(channel, n, timeout_s)``: True once the channel has at least ``n``
   blocks, False when ``timeout_s`` passed first;
 - ``await wait_for_tx(channel, tx_id, timeout_s)``: where the transaction committed, or None
-  when ``timeout_s`` passed first.
+  when ``timeout_s`` passed first;
+- ``await endorse_at(channel, node, signed_proposal)``: the endorsement (`node.tx.endorsement`
+  bytes) of ``node``: this node's own when it is its name, else a peer's through its API, the
+  request signed with this node's peer identity (`node.api.remote`); raises
+  `node.chain.endorser.ProposalRefused` (the endorser's reason and message: final) or
+  `EndorserUnavailable` (that node cannot answer now: ask another). The nodes it may name are
+  this node and its ``peers()``; the one-request invoke (`node.api.invoking`) asks the ones of
+  the organisations the contract's policy needs.
 
 The app calls `Channel` methods on the event loop's thread, between awaits. A runtime must
 therefore commit blocks on that same thread (as an asyncio node does), so that a request never
@@ -61,6 +68,15 @@ class SubmitRefused(Exception):
         super().__init__(message)
         self.reason = reason
         self.message = message
+
+
+class EndorserUnavailable(Exception):
+    """Node ``node`` cannot endorse now (``reason`` says how: down, unreachable, behind); another may."""
+
+    def __init__(self, node: str, reason: str) -> None:
+        super().__init__(f"{node}: {reason}")
+        self.node = node
+        self.reason = reason
 
 
 class NodeRuntime(Protocol):
@@ -98,3 +114,5 @@ class NodeRuntime(Protocol):
     async def wait_for_height(self, channel: str, height: int, timeout_s: float) -> bool: ...
 
     async def wait_for_tx(self, channel: str, tx_id: bytes, timeout_s: float) -> TxLocation | None: ...
+
+    async def endorse_at(self, channel: str, node: str, signed_proposal: bytes) -> bytes: ...

@@ -161,6 +161,43 @@ class Submitted(BaseModel):
     tx_id: str
 
 
+class CallBody(BaseModel):
+    """A view's call (POST .../query/{entry}): run as the caller, nothing signed or kept."""
+
+    args: list[Any] | dict[str, Any] | None = Field(None, description="section-7 JSON: an array in the parameters' "
+                                                    "order, or an object by parameter name; none for no parameters")
+    role: str | None = Field(None, description="the role to act in; by default the only one the caller holds that the "
+                                               "entry admits")
+
+
+class InvokeBody(CallBody):
+    """An action's call (POST .../invoke/{entry}): exactly one of args (a user's session: the node signs),
+    proposal (the client signed it: the node gathers the endorsements) and envelope (the client signed
+    the endorsed proposal: the node submits it and awaits its commit)."""
+
+    proposal: str | None = Field(None, description="base64 of a signed proposal (node.tx.proposal) of this entry")
+    envelope: str | None = Field(None, description="base64 of an envelope (node.tx.envelope) of this entry, signed by "
+                                                   "the proposal's creator over the endorsements this endpoint gave")
+
+
+class InvokeResult(BaseModel):
+    tx_id: str
+    status: Literal["committed", "pending", "endorsed"] = Field(
+        description="committed: see code; pending: handed to ordering, not committed yet (wait=false, or not within "
+                    "the wait); endorsed: the endorsements of a client-signed proposal, to sign into an envelope")
+    code: str | None = Field(description="the validation code's name (VALID, MVCC_READ_CONFLICT, ...), as "
+                                         "`baochain contract invoke --json` prints it; null until committed")
+    block: int | None
+    index: int | None = Field(description="also: the transaction's place in its block")
+    message: str | None = Field(description="also: why, when the code is not VALID")
+    result: Any = Field(description="the entry's result, section-7 JSON (null: it returns nothing); it holds once "
+                                    "the code is VALID")
+    events: list[EventView]
+    endorsers: list[str] = Field(description="also: the nodes whose endorsements the envelope carries")
+    endorsements: list[str] | None = Field(None, description="also, when endorsed: each endorsement's bytes "
+                                                             "(node.tx.endorsement), base64, in order")
+
+
 class CrlView(BaseModel):
     number: int
     this_update: str = Field(description="ISO 8601, UTC")

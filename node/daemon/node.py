@@ -51,9 +51,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from node.api.runtime import Peer, SubmitRefused
+from node.api.remote import PeerApi, transport_roots
+from node.api.runtime import EndorserUnavailable, Peer, SubmitRefused
 from node.chain.block import Block, block_id, decode_block, encode_block, encode_item
 from node.chain.channel import ChainError, Channel, Signer
+from node.chain.endorser import ProposalRefused
 from node.chain.store import TxLocation
 from node.chain.update import update_id
 from node.crypto import get_suite
@@ -100,6 +102,7 @@ class Node:
         self.signer = Signer(cert.der, suite.load_private_key(config.key.read_bytes()))
         self._channels: dict[str, _ChannelState] = {}
         self.links = None  # node.net links, set by `start`
+        self.peer_api = PeerApi(suite, cert.der, self.signer.key, self._peer_http)  # other nodes' APIs, to endorse
         self._started = False
         self.metrics = NodeMetrics(config.name, config.org, self.version, self,
                                    channel_labels=channel_labels_for(config.api.host))
@@ -239,6 +242,38 @@ class Node:
                 waiters.remove(future)
             if not waiters:
                 state.tx_waiters.pop(tx_id, None)
+
+    async def endorse_at(self, channel: str, node: str, signed_proposal: bytes) -> bytes:
+        """This node's endorsement, or a peer's through its API (`node.api.remote`), for the
+        one-request invoke; a peer is asked for at least this node's height of the channel."""
+        state = self._state(channel)
+        if node != self.name:
+            return await self.peer_api.endorse(node, channel, signed_proposal, state.channel.height())
+        why = self.unavailable(channel)
+        if why is not None:
+            raise EndorserUnavailable(node, why)
+        try:
+            return state.channel.endorse(signed_proposal)
+        except TxFormatError as exc:
+            raise ProposalRefused("unendorsable", f"the result cannot be endorsed: {exc}") from None
+
+    def _peer_http(self, name: str):  # noqa: ANN202 - httpx.AsyncClient | None (httpx imported here only)
+        """A client for peer ``name``'s API: HTTPS trusting only its organisation's transport root
+        when this node serves its own API over TLS (a network's nodes are made alike), else plain
+        HTTP, which a node serves on loopback only."""
+        import httpx
+
+        peer = self.config.peer(name)
+        if peer is None:
+            return None
+        if not getattr(self.config, "api_tls", False):
+            return httpx.AsyncClient(base_url=f"http://{peer.api}")
+        from node.api.transport import client_context
+
+        root = transport_roots(self.config.tls_roots).get(peer.org)
+        if root is None:
+            return None
+        return httpx.AsyncClient(base_url=f"https://{peer.api}", verify=client_context(root))
 
     # --- node.metrics.MetricSources (with channels and peers)
     def link_figures(self) -> list[LinkFigures]:
@@ -437,7 +472,9 @@ class Node:
                 self.on_connected(p.name)
 
     async def close_orderers(self) -> None:
-        """Cut what the orderers hold and stop them (before the links close)."""
+        """Cut what the orderers hold and stop them (before the links close); close the clients of
+        the peers' APIs."""
+        await self.peer_api.close()
         for state in self._channels.values():
             if state.orderer is not None:
                 await state.orderer.close()
