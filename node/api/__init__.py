@@ -8,7 +8,10 @@ Modules: `app` (the routes), `runtime` (`NodeRuntime`: what the app needs of the
 wire form, shared with the client library), `errors` (the refusal words and their statuses),
 `views` (a channel's blocks, transactions and contracts as JSON), `schemas` (the answers'
 models for OpenAPI), `local` (an in-process runtime over real channels, for tests and benches),
-`transport` (HTTPS, or plain HTTP on loopback only; whom a client trusts).
+`transport` (HTTPS, or plain HTTP on loopback only; whom a client trusts), `calls` (JSON invoke
+and query, the events stream), `invoking` (the endorsements an invoke gathers, its submit and
+wait), `events` (the Server-Sent Events stream), `remote` (other nodes' APIs, as this node calls
+them).
 
 Importing this package does not import the web framework: the client library uses
 `node.api.signature` without it.

@@ -14,6 +14,9 @@
     POST /api/v1/channels/{ch}/submit                   envelope -> 202 {"tx_id"}
     GET  /api/v1/channels/{ch}/config                   the configuration in force (fields, and bytes)
     POST /api/v1/channels/{ch}/config                   a configuration update -> 202 {"tx_id": its id}
+    POST /api/v1/channels/{ch}/contracts/{name}/invoke/{entry}   JSON calls, and the events stream:
+    POST /api/v1/channels/{ch}/contracts/{name}/query/{entry}    `node.api.calls` (an APIRouter
+    GET  /api/v1/channels/{ch}/events                            included here)
     GET  /openapi.json, /docs                           the description, and its page
 
 How a channel request is served: its body is read, at most `BODY_MAX_BYTES` (413 past it); the
