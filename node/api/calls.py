@@ -49,8 +49,6 @@ Events: see `node.api.events` (resuming with ``Last-Event-ID``, bounded memory).
 from __future__ import annotations
 
 import base64
-import binascii
-import json
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -60,6 +58,7 @@ from starlette.background import BackgroundTask
 from node.api import schemas as S
 from node.api import views
 from node.api.admission import admit_envelope
+from node.api.call_body import JSON, base64_field, flag, json_body, misfit, ordered_arguments, whole_numbers
 from node.api.deps import Admitted, ChannelRequest, Serving, counter
 from node.api.errors import ApiError, bad_request, refusal, refused_proposal
 from node.api.events import Cursor, Selection, StreamSlots, parse_mark, stream
@@ -80,7 +79,6 @@ from node.tx.roles import RoleChoiceError, pick_role
 from vm.machine import EntryInfo, Machine
 
 COMMIT_WAIT_S = 30.0
-_JSON = "application/json"
 _CONTRACT = "/api/v1/channels/{ch}/contracts/{name}"
 _ERRORS = S.ERRORS
 
@@ -88,7 +86,7 @@ router = APIRouter()
 
 
 def _body_schema(model: type[S.CallBody]) -> dict[str, Any]:
-    return {"requestBody": {"required": False, "content": {_JSON: {"schema": model.model_json_schema()}}}}
+    return {"requestBody": {"required": False, "content": {JSON: {"schema": model.model_json_schema()}}}}
 
 
 @router.post(_CONTRACT + "/invoke/{entry}", response_model=S.InvokeResult, tags=["contracts"],
@@ -100,15 +98,15 @@ async def invoke(request: Request, a: ChannelRequest, name: str, entry: str, wai
     s: Serving = request.app.state.serving
     if a.caller.is_regulator:
         raise ApiError(403, "read-only", "a regulator's identity reads but never invokes")
-    body = _body(request, a.body, ("args", "role", "proposal", "envelope"))
+    body = json_body(request.headers.get("content-type"), a.body, ("args", "role", "proposal", "envelope"))
     ways = [k for k in ("args", "proposal", "envelope") if k in body]
     if len(ways) > 1:
         raise bad_request("body", f"send one of args, proposal and envelope, not {' and '.join(ways)}")
-    wait_s = COMMIT_WAIT_S if _flag(wait, "wait") else 0.0
+    wait_s = COMMIT_WAIT_S if flag(wait, "wait") else 0.0
     if "role" in body and "args" not in body:
         raise bad_request("role", "a signed proposal names its own role; role goes with args")
     if "envelope" in body:
-        return await _submit_envelope(s, a, name, entry, _base64(body["envelope"], "envelope"), wait_s)
+        return await _submit_envelope(s, a, name, entry, base64_field(body["envelope"], "envelope"), wait_s)
     record, machine, info = _entry(a, name, entry, "action")
     if "proposal" in body:
         endorsed = await _endorse(s, a, record, _signed_proposal(a, name, entry, body["proposal"]))
@@ -120,7 +118,7 @@ async def invoke(request: Request, a: ChannelRequest, name: str, entry: str, wai
         raise ApiError(422, "proposal-required", "the node signs a call only for a user's session that holds a key "
                        "(POST /api/v1/sessions, then Authorization: Bearer); a caller with its own key sends "
                        '{"proposal": base64 of the signed proposal} and then {"envelope": ...} (see the API docs)')
-    args = _arguments(name, info, body.get("args"))
+    args = ordered_arguments(name, info, body.get("args"))
     role = _role(a, machine, info, body.get("role"))
     creator: bytes = session.certificate
 
@@ -141,9 +139,9 @@ async def invoke(request: Request, a: ChannelRequest, name: str, entry: str, wai
 async def query(request: Request, a: ChannelRequest, name: str, entry: str) -> dict[str, Any]:
     """Run a view as the caller and return its result; nothing is signed or kept."""
     s: Serving = request.app.state.serving
-    body = _body(request, a.body, ("args", "role"))
+    body = json_body(request.headers.get("content-type"), a.body, ("args", "role"))
     _, machine, info = _entry(a, name, entry, "view")
-    args = _arguments(name, info, body.get("args"))
+    args = ordered_arguments(name, info, body.get("args"))
     role = _role(a, machine, info, body.get("role"), view=True)
     certificate = a.caller.certificate
     now = s.clock()
@@ -180,7 +178,7 @@ async def events(request: Request, a: ChannelRequest, contract: str | None = Non
         cursor = Cursor(counter(from_block, "from_block", "a block number"))
     else:
         cursor = Cursor(a.channel.height())
-    following = _flag(follow, "follow")
+    following = flag(follow, "follow")
     slots = _slots(request.app)
     slots.take()
     released = _Once(slots.give_back)
@@ -223,7 +221,7 @@ async def _endorse(s: Serving, a: Admitted, record: ContractRecord, signed: byte
 
 
 def _signed_proposal(a: Admitted, name: str, entry: str, given: object) -> bytes:
-    data = _base64(given, "proposal")
+    data = base64_field(given, "proposal")
     try:
         verified = verify_proposal(a.channel.suite, data)
     except TxFormatError as exc:
@@ -308,25 +306,6 @@ def _entry(a: Admitted, name: str, entry: str, kind: str) -> tuple[ContractRecor
     return record, machine, info
 
 
-def _arguments(name: str, info: EntryInfo, given: object) -> list[Any]:
-    """The arguments as the proposal carries them: in the parameters' order."""
-    params = [p.name for p in info.params]
-    if given is None:
-        return []
-    if isinstance(given, list):
-        return given
-    if isinstance(given, dict):
-        unknown = sorted(set(given) - set(params))
-        if unknown:
-            takes = ", ".join(params) or "no parameters"
-            raise refusal("arguments", f"{name}.{info.name} has no parameter {unknown[0]} (it takes: {takes})")
-        missing = [p for p in params if p not in given]
-        if missing:
-            raise refusal("arguments", f"{name}.{info.name}: argument {missing[0]} is missing")
-        return [given[p] for p in params]
-    raise bad_request("args", "expected a JSON array (in the parameters' order) or an object (by parameter name)")
-
-
 def _role(a: Admitted, machine: Machine, info: EntryInfo, given: object, view: bool = False) -> str:
     if given is not None:
         if not isinstance(given, str) or not given:
@@ -345,79 +324,8 @@ def _role(a: Admitted, machine: Machine, info: EntryInfo, given: object, view: b
 
 def _proposal(a: Admitted, name: str, entry: str, info: EntryInfo, args: list[Any], creator: bytes, role: str,
               now: int) -> Proposal:
-    _whole_numbers(info, args)
+    whole_numbers(info, args)
     try:
         return build_invoke(a.name, name, entry, args, creator=creator, role=role, timestamp_ms=now)
     except TxFormatError as exc:
-        raise _misfit(exc, info) from None
-
-
-def _whole_numbers(info: EntryInfo, args: list[Any]) -> None:
-    """A JSON number with a fraction is no section-7 value: named where it is, before the codec
-    (which holds no floats) refuses it in its own words."""
-    names = [f"argument {p.name}" for p in info.params]
-    stack = [(v, names[i] if i < len(names) else f"argument #{i + 1}") for i, v in enumerate(args)]
-    while stack:  # iterative: the JSON reader bounded the depth, this walk needs no stack for it
-        value, where = stack.pop()
-        if type(value) is float:
-            raise refusal("arguments", f"{where}: {value!r} is a fractional number; section 7 writes a Decimal as "
-                          'text ("1.25") and an Int as a whole number')
-        if type(value) is list:
-            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(value))
-        elif type(value) is dict:
-            stack.extend((v, f"{where}.{k}" if k.isidentifier() else f"{where}[{json.dumps(k)}]")
-                         for k, v in value.items())
-
-
-def _misfit(exc: TxFormatError, info: EntryInfo) -> ApiError:
-    """A value the proposal cannot carry, named as the caller wrote it: ``argument NAME.path``."""
-    field = exc.field
-    if field.startswith("proposal.args["):
-        index, _, rest = field[len("proposal.args["):].partition("]")
-        if index.isdigit() and int(index) < len(info.params):
-            return refusal("arguments", f"argument {info.params[int(index)].name}{rest}: {exc.problem}")
-        return refusal("arguments", f"{info.name} takes {len(info.params)} arguments, got more: {exc.problem}")
-    if field == "proposal.args":
-        return refusal("arguments", f"args: {exc.problem}")
-    if field == "proposal.role":
-        return bad_request("role", exc.problem)
-    return refusal("malformed", str(exc))
-
-
-def _body(request: Request, raw: bytes, allowed: tuple[str, ...]) -> dict[str, Any]:
-    if not raw.strip():
-        return {}
-    kind = request.headers.get("content-type")
-    if kind is not None and kind.split(";")[0].strip().lower() not in (_JSON, "text/plain"):
-        raise ApiError(415, "unsupported-media", f"the body is JSON: send it as {_JSON}, not {kind}")
-    try:
-        body = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise bad_request("body", f"not JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise bad_request("body", f"expected a JSON object with {', '.join(allowed)}")
-    for key in body:
-        if key not in allowed:
-            raise bad_request("body", f"unknown field {key[:40]!r} (expected {', '.join(allowed)})")
-    return body
-
-
-def _base64(given: object, what: str) -> bytes:
-    if not isinstance(given, str):
-        raise bad_request(what, "expected base64 text")
-    try:
-        data = base64.b64decode(given.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError, ValueError):
-        raise bad_request(what, "not base64") from None
-    if not data:
-        raise bad_request(what, "empty")
-    return data
-
-
-def _flag(text: str | None, what: str) -> bool:
-    if text is None:
-        return True
-    low = text.lower()
-    if low not in ("true", "false"):
-        raise bad_request(what, f"expected true or false, got {text[:40]!r}")
-    return low == "true"
+        raise misfit(exc, info) from None

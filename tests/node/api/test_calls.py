@@ -188,6 +188,10 @@ def test_arguments_that_do_not_fit_name_the_argument_and_the_path(world):
                         (b'{"arguments": []}', "body: unknown field 'arguments'"), (b'{"args": 5}', "args: expected")]:
         answer = call(world, f"{LEDGER}/invoke/set", body)
         assert answer.status_code == 400 and answer.json()["message"].startswith(where), answer.text
+    answer = world.post(f"{LEDGER}/query/get", b'{"args": ["a"]}', content_type="application/octet-stream")
+    assert answer.status_code == 415 and answer.json()["code"] == "unsupported-media"
+    answer = world.post(f"{LEDGER}/query/get", b'{"args": ["a"]}', content_type="application/x-www-form-urlencoded")
+    assert answer.status_code == 200, answer.text  # what curl -d sends unless told
     deep = b'{"args": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     assert call(world, f"{LEDGER}/invoke/set", deep).status_code == 400
 
