@@ -24,7 +24,7 @@ from node.chain.endorser import ProposalRefused
 from node.tx.endorsement import decode_endorsement
 from node.tx.envelope import sign_envelope
 from node.tx.proposal import decode_signed_proposal
-from tests.node.api.world import World, deploy_ledger, invoke, signed_proposal
+from tests.node.api.world import World, deploy_ledger, envelope, invoke, signed_proposal
 
 LEDGER = "/api/v1/channels/claims/contracts/ledger"
 EVENTS = "/api/v1/channels/claims/events"
@@ -134,6 +134,20 @@ def test_invoke_in_a_session_is_one_request_and_gathers_what_the_policy_needs(wo
     answer = call(world, f"{LEDGER}/invoke/add", {"args": [2]}, who="insurer@Org2", node="peer0-org2")
     assert answer.status_code == 422 and answer.json()["code"] == "role", answer.text
     assert "(hospital, insurer)" in answer.json()["message"]
+
+
+def test_a_session_invoke_that_loses_a_conflict_is_run_again(world):
+    deploy_ledger(world)
+    sign_in(world, "insurer@Org1")
+    first = envelope(world, "insurer@Org2", signed_proposal(world, "insurer@Org2", "ledger", "bump", "a"))
+    world.network.enqueue("claims", first)  # ordered in the same block, before the invoke: its read is stale
+    answer = call(world, f"{LEDGER}/invoke/bump", {"args": ["a"]})
+    assert answer.status_code == 200, answer.text
+    done = answer.json()
+    assert (done["code"], done["block"]) == ("VALID", 3), done
+    codes = [t["code_name"] for t in world.get("/api/v1/channels/claims/blocks/2").json()["transactions"]]
+    assert codes == ["VALID", "MVCC_READ_CONFLICT"]
+    assert call(world, f"{LEDGER}/query/get", {"args": ["a"]}).json() == {"result": 2}
 
 
 def test_a_policy_the_nodes_up_cannot_meet_is_503_naming_them(world):
