@@ -9,7 +9,7 @@ wire form, shared with the client library), `errors` (the refusal words and thei
 `views` (a channel's blocks, transactions and contracts as JSON), `schemas` (the answers'
 models for OpenAPI), `local` (an in-process runtime over real channels, for tests and benches),
 `transport` (HTTPS, or plain HTTP on loopback only; whom a client trusts), `calls` (JSON invoke
-and query, the events stream), `invoking` (the endorsements an invoke gathers, its submit and
+and query, the events stream), `call_body` (a JSON call's body and arguments), `invoking` (the endorsements an invoke gathers, its submit and
 wait), `events` (the Server-Sent Events stream), `remote` (other nodes' APIs, as this node calls
 them).
 

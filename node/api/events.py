@@ -28,6 +28,8 @@ Memory stays bounded whatever the consumer's pace: the stream reads a page at a 
 out one message at a time; each write waits until the connection takes it (the server's flow
 control), so a slow consumer only reads the ledger later, and nothing piles up for it. A node
 serves at most `MAX_STREAMS` streams at once (429 ``busy`` past that), so the sum is bounded too.
+A client that leaves is noticed at the stream's next write, a keep-alive at the latest, and its
+slot is given back then.
 """
 
 from __future__ import annotations
