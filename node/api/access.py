@@ -22,6 +22,14 @@ answers an unknown channel exactly as it answers a channel the caller is no memb
 one message: nothing after it (the window, the replay memory) is consulted before the caller
 is known to be a member. So a non-member learns nothing of a channel, not even that it exists.
 
+A session instead of a signature: a request may carry ``Authorization: Bearer TOKEN`` (a token
+from ``POST /api/v1/sessions``: `node.users.sessions`) in place of the three headers, never
+both (400 ``bad-request``). Steps 1 to 3 are then: the token names a live session, else 401
+``bad-token`` or ``session-expired``; step 4 is the same, on the session's certificate
+(`Gate.admit_session`), so membership, revocation and the regulators' reading rule hold for
+a session exactly as for a signature; steps 5 and 6 have no object (the token is the proof,
+and TLS keeps it from being seen).
+
 Replays: a signed request is remembered until its time leaves the window, after which step 5
 refuses it anyway. Two requests a client makes in one millisecond would collide, so the client
 library never reuses a time (`node.client`). The memory is bounded (`ReplayGuard.capacity`):
@@ -46,8 +54,10 @@ from node.identity import Certificate, CertificateError, IdentityRefused, Verifi
 from node.tx import limits as L
 from node.tx.clock import check_timestamp
 from node.tx.errors import TimestampError
+from node.users.sessions import Session
 
 _TIME_DIGITS_MAX = 16
+HEADER_AUTHORIZATION = "Authorization"
 _CERTIFICATE_CACHE = 1024
 
 
@@ -91,7 +101,8 @@ class ReplayGuard:
 
 
 class Gate:
-    """Reads and checks request signatures and decides who may read which channel."""
+    """Reads and checks request signatures (and sessions' certificates) and decides who may read
+    which channel."""
 
     def __init__(self, replay: ReplayGuard | None = None) -> None:
         self.replay = replay if replay is not None else ReplayGuard()
@@ -122,34 +133,51 @@ class Gate:
         """The caller as a reader of channel ``name`` (``channel`` None: this node has no such channel)."""
         if signed is None:
             raise ApiError(401, "unsigned", "channel requests must be signed: send the headers "
-                           f"{HEADER_CERTIFICATE}, {HEADER_TIME} and {HEADER_SIGNATURE}")
-        at = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc)
-        _within_dates(signed.certificate, at)
-        if channel is None:
-            raise forbidden(name)
-        config = channel.config
-        try:
-            who = check_identity(signed.certificate, config.trust(), at=at)
-        except IdentityRefused:
-            raise forbidden(name) from None
-        self._fresh(signed, now_ms, config.clock_skew_ms)
+                           f"{HEADER_CERTIFICATE}, {HEADER_TIME} and {HEADER_SIGNATURE}, or a session's "
+                           f"{HEADER_AUTHORIZATION}: Bearer TOKEN")
+        who = self._member(signed.certificate, name, channel, now_ms)
+        assert channel is not None
+        self._fresh(signed, now_ms, channel.config.clock_skew_ms)
         return who
 
-    def visible(self, signed: SignedRequest | None, channels: Mapping[str, Channel], now_ms: int) -> list[str]:
+    def admit_session(self, session: Session, name: str, channel: Channel | None, now_ms: int) -> VerifiedIdentity:
+        """The session's certificate as a reader of channel ``name``: step 4 of the module docstring."""
+        return self._member(self._certificate(session.certificate), name, channel, now_ms)
+
+    def fresh(self, signed: SignedRequest, now_ms: int) -> None:
+        """Steps 5 and 6 for a signed request that is not a channel's (a session, the users): the
+        default clock-skew window, and the replay memory."""
+        self._fresh(signed, now_ms, DEFAULTS["clock_skew_ms"])
+
+    def visible(self, signed: SignedRequest | Session | None, channels: Mapping[str, Channel],
+                now_ms: int) -> list[str]:
         """The names of the channels the caller may read (none for an unsigned request)."""
         if signed is None:
             return []
         at = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc)
-        _within_dates(signed.certificate, at)
-        self._window(signed, now_ms, DEFAULTS["clock_skew_ms"])
+        certificate = self._certificate(signed.certificate) if isinstance(signed, Session) else signed.certificate
+        _within_dates(certificate, at)
+        if isinstance(signed, SignedRequest):
+            self._window(signed, now_ms, DEFAULTS["clock_skew_ms"])
         names = []
         for name, channel in sorted(channels.items()):
             try:
-                check_identity(signed.certificate, channel.config.trust(), at=at)
+                check_identity(certificate, channel.config.trust(), at=at)
             except IdentityRefused:
                 continue
             names.append(name)
         return names
+
+    @staticmethod
+    def _member(certificate: Certificate, name: str, channel: Channel | None, now_ms: int) -> VerifiedIdentity:
+        at = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc)
+        _within_dates(certificate, at)
+        if channel is None:
+            raise forbidden(name)
+        try:
+            return check_identity(certificate, channel.config.trust(), at=at)
+        except IdentityRefused:
+            raise forbidden(name) from None
 
     def _fresh(self, signed: SignedRequest, now_ms: int, skew_ms: int) -> None:
         self._window(signed, now_ms, skew_ms)
@@ -175,6 +203,18 @@ class Gate:
                 self._certificates.pop(next(iter(self._certificates)))
             self._certificates[der] = found
         return found
+
+
+def bearer_token(headers: Mapping[str, str]) -> str | None:
+    """The token of ``Authorization: Bearer TOKEN``; None without the header."""
+    value = headers.get(HEADER_AUTHORIZATION)
+    if value is None:
+        return None
+    scheme, _, token = value.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "bad-token", f"{HEADER_AUTHORIZATION}: expected 'Bearer TOKEN', with a token from "
+                       "POST /api/v1/sessions")
+    return token.strip()
 
 
 def _within_dates(certificate: Certificate, at: datetime) -> None:

@@ -4,7 +4,8 @@
     GET  /metrics                                       no signature needed: Prometheus text; names
                                                         channels only when the node says so (node.metrics)
     GET  /api/v1/node                                   signature optional (it decides `channels`)
-    GET  /api/v1/channels/{ch}                          every channel route: signed, gated
+    GET  /api/v1/channels/{ch}                          every channel route: signed (or a session's
+                                                        bearer token), gated
     GET  /api/v1/channels/{ch}/blocks/{number or id}    (`node.api.access`), then answered
     GET  /api/v1/channels/{ch}/transactions/{tx_id}?wait=MS
     GET  /api/v1/channels/{ch}/contracts/{name}
@@ -17,6 +18,9 @@
     POST /api/v1/channels/{ch}/contracts/{name}/invoke/{entry}   JSON calls, and the events stream:
     POST /api/v1/channels/{ch}/contracts/{name}/query/{entry}    `node.api.calls` (an APIRouter
     GET  /api/v1/channels/{ch}/events                            included here)
+    POST, GET, DELETE /api/v1/sessions                  log in (name and password, or a signed
+                                                        request), the session, log out (node.api.users)
+    POST, GET /api/v1/users[/{name}[/approve|disable|enable|unlock|password]]   an admin's users
     GET  /openapi.json, /docs                           the description, and its page
 
 How a channel request is served: its body is read, at most `BODY_MAX_BYTES` (413 past it); the
@@ -53,9 +57,10 @@ from node.api import views
 from node.api.access import Gate
 from node.api.admission import admit_envelope, admit_update
 from node.api.calls import router as calls_router
-from node.api.deps import ChannelRequest, Serving, counter, read_body, request_target
+from node.api.deps import ChannelRequest, Serving, counter, credentials, read_body
 from node.api.errors import BODY_MAX_BYTES, ApiError, bad_request, refusal, refused_proposal
 from node.api.runtime import NodeRuntime, SubmitRefused
+from node.api.users import router as users_router
 from node.api.signature import MIN_HEIGHT_WAIT_S
 from node.chain.endorser import ProposalRefused
 from node.ledger.errors import UnknownRoot
@@ -107,7 +112,7 @@ def create_app(runtime: NodeRuntime, *, gate: Gate | None = None, clock: Callabl
     @app.get("/api/v1/node", response_model=S.NodeView, responses=errors, tags=["node"])
     async def node(request: Request) -> dict[str, Any]:
         body = await read_body(request, body_max_bytes)
-        signed = gate.signed(request.headers, request.method, request_target(request.scope), body)
+        signed = credentials(app.state.serving, request, body)
         links = runtime.metrics.links()
         figures = runtime.metrics.process()
         return {"name": runtime.name, "org": runtime.org, "version": runtime.version,
@@ -239,6 +244,7 @@ def create_app(runtime: NodeRuntime, *, gate: Gate | None = None, clock: Callabl
         return {"tx_id": ident.hex()}
 
     app.include_router(calls_router)  # JSON invoke and query, the events stream (node.api.calls)
+    app.include_router(users_router)  # sessions and application users (node.api.users)
     return app
 
 

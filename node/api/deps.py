@@ -1,7 +1,13 @@
 """What every channel route depends on: the request's body read within its limit, the gate passed,
 the read-your-writes wait done (`channel_request`), and what the routes need of the app
 (`Serving`, on ``app.state.serving``). Routers in modules of their own take ``ChannelRequest``
-as a parameter, as `node.api.app`'s routes do."""
+as a parameter, as `node.api.app`'s routes do.
+
+Who is calling (`credentials`): a request proves it by the signature headers or by
+``Authorization: Bearer TOKEN`` (a session: `node.users.sessions`), never both; the gate then
+admits the signature's certificate or the session's alike (`node.api.access`). An `Admitted`
+request carries the session it came with (None for a signed one): a user's session holds the
+user's key, with which a route may sign for the user."""
 
 from __future__ import annotations
 
@@ -11,12 +17,14 @@ from typing import Annotated, Callable
 from fastapi import Depends, Request
 from starlette.types import Scope
 
-from node.api.access import Gate
-from node.api.errors import ApiError, bad_request
+from node.api.access import Gate, SignedRequest, bearer_token
+from node.api.errors import ApiError, bad_request, refusal
 from node.api.runtime import NodeRuntime
-from node.api.signature import HEADER_MIN_HEIGHT
+from node.api.signature import HEADER_CERTIFICATE, HEADER_MIN_HEIGHT, HEADER_SIGNATURE, HEADER_TIME
 from node.chain.channel import Channel
 from node.identity import VerifiedIdentity
+from node.users.errors import UserRefused
+from node.users.sessions import Session
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,8 +33,9 @@ class Admitted:
 
     name: str
     channel: Channel
-    caller: VerifiedIdentity
+    caller: VerifiedIdentity  # whoever is calling: the signature's or the session's certificate, checked
     body: bytes
+    session: Session | None = None  # the session of a bearer token; None for a signed request
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +53,12 @@ async def channel_request(request: Request, ch: str) -> Admitted:
     """The gate and the read-your-writes wait, before every channel route."""
     s: Serving = request.app.state.serving
     body = await read_body(request, s.body_max_bytes)
-    signed = s.gate.signed(request.headers, request.method, request_target(request.scope), body)
+    who = credentials(s, request, body)
     channel = s.runtime.channels().get(ch)
-    caller = s.gate.admit(signed, ch, channel, s.clock())
+    if isinstance(who, Session):
+        caller = s.gate.admit_session(who, ch, channel, s.clock())
+    else:
+        caller = s.gate.admit(who, ch, channel, s.clock())
     assert channel is not None  # admit refuses an unknown channel
     why = s.runtime.unavailable(ch)
     if why is not None:  # told only to a member, after the gate
@@ -57,10 +69,24 @@ async def channel_request(request: Request, ch: str) -> Admitted:
         if channel.height() < n and not await s.runtime.wait_for_height(ch, n, s.min_height_wait_s):
             raise ApiError(503, "behind", f"this node has {channel.height()} blocks of channel {ch!r}; the request "
                            f"needs {n} (waited {s.min_height_wait_s:g} s): ask another node")
-    return Admitted(ch, channel, caller, body)
+    return Admitted(ch, channel, caller, body, who if isinstance(who, Session) else None)
 
 
 ChannelRequest = Annotated[Admitted, Depends(channel_request)]
+
+
+def credentials(s: Serving, request: Request, body: bytes) -> SignedRequest | Session | None:
+    """The request's verified signature, or the live session of its bearer token; None when it
+    carries neither. Membership, the window and replays are the gate's to check after."""
+    token = bearer_token(request.headers)
+    if token is None:
+        return s.gate.signed(request.headers, request.method, request_target(request.scope), body)
+    if any(request.headers.get(h) is not None for h in (HEADER_CERTIFICATE, HEADER_TIME, HEADER_SIGNATURE)):
+        raise bad_request("Authorization", "send a bearer token or the signature headers, not both")
+    try:
+        return s.runtime.sessions.find(token, s.clock())
+    except UserRefused as exc:
+        raise refusal(exc.reason, exc.message) from None
 
 
 def request_target(scope: Scope) -> str:

@@ -33,6 +33,17 @@ envelope keep the reason as the code; `REASON_STATUS` gives the status:
     422  arguments, policy, bad-module, channel, expired,         the request is well formed but
          contract-abort, unendorsable                             cannot be carried out as it is
     400  malformed                                                 not the wire form
+
+Refusals about users and sessions (`node.users.errors`, `node.api.users`) keep their reason
+as the code too:
+
+    401  bad-credentials, bad-token, session-expired     log in (again)
+    403  forbidden, not-approved, disabled, certificate-expired
+    404  unknown-user
+    409  not-pending (exists, as above)
+    422  invalid                                          the CA refuses what was asked
+    429  locked, busy                                     wait (the message says until when)
+    503  no-ca, ca-unavailable                            this node cannot enroll users now
 """
 
 from __future__ import annotations
@@ -61,6 +72,21 @@ REASON_STATUS: dict[str, int] = {
     "contract-abort": 422,
     "unendorsable": 422,
     "unavailable": 503,
+    "bad-request": 400,
+    "bad-credentials": 401,
+    "bad-token": 401,
+    "session-expired": 401,
+    "forbidden": 403,
+    "not-approved": 403,
+    "disabled": 403,
+    "certificate-expired": 403,
+    "unknown-user": 404,
+    "not-pending": 409,
+    "invalid": 422,
+    "locked": 429,
+    "busy": 429,
+    "no-ca": 503,
+    "ca-unavailable": 503,
 }
 DEFAULT_REFUSAL_STATUS = 422
 

@@ -27,6 +27,8 @@ What it does where the node daemon uses links and an orderer process:
   another node that is paused, or any other node asked by a paused one, is `EndorserUnavailable`.
 - Each node has its own `node.metrics.NodeMetrics` (with channel labels), to which its channels
   report; it has no links, and its orderer's pending items are the channel's queue.
+- Each node has its own `node.users.sessions.SessionBook`; it keeps application users once
+  `LocalNode.keep_users` gives it a folder (and, to enroll them, its organisation's CA).
 
 Blocks are committed on the thread that submits or resumes (the app's, under the API), which is
 what `node.api.runtime` asks of a runtime.
@@ -37,9 +39,11 @@ from __future__ import annotations
 import asyncio
 import importlib.metadata
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 from node.api.runtime import EndorserUnavailable, Peer, SubmitRefused
 from node.chain.block import encode_item
+from node.ca import CertificateAuthority
 from node.chain.channel import Channel
 from node.chain.endorser import ProposalRefused
 from node.order.pbft_orderer import ConsensusFigures
@@ -50,6 +54,10 @@ from node.tx.clock import now_ms
 from node.tx.envelope import decode_envelope
 from node.tx.errors import TxFormatError
 from node.tx.proposal import tx_id
+from node.users.directory import UserDirectory
+from node.users.keys import SCRYPT, ScryptCost
+from node.users.sessions import SessionBook
+from node.users.store import UserStore
 
 
 def package_version() -> str:
@@ -154,6 +162,16 @@ class LocalNode:
         self.metrics = NodeMetrics(name, org, self.version, self)
         for channel in channels.values():
             self.metrics.attach(channel)
+        self.sessions = SessionBook()
+        self.users: UserDirectory | None = None
+
+    def keep_users(self, folder: Path, ca: CertificateAuthority | None = None, *, registrar: str = "ca-admin",
+                   cost: ScryptCost = SCRYPT) -> UserDirectory:
+        """Keep application users in ``folder``, enrolled through ``ca`` (see `node.users`)."""
+        suite = ca.suite if ca is not None else next(iter(self._channels.values())).suite
+        self.users = UserDirectory(UserStore(folder), org=self.org, suite=suite, sessions=self.sessions, ca=ca,
+                                   registrar=registrar, cost=cost)
+        return self.users
 
     # --- NodeRuntime
     def channels(self) -> Mapping[str, Channel]:

@@ -14,6 +14,10 @@ benchmarks. What the app needs, and nothing more:
 - ``metrics``: the node's `node.metrics.NodeMetrics` (``GET /metrics``; the process figures and
   the links of ``GET /api/v1/node``), which its channels report to;
 - ``ready()``: every channel is open and caught up (``GET /readyz``);
+- ``sessions``: the node's `node.users.sessions.SessionBook` (bearer tokens: logins, and
+  sessions of certificates), and ``users``: its `node.users.directory.UserDirectory` (the
+  organisation's application users kept on this node, enrolled through its CA when the node
+  has one: ``[ca]`` in node.toml; None for a runtime that keeps no users);
 - ``pending(channel, tx_id)``: whether a transaction was accepted for ordering through this
   node and has not committed yet (``status: "pending"``);
 - ``await submit(channel, envelope)``: hand a well-formed envelope to the channel's orderer and
@@ -50,6 +54,8 @@ from node.chain.channel import Channel
 from node.chain.store import TxLocation
 from node.metrics import NodeMetrics
 from node.order.pbft_orderer import ConsensusFigures
+from node.users.directory import UserDirectory
+from node.users.sessions import SessionBook
 
 
 class Peer(NamedTuple):
@@ -93,6 +99,12 @@ class NodeRuntime(Protocol):
 
     @property
     def metrics(self) -> NodeMetrics: ...
+
+    @property
+    def sessions(self) -> SessionBook: ...
+
+    @property
+    def users(self) -> UserDirectory | None: ...
 
     def channels(self) -> Mapping[str, Channel]: ...
 

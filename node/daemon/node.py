@@ -68,6 +68,10 @@ from node.tx.envelope import decode_envelope
 from node.tx.errors import TxFormatError
 from node.tx.proposal import tx_id
 from node.tx.signing import signed_message
+from node.users.authority import open_ca
+from node.users.directory import UserDirectory
+from node.users.sessions import SessionBook
+from node.users.store import UserStore
 
 BLOCK_TAG = "baochain/block/1"
 PULL_BATCH = 64  # blocks per answer to a pull at most: bounded frames, and the peer asks again
@@ -107,6 +111,12 @@ class Node:
         self.metrics = NodeMetrics(config.name, config.org, self.version, self,
                                    channel_labels=channel_labels_for(config.api.host))
         config.data.mkdir(parents=True, exist_ok=True)
+        # Application users and sessions (node.users); "_users" is no channel's name: none starts with "_".
+        self.sessions = SessionBook()
+        ca = None if config.ca_home is None or config.ca_passphrase_file is None else \
+            open_ca(config.ca_home, config.ca_passphrase_file, org=config.org, suite=cert.suite_name)
+        self.users = UserDirectory(UserStore(config.data / "_users"), org=config.org, suite=suite,
+                                   sessions=self.sessions, ca=ca, registrar=config.ca_registrar)
         for entry in config.channels:
             genesis = decode_block(entry.genesis.read_bytes(), suite)
             channel = Channel.open(config.data / entry.name, cert.suite_name, self.signer, genesis)
@@ -484,6 +494,7 @@ class Node:
     def close_channels(self) -> None:
         for state in self._channels.values():
             state.channel.close()
+        self.users.close()
 
     async def close(self) -> None:
         await self.close_orderers()
