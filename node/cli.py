@@ -14,6 +14,7 @@ from node.daemon.main import node_group
 from node.demo.cli import demo
 from node.network.cli import network
 from node.network import commands as _network_commands  # noqa: F401  (adds up, status, down to the group)
+from node.users.cli import user
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -26,7 +27,7 @@ def cli() -> None:
     """
 
 
-for _command in (*LANGUAGE_COMMANDS, ca, node_group, network, *CLIENT_COMMANDS, channel, demo):
+for _command in (*LANGUAGE_COMMANDS, ca, node_group, network, *CLIENT_COMMANDS, channel, user, demo):
     cli.add_command(_command)
 
 
