@@ -312,3 +312,33 @@ def test_no_password_key_or_token_in_any_log_line_or_answer_but_the_logins(world
     for path in store.iterdir():
         text = path.read_text()
         assert PASSWORD not in text and secrets["key (base64)"] not in text and token not in text
+
+
+def test_the_cli_asks_for_the_password_and_prints_one_line_per_user_or_refusal(world, tmp_path):
+    from click.testing import CliRunner
+
+    from node.cli import cli
+    from tests.node.client.conftest import connector
+
+    folder = world.write_network_folder(tmp_path / "net")
+    obj = {"connect": connector(world, set())}
+
+    def run(*args: str, input: str | None = None):
+        return CliRunner().invoke(cli, ["user", *args, "--network", str(folder)], obj=obj, input=input)
+
+    typed = run("register", "alice", "--as", "admin@Org1", "--role", "insurer", input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert typed.exit_code == 0, typed.output
+    assert "registered alice on peer0-org1; it waits for an admin's approval" in typed.output
+    assert "alice (Org1): pending; insurer; registered by admin" in typed.output
+    assert PASSWORD not in typed.output
+    approved = run("approve", "alice", "--as", "admin@Org1")
+    assert approved.exit_code == 0 and approved.output.startswith("alice (Org1): active; insurer; certificate ")
+    assert login(world).status_code == 201
+    listed = run("list", "--as", "admin@Org1")
+    assert listed.exit_code == 0 and listed.output.count("\n") == 1 and "1 sessions" in listed.output
+    foreign = run("approve", "alice", "--as", "admin@Org2", "--node", "peer0-org1")
+    assert foreign.exit_code == 1 and foreign.output.startswith("refused (forbidden): the users of Org1 are managed")
+    unknown = run("unlock", "bob", "--as", "admin@Org1", "--json")
+    assert unknown.exit_code == 1 and json.loads(unknown.output)["code"] == "unknown-user"
+    nowhere = run("list", "--as", "admin@Org1", "--node", "peer0-org9")
+    assert nowhere.exit_code == 1 and "no node named 'peer0-org9'" in nowhere.output
