@@ -112,8 +112,8 @@ async def invoke(request: Request, a: ChannelRequest, name: str, entry: str, wai
         endorsed = await _endorse(s, a, record, _signed_proposal(a, name, entry, body["proposal"]))
         return _answer(a, endorsed.tx_id, endorsed.gathered.result, list(endorsed.gathered.nodes), None,
                        endorsements=endorsed.raw)
-    session = getattr(a, "session", None)
-    key = getattr(session, "key", None)
+    session = a.session
+    key = None if session is None else session.key
     if session is None or key is None:
         raise ApiError(422, "proposal-required", "the node signs a call only for a user's session that holds a key "
                        "(POST /api/v1/sessions, then Authorization: Bearer); a caller with its own key sends "

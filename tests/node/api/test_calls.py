@@ -1,6 +1,6 @@
 """JSON calls through a node's API (node.api.calls) in the in-process world of three organisations:
 invoke with a client-signed proposal then its envelope, invoke in a user's session (one request:
-the node endorses on itself and its peers), queries, arguments that do not fit, unknown
+the node signs with the user's key and endorses on itself and its peers), queries, arguments that do not fit, unknown
 contracts and entries, a regulator refused, wait=false then the status, and the events stream
 filtered, resumed and followed. Peers are asked through other nodes' APIs by node.api.remote."""
 
@@ -8,25 +8,29 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import json
 import queue
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import Request
 
-from node.api.deps import channel_request
+from node.api.deps import Admitted, channel_request
 from node.api.remote import PeerApi
 from node.api.runtime import EndorserUnavailable
 from node.chain.endorser import ProposalRefused
 from node.tx.endorsement import decode_endorsement
 from node.tx.envelope import sign_envelope
+from node.tx.clock import now_ms
 from node.tx.proposal import decode_signed_proposal
+from node.users.sessions import Session
 from tests.node.api.world import World, deploy_ledger, envelope, invoke, signed_proposal
+from tests.node.users.org_ca import FAST, adopt_ca
 
 LEDGER = "/api/v1/channels/claims/contracts/ledger"
+_JSON = "application/json"
 EVENTS = "/api/v1/channels/claims/events"
 
 
@@ -39,32 +43,15 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-@dataclass(frozen=True)
-class Session:  # what node.api.deps.Admitted's session holds (the users' helper's shape)
-    name: str
-    org: str
-    certificate: bytes
-    key: Any
-    expires_at: int
-
-
-@dataclass(frozen=True)
-class InSession:
-    name: str
-    channel: Any
-    caller: Any
-    body: bytes
-    session: Session | None
-
-
 def sign_in(world: World, label: str, node: str = "peer0-org1", with_key: bool = True) -> None:
-    """Every channel request to ``node`` runs in ``label``'s session from now on (as a bearer token will)."""
+    """Every channel request to ``node`` runs in a session of ``label`` (its certificate and key)
+    from now on, as with a user's bearer token, without a CA to enroll users (one test logs in
+    for real: test_a_users_bearer_token_invokes_in_one_request)."""
     ident = world.id(label)
-    session = Session(ident.name, ident.org, ident.cert.der, ident.key if with_key else None, 0)
+    session = Session(ident.name, ident.org, ident.cert.der, ident.key if with_key else None, now_ms() + 60_000)
 
-    async def admitted(request: Request, ch: str) -> InSession:
-        a = await channel_request(request, ch)
-        return InSession(a.name, a.channel, a.caller, a.body, session)
+    async def admitted(request: Request, ch: str) -> Admitted:
+        return dataclasses.replace(await channel_request(request, ch), session=session)
 
     world.app(node).dependency_overrides[channel_request] = admitted
 
@@ -134,6 +121,27 @@ def test_invoke_in_a_session_is_one_request_and_gathers_what_the_policy_needs(wo
     answer = call(world, f"{LEDGER}/invoke/add", {"args": [2]}, who="insurer@Org2", node="peer0-org2")
     assert answer.status_code == 422 and answer.json()["code"] == "role", answer.text
     assert "(hospital, insurer)" in answer.json()["message"]
+
+
+def test_a_users_bearer_token_invokes_in_one_request(world, tmp_path):
+    root, key = world.keys.roots["Org1"]
+    world.nodes["peer0-org1"].keep_users(tmp_path / "users", adopt_ca(tmp_path / "ca", root, key), cost=FAST)
+    deploy_ledger(world, policy="2 of Org1, Org2, Org3")
+    user = {"name": "alice", "password": "correct horse battery", "roles": ["insurer"]}
+    assert world.post("/api/v1/users", json.dumps(user).encode(), "admin@Org1", content_type=_JSON).status_code == 201
+    assert world.post("/api/v1/users/alice/approve", b"", "admin@Org1").status_code == 200
+    http = world.http("peer0-org1")
+    token = http.post("/api/v1/sessions", json={"name": "alice", "password": user["password"]}).json()["token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    answer = http.post(f"{LEDGER}/invoke/set", json={"args": {"k": "alice", "v": 12}}, headers=bearer)
+    assert answer.status_code == 200, answer.text
+    done = answer.json()
+    assert (done["code"], done["endorsers"]) == ("VALID", ["peer0-org1", "peer0-org2"])
+    creator = world.get(f"/api/v1/channels/claims/blocks/{done['block']}").json()["transactions"][0]["creator"]
+    assert creator == {"org": "Org1", "name": "alice", "role": "insurer"}  # the user's transaction, not the node's
+    answer = http.post(f"{LEDGER}/query/get", json={"args": ["alice"]}, headers=bearer)
+    assert answer.json() == {"result": 12}
+    world.nodes["peer0-org1"].users.close()
 
 
 def test_a_session_invoke_that_loses_a_conflict_is_run_again(world):
