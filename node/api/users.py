@@ -20,7 +20,9 @@ default clock-skew window, never replayed: `node.api.access.Gate.fresh`) or by t
 of that admin's certificate session; checked against the organisation's CA (its root and last
 CRL), so an admin of another organisation, a revoked admin or a non-admin gets 403 ``forbidden``.
 
-Bodies are JSON objects of at most `JSON_BODY_MAX_BYTES`; an unknown or missing field is 400
+Bodies are JSON objects of at most `JSON_BODY_MAX_BYTES` (sent as application/json; curl's
+default form type and text/plain are read as JSON too, so ``curl -d '{...}'`` logs in as it is,
+anything else is 415); an unknown or missing field is 400
 naming it, and no message repeats a value sent (a password sent in the wrong field stays out
 of every answer and log). The login's answer is the only one that holds a token, and it says
 ``Cache-Control: no-store``. Refusals are `node.users.errors`'s words with the statuses of
@@ -53,6 +55,7 @@ log = logging.getLogger("baochain.api")
 
 JSON_BODY_MAX_BYTES = 64 * 1024
 _JSON = "application/json"
+_READ_AS_JSON = (_JSON, "text/plain", "application/x-www-form-urlencoded")
 
 
 class Login(BaseModel):
@@ -281,11 +284,12 @@ def _users(s: Serving) -> UserDirectory:
 def _fields(request: Request, body: bytes, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict[str, Any]:
     """The JSON object's fields; 400 naming a missing or unknown one (never quoting a value)."""
     kind = request.headers.get("content-type")
-    if kind is not None and kind.split(";")[0].strip().lower() != _JSON:
+    # curl -d sends its default form type: read as JSON all the same, as node.api.call_body does
+    if kind is not None and kind.split(";")[0].strip().lower() not in _READ_AS_JSON:
         raise ApiError(415, "unsupported-media", f"send the body as {_JSON}")
     try:
         value = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise bad_request("body", f"expected a JSON object with {', '.join(required)}") from None
     if not isinstance(value, dict):
         raise bad_request("body", f"expected a JSON object with {', '.join(required)}")

@@ -230,7 +230,13 @@ def test_requests_name_the_field_they_get_wrong(world):
         answer = http.post("/api/v1/sessions", json=body)
         assert answer.status_code == 400 and words in answer.json()["message"], (body, answer.text)
     assert http.post("/api/v1/sessions", content=b"{", headers={"content-type": "application/json"}).status_code == 400
-    assert http.post("/api/v1/sessions", content=b"{}", headers={"content-type": "text/plain"}).status_code == 415
+    assert http.post("/api/v1/sessions", content=b"{}", headers={"content-type": "application/xml"}).status_code == 415
+    assert http.post("/api/v1/sessions", content=b"[" * 50_000, headers={"content-type": "application/json"}
+                     ).status_code == 400
+    # curl -d's default form type is read as JSON, so that a login needs no -H
+    curl = http.post("/api/v1/sessions", content=json.dumps({"name": "nobody", "password": PASSWORD}),
+                     headers={"content-type": "application/x-www-form-urlencoded"})
+    assert curl.json()["code"] == "bad-credentials"
     answer = register(world, "bad/name")
     assert answer.status_code == 400 and answer.json()["message"].startswith("name")
     answer = register(world, password="short")
