@@ -107,12 +107,15 @@ class UserDirectory:
             log.error("the organisation's CA cannot work: %s", exc)
             raise UserRefused("ca-unavailable", "the organisation's CA cannot work now; the node's log says "
                               "why") from None
+        caller = {"caller": certificate.subject.name, "caller_org": certificate.subject.org}
         try:
             who = check_identity(certificate, trust, at=_at(now_ms))
         except IdentityRefused as exc:
+            log.warning("user management refused", extra={**caller, "why": exc.reason.value})
             raise UserRefused("forbidden", f"the users of {self.org} are managed by its admins only: "
                               f"{exc.detail}") from None
         if who.type != "admin":
+            log.warning("user management refused", extra={**caller, "why": f"a {who.type}, not an admin"})
             raise UserRefused("forbidden", f"the users of {self.org} are managed by its admins only; "
                               f"{shown(who.name)} is of type {who.type}")
         return who
