@@ -18,7 +18,7 @@ from node.daemon.logs import JsonLines
 from node.tx.clock import now_ms
 from node.users.directory import MAX_FAILURES
 from node.users.sessions import SESSION_TTL_MS
-from tests.node.api.world import World, make_world
+from tests.node.api.world import World, deploy_ledger, make_world
 from tests.node.users.org_ca import FAST, adopt_ca
 
 PASSWORD = "correct horse battery"
@@ -191,6 +191,22 @@ def test_only_the_organisations_admins_manage_its_users(world):
     # the request is checked as any: replayed, it is refused
     again = world.http("peer0-org1").post("/api/v1/sessions", headers=signed)
     assert again.status_code == 409 and again.json()["code"] == "replayed"
+
+
+def test_a_users_session_invokes_and_a_regulators_only_reads(world):
+    deploy_ledger(world)
+    http = world.http("peer0-org1")
+    token = ready_user(world)
+    done = http.post(f"{CH}/claims/contracts/ledger/invoke/set", headers=bearer(token), json={"args": ["k", 7]})
+    assert done.status_code == 200 and done.json()["code"] == "VALID", done.text
+    block = world.get(f"{CH}/claims/blocks/{done.json()['block']}").json()
+    assert block["transactions"][0]["creator"] == {"org": "Org1", "name": "alice", "role": "insurer"}
+    signed = world.headers("regulator@Org3", "POST", "/api/v1/sessions")
+    regulator = http.post("/api/v1/sessions", headers=signed).json()["token"]
+    read = http.get(f"{CH}/claims/blocks/{done.json()['block']}", headers=bearer(regulator))
+    assert read.status_code == 200 and read.json()["transactions"][0]["entry"] == "set"
+    refused = http.post(f"{CH}/claims/contracts/ledger/invoke/set", headers=bearer(regulator), json={"args": ["k", 8]})
+    assert (refused.status_code, refused.json()["code"]) == (403, "read-only")
 
 
 def test_a_regulators_session_reads_as_the_regulator(world):
