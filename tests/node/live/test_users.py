@@ -1,8 +1,8 @@
 """Application users on real node processes, through the CLI: an admin registers and approves a user
 (the node enrolls it through its organisation's CA, `[ca]` in node.toml), the user logs in over
-HTTPS, reads a channel with its bearer token and logs out; wrong passwords lock it out until the
-admin unlocks it; another organisation's admin is refused; disabling ends its session; and the
-node's log holds no password and no token."""
+HTTPS, invokes a contract in one request and reads with its bearer token, and logs out; wrong
+passwords lock it out until the admin unlocks it; another organisation's admin is refused;
+disabling ends its session; and the node's log holds no password and no token."""
 
 from __future__ import annotations
 
@@ -10,6 +10,10 @@ import json
 
 from node.client.gateway import Gateway
 from node.users.client import login, logout
+from tests.node.live.conftest import CONTRACTS
+
+POLICY = {"holder": "Li Lei", "sum_insured": "10000.00 CNY", "deductible": "500.00 CNY", "copay": "20%",
+          "start": "2024-01-01", "end": "2099-12-31", "status": "Active"}
 
 
 def test_users_through_the_cli_on_a_running_network(live, tmp_path):
@@ -30,6 +34,9 @@ def test_users_through_the_cli_on_a_running_network(live, tmp_path):
     assert code == 1 and refused["code"] == "forbidden", refused
     code, alice = user("approve", "alice", "--as", "admin@Org1")
     assert code == 0 and alice["status"] == "active" and alice["certificate"]["serial"], alice
+    code, out = net.cli("contract", "deploy", str(CONTRACTS / "health.bao"), "--network", folder, "--channel", "main",
+                        "--as", "admin@Org1")
+    assert code == 0, out
 
     with Gateway.for_network(net.folder, "admin@Org1") as gateway:
         node = next(n for n in gateway.nodes if n.name == "peer0-org1")
@@ -38,6 +45,12 @@ def test_users_through_the_cli_on_a_running_network(live, tmp_path):
         bearer = {"Authorization": f"Bearer {session['token']}"}
         assert http.get("/api/v1/channels/main", headers=bearer).status_code == 200
         assert http.get("/api/v1/node", headers=bearer).json()["channels"] == ["main"]
+        # one request invokes as alice: the node signs with alice's key and gathers Org2's endorsement
+        done = http.post("/api/v1/channels/main/contracts/health/invoke/issue", headers=bearer, timeout=60,
+                         json={"args": ["P1", POLICY]})
+        assert done.status_code == 200 and done.json()["code"] == "VALID", done.text
+        block = http.get(f"/api/v1/channels/main/blocks/{done.json()['block']}", headers=bearer).json()
+        assert block["transactions"][0]["creator"] == {"org": "Org1", "name": "alice", "role": "insurer"}
         code, listed = user("list", "--as", "admin@Org1")
         assert [(u["name"], u["status"], u["sessions"]) for u in listed["users"]] == [("alice", "active", 1)]
         logout(http, session["token"])
