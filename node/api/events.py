@@ -213,19 +213,13 @@ def _indexed(channel: Channel, contract: str, event: str | None, cursor: Cursor,
 
 
 def _index_marks(channel: Channel, contract: str, name: str, start_block: int) -> Iterator[Mark]:
-    """The marks of the index's ``contract``/``name`` events from ``start_block`` on, in order.
-
-    `node.chain.store.BlockStore.events` would give them, but it hands plyvel both a prefix and
-    a start, which plyvel refuses (TypeError), and node.chain is not this module's to change:
-    until it is fixed the index is read here, by the key layout that module's docstring states
-    (``B v contract 0 event 0 number index position``), bounded by start and stop keys."""
-    prefix = b"Bv" + contract.encode("utf-8") + b"\x00" + name.encode("utf-8") + b"\x00"
-    db = channel.blocks._db  # noqa: SLF001 - see the docstring
-    with db.iterator(start=prefix + start_block.to_bytes(8, "big"), stop=prefix[:-1] + b"\x01",
-                     include_value=False) as keys:
-        for key in keys:
-            rest = key[len(prefix):]
-            yield int.from_bytes(rest[:8], "big"), int.from_bytes(rest[8:12], "big"), int.from_bytes(rest[12:14], "big")
+    """The marks of the index's ``contract``/``name`` events from ``start_block`` on, in order."""
+    events = channel.blocks.events(contract, name, start_block)
+    try:
+        for e in events:
+            yield e.block, e.index, e.position
+    finally:
+        events.close()
 
 
 def event_names(channel: Channel, contract: str) -> list[str]:

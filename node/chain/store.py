@@ -105,11 +105,16 @@ class BlockStore:
         return TxLocation(block, index, ValidationCode.of(code))
 
     def events(self, contract: str, name: str, start_block: int = 0) -> Iterator[IndexedEvent]:
+        """The indexed ``contract``/``name`` events from ``start_block`` on, in commit order. The
+        LevelDB iterator is bounded by start and stop keys (the prefix with its last 0 byte made 1)
+        and closed when the generator is."""
         prefix = _EVENTS + contract.encode() + b"\x00" + name.encode() + b"\x00"
-        for key in self._db.iterator(prefix=prefix, start=prefix + _num(start_block), include_value=False):
-            rest = key[len(prefix):]
-            yield IndexedEvent(contract, name, int.from_bytes(rest[:8], "big"), int.from_bytes(rest[8:12], "big"),
-                               int.from_bytes(rest[12:14], "big"))
+        with self._db.iterator(start=prefix + _num(start_block), stop=prefix[:-1] + b"\x01",
+                               include_value=False) as keys:
+            for key in keys:
+                rest = key[len(prefix):]
+                yield IndexedEvent(contract, name, int.from_bytes(rest[:8], "big"),
+                                   int.from_bytes(rest[8:12], "big"), int.from_bytes(rest[12:14], "big"))
 
     def stage(self, batch: Any, block: Block, codes: Sequence[ValidationCode], state: bytes,
               tx_ids: dict[int, bytes], messages: dict[int, str],
