@@ -40,7 +40,8 @@ the node say that the user waits for approval, is disabled, or holds an expired 
 The scrypt work runs in a pool of `KDF_SLOTS` threads: a burst of logins waits its turn
 instead of taking the node's memory (32 MiB each) or its event loop.
 
-Logs name the user, the admin and the outcome; never a password, a key or a token.
+Logs name the user, the admin and the outcome; never a password, a key or a token, and never a
+name that no user has (it may be a password typed in the wrong field).
 """
 
 from __future__ import annotations
@@ -196,11 +197,11 @@ class UserDirectory:
     async def login(self, name: object, password: object, *, now_ms: int) -> tuple[str, Session]:
         """A session holding the user's key, and its token; `UserRefused` otherwise."""
         record, key = await self._open(name, password, now_ms)
-        if record.status == DISABLED:
-            raise self._refused(record, "disabled", f"{shown(record.name)} is disabled; an admin of {self.org} "
-                                "may enable it")
         if record.status == PENDING:
             record = await self._enroll(record, None, now_ms)
+        if record.status == DISABLED:  # checked after the enrollment's wait: an admin may act meanwhile
+            raise self._refused(record, "disabled", f"{shown(record.name)} is disabled; an admin of {self.org} "
+                                "may enable it")
         assert record.certificate is not None
         certificate = Certificate.load(record.certificate)
         if _at(now_ms) > certificate.not_after:
@@ -231,7 +232,8 @@ class UserDirectory:
             record = self.store.get(name)
             if record is None:
                 await self._kdf(lambda: burn(self.suite, secret, self.cost))
-                log.info("login refused", extra={"user": name, "why": "unknown user"})
+                # not the name: a name no user has may be a password typed in the wrong field
+                log.info("login refused", extra={"why": "unknown name"})
                 raise _bad_credentials()
             if record.locked(now_ms):
                 raise self._refused(record, "locked", _locked_message(record))
@@ -289,9 +291,10 @@ class UserDirectory:
                 raise UserRefused("invalid", f"{shown(record.name)} is enrolled at the CA with another key")
         else:
             raise self._refused(record, "not-approved", f"the CA holds {shown(record.name)} as {found.status}")
-        updated = self.get(record.name).with_(status=ACTIVE, certificate=certificate.der, request=None,
-                                              enrollment_secret=None, approved_by=by or found.reviewed_by,
-                                              approved_at=now_ms)
+        current = self.get(record.name)  # as it is now: an admin may have disabled it meanwhile
+        status = {"status": ACTIVE} if current.status != DISABLED else {"was": ACTIVE}
+        updated = current.with_(**status, certificate=certificate.der, request=None, enrollment_secret=None,
+                                approved_by=by or found.reviewed_by, approved_at=now_ms)
         self.store.put(updated)
         log.info("user enrolled", extra={"user": record.name, "serial": f"{certificate.serial:x}"})
         return updated

@@ -318,6 +318,7 @@ def test_no_password_key_or_token_in_any_log_line_or_answer_but_the_logins(world
         keep("logout", http.delete("/api/v1/sessions", headers=bearer(token)))
         keep("gone", http.get(f"{CH}/claims", headers=bearer(token)))
         keep("misfiled", http.post("/api/v1/sessions", json={"name": "alice", "pass": PASSWORD}))
+        keep("typed in the name field", login(world, name=PASSWORD, password="wrong horse battery"))
     der = world.suite.private_key_to_der(key)
     pem = world.suite.private_key_to_pem(key).decode()
     pem_body = "".join(pem.splitlines()[1:-1])
