@@ -1,0 +1,365 @@
+"""The API's cost over HTTPS against one node, beside the same work in process, in one run:
+`python bench/api.py [--quick] [--suite intl|gm|both] [--concurrency N]`.
+
+The node: `baochain network init` of one organisation (roles insurer and hospital), solo
+ordering, its channel's blocks cut at 100 transactions or 5 ms as in `bench/ledger.py`, started
+as its own process (`network up`) and called over HTTPS (its API's certificate checked against the
+organisation's transport root, as every client does). The health contract is deployed and the
+policies issued before the clock starts; every proposal is built and signed before it too.
+
+Invokes: the health contract's ``settle`` on its own policy, as in the ledger bench, `--concurrency`
+at a time over as many HTTPS connections, each waited for until committed (VALID). Each path the
+API offers is measured:
+- ``binary``: POST /endorse (a signed proposal -> the endorsement), the client signs the envelope,
+  POST /submit, GET /transactions/{id}?wait: three signed requests, as the client library makes them;
+- ``json``: POST .../contracts/health/invoke/settle twice, ``{"proposal"}`` (-> the endorsements)
+  then ``{"envelope"}`` (-> the commit): what a client that holds its key sends (measured when the
+  node serves the JSON calls).
+The cost of an invoke is the node process's CPU time (user + system, psutil) per VALID
+transaction: what the node spends, whatever the client's pace; the wall-clock rate is printed too.
+
+Queries: the view ``remaining`` of a policy, one at a time on one connection; the latency of
+each (request signed before the clock starts) and their median, and the queries per second at
+`--concurrency`. Through POST /query (a signed proposal) and, when served, the JSON
+``.../query/remaining`` (``{"args"}``, the request's signature the only one checked).
+
+The in-process baseline, in the same run, same suite and count: `bench/ledger.py`'s node work per
+transaction (endorsement, solo ordering, validation and commit, no HTTP), and a query as
+`Channel.simulate` of the same view. Printed: each figure, its ratio to the baseline, and the
+targets of the API issue: the HTTPS path adds at most 50% to the in-process cost of an invoke;
+a query takes at most 2 ms at the median. Each figure is the best of three rounds (the machine
+is shared and noisy). Exit status 1 when a target is missed.
+
+Measured (`python bench/api.py`, 2 shared CPUs, the node and this client on one machine):
+
+    intl  in process 1.88 ms/invoke, query 0.22 ms   binary 4.26 ms (+126%), json 4.46 ms (+137%);
+                                                     query median 2.23 ms (binary), 2.25 ms (json)
+    gm    in process 2.39 ms/invoke, query 0.49 ms   binary 9.98 ms (+317%), json 9.78 ms (+309%);
+                                                     query median 3.74 ms (binary), 3.39 ms (json)
+
+Neither target is met. Where the node's time goes (cProfile of the node process): each request
+costs ~0.7-1 ms of CPU before the route runs or after it answers (uvicorn's h11 parsing, TLS,
+two socket writes per response, FastAPI's routing and dependencies, the request signature's
+verification and the caller's identity check); an invoke is three requests on the binary path
+and two on the JSON path with the client's own key. On gm the client's SM2 signatures slow
+the client so much that the node's blocks stay small, and a small block costs more per
+transaction (one synced write, one state hash, whatever its size). Levers, for the API issue:
+a batch endpoint (many proposals or envelopes per request), the one-request invoke of a user's
+session, and uvicorn with httptools.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import importlib.util
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+    sys.path.pop(0)  # bench/vm.py would hide the vm package
+
+import httpx  # noqa: E402
+import psutil  # noqa: E402
+
+from node.api.transport import client_context  # noqa: E402
+from node.client.gateway import Gateway  # noqa: E402
+from node.client.link import RequestSigner  # noqa: E402
+from node.client.netfile import NetworkFile, api_url  # noqa: E402
+from node.client.wallet import Identity  # noqa: E402
+from node.network import control  # noqa: E402
+from node.network.init import init_network  # noqa: E402
+from node.network.spec import parse_spec  # noqa: E402
+from node.tx.endorsement import decode_endorsement  # noqa: E402
+from node.tx.envelope import sign_envelope  # noqa: E402
+from node.tx.proposal import Invoke, SignedProposal, build_invoke, decode_signed_proposal, sign_proposal  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+CHANNEL = "bench"
+ROUNDS = 3
+INVOKE_ADDED_TARGET = 0.50
+QUERY_MEDIAN_TARGET_MS = 2.0
+POLICY = {"holder": "Holder", "sum_insured": "10000.00 CNY", "deductible": "500.00 CNY", "copay": "20%",
+          "start": "2024-01-01", "end": "2099-12-31", "status": "Active"}
+JSON_INVOKE = "/api/v1/channels/{ch}/contracts/{name}/invoke/{entry}"
+JSON_QUERY = "/api/v1/channels/{ch}/contracts/{name}/query/{entry}"
+
+
+def spec_text(suite: str) -> str:
+    return (f'suite = "{suite}"\nconsensus = "solo"\n\n[[orgs]]\nname = "Org1"\nroles = ["insurer", "hospital"]\n\n'
+            f'[[channels]]\nname = "{CHANNEL}"\norgs = ["Org1"]\n')
+
+
+def _ledger_bench() -> Any:
+    """bench/ledger.py, loaded by path (bench/ is no package)."""
+    spec = importlib.util.spec_from_file_location("bench_ledger", Path(__file__).with_name("ledger.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# ---- the node over HTTPS --------------------------------------------------------------------
+
+@dataclass
+class Node:
+    folder: Path
+    api: str
+    verify: Any
+    pid: int
+    routes: set[str]
+    insurer: Identity
+    hospital: Identity
+
+    def client(self) -> httpx.Client:
+        """One connection's client. Synchronous, one per thread: httpx's asynchronous pool spends
+        more time looking for an async library than this bench spends signing."""
+        return httpx.Client(base_url=self.api, verify=self.verify, timeout=60)
+
+    def cpu_seconds(self) -> float:
+        times = psutil.Process(self.pid).cpu_times()
+        return times.user + times.system
+
+
+def start_node(folder: Path, suite: str) -> Node:
+    init_network(parse_spec(spec_text(suite), "bench network"), folder)
+    [(_, pid, _)] = control.up(folder)
+    index = NetworkFile.load(folder)
+    [entry] = index.nodes
+    verify = client_context(index.tls_roots[entry.org])
+    routes = set(httpx.get(f"{api_url(entry.api)}/openapi.json", verify=verify, timeout=10).json()["paths"])
+    node = Node(folder, api_url(entry.api), verify, pid, routes, index.wallet.get("insurer@Org1"),
+                index.wallet.get("hospital@Org1"))
+    with Gateway.for_network(folder, "admin@Org1") as gateway:
+        network = gateway.network(CHANNEL)
+        network.deploy(ROOT / "contracts" / "health.bao", "health", policy="any of Org1", role="insurer")
+        network.update_config({"block_max_tx": 100, "block_timeout_ms": 5}, [index.wallet.get("admin@Org1")])
+    return node
+
+
+def proposals(who: Identity, entry: str, args_of: Callable[[int], list[Any]], role: str,
+              numbers: range) -> list[tuple[bytes, SignedProposal]]:
+    """Signed proposals (and their decoded form) of ``entry`` of the health contract, one per number."""
+    out = []
+    for i in numbers:
+        signed = sign_proposal(who.suite, who.key, build_invoke(CHANNEL, "health", entry, args_of(i), creator=who.der,
+                                                                role=role))
+        out.append((signed, decode_signed_proposal(signed)))
+    return out
+
+
+class Caller:
+    """Signed requests to the node as one identity (`node.client.link.RequestSigner`) over one
+    connection."""
+
+    def __init__(self, who: Identity, signer: RequestSigner, http: httpx.Client) -> None:
+        self.who, self.signer, self.http = who, signer, http
+
+    def call(self, method: str, target: str, body: bytes = b"", kind: str = "application/octet-stream",
+             headers: dict[str, str] | None = None) -> httpx.Response:
+        signed = headers if headers is not None else self.signer.headers(method, target, body)
+        answer = self.http.request(method, target, content=body or None,
+                                   headers={**signed, "content-type": kind} if body else signed)
+        if answer.status_code >= 300:
+            raise RuntimeError(f"{method} {target}: {answer.status_code} {answer.text[:300]}")
+        return answer
+
+
+def json_bytes(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode("utf-8")
+
+
+def invoke_binary(caller: Caller, signed: bytes, proposal: SignedProposal) -> str:
+    path = f"/api/v1/channels/{CHANNEL}"
+    endorsement = caller.call("POST", f"{path}/endorse", signed).content
+    envelope = sign_envelope(caller.who.suite, caller.who.key, proposal, [decode_endorsement(endorsement)])
+    ident = caller.call("POST", f"{path}/submit", envelope).json()["tx_id"]
+    return str(caller.call("GET", f"{path}/transactions/{ident}?wait=30000").json()["code_name"])
+
+
+def invoke_json(caller: Caller, signed: bytes, proposal: SignedProposal) -> str:
+    action = proposal.proposal.action
+    assert isinstance(action, Invoke)
+    target = JSON_INVOKE.format(ch=CHANNEL, name="health", entry=action.entry)
+    body = json_bytes({"proposal": base64.b64encode(signed).decode("ascii")})
+    endorsed = caller.call("POST", target, body, "application/json").json()
+    endorsements = [decode_endorsement(base64.b64decode(e)) for e in endorsed["endorsements"]]
+    envelope = sign_envelope(caller.who.suite, caller.who.key, proposal, endorsements)
+    body = json_bytes({"envelope": base64.b64encode(envelope).decode("ascii")})
+    committed = caller.call("POST", target, body, "application/json").json()
+    return str(committed.get("code_name", committed.get("code")))
+
+
+InvokePath = Callable[[Caller, bytes, SignedProposal], str]
+
+
+def in_threads(node: Node, who: Identity, jobs: list[Any], job: Callable[[Caller, Any], Any],
+               concurrency: int) -> tuple[list[Any], float, float]:
+    """``job(caller, item)`` for every item of ``jobs``, ``concurrency`` threads at a time, each
+    with its connection: (results, wall seconds, node CPU seconds)."""
+    queue = deque(reversed(jobs))
+    signer = RequestSigner(who)
+    results: list[Any] = []
+    clients = [node.client() for _ in range(concurrency)]
+
+    def worker(http: httpx.Client) -> None:
+        caller = Caller(who, signer, http)
+        while True:
+            try:
+                item = queue.pop()
+            except IndexError:
+                return
+            results.append(job(caller, item))
+
+    try:
+        for http in clients:  # connect (and shake hands) before the clock starts
+            http.get("/healthz")
+        cpu = node.cpu_seconds()
+        start = time.perf_counter()
+        with ThreadPoolExecutor(concurrency) as pool:
+            for future in [pool.submit(worker, http) for http in clients]:
+                future.result()
+        wall = time.perf_counter() - start
+        cpu = node.cpu_seconds() - cpu
+    finally:
+        for http in clients:
+            http.close()
+    return results, wall, cpu
+
+
+def run_invokes(node: Node, who: Identity, work: list[tuple[bytes, SignedProposal]], invoke: InvokePath,
+                concurrency: int) -> tuple[float, float, int]:
+    """(wall seconds, node CPU seconds, VALID count) of ``work``, ``concurrency`` at a time."""
+    codes, wall, cpu = in_threads(node, who, work, lambda caller, item: invoke(caller, *item), concurrency)
+    return wall, cpu, sum(1 for c in codes if c == "VALID")
+
+
+def run_queries(node: Node, who: Identity, count: int, json_route: bool,
+                concurrency: int) -> tuple[list[float], float, float]:
+    """Latencies (s) of ``count`` queries one at a time, then (queries/s, node CPU s per query)
+    at ``concurrency``."""
+    path = f"/api/v1/channels/{CHANNEL}"
+    work = proposals(who, "remaining", lambda i: [f"P{i}"], "insurer", range(count))
+    signer = RequestSigner(who)
+
+    def request(i: int) -> tuple[str, bytes, str, dict[str, str]]:
+        if json_route:
+            target = JSON_QUERY.format(ch=CHANNEL, name="health", entry="remaining")
+            body = json_bytes({"args": [f"P{i}"]})
+            return target, body, "application/json", signer.headers("POST", target, body)
+        return f"{path}/query", work[i][0], "application/octet-stream", signer.headers("POST", f"{path}/query",
+                                                                                        work[i][0])
+
+    latencies = []
+    with node.client() as http:
+        caller = Caller(who, signer, http)
+        http.get("/healthz")
+        for i in range(count):
+            target, body, kind, headers = request(i)  # signed before the clock starts
+            start = time.perf_counter()
+            answer = caller.call("POST", target, body, kind, headers)
+            latencies.append(time.perf_counter() - start)
+            assert answer.json()["result"] is not None
+    prepared = [request(i) for i in range(count)]
+    _, wall, cpu = in_threads(node, who, prepared, lambda caller, item: caller.call("POST", *item), concurrency)
+    return latencies, count / wall, cpu / count
+
+
+# ---- in process (the ledger bench) ----------------------------------------------------------
+
+def in_process(suite_name: str, n: int, queries: int) -> tuple[float, float]:
+    """(seconds of node work per VALID settle, median seconds of a query) in process."""
+    ledger = _ledger_bench()
+    with tempfile.TemporaryDirectory() as tmp:
+        suite, channel, client, settles = ledger.setup(suite_name, Path(tmp) / "db", n)
+        rounds = [settles[i::ROUNDS] for i in range(ROUNDS)]
+        results = [ledger.pipeline(suite, channel, client, r) for r in rounds]
+        assert sum(v for _, _, v in results) == n
+        per_tx = min(seconds / v for seconds, _, v in results)
+        latencies = []
+        for i in range(queries):
+            p = build_invoke("bench", "health", "remaining", [f"P{i % n}"], creator=client[0].der, role="insurer")
+            signed = sign_proposal(suite, client[1], p)
+            start = time.perf_counter()
+            channel.simulate(signed, read_only=True)
+            latencies.append(time.perf_counter() - start)
+        channel.close()
+    return per_tx, statistics.median(latencies)
+
+
+# ---- the run --------------------------------------------------------------------------------
+
+def bench_suite(suite: str, n: int, queries: int, concurrency: int) -> bool:
+    print(f"\n== {suite}: {n} settles, {queries} queries; concurrency {concurrency}")
+    base_invoke, base_query = in_process(suite, n, queries)
+    print(f"in process (bench/ledger.py): {base_invoke * 1000:.3f} ms of node work per invoke "
+          f"({1 / base_invoke:.0f} tx/s); a query {base_query * 1000:.3f} ms at the median")
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "net"
+        try:
+            node = start_node(folder, suite)
+            modes: list[tuple[str, InvokePath]] = [("binary", invoke_binary)]
+            if JSON_INVOKE in node.routes:
+                modes.append(("json", invoke_json))
+            issue = proposals(node.insurer, "issue", lambda i: [f"P{i}", {**POLICY, "holder": f"Holder {i}"}],
+                              "insurer", range(len(modes) * n))
+            wall, _, valid = run_invokes(node, node.insurer, issue, invoke_binary, concurrency)
+            assert valid == len(issue), f"{len(issue) - valid} policies were not issued"
+            print(f"{'invoke path':22} {'node ms/tx':>10} {'added':>7} {'target':>7} {'wall tx/s':>10}")
+            for k, (mode, invoke) in enumerate(modes):
+                settles = proposals(node.hospital, "settle", lambda i: [f"P{i}", "1500.00 CNY", "2024-05-01"],
+                                    "hospital", range(k * n, (k + 1) * n))
+                results = [run_invokes(node, node.hospital, settles[i::ROUNDS], invoke, concurrency)
+                           for i in range(ROUNDS)]
+                assert sum(v for _, _, v in results) == n, f"{mode}: not every settle was VALID"
+                cost = min(cpu / v for _, cpu, v in results)
+                rate = max(v / w for w, _, v in results)
+                added = cost / base_invoke - 1
+                ok &= added <= INVOKE_ADDED_TARGET
+                print(f"{mode:22} {cost * 1000:10.3f} {added:+6.0%} {INVOKE_ADDED_TARGET:+6.0%} {rate:10.0f}")
+            print(f"{'query path':22} {'median ms':>10} {'p90 ms':>7} {'target':>7} {'q/s':>10} {'node ms/q':>10} "
+                  f"{'x in-proc':>9}")
+            for mode, json_route in (("binary /query", False), ("json .../query/remaining", True)):
+                if json_route and JSON_QUERY not in node.routes:
+                    continue
+                runs = [run_queries(node, node.insurer, queries, json_route, concurrency) for _ in range(ROUNDS)]
+                median = min(statistics.median(lat) for lat, _, _ in runs)
+                p90 = min(statistics.quantiles(lat, n=10)[-1] for lat, _, _ in runs)
+                qps = max(q for _, q, _ in runs)
+                cpu = min(c for _, _, c in runs)
+                ok &= median * 1000 <= QUERY_MEDIAN_TARGET_MS
+                print(f"{mode:22} {median * 1000:10.3f} {p90 * 1000:7.3f} {QUERY_MEDIAN_TARGET_MS:7.1f} {qps:10.0f} "
+                      f"{cpu * 1000:10.3f} {median / base_query:8.1f}x")
+        finally:
+            control.down(folder)
+    return ok
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="300 invokes and 300 queries instead of 1500 and 1000")
+    parser.add_argument("--suite", choices=("intl", "gm", "both"), default="both")
+    parser.add_argument("--concurrency", type=int, default=32, help="requests in flight (default 32)")
+    args = parser.parse_args(argv[1:])
+    n, queries = (300, 300) if args.quick else (1500, 1000)
+    print(f"one node over HTTPS against the same work in process; Python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} CPUs; best of {ROUNDS} rounds")
+    ok = True
+    for suite in (("intl", "gm") if args.suite == "both" else (args.suite,)):
+        ok &= bench_suite(suite, n, queries, args.concurrency)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
