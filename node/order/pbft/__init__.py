@@ -44,7 +44,8 @@ simulation) over its canonical codec encoding, and travels as {author, body, sig
 
 Normal case. The primary of view v (replicas[v mod n]) batches the requests it holds (at most
 `batch_max` requests and `batch_max_bytes` bytes, or whatever waited `batch_timeout_ms`), assigns
-the next sequence number in the window, and broadcasts the pre-prepare with the batch. A backup
+the next sequence number in the window (while fewer than `batches_in_flight` of its batches wait
+to be delivered), and broadcasts the pre-prepare with the batch. A backup
 accepts the first pre-prepare for (v, n) whose batch is well formed (not empty, its time within
 `clock_skew_ms` of the backup's clock, each request accepted by the `accept_request` check, none
 already in another batch of the view or lately delivered) and broadcasts a prepare. Prepared

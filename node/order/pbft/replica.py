@@ -377,7 +377,8 @@ class Replica(Checkpoints, ViewChanges, CatchUp):
         # never below what this replica executed: one restarted from its ledger remembers no
         # proposal, but every number up to `executed` is decided
         self._next_seq = max(self._next_seq, self._log.low, self.executed)
-        return self._next_seq < self._log.low + self.config.window
+        return (self._next_seq < self._log.low + self.config.window
+                and self._next_seq - self.executed < self.config.batches_in_flight)
 
     def _execute(self) -> None:
         """Deliver every committed batch that follows the last delivered one."""
