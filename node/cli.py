@@ -12,6 +12,7 @@ from node.client.channel_cli import channel
 from node.client.cli import CLIENT_COMMANDS
 from node.daemon.main import node_group
 from node.demo.cli import demo
+from node.dev import dev
 from node.network.cli import network
 from node.network import commands as _network_commands  # noqa: F401  (adds up, status, down to the group)
 from node.users.cli import user
@@ -27,7 +28,7 @@ def cli() -> None:
     """
 
 
-for _command in (*LANGUAGE_COMMANDS, ca, node_group, network, *CLIENT_COMMANDS, channel, user, demo):
+for _command in (*LANGUAGE_COMMANDS, ca, node_group, network, *CLIENT_COMMANDS, channel, user, demo, dev):
     cli.add_command(_command)
 
 
