@@ -210,8 +210,9 @@ def _explore(echo: Callable[..., Any], folder: Path, keep: bool, temporary: bool
         echo(f"{INDENT}{_safe(command)}")
         echo(f"{INDENT}    # {why}")
     first = nodes[0]
-    echo(f"{INDENT}API of {first['name']}: http://{first['api']}/healthz and /metrics unsigned; signed reads under "
-         f"/api/v1/channels/{CHANNEL} (docs/node.md)")
+    api = first["api"] if "://" in first["api"] else f"https://{first['api']}"
+    echo(f"{INDENT}API of {first['name']}: {api}/healthz and /metrics unsigned (curl --cacert "
+         f"{where}/orgs/{first['org']}/tls-ca/cert.pem); signed reads under /api/v1/channels/{CHANNEL} (docs/node.md)")
 
 
 def _finish(echo: Callable[..., Any], net: DemoNetwork, *, leave_running: bool, keep_folder: bool) -> None:
