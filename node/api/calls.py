@@ -1,6 +1,7 @@
 """Calling contracts with JSON arguments, and following their events: the API's JSON calls.
 
     POST /api/v1/channels/{ch}/contracts/{name}/invoke/{entry}[?wait=false]
+    POST /api/v1/channels/{ch}/contracts/{name}/invoke-batch/{entry}[?wait=false]
     POST /api/v1/channels/{ch}/contracts/{name}/query/{entry}
     GET  /api/v1/channels/{ch}/events[?contract=&event=&from_block=N&follow=false]   (text/event-stream)
 
@@ -29,6 +30,11 @@ two requests to the same endpoint, each signed as any channel request:
    the node checks it (`node.api.admission`), hands it to ordering and awaits its commit, and
    answers as a session's invoke does.
 
+Invoke in a batch (``{"calls": [{"args", "role"}, ...]}``, at most `BATCH_MAX_CALLS`, a user's
+session): each call as a session's invoke, all at once; the answer is ``{"results": [...]}`` in
+the calls' order, each an invoke's answer or ``{"error": {"code", "message"}}``. One request for
+many calls spares each its HTTP, TLS and gate (bench/api.py measures both).
+
 Query: runs a view as the caller (its certificate and role; nothing is signed or kept) and
 answers ``{"result"}``. A regulator's identity may query but never invoke (403 ``read-only``).
 
@@ -48,6 +54,7 @@ Events: see `node.api.events` (resuming with ``Last-Event-ID``, bounded memory).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from typing import Any
 
@@ -79,6 +86,7 @@ from node.tx.roles import RoleChoiceError, pick_role
 from vm.machine import EntryInfo, Machine
 
 COMMIT_WAIT_S = 30.0
+BATCH_MAX_CALLS = 500  # calls in one batch: five blocks' worth, and an answer of a few hundred KiB
 _CONTRACT = "/api/v1/channels/{ch}/contracts/{name}"
 _ERRORS = S.ERRORS
 
@@ -112,6 +120,42 @@ async def invoke(request: Request, a: ChannelRequest, name: str, entry: str, wai
         endorsed = await _endorse(s, a, record, _signed_proposal(a, name, entry, body["proposal"]))
         return _answer(a, endorsed.tx_id, endorsed.gathered.result, list(endorsed.gathered.nodes), None,
                        endorsements=endorsed.raw)
+    status, out = await _session_invoke(s, a, name, entry, machine, info, body, wait_s)
+    return JSONResponse(out, status_code=status)
+
+
+@router.post(_CONTRACT + "/invoke-batch/{entry}", response_model=S.InvokeBatchResult, tags=["contracts"],
+             responses=_ERRORS, openapi_extra=_body_schema(S.InvokeBatchBody))
+async def invoke_batch(request: Request, a: ChannelRequest, name: str, entry: str,
+                       wait: str | None = None) -> dict[str, Any]:
+    """Call an action many times in one request, in a user's session: each call is invoked as by
+    ``/invoke/{entry}`` with ``args`` (signed, endorsed, ordered, awaited), all at once; the answer
+    holds each call's result or refusal, in the calls' order."""
+    s: Serving = request.app.state.serving
+    if a.caller.is_regulator:
+        raise ApiError(403, "read-only", "a regulator's identity reads but never invokes")
+    body = json_body(request.headers.get("content-type"), a.body, ("calls",))
+    calls = body.get("calls")
+    if not isinstance(calls, list) or not 1 <= len(calls) <= BATCH_MAX_CALLS:
+        raise bad_request("calls", f"a list of 1 to {BATCH_MAX_CALLS} calls, each {{\"args\", \"role\"}}")
+    for i, call in enumerate(calls):
+        if not isinstance(call, dict) or set(call) - {"args", "role"}:
+            raise bad_request(f"calls[{i}]", 'an object with "args" and, if needed, "role"')
+    wait_s = COMMIT_WAIT_S if flag(wait, "wait") else 0.0
+    _, machine, info = _entry(a, name, entry, "action")
+
+    async def one(call: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return (await _session_invoke(s, a, name, entry, machine, info, call, wait_s))[1]
+        except ApiError as exc:
+            return {"error": {"code": exc.code, "message": exc.message}}
+
+    return {"results": list(await asyncio.gather(*(one(c) for c in calls)))}
+
+
+async def _session_invoke(s: Serving, a: Admitted, name: str, entry: str, machine: Machine, info: EntryInfo,
+                          body: dict[str, Any], wait_s: float) -> tuple[int, dict[str, Any]]:
+    """A session's invoke (``{"args", "role"}``): the node signs with the user's key; (status, answer)."""
     session = a.session
     key = None if session is None else session.key
     if session is None or key is None:
@@ -131,7 +175,7 @@ async def invoke(request: Request, a: ChannelRequest, name: str, entry: str, wai
     except ProposalRefused as exc:
         raise refused_proposal(exc) from None
     e = invoked.endorsed
-    return _answer(a, e.tx_id, e.gathered.result, list(e.gathered.nodes), invoked.location)
+    return _answer_value(a, e.tx_id, e.gathered.result, list(e.gathered.nodes), invoked.location)
 
 
 @router.post(_CONTRACT + "/query/{entry}", response_model=S.QueryResult, responses=_ERRORS, tags=["contracts"],
@@ -257,6 +301,13 @@ def _same_call(p: Proposal, channel: str, name: str, entry: str, what: str) -> N
 
 def _answer(a: Admitted, tx: bytes, result: Completed | Aborted, endorsers: list[str], location: TxLocation | None,
             *, endorsements: tuple[bytes, ...] | None = None) -> JSONResponse:
+    status, out = _answer_value(a, tx, result, endorsers, location, endorsements=endorsements)
+    return JSONResponse(out, status_code=status)
+
+
+def _answer_value(a: Admitted, tx: bytes, result: Completed | Aborted, endorsers: list[str],
+                  location: TxLocation | None, *, endorsements: tuple[bytes, ...] | None = None) \
+        -> tuple[int, dict[str, Any]]:
     value, events = None, []
     if isinstance(result, Completed):
         value, events = result.value, [{"event": e.name, "fields": e.fields} for e in result.events]
@@ -264,17 +315,17 @@ def _answer(a: Admitted, tx: bytes, result: Completed | Aborted, endorsers: list
                            "result": value, "events": events, "endorsers": endorsers}
     if endorsements is not None:
         out.update(status="endorsed", endorsements=[base64.b64encode(e).decode("ascii") for e in endorsements])
-        return JSONResponse(out)
+        return 200, out
     if location is None:
         out["status"] = "pending"
-        return JSONResponse(out, status_code=202)
+        return 202, out
     record = a.channel.commit_record(location.block)
     message = None if record is None else record.messages.get(location.index)
     out.update(status="committed", code=location.code.name, block=location.block, index=location.index,
                message=message)
     if location.code is not ValidationCode.VALID:  # nothing it did was kept
         out.update(result=None, events=[], message=message or location.code.explanation)
-    return JSONResponse(out)
+    return 200, out
 
 
 # --- what every call needs

@@ -180,6 +180,22 @@ class InvokeBody(CallBody):
                                                    "the proposal's creator over the endorsements this endpoint gave")
 
 
+class BatchCall(BaseModel):
+    args: list[Any] | dict[str, Any] | None = Field(None, description="section-7 JSON, as for /invoke/{entry}")
+    role: str | None = None
+
+
+class InvokeBatchBody(BaseModel):
+    """Many calls of one action in a user's session (POST .../invoke-batch/{entry})."""
+
+    calls: list[BatchCall]
+
+
+class InvokeBatchResult(BaseModel):
+    results: list[dict[str, Any]] = Field(description="per call, in order: an invoke's answer (InvokeResult) or "
+                                                      "{\"error\": {\"code\", \"message\"}}")
+
+
 class InvokeResult(BaseModel):
     tx_id: str
     status: Literal["committed", "pending", "endorsed"] = Field(

@@ -158,6 +158,24 @@ def test_a_session_invoke_that_loses_a_conflict_is_run_again(world):
     assert call(world, f"{LEDGER}/query/get", {"args": ["a"]}).json() == {"result": 2}
 
 
+def test_a_batch_invokes_every_call_in_one_request_and_answers_each_in_order(world):
+    deploy_ledger(world)
+    sign_in(world, "insurer@Org1")
+    calls = [{"args": {"k": f"b{i}", "v": i}} for i in range(5)] + [{"args": {"k": "bad"}}]
+    answer = call(world, f"{LEDGER}/invoke-batch/set", {"calls": calls})
+    assert answer.status_code == 200, answer.text
+    results = answer.json()["results"]
+    assert [r.get("code") for r in results[:5]] == ["VALID"] * 5
+    assert len({r["tx_id"] for r in results[:5]}) == 5
+    assert results[5]["error"]["code"] == "arguments"  # one call's refusal does not refuse the others
+    for i in range(5):
+        assert call(world, f"{LEDGER}/query/get", {"args": [f"b{i}"]}).json() == {"result": i}
+    # the body is checked as a whole first
+    assert call(world, f"{LEDGER}/invoke-batch/set", {"calls": []}).status_code == 400
+    assert call(world, f"{LEDGER}/invoke-batch/set", {"calls": [{"args": [], "proposal": "x"}]}).status_code == 400
+    assert call(world, f"{LEDGER}/invoke-batch/get", {"calls": calls[:1]}).json()["code"] == "not-an-action"
+
+
 def test_a_policy_the_nodes_up_cannot_meet_is_503_naming_them(world):
     deploy_ledger(world, policy="all")
     sign_in(world, "insurer@Org1")
