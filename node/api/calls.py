@@ -170,8 +170,7 @@ async def _session_invoke(s: Serving, a: Admitted, name: str, entry: str, machin
         return sign_proposal(a.channel.suite, key, _proposal(a, name, entry, info, args, creator, role, s.clock()))
 
     try:
-        invoked = await invoke_signed_by(s.runtime, a.name, make, key, lambda: _record(a, name).policy, s.clock,
-                                         wait_s)
+        invoked = await invoke_signed_by(s.runtime, a.name, make, key, lambda: _record(a, name).policy, wait_s)
     except ProposalRefused as exc:
         raise refused_proposal(exc) from None
     e = invoked.endorsed
