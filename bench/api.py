@@ -34,27 +34,31 @@ targets of the API issue: the HTTPS path adds at most 50% to the in-process cost
 a query takes at most 2 ms at the median. Each figure is the best of three rounds (the machine
 is shared and noisy). Exit status 1 when a target is missed.
 
-Measured (`python bench/api.py`, 2 shared CPUs, the node and this client on one machine; node
-CPU ms per invoke, and the query's median latency at the client):
+Measured (`python bench/api.py`, 2 CPUs, the node and this client on one machine, nothing else
+running; node CPU ms per invoke, and the query's median latency at the client):
 
-    intl  in process 0.63 ms/invoke, query 0.17 ms   binary 2.70 (+329%), json 2.80 (+345%),
-                                                     session 2.28 (+262%); query 1.57 ms (binary),
-                                                     1.69 ms (json)
-    gm    in process 2.08 ms/invoke, query 0.86 ms   binary 5.82 (+179%), json 5.56 (+167%),
-                                                     session 5.44 (+161%); query 4.30 ms (binary),
-                                                     2.80 ms (json)
+    intl  in process 0.71 ms/invoke, query 0.18 ms   binary 3.02 (+327%), json 2.60 (+268%),
+                                                     session 1.82 (+157%), session batch of 100
+                                                     1.12 (+58%); query 1.39 ms (binary), 1.29 ms
+                                                     (json), 1.39 ms (json, session)
+    gm    in process 1.75 ms/invoke, query 0.44 ms   binary 5.98 (+243%), json 5.38 (+208%),
+                                                     session 4.32 (+148%), session batch of 100
+                                                     3.26 (+87%); query 2.71 ms (binary), 2.53 ms
+                                                     (json), 1.25 ms (json, session)
 
-The machine is shared: from run to run the figures move by a third or more. The query target
-is met on intl, not on gm (the request's SM2 signature is verified at every query); the invoke
-target is met on neither. Where the node's time goes (cProfile of the node process): each request
-costs ~0.7-1 ms of CPU before the route runs or after it answers (uvicorn's h11 parsing, TLS,
-two socket writes per response, FastAPI's routing and dependencies, the request signature's
-verification and the caller's identity check); an invoke is three requests on the binary path,
-two on the JSON path with the client's own key, one in a session (where the node makes the
-user's two signatures instead). And blocks are smaller than in process (at most the 32 in flight
-against 100; fewer on gm, whose client signs slowly), and a small block costs more per
-transaction (one synced write, one state hash, whatever its size). Levers, for the API issue: a
-batch endpoint (many invokes per request, which also fills blocks), and uvicorn with httptools.
+From run to run the figures move by a fifth or more. The query target is met by the session's
+JSON query on both suites (a signed query verifies the request's signature: SM2 on gm); the
+invoke target is missed by every path, the batch coming closest. What the session paths count
+that the in-process baseline does not: the user's two signatures (proposal and envelope), which
+the node makes for the user (in process the client made them before the clock started): without
+them the batch would add about 51% (intl) and 37% (gm). Where the node's time goes (cProfile of
+the node process): each request costs ~0.7-1 ms of CPU before the route runs or after it answers
+(HTTP parsing, TLS, two socket writes per response, FastAPI's routing and dependencies, the
+request signature's verification and the caller's identity check); an invoke is three requests
+on the binary path, two on the JSON path with the client's own key, one in a session, a
+hundredth of one in a batch. Blocks are smaller than in process on the one-call paths (at most
+the 32 in flight against 100), and a small block costs more per transaction (one synced write,
+one state hash, whatever its size).
 """
 
 from __future__ import annotations
