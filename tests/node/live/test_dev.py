@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from node.network import control
 from tests.node.live.conftest import wait_for
 
 
@@ -58,3 +59,6 @@ def test_dev_prints_a_login_and_an_invoke_that_work_and_ctrl_c_stops_the_node(tm
             proc.wait(timeout=10)
         if node_pid is not None and _pid_alive(node_pid):
             os.kill(node_pid, signal.SIGKILL)
+        chain = tmp_path / ".baochain-dev"
+        if (chain / "network.json").exists():  # a node started before the test failed: stopped by its pid
+            control.down(chain, timeout_s=10)
