@@ -48,6 +48,8 @@ as the code too:
 
 from __future__ import annotations
 
+from typing import Any
+
 from node.chain.endorser import ProposalRefused
 
 BODY_MAX_BYTES = 8 * 1024 * 1024  # above the largest envelope (`node.tx.limits.ENVELOPE_MAX_BYTES`)
@@ -115,3 +117,15 @@ def refused_proposal(exc: ProposalRefused) -> ApiError:
 
 def bad_request(what: str, problem: str) -> ApiError:
     return ApiError(400, "bad-request", f"{what}: {problem}")
+
+
+def read_refusal(answer: Any) -> tuple[str, str]:
+    """(code, message) of an answer in the refusal form, as a client reads it (an `httpx.Response`);
+    for an answer in no such form, ``http-STATUS`` and the start of its text."""
+    try:
+        body = answer.json()
+        if isinstance(body, dict) and isinstance(body.get("code"), str):
+            return body["code"], str(body.get("message", ""))
+    except ValueError:
+        pass
+    return f"http-{answer.status_code}", answer.text[:200] or answer.reason_phrase

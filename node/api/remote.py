@@ -30,6 +30,7 @@ from pathlib import Path
 
 import httpx
 
+from node.api.errors import read_refusal
 from node.api.runtime import EndorserUnavailable
 from node.api.signature import HEADER_MIN_HEIGHT, sign_request
 from node.chain.endorser import ProposalRefused
@@ -87,7 +88,7 @@ class PeerApi:
             raise EndorserUnavailable(node, f"cannot be reached: {exc or type(exc).__name__}") from None
         if answer.status_code == 200:
             return answer.content
-        code, message = _refusal(answer)
+        code, message = read_refusal(answer)
         if answer.status_code >= 500:
             raise EndorserUnavailable(node, f"{code}: {message}")
         raise ProposalRefused(code, message)
@@ -115,13 +116,3 @@ def transport_roots(paths: Iterable[Path]) -> dict[str, bytes]:
         if len(orgs) == 1 and isinstance(orgs[0].value, str):
             roots[orgs[0].value] = roots.get(orgs[0].value, b"") + pem
     return roots
-
-
-def _refusal(answer: httpx.Response) -> tuple[str, str]:
-    try:
-        body = answer.json()
-        if isinstance(body, dict) and isinstance(body.get("code"), str):
-            return body["code"], str(body.get("message", ""))
-    except ValueError:
-        pass
-    return f"http-{answer.status_code}", answer.text[:200] or answer.reason_phrase

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from node.api.errors import read_refusal
 from node.api.signature import HEADER_MIN_HEIGHT, sign_request
 from node.client.errors import Refused
 from node.client.netfile import NodeAddress
@@ -82,7 +83,7 @@ class NodeLink:
             raise NodeDown(self.name, f"cannot reach {self.node.api}: {exc or type(exc).__name__}") from None
         if answer.status_code < 300:
             return answer
-        code, message = _error(answer)
+        code, message = read_refusal(answer)
         if answer.status_code >= 500:
             raise NodeDown(self.name, f"{code}: {message}")
         raise Refused(code, message, status=answer.status_code, node=self.name)
@@ -96,13 +97,3 @@ class NodeLink:
 
     def close(self) -> None:
         self.http.close()
-
-
-def _error(answer: httpx.Response) -> tuple[str, str]:
-    try:
-        body = answer.json()
-        if isinstance(body, dict) and isinstance(body.get("code"), str):
-            return body["code"], str(body.get("message", ""))
-    except ValueError:
-        pass
-    return f"http-{answer.status_code}", answer.text[:200] or answer.reason_phrase
