@@ -35,18 +35,27 @@ class NodeDown(Exception):
         self.reason = reason
 
 
+# The last time each identity (by certificate) signed a request in this process. A node refuses a
+# signed request it has seen (same certificate, same signed message), and two requests alike in
+# the same millisecond sign the same message: so times strictly increase per identity across
+# every gateway of the process, not only within one (two gateways of one identity, in two
+# threads, polling the same route, would otherwise collide now and then).
+_LAST_SIGNED: dict[bytes, int] = {}
+_LAST_SIGNED_LOCK = threading.Lock()
+
+
 class RequestSigner:
-    """Signs requests as ``identity``, with strictly increasing times."""
+    """Signs requests as ``identity``, with strictly increasing times (per identity, process-wide)."""
 
     def __init__(self, identity: Identity) -> None:
         self.identity = identity
-        self._last = 0
-        self._lock = threading.Lock()
 
     def time_ms(self) -> int:
-        with self._lock:
-            self._last = max(now_ms(), self._last + 1)
-            return self._last
+        key = self.identity.der
+        with _LAST_SIGNED_LOCK:
+            last = max(now_ms(), _LAST_SIGNED.get(key, 0) + 1)
+            _LAST_SIGNED[key] = last
+            return last
 
     def headers(self, method: str, target: str, body: bytes) -> dict[str, str]:
         i = self.identity
