@@ -9,6 +9,7 @@ import shutil
 import signal
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -133,16 +134,9 @@ def _make(folder: Path, suite: str) -> NetworkIndex:
         text = path.read_text("utf-8")
         text = re.sub(r"\n\[api\]\n(?:[^\[\n][^\n]*\n)*", "\n", text)
         layout.replace(path, text.encode("utf-8"))
-    plain = NetworkIndex(index.suite, index.consensus, index.orgs,
-                         tuple(_with_api(n, f"http://{n.api}") for n in index.nodes), index.channels, index.wallet)
+    plain = replace(index, nodes=tuple(replace(n, api=f"http://{n.api}") for n in index.nodes))
     layout.save_index(plain)
     return plain
-
-
-def _with_api(node: Any, api: str) -> Any:
-    from dataclasses import replace
-
-    return replace(node, api=api)
 
 
 def _api(index: NetworkIndex) -> str:
