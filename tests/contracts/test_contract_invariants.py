@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 
 from dsl.pipeline import Compilation
 from vm.errors import Abort
-from vm.host import CallContext, MemoryHost
-from vm.literals import parse_date_literal
-from vm.calendar import midnight_of
-from vm.machine import Machine
+from vm.runtime import CallContext, MemoryHost
+from vm.values.literals import parse_date_literal
+from vm.values.calendar import midnight_of
+from vm.runtime import Machine
 from vm.values import Party, to_json
-from vm.verifier import verify
+from vm.verify import verify
 
 CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 GAS = 10_000_000
@@ -129,14 +129,24 @@ def health() -> Machine:
 
 CATEGORIES = ("Medicine", "Examination", "Treatment", "Surgery", "Ward", "Cosmetic", "Dental")
 items = st.lists(st.tuples(st.sampled_from(CATEGORIES), st.integers(0, 500_000)), min_size=1, max_size=4)
-bills = st.lists(st.tuples(items, st.sampled_from(["2024-03-05", "2024-07-09", "2025-02-11", "2025-05-30"])),
-                 max_size=8)
+DAYS = ("2024-03-05", "2024-07-09", "2025-02-11", "2025-05-30")
+INSURERS = ("PICC", "CPIC", "PingAn")
+health_steps = st.lists(st.one_of(
+    # a hospital bills (bill numbers from a small pool, so replays happen)
+    st.tuples(st.just("bill"), st.integers(0, 5), items, st.sampled_from(DAYS)),
+    # any insurer, or the regulator, tries to change the policy
+    st.tuples(st.just("attach"), st.sampled_from(INSURERS), st.integers(1, 1_000_000)),
+    st.tuples(st.just("endorse"), st.sampled_from(INSURERS), st.integers(0, 100)),
+    st.tuples(st.just("status"), st.sampled_from(INSURERS + ("CBIRC",)),
+              st.sampled_from(["suspend", "reinstate", "expire"])),
+    st.tuples(st.just("share"), st.sampled_from(INSURERS), st.integers(1, 99)),
+), max_size=14)
 
 
-@given(bills=bills, deductible=st.integers(0, 100_000), copay=st.integers(0, 100),
-       annual_limit=st.integers(1, 1_000_000), sum_insured=st.integers(0, 2_000_000))
-def test_a_policy_never_pays_past_its_limits(health: Machine, bills, deductible: int, copay: int,
-                                             annual_limit: int, sum_insured: int) -> None:
+@given(steps=health_steps, deductible=st.integers(0, 100_000), copay=st.integers(0, 100),
+       annual_limit=st.integers(1, 1_000_000), sum_insured=st.integers(1, 2_000_000))
+def test_a_policy_pays_each_bill_once_within_its_limits_and_only_its_issuer_changes_it(
+        health: Machine, steps, deductible: int, copay: int, annual_limit: int, sum_insured: int) -> None:
     ledger = Ledger(health, "2025-06-01")
     picc = Party("PICC", "PICC", "insurer")
     hospital = Party("Ruijin", "Ruijin", "hospital")
@@ -146,17 +156,49 @@ def test_a_policy_never_pays_past_its_limits(health: Machine, bills, deductible:
     assert ledger.call(picc, "issue", "P1", policy)
     terms = {"annual_limit": cny(annual_limit), "item_limits": {"Ward": cny(30_000)}, "exclusions": ["Cosmetic"]}
     assert ledger.call(picc, "attach_benefits", "P1", terms)
-    billed = Decimal(0)
-    for number, (lines, treated_on) in enumerate(bills):
-        bill = [{"code": f"L{i}", "category": c, "amount": cny(a)} for i, (c, a) in enumerate(lines)]
-        assert ledger.call(hospital, "adjudicate", f"B{number}", "P1", bill, treated_on)
-        billed += sum(Decimal(a) for _, a in lines) / 100
-    limit = Decimal(annual_limit) / 100
-    by_year = [money(ledger.view("paid_in_year", "P1", y)) for y in (2024, 2025)]
+    limits = [Decimal(annual_limit) / 100]
+    billed, paid_bills = Decimal(0), set()
+    for step in steps:
+        before = ledger.view("policy_terms", "P1")
+        if step[0] == "bill":
+            _, number, lines, treated_on = step
+            bill = [{"code": f"L{i}", "category": c, "amount": cny(a)} for i, (c, a) in enumerate(lines)]
+            done = ledger.call(hospital, "adjudicate", f"B{number}", "P1", bill, treated_on)
+            assert not (done and number in paid_bills), "a bill id was paid twice"
+            if done:
+                paid_bills.add(number)
+                billed += sum(Decimal(a) for _, a in lines) / 100
+            continue
+        org = step[1]
+        party = Party(org, org, "regulator" if org == "CBIRC" else "insurer")
+        if step[0] == "attach":
+            done = ledger.call(party, "attach_benefits", "P1", {**terms, "annual_limit": cny(step[2])})
+            if done:
+                limits.append(Decimal(step[2]) / 100)
+        elif step[0] == "endorse":
+            done = ledger.call(party, "endorse", "P1", "change", "2025-06-01", cny(sum_insured), cny(deductible),
+                               f"{step[2]}%", "2025-12-31")
+        elif step[0] == "share":
+            done = ledger.call(party, "share_risk", "P1", {"PICC": f"{step[2]}%", "CPIC": f"{100 - step[2]}%"})
+        else:
+            done = ledger.call(party, step[2], "P1")
+        # only the issuer changes its policy; the regulator may only end it
+        assert not done or org == "PICC" or (org == "CBIRC" and step[2] == "expire")
+        if not done:
+            assert ledger.view("policy_terms", "P1") == before
+    limit = max(limits)
+    by_year = [money(ledger.view("paid_in_policy_year", "P1", y)) for y in (1, 2)]
     assert all(0 <= paid <= limit for paid in by_year)
     paid = sum(by_year)
     assert money(ledger.view("remaining", "P1")) == Decimal(sum_insured) / 100 - paid >= 0
     assert paid <= billed
+    for month in (202506,):
+        try:
+            statement = ledger.view("statement", "PICC", month)
+        except Abort:
+            continue
+        parts = money(statement["lead_part"]) + sum(money(v) for v in statement["owed"].values())
+        assert parts == money(statement["claims_paid"])
 
 
 # ---------------------------------------------------------------------------------------------
