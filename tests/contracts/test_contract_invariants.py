@@ -210,23 +210,30 @@ def pledge() -> Machine:
 
 
 BANKS = ("ICBC", "BOC")
+HOLDERS = ("li.lei", "han.mei")  # li.lei holds the policy
 pledge_steps = st.lists(st.one_of(
     # a whole pledge: the bank applies, the insurer freezes, the bank lends
     st.tuples(st.just("pledge"), st.sampled_from(BANKS), st.integers(1, 9_000_000), st.integers(1, 9_000_000)),
+    st.tuples(st.just("consent"), st.sampled_from(HOLDERS), st.sampled_from(BANKS), st.integers(0, 9_000_000)),
     st.tuples(st.just("apply_for_pledge"), st.sampled_from(BANKS), st.integers(1, 12_000_000)),
     st.tuples(st.just("grant_loan"), st.sampled_from(BANKS), st.integers(1, 12_000_000)),
     st.tuples(st.just("freeze")), st.tuples(st.just("lift_freeze")), st.tuples(st.just("surrender")),
+    st.tuples(st.just("request_surrender"), st.sampled_from(HOLDERS)),
     st.tuples(st.just("release"), st.sampled_from(BANKS)),
-    st.tuples(st.just("revalue"), st.integers(1, 12_000_000)),
+    st.tuples(st.just("repay"), st.sampled_from(BANKS), st.integers(1, 9_000_000)),
+    st.tuples(st.just("revalue"), st.integers(-1_000_000, 12_000_000)),
+    st.tuples(st.just("set_ratio"), st.integers(1, 100)),
 ), max_size=20)
 
 
 @given(steps=pledge_steps)
-def test_a_policy_is_pledged_exactly_while_a_loan_within_the_ratio_is_open(pledge: Machine, steps) -> None:
+def test_a_pledged_policy_has_one_consented_loan_within_its_ratio_at_every_step(pledge: Machine, steps) -> None:
     ledger = Ledger(pledge, "2024-03-01")
     insurer = Party("China Life", "China Life", "insurer")
-    ledger.deploy(Party("CBIRC", "CBIRC", "regulator"), "80%")
-    assert ledger.call(insurer, "register_policy", "CL-1", "Li Lei", cny(10_000_000), "2024-01-01")
+    ledger.deploy_defaults()
+    assert ledger.call(Party("CBIRC", "CBIRC", "regulator"), "set_ratio", "80%")
+    assert ledger.call(insurer, "register_policy", "CL-1", "li.lei", cny(10_000_000), "2024-01-01")
+    consent: tuple[str, int] | None = None  # what the holder agreed to, as the test saw it
     for step in steps:
         name = step[0]
         granted = False
@@ -234,22 +241,37 @@ def test_a_policy_is_pledged_exactly_while_a_loan_within_the_ratio_is_open(pledg
             bank = Party(step[1], step[1], "bank")
             ledger.call(bank, "apply_for_pledge", "CL-1", cny(step[2]))
             ledger.call(insurer, "freeze", "CL-1")
-            granted = ledger.call(bank, "grant_loan", "CL-1", cny(step[3]), "2025-02-28")
+            granted = ledger.call(bank, "grant_loan", "CL-1", cny(step[3]), "2024-12-31")
+            amount, bank_org = step[3], step[1]
+        elif name == "consent":
+            if ledger.call(Party(step[1], step[1], "customer"), name, "CL-1", step[2], cny(step[3])):
+                assert step[1] == "li.lei"
+                consent = (step[2], step[3]) if step[3] > 0 else None
         elif name == "grant_loan":
-            granted = ledger.call(Party(step[1], step[1], "bank"), name, "CL-1", cny(step[2]), "2025-02-28")
-        elif name == "apply_for_pledge":
+            granted = ledger.call(Party(step[1], step[1], "bank"), name, "CL-1", cny(step[2]), "2024-12-31")
+            amount, bank_org = step[2], step[1]
+        elif name in ("apply_for_pledge", "repay"):
             ledger.call(Party(step[1], step[1], "bank"), name, "CL-1", cny(step[2]))
         elif name == "release":
             ledger.call(Party(step[1], step[1], "bank"), name, "CL-1")
+        elif name == "request_surrender":
+            ledger.call(Party(step[1], step[1], "customer"), name, "CL-1")
         elif name == "revalue":
             ledger.call(insurer, name, "CL-1", cny(step[1]), "2024-03-01")
+        elif name == "set_ratio":
+            ledger.call(Party("CBIRC", "CBIRC", "regulator"), name, f"{step[1]}%")
         else:
             ledger.call(insurer, name, "CL-1")
         standing = ledger.view("standing", "CL-1")
         has_loan = ledger.view("has_loan", "CL-1")
         assert has_loan == (standing["status"] == "Pledged")
         assert (standing["bank_org"] != "") == (standing["status"] in ("Frozen", "Pledged"))
+        assert money(standing["cash_value"]) > 0
         if granted:
+            assert consent is not None and consent[0] == bank_org and amount <= consent[1]
+            consent = None
+        if has_loan:
             loan = ledger.view("loan_on", "CL-1")
             assert loan["bank_org"] == standing["bank_org"]
-            assert money(loan["amount"]) <= money(standing["cash_value"]) * Decimal("0.8")
+            ratio = Decimal(loan["ratio"].rstrip("%")) / 100
+            assert money(loan["amount"]) <= money(standing["cash_value"]) * ratio

@@ -115,9 +115,16 @@ def _mutant_report(tmp_path: Path, contract: str, old: str, new: str):
     ("health", "let part = after * share - before * share", "let part = payable * share"),
     # health rule 7: benefit terms in another currency
     ("health", "require same_currency(terms.annual_limit, currency),", "require true,"),
-    # the loan ratio not enforced at grant
-    ("pledge", '    require amount <= p.cash_value * max_loan_ratio, "the loan may be at most {max_loan_ratio} of the cash value {p.cash_value}"\n    require today',
-     "    require today"),
+    # pledge rule 2: the loan ratio not enforced at grant, nor at revaluation
+    ("pledge", "require amount <= cash_value * ratio,", "require true,"),
+    ("pledge", "require loan.amount <= cash_value * loan.ratio,", "require true,"),
+    ("pledge", 'require is_positive(cash_value), "a cash value must be positive"', 'require true, ""'),
+    # pledge rule 1: a pledge without the holder's consent
+    ("pledge", "require c.bank_org == bank_org,", "require true,"),
+    # pledge rule 3: a stale valuation backs a loan
+    ("pledge", "require today <= add_months(p.valued_on, 12),", "require true,"),
+    # pledge rule 5: enforcement hands the bank the whole cash value
+    ("pledge", "let to_bank = min(loan.amount, cash)", "let to_bank = cash"),
     # an overlapping cover left out of the accumulation check
     ("accumulation", "c.start <= last_day and first_day <= c.end", "c.start <= first_day and last_day <= c.end"),
     # any party could cede under any treaty
