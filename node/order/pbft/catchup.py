@@ -33,21 +33,19 @@ peers a few answers. The answers are bounded by the window (L numbers, three mes
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 from node.order.pbft import certificates
 from node.order.pbft.messages import NULL_BATCH, Committed, CheckpointProof, Request, Signed, Status
+from node.order.pbft.core import ReplicaCore
 
-if TYPE_CHECKING:
-    from node.order.pbft.replica import Replica
 
 
 class CatchUp:
-    def __init__(self: Replica, now_ms: int) -> None:
+    def __init__(self: ReplicaCore, now_ms: int) -> None:
         self._next_status = now_ms + self.config.status_interval_ms
         self._peer_status: dict[str, Status] = {}
 
-    def _status_tick(self: Replica) -> None:
+    def _status_tick(self: ReplicaCore) -> None:
         cfg = self.config
         if self._now < self._next_status:
             return
@@ -62,7 +60,7 @@ class CatchUp:
                 if sent >= cfg.batch_max:
                     break
 
-    def _on_status(self: Replica, s: Signed) -> None:
+    def _on_status(self: ReplicaCore, s: Signed) -> None:
         st = s.message
         assert isinstance(st, Status)
         peer = s.author
@@ -90,7 +88,7 @@ class CatchUp:
         if st.view == self.view and st.active and self.active:
             self._send_in_flight(peer, max(st.executed, self.executed))
 
-    def _send_committed(self: Replica, peer: str, executed: int) -> None:
+    def _send_committed(self: ReplicaCore, peer: str, executed: int) -> None:
         first = max(executed, self._log.low) + 1
         last = min(self.executed, executed + self.config.catchup_max)
         for n in range(first, last + 1):
@@ -101,20 +99,20 @@ class CatchUp:
             if batch is not None:
                 self._send(peer, self._sign(Committed(slot.certificate), None if batch.is_null else batch.to_bytes()))
 
-    def _send_in_flight(self: Replica, peer: str, above: int) -> None:
+    def _send_in_flight(self: ReplicaCore, peer: str, above: int) -> None:
         for slot in self._log:
             if slot.seq <= above or slot.pre_prepare is None:
                 continue
             pp = slot.pre_prepare
             if pp.author != peer:
-                batch = slot.batches.get(slot.digest)  # type: ignore[arg-type]
+                batch = slot.batches.get(slot.digest)
                 attached = () if batch is None or batch.is_null else (batch.to_bytes(),)
                 self._send(peer, Signed(pp.author, pp.message, pp.body, pp.signature, attached))
             for own in (slot.prepares.get(self.me), slot.commits.get(self.me)):
                 if own is not None:
                     self._send(peer, own)
 
-    def _on_committed(self: Replica, s: Signed) -> None:
+    def _on_committed(self: ReplicaCore, s: Signed) -> None:
         commits = s.message.commits  # type: ignore[union-attr]
         c = certificates.commit_certificate(commits, self.config, self._auth)
         if c is None:
@@ -136,5 +134,5 @@ class CatchUp:
             self._drop("conflicting-certificate")
             return
         if batch is not None:
-            self._learn_batch(slot, c.digest, batch)  # type: ignore[arg-type]
+            self._learn_batch(slot, c.digest, batch)
         self._execute()

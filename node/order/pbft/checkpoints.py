@@ -25,14 +25,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from node.order.pbft import certificates
 from node.order.pbft.actions import NeedStateTransfer, StateDiverged
 from node.order.pbft.messages import Checkpoint, Signed
+from node.order.pbft.core import ReplicaCore
 
-if TYPE_CHECKING:
-    from node.order.pbft.replica import Replica
 
 
 class Checkpoints:
@@ -43,7 +41,7 @@ class Checkpoints:
         self._stable_proof: tuple[Signed, ...] = ()
         self._transfer: NeedStateTransfer | None = None  # the state transfer awaited, if any
 
-    def _vote_checkpoint(self: Replica, sequence: int, state: bytes) -> None:
+    def _vote_checkpoint(self: ReplicaCore, sequence: int, state: bytes) -> None:
         k = self.config.checkpoint_interval
         if sequence % k or not self._log.low < sequence <= self.executed or sequence in self._own_states:
             return
@@ -52,7 +50,7 @@ class Checkpoints:
         self._votes.setdefault(sequence, {})[self.me] = vote
         self._check_stable(sequence)
 
-    def _transferred(self: Replica, sequence: int, state: bytes, requests: Iterable[bytes]) -> None:
+    def _transferred(self: ReplicaCore, sequence: int, state: bytes, requests: Iterable[bytes]) -> None:
         if sequence <= self.executed:
             return
         self.executed = sequence
@@ -68,7 +66,7 @@ class Checkpoints:
             self._transfer = None
         self._execute()
 
-    def _on_checkpoint(self: Replica, s: Signed) -> None:
+    def _on_checkpoint(self: ReplicaCore, s: Signed) -> None:
         c = s.message
         assert isinstance(c, Checkpoint)
         if c.seq % self.config.checkpoint_interval:
@@ -85,7 +83,7 @@ class Checkpoints:
             votes[s.author] = s
             self._check_stable(c.seq)
 
-    def _check_stable(self: Replica, seq: int) -> None:
+    def _check_stable(self: ReplicaCore, seq: int) -> None:
         votes = self._votes.get(seq, {})
         tally = Counter(s.message.state for s in votes.values())  # type: ignore[union-attr]
         for state, count in tally.items():
@@ -94,7 +92,7 @@ class Checkpoints:
                 self._adopt_stable(seq, state, proof[: self.config.quorum])
                 return
 
-    def _on_checkpoint_proof(self: Replica, s: Signed) -> None:
+    def _on_checkpoint_proof(self: ReplicaCore, s: Signed) -> None:
         proof = s.message.proof  # type: ignore[union-attr]
         proven = certificates.checkpoint_proof(proof, self.config, self._auth)
         if proven is None:
@@ -104,7 +102,7 @@ class Checkpoints:
         else:
             self._adopt_stable(proven[0], proven[1], proof)
 
-    def _adopt_stable(self: Replica, seq: int, state: bytes, proof: tuple[Signed, ...]) -> None:
+    def _adopt_stable(self: ReplicaCore, seq: int, state: bytes, proof: tuple[Signed, ...]) -> None:
         """A checkpoint is stable: move the window and forget the log below it."""
         if seq <= self._log.low:
             return

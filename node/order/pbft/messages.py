@@ -81,6 +81,9 @@ class Commit:
     digest: bytes
 
 
+_VOTES: dict[str, type[PrePrepare | Prepare | Commit]] = {"pre-prepare": PrePrepare, "prepare": Prepare, "commit": Commit}
+
+
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
     seq: int
@@ -295,8 +298,7 @@ def _body(body: bytes, config: PbftConfig, where: str, depth: int, only: type | 
         return Request(wire.blob(m["request"], f"{at}.request", 1, config.request_max_bytes))
     if kind in ("pre-prepare", "prepare", "commit"):
         m = wire.fields(value, at, ("type", "view", "seq", "digest"))
-        cls = {"pre-prepare": PrePrepare, "prepare": Prepare, "commit": Commit}[kind]
-        return cls(_counter(m, "view", at), _counter(m, "seq", at, 1), _digest(m, "digest", at))
+        return _VOTES[kind](_counter(m, "view", at), _counter(m, "seq", at, 1), _digest(m, "digest", at))
     if kind == "checkpoint":
         m = wire.fields(value, at, ("type", "seq", "state"))
         return Checkpoint(_counter(m, "seq", at, 1), _digest(m, "state", at))

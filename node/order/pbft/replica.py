@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
+from typing import Literal
 
 from node.order.pbft import certificates
 from node.order.pbft.actions import Action, Broadcast, Deliver, Send, SetTimer
@@ -284,7 +285,7 @@ class Replica(Checkpoints, ViewChanges, CatchUp):
         self._check_prepared(slot)
         self._execute()
 
-    def _attached_batch(self, s: Signed, digest: bytes) -> Batch | None | bool:
+    def _attached_batch(self, s: Signed, digest: bytes) -> Batch | None | Literal[False]:
         """The batch riding with ``s`` (None when none does); False, counted, when it is not the
         batch ``digest`` names."""
         if not s.batches:

@@ -35,15 +35,13 @@ and the new primary orders them; the request timer counts from the start of the 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 from node.order.pbft import certificates
 from node.order.pbft.actions import Broadcast, ViewEntered
 from node.order.pbft.certificates import NewViewPlan
 from node.order.pbft.messages import NULL_BATCH, NewView, Prepare, PrePrepare, Signed, ViewChange
+from node.order.pbft.core import ReplicaCore
 
-if TYPE_CHECKING:
-    from node.order.pbft.replica import Replica
 
 
 class ViewChanges:
@@ -53,7 +51,7 @@ class ViewChanges:
         self._view_change_deadline: int | None = None
         self._missing_batches: set[int] = set()  # re-proposed numbers whose batch this replica lacks
 
-    def _start_view_change(self: Replica, view: int) -> None:
+    def _start_view_change(self: ReplicaCore, view: int) -> None:
         if view <= self.view:
             return
         self.view, self.active = view, False
@@ -66,11 +64,11 @@ class ViewChanges:
         self._view_changes[self.me] = self._broadcast(ViewChange(view, self._stable_proof, prepared))
         for slot in self._log:
             slot.reset_view()
-        self._in_flight = {}
+        self._in_flight.clear()
         self._replay_future()
         self._view_change_progress()
 
-    def _on_view_change(self: Replica, s: Signed) -> None:
+    def _on_view_change(self: ReplicaCore, s: Signed) -> None:
         vc = s.message
         assert isinstance(vc, ViewChange)
         if vc.view < self.view or (vc.view == self.view and self.active):
@@ -86,7 +84,7 @@ class ViewChanges:
         self._view_changes[s.author] = s
         self._view_change_progress()
 
-    def _view_change_progress(self: Replica) -> None:
+    def _view_change_progress(self: ReplicaCore) -> None:
         cfg = self.config
         higher = sorted((s.message.view for a, s in self._view_changes.items()  # type: ignore[union-attr]
                          if a != self.me and s.message.view > self.view), reverse=True)  # type: ignore[union-attr]
@@ -102,7 +100,7 @@ class ViewChanges:
         if len(joined) >= cfg.quorum and self.primary == self.me:
             self._send_new_view(joined)
 
-    def _send_new_view(self: Replica, joined: list[Signed]) -> None:
+    def _send_new_view(self: ReplicaCore, joined: list[Signed]) -> None:
         mine = self._view_changes[self.me]
         others = sorted((s for s in joined if s.author != self.me), key=lambda s: s.author)
         chosen = ([mine] + others)[: self.config.quorum]
@@ -117,7 +115,7 @@ class ViewChanges:
                 self._out.append(Broadcast(Signed(pp.author, pp.message, pp.body, pp.signature, (batch.to_bytes(),))))
                 self.stats["out.pre-prepare"] += 1
 
-    def _on_new_view(self: Replica, s: Signed) -> None:
+    def _on_new_view(self: ReplicaCore, s: Signed) -> None:
         nv = s.message
         assert isinstance(nv, NewView)
         if nv.view < self.view or (nv.view == self.view and self.active):
@@ -129,7 +127,7 @@ class ViewChanges:
             return
         self._install_new_view(s, plan)
 
-    def _install_new_view(self: Replica, new_view: Signed, plan: NewViewPlan) -> None:
+    def _install_new_view(self: ReplicaCore, new_view: Signed, plan: NewViewPlan) -> None:
         if plan.stable > self._log.low:
             state = plan.stable_proof[0].message.state  # type: ignore[union-attr]
             self._adopt_stable(plan.stable, state, plan.stable_proof)
@@ -139,7 +137,7 @@ class ViewChanges:
         self._view_change_deadline = None
         self._view_changes = {a: s for a, s in self._view_changes.items()
                               if s.message.view > self.view}  # type: ignore[union-attr]
-        self._in_flight = {}
+        self._in_flight.clear()
         self._missing_batches = set()
         for slot in self._log:
             slot.reset_view()
