@@ -57,8 +57,8 @@ class Ledger:
         self.host.apply(result.writes)
         return True
 
-    def view(self, entry: str, *args):
-        result = self.machine.call_json(entry, list(args), self._ctx(Party("r", "r", "regulator")), self.host, GAS)
+    def view(self, entry: str, *args, party: Party = Party("r", "r", "regulator")):
+        result = self.machine.call_json(entry, list(args), self._ctx(party), self.host, GAS)
         return to_json(self.machine.entry(entry).returns, result.value, self.machine.types)
 
 
@@ -275,3 +275,77 @@ def test_a_pledged_policy_has_one_consented_loan_within_its_ratio_at_every_step(
             assert loan["bank_org"] == standing["bank_org"]
             ratio = Decimal(loan["ratio"].rstrip("%")) / 100
             assert money(loan["amount"]) <= money(standing["cash_value"]) * ratio
+
+
+# ---------------------------------------------------------------------------------------------
+# pension: assets equal what is owed, equity within the cap counting pending buys, no part moves
+# money between members
+
+@pytest.fixture(scope="module")
+def pension() -> Machine:
+    return _machine("pension")
+
+
+MEMBERS = ("E1", "E2")
+CLASSES = ("Equity", "Bond")
+pension_steps = st.lists(st.one_of(
+    # a contribution with any parts, negative ones included, run through every step
+    st.tuples(st.just("contribute"), st.sampled_from(["2024-01", "2024-02"]),
+              st.dictionaries(st.sampled_from(MEMBERS), st.integers(-500_000, 5_000_000), min_size=1)),
+    st.tuples(st.just("order"), st.integers(0, 9), st.sampled_from(CLASSES), st.sampled_from(["Buy", "Sell"]),
+              st.integers(1, 5_000_000)),
+    st.tuples(st.sampled_from(["clear_investment", "settle_investment", "refuse_investment"]), st.integers(0, 9)),
+    st.tuples(st.just("value_holding"), st.sampled_from(CLASSES), st.integers(0, 8_000_000), st.integers(1, 28)),
+    st.tuples(st.just("allocate_result"), st.sampled_from(["Q1", "Q2"])),
+    st.tuples(st.just("leave_plan"), st.sampled_from(MEMBERS)),
+), max_size=16)
+
+
+@given(steps=pension_steps)
+def test_a_plan_owes_exactly_its_assets_and_keeps_equity_within_the_cap(pension: Machine, steps) -> None:
+    ledger = Ledger(pension, "2024-03-31")
+    parties = {role: Party(role, role, role) for role in
+               ("principal", "trustee", "account_manager", "custodian", "investment_manager")}
+    ledger.deploy(parties["trustee"], "30%", 60)
+    assert ledger.call(parties["trustee"], "set_vesting", 4)
+    for member in MEMBERS:
+        assert ledger.call(parties["account_manager"], "open_account", member, "1980-01-01", "2022-01-01")
+    trustee = parties["trustee"]
+
+    def balance(member: str) -> Decimal:
+        return money(ledger.view("account_balance", member, party=trustee))
+
+    valued = False
+    for number, step in enumerate(steps):
+        before = {m: balance(m) for m in MEMBERS}
+        if step[0] == "contribute":
+            parts = {m: cny(c) for m, c in step[2].items()}
+            total = cny(sum(step[2].values()))
+            done = ledger.call(parties["principal"], "submit_contribution", f"C{number}", step[1],
+                               cny(100_000_000), parts, {}, total)
+            assert not done or all(c > 0 for c in step[2].values())
+            for who, entry, args in (("trustee", "approve_contribution", ()), ("custodian", "confirm_funds", (total,)),
+                                     ("account_manager", "allocate", ())):
+                ledger.call(parties[who], entry, f"C{number}", *args)
+            after = {m: balance(m) for m in MEMBERS}
+            # money reaches a member only as that member's own positive part
+            assert all(after[m] - before[m] in (0, Decimal(step[2].get(m, 0)) / 100) for m in MEMBERS)
+        elif step[0] == "order":
+            ledger.call(parties["investment_manager"], "issue_investment", f"I{step[1]}", "asset", step[2], step[3],
+                        cny(step[4]))
+        elif step[0] == "value_holding":
+            valued |= ledger.call(parties["custodian"], "value_holding", step[1], cny(step[2]),
+                                  f"2024-03-{step[3]:02d}")
+        elif step[0] == "allocate_result":
+            ledger.call(parties["account_manager"], "allocate_result", step[1])
+        elif step[0] == "leave_plan":
+            ledger.call(parties["principal"], "leave_plan", step[1])
+        else:
+            who = "custodian" if step[0] == "settle_investment" else "trustee"
+            args = ("no",) if step[0] == "refuse_investment" else ()
+            ledger.call(parties[who], step[0], f"I{step[1]}", *args)
+        assets = money(ledger.view("assets", party=trustee))
+        assert money(ledger.view("liabilities", party=trustee)) == assets
+        assert all(balance(m) >= 0 for m in MEMBERS) or valued
+        if not valued:
+            assert money(ledger.view("holding_in", "Equity", party=trustee)) <= assets * Decimal("0.3")

@@ -125,6 +125,18 @@ def _mutant_report(tmp_path: Path, contract: str, old: str, new: str):
     ("pledge", "require today <= add_months(p.valued_on, 12),", "require true,"),
     # pledge rule 5: enforcement hands the bank the whole cash value
     ("pledge", "let to_bank = min(loan.amount, cash)", "let to_bank = cash"),
+    # pension rule 1: a negative part moves money between members
+    ("pension", 'require is_positive(part), "the part of', 'require true, "the part of'),
+    # pension rule 2: a period contributed twice
+    ("pension", "require contributions[earlier].status == Rejected,", "require true,"),
+    # pension rule 3: no contribution limit
+    ("pension", "require employer_total <= payroll * employer_limit,", "require true,"),
+    # pension rule 4: the cap checked without the purchases not yet settled
+    ("pension", "+ pending_equity + amount,", "+ amount,"),
+    # pension rule 5: each part rounded on its own, the remainder lost
+    ("pension", "            if member != last:\n", "            if true:\n"),
+    # pension rule 6: nothing vests over time
+    ("pension", "let vested = vested_part(a.employer_part, a.joined, today, vesting_years)", "let vested = a.employer_part"),
     # an overlapping cover left out of the accumulation check
     ("accumulation", "c.start <= last_day and first_day <= c.end", "c.start <= first_day and last_day <= c.end"),
     # any party could cede under any treaty
