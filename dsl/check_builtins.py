@@ -9,27 +9,23 @@ types their text form); "text", "add_months", "days_between", "year", "month", "
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from dsl import ast
 from dsl.analysis import BuiltinFuncRef
+from dsl.check_context import ExprContext
 from dsl.check_types import SUMMABLE, comparable, is_ordered
 from vm.types import DATE, DECIMAL, HASH, INT, MONEY, PERCENT, TEXT, ListType, MapType, Type
-
-if TYPE_CHECKING:
-    from dsl.check_exprs import ExprChecker
 
 _ROUNDABLE = (MONEY, DECIMAL, PERCENT)
 _ABSABLE = SUMMABLE
 
 
-def _arity_error(c: "ExprChecker", e: ast.Call, name: str, shape: str) -> None:
+def _arity_error(c: ExprContext, e: ast.Call, name: str, shape: str) -> None:
     c.error(f"`{name}` takes {shape}", e.span)
     for a in e.args:
         c.expr(a.value)
 
 
-def check_builtin(c: "ExprChecker", e: ast.Call, name: str) -> Type | None:
+def check_builtin(c: ExprContext, e: ast.Call, name: str) -> Type | None:
     """Type a call of built-in ``name``; records its BuiltinFuncRef."""
     if any(a.name is not None for a in e.args):
         c.error(f"`{name}` takes no named arguments", e.span)

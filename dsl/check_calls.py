@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from dsl import ast
 from dsl.analysis import FunctionRef, MethodRef, RecordCtorRef, StateRef
+from dsl.check_context import ExprContext
 from dsl.check_scope import BUILTIN_FUNCS, Signature, a_kind, article, did_you_mean
 from dsl.check_types import BUILTIN_VALUES
 from vm.types import MapType, RecordType, Type
 
 
-class CallTyping:
+class CallTyping(ExprContext):
     # -- calls ---------------------------------------------------------------------------------
     def _call(self, e: ast.Call, hint: Type | None) -> Type | None:
         func = e.func

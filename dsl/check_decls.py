@@ -85,8 +85,8 @@ def declare_names(tree: ast.SourceFile, scope: ContractScope, findings: Findings
                         seen[v.name] = v.span
                     names_ = tuple(seen)
                     scope.enums[ident.name] = names_
-                    for i, v in enumerate(names_):
-                        scope.declare_enum_value(v, ident.name, i, seen[v], findings)
+                    for i, listed in enumerate(names_):
+                        scope.declare_enum_value(listed, ident.name, i, seen[listed], findings)
             case ast.RecordDecl(name=ident):
                 _enter(scope, ident, "record", findings)
             case ast.EventDecl(name=ident):
@@ -300,15 +300,16 @@ def _lifecycle(d: ast.LifecycleDecl, scope: ContractScope, findings: Findings) -
     transitions: list[TransitionInfo] = []
     listed: set[tuple[int, int, str]] = set()
     for t in d.transitions:
-        sources = [value(s) for s in t.sources]
+        found = [value(s) for s in t.sources]
         target = value(t.target)
         roles = check_roles(t.by, scope, findings)
-        if target is None or any(s is None for s in sources):
+        sources = [s for s in found if s is not None]
+        if target is None or len(sources) != len(found):
             continue
         for s in sources:
             for r in roles:
                 if (s, target, r) in listed:
                     findings.warn(f"transition {values[s]} -> {values[target]} by {r} is listed twice", t.span)
                 listed.add((s, target, r))
-        transitions.append(TransitionInfo(tuple(sources), target, tuple(roles)))  # type: ignore[arg-type]
+        transitions.append(TransitionInfo(tuple(sources), target, tuple(roles)))
     return LifecycleInfo(record.name, d.field.name, index, ftype.name, start, tuple(transitions), d)

@@ -8,6 +8,9 @@ takes from its place.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from dsl import ast
 from dsl.analysis import (
     BuiltinValueRef, EnumValueRef, FieldRef, PartyFieldRef, StateRef, TypeNameRef,
@@ -93,7 +96,7 @@ class ExprChecker(OperatorTyping, CallTyping):
         self.ann.coercions[id(e)] = DECIMAL
         # An Int literal that widens is folded into a Decimal constant by the compiler, so its
         # range as a Decimal (18 digits smaller than an Int's) is checked here, like a literal's.
-        lit = e.operand if isinstance(e, ast.Unary) and e.op == "-" else e  # type: ignore[attr-defined]
+        lit = e.operand if isinstance(e, ast.Unary) and e.op == "-" else e
         if isinstance(lit, ast.IntLit):
             problem = self.literals.check(ast.DecimalLit(lit.text, lit.span))
             if problem is not None:
@@ -167,8 +170,9 @@ class ExprChecker(OperatorTyping, CallTyping):
 
     def _common(self, items, what: str) -> Type | None:
         """One type for the items of a literal (Int items widen when another is Decimal)."""
-        types = [self.expr(i) for i in items]
-        if any(t is None for t in types):
+        found = [self.expr(i) for i in items]
+        types = [t for t in found if t is not None]
+        if len(types) != len(found):
             return None
         first = types[0]
         common = first
@@ -346,7 +350,8 @@ class ExprChecker(OperatorTyping, CallTyping):
         self.error(f"cannot index {article(t)}: only Map and List values have [ ]", e.span)
         return None
 
-_DISPATCH = {
+# Each handler takes the node of its own class (hence Any for the node here).
+_DISPATCH: dict[type[ast.Expr], Callable[[ExprChecker, Any, Type | None], Type | None]] = {
     ast.TextLit: ExprChecker._text,
     ast.BoolLit: ExprChecker._bool,
     ast.PartyLit: ExprChecker._party,

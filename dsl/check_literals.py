@@ -7,6 +7,8 @@ span, so the checker and the VM can never disagree about what a literal means.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dsl import ast
 from vm.errors import LiteralError
 from vm.values import (
@@ -25,6 +27,9 @@ class LiteralValidator:
 
     def check(self, lit: ast.Expr) -> str | None:
         """The error message for an invalid literal, or None."""
+        key: tuple[str, ...]
+        parse: Callable[..., object]
+        args: tuple[str, ...]
         match lit:
             case ast.IntLit(text=t):
                 key, parse, args = ("i", t), parse_int_literal, (t,)

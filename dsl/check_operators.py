@@ -4,6 +4,7 @@ with `in`/`not in`, unary minus and `x if c else y`. A mixin of `ExprChecker`.""
 from __future__ import annotations
 
 from dsl import ast
+from dsl.check_context import ExprContext
 from dsl.check_types import (
     NEGATABLE, arith, arith_error, assignable, comparable, comparison_hint, is_ordered, membership,
     widens,
@@ -11,7 +12,7 @@ from dsl.check_types import (
 from vm.types import BOOL, DECIMAL, INT, ListType, MapType, Type
 
 
-class OperatorTyping:
+class OperatorTyping(ExprContext):
     # -- operators -----------------------------------------------------------------------------
     def _unary(self, e: ast.Unary, hint: Type | None) -> Type | None:
         if e.op == "not":
@@ -60,15 +61,16 @@ class OperatorTyping:
             if all(t is None for t in beside) and len(deferred) < len(operands):
                 continue  # the other side already failed: one mistake, one diagnostic
             types[i] = self.expr(operands[i], _empty_takes(e, types, i))
-        ok = all(t is not None for t in types)
+        known = [t for t in types if t is not None]
+        ok = len(known) == len(types)
         if ok:
             for i, (op, right) in enumerate(e.rest):
-                ok = self._compare_pair(op, operands[i], types[i], right, types[i + 1]) and ok
+                ok = self._compare_pair(op, operands[i], known[i], right, known[i + 1]) and ok
         return self._typed(e, BOOL) if ok else None
 
     def _compare_pair(self, op: str, left: ast.Expr, lt: Type, right: ast.Expr, rt: Type) -> bool:
         if op in ("in", "not in"):
-            need = membership(lt, rt)
+            need = membership(rt)
             if need is None:
                 self.error(f"`{op}` needs a Map, a List or a Text on its right, not {rt}", right.span)
                 return False
@@ -134,8 +136,9 @@ def _empty_takes(e: ast.Compare, types: list[Type | None], i: int) -> Type | Non
     of an `in` has nothing to take its type from."""
     if i > 0 and types[i - 1] is not None and e.rest[i - 1][0] not in ("in", "not in"):
         return types[i - 1]
-    if i + 1 < len(types) and types[i + 1] is not None:
+    after = types[i + 1] if i + 1 < len(types) else None
+    if after is not None:
         if e.rest[i][0] in ("in", "not in"):
-            return membership(types[i], types[i + 1])
-        return types[i + 1]
+            return membership(after)
+        return after
     return None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from dsl import ast
 from dsl.analysis import EventInfo, FunctionInfo, LocalRef, ParamInfo, Ref, StateVarInfo
+from dsl.check_nesting import Nesting
 from dsl.diagnostics import Diagnostic
 from vm.types import Type
 
@@ -133,8 +134,8 @@ class ContractScope:
     signatures: dict[str, Signature] = field(default_factory=dict)
     # id() of the declaring Ident of each name this file declared without a clash.
     entered: set[int] = field(default_factory=set)
-    # How deep each record nests (`dsl.check_limits.Nesting`), once every record is resolved.
-    nesting: object = None
+    # How deep each record nests, once every record is resolved.
+    nesting: Nesting | None = None
 
     def declare(self, name: str, kind: str, span: ast.Span, findings: Findings,
                 module: str | None = None) -> bool:

@@ -9,6 +9,9 @@ or Duration, and the value must give that type back under section 5's table; a s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from dsl import ast
 from dsl.analysis import BuiltinFuncRef, MethodRef, StateRef
 from dsl.bytecode_limits import max_locals
@@ -305,7 +308,8 @@ class BodyChecker(ExprChecker):
         self.ann.refs[id(e)] = MethodRef("append", self.state_root(func.obj))
 
 
-_STMTS = {
+# Each handler takes the statement of its own class (hence Any here); True when it ends every path.
+_STMTS: dict[type[ast.Stmt], Callable[[BodyChecker, Any], bool]] = {
     ast.Let: BodyChecker._let,
     ast.Assign: BodyChecker._assign,
     ast.If: BodyChecker._if,

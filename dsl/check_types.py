@@ -135,8 +135,8 @@ def comparable(left: Type, right: Type) -> Type | None:
     return None
 
 
-def membership(item: Type, container: Type) -> Type | None:
-    """The type ``item`` must have for `item in container`; None when `in` does not apply.
+def membership(container: Type) -> Type | None:
+    """The type an item must have for `item in container`; None when `in` does not apply.
     Text in Text is a substring test."""
     if isinstance(container, MapType):
         return container.key
