@@ -11,6 +11,7 @@ processes may open the same home: each change holds the home's lock (see `store`
 
 from __future__ import annotations
 
+import builtins
 import secrets
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -324,7 +325,7 @@ class CertificateAuthority:
             raise UnknownIdentity(f"no certificate with serial {serial} was issued by this CA")
         return Certificate.load(path.read_bytes())
 
-    def verify_audit(self) -> list[audit.AuditEntry]:
+    def verify_audit(self) -> builtins.list[audit.AuditEntry]:  # `list` is the method above
         """Check the whole audit log and that the registry matches it; raises `AuditTampered`."""
         with self._home.locked():
             try:

@@ -84,8 +84,9 @@ class EllipticKeys:
         return self.public_key_point(a) == self.public_key_point(b)
 
     def _check_curve(self, key: Any, expected: type) -> None:
-        if not isinstance(key, expected) or key.curve.name != self._curve.name:
-            kind = getattr(getattr(key, "curve", None), "name", type(key).__name__)
+        curve = getattr(key, "curve", None)
+        if not isinstance(key, expected) or curve is None or curve.name != self._curve.name:
+            kind = getattr(curve, "name", type(key).__name__)
             raise KeyFormatError(f"key is {kind}, expected a {self._curve.name} key")
 
 

@@ -26,6 +26,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -86,7 +87,7 @@ async def serve(config: NodeConfig) -> None:
         log.info("node stopped")
 
 
-def api_ssl_options(config: NodeConfig) -> dict[str, str]:
+def api_ssl_options(config: NodeConfig) -> dict[str, Any]:
     """uvicorn's TLS options for the API (none: plain HTTP, which the configuration allows on
     loopback only), once the certificate and key were seen to load together: uvicorn would fail
     later, with a traceback."""

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from cryptography import x509
-from cryptography.x509.oid import CRLEntryExtensionOID, ExtensionOID
 
 from node.crypto import CryptoSuite, get_suite
 from node.identity import der
@@ -116,17 +115,17 @@ class RevocationList:
             for entry in parsed:
                 check_critical_extensions(entry.extensions, _UNDERSTOOD_ENTRY_EXTENSIONS)
                 try:
-                    flag = entry.extensions.get_extension_for_oid(CRLEntryExtensionOID.CRL_REASON).value.reason
+                    flag = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason
                     reason = flag.name if flag.name in REVOCATION_REASONS else "unspecified"
                 except x509.ExtensionNotFound:
                     reason = "unspecified"
                 revoked[entry.serial_number] = Revocation(entry.serial_number, entry.revocation_date_utc, reason)
             try:
-                number = parsed.extensions.get_extension_for_oid(ExtensionOID.CRL_NUMBER).value.crl_number
+                number = parsed.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
             except x509.ExtensionNotFound:
                 number = 0
             try:
-                aki = parsed.extensions.get_extension_for_oid(ExtensionOID.AUTHORITY_KEY_IDENTIFIER).value.key_identifier
+                aki = parsed.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
             except x509.ExtensionNotFound:
                 aki = None
         except CertificateError:

@@ -99,12 +99,12 @@ class ChannelTrust:
             index[(root.subject_name, root.key_id)] = root
         revoked: dict[bytes, set[int]] = {}
         for crl in crls:
-            root = index.get((crl.issuer_name, crl.authority_key_id or b""))
-            if root is None or not crl.signed_by(root):
+            issuer = index.get((crl.issuer_name, crl.authority_key_id or b""))
+            if issuer is None or not crl.signed_by(issuer):
                 raise TrustError(f"CRL number {crl.number} is not signed by a member root")
-            if not root.allows("crl_sign"):
-                raise TrustError(f"root {root.subject.name!r} may not sign CRLs (its key usage lacks cRLSign)")
-            revoked.setdefault(root.key_id, set()).update(crl.revoked)
+            if not issuer.allows("crl_sign"):
+                raise TrustError(f"root {issuer.subject.name!r} may not sign CRLs (its key usage lacks cRLSign)")
+            revoked.setdefault(issuer.key_id, set()).update(crl.revoked)
         root_orgs = {root.subject.org for root in index.values()}
         for org in regulator_orgs:
             if org not in root_orgs:

@@ -94,7 +94,7 @@ def _answer(answer: httpx.Response, node: str) -> Any:
         if body is None:
             raise NodesUnavailable("the node's answer is not JSON", {node or "the node": answer.text[:200]})
         return body
-    code = body.get("code") if isinstance(body, dict) and isinstance(body.get("code"), str) else \
+    code: str = body["code"] if isinstance(body, dict) and isinstance(body.get("code"), str) else \
         f"http-{answer.status_code}"
     message = str(body.get("message", "")) if isinstance(body, dict) else answer.text[:200]
     if answer.status_code >= 500:

@@ -237,8 +237,9 @@ class UserDirectory:
                 raise _bad_credentials()
             if record.locked(now_ms):
                 raise self._refused(record, "locked", _locked_message(record))
+            sealed = record.sealed
             try:
-                key = await self._kdf(lambda: unseal(self.suite, record.sealed, secret, org=self.org, name=name))
+                key = await self._kdf(lambda: unseal(self.suite, sealed, secret, org=self.org, name=name))
             except WrongPassword:
                 record = self._failed(name, now_ms)
                 if record.locked(now_ms):

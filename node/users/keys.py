@@ -99,7 +99,7 @@ class SealedKey:
             raise UserStoreDamaged(f"the sealed key asks for scrypt n={cost.n}, r={cost.r}, p={cost.p}, outside "
                                    f"n <= {KDF_LIMITS.n} (a power of two), r <= {KDF_LIMITS.r}, p <= {KDF_LIMITS.p}")
         cipher = d.get("cipher")
-        if cipher not in CIPHERS.values():
+        if not isinstance(cipher, str) or cipher not in CIPHERS.values():
             raise UserStoreDamaged(f"the sealed key names an unknown cipher {cipher!r}")
         return cls(cost, _unb64(d.get("salt")), cipher, _unb64(d.get("sealed")))
 
