@@ -9,7 +9,13 @@
     GET  /api/v1/channels/{ch}/blocks/{number or id}    (`node.api.access`), then answered
     GET  /api/v1/channels/{ch}/transactions/{tx_id}?wait=MS
     GET  /api/v1/channels/{ch}/contracts/{name}
-    GET  /api/v1/channels/{ch}/state/{key hex}/proof[?block=N]
+    GET  /api/v1/channels/{ch}/state/{key hex}/proof[?block=N]      (decoded too: views.proof_view)
+    GET  /api/v1/channels/{ch}/blocks?before=N&limit=K             the console's reads: pages of
+    GET  /api/v1/channels/{ch}/contracts/{name}/explain?lang=L     blocks, explain, activity
+    GET  /api/v1/channels/{ch}/activity?minutes=M                  (`node.api.browse`), records
+    GET  /api/v1/channels/{ch}/contracts/{name}/records[/{var}[/history]]   (`node.api.records`)
+    GET  /api/v1/network                                           every node, asked by this one
+                                                                   (`node.api.network`)
     POST /api/v1/channels/{ch}/endorse                  signed proposal -> endorsement bytes
     POST /api/v1/channels/{ch}/query                    signed proposal of a view -> {"result"}
     POST /api/v1/channels/{ch}/submit                   envelope -> 202 {"tx_id"}
@@ -42,7 +48,6 @@ it are its authority, not the caller's.
 
 from __future__ import annotations
 
-import base64
 import logging
 from typing import Any, Callable
 
@@ -56,15 +61,17 @@ from node.api import schemas as S
 from node.api import views
 from node.api.access import Gate
 from node.api.admission import admit_envelope, admit_update
+from node.api.browse import router as browse_router
 from node.api.calls import router as calls_router
 from node.api.deps import ChannelRequest, Serving, counter, credentials, read_body
 from node.api.errors import BODY_MAX_BYTES, ApiError, bad_request, refusal, refused_proposal
 from node.api.runtime import NodeRuntime, SubmitRefused
+from node.api.records import router as records_router
 from node.api.users import router as users_router
+from node.console import router as console_router
 from node.api.signature import MIN_HEIGHT_WAIT_S
 from node.chain.endorser import ProposalRefused
 from node.ledger.errors import UnknownRoot
-from node.ledger.proof import encode_proof
 from node.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE, LinkFigures
 from node.tx.clock import now_ms
 from node.tx.errors import TxFormatError
@@ -182,8 +189,7 @@ def create_app(runtime: NodeRuntime, *, gate: Gate | None = None, clock: Callabl
             except UnknownRoot as exc:
                 raise ApiError(404, "unknown-block", f"this node keeps no state for that block: {exc}") from None
             root = snapshot.root(found.block)
-        return {"block": found.block, "state_hash": root.hex(),
-                "proof": base64.b64encode(encode_proof(found)).decode("ascii")}
+        return views.proof_view(a.channel, found, root)
 
     @app.post("/api/v1/channels/{ch}/endorse", responses={**errors, 200: {"content": {_BINARY: {
               "schema": _BINARY_SCHEMA}}, "description": "the endorsement (node.tx.endorsement bytes)"}},
@@ -219,6 +225,7 @@ def create_app(runtime: NodeRuntime, *, gate: Gate | None = None, clock: Callabl
         _binary(request)
         tx_id = admit_envelope(a.channel, a.body, clock())
         if not runtime.pending(a.name, tx_id):
+            a.channel.activity.received(tx_id, clock())  # before: an in-process orderer commits within submit
             try:
                 await runtime.submit(a.name, a.body)
             except SubmitRefused as exc:
@@ -245,6 +252,9 @@ def create_app(runtime: NodeRuntime, *, gate: Gate | None = None, clock: Callabl
 
     app.include_router(calls_router)  # JSON invoke and query, the events stream (node.api.calls)
     app.include_router(users_router)  # sessions and application users (node.api.users)
+    app.include_router(browse_router)  # pages of blocks, explain, activity (node.api.browse)
+    app.include_router(records_router)  # a contract's records and their history (node.api.records)
+    app.include_router(console_router)  # the web console at /console (node.console)
     return app
 
 

@@ -35,6 +35,7 @@ from node.chain.channel import Channel
 from node.chain.endorser import ProposalRefused
 from node.chain.store import TxLocation
 from node.crypto.suite import PrivateKey
+from node.tx.clock import now_ms
 from node.tx.endorsement import Endorsement, decode_endorsement, verify_endorsement
 from node.tx.envelope import sign_envelope
 from node.tx.errors import EndorsementMismatch, SignatureError, TxFormatError
@@ -140,6 +141,7 @@ async def hand_over(runtime: NodeRuntime, name: str, envelope: bytes, tx: bytes,
     commit for at most ``wait_s`` (0: not at all)."""
     channel = runtime.channels()[name]
     if channel.transaction(tx) is None and not runtime.pending(name, tx):
+        channel.activity.received(tx, now_ms())  # before: an in-process orderer commits within submit
         try:
             await runtime.submit(name, envelope)
         except SubmitRefused as exc:

@@ -121,6 +121,11 @@ class BlockView(BaseModel):
     transactions: list[BlockTransaction]
 
 
+class Endorser(BaseModel):
+    org: str | None
+    name: str | None
+
+
 class TransactionStatus(BaseModel):
     tx_id: str
     status: Literal["committed", "pending", "unknown"]
@@ -130,12 +135,25 @@ class TransactionStatus(BaseModel):
     block: int | None
     index: int | None
     message: str | None
+    time: int | None = Field(None, description="also, once committed: the block's time, ms since 1970")
+    kind: str | None = Field(None, description="also: invoke, deploy or config")
+    contract: str | None = None
+    entry: str | None = Field(None, description="also: the entry invoked; null for a deploy")
+    creator: Creator | None = None
+    args: dict[str, Any] | list[Any] | None = Field(None, description="also: the call's arguments, section-7 JSON, "
+                                                    "by parameter name (the entry's, or init's for a deploy)")
+    result: Any = Field(None, description="also: the entry's result (section-7 JSON) when VALID")
+    events: list[EventView] | None = Field(None, description="also: the events of a VALID transaction")
+    gas: int | None = Field(None, description="also: the gas the endorsers' simulation used")
+    endorsers: list[Endorser] | None = Field(None, description="also: whose endorsements the envelope carries")
+    writes: list[str] | None = Field(None, description="also: the state keys (hex) a VALID transaction changed")
 
 
 class HistoryEntry(BaseModel):
     version: str
     module: str
     block: int
+    tx_id: str | None = Field(None, description="also: the deploy's transaction")
 
 
 class ContractView(BaseModel):
@@ -147,10 +165,96 @@ class ContractView(BaseModel):
     abi: dict[str, Any] = Field(description="entries (params, returns, roles), events, records, enums")
 
 
+class ProofHeader(BaseModel):
+    number: int
+    id: str
+    state_hash: str = Field(description="the header's state hash: the state after the block before it")
+
+
 class ProofView(BaseModel):
+    """A state proof, whole (``proof``) and decoded for a browser's check (see node.api.views.proof_view)."""
+
     block: int = Field(description="the proof shows the state after this block")
     state_hash: str = Field(description="the state hash after that block (hex); block+1's header carries it")
     proof: str = Field(description="base64 of node.ledger.proof.encode_proof")
+    suite: str = Field(description="also: intl (SHA-256) or gm (SM3): the hash the rules use")
+    key: str = Field(description="also: the state key (hex)")
+    value: str | None = Field(description="also: its value (hex); null when the proof shows it absent")
+    version: list[int] | None = Field(description="also: [block, tx] that wrote the value")
+    siblings: list[str] = Field(description="also: the sibling hashes from the root's children down, hex; '' for "
+                                            "an empty subtree")
+    other: list[str] | None = Field(description="also: absence at another key's leaf: [its key hash, its value hash]")
+    header: ProofHeader | None = Field(description="also: block block+1's header, whose state hash is the root; "
+                                                   "null until that block exists (compare with the channel's "
+                                                   "state_hash then)")
+    value_preimage: str | None = Field(description="also: hex of the codec list [value, block, tx] whose hash is "
+                                                   "the leaf's value hash; null for an absence")
+
+
+class RecordVariable(BaseModel):
+    name: str
+    kind: Literal["value", "map"]
+    key_types: list[str] = Field(description="a map's key type (as written in Bao); empty for a plain value")
+    value_type: str
+
+
+class RecordVariables(BaseModel):
+    variables: list[RecordVariable]
+
+
+class RecordKeys(BaseModel):
+    keys: list[Any] = Field(description="section-7 JSON of each key, in key order; [null] for a plain value")
+    next: str | None = Field(description="the cursor of the next page (its after=), or null at the end")
+
+
+class RecordChange(BaseModel):
+    block: int
+    index: int
+    tx_id: str
+    time: int = Field(description="its block's time, ms since 1970")
+    creator: Creator
+    entry: str | None = Field(description="the entry that changed it; null for a deploy (init)")
+    before: Any = Field(description="section-7 JSON, null: absent")
+    after: Any = Field(description="section-7 JSON, null: deleted")
+
+
+class RecordHistory(BaseModel):
+    ledger_key: str = Field(description="the state key (hex)")
+    value: Any = Field(description="the current value, section-7 JSON; null: absent")
+    history: list[RecordChange] = Field(description="every VALID transaction that changed it, oldest first")
+    proof: ProofView = Field(description="a proof of the current value against the state hash")
+
+
+class BlockRow(BaseModel):
+    number: int
+    id: str
+    time: int = Field(description="the orderer's clock when it cut the block, ms since 1970")
+    transactions: int = Field(description="its items (transactions and configuration updates)")
+    codes: dict[str, int] = Field(description="how many items got each validation code, by the code's name")
+
+
+class BlockPage(BaseModel):
+    height: int
+    blocks: list[BlockRow] = Field(description="newest first")
+    next: int | None = Field(description="the before= of the next page; null after block 0")
+
+
+class Latency(BaseModel):
+    p50: int
+    p99: int
+
+
+class ActivityBucket(BaseModel):
+    start: int = Field(description="ms since 1970; the bucket spans bucket_ms from there")
+    blocks: int
+    transactions: int
+    codes: dict[str, int]
+    commit_latency_ms: Latency | None = Field(description="null: nothing committed in the bucket")
+
+
+class Activity(BaseModel):
+    buckets: list[ActivityBucket] = Field(description="oldest first, empty ones included")
+    bucket_ms: int
 
 
 class QueryResult(BaseModel):

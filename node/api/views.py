@@ -22,19 +22,21 @@ from typing import Any
 
 from node.chain.block import Block, decode_item
 from node.chain.channel import Channel
-from node.chain.contracts import CONTRACT_PREFIX, ContractRecord, decode_record, module_key
+from node.chain.contracts import CONTRACT_PREFIX, ContractError, ContractRecord, decode_record, module_key
 from node.chain.config import CONFIG_KEY, ChannelConfig
 from node.chain.store import CommitRecord, TxLocation
 from node.chain.update import update_id
 from node.identity import Certificate, CertificateError, RevocationList
+from node.ledger.merkle import value_preimage
+from node.ledger.proof import StateProof, encode_proof
 from node.order.pbft_orderer import ConsensusFigures
 from node.tx.codes import ValidationCode
 from node.tx.envelope import decode_envelope
 from node.tx.errors import TxFormatError
 from node.tx.policy import policy_text
-from node.tx.proposal import Deploy, tx_id
+from node.tx.proposal import Deploy, Proposal, tx_id
 from node.tx.response import Completed
-from vm.machine import Machine
+from vm.runtime import Machine
 
 
 def consensus_view(config: ChannelConfig, figures: ConsensusFigures | None) -> dict[str, Any]:
@@ -112,6 +114,46 @@ def _transaction(channel: Channel, number: int, index: int, raw: bytes, record: 
     return out
 
 
+def proof_view(channel: Channel, proof: StateProof, root: bytes) -> dict[str, Any]:
+    """A state proof as the API answers it: whole (``proof``, base64 of `encode_proof`, for the
+    client library) and decoded, so that a browser can check it with WebCrypto's SHA-256 alone:
+
+    - ``key``, ``value`` (hex; null: absent), ``version`` ([block, tx]; null: absent),
+      ``siblings`` (hex from the root's children down; "" for an empty subtree: n zero bytes),
+      ``other`` ([key hash, value hash] of the leaf an absence ends at, or null);
+    - ``value_preimage``: the bytes the value hash is taken of (`node.ledger.merkle.value_preimage`),
+      the codec (canonical MessagePack, `node.codec`) list ``[value, block, tx]``: 0x93 (an
+      array of 3); the value as bin, 0xc4 + 1-byte length when shorter than 256 bytes, 0xc5 +
+      2-byte big-endian length below 65536, else 0xc6 + 4-byte length, then its bytes; then
+      block and tx each as the shortest unsigned int: one byte 0x00-0x7f for 0 to 127, 0xcc +
+      1 byte, 0xcd + 2 bytes, 0xce + 4 bytes, 0xcf + 8 bytes (big-endian). A page checks that
+      the preimage is exactly that encoding of the value and version shown, then hashes it;
+    - ``header``: the number, id and state hash of block ``block + 1``, whose header carries
+      the state hash after ``block`` (null until that block exists: compare with the channel's
+      ``state_hash``).
+
+    The check (`node.ledger.proof.check_proof`): kh = H(key), leaf H(0x00 || kh || H(preimage))
+    (for an absence at another leaf, H(0x00 || other kh || other vh); at an empty subtree, n zero
+    bytes), then up the siblings from the deepest, H(0x01 || left || right) with sides by kh's
+    bits, most significant first; the result must equal the root."""
+    after = channel.blocks.header(proof.block + 1)
+    header = None if after is None else {"number": after.number, "id": channel.block_id_of(after).hex(),
+                                         "state_hash": after.state.hex()}
+    zero = bytes(channel.suite.digest_size)
+    return {
+        "block": proof.block, "state_hash": root.hex(),
+        "proof": base64.b64encode(encode_proof(proof)).decode("ascii"),
+        "suite": channel.config.suite, "key": proof.key.hex(),
+        "value": None if proof.value is None else proof.value.hex(),
+        "version": None if proof.version is None else [proof.version.block, proof.version.tx],
+        "siblings": ["" if s == zero else s.hex() for s in proof.siblings],
+        "other": None if proof.other is None else [h.hex() for h in proof.other],
+        "header": header,
+        "value_preimage": None if proof.value is None or proof.version is None
+        else value_preimage(proof.value, proof.version).hex(),
+    }
+
+
 def config_view(channel: Channel) -> dict[str, Any]:
     """The configuration in force: its fields, and its bytes (base64) as the state holds them."""
     found = channel.state.get(CONFIG_KEY)
@@ -151,8 +193,61 @@ def transaction_view(channel: Channel, tx: bytes, location: TxLocation | None, p
                 "block": None, "index": None, "message": None}
     record = channel.commit_record(location.block)
     message = None if record is None else record.messages.get(location.index)
-    return {"tx_id": tx.hex(), "status": "committed", **code_view(location.code), "block": location.block,
-            "index": location.index, "message": message}
+    out = {"tx_id": tx.hex(), "status": "committed", **code_view(location.code), "block": location.block,
+           "index": location.index, "message": message}
+    block = channel.block(location.block)
+    if block is not None and record is not None:
+        out.update(_details(channel, block, location.index, record))
+    return out
+
+
+def _details(channel: Channel, block: Block, index: int, record: CommitRecord) -> dict[str, Any]:
+    """A committed transaction beyond its status: its row of the block (kind, contract, entry,
+    creator, events), the block's time, and from its envelope the arguments by parameter name
+    (the entry's, or ``init``'s for a deploy, in the module the contract ran at that block), the
+    result and the keys written (a VALID one's), the gas the endorsers metered and who endorsed."""
+    row = _transaction(channel, block.number, index, block.items[index], record)
+    out: dict[str, Any] = {key: row[key] for key in ("kind", "contract", "entry", "creator", "events")}
+    out.update(time=block.header.time_ms, args=None, result=None, gas=None, endorsers=[], writes=[])
+    if row["kind"] not in ("invoke", "deploy"):
+        return out
+    envelope = decode_envelope(decode_item(block.items[index]).body)  # it decoded for the row
+    p = envelope.proposal
+    entry = "init" if isinstance(p.action, Deploy) else p.action.entry
+    out["args"] = _named_args(channel, p.contract, entry, block.number, list(p.args))
+    result = envelope.response.result
+    out["gas"] = result.gas
+    if record.codes[index] is ValidationCode.VALID and isinstance(result, Completed):
+        out["result"] = result.value
+        out["writes"] = sorted(k.hex() for k in (*result.writes, *result.deltas))
+    out["endorsers"] = [_endorser(e.endorser) for e in envelope.endorsements]
+    return out
+
+
+def _named_args(channel: Channel, contract: str, entry: str, number: int, args: list[Any]) -> dict[str, Any] | list[Any]:
+    """``args`` by the parameter names of ``entry`` in the module ``contract`` ran at block
+    ``number`` (its newest deploy up to that block); as given (a list) when that module or entry
+    is not found or the count differs, which a VALID call never has."""
+    record = channel.contract(contract)
+    modules = [] if record is None else [m for _, m, b in record.history if b <= number]
+    if not modules:
+        return args
+    try:
+        machine = module_machine(channel, modules[-1])
+        params = machine.entry(entry).params
+    except (LookupError, ContractError):
+        return args
+    if len(params) != len(args):
+        return args
+    return {param.name: value for param, value in zip(params, args)}
+
+
+def _endorser(der: bytes) -> dict[str, str | None]:
+    try:
+        subject = Certificate.load(der).subject
+    except CertificateError:
+        return {"org": None, "name": None}
+    return {"org": subject.org, "name": subject.name}
 
 
 def contract_view(channel: Channel, record: ContractRecord) -> dict[str, Any]:
@@ -161,19 +256,52 @@ def contract_view(channel: Channel, record: ContractRecord) -> dict[str, Any]:
         "version": record.version,
         "policy": policy_text(record.policy),
         "module": record.module.hex(),
-        "history": [{"version": v, "module": m.hex(), "block": b} for v, m, b in record.history],
+        "history": [{"version": v, "module": m.hex(), "block": b, "tx_id": _deploy_tx(channel, record.name, v, b)}
+                    for v, m, b in record.history],
         "abi": abi_view(machine_of(channel, record)),
     }
 
 
+def deploy_of(channel: Channel, contract: str, version: str, number: int) -> tuple[bytes, Proposal] | None:
+    """The tx id and proposal of the deploy of ``contract`` at ``version`` committed in block
+    ``number`` (a contract's history names the block of each version: one block read)."""
+    block = channel.block(number)
+    record = channel.commit_record(number)
+    if block is None or record is None:
+        return None
+    for index, raw in enumerate(block.items):
+        if record.codes[index] is not ValidationCode.VALID:
+            continue
+        try:
+            item = decode_item(raw)
+            if item.kind != "envelope":
+                continue
+            p = decode_envelope(item.body).proposal
+        except TxFormatError:
+            continue
+        if p.contract == contract and isinstance(p.action, Deploy) and p.action.version == version:
+            return tx_id(channel.suite, p), p
+    return None
+
+
+def _deploy_tx(channel: Channel, contract: str, version: str, number: int) -> str | None:
+    found = deploy_of(channel, contract, version, number)
+    return None if found is None else found[0].hex()
+
+
 def machine_of(channel: Channel, record: ContractRecord) -> Machine:
+    return module_machine(channel, record.module)
+
+
+def module_machine(channel: Channel, module: bytes) -> Machine:
+    """The machine of the module whose hash is ``module`` (the state keeps every module deployed)."""
     def load() -> bytes:
-        found = channel.state.get(module_key(record.module))
+        found = channel.state.get(module_key(module))
         if found is None:
-            raise LookupError(f"the module {record.module.hex()} of {record.name} is missing from the state")
+            raise LookupError(f"the module {module.hex()} is missing from the state")
         return found[0]
 
-    return channel.machines.get(record.module, load)
+    return channel.machines.get(module, load)
 
 
 def abi_view(machine: Machine) -> dict[str, Any]:

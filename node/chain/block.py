@@ -107,17 +107,7 @@ def decode_block(data: bytes, suite: CryptoSuite) -> Block:
     """The block `data` encodes, its data hash checked; `BlockFormatError` for anything else."""
     try:
         m = wire.fields(wire.decode(data, "block", BLOCK_MAX_BYTES), "block", ("header", "items"))
-        raw = wire.blob(m["header"], "block.header", 1, 4096)
-        h = wire.fields(wire.decode(raw, "block.header", 4096), "block.header",
-                        ("number", "previous", "data", "state", "time"))
-        n = suite.digest_size
-        header = Header(
-            wire.counter(h["number"], "block.header.number"),
-            wire.blob(h["previous"], "block.header.previous", n, n),
-            wire.blob(h["data"], "block.header.data", n, n),
-            wire.blob(h["state"], "block.header.state", n, n),
-            wire.counter(h["time"], "block.header.time"),
-        )
+        header = _header(m["header"], suite)
         items = tuple(wire.blob(x, f"block.items[{i}]", 1, ITEM_MAX_BYTES)
                       for i, x in enumerate(wire.array(m["items"], "block.items", ITEMS_MAX)))
     except TxFormatError as exc:
@@ -125,3 +115,27 @@ def decode_block(data: bytes, suite: CryptoSuite) -> Block:
     if data_hash(suite, items) != header.data:
         raise BlockFormatError("block.header.data: does not match the block's items")
     return Block(header, items)
+
+
+def decode_header(data: bytes, suite: CryptoSuite) -> Header:
+    """The header of the block ``data`` encodes, without reading its items (a page of blocks
+    shows headers only); `BlockFormatError` for bytes that are not a block."""
+    try:
+        m = wire.fields(wire.decode(data, "block", BLOCK_MAX_BYTES), "block", ("header", "items"))
+        return _header(m["header"], suite)
+    except TxFormatError as exc:
+        raise BlockFormatError(str(exc)) from None
+
+
+def _header(value: object, suite: CryptoSuite) -> Header:
+    raw = wire.blob(value, "block.header", 1, 4096)
+    h = wire.fields(wire.decode(raw, "block.header", 4096), "block.header",
+                    ("number", "previous", "data", "state", "time"))
+    n = suite.digest_size
+    return Header(
+        wire.counter(h["number"], "block.header.number"),
+        wire.blob(h["previous"], "block.header.previous", n, n),
+        wire.blob(h["data"], "block.header.data", n, n),
+        wire.blob(h["state"], "block.header.state", n, n),
+        wire.counter(h["time"], "block.header.time"),
+    )

@@ -22,6 +22,7 @@ It is told after the fact and cannot change the outcome; a block is reported onl
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,8 @@ from typing import Any, Protocol
 
 import plyvel
 
-from node.chain.block import Block, BlockFormatError, block_id, decode_block, decode_item, encode_item, make_block
+from node.chain.activity import Activity
+from node.chain.block import Block, BlockFormatError, Header, block_id, decode_block, decode_item, encode_item, make_block
 from node.chain.config import CONFIG_KEY, ChannelConfig, decode_config, encode_config
 from node.chain.contracts import ContractRecord, Machines, contract_key, decode_record
 from node.chain.endorser import ProposalRefused, Simulation, simulate
@@ -90,6 +92,7 @@ class Channel:
         self.machines = Machines(suite)
         self._config: ChannelConfig | None = None
         self.observer: ChannelObserver | None = None
+        self.activity = Activity()  # the last hour's commits, in memory (the console's dashboard)
 
     @classmethod
     def open(cls, folder: Path, suite: str, signer: Signer | None = None, genesis: Block | None = None) -> Channel:
@@ -104,7 +107,47 @@ class Channel:
                 db.close()
                 raise ChainError(f"{folder}: the channel has no genesis block")
             channel.commit(genesis)
+        elif not channel.blocks.keeps_history():
+            channel = cls._with_history(folder, channel)
         return channel
+
+    @classmethod
+    def _with_history(cls, folder: Path, old: Channel) -> Channel:
+        """A database written before the record-history index (`node.chain.store`) gets it by
+        committing its own blocks again, through the same validation, into a fresh database
+        beside it (``NAME.rebuilding``): every peer computes the same outcome from the same
+        blocks, so the copy must end at the same ids and state hash, which is checked before
+        the copy replaces the original. A crash meanwhile leaves the original in place, and the
+        next open starts over. What the node keeps beside its chain (``K``) is copied as is."""
+        side = folder.with_name(folder.name + ".rebuilding")
+        shutil.rmtree(side, ignore_errors=True)
+        genesis = old.block(0)
+        assert genesis is not None
+        new = cls(plyvel.DB(str(side), create_if_missing=True), old.suite, old.signer)
+        try:
+            new.commit(genesis)
+            for number in range(1, old.height()):
+                block = old.block(number)
+                assert block is not None
+                new.commit(block, old.blocks.attestation(number))
+            if (new.latest_id(), new.state_hash()) != (old.latest_id(), old.state_hash()):
+                raise ChainError(f"{folder}: committing the channel's blocks again ends at another block id or "
+                                 "state hash than the database holds; it is left as it was")
+            with new._db.write_batch(sync=True) as batch:
+                for key, value in old._db.iterator(prefix=KEPT_NAMESPACE):
+                    batch.put(key, value)
+        except BaseException:
+            new.close()
+            old.close()
+            shutil.rmtree(side, ignore_errors=True)
+            raise
+        new.close()
+        old.close()
+        aside = folder.with_name(folder.name + ".before-history")
+        folder.rename(aside)
+        side.rename(folder)
+        shutil.rmtree(aside)
+        return cls(plyvel.DB(str(folder)), new.suite, new.signer)
 
     def close(self) -> None:
         self._db.close()
@@ -249,9 +292,10 @@ class Channel:
         with self._db.write_batch(transaction=True, sync=True) as batch:  # all or nothing, even on an error
             root = self.state.apply(batch, block.number, outcome.changes)
             record = self.blocks.stage(batch, block, outcome.codes, root, outcome.tx_ids, outcome.messages,
-                                       outcome.events, attestation)
+                                       outcome.events, attestation, outcome.written)
         if outcome.config is not None:
             self._config = outcome.config
+        self.activity.committed(block.header.time_ms, record.codes, list(outcome.tx_ids.values()), now_ms())
         if self.observer is not None:
             self.observer.committed(self, block, record, time.perf_counter() - began)
         return record
@@ -263,3 +307,6 @@ class Channel:
 
     def block_id(self, block: Block) -> bytes:
         return block_id(self.suite, block.header)
+
+    def block_id_of(self, header: Header) -> bytes:
+        return block_id(self.suite, header)

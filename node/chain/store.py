@@ -11,12 +11,25 @@ Layout (every key under the namespace ``B``; the state lives under ``S``, `node.
     B t tx id             codec [block number, index, code]: where the transaction was recorded
     B v contract 0 event 0 number index position
                           b"": an event, indexed by contract and name, in commit order
+    B h len(key) key number index
+                          the record-history index: every VALID transaction that changed the
+                          state key ``key`` (4-byte length, then the key, so that one key's
+                          records never interleave with a longer key's that starts with it),
+                          in commit order; codec [value after (None: deleted), tx id, block
+                          time ms, creator org, creator name, role, entry (None: a deploy)]
+    B H                   b"1": this database keeps the record-history index (written with the
+                          genesis block; a database without it predates the index:
+                          `Channel.open` rebuilds it, `node.chain.channel`)
 
 `commit` writes the block, its commit record, the indexes and the state changes (staged by the
-caller into the same batch) as one synced LevelDB write: after a crash (kill -9 included) a block
+caller into the same batch) and the record history as one synced LevelDB write: after a crash (kill -9 included) a block
 is either wholly there, with its state, or not at all, and the node resumes from the height it
 finds. Numbers are big-endian so that LevelDB orders them numerically: the height is one
 reverse seek.
+
+Reads that must not scan the chain: a page of blocks (`summaries`) reads the commit record and
+the header of each block it shows and nothing else; a key's history (`history`) is one range of
+the ``h`` index, however many blocks the channel has.
 """
 
 from __future__ import annotations
@@ -26,12 +39,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from node import codec
-from node.chain.block import Block, decode_block, encode_block, block_id
+from node.chain.block import Block, Header, block_id, decode_block, decode_header, encode_block
+from node.chain.validator import Written
 from node.crypto import CryptoSuite
 from node.tx.codes import ValidationCode
 
 NAMESPACE = b"B"
-_BLOCKS, _COMMITS, _IDS, _SIGNED, _TXS, _EVENTS = (NAMESPACE + c for c in (b"b", b"c", b"i", b"s", b"t", b"v"))
+_BLOCKS, _COMMITS, _IDS, _SIGNED, _TXS, _EVENTS, _HISTORY, _HISTORY_KEPT = (
+    NAMESPACE + c for c in (b"b", b"c", b"i", b"s", b"t", b"v", b"h", b"H"))
+HISTORY_FORMAT = b"1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +77,35 @@ class IndexedEvent:
     position: int
 
 
+@dataclass(frozen=True, slots=True)
+class KeyChange:
+    """One VALID transaction's change of a state key, from the record-history index."""
+
+    block: int
+    index: int
+    tx_id: bytes
+    time_ms: int  # its block's time
+    org: str
+    name: str
+    role: str
+    entry: str | None  # None for a deploy
+    after: bytes | None  # the key's value after it (None: deleted)
+
+
+@dataclass(frozen=True, slots=True)
+class BlockSummary:
+    """A block as a page of blocks lists it: its header and commit record, not its items."""
+
+    header: Header
+    record: CommitRecord
+
+
 def _num(n: int) -> bytes:
     return n.to_bytes(8, "big")
+
+
+def _history_prefix(key: bytes) -> bytes:
+    return _HISTORY + len(key).to_bytes(4, "big") + key
 
 
 class BlockStore:
@@ -97,6 +140,40 @@ class BlockStore:
         return CommitRecord(tuple(ValidationCode.of(c) for c in m["codes"]), m["state"], m["id"],
                             {int(k): v for k, v in m["messages"].items()})
 
+    def header(self, number: int) -> Header | None:
+        """Block ``number``'s header, its items left unread."""
+        data = self._db.get(_BLOCKS + _num(number))
+        return None if data is None else decode_header(data, self._suite)
+
+    def summaries(self, before: int, limit: int) -> list[BlockSummary]:
+        """Blocks ``before - 1`` down to ``before - limit`` (those that exist), newest first:
+        each one's header and commit record, read by number (two gets a block)."""
+        out = []
+        for number in range(before - 1, max(before - limit, 0) - 1, -1):
+            header = self.header(number)
+            record = self.commit_record(number)
+            if header is None or record is None:
+                continue
+            out.append(BlockSummary(header, record))
+        return out
+
+    def keeps_history(self) -> bool:
+        """Whether this database keeps the record-history index (see the module docstring)."""
+        return self._db.get(_HISTORY_KEPT) == HISTORY_FORMAT
+
+    def history(self, key: bytes) -> list[KeyChange]:
+        """Every VALID transaction that changed state key ``key``, oldest first: one range of
+        the index, no block read."""
+        prefix = _history_prefix(key)
+        out = []
+        with self._db.iterator(prefix=prefix) as rows:
+            for k, v in rows:
+                rest = k[len(prefix):]
+                after, tx, time_ms, org, name, role, entry = codec.decode(v)
+                out.append(KeyChange(int.from_bytes(rest[:8], "big"), int.from_bytes(rest[8:12], "big"), tx,
+                                     time_ms, org, name, role, entry, after))
+        return out
+
     def transaction(self, tx_id: bytes) -> TxLocation | None:
         data = self._db.get(_TXS + tx_id)
         if data is None:
@@ -119,10 +196,11 @@ class BlockStore:
     def stage(self, batch: Any, block: Block, codes: Sequence[ValidationCode], state: bytes,
               tx_ids: dict[int, bytes], messages: dict[int, str],
               events: Sequence[tuple[int, int, str, str]],
-              attestation: tuple[bytes, bytes] | None = None) -> CommitRecord:
+              attestation: tuple[bytes, bytes] | None = None, written: Sequence[Written] = ()) -> CommitRecord:
         """Stage block ``block`` with its outcome into ``batch``: ``tx_ids`` the ids of its
         transactions by index, ``events`` (index, position, contract, event name) of the valid
-        ones; ``attestation`` (signer certificate, signature) who vouched for the block. The
+        ones; ``attestation`` (signer certificate, signature) who vouched for the block;
+        ``written`` what each valid transaction changed (the record-history index). The
         caller writes the batch, with the state's changes, in one synced write."""
         number = block.number
         ident = block_id(self._suite, block.header)
@@ -135,6 +213,14 @@ class BlockStore:
             batch.put(_SIGNED + _num(number), codec.encode(list(attestation)))
         for index, tx in tx_ids.items():
             batch.put(_TXS + tx, codec.encode([number, index, codes[index].value]))
+        if number == 0:
+            batch.put(_HISTORY_KEPT, HISTORY_FORMAT)
+        time_ms = block.header.time_ms
+        for w in written:
+            where = _num(number) + w.index.to_bytes(4, "big")
+            for key, after in w.changes.items():
+                batch.put(_history_prefix(key) + where,
+                          codec.encode([after, w.tx_id, time_ms, w.org, w.name, w.role, w.entry]))
         for index, position, contract, name in events:
             batch.put(_EVENTS + contract.encode() + b"\x00" + name.encode() + b"\x00" + _num(number)
                       + index.to_bytes(4, "big") + position.to_bytes(2, "big"), b"")

@@ -29,6 +29,10 @@ A valid deploy's contract record gets the block's number into its newest history
 endorsers wrote 0: they cannot know where the transaction will be ordered), so the history
 says in which block each version took effect.
 
+Beside the codes and the merged changes, the outcome lists what each valid transaction changed,
+with its values after it and who made it (`Written`): the block store's record-history index
+(`node.chain.store`) is written from it, in the block's own batch.
+
 A valid configuration update (a ``config`` item, `node.chain.update`) replaces the configuration
 for the rest of the block and after: a CRL it brings refuses the creators it revokes from the
 next item on. Its id, the suite hash of the update's bytes, is indexed like a tx id, so that
@@ -62,9 +66,9 @@ from node.tx.policy import policy_text, required_count, satisfied
 from node.tx.proposal import Deploy
 from node.tx.response import Aborted, Completed, scan_digest
 from vm import types as T
-from vm.encoding import decode_value, encode_value
+from vm.values.encoding import decode_value, encode_value
 from vm.errors import Abort, EncodingError
-from vm.state import add_values
+from vm.runtime import add_values
 
 PEER_TYPE = "peer"
 
@@ -79,6 +83,22 @@ class Outcome:
     messages: dict[int, str] = field(default_factory=dict)  # abort messages and refusals, by index
     events: list[tuple[int, int, str, str]] = field(default_factory=list)  # (index, position, contract, name)
     config: ChannelConfig | None = None  # the configuration in force after the block
+    written: list[Written] = field(default_factory=list)  # what each valid transaction changed, in order
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What one valid transaction changed, and who made it (the record-history index,
+    `node.chain.store`): ``changes`` the keys it wrote, each with its value after the
+    transaction (None: deleted; a delta's key with the total it left)."""
+
+    index: int
+    tx_id: bytes
+    org: str
+    name: str
+    role: str
+    entry: str | None  # None for a deploy
+    changes: dict[bytes, bytes | None]
 
 
 class _Overlay:
@@ -176,7 +196,7 @@ def _envelope(out: Outcome, overlay: _Overlay, config: ChannelConfig, suite: Cry
         return _refused(out, index, Code.EXPIRED, str(exc))
     trust = config.trust()
     try:
-        check_identity(env.creator, trust, role=p.role, at=at)
+        creator = check_identity(env.creator, trust, role=p.role, at=at)
     except IdentityRefused as exc:
         return _refused(out, index, Code.CREATOR_REFUSED, str(exc))
     policy_holder: ContractRecord | None = None
@@ -240,6 +260,9 @@ def _envelope(out: Outcome, overlay: _Overlay, config: ChannelConfig, suite: Cry
     for key, value in writes.items():
         changes[key] = (value, version)
     out.changes.update(changes)
+    out.written.append(Written(index, env.tx_id, creator.org, creator.name, p.role,
+                               None if isinstance(p.action, Deploy) else p.action.entry,
+                               {key: value for key, (value, _) in changes.items()}))
     for position, event in enumerate(result.events):
         out.events.append((index, position, p.contract, event.name))
     return Code.VALID

@@ -72,8 +72,13 @@ def key_hash(suite: CryptoSuite, key: bytes) -> bytes:
     return suite.hash(key)
 
 
+def value_preimage(value: bytes, version: Version) -> bytes:
+    """The bytes a leaf's value hash is taken of: the codec list ``[value, block, tx]``."""
+    return codec.encode([value, version.block, version.tx])
+
+
 def value_hash(suite: CryptoSuite, value: bytes, version: Version) -> bytes:
-    return suite.hash(codec.encode([value, version.block, version.tx]))
+    return suite.hash(value_preimage(value, version))
 
 
 def leaf_hash(suite: CryptoSuite, kh: bytes, vh: bytes) -> bytes:

@@ -95,6 +95,23 @@ class StateStore:
         """The (key, version) list a scan of `prefix` would record now (see `StateSnapshot.scans`)."""
         return tuple((k, ver) for k, _, ver in self._view.scan(prefix))
 
+    def keys(self, prefix: bytes, after: bytes | None, limit: int) -> list[bytes]:
+        """At most ``limit`` keys under ``prefix`` (without it), ascending, from the first one past
+        ``prefix + after`` (from the first when ``after`` is None): a page of a map's keys, one
+        bounded LevelDB range."""
+        start = self._ks.entry(prefix + (after or b""))
+        stop = _successor(self._ks.entry(prefix))
+        out: list[bytes] = []
+        cut = len(self._ks.entry(prefix))
+        with self._db.iterator(start=start, stop=stop, include_value=False) as rows:
+            for key in rows:
+                if after is not None and key == start:
+                    continue
+                out.append(key[cut:])
+                if len(out) == limit:
+                    break
+        return out
+
     def last_block(self) -> int | None:
         return self._view.last_block()
 
@@ -233,3 +250,11 @@ class StateStore:
             # every block, so it is always among the newest.
             for key in list(islice(cache, len(cache) - self._cache_limit * 3 // 4)):
                 del cache[key]
+
+
+def _successor(prefix: bytes) -> bytes | None:
+    """The least byte string greater than every string that starts with ``prefix`` (None: none)."""
+    stripped = prefix.rstrip(b"\xff")
+    if not stripped:
+        return None
+    return stripped[:-1] + bytes((stripped[-1] + 1,))

@@ -107,9 +107,12 @@ def test_transaction_status_committed_unknown_and_pending(world):
     from node.tx.envelope import verify_envelope
 
     tx = verify_envelope(world.suite, env).tx_id.hex()
-    assert world.get(f"{CH}/transactions/{tx}").json() == {
+    status = world.get(f"{CH}/transactions/{tx}").json()
+    assert {k: status[k] for k in ("tx_id", "status", "code", "code_name", "explanation", "block", "index",
+                                   "message")} == {
         "tx_id": tx, "status": "committed", "code": 0, "code_name": "VALID",
         "explanation": ValidationCode.VALID.explanation, "block": 2, "index": 0, "message": None}
+    # the details of a committed one (args, result, creator...): tests/node/api/test_console_reads.py
     unknown = world.get(f"{CH}/transactions/{'ab' * 32}").json()
     assert unknown["status"] == "unknown" and unknown["code"] is None and unknown["block"] is None
     world.network.auto_cut = False
@@ -147,7 +150,9 @@ def test_a_contract_shows_its_policy_module_history_and_abi(world):
     record = world.channel("peer0-org1").contract("ledger")
     assert info["name"] == "ledger" and info["version"] == "1" and info["policy"] == "2 of Org1, Org2, Org3"
     assert info["module"] == record.module.hex()
-    assert info["history"] == [{"version": "1", "module": record.module.hex(), "block": 1}]  # where it committed
+    (deployed,) = world.get(f"{CH}/blocks/1").json()["transactions"]
+    assert info["history"] == [{"version": "1", "module": record.module.hex(), "block": 1,  # where it committed
+                                "tx_id": deployed["tx_id"]}]
     entries = {e["name"]: e for e in info["abi"]["entries"]}
     assert entries["set"] == {"name": "set", "kind": "action", "params": [{"name": "k", "type": "Text"},
                               {"name": "v", "type": "Int"}], "returns": None, "roles": ["insurer"],
