@@ -349,3 +349,62 @@ def test_a_plan_owes_exactly_its_assets_and_keeps_equity_within_the_cap(pension:
         assert all(balance(m) >= 0 for m in MEMBERS) or valued
         if not valued:
             assert money(ledger.view("holding_in", "Equity", party=trustee)) <= assets * Decimal("0.3")
+
+
+# ---------------------------------------------------------------------------------------------
+# kyc: fees balance, a regulator's revocation holds, answers come from valid checks only
+
+@pytest.fixture(scope="module")
+def kyc() -> Machine:
+    return _machine("kyc")
+
+
+KYC_ORGS = ("PICC", "CPIC", "PingAn")
+CUSTOMER = "0x" + hashlib.sha256(b"li lei").hexdigest()
+kyc_steps = st.lists(st.one_of(
+    st.tuples(st.just("register_check"), st.sampled_from(KYC_ORGS), st.integers(0, 60), st.integers(1, 1800)),
+    st.tuples(st.just("revoke_check"), st.sampled_from(KYC_ORGS + ("CBIRC",)), st.sampled_from(KYC_ORGS)),
+    st.tuples(st.just("lift_revocation"), st.sampled_from(KYC_ORGS)),
+    st.tuples(st.just("lookup"), st.sampled_from(KYC_ORGS)),
+    st.tuples(st.just("set_fee"), st.integers(-100, 500)),
+), max_size=20)
+
+
+@given(steps=kyc_steps)
+def test_fees_balance_and_a_regulators_revocation_holds_until_lifted(kyc: Machine, steps) -> None:
+    import datetime as dt
+
+    ledger = Ledger(kyc, "2024-05-10")
+    ledger.deploy_defaults()
+    cbirc = Party("CBIRC", "CBIRC", "regulator")
+    blocked: set[str] = set()
+    for step in steps:
+        if step[0] == "register_check":
+            verified = dt.date(2024, 5, 10) - dt.timedelta(days=step[2])
+            done = ledger.call(Party(step[1], step[1], "insurer"), "register_check", CUSTOMER, "FaceToFace",
+                               verified.isoformat(), (verified + dt.timedelta(days=step[3])).isoformat(), "SM4:x", [])
+            assert not (done and step[1] in blocked), "a check the regulator revoked came back"
+        elif step[0] == "revoke_check":
+            who = cbirc if step[1] == "CBIRC" else Party(step[1], step[1], "insurer")
+            if ledger.call(who, "revoke_check", CUSTOMER, step[2], "reason") and step[1] == "CBIRC":
+                blocked.add(step[2])
+        elif step[0] == "lift_revocation":
+            if ledger.call(cbirc, "lift_revocation", CUSTOMER, step[1]):
+                blocked.discard(step[1])
+        elif step[0] == "lookup":
+            org = step[1]
+            answer_ok = ledger.call(Party(org, org, "insurer"), "lookup", CUSTOMER)
+            assert answer_ok
+        else:
+            ledger.call(cbirc, "set_fee", cny(step[1]))
+        stats = [ledger.view("monthly_statistic", org, 202405) for org in KYC_ORGS]
+        assert sum(s["served"] for s in stats) == sum(s["consumed"] for s in stats)
+        assert sum(money(s["earned"]) for s in stats) == sum(money(s["owed"]) for s in stats)
+        assert all(money(s["owed"]) >= 0 for s in stats)
+        for org in KYC_ORGS:
+            try:
+                summary = ledger.view("check_of", CUSTOMER, org)
+            except Abort:
+                continue
+            assert set(summary) == {"provider", "method", "verified_on", "expires_on", "status"}
+            assert org not in blocked or summary["status"] == "Revoked"

@@ -137,6 +137,13 @@ def _mutant_report(tmp_path: Path, contract: str, old: str, new: str):
     ("pension", "            if member != last:\n", "            if true:\n"),
     # pension rule 6: nothing vests over time
     ("pension", "let vested = vested_part(a.employer_part, a.joined, today, vesting_years)", "let vested = a.employer_part"),
+    # kyc rule 1: the provider puts back a check the regulator revoked
+    ("kyc", "require not checks[key].revoked_by_regulator,", "require true,"),
+    # kyc rule 2: the longest-valid check answers, so a placeholder captures the fees
+    ("kyc", "c.verified_on > best_verified", "c.expires_on > answer.valid_until"),
+    ("kyc", "if org == caller.org or not answer.verified", "if not answer.verified"),
+    # kyc rule 6: a fee in another currency
+    ("kyc", "require not fee_set or same_currency(fee, fee_per_lookup),", "require true,"),
     # an overlapping cover left out of the accumulation check
     ("accumulation", "c.start <= last_day and first_day <= c.end", "c.start <= first_day and last_day <= c.end"),
     # any party could cede under any treaty
