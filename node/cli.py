@@ -10,6 +10,7 @@ from node.ca.cli import ca
 from node.client import upgrade_cli as _upgrade_commands  # noqa: F401  (adds upgrade, approve to `contract`)
 from node.client.channel_cli import channel
 from node.client.cli import CLIENT_COMMANDS
+from node.client.session_cli import session
 from node.daemon.main import node_group
 from node.demo.cli import demo
 from node.dev import dev
@@ -28,7 +29,7 @@ def cli() -> None:
     """
 
 
-for _command in (*LANGUAGE_COMMANDS, ca, node_group, network, *CLIENT_COMMANDS, channel, user, demo, dev):
+for _command in (*LANGUAGE_COMMANDS, ca, node_group, network, *CLIENT_COMMANDS, channel, user, session, demo, dev):
     cli.add_command(_command)
 
 

@@ -4,6 +4,8 @@
     POST /api/v1/channels/{ch}/contracts/{name}/invoke-batch/{entry}[?wait=false]
     POST /api/v1/channels/{ch}/contracts/{name}/query/{entry}
     GET  /api/v1/channels/{ch}/events[?contract=&event=&from_block=N&follow=false]   (text/event-stream)
+                                                    [&session=TOKEN: a browser's EventSource, which
+                                                    cannot send Authorization; this route only]
 
 Every route is a channel route (`node.api.deps.ChannelRequest`: signed or in a user's session,
 gated, a member's or a regulator's). Bodies are JSON objects; arguments are LANGUAGE.md section
@@ -66,7 +68,7 @@ from node.api import schemas as S
 from node.api import views
 from node.api.admission import admit_envelope
 from node.api.call_body import JSON, base64_field, flag, json_body, misfit, ordered_arguments, whole_numbers
-from node.api.deps import Admitted, ChannelRequest, Serving, counter
+from node.api.deps import Admitted, ChannelRequest, EventsRequest, Serving, counter
 from node.api.errors import ApiError, bad_request, refusal, refused_proposal
 from node.api.events import Cursor, Selection, StreamSlots, parse_mark, stream
 from node.api.invoking import Endorsed, gather, hand_over, invoke_signed_by
@@ -83,7 +85,7 @@ from node.tx.proposal import (
 )
 from node.tx.response import Aborted, Completed
 from node.tx.roles import RoleChoiceError, pick_role
-from vm.machine import EntryInfo, Machine
+from vm.runtime import EntryInfo, Machine
 
 COMMIT_WAIT_S = 30.0
 BATCH_MAX_CALLS = 500  # calls in one batch: five blocks' worth, and an answer of a few hundred KiB
@@ -207,7 +209,7 @@ async def query(request: Request, a: ChannelRequest, name: str, entry: str) -> d
 @router.get("/api/v1/channels/{ch}/events", response_class=StreamingResponse, tags=["events"],
             responses={**_ERRORS, 200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
                                         "description": "one message per event (see node.api.events)"}})
-async def events(request: Request, a: ChannelRequest, contract: str | None = None, event: str | None = None,
+async def events(request: Request, a: EventsRequest, contract: str | None = None, event: str | None = None,
                  from_block: str | None = None, follow: str | None = None) -> StreamingResponse:
     """Contract events as Server-Sent Events, filtered by contract and event name, resumable."""
     s: Serving = request.app.state.serving

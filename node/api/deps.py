@@ -51,9 +51,20 @@ class Serving:
 
 async def channel_request(request: Request, ch: str) -> Admitted:
     """The gate and the read-your-writes wait, before every channel route."""
+    return await _admit(request, ch, None)
+
+
+async def events_request(request: Request, ch: str, session: str | None = None) -> Admitted:
+    """`channel_request` for the events stream, which also takes the session token as ``?session=``:
+    a browser's EventSource cannot send an Authorization header. No other route reads it there
+    (a URL is more often written down than a header); the node logs no request URLs."""
+    return await _admit(request, ch, session)
+
+
+async def _admit(request: Request, ch: str, query_token: str | None) -> Admitted:
     s: Serving = request.app.state.serving
     body = await read_body(request, s.body_max_bytes)
-    who = credentials(s, request, body)
+    who = credentials(s, request, body, query_token)
     channel = s.runtime.channels().get(ch)
     if isinstance(who, Session):
         caller = s.gate.admit_session(who, ch, channel, s.clock())
@@ -73,12 +84,20 @@ async def channel_request(request: Request, ch: str) -> Admitted:
 
 
 ChannelRequest = Annotated[Admitted, Depends(channel_request)]
+EventsRequest = Annotated[Admitted, Depends(events_request)]
 
 
-def credentials(s: Serving, request: Request, body: bytes) -> SignedRequest | Session | None:
-    """The request's verified signature, or the live session of its bearer token; None when it
-    carries neither. Membership, the window and replays are the gate's to check after."""
+def credentials(s: Serving, request: Request, body: bytes,
+                query_token: str | None = None) -> SignedRequest | Session | None:
+    """The request's verified signature, or the live session of its bearer token (or of
+    ``query_token``, the events stream's ``?session=``); None when it carries neither.
+    Membership, the window and replays are the gate's to check after."""
     token = bearer_token(request.headers)
+    if query_token is not None:
+        if token is not None:
+            raise bad_request("session", "send the session token once: in the Authorization header or as "
+                              "?session=, not both")
+        token = query_token
     if token is None:
         return s.gate.signed(request.headers, request.method, request_target(request.scope), body)
     if any(request.headers.get(h) is not None for h in (HEADER_CERTIFICATE, HEADER_TIME, HEADER_SIGNATURE)):

@@ -4,7 +4,8 @@
                                           user's session (it holds the user's key); or, signed
                                           with the signature headers and no body, a session of
                                           that certificate (no key)
-    GET    /api/v1/sessions               Bearer: the session's name, org, kind, expiry
+    GET    /api/v1/sessions               Bearer: the session's name, org, kind, expiry, and its
+                                          certificate's type and roles
     DELETE /api/v1/sessions               Bearer: logout -> 204
     POST   /api/v1/users                  admin: {"name", "password", "roles"} -> 201 the user
     GET    /api/v1/users                  admin: {"users": [...]}
@@ -74,6 +75,9 @@ class SessionView(BaseModel):
     kind: Literal["user", "certificate"] = Field(description="user: it holds the user's key (the node signs for it); "
                                                              "certificate: the holder keeps its key")
     expires_at: int
+    type: str = Field(description="also: the certificate's identity type (client, admin, regulator, peer)")
+    roles: list[str] = Field(description="also: the roles its certificate holds; a regulator's session reads and "
+                                         "never invokes (the console shows it read-only)")
 
 
 class Registration(BaseModel):
@@ -149,7 +153,9 @@ async def current_session(request: Request) -> dict[str, Any]:
     """The session of the bearer token."""
     s, _ = await _read(request)
     session = _session(s, request)
-    return {"name": session.name, "org": session.org, "kind": session.kind, "expires_at": session.expires_at}
+    certificate = Certificate.load(session.certificate)
+    return {"name": session.name, "org": session.org, "kind": session.kind, "expires_at": session.expires_at,
+            "type": certificate.subject.type, "roles": list(certificate.claims.roles)}
 
 
 @router.delete("/api/v1/sessions", status_code=204, response_class=Response, responses=ERRORS)
