@@ -408,3 +408,52 @@ def test_fees_balance_and_a_regulators_revocation_holds_until_lifted(kyc: Machin
                 continue
             assert set(summary) == {"provider", "method", "verified_on", "expires_on", "status"}
             assert org not in blocked or summary["status"] == "Revoked"
+
+
+# ---------------------------------------------------------------------------------------------
+# accumulation: never past the limit on any day, and no cancellation rewrites the past
+
+@pytest.fixture(scope="module")
+def accumulation() -> Machine:
+    return _machine("accumulation")
+
+
+ACC_INSURERS = ("PICC", "CPIC")
+MONTHS = [f"{y}-{m:02d}-01" for y in (2024, 2025) for m in range(1, 13)]
+accumulation_steps = st.lists(st.one_of(
+    st.tuples(st.just("report_cover"), st.sampled_from(ACC_INSURERS), st.integers(0, 4),
+              st.integers(1, 800_000), st.integers(0, 22), st.integers(0, 12)),
+    st.tuples(st.just("cancel_cover"), st.sampled_from(ACC_INSURERS), st.integers(0, 4), st.integers(0, 23)),
+    st.tuples(st.just("at"), st.integers(0, 23)),
+), max_size=14)
+
+
+@given(steps=accumulation_steps)
+def test_no_day_is_covered_past_the_limit_and_no_cancellation_rewrites_the_past(accumulation: Machine, steps) -> None:
+    ledger = Ledger(accumulation, "2024-01-01")
+    ledger.deploy_defaults()
+    assert ledger.call(Party("CBIRC", "CBIRC", "regulator"), "set_limit", cny(100_000_000))
+    insured = "0x" + hashlib.sha256(b"li lei").hexdigest()
+    now = 0
+
+    def totals() -> list[Decimal]:
+        return [money(ledger.view("total_on", insured, day, party=Party("PICC", "PICC", "insurer"))) for day in MONTHS]
+
+    seen = totals()
+    for step in steps:
+        if step[0] == "at":
+            now = max(now, step[1])
+            ledger.at(MONTHS[now])
+            continue
+        org = Party(step[1], step[1], "insurer")
+        if step[0] == "report_cover":
+            first = step[4]
+            ledger.call(org, "report_cover", f"C{step[2]}", insured, "accident", cny(step[3] * 100),
+                        MONTHS[first], MONTHS[min(first + step[5], 23)])
+        else:
+            ledger.call(org, "cancel_cover", f"C{step[2]}", MONTHS[step[3]])
+        now_totals = totals()
+        assert all(t <= 1_000_000 for t in now_totals)
+        # a day already past keeps the cover it had: only reports (never in the past) may add
+        assert all(after >= before for before, after in zip(seen[:now], now_totals[:now]))
+        seen = now_totals

@@ -144,8 +144,13 @@ def _mutant_report(tmp_path: Path, contract: str, old: str, new: str):
     ("kyc", "if org == caller.org or not answer.verified", "if not answer.verified"),
     # kyc rule 6: a fee in another currency
     ("kyc", "require not fee_set or same_currency(fee, fee_per_lookup),", "require true,"),
-    # an overlapping cover left out of the accumulation check
-    ("accumulation", "c.start <= last_day and first_day <= c.end", "c.start <= first_day and last_day <= c.end"),
+    # accumulation rule 3: a cover starting inside the new term left out, or every overlapping cover summed
+    ("accumulation", "if first_day < c.start and c.start <= last_day:", "if false:"),
+    ("accumulation", "peak = max(peak, in_force_on(person, c.start, zero))", "peak = peak + in_force_on(person, c.start, zero)"),
+    # accumulation rule 4: a backdated cancellation erases a cover that was in force
+    ("accumulation", "require today <= effective,", "require true,"),
+    # accumulation rule 5: amounts in another currency
+    ("accumulation", "require same_currency(sum_insured, limit),", "require true,"),
     # any party could cede under any treaty
     ("reinsurance", 'require t.cedent == org,', 'require t.cedent == t.cedent,'),
 ])
