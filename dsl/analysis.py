@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from typing import Union
 
 from dsl import ast
+from dsl.diagnostics import Diagnostic
 from vm.types import Type, TypeTable
 
 
 # ---------------------------------------------------------------------------------------------
-# What a name (or attribute, or call target) refers to: ``Analysis.refs[id(node)]``.
+# What a name (or attribute, or call target) refers to: ``Annotations.refs[id(node)]``.
 
 @dataclass(frozen=True, slots=True)
 class LocalRef:
@@ -187,16 +188,34 @@ class Analysis:
     events: dict[str, EventInfo]
     lifecycles: tuple[LifecycleInfo, ...]
     modules: dict[str, "Analysis"] = field(default_factory=dict)
+    annotations: Annotations = field(default_factory=lambda: Annotations())
+    warnings: list[Diagnostic] = field(default_factory=list)  # of severity "warning"
+
+
+# ---------------------------------------------------------------------------------------------
+# What the checker records per expression node
+
+@dataclass(slots=True)
+class Annotations:
+    """The checker's findings per node, keyed by ``id(node)``: an expression's type, the type its
+    place converts it to, and what a name, attribute or call refers to. The checker fills one per
+    file (a test file's scenario expressions included); the compiler merges those of a contract,
+    its modules and a test file into one (`add`): node ids never collide while the trees live."""
+
     expr_types: dict[int, Type] = field(default_factory=dict)  # id(expr) -> its type
     # id(expr) -> the type the context converts it to (Int widened to Decimal; `[]`/`{}` given a
     # type from where it stands). Only present where it differs from expr_types.
     coercions: dict[int, Type] = field(default_factory=dict)
     refs: dict[int, Ref] = field(default_factory=dict)
-    warnings: list = field(default_factory=list)  # Diagnostic values of severity "warning"
 
     def type_of(self, expr: ast.Expr) -> Type:
         """The type an expression has where it stands (after any coercion)."""
-        return self.coercions.get(id(expr), self.expr_types[id(expr)])
+        return self.coercions.get(id(expr)) or self.expr_types[id(expr)]
+
+    def add(self, other: Annotations) -> None:
+        self.expr_types.update(other.expr_types)
+        self.coercions.update(other.coercions)
+        self.refs.update(other.refs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -206,7 +225,7 @@ class Analysis:
 class TestAnalysis:
     """A checked `*.test.bao` against its contract. Scenario expressions (call arguments,
     `returns` values, `expect` expressions, `emitted` field values, `let` values) are annotated
-    in ``expr_types``/``coercions``/``refs`` like contract code; ``scenario_locals[i]`` lists the
+    in its ``annotations`` like contract code; ``scenario_locals[i]`` lists the
     locals of scenario i with their types, in order of declaration (a LocalRef's slot indexes
     it). A call of a view inside a scenario expression is a FunctionRef of kind "view"."""
 
@@ -215,9 +234,4 @@ class TestAnalysis:
     tree: ast.TestFile
     contract: Analysis
     scenario_locals: list[tuple[ParamInfo, ...]]
-    expr_types: dict[int, Type] = field(default_factory=dict)
-    coercions: dict[int, Type] = field(default_factory=dict)
-    refs: dict[int, Ref] = field(default_factory=dict)
-
-    def type_of(self, expr: ast.Expr) -> Type:
-        return self.coercions.get(id(expr), self.expr_types[id(expr)])
+    annotations: Annotations = field(default_factory=lambda: Annotations())

@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from dsl import ast
-from dsl.analysis import Ref
-from dsl.check_scope import Annotations, ContractScope, Findings, LocalScope
+from dsl.analysis import Annotations, Ref
+from dsl.check_scope import ContractScope, Findings, LocalScope
 from vm.types import Type
 
 

@@ -4,13 +4,13 @@ checks of records, state, events, `by` clauses and lifecycles."""
 from __future__ import annotations
 
 from dsl import ast
-from dsl.analysis import EventInfo, LifecycleInfo, ParamInfo, StateVarInfo, TransitionInfo
+from dsl.analysis import Annotations, EventInfo, LifecycleInfo, ParamInfo, StateVarInfo, TransitionInfo
 from dsl.bytecode_limits import max_record_fields
 from dsl.check_exprs import ExprChecker
 from dsl.check_limits import check_record_nesting, check_written_type
 from dsl.check_literals import LiteralValidator
 from dsl.check_scope import (
-    TYPE_NAMES, Annotations, ContractScope, Findings, RecordInfo, Signature, did_you_mean, where,
+    TYPE_NAMES, ContractScope, Findings, RecordInfo, Signature, did_you_mean, where,
 )
 from dsl.check_types import is_key_type
 from vm.types import PRIMITIVES, EnumType, ListType, MapType, RecordType, Type

@@ -11,8 +11,8 @@ import dataclasses
 from collections.abc import Iterator
 
 from dsl import ast
-from dsl.analysis import RecordCtorRef
-from dsl.check_scope import Annotations, ContractScope, Findings
+from dsl.analysis import Annotations, RecordCtorRef
+from dsl.check_scope import ContractScope, Findings
 
 _Node = tuple[str, int]  # (record, field index)
 

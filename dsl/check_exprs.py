@@ -13,14 +13,14 @@ from typing import Any
 
 from dsl import ast
 from dsl.analysis import (
-    BuiltinValueRef, EnumValueRef, FieldRef, PartyFieldRef, StateRef, TypeNameRef,
+    Annotations, BuiltinValueRef, EnumValueRef, FieldRef, PartyFieldRef, StateRef, TypeNameRef,
 )
 from dsl.check_calls import CallTyping
 from dsl.check_limits import check_literal_type
 from dsl.check_literals import LiteralValidator
 from dsl.check_operators import OperatorTyping
 from dsl.check_scope import (
-    BUILTIN_FUNCS, BUILTIN_VALUE_NAMES, Annotations, ContractScope, Findings, LocalScope, a_kind,
+    BUILTIN_FUNCS, BUILTIN_VALUE_NAMES, ContractScope, Findings, LocalScope, a_kind,
     article, did_you_mean,
 )
 from dsl.check_types import BUILTIN_VALUES, PARTY_FIELDS, assignable, comparable, is_key_type

@@ -12,7 +12,7 @@ import difflib
 from dataclasses import dataclass, field
 
 from dsl import ast
-from dsl.analysis import EventInfo, FunctionInfo, LocalRef, ParamInfo, Ref, StateVarInfo
+from dsl.analysis import EventInfo, FunctionInfo, LocalRef, ParamInfo, StateVarInfo
 from dsl.check_nesting import Nesting
 from dsl.diagnostics import Diagnostic
 from vm.types import Type
@@ -73,15 +73,6 @@ class Findings:
 
     def sorted_errors(self) -> list[Diagnostic]:
         return sorted(self.errors, key=lambda d: (d.span.file, d.span.line, d.span.col))
-
-
-@dataclass
-class Annotations:
-    """What the checker records per expression node (see dsl.analysis)."""
-
-    expr_types: dict[int, Type] = field(default_factory=dict)
-    coercions: dict[int, Type] = field(default_factory=dict)
-    refs: dict[int, Ref] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

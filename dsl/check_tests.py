@@ -9,11 +9,11 @@ through views, and its clock is set with `at`.
 from __future__ import annotations
 
 from dsl import ast
-from dsl.analysis import Analysis, ParamInfo, TestAnalysis
+from dsl.analysis import Analysis, Annotations, ParamInfo, TestAnalysis
 from dsl.check_literals import LiteralValidator
 from dsl.check_reserved import reject_reserved_names
 from dsl.check_scope import (
-    Annotations, ContractScope, Findings, RecordInfo, Signature, Symbol, article, did_you_mean,
+    ContractScope, Findings, RecordInfo, Signature, Symbol, article, did_you_mean,
 )
 from dsl.check_stmts import BodyChecker
 from dsl.diagnostics import CompileError
@@ -173,4 +173,4 @@ def check_tests(tree: ast.TestFile, contract: Analysis) -> TestAnalysis:
         locals_per_scenario.append(tuple(ParamInfo(n, t) for n, t in zip(locs.names, locs.types)))
     if findings.errors:
         raise CompileError(findings.sorted_errors())
-    return TestAnalysis(tree, contract, locals_per_scenario, ann.expr_types, ann.coercions, ann.refs)
+    return TestAnalysis(tree, contract, locals_per_scenario, ann)

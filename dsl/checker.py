@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dsl import ast
-from dsl.analysis import Analysis, FunctionInfo, ParamInfo
+from dsl.analysis import Analysis, Annotations, FunctionInfo, ParamInfo
 from dsl.check_decls import (
     check_lifecycles, check_record_defaults, declare_names, resolve_by, resolve_events, resolve_records,
     resolve_signatures, resolve_state,
@@ -33,7 +33,7 @@ from dsl.check_defaults import reject_cyclic_defaults
 from dsl.check_limits import check_declaration_counts
 from dsl.check_literals import LiteralValidator
 from dsl.check_reserved import reject_reserved_names
-from dsl.check_scope import Annotations, ContractScope, Findings, RecordInfo, Signature, where
+from dsl.check_scope import ContractScope, Findings, RecordInfo, Signature, where
 from dsl.check_stmts import BodyChecker
 from dsl.check_tests import check_tests
 from dsl.diagnostics import CompileError
@@ -120,9 +120,7 @@ def check_file(tree: ast.SourceFile, loader: "ModuleLoader", loading: tuple[str,
         events=dict(scope.events),
         lifecycles=lifecycles,
         modules=modules,
-        expr_types=ann.expr_types,
-        coercions=ann.coercions,
-        refs=ann.refs,
+        annotations=ann,
         warnings=sorted(findings.warnings, key=lambda d: (d.span.line, d.span.col)),
     )
     return CheckedFile(analysis, scope)

@@ -1,19 +1,20 @@
 """Code for calls: built-in functions, `m.get`, record construction, and calls of fns (and,
-in scenario expressions, views). A mixin of `dsl.codegen_expr.ExprCode`, which provides
-``expr``, ``emit``, ``tix`` and the annotations."""
+in scenario expressions, views). A mixin of `dsl.codegen_expr.ExprCode`, which it sees as a
+`dsl.codegen_context.CodeContext`."""
 
 from __future__ import annotations
 
 from dsl import ast
 from dsl.analysis import BuiltinFuncRef, FunctionRef, MethodRef, RecordCtorRef
 from dsl.codegen_asm import CompilerDefect
+from dsl.codegen_context import CodeContext
 from vm.types import MapType, RecordType, TEXT
 
 _DATE_FNS = {"add_months": "ADD_MONTHS", "days_between": "DAYS_BETWEEN", "year": "YEAR", "month": "MONTH",
              "day": "DAY"}
 
 
-class CallCode:
+class CallCode(CodeContext):
     """Emits calls (see the module docstring for what the host class provides)."""
 
     def call(self, e: ast.Call) -> None:

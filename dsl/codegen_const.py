@@ -11,7 +11,7 @@ field with such a default must be given when a record crosses the JSON boundary.
 from __future__ import annotations
 
 from dsl import ast
-from dsl.analysis import EnumValueRef, RecordCtorRef
+from dsl.analysis import Annotations, EnumValueRef, RecordCtorRef
 from dsl.codegen_asm import CompilerDefect
 from dsl.diagnostics import CompileError, Diagnostic
 from vm import values
@@ -31,20 +31,20 @@ class NotConstant(Exception):
 def literal_value(e: ast.Expr, want: Type) -> object | None:
     """The value of a literal (or a negated number literal), in type ``want``; None for any
     other expression."""
-    kind = type(e)
-    if kind is ast.Unary:
-        if e.op != "-" or not isinstance(e.operand, _NEGATABLE):  # type: ignore[attr-defined]
+    if isinstance(e, ast.Unary):
+        if e.op != "-" or not isinstance(e.operand, _NEGATABLE):
             return None
-        neg, e = True, e.operand  # type: ignore[attr-defined]
-    elif kind in _LITERALS:
+        neg, e = True, e.operand
+    elif type(e) in _LITERALS:
         neg = False
     else:
         return None  # most expressions asked about are not literals: answered without the match
+    v: int  # a number, negated below when written with a minus
     match e:
         case ast.IntLit(text=t):
-            v: object = values.parse_int_literal(t)
+            v = values.parse_int_literal(t)
             if want == DECIMAL:
-                v = v * values.SCALE  # type: ignore[operator]
+                v = v * values.SCALE
         case ast.DecimalLit(text=t):
             v = values.parse_decimal_literal(t)
         case ast.PercentLit(text=t):
@@ -60,20 +60,20 @@ def literal_value(e: ast.Expr, want: Type) -> object | None:
             return values.parse_hash_literal(t)
         case ast.BoolLit(value=b):
             return b
-        case ast.TextLit(parts=parts) if all(isinstance(p, str) for p in parts):
-            return "".join(parts)  # type: ignore[arg-type]
+        case ast.TextLit(parts=parts):
+            chunks = [p for p in parts if isinstance(p, str)]
+            return "".join(chunks) if len(chunks) == len(parts) else None
         case ast.PartyLit(role=role, name=name):
             return values.Party(name, name, role)
         case _:
             return None
-    return -v if neg else v  # type: ignore[operator]
+    return -v if neg else v
 
 
 class ConstantEvaluator:
-    """Evaluates constant expressions of checked trees (``ann`` is the merged annotations:
-    `dsl.codegen_expr.Annotations`)."""
+    """Evaluates constant expressions of checked trees (``ann``: the merged annotations)."""
 
-    def __init__(self, ann, record_defaults: dict[str, tuple[ast.Expr | None, ...]]):
+    def __init__(self, ann: Annotations, record_defaults: dict[str, tuple[ast.Expr | None, ...]]):
         self.ann = ann
         self.record_defaults = record_defaults
 
@@ -116,7 +116,7 @@ class ConstantEvaluator:
         raise NotConstant()
 
 
-def field_defaults(ann, record_defaults: dict[str, tuple[ast.Expr | None, ...]],
+def field_defaults(ann: Annotations, record_defaults: dict[str, tuple[ast.Expr | None, ...]],
                    types: TypeTable) -> tuple[FieldDefault, ...]:
     """Every record field default of ``types`` that is a constant expression, encoded, in
     ascending (record, field) order."""

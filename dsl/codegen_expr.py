@@ -3,21 +3,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Callable
 
 from dsl import ast
 from dsl.analysis import (
-    BuiltinValueRef, EnumValueRef, EventInfo, FieldRef, FunctionInfo, LocalRef, PartyFieldRef, StateRef,
-    StateVarInfo,
+    BuiltinValueRef, EnumValueRef, FieldRef, LocalRef, PartyFieldRef, Ref, StateRef, StateVarInfo,
 )
 from dsl.bytecode_limits import LimitReached, max_locals, too_many_locals
-from dsl.codegen_asm import Assembler, CompilerDefect, Label, Pools
+from dsl.codegen_asm import Assembler, CompilerDefect, Label
 from dsl.codegen_calls import CallCode
 from dsl.codegen_const import literal_value
+from dsl.codegen_unit import Unit
 from vm.types import (
     BOOL, DATE, DECIMAL, DURATION, INT, MONEY, PERCENT, TEXT, EnumType, ListType, MapType, RecordType, Type,
-    TypeTable,
 )
 
 # (op, left type, right type) -> (opcode, swap operands first)
@@ -68,34 +66,6 @@ def arith_opcode(op: str, left: Type, right: Type) -> tuple[str, bool]:
     return found
 
 
-@dataclass
-class Annotations:
-    """What the checker recorded, merged over the contract, its modules and a test file (node
-    ids never collide while the trees live)."""
-
-    refs: dict[int, object] = field(default_factory=dict)
-    expr_types: dict[int, Type] = field(default_factory=dict)
-    coercions: dict[int, Type] = field(default_factory=dict)
-
-    def add(self, source) -> None:
-        self.refs.update(source.refs)
-        self.expr_types.update(source.expr_types)
-        self.coercions.update(source.coercions)
-
-
-@dataclass
-class Unit:
-    """Module-wide facts every function's code generator needs."""
-
-    ann: Annotations
-    pools: Pools
-    types: TypeTable
-    state: tuple[StateVarInfo, ...]
-    events: dict[str, tuple[int, EventInfo]]
-    functions: dict[str, tuple[int, FunctionInfo]]  # "name" / "module.name" -> (index, info)
-    record_defaults: dict[str, tuple[ast.Expr | None, ...]]
-
-
 class ExprCode(CallCode):
     """Emits one function's expressions into its assembler."""
 
@@ -138,7 +108,7 @@ class ExprCode(CallCode):
     def type_of(self, e: ast.Expr) -> Type:
         return self._coercions.get(id(e)) or self.raw_type(e)
 
-    def ref(self, e: object):
+    def ref(self, e: object) -> Ref | None:
         return self._refs.get(id(e))
 
     def convert(self, have: Type, want: Type) -> None:

@@ -23,13 +23,13 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from dsl import ast
-from dsl.analysis import Analysis, FunctionInfo, LocalRef
+from dsl.analysis import Analysis, Annotations, FunctionInfo, LocalRef
 from dsl.bytecode_limits import (
     LimitReached, SourceMap, max_code_bytes, max_functions, max_locals, too_many_locals, too_much_code,
 )
 from dsl.codegen_asm import CompilerDefect, Pools
 from dsl.codegen_const import field_defaults
-from dsl.codegen_expr import Annotations, Unit
+from dsl.codegen_unit import Unit
 from dsl.codegen_stmt import BodyCode
 from dsl.diagnostics import CompileError, Diagnostic
 from vm.module import Entry, EventDef, Function, Lifecycle, Module, Param, StateVar, Transition
@@ -50,9 +50,9 @@ class ModuleLayout:
         self.analysis = analysis
         self.is_contract = analysis.tree.kind == "contract"
         ann = Annotations()
-        ann.add(analysis)
+        ann.add(analysis.annotations)
         for mod in analysis.modules.values():
-            ann.add(mod)
+            ann.add(mod.annotations)
         self.order: list[tuple[str, FunctionInfo | None, str | None]] = []  # (key, info, module)
         for decl in analysis.tree.decls:
             if isinstance(decl, ast.FuncDecl):

@@ -219,7 +219,7 @@ class _Scenario:
             if id(side) not in self.plan.build.exprs or _is_literal(side):
                 continue
             try:
-                value = self.text(self.plan.tests.type_of(side), self.evaluate(side))
+                value = self.text(self.plan.tests.annotations.type_of(side), self.evaluate(side))
             except ScenarioFailed:
                 continue
             shown.append(f"{self.source_of(side)} is {value}")
@@ -303,7 +303,7 @@ class _Scenario:
                                  f'"{step.fails_with}", but it succeeded', step.span.line)
         if step.returns is not None:
             expected = self.evaluate(step.returns)
-            t = self.plan.tests.type_of(step.returns)
+            t = self.plan.tests.annotations.type_of(step.returns)
             if not self.same(t, result.value, expected):
                 raise ScenarioFailed(f"{step.caller.name} calls {name}: returned {self.text(t, result.value)}, "
                                      f"expected {self.text(t, expected)}", step.span.line)

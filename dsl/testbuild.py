@@ -69,7 +69,7 @@ def _step_exprs(step: ast.Step) -> list[ast.Expr]:
 def compile_tests(test_analysis: TestAnalysis) -> TestBuild:
     """The test build; CompileError where it would pass a limit of the bytecode format."""
     layout = ModuleLayout(test_analysis.contract)
-    layout.unit.ann.add(test_analysis)
+    layout.unit.ann.add(test_analysis.annotations)
     layout.compile_all()
     extra: list[Entry] = []
     exprs: dict[int, ExprEntry] = {}
@@ -79,7 +79,7 @@ def compile_tests(test_analysis: TestAnalysis) -> TestBuild:
             params = tuple(Param(p.name, p.type) for p in scenario_locals[:declared])
             for e in _step_exprs(step):
                 name = f"__expr{len(exprs)}"
-                t = test_analysis.type_of(e)
+                t = test_analysis.annotations.type_of(e)
                 code = BodyCode(layout.unit, tuple(p.type for p in params), name=name)
                 if len(layout.functions) >= max_functions():
                     raise CompileError([Diagnostic(

@@ -124,7 +124,7 @@ def test_use_makes_module_fns_records_enums_usable() -> None:
     """).replace("use money_tools\n", "").replace("parties", "use money_tools\nparties", 1))
     analysis = check(tree, loader)
     assert "money_tools" in analysis.modules
-    assert FunctionRef("capped", "fn", "money_tools") in analysis.refs.values()
+    assert FunctionRef("capped", "fn", "money_tools") in analysis.annotations.refs.values()
     assert analysis.functions["money_tools.capped"].module == "money_tools"
     assert "Band" in analysis.types.records
 

@@ -60,7 +60,7 @@ def test_slots_number_params_then_locals_without_reuse() -> None:
     analysis = check(tree, ModuleLoader())
     assert [str(t) for t in analysis.functions["a"].local_types] == [
         "Map[Text, Int]", "Int", "Int", "Text", "Int", "Int", "Int", "Int"]
-    slots = sorted(r.slot for r in analysis.refs.values() if isinstance(r, LocalRef))
+    slots = sorted(r.slot for r in analysis.annotations.refs.values() if isinstance(r, LocalRef))
     assert set(slots) == set(range(8))
 
 
@@ -86,7 +86,7 @@ def test_append_get_and_delete() -> None:
             delete claims[id]
     """))
     analysis = check(tree, ModuleLoader())
-    methods = [r for r in analysis.refs.values() if isinstance(r, MethodRef)]
+    methods = [r for r in analysis.annotations.refs.values() if isinstance(r, MethodRef)]
     assert sorted(map(repr, methods)) == sorted(map(repr, [
         MethodRef("append", "log"), MethodRef("append", None), MethodRef("append", "claims"),
         MethodRef("get", "claims")]))
@@ -123,8 +123,8 @@ def test_builtin_variants(call: str, variant: str, result: str) -> None:
     """))
     analysis = check(tree, ModuleLoader())
     value = tree.decls[-1].body[0].value
-    assert analysis.refs[id(value)] == BuiltinFuncRef(call.split("(")[0], variant)
-    assert str(analysis.type_of(value)) == result
+    assert analysis.annotations.refs[id(value)] == BuiltinFuncRef(call.split("(")[0], variant)
+    assert str(analysis.annotations.type_of(value)) == result
 
 
 @pytest.mark.parametrize("call,message", [
@@ -149,7 +149,7 @@ def test_record_construction() -> None:
     """))
     analysis = check(tree, ModuleLoader())
     ctor = tree.decls[-1].body[0].value
-    assert analysis.refs[id(ctor)] == RecordCtorRef("Claim", (0, None, 1))
+    assert analysis.annotations.refs[id(ctor)] == RecordCtorRef("Claim", (0, None, 1))
     text = body("""
         action a() by insurer:
             claims["x"] = Claim(amout: 1.00 CNY)
@@ -167,7 +167,7 @@ def test_field_refs_and_party_fields() -> None:
             return "{claims[id].amount} {caller.org}"
     """))
     analysis = check(tree, ModuleLoader())
-    assert FieldRef("Claim", 0) in analysis.refs.values()
+    assert FieldRef("Claim", 0) in analysis.annotations.refs.values()
 
 
 def test_all_errors_reported_sorted() -> None:

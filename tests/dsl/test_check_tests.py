@@ -60,9 +60,9 @@ def test_section_8_checks_clean(contract) -> None:
     tree = parser.parse_source(SECTION_8, "health.test.bao")
     result = check_tests(tree, contract)
     assert [(p.name, str(p.type)) for p in result.scenario_locals[0]] == [("picc", "Party"), ("ruijin", "Party")]
-    assert FunctionRef("remaining", "view") in result.refs.values()
+    assert FunctionRef("remaining", "view") in result.annotations.refs.values()
     expect = tree.scenarios[0].steps[6].expr
-    assert str(result.type_of(expect)) == "Bool"
+    assert str(result.annotations.type_of(expect)) == "Bool"
 
 
 def test_shipped_test_files_check_clean() -> None:
@@ -130,7 +130,7 @@ def test_module_target_calls_fns_and_has_no_calls() -> None:
                    ModuleLoader())
     ok = 'tests for "m.bao"\n\nscenario "s":\n    expect double(2) == 4\n'
     result = check_tests(parser.parse_source(ok, "m.test.bao"), module)
-    assert FunctionRef("double", "fn") in result.refs.values()
+    assert FunctionRef("double", "fn") in result.annotations.refs.values()
     bad = 'tests for "m.bao"\n\nscenario "s":\n    let a = insurer "A"\n    a calls double(2)\n'
     found = errors(bad, module)
     assert "`insurer` is not a party of m" in found[0].message

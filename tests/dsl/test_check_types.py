@@ -70,7 +70,7 @@ def result_of(params, make_expr) -> str | CompileError:
         analysis, expr = check_expr(params, make_expr)
     except CompileError as exc:
         return exc
-    return str(analysis.type_of(expr))
+    return str(analysis.annotations.type_of(expr))
 
 
 @given(st.sampled_from(["+", "-", "*", "/", "//", "mod"]), st.sampled_from(TYPES), st.sampled_from(TYPES))
@@ -92,10 +92,10 @@ def test_every_row_of_the_table(key: tuple[str, str, str]) -> None:
 
 def test_decimal_mix_records_the_widening() -> None:
     analysis, expr = check_expr([("a", "Decimal"), ("b", "Int")], lambda a, b: A.Binary("+", a, b))
-    assert str(analysis.type_of(expr.right)) == "Decimal"
-    assert id(expr.left) not in analysis.coercions
+    assert str(analysis.annotations.type_of(expr.right)) == "Decimal"
+    assert id(expr.left) not in analysis.annotations.coercions
     analysis, expr = check_expr([("a", "Money"), ("b", "Int")], lambda a, b: A.Binary("*", a, b))
-    assert not analysis.coercions  # Money * Int is its own operation
+    assert not analysis.annotations.coercions  # Money * Int is its own operation
 
 
 def test_error_message_names_both_types() -> None:

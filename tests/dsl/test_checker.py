@@ -152,7 +152,7 @@ def test_section_1_contract_checks_clean() -> None:
     assert [(t.sources, t.target, t.roles) for t in lc.transitions] == [
         ((0,), 1, ("insurer",)), ((1,), 0, ("insurer",)), ((0, 1), 2, ("insurer", "regulator"))]
     assert analysis.types.enums["PolicyStatus"] == ("Active", "Suspended", "Expired")
-    refs = list(analysis.refs.values())
+    refs = list(analysis.annotations.refs.values())
     assert FunctionRef("net_of_deductible", "fn") in refs
     assert BuiltinFuncRef("min", "min:Money") in refs
     assert MethodRef("get", "paid") in refs
@@ -241,8 +241,8 @@ def test_int_widens_to_decimal_and_is_recorded() -> None:
     """))
     analysis = check(tree, ModuleLoader())
     let = tree.decls[-1].body[0]
-    assert str(analysis.expr_types[id(let.value)]) == "Int"
-    assert str(analysis.type_of(let.value)) == "Decimal"
+    assert str(analysis.annotations.expr_types[id(let.value)]) == "Int"
+    assert str(analysis.annotations.type_of(let.value)) == "Decimal"
 
 
 @pytest.mark.parametrize("where", [
@@ -284,7 +284,7 @@ def test_empty_collections_take_their_type_from_where_they_stand() -> None:
     """))
     analysis = check(tree, ModuleLoader())
     let = tree.decls[-1].body[0]
-    assert str(analysis.type_of(let.value)) == "List[Text]"
+    assert str(analysis.annotations.type_of(let.value)) == "List[Text]"
 
 
 def test_empty_list_with_nothing_to_tell_its_type() -> None:
@@ -386,7 +386,7 @@ def test_empty_branch_of_a_conditional_takes_the_other_branch_type() -> None:
             return len(xs)
     """))
     analysis = check(tree, ModuleLoader())
-    assert str(analysis.type_of(tree.decls[-1].body[0].value)) == "List[Int]"
+    assert str(analysis.annotations.type_of(tree.decls[-1].body[0].value)) == "List[Int]"
     text = body("""
         action a() by insurer:
             nothing = []
@@ -430,9 +430,9 @@ def test_every_expression_of_the_shipped_contracts_is_typed() -> None:
         found: list = []
         _expressions(tree.decls, exempt, found)
         for e in found:
-            if isinstance(analysis.refs.get(id(e)), TypeNameRef):
+            if isinstance(analysis.annotations.refs.get(id(e)), TypeNameRef):
                 continue  # `PolicyStatus` in `PolicyStatus.Active` names a type, not a value
             if id(e) not in exempt:
-                assert id(e) in analysis.expr_types, f"{e.span}: {type(e).__name__} has no type"
+                assert id(e) in analysis.annotations.expr_types, f"{e.span}: {type(e).__name__} has no type"
             if isinstance(e, ast.Name) and id(e) not in exempt:
-                assert id(e) in analysis.refs, f"{e.span}: {e.id} has no ref"
+                assert id(e) in analysis.annotations.refs, f"{e.span}: {e.id} has no ref"
