@@ -1,0 +1,325 @@
+"""The web console in a real browser: headless Chromium (Debian's `chromium` and `chromium-driver`,
+which `.ci/run` installs) driven by selenium against a real node process (`world.start`): one
+browser session and one network for the whole module, the checks in the order a reader meets the
+pages. Skipped, with the reason, only when Chromium or its driver is not installed.
+
+Screenshots at desktop (1280x800) and phone (390x844) widths are kept as artefacts in pytest's
+temporary folder (the path is printed at the end of the run, and by `-s`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from node.console import CONTENT_SECURITY_POLICY
+from tests.node.console.world import NODE, World, start
+from vm import types as T
+from vm.errors import ValueFormError
+from vm.values.jsonform import from_json
+
+CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+pytestmark = pytest.mark.skipif(
+    not (os.access(CHROMIUM, os.X_OK) and os.access(DRIVER, os.X_OK)),
+    reason="headless Chromium is not installed (apt-get install chromium chromium-driver; .ci/run does this)",
+)
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (the test extra has it)")
+from selenium.common.exceptions import TimeoutException  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+DESKTOP, PHONE = (1280, 800), (390, 844)
+WAIT_S = 15
+POLICY = {"holder": "Li Lei", "sum_insured": "10000.00 CNY", "deductible": "500.00 CNY", "copay": "20%",
+          "start": "2026-01-01", "end": "2026-12-31"}
+
+
+class Console:
+    """The browser on the node's console, and the network behind it."""
+
+    def __init__(self, world: World, driver: WebDriver, shots: Path) -> None:
+        self.world, self.driver, self.shots = world, driver, shots
+        self.alice = world.login("alice", world.password)
+
+    def open(self, route: str) -> None:
+        self.driver.get(f"{self.world.api}/console#/{route}")
+
+    def wait(self, condition: Callable[[WebDriver], Any], what: str, timeout: float = WAIT_S) -> Any:
+        try:
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(condition)
+        except TimeoutException:
+            raise AssertionError(f"waited {timeout} s for {what}; the page shows: "
+                                 f"{self.driver.find_element(By.TAG_NAME, 'body').text[:1500]}") from None
+
+    def find(self, css: str, what: str | None = None) -> Any:
+        return self.wait(lambda d: (els := d.find_elements(By.CSS_SELECTOR, css)) and els[0].is_displayed() and els[0],
+                         what or css)
+
+    def text(self, css: str) -> str:
+        return str(self.find(css).text)
+
+    def shot(self, name: str) -> None:
+        self.driver.save_screenshot(str(self.shots / f"{name}.png"))
+
+    def size(self, width_height: tuple[int, int]) -> None:
+        self.driver.set_window_size(*width_height)
+
+    def invoke(self, entry: str, args: list[Any], token: str | None = None) -> httpx.Response:
+        return httpx.post(f"{self.world.api}/api/v1/channels/claims/contracts/health/invoke/{entry}",
+                          json={"args": args}, headers={"Authorization": f"Bearer {token or self.alice}"}, timeout=30)
+
+    def paste_session(self, token: str) -> None:
+        self.driver.execute_script("sessionStorage.clear()")
+        self.driver.get(f"{self.world.api}/console")
+        box = self.find("#login-token textarea")
+        box.send_keys(token)
+        self.find("#login-token button").click()
+        self.find("#nav")
+
+    def module(self, path: str, body: str, *args: Any) -> Any:
+        """Run ``body`` (the async function's text, ``m`` the module, ``args`` its arguments) in the page."""
+        if not self.driver.current_url.startswith(f"{self.world.api}/console"):
+            self.open("")
+            self.find("#app, #login")
+        script = (f"const done = arguments[arguments.length - 1];"
+                  f"import('/console/static/js/{path}').then(async (m) => {{ const args = arguments[0]; {body} }})"
+                  ".then(done, (e) => done({error: String(e)}));")
+        answer = self.driver.execute_async_script(script.replace("arguments[0]", "JSON.parse(" + json.dumps(json.dumps(args)) + ")"))
+        assert not (isinstance(answer, dict) and "error" in answer), answer
+        return answer
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+    folder = tmp_path_factory.mktemp("console-net")
+    shots = tmp_path_factory.mktemp("console-shots")
+    world = start(folder / "net")
+    driver = None
+    try:
+        options = webdriver.ChromeOptions()
+        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+                     f"--user-data-dir={tempfile.mkdtemp(dir=folder)}", "--lang=en-GB"):
+            options.add_argument(flag)
+        options.binary_location = CHROMIUM
+        driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+        driver.set_script_timeout(WAIT_S)
+        driver.set_window_size(*DESKTOP)
+        yield Console(world, driver, shots)
+    finally:
+        if driver is not None:
+            driver.quit()
+        world.stop()
+        print(f"\nconsole screenshots: {shots}")
+
+
+def test_without_a_session_the_console_is_a_login_page_naming_the_node_and_its_organisation(console: Console) -> None:
+    answer = httpx.get(f"{console.world.api}/console", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert answer.status_code == 200
+    assert answer.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert "script-src 'self';" in CONTENT_SECURITY_POLICY and "connect-src 'self'" in CONTENT_SECURITY_POLICY
+    assert NODE in answer.text and "Alpha" in answer.text and "登录" in answer.text  # server-rendered, no JS needed
+    console.open("")
+    console.find("#login-user")
+    assert NODE in console.text("#login h1") and console.text("#login .org-name") == "Alpha"
+    console.shot("login-desktop")
+
+
+def test_login_shows_the_dashboard_whose_height_rises_as_invokes_commit(console: Console) -> None:
+    console.find("#login-user input[name=name]").send_keys("alice")
+    console.find("#login-user input[name=password]").send_keys(console.world.password)
+    console.find("#login-user button").click()
+    height = int(console.text("#height"))
+    assert console.text("#who .user") == "alice@Alpha"
+    assert not console.driver.find_elements(By.CSS_SELECTOR, "#read-only")
+    for n in (1, 2):
+        assert console.invoke("issue", [f"P-{n}", POLICY]).json()["code"] == "VALID"
+    console.wait(lambda d: int(d.find_element(By.ID, "height").text) >= height + 2, "the dashboard's height to rise by 2")
+    console.find("#nodes")  # the network's nodes, from GET /api/v1/network
+    assert "peer0-alpha" in console.text("#nodes") and "peer0-beta" in console.text("#nodes")
+    console.wait(lambda d: "p50" in d.find_element(By.ID, "latency-now").text, "a commit latency figure")
+    console.shot("dashboard-desktop")
+
+
+def test_a_block_and_its_transaction_are_shown_with_creator_entry_arguments_and_code_in_words(console: Console) -> None:
+    console.open("claims/blocks")
+    first = console.find("#blocks .block-link")
+    number = first.text
+    first.click()
+    console.wait(lambda d: d.find_elements(By.ID, "block-id"), f"block {number}'s page")
+    console.find("#block-transactions .tx-link").click()
+    assert console.text("#tx-creator").startswith("alice@Alpha")
+    assert console.text("#tx-entry") == "issue"
+    assert "applied to the channel's state" in console.text("#tx-explanation")
+    args = json.loads(console.text("#tx-args pre"))
+    assert args["id"] == "P-2" and args["policy"]["sum_insured"] == "10000.00 CNY"
+    console.shot("transaction-desktop")
+    tx_id = console.text("#tx-id")
+    console.find("#search input").send_keys(tx_id)  # search by tx id, then by block number
+    console.find("#search button").click()
+    console.wait(lambda d: tx_id in d.current_url, "the search to open the transaction")
+    search = console.find("#search input")
+    search.clear()
+    search.send_keys(number)
+    console.find("#search button").click()
+    console.wait(lambda d: d.current_url.endswith(f"/block/{number}"), "the search to open the block")
+
+
+def test_the_contract_page_shows_its_document_history_and_policy(console: Console) -> None:
+    console.open("claims/contract/health")
+    frame = console.find("#explain")
+    assert console.text("#policy") == "majority"
+    assert console.find("#history").text.count("\n") >= 1
+    console.driver.switch_to.frame(frame)
+    try:
+        heading = console.find("h1").text
+    finally:
+        console.driver.switch_to.default_content()
+    assert heading  # the explain document, rendered by the node from the deployed source
+    console.shot("contract-desktop")
+
+
+def test_an_entry_form_checks_its_inputs_then_submits_and_shows_the_result_or_the_refusal(console: Console) -> None:
+    console.open("claims/contract/health")
+    form = console.find("#entry-issue")
+    form.find_element(By.ID, "arg-issue-id").send_keys("P-form")
+    policy = form.find_element(By.ID, "arg-issue-policy")
+    policy.send_keys(json.dumps({**POLICY, "start": "2026-1-1"}))
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    error = console.text("#arg-issue-policy-error")
+    assert "argument policy.start" in error and "2024-03-01" in error  # checked in the page: nothing sent
+    policy.clear()
+    policy.send_keys(json.dumps(POLICY))
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    console.wait(lambda d: "VALID" in d.find_element(By.ID, "outcome-issue").text, "the invoke's outcome")
+    assert console.find("#outcome-issue .tx-link")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()  # the same id again: the contract refuses
+    console.wait(lambda d: "already exists" in d.find_element(By.ID, "outcome-issue").text, "the refusal")
+    assert "contract-abort" in console.text("#outcome-issue .error")
+    assert console.find("#entry-issue")  # still the page, the refusal a message in it
+    console.shot("entry-refused-desktop")
+
+
+def test_a_records_history_shows_each_change_and_its_proof_checked_in_the_browser(console: Console) -> None:
+    console.invoke("suspend", ["P-1"])
+    console.open("claims/records/health/policies/" + json.dumps("P-1"))
+    console.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#proof-status"), "the proof's check")
+    status = console.find("#proof-status")
+    assert status.get_attribute("data-ok") == "true", status.text
+    rows = console.find("#record-history").find_elements(By.CSS_SELECTOR, "tbody tr")
+    assert [r.find_elements(By.TAG_NAME, "td")[4].text for r in rows] == ["issue", "suspend"]
+    assert json.loads(rows[1].find_elements(By.TAG_NAME, "td")[6].text)["status"] == "Suspended"
+    console.shot("record-desktop")
+
+
+def test_a_tampered_proof_fails_the_browsers_check(console: Console) -> None:
+    proof = httpx.get(f"{console.world.api}/api/v1/channels/claims/contracts/health/records/policies/history",
+                      params={"key": json.dumps("P-1")}, headers={"Authorization": f"Bearer {console.alice}"},
+                      timeout=10).json()["proof"]
+    block = httpx.get(f"{console.world.api}/api/v1/channels/claims/blocks/{proof['block']}",
+                      headers={"Authorization": f"Bearer {console.alice}"}, timeout=10).json()
+    root = proof["header"]["state_hash"] if proof.get("header") else block["state_after"]
+    body = "const [p, root] = args; return (await m.checkProof(p, root)).ok;"
+    assert console.module("proof.js", body, proof, root) is True
+    value = bytearray.fromhex(proof["value"])
+    value[-1] ^= 1
+    assert console.module("proof.js", body, {**proof, "value": value.hex()}, root) is False
+    if proof["siblings"]:
+        siblings = [s or "00" * 32 for s in proof["siblings"]]
+        siblings[0] = ("%064x" % (int(siblings[0], 16) ^ 1))
+        assert console.module("proof.js", body, {**proof, "siblings": siblings}, root) is False
+
+
+def test_the_events_feed_follows_new_events_filtered_by_contract(console: Console) -> None:
+    console.open("claims/events")
+    console.wait(lambda d: "PolicyIssued" in d.find_element(By.ID, "event-feed").text, "the recent events")
+    console.invoke("reinstate", ["P-1"])
+    console.wait(lambda d: "PolicyStatusChanged" in d.find_element(By.ID, "event-feed").text, "the new event")
+    console.find("#event-name").send_keys("PolicyStatusChanged")
+    console.find(".filters button").click()
+    console.wait(lambda d: (items := d.find_elements(By.CSS_SELECTOR, "#event-feed li")) and
+                 all(i.get_attribute("data-event") == "PolicyStatusChanged" for i in items), "the filtered feed")
+
+
+def test_no_request_leaves_the_node(console: Console) -> None:
+    origin = console.world.api
+    urls = console.driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert urls and all(u.startswith(origin) or u.startswith("data:") for u in urls), urls
+
+
+def test_section_7_checks_in_the_page_agree_with_the_node(console: Console) -> None:
+    cases: list[tuple[str, T.Type, object]] = [
+        ("Int", T.INT, 42), ("Int", T.INT, "12345678901234567890"), ("Int", T.INT, 1.5), ("Int", T.INT, "1.5"),
+        ("Decimal", T.DECIMAL, "1.25"), ("Decimal", T.DECIMAL, 3), ("Decimal", T.DECIMAL, "1." + "1" * 19),
+        ("Decimal", T.DECIMAL, "abc"), ("Money", T.MONEY, "1200.50 CNY"), ("Money", T.MONEY, "1200.505 CNY"),
+        ("Money", T.MONEY, "12 JPY"), ("Money", T.MONEY, "12.5 JPY"), ("Money", T.MONEY, "10 XXQ"),
+        ("Money", T.MONEY, "10CNY"), ("Percent", T.PERCENT, "80%"), ("Percent", T.PERCENT, "12.5%"),
+        ("Percent", T.PERCENT, "80"), ("Date", T.DATE, "2024-02-29"), ("Date", T.DATE, "2023-02-29"),
+        ("Date", T.DATE, "2024-3-1"), ("Duration", T.DURATION, "30 days"), ("Duration", T.DURATION, "2 weeks"),
+        ("Duration", T.DURATION, "1 month"), ("Timestamp", T.TIMESTAMP, "2024-03-01T09:30:00+08:00"),
+        ("Timestamp", T.TIMESTAMP, "2024-03-01T09:30:00.123Z"), ("Timestamp", T.TIMESTAMP, "2024-03-01 09:30"),
+        ("Text", T.TEXT, "李雷"), ("Text", T.TEXT, 5), ("Bool", T.BOOL, True), ("Bool", T.BOOL, "true"),
+        ("Hash", T.HASH, "0x" + "ab" * 32), ("Hash", T.HASH, "0x" + "ab" * 31),
+        ("Party", T.PARTY, {"org": "A", "id": "A", "role": "insurer"}), ("Party", T.PARTY, {"org": "A"}),
+        ("List[Money]", T.ListType(T.MONEY), ["1.00 CNY", "2.00 USD"]), ("List[Money]", T.ListType(T.MONEY), ["1"]),
+        ("Map[Text, Percent]", T.MapType(T.TEXT, T.PERCENT), {"Alpha": "60%", "Beta": "40%"}),
+        ("Map[Text, Percent]", T.MapType(T.TEXT, T.PERCENT), {"Alpha": 60}),
+    ]
+    body = ("return args.map(([type, value]) => { try { m.check(m.typeOf(type, {}), value, 'argument x'); return null; }"
+            " catch (e) { return e.message; } });")
+    page = console.module("values.js", body, *[[name, value] for name, _, value in cases])
+    for (name, t, value), refusal in zip(cases, page, strict=True):
+        try:
+            from_json(t, value, None, "argument x")
+            node = None
+        except ValueFormError as exc:
+            node = str(exc)
+        assert (refusal is None) == (node is None), f"{name} {value!r}: the page says {refusal!r}, the node {node!r}"
+
+
+def test_a_regulator_sees_a_read_only_console_and_the_node_refuses_its_invoke(console: Console) -> None:
+    token = console.world.certificate_session("regulator@Alpha")
+    console.paste_session(token)
+    console.find("#read-only")
+    console.open("claims/contract/health")
+    form = console.find("#entry-issue")
+    assert form.find_element(By.TAG_NAME, "fieldset").get_attribute("disabled") is not None
+    assert form.find_element(By.CSS_SELECTOR, ".read-only-note")
+    assert console.invoke("expire", ["P-2"], token).status_code == 403  # the node's rule, not only the page's
+    console.shot("contract-regulator-desktop")
+
+
+def test_a_member_of_one_channel_sees_nothing_of_another(console: Console) -> None:
+    token = console.world.certificate_session("insurer@Beta")
+    console.paste_session(token)
+    options = [o.text for o in console.find("#channel").find_elements(By.TAG_NAME, "option")]
+    assert options == ["shared"]
+    console.open("claims/blocks")
+    assert "unknown-channel" in console.text("#app .error")  # the node's refusal, as a message
+    assert httpx.get(f"{console.world.api}/api/v1/channels/claims", headers={"Authorization": f"Bearer {token}"},
+                     timeout=10).status_code == 404
+
+
+def test_the_pages_fit_a_phone(console: Console) -> None:
+    console.paste_session(console.alice)
+    console.size(PHONE)
+    try:
+        for route, name in (("claims/dashboard", "dashboard"), ("claims/contract/health", "contract"),
+                            ("claims/records/health/policies/" + json.dumps("P-1"), "record")):
+            console.open(route)
+            console.find("main .page > *")
+            time.sleep(0.3)  # the layout settles
+            width = console.driver.execute_script("return document.documentElement.scrollWidth")
+            assert width <= PHONE[0], f"{route}: the page is {width} px wide on a {PHONE[0]} px phone"
+            console.shot(f"{name}-phone")
+    finally:
+        console.size(DESKTOP)
