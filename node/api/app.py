@@ -66,6 +66,7 @@ from node.api.calls import router as calls_router
 from node.api.deps import ChannelRequest, Serving, counter, credentials, read_body
 from node.api.errors import BODY_MAX_BYTES, ApiError, bad_request, refusal, refused_proposal
 from node.api.runtime import NodeRuntime, SubmitRefused
+from node.api.network import router as network_router
 from node.api.records import router as records_router
 from node.api.users import router as users_router
 from node.console import router as console_router
@@ -254,6 +255,7 @@ def create_app(runtime: NodeRuntime, *, gate: Gate | None = None, clock: Callabl
     app.include_router(users_router)  # sessions and application users (node.api.users)
     app.include_router(browse_router)  # pages of blocks, explain, activity (node.api.browse)
     app.include_router(records_router)  # a contract's records and their history (node.api.records)
+    app.include_router(network_router)  # every node of the network, asked by this one (node.api.network)
     app.include_router(console_router)  # the web console at /console (node.console)
     return app
 

@@ -27,6 +27,8 @@ What it does where the node daemon uses links and an orderer process:
   another node that is paused, or any other node asked by a paused one, is `EndorserUnavailable`.
 - Each node has its own `node.metrics.NodeMetrics` (with channel labels), to which its channels
   report; it has no links, and its orderer's pending items are the channel's queue.
+- ``peer_api`` is None: a test or bench that serves the nodes' apps sets one (a
+  `node.api.remote.PeerApi` whose ``connect`` reaches them in process) for ``GET /api/v1/network``.
 - Each node has its own `node.users.sessions.SessionBook`; it keeps application users once
   `LocalNode.keep_users` gives it a folder (and, to enroll them, its organisation's CA).
 
@@ -41,7 +43,7 @@ import importlib.metadata
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from node.api.runtime import EndorserUnavailable, Peer, SubmitRefused
+from node.api.runtime import EndorserUnavailable, Peer, PeerReader, SubmitRefused
 from node.chain.block import encode_item
 from node.ca import CertificateAuthority
 from node.chain.channel import Channel
@@ -164,6 +166,7 @@ class LocalNode:
             self.metrics.attach(channel)
         self.sessions = SessionBook()
         self.users: UserDirectory | None = None
+        self.peer_api: PeerReader | None = None  # the other nodes' apps, when a test or bench serves them
 
     def keep_users(self, folder: Path, ca: CertificateAuthority | None = None, *, registrar: str = "ca-admin",
                    cost: ScryptCost = SCRYPT) -> UserDirectory:

@@ -17,6 +17,9 @@ with the API's code words. Choices, each with its reason:
   would not match this node's endorsement.
 - Request times strictly increase (as the client library's), so two requests alike in all but
   time are never taken for a replay.
+- The network view (`node.api.network`) reads the other nodes' ``/api/v1/node`` and channel
+  views through `PeerApi.get`, with the same identity and the same split (a refusal there is
+  one more way of not answering: nothing of the caller's is at stake).
 - How a peer is reached (its URL, plain HTTP on loopback or HTTPS with its organisation's
   transport root) is the caller's ``connect``: the daemon builds it from node.toml, tests from
   in-process apps.
@@ -27,6 +30,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -92,6 +96,34 @@ class PeerApi:
         if answer.status_code >= 500:
             raise EndorserUnavailable(node, f"{code}: {message}")
         raise ProposalRefused(code, message)
+
+    def address(self, node: str) -> str | None:
+        """The base URL this node reaches ``node``'s API at (None: it knows none)."""
+        try:
+            return str(self._client(node).base_url).rstrip("/")
+        except EndorserUnavailable:
+            return None
+
+    async def get(self, node: str, path: str, timeout_s: float) -> Any:
+        """``node``'s JSON answer to a signed GET of ``path``; `EndorserUnavailable` (that node
+        cannot answer now, or refused: the reason says which) otherwise."""
+        client = self._client(node)
+        try:
+            request = client.build_request("GET", path, timeout=timeout_s)
+            request.headers.update(sign_request(self.suite, self._key, self.certificate, "GET",
+                                                request.url.raw_path.decode("ascii"), self._time(), b""))
+            answer = await client.send(request)
+        except httpx.TimeoutException:
+            raise EndorserUnavailable(node, f"no answer within {timeout_s:g} s") from None
+        except httpx.HTTPError as exc:
+            raise EndorserUnavailable(node, f"cannot be reached: {exc or type(exc).__name__}") from None
+        if answer.status_code != 200:
+            code, message = read_refusal(answer)
+            raise EndorserUnavailable(node, f"{code}: {message}")
+        try:
+            return answer.json()
+        except ValueError:
+            raise EndorserUnavailable(node, "its answer is not JSON") from None
 
     async def close(self) -> None:
         clients, self._clients = list(self._clients.values()), {}

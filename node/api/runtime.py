@@ -32,6 +32,9 @@ benchmarks. What the app needs, and nothing more:
   blocks, False when ``timeout_s`` passed first;
 - ``await wait_for_tx(channel, tx_id, timeout_s)``: where the transaction committed, or None
   when ``timeout_s`` passed first;
+- ``peer_api``: signed GETs to the other nodes' APIs, as this node's peer identity
+  (`PeerReader`; the daemon's `node.api.remote.PeerApi`), which ``GET /api/v1/network`` asks;
+  None when this runtime reaches no other node's API;
 - ``await endorse_at(channel, node, signed_proposal)``: the endorsement (`node.tx.endorsement`
   bytes) of ``node``: this node's own when it is its name, else a peer's through its API, the
   request signed with this node's peer identity (`node.api.remote`); raises
@@ -48,7 +51,7 @@ reads a channel while a block is half applied to its in-memory caches.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from node.chain.channel import Channel
 from node.chain.store import TxLocation
@@ -85,6 +88,16 @@ class EndorserUnavailable(Exception):
         self.reason = reason
 
 
+class PeerReader(Protocol):
+    """Signed reads of other nodes' APIs (`node.api.remote.PeerApi` is one)."""
+
+    def address(self, node: str) -> str | None:
+        """The base URL of ``node``'s API, or None when this node knows none."""
+
+    async def get(self, node: str, path: str, timeout_s: float) -> Any:
+        """``node``'s JSON answer to a GET of ``path``; `EndorserUnavailable` when it gives none."""
+
+
 class NodeRuntime(Protocol):
     """The node as the HTTP API sees it (see the module docstring)."""
 
@@ -105,6 +118,9 @@ class NodeRuntime(Protocol):
 
     @property
     def users(self) -> UserDirectory | None: ...
+
+    @property
+    def peer_api(self) -> PeerReader | None: ...
 
     def channels(self) -> Mapping[str, Channel]: ...
 

@@ -257,6 +257,36 @@ class Activity(BaseModel):
     bucket_ms: int
 
 
+class NetworkChannel(BaseModel):
+    height: int
+    latest_block: str
+    view: int | None = Field(description="PBFT: the node's current view; null for solo")
+    leader: str | None = Field(description="PBFT: the primary of that view")
+    checkpoint: int | None = Field(description="PBFT: the block of its last stable checkpoint")
+
+
+class NetworkLink(BaseModel):
+    sent_bytes: int
+    received_bytes: int
+
+
+class NetworkNode(BaseModel):
+    name: str
+    org: str
+    api: str | None = Field(description="where this node reaches its API; null for this node itself")
+    self: bool = Field(description="the node answering")
+    reachable: bool
+    error: str | None = Field(description="why it did not answer")
+    channels: dict[str, NetworkChannel] = Field(description="the channels it holds that the caller may read")
+    peers: list[str] = Field(description="the nodes it has a live link to")
+    process: ProcessView | None
+    links: dict[str, NetworkLink]
+
+
+class NetworkView(BaseModel):
+    nodes: list[NetworkNode] = Field(description="this node first, then the others by name")
+
+
 class QueryResult(BaseModel):
     result: Any = Field(description="the view's result, section-7 JSON (null: it returns nothing)")
 
