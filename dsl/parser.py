@@ -71,7 +71,8 @@ def _cache_file() -> str | bool:
 
 
 @lru_cache(maxsize=None)
-def _tables() -> Tables:
+def lalr_tables() -> Tables:
+    """The grammar's LALR table as the driver reads it, built once per process."""
     return Tables(grammar())
 
 
@@ -96,7 +97,7 @@ def parse_source(text: str, path: str) -> ast.SourceFile | ast.TestFile:
 def _parse(text: str, path: str) -> ast.SourceFile | ast.TestFile:
     lexed = lex(text, path)
     tokens = lexed.tokens
-    tables = _tables()
+    tables = lalr_tables()
     errors = list(lexed.errors)
     if not tokens:
         raise CompileError([Diagnostic("empty file: a Bao file starts with `contract Name`, `module Name` "
