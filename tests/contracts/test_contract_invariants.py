@@ -57,6 +57,15 @@ class Ledger:
         self.host.apply(result.writes)
         return True
 
+    def answer(self, party: Party, entry: str, *args):
+        """Run an action and return its result as JSON (its writes applied); None if it aborted."""
+        try:
+            result = self.machine.call_json(entry, list(args), self._ctx(party), self.host, GAS)
+        except Abort:
+            return None
+        self.host.apply(result.writes)
+        return to_json(self.machine.entry(entry).returns, result.value, self.machine.types)
+
     def view(self, entry: str, *args, party: Party = Party("r", "r", "regulator")):
         result = self.machine.call_json(entry, list(args), self._ctx(party), self.host, GAS)
         return to_json(self.machine.entry(entry).returns, result.value, self.machine.types)
@@ -457,3 +466,53 @@ def test_no_day_is_covered_past_the_limit_and_no_cancellation_rewrites_the_past(
         # a day already past keeps the cover it had: only reports (never in the past) may add
         assert all(after >= before for before, after in zip(seen[:now], now_totals[:now]))
         seen = now_totals
+
+
+# ---------------------------------------------------------------------------------------------
+# custody: only the holder's acceptance makes a version, and only a policy in force checks valid
+
+@pytest.fixture(scope="module")
+def custody() -> Machine:
+    return _machine("custody")
+
+
+CUSTODY_PARTIES = (Party("PICC", "PICC", "insurer"), Party("CPIC", "CPIC", "insurer"),
+                   Party("Li Lei", "Li Lei", "customer"), Party("Han Mei", "Han Mei", "customer"),
+                   Party("CIC", "CIC", "custodian"), Party("CBIRC", "CBIRC", "regulator"))
+custody_steps = st.lists(st.tuples(
+    st.sampled_from(CUSTODY_PARTIES),
+    st.sampled_from(["endorse", "accept_endorsement", "reject_endorsement", "terminate", "countersign",
+                     "record_delivery", "acknowledge_receipt"]),
+    st.integers(0, 3)), max_size=16)
+
+
+@given(steps=custody_steps)
+def test_only_the_holder_makes_a_version_and_only_a_policy_in_force_checks_valid(custody: Machine, steps) -> None:
+    ledger = Ledger(custody, "2024-04-01")
+    ledger.deploy_defaults()
+    files = ["0x" + hashlib.sha256(f"v{i}".encode()).hexdigest() for i in range(5)]
+    assert ledger.call(CUSTODY_PARTIES[0], "deposit", "P1", "Li Lei", files[4], "2024-04-01")
+    accepted = 0
+    for party, entry, n in steps:
+        args: tuple = ("P1",)
+        if entry == "endorse":
+            args = ("P1", f"E{n}", files[n], "change")
+        elif entry == "terminate":
+            args = ("P1", "Surrender", "2024-04-01")
+        elif entry == "countersign":
+            version = ledger.view("custody_of", "P1")["current_version"]
+            args = ("P1", version, ledger.view("custody_of", "P1")["current_hash"])
+        done = ledger.call(party, entry, *args)
+        if done and entry == "accept_endorsement":
+            assert party.id == "Li Lei"
+            accepted += 1
+        policy = ledger.view("custody_of", "P1")
+        assert policy["current_version"] == 1 + accepted
+        for file in files:
+            check = ledger.answer(CUSTODY_PARTIES[5], "check_file", "P1", file)
+            assert check["authentic"] == (file in versions_of(ledger))
+            assert not check["valid"] or (check["current"] and policy["status"] == "InForce")
+
+
+def versions_of(ledger: Ledger) -> set[str]:
+    return {v["file_hash"] for v in ledger.view("history", "P1")}

@@ -151,6 +151,14 @@ def _mutant_report(tmp_path: Path, contract: str, old: str, new: str):
     ("accumulation", "require today <= effective,", "require true,"),
     # accumulation rule 5: amounts in another currency
     ("accumulation", "require same_currency(sum_insured, limit),", "require true,"),
+    # custody rule 3: any insurer reads any holder's policy
+    ("custody", "return org == p.insurer_org", "return true"),
+    # custody rules 1-2: anyone accepts an endorsement for the holder
+    ("custody", "require p.holder == id,", "require true,"),
+    # custody rule 4: a terminated policy checks as valid
+    ("custody", "valid: current and signed and p.status == InForce", "valid: current and signed"),
+    # custody rule 6: a termination dated anywhere
+    ("custody", "require p.issued_on <= effective <= today,", "require true,"),
     # any party could cede under any treaty
     ("reinsurance", 'require t.cedent == org,', 'require t.cedent == t.cedent,'),
 ])
