@@ -88,6 +88,7 @@ def dev(suite: str) -> None:
         password = _user(folder)
         say()
         say(f"API: {api}   (OpenAPI page: {api}/docs)")
+        say(f"console: {api}/console   (log in as {USER} in a browser on this machine)")
         say(f"user: {USER}, an application user of the insurer {ORG}; password: {password}")
         say("1. log in as alice (sets TOKEN):")
         say(_login_command(api, password))
