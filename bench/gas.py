@@ -27,10 +27,10 @@ if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(
 
 from dsl.pipeline import Compilation  # noqa: E402
 from vm.errors import Abort  # noqa: E402
-from vm.host import CallContext, MemoryHost  # noqa: E402
-from vm.machine import Machine  # noqa: E402
+from vm.runtime import CallContext, MemoryHost  # noqa: E402
+from vm.runtime import Machine  # noqa: E402
 from vm.values import Party  # noqa: E402
-from vm.verifier import verify  # noqa: E402
+from vm.verify import verify  # noqa: E402
 
 SOURCE = '''
 contract GasBench

@@ -25,10 +25,10 @@ if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(
     sys.path.pop(0)
 
 from dsl.pipeline import Compilation  # noqa: E402
-from vm.host import CallContext, MemoryHost
-from vm.machine import Machine
+from vm.runtime import CallContext, MemoryHost
+from vm.runtime import Machine
 from vm.values import Money, Party, parse_money_literal, parse_percent_literal
-from vm.verifier import verify
+from vm.verify import verify
 
 SOURCE = '''
 contract VmBench

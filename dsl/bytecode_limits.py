@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from dsl import ast
 from dsl.diagnostics import Diagnostic
 from vm import module as vm_module
-from vm import verifier, verifier_types
+from vm.verify import function as verifier_types
+from vm.verify import verifier
 
 
 class LimitReached(Exception):

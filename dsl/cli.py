@@ -177,7 +177,7 @@ def disasm(module: Path) -> None:
     """Show a module's bytecode (a built .baom file, or a .bao source compiled on the fly)."""
     from vm.disasm import disassemble
     from vm.errors import VerifyError
-    from vm.verifier import verify
+    from vm.verify import verify
 
     if module.suffix == ".bao":
         data = module_bytes(module, "disassemble the contract it tests")

@@ -128,7 +128,7 @@ class Compilation:
         compile error at the source its instruction came from."""
         from dsl.bytecode_limits import verifier_refusal
         from vm.errors import VerifyError
-        from vm.verifier import verify
+        from vm.verify import verify
 
         data = self.encoded
         try:

@@ -39,7 +39,7 @@ def _json_arg(position: int, text: str) -> object:
     # parsed: the parser recurses per level, so deep text would otherwise end in a RecursionError,
     # at a depth that depends on the host's stack.
     from vm.gas import DEFAULT_LIMITS
-    from vm.jsonform import json_nesting_bound
+    from vm.values.jsonform import json_nesting_bound
 
     depth = _bracket_depth(text)
     if depth > json_nesting_bound(DEFAULT_LIMITS):
@@ -95,7 +95,7 @@ def _ledger_lock(state_dir: Path) -> Iterator[None]:
 
 def _is_ledger_folder(folder: Path) -> bool:
     """Empty, or holding a ledger: `--state .` in a project folder must not scatter files there."""
-    from vm.host import STATE_FILE
+    from vm.runtime import STATE_FILE
 
     names = {p.name for p in folder.iterdir()}
     return not (names - {LOCK_FILE}) or bool(names & {STATE_FILE, DEPLOYMENT_FILE})
@@ -140,8 +140,8 @@ def run(file: Path, name: str, args: tuple[str, ...], as_party: str, at_date: st
     """
     from dsl.cli import module_bytes
     from vm.errors import LiteralError, VerifyError
-    from vm.machine import Machine
-    from vm.verifier import verify
+    from vm.runtime import Machine
+    from vm.verify import verify
 
     caller = _party(as_party)
     for i, a in enumerate(args, 1):
@@ -209,7 +209,7 @@ class _Call:
 
     def run_on(self, state_dir: Path | None) -> None:
         from vm.errors import Abort, StateFileError, ValueFormError
-        from vm.host import CallContext, MemoryHost
+        from vm.runtime import CallContext, MemoryHost
         from vm.values import to_json
 
         machine, name, json_args = self.machine, self.name, self.json_args

@@ -16,7 +16,7 @@ from dsl import ast
 from dsl.diagnostics import CompileError, Diagnostic
 from dsl.pipeline import Compilation, ModuleLoader
 from vm.errors import Abort
-from vm.host import CallContext, Event, MemoryHost
+from vm.runtime import CallContext, Event, MemoryHost
 from vm.types import TEXT, Type
 from vm.values import Party, equal, midnight_of, parse_date_literal, to_text
 
@@ -146,7 +146,7 @@ class _Plan:
 def _build(path: Path, report: FileReport) -> _Plan:
     from dsl.checker import check_tests
     from dsl.testbuild import verified_tests
-    from vm.machine import Machine
+    from vm.runtime import Machine
 
     unit = Compilation.from_file(path)
     report.sources[str(path)] = unit.source

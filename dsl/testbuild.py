@@ -21,7 +21,7 @@ from dsl.diagnostics import CompileError, Diagnostic
 from vm.errors import VerifyError
 from vm.module import Entry, Function, Module, Param
 from vm.types import Type
-from vm.verifier import VerifiedModule, verify
+from vm.verify import VerifiedModule, verify
 
 __all__ = ["ExprEntry", "TestBuild", "compile_tests", "verified_tests"]
 

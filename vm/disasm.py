@@ -10,7 +10,7 @@ per instruction (offset, opcode, operands decoded through the module's tables).
 
 from __future__ import annotations
 
-from vm.module import Entry, Function, Module
+from vm.module.abi import Entry, Function, Module
 from vm.opcodes import Instruction, OperandKind, TruncatedCode, decode_instructions
 from vm.types import EnumType, Type
 

@@ -5,7 +5,7 @@ what an opcode's figure cannot know in advance, because it depends on the bytes 
 reading and writing state, scanning a map, emitting an event. Every price is a whole number and
 depends only on sizes, so two nodes running the same call always charge the same gas.
 
-When it is charged: the translator (`vm.jit`) charges a basic block's base gas as one sum on
+When it is charged: the translator (`vm.translate`) charges a basic block's base gas as one sum on
 entering it (a block that surely follows another is charged with it; the two arms of a branch
 each carry the branch's cost), and tests for exhaustion at every loop header, function entry and
 return, while state and event prices are charged, and tested, as they happen. So a completed call

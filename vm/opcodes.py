@@ -1,5 +1,5 @@
 """The one opcode table of the Bao VM. The compiler, the verifier, the block translator
-(`vm.jit`) and `disasm` all derive from ``OPCODES``; nothing else lists opcodes.
+(`vm.translate`) and `disasm` all derive from ``OPCODES``; nothing else lists opcodes.
 
 Instruction encoding
 --------------------

@@ -12,7 +12,7 @@ from typing import Any
 
 from node.api.errors import ApiError, bad_request, refusal
 from node.tx.errors import TxFormatError
-from vm.machine import EntryInfo
+from vm.runtime import EntryInfo
 
 JSON = "application/json"
 

@@ -30,9 +30,9 @@ from node import codec
 from node.crypto import CryptoSuite
 from node.tx.policy import Policy, policy_from_wire, policy_to_wire
 from vm.errors import VerifyError
-from vm.host import Host
-from vm.machine import Machine
-from vm.verifier import verify
+from vm.runtime import Host
+from vm.runtime import Machine
+from vm.verify import verify
 
 CONTRACT_PREFIX = b"\x00contract\x00"
 MODULE_PREFIX = b"\x00module\x00"

@@ -60,9 +60,9 @@ from node.tx.errors import TimestampError
 from node.tx.proposal import Deploy, Invoke, VerifiedProposal
 from node.tx.response import Aborted, Completed, EmittedEvent, Response, ScanRecord, StateDelta, scan_digest
 from vm.errors import Abort, ValueFormError
-from vm.host import CallContext
-from vm.machine import CallResult, Machine
-from vm.party import Party
+from vm.runtime import CallContext
+from vm.runtime import CallResult, Machine
+from vm.values.party import Party
 from vm.values import to_json
 
 ADMIN_TYPE = "admin"

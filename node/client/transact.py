@@ -194,7 +194,7 @@ def _init_roles(module: bytes | None) -> tuple[str, ...] | None:
     if module is None:
         return None
     from vm.errors import VerifyError
-    from vm.module_codec import decode_module
+    from vm.module import decode_module
 
     try:
         m = decode_module(module)

@@ -47,9 +47,9 @@ from node.tx import wire
 from node.tx.errors import TxFormatError
 from node.tx.wire import JSONValue
 from vm import types as T
-from vm.encoding import decode_value, encode_value
+from vm.values.encoding import decode_value, encode_value
 from vm.errors import ABORT_KINDS, EncodingError
-from vm.state import Delta
+from vm.runtime import Delta
 
 FORMAT = 1
 # The types `+=` and `-=` take (the checker's COMPOUND_TARGETS, LANGUAGE.md section 4).

@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 from dsl.pipeline import Compilation
 from vm.errors import Abort
-from vm.host import CallContext, MemoryHost
-from vm.machine import Machine
+from vm.runtime import CallContext, MemoryHost
+from vm.runtime import Machine
 from vm.values import Party, to_json
-from vm.verifier import verify
+from vm.verify import verify
 
 # A contract whose views hand the module's functions JSON in and out.
 PROBE = '''contract InsuranceProbe

@@ -16,7 +16,9 @@ from click.testing import CliRunner
 
 from node.cli import cli
 from vm import module as vm_module
-from vm import module_codec, verifier, verifier_types
+from vm.module import codec as module_codec
+from vm.verify import function as verifier_types
+from vm.verify import verifier
 
 
 def invoke(*args: object):

@@ -11,7 +11,7 @@ import pytest
 from dsl.pipeline import Compilation  # noqa: E402
 from vm.module import decode_module, encode_module  # noqa: E402
 from vm.values import Money, Party, parse_date_literal  # noqa: E402
-from vm.verifier import verify  # noqa: E402
+from vm.verify import verify  # noqa: E402
 
 from tests.dsl.test_compiler_harness import deploy, run_fn  # noqa: E402
 
@@ -37,14 +37,14 @@ HEALTH = open("contracts/health.bao", encoding="utf-8").read() if glob.glob("con
 
 
 def test_section_1_settle_pays_net_of_deductible_and_copay() -> None:
-    from vm.host import MemoryHost
-    from vm.machine import Machine
+    from vm.runtime import MemoryHost
+    from vm.runtime import Machine
 
     c = Compilation(HEALTH, "contracts/health.bao")
     m = Machine(verify(c.module))
     host = MemoryHost()
     from tests.dsl.test_compiler_harness import GAS, TS_2024_05_01
-    from vm.host import CallContext
+    from vm.runtime import CallContext
 
     insurer = CallContext(Party("PICC", "PICC", "insurer"), TS_2024_05_01, bytes(32))
     hospital = CallContext(Party("R", "R", "hospital"), TS_2024_05_01, bytes(32))
@@ -381,8 +381,8 @@ def test_mixed_products_in_either_order(left: str, right: str, t: str) -> None:
 
 
 def test_defaults_entry_writes_initial_values_without_the_init_body() -> None:
-    from vm.host import MemoryHost
-    from vm.machine import Machine
+    from vm.runtime import MemoryHost
+    from vm.runtime import Machine
 
     from tests.dsl.test_compiler_harness import GAS
 

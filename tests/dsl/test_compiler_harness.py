@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from dsl.pipeline import Compilation
 from vm.errors import Abort
-from vm.verifier import VerifiedModule, verify
+from vm.verify import VerifiedModule, verify
 from vm.values import Party
 
 GAS = 10**7
@@ -25,7 +25,7 @@ class Deployed:
     writes: dict = field(default_factory=dict)
 
     def ctx(self, role: str | None = None):
-        from vm.host import CallContext
+        from vm.runtime import CallContext
 
         r = role or self.role
         return CallContext(Party("ORG", "ID", r), TS_2024_05_01, bytes(32))
@@ -45,8 +45,8 @@ class Deployed:
 
 
 def deploy(source: str, *init_args, role: str = "a") -> Deployed:
-    from vm.host import MemoryHost
-    from vm.machine import Machine
+    from vm.runtime import MemoryHost
+    from vm.runtime import Machine
 
     verified = verify(Compilation(source).module)
     d = Deployed(verified, Machine(verified), MemoryHost(), role)

@@ -9,7 +9,7 @@ from dsl.pipeline import Compilation
 from dsl.testbuild import ExprEntry, compile_tests
 from vm.types import BOOL, INT, MONEY, PARTY, TEXT
 from vm.values import Money, Party
-from vm.verifier import verify
+from vm.verify import verify
 
 CONTRACT = """contract Shop
 parties seller, buyer
@@ -78,8 +78,8 @@ def test_every_step_expression_has_a_hidden_view() -> None:
 
 def test_hidden_views_run_with_the_contract_state_and_the_given_caller() -> None:
 
-    from vm.host import CallContext, MemoryHost
-    from vm.machine import Machine
+    from vm.runtime import CallContext, MemoryHost
+    from vm.runtime import Machine
 
     tree, tb = build()
     m = Machine(verify(tb.module))
@@ -109,8 +109,8 @@ def test_a_module_target_has_no_contract_entries() -> None:
     assert [e.name for e in tb.module.entries] == ["__expr0", "__expr1", "__expr2"]
     verify(tb.module)
 
-    from vm.host import CallContext, MemoryHost
-    from vm.machine import Machine
+    from vm.runtime import CallContext, MemoryHost
+    from vm.runtime import Machine
 
     m = Machine(verify(tb.module))
     tester = Party("tester", "tester", "tester")

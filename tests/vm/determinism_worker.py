@@ -95,11 +95,11 @@ def _result(machine, info, r) -> dict:
 
 
 def _recording_machine(log: list):
-    import vm.machine
+    import vm.runtime
     from vm import values as V
     from vm.errors import Abort
 
-    class Recording(vm.machine.Machine):
+    class Recording(vm.runtime.Machine):
         """Writes down every call it runs (each scenario step, expectation and deployment)."""
 
         def _run(self, info, args, ctx, host, gas_limit):
@@ -118,19 +118,19 @@ def _recording_machine(log: list):
 
 def scenario_calls() -> list:
     """Every call the shipped contracts' scenarios make, and each scenario's verdict."""
-    import vm.machine
+    import vm.runtime
     from dsl.scenarios import run_test_file
 
     out: list = []
-    original = vm.machine.Machine
-    vm.machine.Machine = _recording_machine(out)  # the runner builds its machine from this name
+    original = vm.runtime.Machine
+    vm.runtime.Machine = _recording_machine(out)  # the runner builds its machine from this name
     try:
         for path in sorted((ROOT / "contracts").glob("*.test.bao")):
             report = run_test_file(path)
             out.append({"file": path.name, "built": not report.diagnostics,
                         "verdicts": [[r.title, r.passed, r.failure] for r in report.results]})
     finally:
-        vm.machine.Machine = original
+        vm.runtime.Machine = original
     return out
 
 
@@ -157,10 +157,10 @@ def hostile_calls() -> list:
     around the nesting limit and the size limits."""
     from dsl.pipeline import Compilation
     from tests.vm.hostile_programs import CTX, SHAPES, ops_for, outcome, program
-    from vm.host import MemoryHost
-    from vm.interpreter import ReferenceMachine
-    from vm.machine import Machine
-    from vm.verifier import verify
+    from vm.runtime import MemoryHost
+    from vm.runtime.interpreter import ReferenceMachine
+    from vm.runtime import Machine
+    from vm.verify import verify
 
     out: list = []
     bench = _bench_programs()

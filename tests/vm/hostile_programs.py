@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from vm import values as V
 from vm.errors import Abort
-from vm.host import CallContext, MemoryHost
+from vm.runtime import CallContext, MemoryHost
 from vm.values import Party
 
 CTX = CallContext(Party("Hostile", "Hostile", "runner"), 1_704_038_400_000, bytes(32))

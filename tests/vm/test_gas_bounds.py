@@ -45,16 +45,16 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-import vm.machine
+import vm.runtime
 from dsl.pipeline import Compilation
 from dsl.scenarios import run_test_file
 from tests.vm.hostile_programs import (
     NESTING_MESSAGE, SHAPES, LineCounter, gas_needed, ops_for, outcome, program,
 )
-from vm.interpreter import ReferenceMachine
-from vm.machine import Machine
+from vm.runtime.interpreter import ReferenceMachine
+from vm.runtime import Machine
 from vm.opcodes import decode_instructions
-from vm.verifier import verify
+from vm.verify import verify
 
 C_FIXED_GAS = 500
 SHIPPED_LINES_PER_GAS = 1.25
@@ -214,7 +214,7 @@ def test_shipped_contracts_calibrate_the_bound(monkeypatch):
     baseline that K_LINES_PER_GAS is twenty times. If this fails, ordinary contracts got heavier
     per gas; re-measure and re-state the constants above (and the issue's 20x with them)."""
     _Traced.calls = []
-    monkeypatch.setattr(vm.machine, "Machine", _Traced)
+    monkeypatch.setattr(vm.runtime, "Machine", _Traced)
     for path in sorted(CONTRACTS.glob("*.test.bao")):
         report = run_test_file(path)
         assert not report.diagnostics and report.passed and not report.failed, path.name

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vm.errors import StateFileError
-from vm.host import STATE_FILE, CallContext, Event, Host, MemoryHost
+from vm.runtime import STATE_FILE, CallContext, Event, Host, MemoryHost
 from vm.values import Party
 
 keys = st.binary(max_size=4)

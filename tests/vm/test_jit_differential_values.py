@@ -19,15 +19,15 @@ from dsl.pipeline import Compilation
 from tests.vm.hostile_programs import CTX, SHAPES, ops_for, outcome, program
 from tests.vm.test_gas_bounds import assert_agree, assert_no_fault, block_slack
 from vm import types as T
-from vm.encoding import encode_value
+from vm.values.encoding import encode_value
 from vm.errors import Abort, VerifyError
-from vm.host import MemoryHost
-from vm.interpreter import ReferenceMachine
-from vm.keys import encode_key
-from vm.machine import Machine
+from vm.runtime import MemoryHost
+from vm.runtime.interpreter import ReferenceMachine
+from vm.values.keys import encode_key
+from vm.runtime import Machine
 from vm.module import map_prefix
 from vm.opcodes import BY_NAME, OPCODES, decode_instructions, encode_instruction
-from vm.verifier import verify
+from vm.verify import verify
 
 ROOT = Path(__file__).resolve().parents[2]
 _SAME_SHAPE: dict = {}

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 
 from tests.vm.test_values_strategies import TABLE, typed_values, types
 from vm import types as T
-from vm.encoding import value_size
+from vm.values.encoding import value_size
 from vm.errors import ValueFormError
 from vm.gas import Limits
-from vm.ordering import sorted_keys
-from vm.textform import to_text
+from vm.values.ordering import sorted_keys
+from vm.values.textform import to_text
 from vm.values import SCALE, Money, Party, from_json, midnight_of, to_json
 
 POLICY_TABLE = T.TypeTable(

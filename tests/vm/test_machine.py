@@ -8,13 +8,13 @@ from dsl.pipeline import Compilation
 from vm import types as T
 from vm.errors import Abort, ValueFormError
 from vm.gas import Limits
-from vm.host import CallContext, MemoryHost
-from vm.interpreter import hand_module
-from vm.machine import CallResult, Machine
+from vm.runtime import CallContext, MemoryHost
+from vm.runtime.interpreter import hand_module
+from vm.runtime import CallResult, Machine
 from vm.module import Constant, Function, Param
-from vm.interpreter import assemble
+from vm.runtime.interpreter import assemble
 from vm.values import Money, Party
-from vm.verifier import verify
+from vm.verify import verify
 
 SOURCE = '''
 contract Doors

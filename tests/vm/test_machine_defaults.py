@@ -15,11 +15,11 @@ from dsl.pipeline import Compilation
 from node.cli import cli
 from vm import types as T
 from vm.errors import ValueFormError, VerifyError
-from vm.host import CallContext, MemoryHost
-from vm.machine import Machine
+from vm.runtime import CallContext, MemoryHost
+from vm.runtime import Machine
 from vm.module import FORMAT_VERSION, FieldDefault, decode_module, encode_module
 from vm.values import Money, Party, encode_value, to_json
-from vm.verifier import verify
+from vm.verify import verify
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,16 +14,16 @@ import pytest
 
 from vm import types as T
 from vm.errors import Abort
-from vm.host import CallContext, MemoryHost
-from vm.interpreter import ReferenceMachine, assemble, hand_module, reference_semantics
-from vm.jit import unimplemented_opcodes
-from vm.machine import Machine
+from vm.runtime import CallContext, MemoryHost
+from vm.runtime.interpreter import ReferenceMachine, assemble, hand_module, reference_semantics
+from vm.translate.translation import unimplemented_opcodes
+from vm.runtime import Machine
 from vm.module import Constant, Function, Param
 from vm.opcodes import OPCODES, decode_instructions
 from vm.values import (
     Money, Party, parse_date_literal, parse_decimal_literal, parse_percent_literal, sm3, today_of,
 )
-from vm.verifier import verify
+from vm.verify import verify
 
 INT, DEC, PCT, MONEY, TEXT, BOOL = T.INT, T.DECIMAL, T.PERCENT, T.MONEY, T.TEXT, T.BOOL
 DATE, DUR, TS, HASH, PARTY = T.DATE, T.DURATION, T.TIMESTAMP, T.HASH, T.PARTY

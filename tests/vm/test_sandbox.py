@@ -11,13 +11,14 @@ import pytest
 from dsl.pipeline import Compilation
 from vm import types as T
 from vm.errors import Abort
-from vm.host import CallContext, MemoryHost
-from vm.interpreter import hand_module
-from vm.machine import Machine, walks
-from vm.state import CallState
+from vm.runtime import CallContext, MemoryHost
+from vm.runtime.interpreter import hand_module
+from vm.runtime import Machine
+from vm.runtime.machine import walks
+from vm.runtime import CallState
 from vm.module import Constant
 from vm.values import Money, Party
-from vm.verifier import verify
+from vm.verify import verify
 
 CTX = CallContext(Party("PICC", "picc", "insurer"), 1_714_492_800_000, bytes(32))
 HOSTILE = "'); __import__('os').system('echo pwned') #"

@@ -7,14 +7,14 @@ import pytest
 
 from dsl.pipeline import Compilation
 from vm.errors import Abort
-from vm.host import CallContext, Event, MemoryHost
-from vm.machine import Machine
+from vm.runtime import CallContext, Event, MemoryHost
+from vm.runtime import Machine
 from vm.module import map_prefix, state_key
 from vm.opcodes import decode_instructions
-from vm.state import Delta
+from vm.runtime import Delta
 from vm.values import Money, Party, encode_key, encode_value
 from vm import types as T
-from vm.verifier import verify
+from vm.verify import verify
 
 SOURCE = '''
 contract Claims

@@ -15,7 +15,7 @@ from vm.module import (
 from vm.opcodes import BY_NAME, encode_instruction as I
 from vm.types import BOOL, INT, MONEY, TEXT, EnumType, ListType, MapType, RecordType, TypeTable
 from vm.values import Money
-from vm.verifier import MAX_STACK, verify
+from vm.verify import MAX_STACK, verify
 
 STATUS = EnumType("Status")
 POLICY = RecordType("Policy")
@@ -323,7 +323,7 @@ def test_mutated_code_is_rejected_or_still_safe(data) -> None:
 
     disassemble(v.module)
     try:
-        from vm.machine import Machine
+        from vm.runtime import Machine
     except ImportError:
         return
     Machine(v)  # the translator takes every module the verifier accepts
@@ -331,7 +331,7 @@ def test_mutated_code_is_rejected_or_still_safe(data) -> None:
 
 def test_size_limits() -> None:
     from vm.module import MAX_MODULE_BYTES, MAGIC
-    from vm.verifier import MAX_CODE_BYTES, MAX_FUNCTIONS, MAX_LOCALS
+    from vm.verify import MAX_CODE_BYTES, MAX_FUNCTIONS, MAX_LOCALS
 
     rejects(MAGIC + b"\x01" + bytes(MAX_MODULE_BYTES), "the limit is")
     rejects(module(I("RET_VOID") * (MAX_CODE_BYTES + 1), returns=None), f"limit {MAX_CODE_BYTES}")
@@ -377,9 +377,9 @@ def _rich() -> Module:
 def test_accepted_mutants_run_without_internal_faults(damage) -> None:
     # What the verifier accepts, the machine runs to a result or a contract-level abort: never a
     # Python error inside generated code (which the machine would report as an internal fault).
-    import vm.machine as machine_mod
+    import vm.runtime as machine_mod
     from vm.errors import Abort
-    from vm.host import CallContext, MemoryHost
+    from vm.runtime import CallContext, MemoryHost
     from vm.opcodes import OPCODES, decode_instructions
     from vm.values import Party
 

@@ -4,7 +4,7 @@ One deep-but-legal workload (a value nested 32 levels, the language's limit, wri
 compared, hashed, stored, emitted and read back from state; a chain of 60 nested `fn` calls) runs
 from different depths of the caller's Python stack and under different recursion limits. Every
 run must give byte-identical results on both machines: value, gas, writes and events, and the
-read-back of what the first call stored. `vm.machine.stack_headroom` raises the recursion limit
+read-back of what the first call stored. `vm.runtime.machine.stack_headroom` raises the recursion limit
 when the caller leaves too little room; without it the run at 400 would abort or fault.
 """
 
@@ -18,10 +18,10 @@ from dsl.pipeline import Compilation
 from tests.vm.hostile_programs import CTX, canonical, outcome, writes_digest
 from vm import values as V
 from vm.errors import Abort
-from vm.host import MemoryHost
-from vm.interpreter import ReferenceMachine
-from vm.machine import Machine
-from vm.verifier import verify
+from vm.runtime import MemoryHost
+from vm.runtime.interpreter import ReferenceMachine
+from vm.runtime import Machine
+from vm.verify import verify
 
 CHAIN = 60  # nested fn calls, below the call-depth limit of 64 (the entry is depth 1)
 

@@ -19,7 +19,7 @@ from node.ledger.merkle import make_leaf, node_key, root_of, split_record
 from node.ledger.proof import verify_proof
 from node.ledger.state import StateStore
 from node.ledger.version import Version
-from vm.host import Host, MemoryHost
+from vm.runtime import Host, MemoryHost
 
 SUITES = [get_suite(name) for name in SUITE_NAMES]
 KEYS = st.binary(min_size=0, max_size=3)

@@ -12,10 +12,10 @@ from dsl.pipeline import Compilation
 from node.crypto import get_suite
 from node.ledger.state import StateStore
 from node.ledger.version import Version
-from vm.host import CallContext, MemoryHost
-from vm.machine import Machine
+from vm.runtime import CallContext, MemoryHost
+from vm.runtime import Machine
 from vm.values import Money, Party, parse_date_literal
-from vm.verifier import verify
+from vm.verify import verify
 
 GAS = 10**7
 NOW = 1714492800000  # 2024-05-01

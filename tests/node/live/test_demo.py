@@ -34,11 +34,11 @@ from node.demo import story
 from node.network.spec import parse_spec
 from tests.node.live.conftest import CONTRACTS, wait_for
 from vm.errors import Abort
-from vm.host import CallContext, MemoryHost
-from vm.machine import Machine
-from vm.party import Party
+from vm.runtime import CallContext, MemoryHost
+from vm.runtime import Machine
+from vm.values.party import Party
 from vm.values import to_json
-from vm.verifier import verify
+from vm.verify import verify
 
 DEMO_TIMEOUT_S = 120  # a whole run takes seconds; this bounds a hung one
 ZONE = timezone(timedelta(minutes=480))  # the channel's default zone, as the nodes take `today`

@@ -22,8 +22,8 @@ from node.tx.response import (
     scan_digest,
 )
 from vm import types as T
-from vm.money import Money
-from vm.state import Delta
+from vm.values.money import Money
+from vm.runtime import Delta
 
 from .strategies import damaged, responses
 

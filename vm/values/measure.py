@@ -24,7 +24,7 @@ Where depth is checked: a type whose values cannot nest deeper than the limit (m
 type that does not contain itself and is written fewer than `nesting` levels deep) needs no check
 at run time. For the others (`types_needing_check`), every opcode that builds one (record, list,
 map, field update, append, map update) calls `Meter.nest` on the result; arguments and decoded
-state are checked as they are read (`vm.jsonform`, `vm.encoding`).
+state are checked as they are read (`vm.values.jsonform`, `vm.values.encoding`).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from __future__ import annotations
 from vm import types as T
 from vm.gas import TEXT_CHARS_PER_UNIT
 from vm.errors import nested_too_deep
-from vm.party import Party
+from vm.values.party import Party
 
 UNBOUNDED = 1 << 30  # the static depth of a type that contains itself
 

@@ -33,7 +33,7 @@ The machine addresses state by these keys (the ledger stores them under a contra
 Encoding
 --------
 ``MAGIC`` (4 bytes) + ``FORMAT_VERSION`` (1 byte) + one msgpack array of the ABI and code
-(`vm.module_codec` has the layout; `encode_module` and `decode_module` here are its doors).
+(`vm.module.codec` has the layout and the two doors, `encode_module` and `decode_module`).
 The encoder is deterministic and the decoder accepts only bytes the encoder would produce
 (it re-encodes and compares), so ``encode_module(decode_module(b)) == b`` for every ``b`` it
 accepts. ``decode_module`` raises only ``vm.errors.VerifyError``.
@@ -70,7 +70,7 @@ class Constant:
 class FieldDefault:
     """The default of field ``field`` of record ``record``, a constant: ``encoded`` is
     ``vm.values.encode_value(type, value)``. The verifier checks that ``type`` is the field's
-    and decodes the value (`vm.verifier.VerifiedModule.record_defaults`)."""
+    and decodes the value (`vm.verify.verifier.VerifiedModule.record_defaults`)."""
 
     record: str
     field: str
@@ -207,21 +207,3 @@ def module_id(encoded: bytes) -> str:
     """Identity of an encoded module for local tools: SHA-256 hex of its bytes (a node uses its
     channel suite's hash of the same bytes)."""
     return hashlib.sha256(encoded).hexdigest()
-
-
-# ---------------------------------------------------------------------------------------------
-# Encoding: the codec imports this module's classes, so it is reached at call time.
-
-def encode_module(m: Module) -> bytes:
-    """The module's canonical bytes."""
-    from vm import module_codec
-
-    return module_codec.encode_module(m)
-
-
-def decode_module(data: bytes) -> Module:
-    """Parse canonical module bytes; raises VerifyError (never anything else) on any defect.
-    Only the shape is checked here: indexes, types and code are the verifier's."""
-    from vm import module_codec
-
-    return module_codec.decode_module(data)

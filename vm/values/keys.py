@@ -19,12 +19,12 @@ composite keys concatenate safely.
 from __future__ import annotations
 
 from vm import types as T
-from vm.calendar import MAX_DATE, MIN_DATE
-from vm.currencies import CURRENCY_DIGITS
-from vm.decimals import INT_LIMIT
+from vm.values.calendar import MAX_DATE, MIN_DATE
+from vm.values.currencies import CURRENCY_DIGITS
+from vm.values.decimals import INT_LIMIT
 from vm.errors import EncodingError
-from vm.money import Money
-from vm.party import Party
+from vm.values.money import Money
+from vm.values.party import Party
 
 _INTEGRAL = frozenset({T.INT, T.DECIMAL, T.PERCENT, T.DURATION, T.TIMESTAMP, T.DATE})
 _TEXT_END = b"\x00\x01"

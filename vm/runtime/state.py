@@ -20,16 +20,16 @@ from dataclasses import dataclass
 
 from vm import gas as G
 from vm import types as T
-from vm.decimals import check_int
-from vm.encoding import ValueTooLarge, decode_value, encode_value, value_size
+from vm.values.decimals import check_int
+from vm.values.encoding import ValueTooLarge, decode_value, encode_value, value_size
 from vm.errors import Abort, NestingError, limit_exceeded, nested_too_deep, out_of_gas
 from vm.gas import Limits
-from vm.host import Event, Host
-from vm.keys import decode_key, encode_key
-from vm.measure import Meter
-from vm.module import Lifecycle, Module, map_prefix, state_key
-from vm.money import money_add, money_neg, money_sub
-from vm.textform import quote_text, to_text
+from vm.runtime.host import Event, Host
+from vm.values.keys import decode_key, encode_key
+from vm.values.measure import Meter
+from vm.module.abi import Lifecycle, Module, map_prefix, state_key
+from vm.values.money import money_add, money_neg, money_sub
+from vm.values.textform import quote_text, to_text
 
 
 def key_not_found(key_type: T.Type, key: object, table: T.TypeTable) -> Abort:
@@ -150,7 +150,7 @@ class CallState:
         self.host = host
         self.role = role
         self.limits = limits
-        self.meter = meter if meter is not None else Meter(limits.nesting)  # the call's (vm.measure)
+        self.meter = meter if meter is not None else Meter(limits.nesting)  # the call's (vm.values.measure)
         # The least gas left after any charge made outside the translated code: an operation that
         # charges and then aborts (a read, then "key not found") reports that charge too.
         self.low_gas: int | None = None
@@ -278,7 +278,7 @@ class CallState:
             raise nested_too_deep(self.limits.nesting) from None
 
     def _encode(self, gas: int, t: T.Type, value: object) -> tuple[bytes, int]:
-        """A value's state bytes, its walk charged first by size (`vm.measure`), stopping as soon
+        """A value's state bytes, its walk charged first by size (`vm.values.measure`), stopping as soon
         as they pass the size a value may have."""
         gas = self._charge_walk(gas, value)
         try:

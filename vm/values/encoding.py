@@ -22,14 +22,14 @@ invalid UTF-8, trailing bytes) with `EncodingError`, never another exception.
 from __future__ import annotations
 
 from vm import types as T
-from vm.calendar import MAX_DATE, MIN_DATE
-from vm.currencies import CURRENCY_DIGITS
-from vm.decimals import INT_LIMIT
+from vm.values.calendar import MAX_DATE, MIN_DATE
+from vm.values.currencies import CURRENCY_DIGITS
+from vm.values.decimals import INT_LIMIT
 from vm.errors import EncodingError, NestingError
 from vm.gas import DEFAULT_LIMITS
-from vm.keys import encode_key
-from vm.money import Money
-from vm.party import Party
+from vm.values.keys import encode_key
+from vm.values.money import Money
+from vm.values.party import Party
 
 _MAX_VARINT_BYTES = 37  # ceil(256 / 7): a zigzagged magnitude below 2**255 fits
 

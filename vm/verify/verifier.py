@@ -7,7 +7,7 @@ every basic block's entry, every opcode finding exactly the types the table (`vm
 declares, every local stored before it is loaded, views that never write, and the size limits
 below. It raises nothing but `VerifyError`, and runs in time linear in the module's size (a
 block is examined once, in reverse postorder). This module checks the declarations and the
-whole; `vm.verifier_types` checks each function's code.
+whole; `vm.verify.function` checks each function's code.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from vm.errors import VerifyError
-from vm.module import Module, decode_module, encode_module, module_id
+from vm.module.abi import Module, module_id
+from vm.module.codec import decode_module, encode_module
 from vm.types import KEY_TYPES, MONEY, EnumType, ListType, MapType, Prim, RecordType, Type
-from vm.verifier_types import MAX_STACK, Block, FunctionCheck, VerifiedFunction
+from vm.verify.function import MAX_STACK, Block, FunctionCheck, VerifiedFunction
 
 __all__ = ["MAX_CODE_BYTES", "MAX_FUNCTIONS", "MAX_LOCALS", "MAX_STACK", "Block", "VerifiedFunction",
            "VerifiedModule", "verify"]
@@ -214,7 +215,7 @@ class _ModuleCheck:
     def field_defaults_ok(self) -> None:
         """Each default names a field of a known record, once, in ascending (record, field)
         order; its type is the field's; its bytes are the canonical encoding of such a value."""
-        from vm.encoding import decode_value
+        from vm.values.encoding import decode_value
         from vm.errors import EncodingError
 
         previous: tuple[str, str] | None = None

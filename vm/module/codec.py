@@ -14,11 +14,13 @@ from __future__ import annotations
 import msgpack
 
 from vm.errors import VerifyError
-from vm.module import (
+from vm.module.abi import (
     FORMAT_VERSION, MAGIC, MAX_MODULE_BYTES, Constant, Entry, EventDef, FieldDefault, Function, Lifecycle,
     Module, Param, StateVar, Transition,
 )
 from vm.types import EnumType, ListType, MapType, PRIMITIVES, Prim, RecordType, Type, TypeTable
+from vm.values.money import Money
+from vm.values.party import Party
 
 _INT64 = 1 << 63
 
@@ -178,8 +180,6 @@ def _const_in(x: object, what: str) -> Constant:
     if name == "Hash":
         _need(isinstance(payload, bytes) and len(payload) == 32, f"{what}: a Hash is 32 bytes")
         return Constant(t, payload)
-    from vm.values import Money, Party  # the values layer sits beside us; imported late
-
     if name == "Money":
         currency, units = _list(payload, what, 2)
         return Constant(t, Money(_str(currency, what), _big_int(units, what)))

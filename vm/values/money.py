@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vm.decimals import HALF_SCALE, INT_LIMIT, SCALE, div_half_even, div_half_up, division_by_zero, overflow
+from vm.values.decimals import HALF_SCALE, INT_LIMIT, SCALE, div_half_even, div_half_up, division_by_zero, overflow
 from vm.errors import Abort
 
 

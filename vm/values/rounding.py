@@ -10,9 +10,9 @@ hundreds ...
 from __future__ import annotations
 
 from vm import types as T
-from vm.currencies import CURRENCY_DIGITS
-from vm.decimals import round_scaled
-from vm.money import Money
+from vm.values.currencies import CURRENCY_DIGITS
+from vm.values.decimals import round_scaled
+from vm.values.money import Money
 
 
 def _round(t: T.Type, x: object, places: int, half_even: bool) -> object:

@@ -1,14 +1,16 @@
-"""The value layer's façade: every operation on Bao values that the checker, the compiler and
-the VM use is importable from here. The implementations live in one module per concern:
+"""Bao's values: every operation on them that the checker, the compiler and the VM use is
+importable from this package. The implementations live in one module per concern:
 
-- `vm.decimals`   Int, Decimal and Percent arithmetic (ints scaled by 10**18) and rounding
-- `vm.money`      Money and its arithmetic;  `vm.currencies` ISO 4217 minor digits
-- `vm.party`      Party
-- `vm.calendar`   Date, Duration and Timestamp, and the date built-ins
-- `vm.literals`   literal texts -> values (raise `LiteralError`)
-- `vm.ordering`   compare, equal, min, max, sum;  `vm.rounding` round, round_even, abs
-- `vm.textform`   text(x);  `vm.hashing` sm3(x), sha256(x);  `vm.jsonform` JSON in and out
-- `vm.encoding`   canonical state encoding and size;  `vm.keys` order-preserving map keys
+- `vm.values.decimals`   Int, Decimal and Percent arithmetic (ints scaled by 10**18) and rounding
+- `vm.values.money`      Money and its arithmetic;  `vm.values.currencies` ISO 4217 minor digits
+- `vm.values.party`      Party
+- `vm.values.calendar`   Date, Duration and Timestamp, and the date built-ins
+- `vm.values.literals`   literal texts -> values (raise `LiteralError`)
+- `vm.values.ordering`   compare, equal, min, max, sum;  `vm.values.rounding` round, round_even, abs
+- `vm.values.textform`   text(x);  `vm.values.hashing` sm3(x), sha256(x)
+- `vm.values.jsonform`   JSON in and out (LANGUAGE.md section 7)
+- `vm.values.encoding`   canonical state encoding and size;  `vm.values.keys` order-preserving map keys
+- `vm.values.measure`    how big and how deep a value is (gas and limits), whatever parts it shares
 
 Choices the language leaves to this layer (each documented where it is made):
 - text: a Party is ``role:org/id``; a Timestamp is RFC 3339 in UTC+08:00 (``.mmm`` only when
@@ -23,33 +25,33 @@ Choices the language leaves to this layer (each documented where it is made):
 
 from __future__ import annotations
 
-from vm.calendar import (
+from vm.values.calendar import (
     DEFAULT_TZ_MINUTES, EPOCH_ORDINAL, MAX_DATE, MIN_DATE, MS_PER_DAY, add_months, date_add, date_diff,
     date_sub, day, days_between, duration_add, duration_mul, duration_sub, midnight_of, month, today_of, year,
 )
-from vm.currencies import CURRENCY_DIGITS
-from vm.decimals import (
+from vm.values.currencies import CURRENCY_DIGITS
+from vm.values.decimals import (
     INT_LIMIT, SCALE, ceil_dec, check_int, dec_abs, dec_add, dec_div, dec_div_int, dec_mul, dec_mul_int,
     dec_neg, dec_sub, div_half_even, div_half_up, floor_dec, int_abs, int_add, int_div, int_floordiv,
     int_mod, int_mul, int_neg, int_sub, int_to_dec,
 )
-from vm.encoding import decode_value, encode_value, value_size
-from vm.hashing import digest, hash_bytes, hash_value, sha256, sm3
-from vm.jsonform import from_json, to_json
-from vm.keys import decode_key, encode_key
-from vm.literals import (
+from vm.values.encoding import decode_value, encode_value, value_size
+from vm.values.hashing import digest, hash_bytes, hash_value, sha256, sm3
+from vm.values.jsonform import from_json, to_json
+from vm.values.keys import decode_key, encode_key
+from vm.values.literals import (
     parse_date_literal, parse_decimal_literal, parse_duration_literal, parse_hash_literal,
     parse_int_literal, parse_money_literal, parse_percent_literal,
 )
-from vm.money import (
+from vm.values.money import (
     Money, currency_mismatch, money_abs, money_add, money_cmp, money_div_frac, money_div_int,
     money_div_money, money_eq, money_le, money_lt, money_max, money_min, money_mul_frac, money_mul_int,
     money_neg, money_sub,
 )
-from vm.ordering import compare, equal, max_value, min_value, sorted_keys, sum_values
-from vm.party import Party
-from vm.rounding import abs_value, round_half_even, round_half_up
-from vm.textform import TextTooLong, to_text
+from vm.values.ordering import compare, equal, max_value, min_value, sorted_keys, sum_values
+from vm.values.party import Party
+from vm.values.rounding import abs_value, round_half_even, round_half_up
+from vm.values.textform import TextTooLong, to_text
 
 __all__ = [
     "TextTooLong", "CURRENCY_DIGITS", "DEFAULT_TZ_MINUTES", "EPOCH_ORDINAL", "INT_LIMIT", "MAX_DATE", "MIN_DATE",

@@ -1,8 +1,8 @@
 """The machine: runs entries of a verified module against a host, metered and sandboxed.
 
-`Machine(verified)` translates the module once (`vm.jit`). Each call then builds a fresh globals
+`Machine(verified)` translates the module once (`vm.translate`). Each call then builds a fresh globals
 dict for the translated code: the value operations and abort helpers (`_runtime`, the same for
-every call of this machine), plus this call's context and its `CallState` (`vm.state`). The code
+every call of this machine), plus this call's context and its `CallState` (`vm.runtime.state`). The code
 sees nothing else: `__builtins__` is empty. A call either returns a `CallResult` holding what it
 read, wrote and emitted, or raises `vm.errors.Abort` carrying ``entry`` and ``gas_used``; an
 aborted call leaves no trace, since only the caller applies a result's writes.
@@ -19,14 +19,14 @@ from types import FunctionType
 from vm import gas as G
 from vm import types as T
 from vm import values as V
-from vm.decimals import division_by_zero, overflow
+from vm.values.decimals import division_by_zero, overflow
 from vm.errors import Abort, HostFault, ValueFormError, VerifyError, call_too_deep, limit_exceeded, out_of_gas
 from vm.gas import DEFAULT_LIMITS, Limits
-from vm.host import CallContext, Event, Host
-from vm.jit import TranslateError, Translation, translate
-from vm.module import Entry, Module
-from vm.state import CallState, Delta, StateSchema, charge, key_not_found
-from vm.verifier import VerifiedModule
+from vm.runtime.host import CallContext, Event, Host
+from vm.translate.translation import TranslateError, Translation, translate
+from vm.module.abi import Entry, Module
+from vm.runtime.state import CallState, Delta, StateSchema, charge, key_not_found
+from vm.verify.verifier import VerifiedModule
 
 __all__ = ["CallResult", "EntryInfo", "Limits", "Machine"]
 
@@ -38,7 +38,7 @@ _DEPLOY_ONLY = ("init", "__defaults")
 class CallResult:
     """A completed call. ``reads`` maps every key read from the host to what it held then;
     ``writes`` maps every key written to its new bytes (None: deleted). ``deltas`` names the keys
-    the call only added to with `+=`/`-=` (`vm.state.Delta`); they are in ``reads`` and
+    the call only added to with `+=`/`-=` (`vm.runtime.state.Delta`); they are in ``reads`` and
     ``writes`` too, exactly, so applying ``writes`` alone is always right."""
 
     value: object
@@ -70,7 +70,7 @@ def _raise(abort_factory):
 
 
 def _runtime(module: Module, limits: Limits) -> dict:
-    """The names translated code may use besides the call's own (see `vm.jit`)."""
+    """The names translated code may use besides the call's own (see `vm.translate`)."""
     table = module.types
     max_len, max_text = limits.collection_length, limits.text_length
 
@@ -172,7 +172,7 @@ def _runtime(module: Module, limits: Limits) -> dict:
 
 def walks(table: T.TypeTable, limits: Limits, state: CallState) -> dict:
     """One call's helpers that walk values: each is charged by the value's size in units before
-    it walks (`vm.measure`; each call has its own meter), and writes out no more than a limit.
+    it walks (`vm.values.measure`; each call has its own meter), and writes out no more than a limit.
     Charges go through the call's state, so an abort after one still reports it."""
     meter = state.meter
     units = meter.units
@@ -216,12 +216,12 @@ _STATE_OPS = ("sload", "sstore", "sadd", "ssub", "mload", "mhas", "mget", "mstor
 
 
 class Machine:
-    """Runs the entries of one verified module (`vm.verifier.verify`)."""
+    """Runs the entries of one verified module (`vm.verify.verifier.verify`)."""
 
     def __init__(self, verified: VerifiedModule, limits: Limits = Limits()):
         if not isinstance(verified, VerifiedModule):
             # The translator relies on what the verifier proved (stack heights, types, targets).
-            raise TypeError("Machine runs verified modules: pass vm.verifier.verify(module)")
+            raise TypeError("Machine runs verified modules: pass vm.verify.verifier.verify(module)")
         module: Module = verified.module
         self.module = module
         self.types: T.TypeTable = module.types
@@ -419,7 +419,7 @@ def internal_fault(info: EntryInfo, exc: BaseException) -> Abort:
 
 
 def check_result_size(info: EntryInfo, value: object, gas: int, state: CallState) -> int:
-    """Charge the walk over a call's result by its size (`vm.measure`), then abort "limit" when
+    """Charge the walk over a call's result by its size (`vm.values.measure`), then abort "limit" when
     it is larger than a value may be; the gas left."""
     if info.returns is None:
         return gas

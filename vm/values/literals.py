@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 
-from vm.calendar import parse_iso_date
-from vm.currencies import CURRENCY_DIGITS
-from vm.decimals import INT_LIMIT
+from vm.values.calendar import parse_iso_date
+from vm.values.currencies import CURRENCY_DIGITS
+from vm.values.decimals import INT_LIMIT
 from vm.errors import LiteralError
-from vm.money import Money
+from vm.values.money import Money
 
 _NUMBER_RE = re.compile(r"(-?)(\d+(?:_\d+)*)(?:\.(\d+(?:_\d+)*))?")
 _HASH_RE = re.compile(r"0[xX][0-9a-fA-F]{64}")

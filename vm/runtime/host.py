@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from vm.errors import StateFileError
-from vm.party import Party
+from vm.values.party import Party
 
 
 @runtime_checkable

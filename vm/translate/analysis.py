@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vm import types as T
-from vm.jit_flow import reverse_postorder
-from vm.module import Module
+from vm.translate.flow import reverse_postorder
+from vm.module.abi import Module
 from vm.opcodes import Instruction, OperandKind
 
 

@@ -7,7 +7,7 @@ import calendar as _gregorian
 import re
 from datetime import date
 
-from vm.decimals import check_int
+from vm.values.decimals import check_int
 from vm.errors import Abort, LiteralError
 
 MIN_DATE = 1  # 0001-01-01

@@ -1,5 +1,5 @@
 """The translator's emitters: one per opcode, each writing its instruction's Python into a
-block (`vm.jit_stack.StackWriter`) and returning a `Terminator` when the instruction ends the
+block (`vm.translate.stack.StackWriter`) and returning a `Terminator` when the instruction ends the
 block. ``EMITTERS`` maps every opcode name of the table to its emitter."""
 
 from __future__ import annotations
@@ -7,17 +7,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from vm import types as T
-from vm.jit_analysis import TranslateError
-from vm.jit_flow import Terminator
-from vm.measure import scans_natively
+from vm.translate.analysis import TranslateError
+from vm.translate.flow import Terminator
+from vm.values.measure import scans_natively
 from vm.opcodes import Instruction
 
 if TYPE_CHECKING:
-    from vm.jit_stack import StackWriter
-    from vm.jit_writer import FunctionWriter
+    from vm.translate.stack import StackWriter
+    from vm.translate.writer import FunctionWriter
 
 
-# Types whose runtime values Python compares and orders exactly as Bao does (vm.ordering agrees).
+# Types whose runtime values Python compares and orders exactly as Bao does (vm.values.ordering agrees).
 _NATIVE_ORDER = frozenset({T.INT, T.DECIMAL, T.PERCENT, T.DATE, T.DURATION, T.TIMESTAMP, T.TEXT, T.BOOL,
                            T.HASH, T.PARTY})
 # Types whose `abs`, negation and additive ops are plain ints.
@@ -199,7 +199,7 @@ def _e_compare(fw, w, ins):
         w.push_pending({"EQ": "money_eq({a}, {b})", "NE": "not money_eq({a}, {b})", "LT": "money_lt({a}, {b})",
                 "LE": "money_le({a}, {b})", "GT": "money_lt({b}, {a})", "GE": "money_le({b}, {a})"}[name]
                .format(a=a, b=b))
-    elif name in ("EQ", "NE"):  # a walk of both values, priced by their size (vm.measure)
+    elif name in ("EQ", "NE"):  # a walk of both values, priced by their size (vm.values.measure)
         slot = w.top_slot()
         w.emit(f"{slot}, gas = veq(gas, {fw.typ(ins.operands[0])}, {a}, {b})")
         w.pushed(slot)
@@ -234,7 +234,7 @@ def _e_abs(fw, w, ins):
 
 def _nested(fw, ins, expr: str) -> str:
     """``expr`` building a value of the instruction's type, with its depth checked if the type
-    can nest past the limit (`vm.measure`)."""
+    can nest past the limit (`vm.values.measure`)."""
     return f"nest({expr})" if fw.checks_nesting(ins.operands[0]) else expr
 
 

@@ -1,16 +1,16 @@
 """Writes one function of a verified module as the Python source of `def f<i>(...)`: block
-by block, structured as `while`/`if` (`vm.jit_flow`) or, failing that, as a dispatch loop; each
-instruction by its emitter (`vm.jit_emit`)."""
+by block, structured as `while`/`if` (`vm.translate.flow`) or, failing that, as a dispatch loop; each
+instruction by its emitter (`vm.translate.emit`)."""
 
 from __future__ import annotations
 
 from vm import types as T
-from vm.jit_analysis import TranslateError, block_charges, find_blocks, is_step, loop_bounds, stack_effect
-from vm.jit_emit import EMITTERS
-from vm.jit_flow import Lines, NotStructured, Structure, Terminator
-from vm.jit_stack import StackWriter
-from vm.measure import needs_nesting_check
-from vm.module import Module
+from vm.translate.analysis import TranslateError, block_charges, find_blocks, is_step, loop_bounds, stack_effect
+from vm.translate.emit import EMITTERS
+from vm.translate.flow import Lines, NotStructured, Structure, Terminator
+from vm.translate.stack import StackWriter
+from vm.values.measure import needs_nesting_check
+from vm.module.abi import Module
 from vm.opcodes import Instruction, decode_instructions
 
 
@@ -81,7 +81,7 @@ class FunctionWriter:
         return self.module.type_pool[i]
 
     def checks_nesting(self, i: int) -> bool:
-        """Whether building a value of pool type ``i`` must check its depth (`vm.measure`)."""
+        """Whether building a value of pool type ``i`` must check its depth (`vm.values.measure`)."""
         return needs_nesting_check(self.module.type_pool[i], self.module.types, self.nesting)
 
     # -- the whole function
@@ -93,7 +93,7 @@ class FunctionWriter:
                                    lambda b: self.blocks[b].end - self.blocks[b].start <= COPY_LIMIT)
             # Gas may run below zero inside straight-line code; it is tested where code can
             # repeat (loop headers, function entry) and before returning, so no call runs
-            # unboundedly or completes beyond its limit. `vm.machine` reports any abort that
+            # unboundedly or completes beyond its limit. `vm.runtime.machine` reports any abort that
             # happens while gas is below zero as "out of gas".
             self.checkpoints = {0} | set(structure.loop_exit)
             body = structure.emit(2)

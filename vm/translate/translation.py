@@ -8,15 +8,15 @@ Control flow between blocks is rebuilt as Python `while`/`if` (see `Structure`) 
 graphs the compiler produces; any other graph falls back to a `while True` dispatch over block ids.
 
 The generated code is a sandbox. It is compiled with empty `__builtins__`, against a globals dict
-that holds only the VM's value operations, state access and abort helpers (`vm.machine` builds it
+that holds only the VM's value operations, state access and abort helpers (`vm.runtime.machine` builds it
 per call). Nothing from the module is pasted into the source: every constant, operand and price
 reaches the code through the tuple `K` by an index the translator chose, and every identifier in
-the source is made from such indexes (`s3`, `l0`, `k12`, `f2`). `vm.machine` turns any stray Python
+the source is made from such indexes (`s3`, `l0`, `k12`, `f2`). `vm.runtime.machine` turns any stray Python
 exception raised inside a call into an Abort ("internal VM fault").
 
-The work is split: `vm.jit_analysis` (blocks, stack heights, gas charges, loop bounds),
-`vm.jit_flow` (rebuilding `while`/`if`), `vm.jit_writer` (one function's source), `vm.jit_stack`
-(a block's operand stack as names) and `vm.jit_emit` (one emitter per opcode); this module is
+The work is split: `vm.translate.analysis` (blocks, stack heights, gas charges, loop bounds),
+`vm.translate.flow` (rebuilding `while`/`if`), `vm.translate.writer` (one function's source), `vm.translate.stack`
+(a block's operand stack as names) and `vm.translate.emit` (one emitter per opcode); this module is
 the entry point.
 """
 
@@ -24,12 +24,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vm.decimals import INT_LIMIT
+from vm.values.decimals import INT_LIMIT
 from vm.gas import DEFAULT_LIMITS
-from vm.jit_analysis import TranslateError, stack_effect
-from vm.jit_emit import EMITTERS
-from vm.jit_writer import FunctionWriter, Pool
-from vm.module import Module
+from vm.translate.analysis import TranslateError, stack_effect
+from vm.translate.emit import EMITTERS
+from vm.translate.writer import FunctionWriter, Pool
+from vm.module.abi import Module
 from vm.opcodes import OPCODES, decode_instructions
 
 __all__ = ["TranslateError", "Translation", "stack_effect", "translate", "unimplemented_opcodes"]
@@ -39,7 +39,7 @@ __all__ = ["TranslateError", "Translation", "stack_effect", "translate", "unimpl
 class Translation:
     """A module's code, ready to run. ``functions[i]`` is the code object of `f<i>`: a call makes
     it a function over that call's globals (holding ``pool`` as `K` and the names listed in
-    `vm.machine`) with ``kwdefaults[i]`` (its pool entries as keyword-only defaults), for just
+    `vm.runtime.machine`) with ``kwdefaults[i]`` (its pool entries as keyword-only defaults), for just
     the functions the entry can reach (``callees``). ``source`` is the text they came from (the
     same, joined, defines every `f<i>` when executed in such globals)."""
 

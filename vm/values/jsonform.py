@@ -17,7 +17,7 @@ grows with it, so a caller cannot make a node convert what no call could hold: a
 object longer than ``collection_length`` is refused before any element is read, a string longer
 than ``text_length`` before it is parsed, a List, Map or record at the first level past
 ``nesting`` (a Party's object and every string form are primitives, as in the VM), and the value
-as soon as its size written out (`vm.encoding.value_size`, counted as it is read) passes
+as soon as its size written out (`vm.values.encoding.value_size`, counted as it is read) passes
 ``value_size``. So the work is bounded by the limits, whatever the JSON, and the walk recurses at
 most ``nesting`` levels deep:
 ``argument claims: a list of 1000000 items is longer than 10000``.
@@ -31,18 +31,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from vm import types as T
-from vm.calendar import EPOCH_ORDINAL, MS_PER_DAY
-from vm.decimals import INT_LIMIT, SCALE
-from vm.encoding import value_size
+from vm.values.calendar import EPOCH_ORDINAL, MS_PER_DAY
+from vm.values.decimals import INT_LIMIT, SCALE
+from vm.values.encoding import value_size
 from vm.errors import LiteralError, ValueFormError
 from vm.gas import DEFAULT_LIMITS, Limits
-from vm.literals import (
+from vm.values.literals import (
     parse_date_literal, parse_decimal_literal, parse_duration_literal, parse_hash_literal,
     parse_int_literal, parse_money_literal, parse_percent_literal,
 )
-from vm.ordering import sorted_keys
-from vm.party import Party
-from vm.textform import to_text
+from vm.values.ordering import sorted_keys
+from vm.values.party import Party
+from vm.values.textform import to_text
 
 JSON_SAFE = 2**53
 
@@ -180,7 +180,7 @@ class _Context:
     table: T.TypeTable | None
     defaults: Mapping[str, Mapping[str, object]]
     limits: Limits
-    budget: int  # bytes the value may still grow by (`vm.encoding.value_size`)
+    budget: int  # bytes the value may still grow by (`vm.values.encoding.value_size`)
     depth: int = 0  # Lists, Maps and records open around the value being read
 
     def charge(self, n: int, path: tuple | None) -> None:

@@ -13,10 +13,10 @@ from __future__ import annotations
 from datetime import date
 
 from vm import types as T
-from vm.calendar import DEFAULT_TZ_MINUTES, EPOCH_ORDINAL, MAX_DATE, MIN_DATE, MS_PER_DAY
-from vm.currencies import CURRENCY_DIGITS
-from vm.money import Money
-from vm.ordering import sorted_keys
+from vm.values.calendar import DEFAULT_TZ_MINUTES, EPOCH_ORDINAL, MAX_DATE, MIN_DATE, MS_PER_DAY
+from vm.values.currencies import CURRENCY_DIGITS
+from vm.values.money import Money
+from vm.values.ordering import sorted_keys
 
 
 def fixed_text(x: int, digits: int, keep_zeros: bool = False) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vm.errors import VerifyError
-from vm.module import Function, Module
+from vm.module.abi import Function, Module
 from vm.opcodes import Instruction, OperandKind, TruncatedCode, TypeRule, decode_instructions
 from vm.types import (
     DECIMAL, DURATION, INT, MONEY, PERCENT, TEXT, EnumType, ListType, MapType, Prim, RecordType, Type,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vm.jit_flow import Lines
+from vm.translate.flow import Lines
 
 
 class StackWriter:

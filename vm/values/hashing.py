@@ -8,7 +8,7 @@ import hashlib
 from cryptography.hazmat.primitives import hashes
 
 from vm import types as T
-from vm.textform import TextTooLong, to_text
+from vm.values.textform import TextTooLong, to_text
 
 
 def sm3(data: bytes) -> bytes:
@@ -26,7 +26,7 @@ _ALGORITHMS = {"sm3": sm3, "sha256": sha256}
 
 def hash_bytes(t: T.Type, v: object, table: T.TypeTable | None = None, limit: int | None = None) -> bytes:
     """The bytes a value is hashed as. With a ``limit`` on the text form's characters,
-    `vm.textform.TextTooLong` when it is longer (found without writing it all out)."""
+    `vm.values.textform.TextTooLong` when it is longer (found without writing it all out)."""
     if t == T.TEXT:
         if limit is not None and len(v) > limit:  # type: ignore[arg-type]
             raise TextTooLong()

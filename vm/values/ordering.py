@@ -8,9 +8,9 @@ meeting in a comparison (``==`` included, at any depth) aborts with ``currency m
 from __future__ import annotations
 
 from vm import types as T
-from vm.decimals import check_int
+from vm.values.decimals import check_int
 from vm.errors import Abort
-from vm.money import Money, currency_mismatch, money_cmp
+from vm.values.money import Money, currency_mismatch, money_cmp
 
 # Every primitive but Money (and every enum) is held in a Python value that already orders and
 # compares exactly as Bao does: ints, str (code points), bytes, bool, Party (org, id, role).

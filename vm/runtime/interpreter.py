@@ -1,6 +1,6 @@
 """A plain reference interpreter, and a small assembler for hand-written modules.
 
-`ReferenceMachine` runs the same modules as `vm.machine.Machine` with one Python step per
+`ReferenceMachine` runs the same modules as `vm.runtime.machine.Machine` with one Python step per
 instruction and a real operand stack: slow (the translator exists because of that) but simple
 enough to trust, so differential tests hold the translator to it. It shares the machine's entry
 checks, state overlay and helpers; what it does *not* share is everything the translator is
@@ -16,16 +16,16 @@ from dataclasses import dataclass
 
 from vm import values as V
 from vm.errors import Abort
-from vm.host import CallContext, Host
-from vm.machine import (
+from vm.runtime.host import CallContext, Host
+from vm.runtime.machine import (
     CallResult, EntryInfo, Machine, _tagged, check_arguments, check_result_size, host_fault, internal_fault, stack_headroom,
     walks,
 )
-from vm.measure import needs_nesting_check, scans_natively, walks_to_compare
-from vm.module import Constant, Entry, EventDef, Function, Lifecycle, Module, Param, StateVar
+from vm.values.measure import needs_nesting_check, scans_natively, walks_to_compare
+from vm.module.abi import Constant, Entry, EventDef, Function, Lifecycle, Module, Param, StateVar
 from vm.opcodes import BY_NAME, OperandKind, decode_instructions, encode_instruction
 from vm.errors import call_too_deep, limit_exceeded, out_of_gas
-from vm.state import CallState
+from vm.runtime.state import CallState
 from vm.types import Type, TypeTable
 
 
@@ -106,11 +106,11 @@ class _Run:
     state: CallState
     ctx: CallContext
     gas: int
-    walks: dict  # this call's measuring helpers (`vm.machine.walks`)
+    walks: dict  # this call's measuring helpers (`vm.runtime.machine.walks`)
 
 
 # Opcodes that build a value of their TYPE operand's type: where that type may nest past the
-# limit, the result's depth is checked (`vm.measure`), as the translator does.
+# limit, the result's depth is checked (`vm.values.measure`), as the translator does.
 _BUILDS = frozenset({"MAKE_LIST", "LIST_SET", "LIST_APPEND", "MAKE_MAP", "MAP_SET", "MAKE_RECORD", "SET_FIELD"})
 
 
