@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -186,6 +187,21 @@ def test_the_contract_page_shows_its_document_history_and_policy(console: Consol
         console.driver.switch_to.default_content()
     assert heading  # the explain document, rendered by the node from the deployed source
     console.shot("contract-desktop")
+
+
+def test_the_switch_turns_the_console_and_the_contract_document_into_chinese(console: Console) -> None:
+    console.open("claims/contract/health")
+    console.find("#explain")
+    console.find("#lang-switch").click()
+    try:
+        console.wait(lambda d: "合约" in d.find_element(By.ID, "nav").text, "the navigation in Chinese")
+        frame = console.find("#explain")
+        assert "保险公司" in console.find("#entry-issue .doc").text  # the entry's zh: description
+        console.wait(lambda d: re.search(r"[\u4e00-\u9fff]", frame.get_attribute("srcdoc") or ""), "a Chinese document")
+        console.shot("contract-zh-desktop")
+    finally:
+        console.find("#lang-switch").click()
+        console.wait(lambda d: "Contracts" in d.find_element(By.ID, "nav").text, "the navigation in English again")
 
 
 def test_an_entry_form_checks_its_inputs_then_submits_and_shows_the_result_or_the_refusal(console: Console) -> None:

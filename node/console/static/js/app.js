@@ -71,7 +71,7 @@ function renderNav(current) {
 
 // A regulator reads every member's data but never invokes: its view says so and offers no action.
 export function readOnly() {
-  return Boolean(state.who && (state.who.roles ?? []).includes("regulator"));
+  return Boolean(state.who && (state.who.type === "regulator" || (state.who.roles ?? []).includes("regulator")));
 }
 
 async function find(channel, query) {

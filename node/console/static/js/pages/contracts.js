@@ -20,6 +20,21 @@ export async function renderList(ctx) {
   };
 }
 
+// An entry's doc in the reader's language: contracts write "en: ..." and "zh: ..." paragraphs (a line
+// without a tag continues the one above); a doc without tags is shown as written.
+export function docIn(doc, language) {
+  const parts = {};
+  let current = null;
+  for (const line of (doc ?? "").split("\n")) {
+    const tagged = /^(en|zh):\s*(.*)$/.exec(line);
+    if (tagged) {
+      current = tagged[1];
+      parts[current] = tagged[2];
+    } else if (current) parts[current] += ` ${line.trim()}`;
+  }
+  return parts[language] ?? parts.en ?? doc;
+}
+
 function input(type, id) {
   if (type.kind === "enum") return h("select", { id, name: id }, type.values.map((v) => h("option", { value: v }, v)));
   if (type.kind === "scalar" && type.name === "Bool") {
@@ -42,7 +57,7 @@ function entryForm(ctx, name, entry, abi) {
   const submit = h("button", { type: "submit", disabled: blocked }, action ? t("entry.invoke") : t("entry.query"));
   const form = h("form", { class: "entry card", id: `entry-${entry.name}`, dataset: { entry: entry.name, kind: entry.kind }, novalidate: true },
     h("h3", {}, entry.name, " ", h("span", { class: "badge" }, action ? t("entry.action") : t("entry.view"))),
-    entry.doc ? h("p", { class: "doc" }, entry.doc) : null,
+    entry.doc ? h("p", { class: "doc" }, docIn(entry.doc, lang())) : null,
     h("p", { class: "muted" }, entry.anyone ? t("entry.anyone") : t("entry.roles", { roles: entry.roles.join(", ") })),
     blocked ? h("p", { class: "notice read-only-note" }, t("entry.read_only")) : null,
     h("fieldset", { disabled: blocked }, fields, submit), out);
