@@ -15,7 +15,10 @@ Request-level refusals (the gate, `node.api.access`, and the request's own shape
     404 unknown-channel      no such channel, or the caller is not a current identity of a member
                              (or a regulator of one): both answer alike, on every endpoint, so a
                              non-member learns nothing of a channel, not even that it exists
-    404 not-found            no such route; unknown-block, unknown-contract: within a channel
+    404 not-found            no such route; unknown-block, unknown-contract, unknown-record,
+                             unknown-version: within a channel; no_source: a contract deployed
+                             as a built module has no source to explain (`node.api.browse`)
+    422 unexplainable        this node's explain cannot read a deployed source
     409 replayed             the same signed request was seen already
     413 too-large            a body over `BODY_MAX_BYTES`
     415 unsupported-media    a binary endpoint sent something other than application/octet-stream

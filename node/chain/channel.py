@@ -12,6 +12,11 @@ one LevelDB per channel, holding its blocks (`node.chain.store`, namespace ``B``
 - `next_header()` gives an orderer what the next block's header needs (number, previous id, the
   state hash after the last block).
 
+A database written before the record-history index (`node.chain.store`) gets it when opened:
+its blocks are committed again into a fresh database beside it, which must end at the same block
+id and state hash, and then replaces it (`Channel._with_history`). Each commit also fills the
+channel's `node.chain.activity.Activity` ring (in memory: the console's dashboard).
+
 Blocks are committed one at a time, in order, by one writer; endorsements and queries read
 LevelDB snapshots, so they see one committed state whatever commits meanwhile.
 
