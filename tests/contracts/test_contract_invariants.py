@@ -516,3 +516,63 @@ def test_only_the_holder_makes_a_version_and_only_a_policy_in_force_checks_valid
 
 def versions_of(ledger: Ledger) -> set[str]:
     return {v["file_hash"] for v in ledger.view("history", "P1")}
+
+
+# ---------------------------------------------------------------------------------------------
+# reinsurance: an excess of loss treaty within its aggregate limit; claims only on ceded risks, once
+
+@pytest.fixture(scope="module")
+def reinsurance() -> Machine:
+    return _machine("reinsurance")
+
+
+QUARTER_DAYS = ("2024-02-01", "2024-05-01", "2024-08-01", "2024-11-01", "2025-02-01")
+reinsurance_steps = st.lists(st.one_of(
+    st.tuples(st.just("premium"), st.sampled_from(["R1", "R2"]), st.integers(0, 200_000_000)),
+    st.tuples(st.just("claim"), st.integers(0, 6), st.sampled_from(["R1", "R2", "R3"]),
+              st.integers(0, 500_000_000), st.integers(0, 40)),
+    st.tuples(st.just("at"), st.integers(0, 4)),
+    st.tuples(st.just("terminate"), st.sampled_from(["PICC", "Munich Re"])),
+), max_size=16)
+
+
+@given(steps=reinsurance_steps, reinstatements=st.integers(0, 2))
+def test_an_xl_treaty_recovers_within_its_aggregate_limit_and_only_on_ceded_risks(
+        reinsurance: Machine, steps, reinstatements: int) -> None:
+    import datetime as dt
+
+    ledger = Ledger(reinsurance, "2024-01-02")
+    ledger.deploy_defaults()
+    picc, munich = Party("PICC", "PICC", "insurer"), Party("Munich Re", "Munich Re", "reinsurer")
+    treaty = {"cedent": "PICC", "reinsurer_org": "Munich Re", "kind": "ExcessOfLoss", "retention": cny(50_000_000),
+              "limit": cny(200_000_000), "xl_rate": "5%", "reinstatements": reinstatements,
+              "start": "2024-01-01", "end": "2024-12-31"}
+    assert ledger.call(picc, "propose_treaty", "XL", treaty)
+    assert ledger.call(munich, "accept_treaty", "XL")
+    today, ceded_risks, claims = dt.date(2024, 1, 2), set(), {}
+    for step in steps:
+        if step[0] == "at":
+            today = max(today, dt.date.fromisoformat(QUARTER_DAYS[step[1]]))
+            ledger.at(today.isoformat())
+        elif step[0] == "premium":
+            if ledger.call(picc, "cede_premium", "XL", step[1], cny(0), cny(step[2]), "2024-01-01"):
+                ceded_risks.add(step[1])
+        elif step[0] == "terminate":
+            ledger.call(picc if step[1] == "PICC" else munich, "terminate_treaty", "XL")
+        else:
+            _, number, risk, loss, back = step
+            loss_day = (today - dt.timedelta(days=back)).isoformat()
+            got = ledger.answer(picc, "cede_claim", "XL", f"C{number}", risk, cny(loss), loss_day)
+            if got is not None:
+                assert risk in ceded_risks and f"C{number}" not in claims
+                assert 0 <= money(got) <= 2_000_000
+                claims[f"C{number}"] = money(got)
+    recovered = money(ledger.view("recovered_so_far", "XL"))
+    assert recovered == sum(claims.values()) <= 2_000_000 * (1 + reinstatements)
+    booked = Decimal(0)
+    for period in ("2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1"):
+        try:
+            booked += money(ledger.view("account", "PICC", "Munich Re", period)["claims"])
+        except Abort:
+            pass
+    assert booked == recovered

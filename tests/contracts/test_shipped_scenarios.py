@@ -159,8 +159,18 @@ def _mutant_report(tmp_path: Path, contract: str, old: str, new: str):
     ("custody", "valid: current and signed and p.status == InForce", "valid: current and signed"),
     # custody rule 6: a termination dated anywhere
     ("custody", "require p.issued_on <= effective <= today,", "require true,"),
-    # any party could cede under any treaty
-    ("reinsurance", 'require t.cedent == org,', 'require t.cedent == t.cedent,'),
+    # reinsurance rule 1: any insurer cedes under any treaty
+    ("reinsurance", 'require t.cedent == caller.org, "only {t.cedent} cedes business under treaty {treaty_id}"\n    require t.status == InForce',
+     'require true, ""\n    require t.status == InForce'),
+    # reinsurance rule 2: a claim on a risk never ceded, or a claim booked twice
+    ("reinsurance", "require risk_key in risks,", "require true,"),
+    ("reinsurance", "require claim_key not in ceded_claims,", "require true,"),
+    # reinsurance rule 3: an excess of loss treaty pays losses occurring outside its period
+    ("reinsurance", "require t.start <= loss_date <= t.end,", "require true,"),
+    # reinsurance rule 4: no aggregate limit
+    ("reinsurance", "max(aggregate - used, zero))", "t.limit)"),
+    # reinsurance rule 5: the side owed pays
+    ("reinsurance", "require caller.org == payer and caller.role == role_of(a, payer),", "require true,"),
 ])
 def test_scenarios_catch_a_broken_rule(tmp_path: Path, contract: str, old: str, new: str) -> None:
     report = _mutant_report(tmp_path, contract, old, new)
