@@ -28,19 +28,20 @@ import re
 from dataclasses import dataclass, field
 
 from dsl import ast
-from dsl.diagnostics import Diagnostic
+from dsl.diagnostics import Code, Diagnostic, DslError
 from vm import module as vm_module
 from vm.verify import function as verifier_types
 from vm.verify import verifier
 
 
-class LimitReached(Exception):
+class LimitReached(DslError):
     """The module being compiled would pass a limit of the bytecode format. ``span`` is filled in
     by the innermost expression or statement being compiled when it passes through."""
 
-    def __init__(self, message: str, hint: str | None = None, span: ast.Span | None = None) -> None:
+    def __init__(self, message: str, hint: str | None = None, span: ast.Span | None = None,
+                 code: Code = Code.B0602) -> None:
         super().__init__(message)
-        self.message, self.hint, self.span = message, hint, span
+        self.message, self.hint, self.span, self.code = message, hint, span, code
 
     def at(self, span: ast.Span) -> "LimitReached":
         if self.span is None:
@@ -48,7 +49,7 @@ class LimitReached(Exception):
         return self
 
     def diagnostic(self, fallback: ast.Span) -> Diagnostic:
-        return Diagnostic(self.message, self.span or fallback, self.hint)
+        return Diagnostic(self.message, self.span or fallback, self.hint, code=self.code)
 
 
 # Read at each use, not copied: the VM's constants are the only definition (and a test may lower
@@ -104,7 +105,8 @@ def too_many_types() -> LimitReached:
 
 def too_much_code(function: str) -> LimitReached:
     return LimitReached(f"`{function}` compiles to more than {max_code_bytes():,} bytes of code, the most a "
-                        "function may have: its code passes the limit here", "split it into smaller fns")
+                        "function may have: its code passes the limit here", "split it into smaller fns",
+                        code=Code.B0604)
 
 
 # -- refusals of the verifier, mapped back to the source -------------------------------------------------
@@ -148,7 +150,7 @@ def verifier_refusal(message: str, source_map: SourceMap, whole: ast.Span) -> Di
                 f"this needs more than {max_stack():,} values on the operand stack at once, the most one "
                 "function call may hold (arguments, record fields and list items wait there until "
                 "all of them are computed)",
-                span, "compute parts of it into `let`s first, or group many values into a record")
+                span, "compute parts of it into `let`s first, or group many values into a record", code=Code.B0604)
         return _defect(message, span)
     m = _IN_FUNCTION.fullmatch(message)
     if m is not None:
@@ -158,4 +160,4 @@ def verifier_refusal(message: str, source_map: SourceMap, whole: ast.Span) -> Di
 
 def _defect(message: str, span: ast.Span) -> Diagnostic:
     return Diagnostic(f"internal error: the compiled module was refused by the verifier: {message}", span,
-                      "this is a defect of the compiler; please report it with this file")
+                      "this is a defect of the compiler; please report it with this file", code=Code.B0901)

@@ -13,6 +13,7 @@ from dsl import ast
 from dsl.analysis import BuiltinFuncRef
 from dsl.check_context import ExprContext
 from dsl.check_types import SUMMABLE, comparable, is_ordered
+from dsl.diagnostics import Code
 from vm.types import DATE, DECIMAL, HASH, INT, MONEY, PERCENT, TEXT, ListType, MapType, Type
 
 _ROUNDABLE = (MONEY, DECIMAL, PERCENT)
@@ -20,7 +21,7 @@ _ABSABLE = SUMMABLE
 
 
 def _arity_error(c: ExprContext, e: ast.Call, name: str, shape: str) -> None:
-    c.error(f"`{name}` takes {shape}", e.span)
+    c.error(Code.B0406, f"`{name}` takes {shape}", e.span)
     for a in e.args:
         c.expr(a.value)
 
@@ -28,7 +29,7 @@ def _arity_error(c: ExprContext, e: ast.Call, name: str, shape: str) -> None:
 def check_builtin(c: ExprContext, e: ast.Call, name: str) -> Type | None:
     """Type a call of built-in ``name``; records its BuiltinFuncRef."""
     if any(a.name is not None for a in e.args):
-        c.error(f"`{name}` takes no named arguments", e.span)
+        c.error(Code.B0406, f"`{name}` takes no named arguments", e.span)
         for a in e.args:
             c.expr(a.value)
         return None
@@ -54,7 +55,7 @@ def _len(c, e, name, args):
         return "len:List", INT
     if isinstance(t, MapType):
         return "len:Map", INT
-    c.error(f"`len` works on Text, List and Map, not on {t}", args[0].span)
+    c.error(Code.B0406, f"`len` works on Text, List and Map, not on {t}", args[0].span)
     return None
 
 
@@ -66,7 +67,7 @@ def _min_max(c, e, name, args):
         if t is None:
             return None
         if not isinstance(t, ListType) or not is_ordered(t.elem):
-            c.error(f"`{name}` of one argument needs a List of ordered values, not {t}", args[0].span,
+            c.error(Code.B0406, f"`{name}` of one argument needs a List of ordered values, not {t}", args[0].span,
                     f"compare two or more values with {name}(a, b)")
             return None
         return f"{name}:List:{t.elem}", t.elem
@@ -77,11 +78,11 @@ def _min_max(c, e, name, args):
     for a, t in zip(args, types):
         joined = comparable(common, t)
         if joined is None:
-            c.error(f"`{name}` needs values of one type, not {common} and {t}", a.span)
+            c.error(Code.B0406, f"`{name}` needs values of one type, not {common} and {t}", a.span)
             return None
         common = joined
     if not is_ordered(common):
-        c.error(f"{common} values have no order: `{name}` does not apply", e.span)
+        c.error(Code.B0406, f"{common} values have no order: `{name}` does not apply", e.span)
         return None
     if common == DECIMAL:
         for a, t in zip(args, types):
@@ -97,7 +98,7 @@ def _abs(c, e, name, args):
     if t is None:
         return None
     if t not in _ABSABLE:
-        c.error(f"`abs` works on Int, Decimal, Money, Percent and Duration, not on {t}", args[0].span)
+        c.error(Code.B0406, f"`abs` works on Int, Decimal, Money, Percent and Duration, not on {t}", args[0].span)
         return None
     return f"abs:{t}", t
 
@@ -111,7 +112,7 @@ def _sum(c, e, name, args):
             c.expr(args[1])
         return None
     if not isinstance(t, ListType) or t.elem not in SUMMABLE:
-        c.error(f"`sum` needs a List of Int, Decimal, Money, Percent or Duration, not {t}", args[0].span)
+        c.error(Code.B0406, f"`sum` needs a List of Int, Decimal, Money, Percent or Duration, not {t}", args[0].span)
         return None
     if len(args) == 2 and c.expect(args[1], t.elem, "the start of `sum`") is None:
         return None
@@ -126,7 +127,7 @@ def _round(c, e, name, args):
     if t is None or places is None:
         return None
     if t not in _ROUNDABLE:
-        c.error(f"`{name}` works on Money, Decimal and Percent, not on {t}", args[0].span)
+        c.error(Code.B0406, f"`{name}` works on Money, Decimal and Percent, not on {t}", args[0].span)
         return None
     return f"{name}:{t}", t
 
@@ -179,7 +180,7 @@ _HANDLERS = {
 
 
 def _range_misplaced(c, e, name, args):
-    c.error("`range(a, b)` appears only in `for i in range(a, b):`", e.span)
+    c.error(Code.B0406, "`range(a, b)` appears only in `for i in range(a, b):`", e.span)
     for a in args:
         c.expr(a)
     return None

@@ -9,6 +9,7 @@ from dsl.analysis import FunctionRef, MethodRef, RecordCtorRef, StateRef
 from dsl.check_context import ExprContext
 from dsl.check_scope import BUILTIN_FUNCS, Signature, a_kind, article, did_you_mean
 from dsl.check_types import BUILTIN_VALUES
+from dsl.diagnostics import Code
 from vm.types import MapType, RecordType, Type
 
 
@@ -19,16 +20,16 @@ class CallTyping(ExprContext):
         if isinstance(func, ast.Attribute) and func.name in ("append", "get") and not (
                 isinstance(func.obj, ast.Name) and func.obj.id in self.scope.enums):
             if func.name == "append":
-                self.error("`append` is a statement: write xs.append(x) on its own line", e.span)
+                self.error(Code.B0504, "`append` is a statement: write xs.append(x) on its own line", e.span)
                 return None
             return self._get(e, func)
         if not isinstance(func, ast.Name):
-            self.error("only functions, records and built-ins can be called", func.span)
+            self.error(Code.B0404, "only functions, records and built-ins can be called", func.span)
             self._args_only(e)
             return None
         name = func.id
         if self.locals.lookup(name) is not None:
-            self.error(f"`{name}` is a local value and cannot be called", func.span)
+            self.error(Code.B0404, f"`{name}` is a local value and cannot be called", func.span)
             self._args_only(e)
             return None
         scope = self.scope
@@ -43,9 +44,9 @@ class CallTyping(ExprContext):
             return check_builtin(self, e, name)
         sym = scope.symbols.get(name)
         if sym is not None:
-            self.error(f"`{name}` is {a_kind(sym.kind)} and cannot be called", func.span)
+            self.error(Code.B0404, f"`{name}` is {a_kind(sym.kind)} and cannot be called", func.span)
         elif name in scope.enum_values or name in BUILTIN_VALUES:
-            self.error(f"`{name}` is a value and cannot be called", func.span)
+            self.error(Code.B0404, f"`{name}` is a value and cannot be called", func.span)
         else:
             self.undefined(name, func.span)
         self._args_only(e)
@@ -61,11 +62,11 @@ class CallTyping(ExprContext):
             self._args_only(e)
             return None
         if not isinstance(t, MapType):
-            self.error(f"`get` works on a Map, not on {t}", func.span)
+            self.error(Code.B0406, f"`get` works on a Map, not on {t}", func.span)
             self._args_only(e)
             return None
         if len(e.args) != 2 or any(a.name for a in e.args):
-            self.error("`get` takes a key and a default: m.get(key, default)", e.span)
+            self.error(Code.B0406, "`get` takes a key and a default: m.get(key, default)", e.span)
             self._args_only(e)
             return None
         k = self.expect(e.args[0].value, t.key, "the key given to `get`")
@@ -88,7 +89,7 @@ class CallTyping(ExprContext):
         ok = True
         for i, arg in enumerate(e.args):
             if arg.name is None:
-                self.error(f"name each field when building {article(name)}", arg.span,
+                self.error(Code.B0405, f"name each field when building {article(name)}", arg.span,
                            f"write {name}({record.fields[min(i, len(record.fields) - 1)][0]}: ...)"
                            if record.fields else None)
                 self.expr(arg.value)
@@ -96,13 +97,13 @@ class CallTyping(ExprContext):
                 continue
             index = record.index_of(arg.name)
             if index is None:
-                self.error(f"record {name} has no field `{arg.name}`", arg.span,
+                self.error(Code.B0405, f"record {name} has no field `{arg.name}`", arg.span,
                            did_you_mean(arg.name, [n for n, _ in record.fields]))
                 self.expr(arg.value)
                 ok = False
                 continue
             if given[index] is not None:
-                self.error(f"field `{arg.name}` is given twice", arg.span)
+                self.error(Code.B0405, f"field `{arg.name}` is given twice", arg.span)
                 ok = False
                 continue
             given[index] = i
@@ -112,7 +113,7 @@ class CallTyping(ExprContext):
                    if g is None and record.decls[i].default is None]
         if missing:
             listed = ", ".join(f"`{m}`" for m in missing)
-            self.error(f"{name} needs a value for {listed}", e.span, "only fields with a default may be left out")
+            self.error(Code.B0405, f"{name} needs a value for {listed}", e.span, "only fields with a default may be left out")
             ok = False
         self._refs[id(e)] = RecordCtorRef(name, tuple(given))
         return self._typed(e, RecordType(name)) if ok else None
@@ -122,14 +123,14 @@ class CallTyping(ExprContext):
             what = "an action" if sig.kind == "action" else "a view"
             hint = ("in a scenario, call actions as a step: X calls f(...)" if self.kind == "scenario"
                     else "move the shared logic into a fn and call that")
-            self.error(f"`{sig.name}` is {what} and cannot be called here", e.func.span, hint)
+            self.error(Code.B0404, f"`{sig.name}` is {what} and cannot be called here", e.func.span, hint)
             self._args_only(e)
             return None
         ok = self.bind_args(e.args, sig.params, f"`{sig.name}`", e.span)
         self._refs[id(e)] = FunctionRef(sig.name, sig.kind, sig.module)
         if sig.returns is None:
             if ok:
-                self.error(f"`{sig.name}` returns no value", e.span)
+                self.error(Code.B0401, f"`{sig.name}` returns no value", e.span)
             return None
         return self._typed(e, sig.returns) if ok else None
 
@@ -143,12 +144,12 @@ class CallTyping(ExprContext):
         for i, arg in enumerate(args):
             if arg.name is None:
                 if seen_named:
-                    self.error("a positional argument cannot follow a named one", arg.span)
+                    self.error(Code.B0405, "a positional argument cannot follow a named one", arg.span)
                     self.expr(arg.value)
                     ok = False
                     continue
                 if i >= len(params):
-                    self.error(f"{what} takes {len(params)} argument{'s' if len(params) != 1 else ''}, "
+                    self.error(Code.B0405, f"{what} takes {len(params)} argument{'s' if len(params) != 1 else ''}, "
                                f"not {len(args)}", arg.span)
                     self.expr(arg.value)
                     ok = False
@@ -158,13 +159,13 @@ class CallTyping(ExprContext):
                 seen_named = True
                 if arg.name not in names:
                     noun = "field" if what.startswith("event ") else "parameter"
-                    self.error(f"{what} has no {noun} `{arg.name}`", arg.span, did_you_mean(arg.name, names))
+                    self.error(Code.B0405, f"{what} has no {noun} `{arg.name}`", arg.span, did_you_mean(arg.name, names))
                     self.expr(arg.value)
                     ok = False
                     continue
                 index = names.index(arg.name)
                 if bound[index]:
-                    self.error(f"`{arg.name}` is given twice", arg.span)
+                    self.error(Code.B0405, f"`{arg.name}` is given twice", arg.span)
                     ok = False
                     continue
             bound[index] = True
@@ -173,6 +174,6 @@ class CallTyping(ExprContext):
         if require_all and ok:
             missing = [names[i] for i, b in enumerate(bound) if not b]
             if missing:
-                self.error(f"{what} needs {', '.join(f'`{m}`' for m in missing)}", span)
+                self.error(Code.B0405, f"{what} needs {', '.join(f'`{m}`' for m in missing)}", span)
                 ok = False
         return ok

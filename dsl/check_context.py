@@ -16,6 +16,7 @@ from typing import Protocol
 from dsl import ast
 from dsl.analysis import Annotations, Ref
 from dsl.check_scope import ContractScope, Findings, LocalScope
+from dsl.diagnostics import Code
 from vm.types import Type
 
 
@@ -30,8 +31,8 @@ class ExprContext(Protocol):
     name: str  # the body's name, for messages
     _refs: dict[int, Ref]
 
-    def error(self, message: str, span: ast.Span, hint: str | None = None) -> None:
-        """Report an error at `span`."""
+    def error(self, code: Code, message: str, span: ast.Span, hint: str | None = None) -> None:
+        """Report an error of kind `code` at `span`."""
         ...
 
     def expr(self, e: ast.Expr, hint: Type | None = None) -> Type | None:

@@ -10,9 +10,10 @@ from dsl.check_exprs import ExprChecker
 from dsl.check_limits import check_record_nesting, check_written_type
 from dsl.check_literals import LiteralValidator
 from dsl.check_scope import (
-    TYPE_NAMES, ContractScope, Findings, RecordInfo, Signature, did_you_mean, where,
+    TYPE_NAMES, ContractScope, Findings, RecordInfo, Signature, did_you_mean,
 )
 from dsl.check_types import is_key_type
+from dsl.diagnostics import Code, Related
 from vm.types import PRIMITIVES, EnumType, ListType, MapType, RecordType, Type
 
 MODULE_DECLS = (ast.FuncDecl, ast.RecordDecl, ast.EnumDecl)
@@ -30,32 +31,32 @@ def _resolve(ref: ast.TypeRef, scope: ContractScope, findings: Findings) -> Type
     prim = PRIMITIVES.get(name)
     if prim is not None or name in scope.records or name in scope.enums:
         if ref.args:
-            findings.error(f"{name} takes no type arguments", ref.span)
+            findings.error(Code.B0304, f"{name} takes no type arguments", ref.span)
             return None
         if prim is not None:
             return prim
         return RecordType(name) if name in scope.records else EnumType(name)
     if name == "List":
         if len(ref.args) != 1:
-            findings.error("List takes one type: List[T]", ref.span)
+            findings.error(Code.B0304, "List takes one type: List[T]", ref.span)
             return None
         elem = _resolve(ref.args[0], scope, findings)
         return ListType(elem) if elem is not None else None
     if name == "Map":
         if len(ref.args) != 2:
-            findings.error("Map takes two types: Map[K, V]", ref.span)
+            findings.error(Code.B0304, "Map takes two types: Map[K, V]", ref.span)
             return None
         key = _resolve(ref.args[0], scope, findings)
         value = _resolve(ref.args[1], scope, findings)
         if key is None or value is None:
             return None
         if not is_key_type(key):
-            findings.error(f"{key} cannot be a map key", ref.args[0].span,
+            findings.error(Code.B0401, f"{key} cannot be a map key", ref.args[0].span,
                            "keys are Int, Decimal, Money, Percent, Date, Duration, Timestamp, Text, Bool, "
                            "Hash, Party or an enum")
             return None
         return MapType(key, value)
-    findings.error(f"unknown type `{name}`", ref.span,
+    findings.error(Code.B0304, f"unknown type `{name}`", ref.span,
                    did_you_mean(name, [*TYPE_NAMES, *scope.records, *scope.enums]))
     return None
 
@@ -65,7 +66,7 @@ def declare_names(tree: ast.SourceFile, scope: ContractScope, findings: Findings
     for decl in tree.decls:
         if scope.kind == "module" and (not isinstance(decl, MODULE_DECLS)
                                        or isinstance(decl, ast.FuncDecl) and decl.kind != "fn"):
-            findings.error("a module holds only fn, record and enum declarations", decl.span,
+            findings.error(Code.B0306, "a module holds only fn, record and enum declarations", decl.span,
                            "move this into a contract")
             continue
         match decl:
@@ -79,8 +80,8 @@ def declare_names(tree: ast.SourceFile, scope: ContractScope, findings: Findings
                     for value in values:
                         v = value.name
                         if v.name in seen:
-                            findings.error(f"{ident.name} lists `{v.name}` twice", v.span,
-                                           f"first listed at {where(seen[v.name])}")
+                            findings.error(Code.B0302, f"{ident.name} lists `{v.name}` twice", v.span,
+                                           related=(Related("first listed here", seen[v.name]),))
                             continue
                         seen[v.name] = v.span
                     names_ = tuple(seen)
@@ -115,15 +116,15 @@ def resolve_records(tree: ast.SourceFile, scope: ContractScope, findings: Findin
         seen: dict[str, ast.Span] = {}
         for f in d.fields:
             if f.name.name in seen:
-                findings.error(f"record {d.name.name} has two fields `{f.name.name}`", f.name.span,
-                               f"the first is at {where(seen[f.name.name])}")
+                findings.error(Code.B0302, f"record {d.name.name} has two fields `{f.name.name}`", f.name.span,
+                               related=(Related("the first", seen[f.name.name]),))
                 continue
             seen[f.name.name] = f.name.span
             t = resolve_type(f.type, scope, findings)
             fields.append((f.name.name, t))  # type: ignore[arg-type]
             kept.append(f)
         if len(kept) > max_record_fields():
-            findings.error(f"record {d.name.name} has {len(kept)} fields; a record holds at most "
+            findings.error(Code.B0602, f"record {d.name.name} has {len(kept)} fields; a record holds at most "
                            f"{max_record_fields()}", kept[max_record_fields()].name.span,
                            "group related fields into records of their own")
         info = scope.records[d.name.name]
@@ -144,7 +145,7 @@ def _reject_self_containing(d: ast.RecordDecl, scope: ContractScope, findings: F
         for _, t in scope.records[name].fields:
             if isinstance(t, RecordType):
                 if t.name == start:
-                    findings.error(f"record {start} contains itself, so no {start} value could be built",
+                    findings.error(Code.B0309, f"record {start} contains itself, so no {start} value could be built",
                                    d.name.span, "hold the inner values in a List or Map instead")
                     return
                 if t.name not in seen and t.name in scope.records:
@@ -169,8 +170,8 @@ def params_of(params: tuple[ast.Param, ...], scope: ContractScope, findings: Fin
     seen: dict[str, ast.Span] = {}
     for p in params:
         if p.name.name in seen:
-            findings.error(f"{what} has two parameters `{p.name.name}`", p.name.span,
-                           f"the first is at {where(seen[p.name.name])}")
+            findings.error(Code.B0302, f"{what} has two parameters `{p.name.name}`", p.name.span,
+                           related=(Related("the first", seen[p.name.name]),))
         seen[p.name.name] = p.name.span
         out.append(ParamInfo(p.name.name, resolve_type(p.type, scope, findings)))  # type: ignore[arg-type]
     return tuple(out)
@@ -211,7 +212,7 @@ def resolve_signatures(tree: ast.SourceFile, scope: ContractScope, findings: Fin
         params = params_of(d.params, scope, findings, f"`{d.name.name}`")
         returns = resolve_type(d.returns, scope, findings) if d.returns is not None else None
         if d.kind == "fn" and d.returns is None:
-            findings.error(f"fn `{d.name.name}` must declare its result type", d.name.span,
+            findings.error(Code.B0502, f"fn `{d.name.name}` must declare its result type", d.name.span,
                            f"write fn {d.name.name}(...) -> Type:")
         scope.signatures[d.name.name] = Signature(d.name.name, d.kind, params, returns, None)
 
@@ -222,14 +223,14 @@ def resolve_by(decl: ast.FuncDecl | ast.InitDecl, kind: str, name: str, scope: C
     by = decl.by
     if by is None:
         if kind == "action":
-            findings.error(f"action `{name}` must say who may call it", decl.name.span,  # type: ignore
+            findings.error(Code.B0307, f"action `{name}` must say who may call it", decl.name.span,  # type: ignore
                            f"add `by` and a party, e.g. `by {scope.parties[0] if scope.parties else 'anyone'}`")
         elif kind == "init":
-            findings.error("`init` must say who deploys the contract", decl.span,
+            findings.error(Code.B0307, "`init` must say who deploys the contract", decl.span,
                            f"write init(...) by {scope.parties[0] if scope.parties else 'a party'}:")
         return (), kind == "view"
     if kind == "fn":
-        findings.error("a fn has no `by`: it is called only from the contract's own code", by.span)
+        findings.error(Code.B0307, "a fn has no `by`: it is called only from the contract's own code", by.span)
         return (), False
     if by.anyone:
         return (), True
@@ -242,9 +243,9 @@ def check_roles(roles: tuple[ast.Ident, ...], scope: ContractScope, findings: Fi
         if ident.name not in scope.parties:
             listed = ", ".join(scope.parties) if scope.parties else "none declared"
             hint = did_you_mean(ident.name, scope.parties) or f"the parties are: {listed}"
-            findings.error(f"`{ident.name}` is not a party of this contract", ident.span, hint)
+            findings.error(Code.B0301, f"`{ident.name}` is not a party of this contract", ident.span, hint)
         elif ident.name in out:
-            findings.warn(f"`{ident.name}` is named twice", ident.span)
+            findings.warn(Code.B0302, f"`{ident.name}` is named twice", ident.span)
         else:
             out.append(ident.name)
     return out
@@ -262,8 +263,8 @@ def check_lifecycles(tree: ast.SourceFile, scope: ContractScope,
             continue
         key = (info.record, info.field)
         if key in seen:
-            findings.error(f"{info.record}.{info.field} already has a lifecycle", d.record.span,
-                           f"the first is at {where(seen[key])}; list all transitions in one")
+            findings.error(Code.B0308, f"{info.record}.{info.field} already has a lifecycle", d.record.span,
+                           "list all transitions in one", related=(Related("the first", seen[key]),))
             continue
         seen[key] = d.record.span
         out.append(info)
@@ -273,18 +274,18 @@ def check_lifecycles(tree: ast.SourceFile, scope: ContractScope,
 def _lifecycle(d: ast.LifecycleDecl, scope: ContractScope, findings: Findings) -> LifecycleInfo | None:
     record = scope.records.get(d.record.name)
     if record is None:
-        findings.error(f"`{d.record.name}` is not a record", d.record.span,
+        findings.error(Code.B0308, f"`{d.record.name}` is not a record", d.record.span,
                        did_you_mean(d.record.name, scope.records))
         return None
     index = record.index_of(d.field.name)
     if index is None:
-        findings.error(f"record {record.name} has no field `{d.field.name}`", d.field.span,
+        findings.error(Code.B0308, f"record {record.name} has no field `{d.field.name}`", d.field.span,
                        did_you_mean(d.field.name, [n for n, _ in record.fields]))
         return None
     ftype = record.fields[index][1]
     if not isinstance(ftype, EnumType):
         if ftype is not None:
-            findings.error(f"a lifecycle needs an enum field; {record.name}.{d.field.name} is {ftype}",
+            findings.error(Code.B0308, f"a lifecycle needs an enum field; {record.name}.{d.field.name} is {ftype}",
                            d.field.span)
         return None
     values = scope.enums.get(ftype.name, ())
@@ -292,7 +293,7 @@ def _lifecycle(d: ast.LifecycleDecl, scope: ContractScope, findings: Findings) -
     def value(ident: ast.Ident) -> int | None:
         if ident.name in values:
             return values.index(ident.name)
-        findings.error(f"`{ident.name}` is not a value of {ftype.name}", ident.span,
+        findings.error(Code.B0308, f"`{ident.name}` is not a value of {ftype.name}", ident.span,
                        did_you_mean(ident.name, values) or f"{ftype.name} has {', '.join(values)}")
         return None
 
@@ -309,7 +310,7 @@ def _lifecycle(d: ast.LifecycleDecl, scope: ContractScope, findings: Findings) -
         for s in sources:
             for r in roles:
                 if (s, target, r) in listed:
-                    findings.warn(f"transition {values[s]} -> {values[target]} by {r} is listed twice", t.span)
+                    findings.warn(Code.B0302, f"transition {values[s]} -> {values[target]} by {r} is listed twice", t.span)
                 listed.add((s, target, r))
         transitions.append(TransitionInfo(tuple(sources), target, tuple(roles)))
     return LifecycleInfo(record.name, d.field.name, index, ftype.name, start, tuple(transitions), d)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dsl import ast
 from dsl.analysis import Annotations, RecordCtorRef
 from dsl.check_scope import ContractScope, Findings
+from dsl.diagnostics import Code
 
 _Node = tuple[str, int]  # (record, field index)
 
@@ -37,7 +38,7 @@ def reject_cyclic_defaults(scope: ContractScope, findings: Findings, ann: Annota
                 cycle = path[path.index(nxt):]
                 names = " -> ".join(_name(scope, n) for n in (*cycle, nxt))
                 start = cycle[0]
-                findings.error(f"the default of {_name(scope, start)} never finishes: {names}",
+                findings.error(Code.B0309, f"the default of {_name(scope, start)} never finishes: {names}",
                                defaults[start].span, "give the field a value in one of these constructions")
             elif nxt not in state and nxt in defaults:
                 visit(nxt)

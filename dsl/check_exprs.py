@@ -24,6 +24,7 @@ from dsl.check_scope import (
     article, did_you_mean,
 )
 from dsl.check_types import BUILTIN_VALUES, PARTY_FIELDS, assignable, comparable, is_key_type
+from dsl.diagnostics import Code
 from vm.types import (
     BOOL, DATE, DECIMAL, DURATION, HASH, INT, MONEY, PARTY, PERCENT, TEXT, EnumType, ListType, MapType,
     RecordType, Type,
@@ -69,8 +70,8 @@ class ExprChecker(OperatorTyping, CallTyping):
         self._refs = ann.refs
 
     # -- helpers -------------------------------------------------------------------------------
-    def error(self, message: str, span: ast.Span, hint: str | None = None) -> None:
-        self.findings.error(message, span, hint)
+    def error(self, code: Code, message: str, span: ast.Span, hint: str | None = None) -> None:
+        self.findings.error(code, message, span, hint)
 
     def _typed(self, e: ast.Expr, t: Type | None) -> Type | None:
         if t is not None:
@@ -86,7 +87,7 @@ class ExprChecker(OperatorTyping, CallTyping):
             return None
         fits, widened = assignable(t, expected)
         if not fits:
-            self.error(f"{what} must be {expected}, not {t}", e.span, _mismatch_hint(expected, t))
+            self.error(Code.B0401, f"{what} must be {expected}, not {t}", e.span, _mismatch_hint(expected, t))
             return None
         if widened:
             self._widen(e)
@@ -100,13 +101,13 @@ class ExprChecker(OperatorTyping, CallTyping):
         if isinstance(lit, ast.IntLit):
             problem = self.literals.check(ast.DecimalLit(lit.text, lit.span))
             if problem is not None:
-                self.error(problem, e.span, "this Int stands where a Decimal is expected")
+                self.error(Code.B0407, problem, e.span, "this Int stands where a Decimal is expected")
 
     def _pure_violation(self, what: str, span: ast.Span, hint: str) -> None:
         who = _PURE_KINDS.get(self.kind)
         if who is not None:
             subject = f"{who} `{self.name}`" if self.kind == "fn" else who
-            self.error(f"{subject} cannot use {what}", span, hint)
+            self.error(Code.B0501, f"{subject} cannot use {what}", span, hint)
 
     # -- dispatch ------------------------------------------------------------------------------
     def expr(self, e: ast.Expr, hint: Type | None = None) -> Type | None:
@@ -116,13 +117,13 @@ class ExprChecker(OperatorTyping, CallTyping):
         if lit_type is not None:
             problem = self.literals.check(e)
             if problem is not None:
-                self.error(problem, e.span)
+                self.error(Code.B0407, problem, e.span)
                 return None
             self._types[id(e)] = lit_type
             return lit_type
         method = _DISPATCH.get(type(e))
         if method is None:
-            self.error("this expression is not allowed here", e.span)
+            self.error(Code.B0504, "this expression is not allowed here", e.span)
             return None
         return method(self, e, hint)
 
@@ -139,10 +140,10 @@ class ExprChecker(OperatorTyping, CallTyping):
 
     def _party(self, e: ast.PartyLit, hint: Type | None) -> Type | None:
         if self.kind != "scenario":
-            self.error("a party value like `insurer \"PICC\"` exists only in test files", e.span)
+            self.error(Code.B0504, "a party value like `insurer \"PICC\"` exists only in test files", e.span)
             return None
         if e.role not in self.scope.parties:
-            self.error(f"`{e.role}` is not a party of {self.name}", e.span,
+            self.error(Code.B0301, f"`{e.role}` is not a party of {self.name}", e.span,
                        did_you_mean(e.role, self.scope.parties)
                        or f"the parties are: {', '.join(self.scope.parties) or 'none'}")
             return None
@@ -158,10 +159,10 @@ class ExprChecker(OperatorTyping, CallTyping):
             return self._typed(e, hint) if ok else None
         if not e.items:
             if hint is None:
-                self.error("cannot tell the type of this empty list", e.span,
+                self.error(Code.B0401, "cannot tell the type of this empty list", e.span,
                            "write it where its type is known, e.g. let xs: List[Int] = []")
             else:
-                self.error(f"an empty list cannot stand where {hint} is expected", e.span)
+                self.error(Code.B0401, f"an empty list cannot stand where {hint} is expected", e.span)
             return None
         elem = self._common(e.items, "list items")
         if elem is None or not check_literal_type(ListType(elem), [elem], e.span, self.scope, self.findings):
@@ -179,7 +180,7 @@ class ExprChecker(OperatorTyping, CallTyping):
         for item, t in zip(items, types):
             c = comparable(common, t)
             if c is None:
-                self.error(f"{what} must have one type: {common} and {t}", item.span)
+                self.error(Code.B0401, f"{what} must have one type: {common} and {t}", item.span)
                 return None
             common = c
         if common == DECIMAL:
@@ -197,17 +198,17 @@ class ExprChecker(OperatorTyping, CallTyping):
             return self._typed(e, hint) if ok else None
         if not e.entries:
             if hint is None:
-                self.error("cannot tell the type of this empty map", e.span,
+                self.error(Code.B0401, "cannot tell the type of this empty map", e.span,
                            "write it where its type is known, e.g. let m: Map[Text, Int] = {}")
             else:
-                self.error(f"an empty map cannot stand where {hint} is expected", e.span)
+                self.error(Code.B0401, f"an empty map cannot stand where {hint} is expected", e.span)
             return None
         key = self._common([k for k, _ in e.entries], "map keys")
         value = self._common([v for _, v in e.entries], "map values")
         if key is None or value is None:
             return None
         if not is_key_type(key):
-            self.error(f"{key} cannot be a map key", e.entries[0][0].span)
+            self.error(Code.B0401, f"{key} cannot be a map key", e.entries[0][0].span)
             return None
         if not check_literal_type(MapType(key, value), [key, value], e.span, self.scope, self.findings):
             return None
@@ -234,7 +235,7 @@ class ExprChecker(OperatorTyping, CallTyping):
             if len(owners) > 1:
                 names = " and ".join(o for o, _ in owners) if len(owners) == 2 else ", ".join(o for o, _ in owners)
                 both = "both " if len(owners) == 2 else ""
-                self.error(f"{name} is a value of {both}{names}: write {owners[0][0]}.{name}", e.span)
+                self.error(Code.B0302, f"{name} is a value of {both}{names}: write {owners[0][0]}.{name}", e.span)
                 return None
             enum, index = owners[0]
             self._refs[id(e)] = EnumValueRef(enum, index)
@@ -248,44 +249,44 @@ class ExprChecker(OperatorTyping, CallTyping):
             self._not_a_value(e, sym.kind)
             return None
         if name in BUILTIN_FUNCS:
-            self.error(f"`{name}` is a built-in function: call it as {name}(...)", e.span)
+            self.error(Code.B0404, f"`{name}` is a built-in function: call it as {name}(...)", e.span)
             return None
         self.undefined(name, e.span)
         return None
 
     def _hidden_in_scenario(self, e: ast.Name) -> bool:
         if e.id in self.scope.state:
-            self.error(f"a scenario cannot read the state variable `{e.id}` directly", e.span,
+            self.error(Code.B0702, f"a scenario cannot read the state variable `{e.id}` directly", e.span,
                        "read it through a view of the contract")
             return True
         if e.id in ("now", "today", "tx_id"):
-            self.error(f"`{e.id}` is not available in a scenario", e.span, "set the block time with `at DATE`")
+            self.error(Code.B0702, f"`{e.id}` is not available in a scenario", e.span, "set the block time with `at DATE`")
             return True
         return False
 
     def _not_a_value(self, e: ast.Name, kind: str) -> None:
         name = e.id
         if kind == "party":
-            self.error(f"`{name}` is a party role, not a value", e.span,
+            self.error(Code.B0404, f"`{name}` is a party role, not a value", e.span,
                        f"to test the caller's role, write caller.role == \"{name}\"")
         elif kind == "enum":
             values = self.scope.enums.get(name, ())
             example = f"{name}.{values[0]}" if values else f"{name}.Value"
-            self.error(f"`{name}` is an enum type, not a value", e.span, f"name one of its values: {example}")
+            self.error(Code.B0404, f"`{name}` is an enum type, not a value", e.span, f"name one of its values: {example}")
         elif kind == "record":
-            self.error(f"`{name}` is a record type, not a value", e.span,
+            self.error(Code.B0404, f"`{name}` is a record type, not a value", e.span,
                        f"build one with {name}(field: value, ...)")
         elif kind == "event":
-            self.error(f"`{name}` is an event: use it with emit {name}(...)", e.span)
+            self.error(Code.B0404, f"`{name}` is an event: use it with emit {name}(...)", e.span)
         else:
-            self.error(f"`{name}` is {a_kind(kind)} and must be called: {name}(...)", e.span)
+            self.error(Code.B0404, f"`{name}` is {a_kind(kind)} and must be called: {name}(...)", e.span)
 
     def undefined(self, name: str, span: ast.Span) -> None:
         # Party roles and events are never values, so suggesting them would mislead.
         values = [n for n, sym in self.scope.symbols.items() if sym.kind not in ("party", "event")]
         candidates = [*self.locals.names, *values, *self.scope.enum_values, *BUILTIN_VALUE_NAMES,
                       *BUILTIN_FUNCS]
-        self.error(f"undefined name `{name}`", span, did_you_mean(name, candidates))
+        self.error(Code.B0301, f"undefined name `{name}`", span, did_you_mean(name, candidates))
 
     def _attribute(self, e: ast.Attribute, hint: Type | None) -> Type | None:
         obj = e.obj
@@ -300,7 +301,7 @@ class ExprChecker(OperatorTyping, CallTyping):
         values = self.scope.enums[obj.id]
         self._refs[id(obj)] = TypeNameRef(obj.id)
         if e.name not in values:
-            self.error(f"{obj.id} has no value `{e.name}`", e.span, did_you_mean(e.name, values))
+            self.error(Code.B0403, f"{obj.id} has no value `{e.name}`", e.span, did_you_mean(e.name, values))
             return None
         self._refs[id(e)] = EnumValueRef(obj.id, values.index(e.name))
         return self._typed(e, EnumType(obj.id))
@@ -313,21 +314,21 @@ class ExprChecker(OperatorTyping, CallTyping):
                 return None
             index = record.index_of(e.name)
             if index is None:
-                self.error(f"record {t.name} has no field `{e.name}`", e.span,
+                self.error(Code.B0403, f"record {t.name} has no field `{e.name}`", e.span,
                            did_you_mean(e.name, [n for n, _ in record.fields]))
                 return None
             self._refs[id(e)] = FieldRef(t.name, index)
             return self._typed(e, record.fields[index][1])
         if t == PARTY:
             if e.name not in PARTY_FIELDS:
-                self.error(f"a Party has no field `{e.name}`", e.span, "a Party has .org, .id and .role")
+                self.error(Code.B0403, f"a Party has no field `{e.name}`", e.span, "a Party has .org, .id and .role")
                 return None
             self._refs[id(e)] = PartyFieldRef(e.name)
             return self._typed(e, TEXT)
         if e.name in ("append", "get"):
-            self.error(f"`{e.name}` is a method: call it as x.{e.name}(...)", e.span)
+            self.error(Code.B0404, f"`{e.name}` is a method: call it as x.{e.name}(...)", e.span)
             return None
-        self.error(f"{t} has no field `{e.name}`", e.span)
+        self.error(Code.B0403, f"{t} has no field `{e.name}`", e.span)
         return None
 
     def _index(self, e: ast.Index, hint: Type | None) -> Type | None:
@@ -347,7 +348,7 @@ class ExprChecker(OperatorTyping, CallTyping):
                 return None
             return self._typed(e, t.elem)
         self.expr(e.index)
-        self.error(f"cannot index {article(t)}: only Map and List values have [ ]", e.span)
+        self.error(Code.B0402, f"cannot index {article(t)}: only Map and List values have [ ]", e.span)
         return None
 
 # Each handler takes the node of its own class (hence Any for the node here).

@@ -18,6 +18,7 @@ from dsl import ast
 from dsl.bytecode_limits import max_pool, max_type_depth
 from dsl.check_nesting import Nesting, layers, nesting_limit
 from dsl.check_scope import ContractScope, Findings
+from dsl.diagnostics import Code
 from vm.types import Type
 
 _NESTING_HINT = "flatten it: keep the inner values side by side, or in a Map keyed by an id"
@@ -41,7 +42,7 @@ def check_record_nesting(tree: ast.SourceFile, scope: ContractScope, findings: F
                for (fname, t), decl in zip(info.fields, info.decls) if t is not None]
         depth, fname, decl = max(own, key=lambda o: o[0])
         if depth > limit:
-            findings.error(f"record {name} nests {depth} levels deep (Lists, Maps and records inside each other) "
+            findings.error(Code.B0601, f"record {name} nests {depth} levels deep (Lists, Maps and records inside each other) "
                            f"through `{fname}`, and values nest at most {limit} deep: the part below could never "
                            "hold a value", decl.type.span, _NESTING_HINT)
     return nesting
@@ -50,12 +51,12 @@ def check_record_nesting(tree: ast.SourceFile, scope: ContractScope, findings: F
 def check_written_type(t: Type, ref: ast.TypeRef, scope: ContractScope, findings: Findings) -> Type | None:
     """``t`` as written at ``ref``, or None after reporting a limit it passes."""
     if layers(t) > max_type_depth():
-        findings.error(f"this type has {layers(t)} Lists and Maps inside each other; a type has at most "
+        findings.error(Code.B0601, f"this type has {layers(t)} Lists and Maps inside each other; a type has at most "
                        f"{max_type_depth()}", ref.span, "name the inner parts with records")
         return None
     nesting = scope.nesting
     if nesting is not None and nesting.too_deep(t) and not nesting.holds_too_deep(t):
-        findings.error(f"this type nests {nesting.inside(t)} levels deep (Lists, Maps and records inside each "
+        findings.error(Code.B0601, f"this type nests {nesting.inside(t)} levels deep (Lists, Maps and records inside each "
                        f"other), and values nest at most {nesting_limit()} deep: the part below could never hold "
                        "a value", ref.span, _NESTING_HINT)
         return None
@@ -68,7 +69,7 @@ def check_literal_type(t: Type, parts: list[Type], span: ast.Span, scope: Contra
     types) stays within the limits; reported where it is the literal that passes them."""
     if layers(t) > max_type_depth():
         if all(layers(p) <= max_type_depth() for p in parts):
-            findings.error(f"this is {layers(t)} Lists and Maps inside each other; a type has at most "
+            findings.error(Code.B0601, f"this is {layers(t)} Lists and Maps inside each other; a type has at most "
                            f"{max_type_depth()}", span, "build it from values with records in between")
         return False
     if scope.nesting is None:
@@ -76,7 +77,7 @@ def check_literal_type(t: Type, parts: list[Type], span: ast.Span, scope: Contra
     nesting = scope.nesting
     if nesting.too_deep(t):
         if not any(nesting.too_deep(p) for p in parts):
-            findings.error(f"this nests {nesting.inside(t)} levels deep (Lists, Maps and records inside each other), "
+            findings.error(Code.B0601, f"this nests {nesting.inside(t)} levels deep (Lists, Maps and records inside each other), "
                            f"and values nest at most {nesting_limit()} deep", span, _NESTING_HINT)
         return False
     return True
@@ -89,5 +90,5 @@ def check_declaration_counts(tree: ast.SourceFile, findings: Findings) -> None:
     events = [d for d in tree.decls if isinstance(d, ast.EventDecl)]
     for what, decls in (("state variables", state), ("events", events)):
         if len(decls) > limit:
-            findings.error(f"a contract declares at most {limit:,} {what}; this is number {limit + 1:,}",
+            findings.error(Code.B0602, f"a contract declares at most {limit:,} {what}; this is number {limit + 1:,}",
                            decls[limit].name.span, "group them into Maps or records")

@@ -9,6 +9,7 @@ from dsl.check_types import (
     NEGATABLE, arith, arith_error, assignable, comparable, comparison_hint, is_ordered, membership,
     widens,
 )
+from dsl.diagnostics import Code
 from vm.types import BOOL, DECIMAL, INT, ListType, MapType, Type
 
 
@@ -21,7 +22,7 @@ class OperatorTyping(ExprContext):
         if t is None:
             return None
         if t not in NEGATABLE:
-            self.error(f"cannot negate {t}", e.span, "unary minus works on Int, Decimal, Money, Percent and Duration")
+            self.error(Code.B0402, f"cannot negate {t}", e.span, "unary minus works on Int, Decimal, Money, Percent and Duration")
             return None
         return self._typed(e, t)
 
@@ -38,7 +39,7 @@ class OperatorTyping(ExprContext):
         result = arith(op, left, right)
         if result is None:
             message, why = arith_error(op, left, right)
-            self.error(message, e.span, why)
+            self.error(Code.B0402, message, e.span, why)
             return None
         wl, wr = widens(left, right, result)
         if wl:
@@ -72,22 +73,22 @@ class OperatorTyping(ExprContext):
         if op in ("in", "not in"):
             need = membership(rt)
             if need is None:
-                self.error(f"`{op}` needs a Map, a List or a Text on its right, not {rt}", right.span)
+                self.error(Code.B0402, f"`{op}` needs a Map, a List or a Text on its right, not {rt}", right.span)
                 return False
             fits, widened = assignable(lt, need)
             if not fits:
                 what = "keys" if isinstance(rt, MapType) else "items" if isinstance(rt, ListType) else "text"
-                self.error(f"cannot look for {lt} in {rt}: its {what} are {need}", left.span)
+                self.error(Code.B0402, f"cannot look for {lt} in {rt}: its {what} are {need}", left.span)
                 return False
             if widened:
                 self._widen(left)
             return True
         common = comparable(lt, rt)
         if common is None:
-            self.error(f"cannot compare {lt} with {rt}", _join(left.span, right.span), comparison_hint(lt, rt))
+            self.error(Code.B0402, f"cannot compare {lt} with {rt}", _join(left.span, right.span), comparison_hint(lt, rt))
             return False
         if op not in ("==", "!=") and not is_ordered(common):
-            self.error(f"{common} values have no order: `{op}` does not apply", _join(left.span, right.span))
+            self.error(Code.B0402, f"{common} values have no order: `{op}` does not apply", _join(left.span, right.span))
             return False
         if common == DECIMAL:
             if lt == INT:
@@ -109,7 +110,7 @@ class OperatorTyping(ExprContext):
             return None
         common = comparable(then, other)
         if common is None:
-            self.error(f"both branches of `if ... else` must have one type, not {then} and {other}", e.span)
+            self.error(Code.B0401, f"both branches of `if ... else` must have one type, not {then} and {other}", e.span)
             return None
         if common == DECIMAL:
             if then == INT:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from dsl import ast
 from dsl.check_scope import Findings
+from dsl.diagnostics import Code
 
 RESERVED_PREFIX = "__"
 
@@ -23,7 +24,7 @@ def reject_reserved_names(tree: ast.SourceFile | ast.TestFile, findings: Finding
     idents = _scenario_names(tree) if isinstance(tree, ast.TestFile) else _declared_names(tree)
     for what, ident in idents:
         if is_reserved(ident.name):
-            findings.error(f"`{ident.name}`: names starting with `__` are reserved for generated entries",
+            findings.error(Code.B0303, f"`{ident.name}`: names starting with `__` are reserved for generated entries",
                            ident.span, f"rename this {what}")
 
 

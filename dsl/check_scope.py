@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from dsl import ast
 from dsl.analysis import EventInfo, FunctionInfo, LocalRef, ParamInfo, StateVarInfo
 from dsl.check_nesting import Nesting
-from dsl.diagnostics import Diagnostic
+from dsl.diagnostics import Code, Diagnostic, Related, Severity
 from vm.types import Type
 
 BUILTIN_FUNCS = frozenset({
@@ -56,6 +56,11 @@ def did_you_mean(name: str, candidates) -> str | None:
     return f"did you mean `{close[0]}`?" if close else None
 
 
+def _first_declared(span: ast.Span) -> tuple[Related, ...]:
+    # A name from a `use`d module or built in has no place in a file to point at (line 0).
+    return (Related("first declared here", span),) if span.line else ()
+
+
 class Findings:
     """The errors and warnings one check collects; sorted by position when reported."""
 
@@ -65,11 +70,12 @@ class Findings:
         self.errors: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
 
-    def error(self, message: str, span: ast.Span, hint: str | None = None) -> None:
-        self.errors.append(Diagnostic(message, span, hint))
+    def error(self, code: Code, message: str, span: ast.Span, hint: str | None = None,
+              related: tuple[Related, ...] = ()) -> None:
+        self.errors.append(Diagnostic(message, span, hint, code=code, related=related))
 
-    def warn(self, message: str, span: ast.Span, hint: str | None = None) -> None:
-        self.warnings.append(Diagnostic(message, span, hint, "warning"))
+    def warn(self, code: Code, message: str, span: ast.Span, hint: str | None = None) -> None:
+        self.warnings.append(Diagnostic(message, span, hint, Severity.WARNING, code=code))
 
     def sorted_errors(self) -> list[Diagnostic]:
         return sorted(self.errors, key=lambda d: (d.span.file, d.span.line, d.span.col))
@@ -132,11 +138,11 @@ class ContractScope:
                 module: str | None = None) -> bool:
         """Enter a top-level name; report a clash (both places) and return False on one."""
         if name in BUILTIN_FUNCS or name in BUILTIN_VALUE_NAMES:
-            findings.error(f"`{name}` is a built-in name and cannot be declared", span,
+            findings.error(Code.B0303, f"`{name}` is a built-in name and cannot be declared", span,
                            "choose another name")
             return False
         if name in TYPE_NAMES:
-            findings.error(f"`{name}` is a built-in type and cannot be declared", span)
+            findings.error(Code.B0303, f"`{name}` is a built-in type and cannot be declared", span)
             return False
         first = self.symbols.get(name)
         if first is None and kind != "enum value" and name in self.enum_values:
@@ -144,10 +150,8 @@ class ContractScope:
             first = Symbol(name, "enum value", self.symbols.get(enum, Symbol(enum, "enum", span)).span)
         if first is not None:
             origin = f" (from module {first.module})" if first.module else ""
-            findings.error(
-                f"`{name}` is already declared as {a_kind(first.kind)}{origin}", span,
-                f"`{name}` was first declared at {where(first.span)}; every name of a contract must be unique",
-            )
+            findings.error(Code.B0302, f"`{name}` is already declared as {a_kind(first.kind)}{origin}", span,
+                           "every name of a contract must be unique", related=_first_declared(first.span))
             return False
         self.symbols[name] = Symbol(name, kind, span, module)
         return True
@@ -156,8 +160,8 @@ class ContractScope:
                            findings: Findings) -> None:
         first = self.symbols.get(value)
         if first is not None:
-            findings.error(f"`{value}` is already declared as {a_kind(first.kind)}", span,
-                           f"`{value}` was first declared at {where(first.span)}")
+            findings.error(Code.B0302, f"`{value}` is already declared as {a_kind(first.kind)}", span,
+                           related=_first_declared(first.span))
             return
         entries = self.enum_values.setdefault(value, [])
         if any(e == enum for e, _ in entries):

@@ -22,6 +22,7 @@ from dsl.check_scope import (
     BUILTIN_FUNCS, BUILTIN_VALUE_NAMES, a_kind, article, did_you_mean, kind_word, where,
 )
 from dsl.check_types import COMPOUND_TARGETS, arith, widens
+from dsl.diagnostics import Code
 from vm.types import BOOL, INT, PARTY, TEXT, ListType, MapType, Type
 
 
@@ -37,7 +38,7 @@ class BodyChecker(ExprChecker):
         self.returns = returns
         ends = self.block(stmts)
         if returns is not None and not ends:
-            self.error(f"`{self.name}` must return {article(returns)} on every path", decl_span,
+            self.error(Code.B0502, f"`{self.name}` must return {article(returns)} on every path", decl_span,
                        "add a `return` at the end, or `fail` where no value can be given")
 
     def block(self, stmts: tuple[ast.Stmt, ...]) -> bool:
@@ -46,7 +47,7 @@ class BodyChecker(ExprChecker):
         warned = False
         for s in stmts:
             if ends and not warned:
-                self.findings.warn("this statement is never reached", s.span)
+                self.findings.warn(Code.B0505, "this statement is never reached", s.span)
                 warned = True
             handler = _STMTS[type(s)]
             if handler(self, s):
@@ -65,11 +66,11 @@ class BodyChecker(ExprChecker):
         name = ident.name
         clash = self.shadowed(name)
         if clash is not None:
-            self.error(f"`{name}` shadows {clash}", ident.span, "choose another name")
+            self.error(Code.B0506, f"`{name}` shadows {clash}", ident.span, "choose another name")
         slot = self.locals.add(name, t, ident.span)  # type: ignore[arg-type]
         self.ann.refs[id(ident)] = self.locals.refs[slot]
         if slot == max_locals():
-            self.error(f"`{name}` is local variable number {slot + 1:,} of this function, and a function may have "
+            self.error(Code.B0602, f"`{name}` is local variable number {slot + 1:,} of this function, and a function may have "
                        f"{slot:,} (its parameters, `let`s and loop variables, and the compiler's temporaries)",
                        ident.span, "split the function into smaller fns")
 
@@ -119,7 +120,7 @@ class BodyChecker(ExprChecker):
             if sym is not None or e.id in self.scope.enum_values or e.id in BUILTIN_VALUE_NAMES:
                 what = (a_kind(sym.kind) if sym is not None
                         else "a built-in value" if e.id in BUILTIN_VALUE_NAMES else "an enum value")
-                self.error(f"cannot {verb} `{e.id}`: it is {what}", e.span,
+                self.error(Code.B0503, f"cannot {verb} `{e.id}`: it is {what}", e.span,
                            "only locals, parameters and state variables can be assigned")
                 return None
             self.undefined(e.id, e.span)
@@ -129,7 +130,7 @@ class BodyChecker(ExprChecker):
             if t is None:
                 return None
             if t == PARTY:
-                self.error("the fields of a Party cannot be changed", e.span)
+                self.error(Code.B0503, "the fields of a Party cannot be changed", e.span)
                 return None
             return self.field_of(e, t)
         if isinstance(e, ast.Index):
@@ -138,13 +139,13 @@ class BodyChecker(ExprChecker):
                 self.expr(e.index)
                 return None
             return self.element_of(e, t)
-        self.error(f"cannot {verb} this: only names, fields and [ ] entries can be assigned", e.span)
+        self.error(Code.B0503, f"cannot {verb} this: only names, fields and [ ] entries can be assigned", e.span)
         return None
 
     def _write_state(self, e: ast.Name, verb: str) -> None:
         self.writes_state = True
         if self.kind == "view":
-            self.error(f"view `{self.name}` cannot write state: it would {verb} `{e.id}`", e.span,
+            self.error(Code.B0501, f"view `{self.name}` cannot write state: it would {verb} `{e.id}`", e.span,
                        "only actions and init change state")
         elif self.kind in ("fn", "const"):
             self._pure_violation(f"the state variable `{e.id}`", e.span, "pass what it needs as a parameter")
@@ -162,12 +163,12 @@ class BodyChecker(ExprChecker):
         if t is None or v is None:
             return False
         if t not in COMPOUND_TARGETS:
-            self.error(f"`{s.op}` needs a number, Money, Percent or Duration target, not {t}", s.target.span)
+            self.error(Code.B0402, f"`{s.op}` needs a number, Money, Percent or Duration target, not {t}", s.target.span)
             return False
         op = s.op[0]
         result = arith(op, t, v)
         if result != t:
-            self.error(f"cannot {'add' if op == '+' else 'subtract'} {v} {'to' if op == '+' else 'from'} {t} "
+            self.error(Code.B0402, f"cannot {'add' if op == '+' else 'subtract'} {v} {'to' if op == '+' else 'from'} {t} "
                        f"with `{s.op}`", s.span, f"the value must keep the target's type {t}")
             return False
         _, wr = widens(t, v, result)
@@ -191,7 +192,7 @@ class BodyChecker(ExprChecker):
         if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" \
                 and self.locals.lookup("range") is None:
             if len(it.args) != 2 or any(a.name for a in it.args):
-                self.error("`range` takes two Ints: range(a, b)", it.span)
+                self.error(Code.B0406, "`range` takes two Ints: range(a, b)", it.span)
             for a in it.args:
                 self.expect(a.value, INT, "a bound of `range`")
             self.ann.refs[id(it)] = BuiltinFuncRef("range", "range")
@@ -205,11 +206,11 @@ class BodyChecker(ExprChecker):
                 var_types, shape = [t.key, t.value], "a Map"
             else:
                 if t is not None:
-                    self.error(f"cannot loop over {t}: `for` works on a List, a Map or range(a, b)", it.span)
+                    self.error(Code.B0406, f"cannot loop over {t}: `for` works on a List, a Map or range(a, b)", it.span)
                 var_types, shape = [None] * len(s.vars), ""
         if shape and len(s.vars) != len(var_types):
             want = "for k, v in m" if len(var_types) == 2 else "for x in xs"
-            self.error(f"looping over {shape} takes {len(var_types)} variable{'s' if len(var_types) > 1 else ''}",
+            self.error(Code.B0401, f"looping over {shape} takes {len(var_types)} variable{'s' if len(var_types) > 1 else ''}",
                        s.span, f"write `{want}`")
             var_types = (var_types + [None] * len(s.vars))[:len(s.vars)]
         self.locals.push()
@@ -235,10 +236,10 @@ class BodyChecker(ExprChecker):
         self.emits = True
         if self.kind in ("view", "fn", "const"):
             who = "a view" if self.kind == "view" else "a fn" if self.kind == "fn" else "a default value"
-            self.error(f"{who} cannot emit events", s.span, "only actions and init emit")
+            self.error(Code.B0501, f"{who} cannot emit events", s.span, "only actions and init emit")
         event = self.scope.events.get(s.event.name)
         if event is None:
-            self.error(f"undefined event `{s.event.name}`", s.event.span,
+            self.error(Code.B0301, f"undefined event `{s.event.name}`", s.event.span,
                        did_you_mean(s.event.name, self.scope.events))
             for a in s.args:
                 self.expr(a.value)
@@ -249,11 +250,11 @@ class BodyChecker(ExprChecker):
     def _return(self, s: ast.Return) -> bool:
         if self.returns is None:
             if s.value is not None:
-                self.error(f"`{self.name}` declares no result type, so `return` takes no value", s.value.span,
+                self.error(Code.B0502, f"`{self.name}` declares no result type, so `return` takes no value", s.value.span,
                            "declare one with -> Type")
                 self.expr(s.value)
         elif s.value is None:
-            self.error(f"`{self.name}` must return {article(self.returns)}", s.span)
+            self.error(Code.B0502, f"`{self.name}` must return {article(self.returns)}", s.span)
         else:
             self.expect(s.value, self.returns, f"the result of `{self.name}`")
         return True
@@ -261,14 +262,14 @@ class BodyChecker(ExprChecker):
     def _delete(self, s: ast.Delete) -> bool:
         target = s.target
         if not isinstance(target, ast.Index):
-            self.error("`delete` removes a map entry: delete m[k]", s.span)
+            self.error(Code.B0406, "`delete` removes a map entry: delete m[k]", s.span)
             return False
         t = self.target(target.obj, "delete from")
         if t is None:
             self.expr(target.index)
             return False
         if not isinstance(t, MapType):
-            self.error(f"`delete` works on a Map entry, not on {t}", target.obj.span)
+            self.error(Code.B0406, f"`delete` works on a Map entry, not on {t}", target.obj.span)
             self.expr(target.index)
             return False
         self.element_of(target, t)
@@ -288,17 +289,17 @@ class BodyChecker(ExprChecker):
             self.expr(e)
             return False
         self.expr(e)
-        self.error("this expression does nothing on its own line", e.span,
+        self.error(Code.B0504, "this expression does nothing on its own line", e.span,
                    "a statement line is a call, an assignment, or a keyword such as require")
         return False
 
     def _append(self, e: ast.Call, func: ast.Attribute) -> None:
         t = self.target(func.obj, "append to")
         if t is not None and not isinstance(t, ListType):
-            self.error(f"`append` works on a List, not on {t}", func.span)
+            self.error(Code.B0406, f"`append` works on a List, not on {t}", func.span)
             t = None
         if len(e.args) != 1 or e.args[0].name is not None:
-            self.error("`append` takes one value: xs.append(x)", e.span)
+            self.error(Code.B0406, "`append` takes one value: xs.append(x)", e.span)
             for a in e.args:
                 self.expr(a.value)
         elif t is not None:

@@ -16,7 +16,7 @@ from dsl.check_scope import (
     ContractScope, Findings, RecordInfo, Signature, Symbol, article, did_you_mean,
 )
 from dsl.check_stmts import BodyChecker
-from dsl.diagnostics import CompileError
+from dsl.diagnostics import Code, CompileError
 from vm.types import BOOL, PARTY
 
 def scope_of(contract: Analysis) -> ContractScope:
@@ -68,13 +68,13 @@ class _ScenarioChecker(BodyChecker):
         slot = self.locals.lookup(ident.name)
         if slot is None:
             role = self.scope.parties[0] if self.scope.parties else "role"
-            self.error(f"undefined party `{ident.name}`", ident.span,
+            self.error(Code.B0301, f"undefined party `{ident.name}`", ident.span,
                        did_you_mean(ident.name, self.locals.names)
                        or f"declare one first: let {ident.name} = {role} \"Org\"")
             return False
         t = self.locals.types[slot]
         if t is not None and t != PARTY:
-            self.error(f"`{ident.name}` is {article(t)}, not a party", ident.span)
+            self.error(Code.B0301, f"`{ident.name}` is {article(t)}, not a party", ident.span)
             return False
         return t is not None
 
@@ -96,18 +96,18 @@ class _ScenarioChecker(BodyChecker):
             case ast.ExpectTrue(expr=e):
                 t = self.expr(e)
                 if t is not None and t != BOOL:
-                    self.error(f"what `expect` checks must be Bool, not {t}", e.span,
+                    self.error(Code.B0401, f"what `expect` checks must be Bool, not {t}", e.span,
                                "compare it with what you expect: expect x == value")
 
     def _deploy(self, s: ast.DeployStep) -> None:
         if self.scope.kind == "module":
-            self.error("a module is not deployed: its tests call its fns in `expect` lines", s.span)
+            self.error(Code.B0702, "a module is not deployed: its tests call its fns in `expect` lines", s.span)
             return
         self.party_local(s.caller)
         init = self.contract.functions.get("init")
         if init is None:
             if s.args:
-                self.error(f"{self.name} has no `init`, so `deploy` takes no arguments", s.span)
+                self.error(Code.B0702, f"{self.name} has no `init`, so `deploy` takes no arguments", s.span)
                 for a in s.args:
                     self.expr(a.value)
             return
@@ -115,7 +115,7 @@ class _ScenarioChecker(BodyChecker):
 
     def _call_step(self, s: ast.CallStep) -> None:
         if self.scope.kind == "module":
-            self.error("a module has no actions to call: test its fns in `expect` lines", s.span)
+            self.error(Code.B0702, "a module has no actions to call: test its fns in `expect` lines", s.span)
             return
         self.party_local(s.caller)
         name = s.function.name
@@ -123,7 +123,7 @@ class _ScenarioChecker(BodyChecker):
         if sig is None or sig.kind not in ("action", "view"):
             what = f"`{name}` is a fn, not an action" if sig is not None else f"{self.name} has no action `{name}`"
             actions = [n for n, g in self.scope.signatures.items() if g.kind in ("action", "view")]
-            self.error(what, s.function.span, did_you_mean(name, actions))
+            self.error(Code.B0702, what, s.function.span, did_you_mean(name, actions))
             for a in s.args:
                 self.expr(a.value)
             if s.returns is not None:
@@ -132,7 +132,7 @@ class _ScenarioChecker(BodyChecker):
         self.bind_args(s.args, sig.params, f"`{name}`", s.span)
         if s.returns is not None:
             if sig.returns is None:
-                self.error(f"`{name}` returns no value", s.returns.span)
+                self.error(Code.B0702, f"`{name}` returns no value", s.returns.span)
                 self.expr(s.returns)
             else:
                 self.expect(s.returns, sig.returns, f"the result of `{name}`")
@@ -140,14 +140,14 @@ class _ScenarioChecker(BodyChecker):
     def _emitted(self, s: ast.ExpectEmitted) -> None:
         event = self.scope.events.get(s.event.name)
         if event is None:
-            self.error(f"{self.name} has no event `{s.event.name}`", s.event.span,
+            self.error(Code.B0301, f"{self.name} has no event `{s.event.name}`", s.event.span,
                        did_you_mean(s.event.name, self.scope.events))
             for a in s.args:
                 self.expr(a.value)
             return
         for a in s.args:
             if a.name is None:
-                self.error("name each field you expect: E(field: value)", a.span)
+                self.error(Code.B0405, "name each field you expect: E(field: value)", a.span)
                 self.expr(a.value)
                 return
         self.bind_args(s.args, event.params, f"event {event.name}", s.span, require_all=False)
@@ -164,7 +164,7 @@ def check_tests(tree: ast.TestFile, contract: Analysis) -> TestAnalysis:
     titles: dict[str, ast.Span] = {}
     for scenario in tree.scenarios:
         if scenario.title in titles:
-            findings.warn(f"two scenarios are called \"{scenario.title}\"", scenario.span)
+            findings.warn(Code.B0703, f"two scenarios are called \"{scenario.title}\"", scenario.span)
         titles.setdefault(scenario.title, scenario.span)
         checker = _ScenarioChecker(contract, scope, findings, ann, literals, "scenario", contract.tree.name.name)
         for step in scenario.steps:

@@ -33,10 +33,10 @@ from dsl.check_defaults import reject_cyclic_defaults
 from dsl.check_limits import check_declaration_counts
 from dsl.check_literals import LiteralValidator
 from dsl.check_reserved import reject_reserved_names
-from dsl.check_scope import ContractScope, Findings, RecordInfo, Signature, where
+from dsl.check_scope import ContractScope, Findings, RecordInfo, Signature
 from dsl.check_stmts import BodyChecker
 from dsl.check_tests import check_tests
-from dsl.diagnostics import CompileError
+from dsl.diagnostics import Code, CompileError, Related
 from vm.types import TypeTable
 
 if TYPE_CHECKING:
@@ -99,13 +99,14 @@ def check_file(tree: ast.SourceFile, loader: "ModuleLoader", loading: tuple[str,
             functions[decl.name.name] = _check_function(decl, sig, scope, findings, ann, literals)
         elif isinstance(decl, ast.InitDecl) and tree.kind == "contract":
             if init_seen is not None:
-                findings.error("a contract has one `init`", decl.span, f"the first is at {where(init_seen.span)}")
+                findings.error(Code.B0302, "a contract has one `init`", decl.span,
+                               related=(Related("the first", init_seen.span),))
                 continue
             init_seen = decl
             functions["init"] = _check_init(decl, scope, findings, ann, literals)
 
     if tree.kind == "contract" and not any(isinstance(d, ast.Parties) for d in tree.decls):
-        findings.error("a contract must name its parties", tree.name.span,
+        findings.error(Code.B0306, "a contract must name its parties", tree.name.span,
                        "add a line such as `parties insurer, hospital`")
     if findings.errors:
         raise CompileError(findings.sorted_errors())
@@ -137,10 +138,10 @@ def _use(decl: ast.Use, tree: ast.SourceFile, scope: ContractScope, findings: Fi
     if tree.kind == "module":
         return  # reported by declare_names: modules hold only fn, record and enum
     if name in modules:
-        findings.warn(f"module {name} is already used", decl.span)
+        findings.warn(Code.B0305, f"module {name} is already used", decl.span)
         return
     if name in loading:
-        findings.error(f"module {name} uses itself", decl.module.span)
+        findings.error(Code.B0305, f"module {name} uses itself", decl.module.span)
         return
     try:
         module_tree = loader.load(name)
@@ -148,7 +149,7 @@ def _use(decl: ast.Use, tree: ast.SourceFile, scope: ContractScope, findings: Fi
         findings.errors.extend(exc.diagnostics)
         return
     if module_tree is None or module_tree.kind != "module":
-        findings.error(f"unknown module `{name}`", decl.module.span,
+        findings.error(Code.B0305, f"unknown module `{name}`", decl.module.span,
                        "modules live in stdlib/ or beside the contract as <name>.bao")
         return
     try:
@@ -158,7 +159,7 @@ def _use(decl: ast.Use, tree: ast.SourceFile, scope: ContractScope, findings: Fi
             checked = memo[name] = check_file(module_tree, loader, (*loading, name))
     except CompileError as exc:
         count = len(exc.diagnostics)
-        findings.error(f"module {name} has {count} error{'s' if count != 1 else ''}", decl.module.span,
+        findings.error(Code.B0305, f"module {name} has {count} error{'s' if count != 1 else ''}", decl.module.span,
                        f"see {module_tree.path}")
         findings.errors.extend(exc.diagnostics)  # each at its own place in the module's file
         return

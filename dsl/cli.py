@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from dsl import ast
-from dsl.diagnostics import CompileError
+from dsl.diagnostics import Code, CompileError
 from dsl.pipeline import Compilation, ModuleLoader
 
 FILES = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -21,7 +21,7 @@ FILES = click.Path(exists=True, dir_okay=False, path_type=Path)
 def _echo_diagnostics(exc: CompileError, sources: dict[str, str]) -> None:
     for d in exc.diagnostics:
         click.echo(d.render(sources.get(d.span.file)), err=True)
-    count = sum(d.severity == "error" for d in exc.diagnostics)
+    count = sum(d.is_error for d in exc.diagnostics)
     click.echo(f"{count} error{'s' if count != 1 else ''}", err=True)
 
 
@@ -47,7 +47,7 @@ def module_bytes(path: Path, instead: str) -> bytes:
         if isinstance(unit.tree, ast.TestFile):
             from dsl.diagnostics import Diagnostic
 
-            raise CompileError([Diagnostic(f"this is a test file: {instead}", unit.tree.span)])
+            raise CompileError([Diagnostic(f"this is a test file: {instead}", unit.tree.span, code=Code.B0701)])
         return unit.verified.encoded
     except CompileError as exc:
         _echo_diagnostics(exc, _sources(unit))
@@ -134,7 +134,7 @@ def _check_unit(path: Path) -> None:
         from dsl.diagnostics import Diagnostic
 
         where = ast.Span(str(exc.filename or path), 1, 1, 1, 1)
-        raise _Failed(CompileError([Diagnostic(f"cannot read the file: {exc.strerror or exc}", where)]), units) from None
+        raise _Failed(CompileError([Diagnostic(f"cannot read the file: {exc.strerror or exc}", where, code=Code.B0100)]), units) from None
 
 
 @click.command(short_help="Check contracts, modules and test files for errors.")

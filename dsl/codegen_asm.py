@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dsl.bytecode_limits import max_pool, too_many_constants, too_many_types
+from dsl.diagnostics import DslError
 from vm.module import Constant
 from vm.opcodes import BY_NAME, OperandKind
 from vm.types import Type
 
 
-class CompilerDefect(Exception):
+class CompilerDefect(DslError):
     """The compiler met something the checker should have ruled out: a bug, never user error."""
 
 

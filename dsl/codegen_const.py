@@ -13,7 +13,7 @@ from __future__ import annotations
 from dsl import ast
 from dsl.analysis import Annotations, EnumValueRef, RecordCtorRef
 from dsl.codegen_asm import CompilerDefect
-from dsl.diagnostics import CompileError, Diagnostic
+from dsl.diagnostics import Code, CompileError, Diagnostic
 from vm import values
 from vm.errors import EncodingError
 from vm.gas import DEFAULT_LIMITS
@@ -138,7 +138,7 @@ def field_defaults(ann: Annotations, record_defaults: dict[str, tuple[ast.Expr |
             if depth + 1 > deepest:
                 raise CompileError([Diagnostic(
                     f"this default nests {depth} levels deep, so a {record} holding it would nest {depth + 1}; "
-                    f"values nest at most {deepest} deep (Lists, Maps and records inside each other)", default.span)])
+                    f"values nest at most {deepest} deep (Lists, Maps and records inside each other)", default.span, code=Code.B0601)])
             try:
                 encoded = values.encode_value(t, value, types)
             except EncodingError as exc:

@@ -31,7 +31,7 @@ from dsl.codegen_asm import CompilerDefect, Pools
 from dsl.codegen_const import field_defaults
 from dsl.codegen_unit import Unit
 from dsl.codegen_stmt import BodyCode
-from dsl.diagnostics import CompileError, Diagnostic
+from dsl.diagnostics import Code, CompileError, Diagnostic
 from vm.module import Entry, EventDef, Function, Lifecycle, Module, Param, StateVar, Transition
 from vm.types import BOOL, DECIMAL, DURATION, HASH, INT, PERCENT, TEXT, EnumType, ListType, MapType, Type
 
@@ -91,7 +91,7 @@ class ModuleLayout:
         raise CompileError([Diagnostic(
             f"the contract compiles to {len(self.order):,} functions, more than the {limit:,} a module may have "
             "(its actions, views and fns, `init`, one that writes the initial state, and the fns of the modules "
-            "it uses): this one passes the limit", span, "split it into several contracts")])
+            "it uses): this one passes the limit", span, "split it into several contracts", code=Code.B0602)])
 
     # -- function bodies -------------------------------------------------------------------------------
     def compile_function(self, key: str, info: FunctionInfo, module: str | None) -> Function:

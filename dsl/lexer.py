@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from dsl.ast import Comment, Span
-from dsl.diagnostics import Diagnostic
+from dsl.diagnostics import Code, Diagnostic, Related
 
 INDENT_WIDTH = 4
 # A tree can nest no deeper than the tokens of one line plus the blocks around it; below these
@@ -132,8 +132,10 @@ class _Scanner:
         self.line_first_token = 0
         self.may_nest_deeply = False
 
-    def error(self, message: str, line: int, col: int, end_line: int, end_col: int, hint: str | None = None) -> None:
-        self.errors.append(Diagnostic(message, Span(self.path, line, col, end_line, end_col), hint))
+    def error(self, code: Code, message: str, line: int, col: int, end_line: int, end_col: int,
+              hint: str | None = None, related: tuple[Related, ...] = ()) -> None:
+        self.errors.append(Diagnostic(message, Span(self.path, line, col, end_line, end_col), hint, code=code,
+                                      related=related))
 
     def run(self) -> Lexed:
         text = self.text
@@ -170,7 +172,7 @@ class _Scanner:
                 if ttype is None:
                     ttype = "NAME"
                     if not word.isidentifier():
-                        self.error(f"'{word}' is not a valid name", line, col, line, col + len(word),
+                        self.error(Code.B0102, f"'{word}' is not a valid name", line, col, line, col + len(word),
                                    "a name starts with a letter or '_' and goes on with letters, digits and '_'")
                 append(Lexeme(ttype, word, line, col, line, end - line_start + 1, pos, end))
                 line_has_tokens = True
@@ -189,10 +191,12 @@ class _Scanner:
                         opener = brackets.pop()
                         want = {"(": ")", "[": "]", "{": "}"}[opener.value]
                         if want != op:
-                            self.error(f"'{op}' does not match '{opener.value}' on line {opener.line}",
-                                       line, col, line, col + 1, f"close it with '{want}'")
+                            self.error(Code.B0105, f"'{op}' does not match '{opener.value}' on line {opener.line}",
+                                       line, col, line, col + 1, f"close it with '{want}'",
+                                       (Related("opened here", Span(self.path, opener.line, opener.column,
+                                                                    opener.line, opener.column + 1)),))
                     else:
-                        self.error(f"'{op}' closes nothing", line, col, line, col + 1)
+                        self.error(Code.B0105, f"'{op}' closes nothing", line, col, line, col + 1)
                         pos = end
                         continue
                 append(tok)
@@ -214,11 +218,11 @@ class _Scanner:
             elif kind == "str":
                 raw = m.group()
                 if len(raw) < 2 or not raw.endswith('"') or raw.endswith('\\"') and not _closed(raw):
-                    self.error("unterminated string: it needs a closing '\"' on the same line", line, col, line,
+                    self.error(Code.B0106, "unterminated string: it needs a closing '\"' on the same line", line, col, line,
                                col + len(raw), "a string cannot span lines; use \\n for a line break")
                     raw = raw + '"'
                 if self.is_interpolation:
-                    self.error("a string cannot stand inside '{…}' in a string", line, col, line, col + len(raw),
+                    self.error(Code.B0102, "a string cannot stand inside '{…}' in a string", line, col, line, col + len(raw),
                                "compute the text in a `let` first, then interpolate that name")
                 if len(raw) > DEEP_LINE_TOKENS and "{" in raw:
                     self.may_nest_deeply = True
@@ -236,7 +240,7 @@ class _Scanner:
                 end_line = line + newlines
                 end_col = (len(raw) - last_nl) if newlines else col + len(raw)
                 if len(raw) < 6 or not raw.endswith('"""'):
-                    self.error('unterminated docstring: it needs a closing """', line, col, line, col + 3)
+                    self.error(Code.B0106, 'unterminated docstring: it needs a closing """', line, col, line, col + 3)
                     raw = raw + '"""'
                 append(Lexeme("DOCSTRING", raw, line, col, end_line, end_col, pos, end))
                 line_has_tokens = True
@@ -246,15 +250,15 @@ class _Scanner:
             else:  # bad
                 ch = m.group()
                 if ch == "%":
-                    self.error("'%' is not an operator", line, col, line, col + 1, "use `mod` for remainder")
+                    self.error(Code.B0102, "'%' is not an operator", line, col, line, col + 1, "use `mod` for remainder")
                     append(Lexeme("MOD", "mod", line, col, line, col + 1, pos, end))
                     line_has_tokens = True
                 else:
-                    self.error(f"unexpected character {ch!r}", line, col, line, col + 1)
+                    self.error(Code.B0102, f"unexpected character {ch!r}", line, col, line, col + 1)
             pos = end
         col = pos - line_start + 1
         for opener in brackets:
-            self.error(f"'{opener.value}' is never closed", opener.line, opener.column, opener.line,
+            self.error(Code.B0105, f"'{opener.value}' is never closed", opener.line, opener.column, opener.line,
                        opener.column + 1)
         if not self.is_interpolation:
             if line_has_tokens or (tokens and tokens[-1].type not in ("_NL", "_DEDENT")):
@@ -276,11 +280,11 @@ class _Scanner:
         width = 0
         if "\t" in ws:
             tab_col = ws.index("\t") + 1
-            self.error("a tab in indentation", line, tab_col, line, tab_col + 1, "indent with 4 spaces per level")
+            self.error(Code.B0103, "a tab in indentation", line, tab_col, line, tab_col + 1, "indent with 4 spaces per level")
             width = len(ws.expandtabs(INDENT_WIDTH))
         elif ws.strip(" "):
             odd_col = len(ws) - len(ws.lstrip(" ")) + 1
-            self.error("indentation is made of spaces only", line, odd_col, line, odd_col + 1,
+            self.error(Code.B0103, "indentation is made of spaces only", line, odd_col, line, odd_col + 1,
                        "indent with 4 spaces per level")
             width = ws.count(" ")
         else:
@@ -292,7 +296,7 @@ class _Scanner:
         if width > current:
             # Without a ':' before it the parser reports the indentation (or the missing ':').
             if opens_block and width != current + INDENT_WIDTH:
-                self.error(f"a block is indented by exactly {INDENT_WIDTH} more spaces than the line that opens it"
+                self.error(Code.B0103, f"a block is indented by exactly {INDENT_WIDTH} more spaces than the line that opens it"
                            f" (found {width - current})", line, 1, line, end - pos + 1)
             indents.append(width)
             tokens.append(Lexeme("_INDENT", "", line, col, line, col, end, end))
@@ -303,7 +307,7 @@ class _Scanner:
                 indents.pop()
                 tokens.append(Lexeme("_DEDENT", "", line, col, line, col, end, end))
             if width != indents[-1]:
-                self.error("this line's indentation matches no enclosing block", line, 1, line, end - pos + 1,
+                self.error(Code.B0103, "this line's indentation matches no enclosing block", line, 1, line, end - pos + 1,
                            f"each level is indented by exactly {INDENT_WIDTH} spaces")
         return end
 
@@ -328,31 +332,31 @@ class _Scanner:
             kind = "HASH"
             if not _HASH_RE.fullmatch(body):
                 digits = len(body) - 2
-                self.error(f"malformed hash '{body}': a hash is 0x and exactly 64 hex digits (found {digits})",
+                self.error(Code.B0104, f"malformed hash '{body}': a hash is 0x and exactly 64 hex digits (found {digits})",
                            line, col, line, col + len(body))
         elif _EXPONENT_RE.fullmatch(body):
             kind = "DECIMAL"
-            self.error(f"'{body}' is a float form: Bao has no floats or exponents", line, col, line,
+            self.error(Code.B0104, f"'{body}' is a float form: Bao has no floats or exponents", line, col, line,
                        col + len(body), "write the number out in full, e.g. 1500 or 0.0015")
         elif "-" in body:
             kind = "DATE"
-            self.error(f"malformed date '{body}': a date is written YYYY-MM-DD", line, col, line,
+            self.error(Code.B0104, f"malformed date '{body}': a date is written YYYY-MM-DD", line, col, line,
                        col + len(body), "to subtract, put spaces around '-': `10 - 3`")
         else:
             kind = "INT" if "." not in body else "DECIMAL"
-            self.error(f"malformed number '{body}'", line, col, line, col + len(body),
+            self.error(Code.B0104, f"malformed number '{body}'", line, col, line, col + len(body),
                        "digits may be grouped with single '_' between them; a decimal has digits on both"
                        " sides of '.'")
         if not suffix:
             append(Lexeme(kind, body, line, col, line, end_col, pos, end))
             return
         if kind not in ("INT", "DECIMAL"):
-            self.error(f"'{suffix}' cannot follow '{body}'", line, col, line, end_col)
+            self.error(Code.B0104, f"'{suffix}' cannot follow '{body}'", line, col, line, end_col)
         if suffix == "%":
             append(Lexeme("PERCENT", body, line, col, line, end_col, pos, end))
         elif suffix in ("day", "days", "week", "weeks"):
             if kind == "DECIMAL":
-                self.error(f"a duration is a whole number of {suffix}", line, col, line, end_col,
+                self.error(Code.B0104, f"a duration is a whole number of {suffix}", line, col, line, end_col,
                            "durations count whole days; use days for parts of a week")
             append(Lexeme("DURATION", (body, suffix), line, col, line, end_col, pos, end))
         else:

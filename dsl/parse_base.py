@@ -9,7 +9,7 @@ from typing import Callable
 
 from dsl import ast
 from dsl.ast import Span
-from dsl.diagnostics import Diagnostic
+from dsl.diagnostics import Code, Diagnostic
 from dsl.lexer import Lexeme
 
 # Spans are the most numerous objects of a parse. A frozen dataclass's __init__ routes each
@@ -70,8 +70,8 @@ class BuildContext:
     def _ident(self, tok: Lexeme) -> ast.Ident:
         return ast.Ident(tok.value, new_span(self.path, tok.line, tok.column, tok.end_line, tok.end_column))
 
-    def _error(self, message: str, span: Span, hint: str | None = None) -> None:
-        self.errors.append(Diagnostic(message, span, hint))
+    def _error(self, code: Code, message: str, span: Span, hint: str | None = None) -> None:
+        self.errors.append(Diagnostic(message, span, hint, code=code))
 
     def _doc(self, tok: Lexeme) -> tuple[str, ...]:
         return self.docs.get(tok.line, ())
@@ -96,7 +96,7 @@ class BuildContext:
                 if nxt in _ESCAPES:
                     buf.append(_ESCAPES[nxt])
                 else:
-                    self._error(f"unknown escape '\\{nxt}' in a string", new_span(self.path, line, col0 + i, line,
+                    self._error(Code.B0102, f"unknown escape '\\{nxt}' in a string", new_span(self.path, line, col0 + i, line,
                                 col0 + i + 2), 'the escapes are \\" \\\\ and \\n')
                     buf.append(nxt)
                 i += 2
@@ -107,13 +107,13 @@ class BuildContext:
                     continue
                 close = _matching_brace(body, i)
                 if close < 0:
-                    self._error("'{' in a string opens an interpolation that is never closed",
+                    self._error(Code.B0102, "'{' in a string opens an interpolation that is never closed",
                                 new_span(self.path, line, col0 + i, line, col0 + i + 1), "write {{ for a literal '{'")
                     buf.append(body[i:])
                     break
                 inner = body[i + 1:close]
                 if not inner.strip():
-                    self._error("empty '{}' in a string", new_span(self.path, line, col0 + i, line, col0 + close + 1),
+                    self._error(Code.B0102, "empty '{}' in a string", new_span(self.path, line, col0 + i, line, col0 + close + 1),
                                 "write {{}} for literal braces")
                 else:
                     expr = self._parse_interpolation(inner, line, col0 + i + 1)
@@ -128,7 +128,7 @@ class BuildContext:
                     buf.append("}")
                     i += 2
                     continue
-                self._error("a single '}' in a string", new_span(self.path, line, col0 + i, line, col0 + i + 1),
+                self._error(Code.B0102, "a single '}' in a string", new_span(self.path, line, col0 + i, line, col0 + i + 1),
                             "write }} for a literal '}'")
                 buf.append("}")
                 i += 1
@@ -142,7 +142,7 @@ class BuildContext:
     def _plain_text(self, tok: Lexeme, what: str) -> str:
         parts = self._text_parts(tok)
         if any(not isinstance(p, str) for p in parts):
-            self._error(f"{what} is plain text: it cannot interpolate '{{…}}'", self._t(tok),
+            self._error(Code.B0102, f"{what} is plain text: it cannot interpolate '{{…}}'", self._t(tok),
                         "write {{ and }} for literal braces")
         return "".join(p for p in parts if isinstance(p, str))
 

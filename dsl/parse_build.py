@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dsl import ast
+from dsl.diagnostics import Code
 from dsl.parse_base import new_span
 from dsl.parse_steps import StepCallbacks
 
@@ -139,7 +140,7 @@ class TreeBuilder(StepCallbacks):
     def assign(self, c):
         target, op, value = c
         if not isinstance(target, (ast.Name, ast.Attribute, ast.Index)):
-            self._error("cannot assign to this: only a name, a field (`a.f`) or an entry (`m[k]`) can be assigned",
+            self._error(Code.B0503, "cannot assign to this: only a name, a field (`a.f`) or an entry (`m[k]`) can be assigned",
                         target.span, "to compare, write `==`" if op.value == "=" else None)
         return ast.Assign(target, op.value, value, self._nn(target, value))
 
@@ -161,7 +162,7 @@ class TreeBuilder(StepCallbacks):
     def delete(self, c):
         kw, target = c
         if not isinstance(target, ast.Index):
-            self._error("`delete` removes a map entry: write `delete m[k]`", target.span)
+            self._error(Code.B0503, "`delete` removes a map entry: write `delete m[k]`", target.span)
         return ast.Delete(target, self._tn(kw, target))
 
     def _pass(self, c):

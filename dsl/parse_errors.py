@@ -8,7 +8,7 @@ a list of terminal names.
 from __future__ import annotations
 
 from dsl.ast import Span
-from dsl.diagnostics import Diagnostic
+from dsl.diagnostics import Code, Diagnostic
 from dsl.lexer import KEYWORDS, Lexeme
 
 _PUNCTUATION = {
@@ -121,30 +121,30 @@ def syntax_error(tokens: list[Lexeme], i: int, tok: Lexeme, expected: set[str], 
     if prev is not None and prev.type == "_COLON" and "_NL" in expected and tok.type not in ("_NL", "$END") \
             and head_type in _BLOCK_OPENERS:
         return Diagnostic(f"unexpected {describe(tok)}: a block's statements go on their own lines", span,
-                          "start a new line after ':' and indent it by 4 more spaces")
+                          "start a new line after ':' and indent it by 4 more spaces", code=Code.B0201)
     if "_INDENT" in expected and tok.type != "_INDENT":
         return Diagnostic("expected an indented block after ':'", span,
-                          "indent the block's lines by exactly 4 more spaces than the line that opens it")
+                          "indent the block's lines by exactly 4 more spaces than the line that opens it", code=Code.B0201)
     if tok.type == "_INDENT":
         return Diagnostic("unexpected indentation", span,
-                          "only the lines of a block (after a line ending with ':') are indented")
+                          "only the lines of a block (after a line ending with ':') are indented", code=Code.B0201)
     if "_COLON" in expected and tok.type in ("_NL", "$END") and head_type in _HEADERS:
         return Diagnostic(f"expected ':' after {_HEADERS[head_type]}", span,
-                          "a line that opens a block ends with ':'" if head_type in _BLOCK_OPENERS else None)
+                          "a line that opens a block ends with ':'" if head_type in _BLOCK_OPENERS else None, code=Code.B0201)
     if tok.type == "RANGE" and "RANGE" not in expected:
-        return Diagnostic("'range' appears only in a loop header: `for i in range(a, b):`", span)
+        return Diagnostic("'range' appears only in a loop header: `for i in range(a, b):`", span, code=Code.B0201)
     if tok.type in ("ELSE", "ELIF") and head is tok:
         return Diagnostic(f"'{tok.type.lower()}' without an 'if' before it", span,
-                          f"'{tok.type.lower()}' follows the block of an 'if' (or 'elif'), at the 'if''s indentation")
+                          f"'{tok.type.lower()}' follows the block of an 'if' (or 'elif'), at the 'if''s indentation", code=Code.B0201)
     if tok.type.lower() in KEYWORDS and "NAME" in expected and not expected & (_EXPRESSION_STARTS - {"NAME"}) \
             and i + 1 < len(tokens) and tokens[i + 1].type in _AFTER_A_NAME:
         word = tok.type.lower()
         return Diagnostic(f"'{word}' is a keyword and cannot be used as a name", span,
-                          f"choose another name, such as '{word}_'")
+                          f"choose another name, such as '{word}_'", code=Code.B0202)
     hint = None
     if tok.type == "EQ" and "EQEQ" in expected:
         hint = "to compare, write '=='"
     elif tok.type == "NAME" and prev is not None and prev.type in ("INT", "DECIMAL") and len(tok.value) == 3 \
             and tok.value.isalpha():
         hint = f"an amount of money is a number and a currency code in capitals: `{prev.value} {tok.value.upper()}`"
-    return Diagnostic(f"unexpected {describe(tok)}; expected {_expected_words(expected)}", span, hint)
+    return Diagnostic(f"unexpected {describe(tok)}; expected {_expected_words(expected)}", span, hint, code=Code.B0201)

@@ -11,6 +11,7 @@ broken line. Lark builds the LALR table; a lean driver of our own runs it (see `
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 import sys
@@ -23,7 +24,7 @@ from lark.tree import Tree
 
 from dsl import ast
 from dsl.ast import Span
-from dsl.diagnostics import CompileError, Diagnostic
+from dsl.diagnostics import Code, CompileError, Diagnostic
 from dsl.lexer import lex, lex_interpolation
 from dsl.parse_build import TreeBuilder
 from dsl.parse_errors import syntax_error
@@ -101,15 +102,15 @@ def _parse(text: str, path: str) -> ast.SourceFile | ast.TestFile:
     errors = list(lexed.errors)
     if not tokens:
         raise CompileError([Diagnostic("empty file: a Bao file starts with `contract Name`, `module Name` "
-                                       "or `tests for \"file.bao\"`", Span(path, 1, 1, 1, 1))])
+                                       "or `tests for \"file.bao\"`", Span(path, 1, 1, 1, 1), code=Code.B0203)])
     first = tokens[0]
     if first.type == "_INDENT":
         errors.append(Diagnostic("unexpected indentation: the file's first line starts at column 1",
-                                 Span(path, first.line, 1, first.line, first.column)))
+                                 Span(path, first.line, 1, first.line, first.column), code=Code.B0203))
         raise CompileError(_ordered(errors))
     if first.type not in ("CONTRACT", "MODULE", "TESTS"):
         errors.append(Diagnostic("a Bao file starts with `contract Name`, `module Name` or `tests for \"file.bao\"`",
-                                 Span(path, first.line, first.column, first.end_line, first.end_column)))
+                                 Span(path, first.line, first.column, first.end_line, first.end_column), code=Code.B0203))
         raise CompileError(_ordered(errors))
 
     def parse_interpolation(inner: str, line: int, col: int) -> ast.Expr | None:
@@ -122,7 +123,7 @@ def _parse(text: str, path: str) -> ast.SourceFile | ast.TestFile:
         except SyntaxStop as stop:
             found = syntax_error(sub.tokens, stop.index, stop.token, stop.expected, path)
             if stop.token.type == "$END":  # the interpolation ended at its closing brace
-                found = Diagnostic(found.message.replace("end of file", "'}'"), found.span, found.hint)
+                found = dataclasses.replace(found, message=found.message.replace("end of file", "'}'"))
             builder.errors.append(found)
             return None
 
@@ -153,7 +154,7 @@ def _too_deep(tree) -> list[Diagnostic]:
         node, depth, anchor = stack.pop()
         if depth > MAX_NESTING:
             return [Diagnostic(f"this nests too deeply: more than {MAX_NESTING} levels of expressions and blocks",
-                               anchor.span, "split it into steps with `let`")]
+                               anchor.span, "split it into steps with `let`", code=Code.B0204)]
         if depth <= 3:  # the file, a declaration, a statement of it
             anchor = node
         below = depth + 1

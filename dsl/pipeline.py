@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 from dsl import ast
-from dsl.diagnostics import CompileError, Diagnostic
+from dsl.diagnostics import Code, CompileError, Diagnostic
 
 
 def stdlib_dir() -> Path:
@@ -54,7 +54,7 @@ def _not_utf8(path: str, data: bytes, exc: UnicodeDecodeError) -> Diagnostic:
     line = before.count(b"\n") + 1
     col = len(before[before.rfind(b"\n") + 1:].decode("utf-8", errors="replace")) + 1
     return Diagnostic(f"file is not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} ({exc.reason})",
-                      ast.Span(path, line, col, line, col + 1), hint="save the file as UTF-8")
+                      ast.Span(path, line, col, line, col + 1), hint="save the file as UTF-8", code=Code.B0101)
 
 
 class Compilation:
@@ -89,7 +89,7 @@ class Compilation:
         tree = self.tree
         if not isinstance(tree, ast.SourceFile):
             raise CompileError([Diagnostic("a test file is not a contract: check its target instead",
-                                           tree.span)])
+                                           tree.span, code=Code.B0306)])
         return check(tree, self.loader)
 
     @cached_property
@@ -101,7 +101,7 @@ class Compilation:
             return compile_with_sources(analysis)
         except CompilerDefect as exc:  # our bug, never the author's: said so, at the contract
             raise CompileError([Diagnostic(f"internal error: the compiler failed: {exc}", analysis.tree.name.span,
-                                           "this is a defect of the compiler; please report it with this file")]) from None
+                                           "this is a defect of the compiler; please report it with this file", code=Code.B0901)]) from None
 
     @property
     def module(self):
@@ -118,7 +118,7 @@ class Compilation:
         if len(data) > max_module_bytes():
             raise CompileError([Diagnostic(
                 f"the compiled contract is {len(data):,} bytes, more than the {max_module_bytes():,} a module may be "
-                "(with the modules it uses)", self.analysis.tree.name.span, "split it into several contracts")])
+                "(with the modules it uses)", self.analysis.tree.name.span, "split it into several contracts", code=Code.B0603)])
         return data
 
     @cached_property

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dsl import ast
-from dsl.diagnostics import CompileError, Diagnostic
+from dsl.diagnostics import Code, CompileError, Diagnostic
 from dsl.pipeline import Compilation, ModuleLoader
 from vm.errors import Abort
 from vm.runtime import CallContext, Event, MemoryHost
@@ -103,14 +103,14 @@ def load_target(path: Path, tree: ast.TestFile) -> Compilation:
     hint = "the path in `tests for` is relative to the test file"
     if target.is_dir():
         raise CompileError([Diagnostic(f"the contract under test is a folder, not a file: {tree.target}", tree.span,
-                                       hint=hint)])
+                                       hint=hint, code=Code.B0701)])
     if not target.is_file():
         raise CompileError([Diagnostic(f"the contract under test was not found: {tree.target}", tree.span,
-                                       hint=hint)])
+                                       hint=hint, code=Code.B0701)])
     contract = Compilation.from_file(target, ModuleLoader((target.parent,)))
     if isinstance(contract.tree, ast.TestFile):
         raise CompileError([Diagnostic(f"{tree.target} is a test file: `tests for` names the contract or module "
-                                       "under test", tree.span)])
+                                       "under test", tree.span, code=Code.B0701)])
     return contract
 
 
@@ -125,7 +125,7 @@ def run_test_file(path: Path, gas_limit: int | None = None) -> FileReport:
         return report
     except OSError as exc:  # unreadable: there is no source to quote
         where = ast.Span(str(exc.filename or path), 1, 1, 1, 1)
-        report.diagnostics = (Diagnostic(f"cannot read the file: {exc.strerror or exc}", where),)
+        report.diagnostics = (Diagnostic(f"cannot read the file: {exc.strerror or exc}", where, code=Code.B0100),)
         return report
     for scenario in plan.tests.tree.scenarios:
         report.results.append(_run_scenario(plan, scenario, gas_limit or DEFAULT_GAS_LIMIT))
@@ -153,7 +153,7 @@ def _build(path: Path, report: FileReport) -> _Plan:
     tree = unit.tree
     if not isinstance(tree, ast.TestFile):
         raise CompileError([Diagnostic('not a test file: it should start with `tests for "contract.bao"`',
-                                       tree.span)])
+                                       tree.span, code=Code.B0701)])
     target = path.parent / tree.target
     report.target = target
     contract = load_target(path, tree)

@@ -17,7 +17,7 @@ from dsl.analysis import TestAnalysis
 from dsl.bytecode_limits import SourceMap, max_functions, verifier_refusal
 from dsl.codegen_stmt import BodyCode
 from dsl.compiler import ModuleLayout
-from dsl.diagnostics import CompileError, Diagnostic
+from dsl.diagnostics import Code, CompileError, Diagnostic
 from vm.errors import VerifyError
 from vm.module import Entry, Function, Module, Param
 from vm.types import Type
@@ -85,7 +85,7 @@ def compile_tests(test_analysis: TestAnalysis) -> TestBuild:
                     raise CompileError([Diagnostic(
                         f"the test build needs more than the {max_functions():,} functions a module may have "
                         "(the contract's, and one for each expression of a scenario)", e.span,
-                        "split the scenarios over several test files")])
+                        "split the scenarios over several test files", code=Code.B0602)])
                 with layout.reporting(name, code, e.span):
                     code.expr(e)
                     code.emit("RET")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dsl import ast
-from dsl.diagnostics import CompileError, Diagnostic
+from dsl.diagnostics import Code, CompileError, Diagnostic, DslError
 from dsl.explain.formula import FormulaWriter
 from dsl.explain.model import Examples, ExampleView, Inline, Outcome, fill, formula, join, name, quote
 from dsl.explain.names import ContractNames, doc_text, words
@@ -18,7 +18,7 @@ from dsl.explain.phrases import Phrases, phrases_for
 from dsl.pipeline import Compilation
 
 
-class ExamplesError(Exception):
+class ExamplesError(DslError):
     """The test file has errors: its diagnostics, with the sources to quote them from."""
 
     def __init__(self, diagnostics: tuple[Diagnostic, ...], sources: dict[str, str]):
@@ -52,7 +52,8 @@ def collect_examples(contract: Path, names: ContractNames, lang: str) -> Example
     except CompileError as exc:
         raise ExamplesError(exc.diagnostics, {unit.path: unit.source}) from None
     if not isinstance(tree, ast.TestFile):
-        raise ExamplesError((Diagnostic('not a test file: it should start with `tests for "contract.bao"`', tree.span),),
+        raise ExamplesError((Diagnostic('not a test file: it should start with `tests for "contract.bao"`', tree.span,
+                                         code=Code.B0701),),
                             {unit.path: unit.source})
     results = run_scenarios(test_path, len(tree.scenarios))
     rows = []
@@ -73,7 +74,7 @@ def run_scenarios(test_path: Path, count: int) -> list[RunResult] | None:
         # The runner (or a phase it needs) is missing or broke on its own: the document still
         # shows every example, marked "not run", rather than no document at all.
         return None
-    errors = tuple(d for d in getattr(report, "diagnostics", ()) if d.severity == "error")
+    errors = tuple(d for d in getattr(report, "diagnostics", ()) if d.is_error)
     if errors:
         raise ExamplesError(errors, dict(getattr(report, "sources", {})))
     results = [RunResult(r.passed, r.failure, r.line) for r in report.results]

@@ -51,7 +51,7 @@ def explain(file: Path, output: Path | None, fmt: str, lang: str, with_tests: bo
 def _fail(diagnostics, sources: dict[str, str]) -> None:
     for d in diagnostics:
         click.echo(d.render(sources.get(d.span.file)), err=True)
-    count = sum(d.severity == "error" for d in diagnostics)
+    count = sum(d.is_error for d in diagnostics)
     click.echo(f"{count} error{'s' if count != 1 else ''}", err=True)
     raise click.exceptions.Exit(1)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dsl import ast
-from dsl.diagnostics import CompileError, Diagnostic
+from dsl.diagnostics import Code, CompileError, Diagnostic, DslError
 from dsl.explain.acceptance import ExamplesError, collect_examples
 from dsl.explain.build import build_document
 from dsl.explain.html import render_html
@@ -22,7 +22,7 @@ from dsl.pipeline import Compilation
 FORMATS = ("html", "md")
 
 
-class ExplainError(Exception):
+class ExplainError(DslError):
     """The file cannot be explained: the diagnostics, with the sources they point into."""
 
     def __init__(self, diagnostics: tuple[Diagnostic, ...], sources: dict[str, str]):
@@ -49,7 +49,8 @@ def explain_file(path: Path, lang: str = "en", with_tests: bool = False) -> Expl
         tree = unit.tree
         if not isinstance(tree, ast.SourceFile):
             raise CompileError([Diagnostic(
-                "a test file is not a contract: explain the contract it tests (with --with-tests)", tree.span)])
+                "a test file is not a contract: explain the contract it tests (with --with-tests)", tree.span,
+                code=Code.B0306)])
         analysis = unit.analysis  # a contract with errors gets diagnostics, never half a document
     except CompileError as exc:
         raise ExplainError(exc.diagnostics, sources) from None

@@ -28,7 +28,7 @@ def invoke(*args: object):
 
 
 def errors(output: str) -> list[str]:
-    return [line for line in output.splitlines() if re.match(r"\S+:\d+:\d+: error: ", line)]
+    return [line for line in output.splitlines() if re.match(r"\S+:\d+:\d+: error\[B06\d\d\]: ", line)]
 
 
 def refused_alike(tmp_path: Path, source: str, words: str, where: str) -> str:
@@ -49,7 +49,7 @@ def refused_alike(tmp_path: Path, source: str, words: str, where: str) -> str:
     index = source.index(where)
     row = source.count("\n", 0, index) + 1
     col = index - (source.rfind("\n", 0, index) + 1) + 1
-    assert line.startswith(f"{path}:{row}:{col}: error: "), (line, row, col)
+    assert line.startswith(f"{path}:{row}:{col}: error[B06"), (line, row, col)
     assert not (tmp_path / "c.baom").exists()
     return line
 
@@ -85,7 +85,7 @@ def test_code_past_the_limit_of_a_function(tmp_path: Path, monkeypatch: pytest.M
     # each statement is CONST and SADD, 6 bytes: the 34th passes 200
     line = refused_alike(tmp_path, HEAD + f"state:\n    total: Int\n\naction v() by a:\n{body}",
                          "`v` compiles to more than 200 bytes of code", "total += 33\n")
-    assert "error: `v` compiles to more than 200 bytes of code, the most a function may have" in line
+    assert "error[B0604]: `v` compiles to more than 200 bytes of code, the most a function may have" in line
 
 
 def test_a_literal_longer_than_a_count_operand_is_built_in_steps(tmp_path: Path) -> None:
@@ -195,4 +195,4 @@ def test_a_scenario_expression_past_a_limit_fails_check_and_test_alike(tmp_path:
     assert checked.exit_code == 1 and tested.exit_code == 1
     assert errors(checked.output)[0] == errors(tested.output)[0]
     assert "more local variables than a function may have" in errors(checked.output)[0]
-    assert errors(checked.output)[0].startswith(f"{tests}:4:12: error: ")
+    assert errors(checked.output)[0].startswith(f"{tests}:4:12: error[B06")

@@ -7,6 +7,7 @@ import pytest
 
 from dsl.analysis import BuiltinFuncRef, FieldRef, LocalRef, MethodRef, RecordCtorRef
 from dsl.checker import check
+from dsl.diagnostics import Code, Severity
 from dsl.pipeline import ModuleLoader
 
 from tests.dsl.test_checker import at, body, check_src, errors, line_of, one_error, parse  # noqa: E402
@@ -189,5 +190,5 @@ def test_unreachable_statement_is_a_warning() -> None:
     """)
     analysis = check_src(text)
     (w,) = analysis.warnings
-    assert w.message == "this statement is never reached" and w.severity == "warning"
+    assert w.message == "this statement is never reached" and w.severity is Severity.WARNING and w.code is Code.B0505
     at(w, text, "pass")

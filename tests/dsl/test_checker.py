@@ -191,7 +191,8 @@ def test_double_declaration_points_at_the_first() -> None:
     """)
     d = one_error(text)
     assert d.message == "`Paid` is already declared as an event"
-    assert f"line {line_of(text, 'event Paid')[0]}" in d.hint
+    (first,) = d.related
+    assert first.message == "first declared here" and first.span.line == line_of(text, "event Paid")[0]
     at(d, text, "Paid:")
 
 

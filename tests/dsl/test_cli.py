@@ -89,7 +89,7 @@ def test_check_reports_file_line_column_and_caret(runner: CliRunner, tmp_path: P
     result = invoke(runner, "check", bad)
     assert result.exit_code == 1
     assert f"{bad}:14:" in result.output
-    assert "error:" in result.output and "^" in result.output
+    assert "error[B0402]:" in result.output and "^" in result.output
     assert "0 files ok, 1 with errors" in result.output
 
 

@@ -30,7 +30,7 @@ def latin(tmp_path: Path) -> Path:
 def test_an_undecodable_source_is_reported_by_every_command(command: str, latin: Path) -> None:
     result = invoke(command, latin)
     assert result.exit_code == 1
-    assert "latin.bao:1:13: error: file is not UTF-8" in result.output
+    assert "latin.bao:1:13: error[B0101]: file is not UTF-8" in result.output
 
 
 def test_fmt_reports_a_bad_file_and_still_formats_the_others(tmp_path: Path, latin: Path) -> None:
@@ -96,7 +96,7 @@ def test_a_test_file_given_for_a_contract_says_what_to_do(tmp_path: Path, comman
     args = [command[0], path, *(["add"] if command[0] == "run" else []), *command[1:]]
     result = invoke(*args)
     assert result.exit_code == 1
-    assert "counter.test.bao:1:1: error: this is a test file: " in result.output and advice in result.output
+    assert "counter.test.bao:1:1: error[B0701]: this is a test file: " in result.output and advice in result.output
 
 
 def test_run_on_a_module_says_it_has_nothing_to_run() -> None:

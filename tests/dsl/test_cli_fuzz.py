@@ -83,4 +83,4 @@ def test_undecodable_source_is_reported(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["check", str(path)])
     _no_escape(result)
     assert result.exit_code == 1 and "UTF-8" in result.output
-    assert f"{path}:1:13: error: file is not UTF-8: byte 0xe9" in result.output
+    assert f"{path}:1:13: error[B0101]: file is not UTF-8: byte 0xe9" in result.output

@@ -39,7 +39,7 @@ def test_an_undecodable_contract_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "latin.bao"
     path.write_bytes("contract Caf\xe9\n".encode("latin-1"))
     result = invoke("run", path, "add", "--as", "insurer:PICC")
-    assert result.exit_code == 1 and "latin.bao:1:13: error: file is not UTF-8" in result.output
+    assert result.exit_code == 1 and "latin.bao:1:13: error[B0101]: file is not UTF-8" in result.output
 
 
 def test_an_unknown_name_is_a_usage_error_that_lists_the_names(counter: Path) -> None:

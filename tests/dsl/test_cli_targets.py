@@ -42,7 +42,7 @@ def project(tmp_path: Path) -> Path:
 def test_a_wrong_target_is_reported_at_the_test_file(project: Path, command: str, target: str, message: str) -> None:
     result = invoke(command, _tests_for(project, target))
     assert result.exit_code == 1
-    assert f"wrong.test.bao:1:1: error: {message}" in result.output
+    assert f"wrong.test.bao:1:1: error[B0701]: {message}" in result.output
 
 
 def test_an_unreadable_test_file_is_reported_by_test(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,7 +58,7 @@ def test_an_unreadable_test_file_is_reported_by_test(project: Path, monkeypatch:
     for command in ("check", "test"):
         result = invoke(command, path)
         assert result.exit_code == 1
-        assert "wrong.test.bao:1:1: error: cannot read the file: Permission denied" in result.output
+        assert "wrong.test.bao:1:1: error[B0100]: cannot read the file: Permission denied" in result.output
 
 
 def test_test_names_a_given_file_that_holds_no_scenarios(project: Path) -> None:

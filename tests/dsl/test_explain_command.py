@@ -17,7 +17,7 @@ def test_an_undecodable_test_file_with_with_tests_is_reported(tmp_path: Path) ->
     result = CliRunner().invoke(cli, ["explain", str(tmp_path / "counter.bao"), "--with-tests", "--format", "md"])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert result.exit_code == 1
-    assert "counter.test.bao:2:1: error: file is not UTF-8" in result.output
+    assert "counter.test.bao:2:1: error[B0101]: file is not UTF-8" in result.output
 
 
 def test_explain_to_an_unwritable_output_is_a_usage_error(tmp_path: Path) -> None:
