@@ -151,6 +151,17 @@ def _mutant_report(tmp_path: Path, contract: str, old: str, new: str):
     ("accumulation", "require today <= effective,", "require true,"),
     # accumulation rule 5: amounts in another currency
     ("accumulation", "require same_currency(sum_insured, limit),", "require true,"),
+    # asset_plan rule 2: a subscription sent twice counts twice
+    ("asset_plan", 'require seen not in instructions_seen, "{caller.org} already used id {subscription_id}',
+     'require true, "{caller.org} already used id {subscription_id}'),
+    # asset_plan rule 3: a withdrawn plan keeps its holdings
+    ("asset_plan", "        holdings[key] = zero\n    p.status = Withdrawn", "        pass\n    p.status = Withdrawn"),
+    # asset_plan rule 4: ACT/ACT computed as ACT/365F
+    ("asset_plan", "return coupon * (every_months / 12)", "return coupon * (days / 365)"),
+    # asset_plan rule 5: shares transfer between the record date and the payment
+    ("asset_plan", "require today < record_date,", "require true,"),
+    # asset_plan rule 6: each holder's part rounded on its own
+    ("asset_plan", "if i < len(holders) - 1:", "if true:"),
     # custody rule 3: any insurer reads any holder's policy
     ("custody", "return org == p.insurer_org", "return true"),
     # custody rules 1-2: anyone accepts an endorsement for the holder
