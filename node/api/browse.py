@@ -16,8 +16,8 @@ block 0.
 
 Explain: the document `baochain explain --format html --lang L` renders (`dsl.explain`) for the
 source the contract's deploy carried, of the version in force or ``version``; 404
-``no_source`` when that deploy carried a built module only (no source to explain). The document
-is kept per (module, source hash, language): a deployed source never changes.
+``no_source`` when that deploy carried a built module only (no source to explain). The app keeps
+the documents it rendered by (source hash, language): a deployed source never changes.
 
 Activity: the channel's `node.chain.activity.Activity` ring, the last ``minutes`` (1 to 60,
 default 10) in buckets of `node.chain.activity.BUCKET_MS`, oldest first, empty ones included.
@@ -31,7 +31,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from dsl.explain.render import ExplainError, explain_file, render
@@ -50,7 +50,6 @@ LANGUAGES = ("en", "zh")
 _DOCUMENTS_KEPT = 32
 
 router = APIRouter()
-_documents: OrderedDict[tuple[str, str], str] = OrderedDict()
 
 
 @router.get("/api/v1/channels/{ch}/blocks", response_model=S.BlockPage, responses=S.ERRORS, tags=["channels"])
@@ -81,7 +80,8 @@ _HTML_ERRORS: dict[int | str, dict[str, Any]] = {
 @router.get("/api/v1/channels/{ch}/contracts/{name}/explain", response_class=HTMLResponse, tags=["contracts"],
             responses={**_HTML_ERRORS, 200: {"content": {"text/html": {"schema": {"type": "string"}}},
                                          "description": "the contract's explain document (baochain explain)"}})
-async def explain(a: ChannelRequest, name: str, lang: str = "en", version: str | None = None) -> HTMLResponse:
+async def explain(request: Request, a: ChannelRequest, name: str, lang: str = "en",
+                  version: str | None = None) -> HTMLResponse:
     """The contract's document for business readers, as `baochain explain` renders it."""
     if lang not in LANGUAGES:
         raise bad_request("lang", f"expected one of {', '.join(LANGUAGES)}, got {lang[:20]!r}")
@@ -98,7 +98,9 @@ async def explain(a: ChannelRequest, name: str, lang: str = "en", version: str |
     if not isinstance(action, Deploy) or action.source is None:
         raise ApiError(404, "no_source", f"the deploy of {name} version {wanted} carried a built module, not its "
                        "source: there is no source to explain")
-    return HTMLResponse(_document(name, action.source, lang), media_type="text/html; charset=utf-8")
+    kept: OrderedDict[tuple[str, str], str] = request.app.state.__dict__.setdefault("explain_documents",
+                                                                                   OrderedDict())
+    return HTMLResponse(_document(kept, name, action.source, lang), media_type="text/html; charset=utf-8")
 
 
 @router.get("/api/v1/channels/{ch}/activity", response_model=S.Activity, responses=S.ERRORS, tags=["channels"])
@@ -110,12 +112,13 @@ async def activity(a: ChannelRequest, minutes: str | None = None) -> dict[str, A
     return {"buckets": a.channel.activity.buckets(span * 60_000, now_ms()), "bucket_ms": BUCKET_MS}
 
 
-def _document(name: str, source: str, lang: str) -> str:
-    """The HTML document of ``source``, rendered once per (source, language) and kept."""
+def _document(kept: OrderedDict[tuple[str, str], str], name: str, source: str, lang: str) -> str:
+    """The HTML document of ``source``, rendered once per (source, language) and ``kept`` (the
+    app's, at most `_DOCUMENTS_KEPT`, the least recently asked for leaving first)."""
     key = (hashlib.sha256(source.encode("utf-8")).hexdigest(), lang)
-    text = _documents.get(key)
+    text = kept.get(key)
     if text is not None:
-        _documents.move_to_end(key)
+        kept.move_to_end(key)
         return text
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{name}.bao"  # explain reads a file, and names the contract by it
@@ -125,7 +128,7 @@ def _document(name: str, source: str, lang: str) -> str:
         except ExplainError as exc:  # it compiled when deployed: a later compiler may refuse it
             raise ApiError(422, "unexplainable", f"this node's explain cannot read the deployed source of "
                            f"{name}:\n{exc}") from None
-    _documents[key] = text
-    if len(_documents) > _DOCUMENTS_KEPT:
-        _documents.popitem(last=False)
+    kept[key] = text
+    if len(kept) > _DOCUMENTS_KEPT:
+        kept.popitem(last=False)
     return text

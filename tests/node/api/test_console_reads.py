@@ -299,8 +299,10 @@ def test_activity_counts_the_blocks_and_codes_committed_lately(world):
     for b in busy:
         for name, n in b["codes"].items():
             codes[name] = codes.get(name, 0) + n
-        assert b["commit_latency_ms"]["p50"] >= 0
-    assert codes.get("VALID", 0) >= 2 and codes["CONTRACT_ABORT"] == 1
+    # the genesis block has no transaction id, so its bucket may have no latency of its own
+    latencies = [b["commit_latency_ms"] for b in busy if b["commit_latency_ms"] is not None]
+    assert latencies and all(0 <= x["p50"] <= x["p99"] for x in latencies)
+    assert codes == {"VALID": 3, "CONTRACT_ABORT": 1}
     for query in ("minutes=0", "minutes=61", "minutes=x"):
         assert world.get(f"{CH}/activity?{query}").status_code == 400
 

@@ -118,7 +118,8 @@ def test_register_approve_login_read_with_the_token_and_logout(world):
                                 "same_certificate": True}}
     assert http.get("/api/v1/node", headers=bearer(token)).json()["channels"] == ["claims", "reinsurance"]
     assert http.get("/api/v1/sessions", headers=bearer(token)).json() == {
-        "name": "alice", "org": "Org1", "kind": "user", "expires_at": opened["expires_at"]}
+        "name": "alice", "org": "Org1", "kind": "user", "expires_at": opened["expires_at"], "type": "client",
+        "roles": ["insurer"]}
     listed = world.get("/api/v1/users", who="admin@Org1").json()["users"]
     assert [(u["name"], u["status"], u["sessions"]) for u in listed] == [("alice", "active", 1)]
     assert http.delete("/api/v1/sessions", headers=bearer(token)).status_code == 204
