@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dsl import ast
+from dsl.syntax import ast
 from dsl.pipeline import Compilation
 from dsl.scenarios import find_test_files, run_test_file
 
@@ -107,6 +107,9 @@ def _mutant_report(tmp_path: Path, contract: str, old: str, new: str):
     ("health", "require issuer_org == org,", "require issuer_org == issuer_org,"),
     # health rule 2: a bill paid twice
     ("health", 'require bill_id not in bills, "bill', 'require true, "bill'),
+    ("health", "require lump_key not in lump_sums,", "require true,"),
+    # health rule 3: a lump sum paid past a policy's benefit terms
+    ("health", 'require policy_id not in benefits, "policy {policy_id} has benefit terms', 'require true, "policy {policy_id} has benefit terms'),
     # health rule 4: limits by calendar year
     ("health", "let policy_year = policy_year_of(p.start, treated_on)", "let policy_year = year(treated_on)"),
     # health rule 5: a co-payment above 100% accepted at issue
