@@ -6,14 +6,14 @@ and times, as the median of ``runs`` runs (7 by default):
 
 (a) the bare parse: Lark's own LALR parser (`Lark(grammar, parser="lalr")`, its standard
     parse loop and tree builder, no transformer) over the same grammar, building a Lark `Tree`
-    — the floor for any front end built on this grammar. Its tokens come from `dsl.lexer`:
+    — the floor for any front end built on this grammar. Its tokens come from `dsl.syntax.lexer`:
     `grammar.lark` declares its terminals (``%declare``) instead of defining them, because
     the lexical rules (indentation in steps of exactly 4 spaces with line joining inside
     brackets, money and duration literals written with a space, docstrings, one malformed
     token reported and replaced so that lexing goes on) are the lexer's; Lark's built-in
     lexer cannot run this grammar as written. Our lexer feeding Lark's parser is therefore
     the same text, the same tokens and the same grammar as (b) and (c) see;
-(b) our parse: text → `dsl.ast` (the same lexer, our LALR driver, the AST-building callbacks);
+(b) our parse: text → `dsl.syntax.ast` (the same lexer, our LALR driver, the AST-building callbacks);
 (c) the whole front end: `dsl.pipeline.Compilation(text, path).encoded` (parse, check, compile,
     encode), with the time of each phase.
 
@@ -38,7 +38,7 @@ if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(
     sys.path.pop(0)
 
 from dsl.diagnostics import CompileError  # noqa: E402
-from dsl.parser import grammar, parse_source, parse_tree_only  # noqa: E402
+from dsl.syntax.parser import grammar, parse_source, parse_tree_only  # noqa: E402
 from dsl.pipeline import Compilation  # noqa: E402
 
 TARGET = 1.5
@@ -226,7 +226,7 @@ def main(argv: list[str]) -> int:
     print(f"contract: {text.count(chr(10))} lines, {len(text)} characters, {groups} groups; "
           f"median of {runs} interleaved runs (wall / CPU of this process)")
     print(f"(a) bare Lark parse (same lexer and grammar, Tree): {a_wall * 1e3:7.1f} / {a_cpu * 1e3:7.1f} ms")
-    print(f"(b) parse to dsl.ast:                              {b_wall * 1e3:7.1f} / {b_cpu * 1e3:7.1f} ms"
+    print(f"(b) parse to dsl.syntax.ast:                      {b_wall * 1e3:7.1f} / {b_cpu * 1e3:7.1f} ms"
           f"   {b_wall / a_wall:.2f}x / {b_cpu / a_cpu:.2f}x bare")
     print(f"(c) whole front end, Compilation.encoded:          {c_wall * 1e3:7.1f} / {c_cpu * 1e3:7.1f} ms"
           f"   {c_wall / a_wall:.2f}x / {c_cpu / a_cpu:.2f}x bare")

@@ -17,7 +17,7 @@ time, never restated. Each is reported as a compile error where the source passe
 
 Operand widths follow from these: a LOCAL, CONST, TYPE, FUNC, STATE or EVENT index is below its
 limit and fits two bytes, a FIELD one byte, a jump TARGET (four bytes) lies inside 64 KiB of code,
-and a COUNT (MAKE_LIST, MAKE_MAP, CONCAT) is at most `dsl.codegen_expr.LITERAL_CHUNK`, since a
+and a COUNT (MAKE_LIST, MAKE_MAP, CONCAT) is at most `dsl.codegen.exprs.LITERAL_CHUNK`, since a
 longer literal is built in steps. Anything else the verifier refuses is a compiler defect, and is
 reported as one at the source its instruction came from.
 """
@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from dsl import ast
+from dsl.syntax import ast
 from dsl.diagnostics import Code, Diagnostic, DslError
 from vm import module as vm_module
 from vm.verify import function as verifier_types

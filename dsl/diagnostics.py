@@ -23,7 +23,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 
-from dsl.ast import Span
+from dsl.span import Span
 
 
 class DslError(Exception):

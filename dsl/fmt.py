@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import re
 
-from dsl import ast
+from dsl.syntax import ast
 from dsl.fmt_expr import arguments, expr, plain_text, text_literal, type_ref
-from dsl.parser import parse_source
+from dsl.syntax.parser import parse_source
 
 INDENT = "    "
 _LINE_BREAK = re.compile(r"\r?\n|\r")

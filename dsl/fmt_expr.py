@@ -8,7 +8,7 @@ strings are re-escaped canonically (`\\"`, `\\\\`, `\\n`, `{{`, `}}`).
 
 from __future__ import annotations
 
-from dsl import ast
+from dsl.syntax import ast
 
 # Binding strength, loosest first, as in the grammar.
 CONDITIONAL, OR, AND, NOT, COMPARE, SUM, TERM, UNARY, POSTFIX, ATOM = range(1, 11)

@@ -8,44 +8,12 @@ every tool asks it for the phase it needs: `check`, `build` and `run` go to the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from dsl import ast
+from dsl.syntax import ast
 from dsl.diagnostics import Code, CompileError, Diagnostic
-
-
-def stdlib_dir() -> Path:
-    import stdlib
-
-    return Path(stdlib.__file__).parent
-
-
-@dataclass
-class ModuleLoader:
-    """Finds `use`d modules: `use insurance` reads `stdlib/insurance.bao` (or a file of that
-    name beside the contract). Parsed modules are cached per loader."""
-
-    search_path: tuple[Path, ...] = ()
-    _cache: dict[str, ast.SourceFile] = field(default_factory=dict)
-    # Checked modules by name: a module is checked once per loader, however many files use it.
-    checked: dict[str, object] = field(default_factory=dict)
-
-    def load(self, name: str) -> ast.SourceFile | None:
-        if name in self._cache:
-            return self._cache[name]
-        for folder in (*self.search_path, stdlib_dir()):
-            candidate = folder / f"{name}.bao"
-            if candidate.is_file():
-                from dsl.parser import parse_source
-
-                tree = parse_source(candidate.read_text(encoding="utf-8"), str(candidate))
-                if not isinstance(tree, ast.SourceFile):
-                    return None
-                self._cache[name] = tree
-                return tree
-        return None
+from dsl.semantics.loader import ModuleLoader
 
 
 def _not_utf8(path: str, data: bytes, exc: UnicodeDecodeError) -> Diagnostic:
@@ -77,14 +45,14 @@ class Compilation:
 
     @cached_property
     def tree(self) -> ast.SourceFile | ast.TestFile:
-        from dsl.parser import parse_source
+        from dsl.syntax.parser import parse_source
 
         return parse_source(self.source, self.path)
 
     @cached_property
     def analysis(self):
-        """The checked contract or module (`dsl.checker.Analysis`); raises CompileError."""
-        from dsl.checker import check
+        """The checked contract or module (`dsl.semantics.checker.Analysis`); raises CompileError."""
+        from dsl.semantics.checker import check
 
         tree = self.tree
         if not isinstance(tree, ast.SourceFile):
@@ -94,7 +62,7 @@ class Compilation:
 
     @cached_property
     def _compiled(self):
-        from dsl.compiler import CompilerDefect, compile_with_sources
+        from dsl.codegen.compiler import CompilerDefect, compile_with_sources
 
         analysis = self.analysis
         try:

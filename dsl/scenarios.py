@@ -1,7 +1,7 @@
 """The scenario runner behind `baochain test` (LANGUAGE.md section 8).
 
-A test file is checked against its contract (`dsl.checker.check_tests`) and compiled into the
-contract's module plus one hidden view per scenario expression (`dsl.testbuild.compile_tests`).
+A test file is checked against its contract (`dsl.semantics.checker.check_tests`) and compiled into the
+contract's module plus one hidden view per scenario expression (`dsl.codegen.testbuild.compile_tests`).
 Each scenario then runs on a fresh in-memory ledger through the real verifier and machine, so a
 scenario exercises exactly the code a node would run.
 """
@@ -12,9 +12,10 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dsl import ast
+from dsl.syntax import ast
 from dsl.diagnostics import Code, CompileError, Diagnostic
-from dsl.pipeline import Compilation, ModuleLoader
+from dsl.pipeline import Compilation
+from dsl.semantics import ModuleLoader
 from vm.errors import Abort
 from vm.runtime import CallContext, Event, MemoryHost
 from vm.types import TEXT, Type
@@ -137,15 +138,15 @@ def run_test_file(path: Path, gas_limit: int | None = None) -> FileReport:
 @dataclass
 class _Plan:
     source: str
-    tests: object  # dsl.analysis.TestAnalysis
-    build: object  # dsl.testbuild.TestBuild
+    tests: object  # dsl.semantics.analysis.TestAnalysis
+    build: object  # dsl.codegen.testbuild.TestBuild
     machine: object  # vm.machine.Machine
     is_module: bool
 
 
 def _build(path: Path, report: FileReport) -> _Plan:
-    from dsl.checker import check_tests
-    from dsl.testbuild import verified_tests
+    from dsl.semantics.checker import check_tests
+    from dsl.codegen.testbuild import verified_tests
     from vm.runtime import Machine
 
     unit = Compilation.from_file(path)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from dsl import ast
+from dsl.syntax import ast
 from dsl.diagnostics import Code, CompileError, Diagnostic, DslError
 from dsl.explain.formula import FormulaWriter
 from dsl.explain.model import Examples, ExampleView, Inline, Outcome, fill, formula, join, name, quote

@@ -7,7 +7,7 @@ does not know, because a reader's document is worth more than a perfect one.
 
 from __future__ import annotations
 
-from dsl import ast
+from dsl.syntax import ast
 from dsl.explain.formula import FormulaWriter, walk_exprs
 from dsl.explain.model import (
     Document, Edge, EnumView, EventView, Examples, FieldRow, FunctionView, Inline, LifecycleView,

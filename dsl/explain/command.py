@@ -1,9 +1,7 @@
-"""`baochain explain`: the click command (mounted by `dsl.cli`). Only this layer prints."""
+"""`baochain explain`: the click command (mounted by `dsl.cli.commands`). Only this layer prints."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import click
@@ -11,6 +9,7 @@ import click
 from dsl.diagnostics import CompileError
 from dsl.explain.phrases import LANGUAGES
 from dsl.explain.render import FORMATS, ExplainError, explain_file, render
+from vm.files import write_atomically
 
 
 @click.command("explain", short_help="Render a contract as a document for business readers.")
@@ -57,25 +56,8 @@ def _fail(diagnostics, sources: dict[str, str]) -> None:
 
 
 def _write(output: Path, text: str) -> None:
-    """Write through a temporary file in the same folder, so a reader never sees half a document."""
-    folder = output.parent if str(output.parent) else Path(".")
+    """Replace `output` with the document whole, so a reader never sees half of one."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=folder)
+        write_atomically(output, text.encode("utf-8"))
     except OSError as exc:
-        raise click.BadParameter(f"cannot write {output}: {exc.strerror}", param_hint="'-o'") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        # mkstemp creates the file private to its owner; a document is for sharing, so give it
-        # the mode any new file of this user would get.
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, output)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise click.BadParameter(f"cannot write {output}: {exc.strerror}", param_hint="'-o'") from None
-
-
-def _umask() -> int:
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
+        raise click.BadParameter(f"cannot write {output}: {exc.strerror or exc}", param_hint="'-o'") from None

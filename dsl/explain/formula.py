@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Mapping
 
-from dsl import ast
+from dsl.syntax import ast
 from dsl.explain.names import BUILTIN_VALUES, ContractNames, words
 from dsl.explain.phrases import Phrases
 

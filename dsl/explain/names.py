@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dsl import ast
+from dsl.syntax import ast
 
 BUILTIN_VALUES = frozenset({"caller", "now", "today", "tx_id"})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dsl import ast
+from dsl.syntax import ast
 from dsl.explain.names import ContractNames
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dsl import ast
+from dsl.syntax import ast
 from dsl.explain.formula import FormulaWriter
 from dsl.explain.model import Inline, Step, fill, formula, join, name, quote, text
 from dsl.explain.names import words

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from dsl import ast
+from dsl.syntax import ast
 from dsl.explain.names import ContractNames
 from dsl.explain.phrases import Phrases
 

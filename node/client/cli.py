@@ -8,7 +8,7 @@ through the client library (`node.client`), as an identity of the network folder
     baochain tx show TXID --network DIR --channel CH [--as ID@ORG] [--json]
     baochain block show N --network DIR --channel CH [--as ID@ORG] [--json]
 
-ARGS are read as `baochain run` reads them (`dsl.run_command`): JSON values, a bare word that is
+ARGS are read as `baochain run` reads them (`dsl.cli.run`): JSON values, a bare word that is
 not JSON being Text. ``--init`` is a JSON array of init's arguments (another JSON value is its one
 argument). A deploy compiles FILE here, with the diagnostics `baochain check` gives, and deploys
 the module (a ``.baom`` built with `baochain build` is deployed as it is); ``--name`` defaults to
@@ -125,7 +125,7 @@ def _default_reader(index: NetworkFile, channel: str) -> str:
 
 
 def _args(args: tuple[str, ...]) -> list[Any]:
-    from dsl.run_command import _json_arg
+    from dsl.cli.run import _json_arg
 
     return [_json_arg(i, a) for i, a in enumerate(args, 1)]
 
@@ -179,9 +179,10 @@ def _module(file: Path, as_json: bool) -> bytes:
         from dsl.cli import module_bytes
 
         return module_bytes(file, f"deploy the contract it tests, not {file.name}")
-    from dsl import ast
+    from dsl.syntax import ast
     from dsl.diagnostics import CompileError
-    from dsl.pipeline import Compilation, ModuleLoader
+    from dsl.pipeline import Compilation
+    from dsl.semantics import ModuleLoader
 
     try:
         unit = Compilation.from_file(file, ModuleLoader((file.parent,)))

@@ -1,5 +1,5 @@
 """`check` refuses what `build` would: each limit of the bytecode format (`dsl.bytecode_limits`)
-and of value nesting (`dsl.check_limits`) is a compile error at the source that passes it, the
+and of value nesting (`dsl.semantics.limits`) is a compile error at the source that passes it, the
 same one from `check`, `build` and `run`.
 
 Limits that take a large program to pass are tested at a smaller value: the test lowers the VM's

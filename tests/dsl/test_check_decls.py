@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from dsl.analysis import FunctionRef
-from dsl.checker import check
+from dsl.semantics.analysis import FunctionRef
+from dsl.semantics.checker import check
 
 from tests.dsl.test_checker import (  # noqa: E402
     DictLoader, at, body, check_src, errors, one_error, parse,

@@ -29,7 +29,7 @@ def test_a_record_whose_default_builds_itself() -> None:
 
 
 def test_giving_the_field_breaks_the_cycle() -> None:
-    from dsl.compiler import compile_contract
+    from dsl.codegen.compiler import compile_contract
 
     compile_contract(check_src(body("""
         record Node:

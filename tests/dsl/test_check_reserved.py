@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from dsl.check_reserved import is_reserved
-from dsl.checker import check
-from dsl.pipeline import ModuleLoader
+from dsl.semantics.reserved import is_reserved
+from dsl.semantics.checker import check
+from dsl.semantics import ModuleLoader
 
-from dsl import parser  # noqa: E402
+from dsl.syntax import parser  # noqa: E402
 from tests.dsl.test_check_tests import errors as scenario_errors, position, scenario  # noqa: E402
 from tests.dsl.test_checker import SECTION_1, at, body, check_src, errors, one_error  # noqa: E402
 

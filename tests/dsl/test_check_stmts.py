@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from dsl.analysis import BuiltinFuncRef, FieldRef, LocalRef, MethodRef, RecordCtorRef
-from dsl.checker import check
+from dsl.semantics.analysis import BuiltinFuncRef, FieldRef, LocalRef, MethodRef, RecordCtorRef
+from dsl.semantics.checker import check
 from dsl.diagnostics import Code, Severity
-from dsl.pipeline import ModuleLoader
+from dsl.semantics import ModuleLoader
 
 from tests.dsl.test_checker import at, body, check_src, errors, line_of, one_error, parse  # noqa: E402
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from dsl.analysis import FunctionRef
-from dsl.check_tests import check_tests
-from dsl.checker import check
+from dsl.semantics.analysis import FunctionRef
+from dsl.semantics.testfile import check_tests
+from dsl.semantics.checker import check
 from dsl.diagnostics import CompileError
-from dsl.pipeline import ModuleLoader
+from dsl.semantics import ModuleLoader
 
-from dsl import parser  # noqa: E402
+from dsl.syntax import parser  # noqa: E402
 from tests.dsl.test_checker import SECTION_1  # noqa: E402  (one copy of the section 1 contract)
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,16 +1,16 @@
 """Section 5's operator table, row by row: the checker accepts exactly the listed mixes, with the
 listed result type. The expected table is written out here from LANGUAGE.md, independently of
-dsl.check_types, and the trees are built by hand so this runs without the parser."""
+dsl.semantics.typerules, and the trees are built by hand so this runs without the parser."""
 
 from __future__ import annotations
 
 import pytest
 from hypothesis import given, strategies as st
 
-from dsl import ast as A
-from dsl.checker import check
+from dsl.syntax import ast as A
+from dsl.semantics.checker import check
 from dsl.diagnostics import CompileError
-from dsl.pipeline import ModuleLoader
+from dsl.semantics import ModuleLoader
 
 TYPES = ["Int", "Decimal", "Money", "Percent", "Date", "Duration", "Timestamp", "Text", "Bool", "Hash",
          "Party", "Colour", "List[Int]"]

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from dsl import ast
-from dsl.analysis import BuiltinFuncRef, EnumValueRef, FunctionRef, MethodRef, StateRef, TypeNameRef
-from dsl.checker import check
+from dsl.syntax import ast
+from dsl.semantics.analysis import BuiltinFuncRef, EnumValueRef, FunctionRef, MethodRef, StateRef, TypeNameRef
+from dsl.semantics.checker import check
 from dsl.diagnostics import CompileError
-from dsl.pipeline import ModuleLoader
+from dsl.semantics import ModuleLoader
 
-from dsl import parser  # noqa: E402
+from dsl.syntax import parser  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 
 SECTION_1 = '''\
@@ -89,13 +89,14 @@ event Paid(id: Text, amount: Money)
 """
 
 
-class DictLoader:
+class DictLoader(ModuleLoader):
     """A module loader over in-memory sources."""
 
     def __init__(self, modules: dict[str, str]) -> None:
+        super().__init__()
         self.modules = modules
 
-    def load(self, name: str):
+    def load(self, name: str) -> ast.SourceFile | None:
         text = self.modules.get(name)
         return None if text is None else parser.parse_source(textwrap.dedent(text), f"{name}.bao")
 

@@ -7,11 +7,11 @@ import re
 
 from hypothesis import given, strategies as st
 
-from dsl.checker import check
+from dsl.semantics.checker import check
 from dsl.diagnostics import CompileError
-from dsl.pipeline import ModuleLoader
+from dsl.semantics import ModuleLoader
 
-from dsl import parser  # noqa: E402
+from dsl.syntax import parser  # noqa: E402
 from tests.dsl.test_checker import SECTION_1  # noqa: E402
 
 TOKENS = re.split(r"(\W)", SECTION_1)
@@ -55,7 +55,7 @@ S_TOKENS, S_WORDS, S_SLOTS = _scenario_parts()
 
 @given(st.lists(st.tuples(st.sampled_from(S_SLOTS), st.sampled_from(S_WORDS)), min_size=1, max_size=3))
 def test_mutated_scenarios_check_or_report(edits: list[tuple[int, str]]) -> None:
-    from dsl.check_tests import check_tests
+    from dsl.semantics.testfile import check_tests
 
     contract = check(parser.parse_source(SECTION_1, "health.bao"), ModuleLoader())
     tokens = list(S_TOKENS)

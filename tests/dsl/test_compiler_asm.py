@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dsl.codegen_asm import Assembler, CompilerDefect, Label
+from dsl.codegen.assembler import Assembler, CompilerDefect, Label
 from vm.opcodes import OPCODES, OperandKind, decode_instructions, encode_instruction
 
 

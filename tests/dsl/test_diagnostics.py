@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dsl.ast import Span
+from dsl.syntax.ast import Span
 from dsl.diagnostics import CODES, Code, CompileError, Diagnostic, DslError, Related, code_table
 from dsl.pipeline import Compilation
 
@@ -77,7 +77,7 @@ def test_docs_hold_the_table_generated_from_the_codes() -> None:
 
 
 def test_the_cli_prints_the_code_on_stderr(tmp_path: Path) -> None:
-    from dsl.cli import check
+    from dsl.cli.commands import check
 
     path = tmp_path / "c.bao"
     path.write_text("contract C\nparties insurer\n\nstate:\n    n: Int = 1 + true\n", encoding="utf-8")

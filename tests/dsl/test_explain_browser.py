@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dsl import ast
+from dsl.syntax import ast
 from dsl.explain.command import explain
 from dsl.explain.phrases import phrases_for
 from dsl.pipeline import Compilation

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from dsl.explain.command import explain
 from dsl.explain.phrases import LANGUAGES, phrase_keys, phrases_for
 from dsl.pipeline import Compilation
-from dsl import ast
+from dsl.syntax import ast
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = sorted(p for p in (ROOT / "contracts").glob("*.bao") if not p.name.endswith(".test.bao"))

@@ -8,13 +8,13 @@ from pathlib import Path
 
 from hypothesis import given, strategies as st
 
-from dsl import ast
+from dsl.syntax import ast
 from dsl.explain.build import build_document
 from dsl.explain.formula import FormulaWriter
 from dsl.explain.model import plain
 from dsl.explain.names import ContractNames, words
 from dsl.explain.phrases import phrases_for
-from dsl.parser import parse_source
+from dsl.syntax.parser import parse_source
 
 SECTION1 = Path(__file__).parent / "snapshots" / "explain_section1.bao"
 

@@ -8,7 +8,7 @@ import pytest
 
 from dsl.diagnostics import CompileError
 from dsl.fmt import format_source
-from dsl.parser import parse_source
+from dsl.syntax.parser import parse_source
 
 from .test_parser_examples import SHIPPED, language_examples
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dsl import ast
+from dsl.syntax import ast
 from dsl.fmt import format_source, format_tree
-from dsl.lexer import KEYWORDS
-from dsl.parser import parse_source
+from dsl.syntax.lexer import KEYWORDS
+from dsl.syntax.parser import parse_source
 
 from .test_parser_examples import SHIPPED, language_examples
 

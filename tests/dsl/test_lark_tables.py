@@ -1,6 +1,6 @@
 """The part of Lark that the LALR driver reads, which is not Lark's public interface.
 
-`dsl.parse_lalr.Tables` recompiles the table Lark builds (`Lark(...).parser.parser.parser.parse_table`)
+`dsl.syntax.lalr.Tables` recompiles the table Lark builds (`Lark(...).parser.parser.parser.parse_table`)
 for a lean driver. pyproject.toml pins Lark to the minor versions checked here; these tests say what
 the driver relies on, so that moving the pin fails here, by name, rather than somewhere in a parse.
 """
@@ -12,8 +12,8 @@ import importlib.metadata
 from lark.grammar import Rule
 from lark.parsers.lalr_analysis import Reduce, Shift
 
-from dsl.parse_lalr import Tables
-from dsl.parser import grammar, lalr_tables
+from dsl.syntax.lalr import Tables
+from dsl.syntax.parser import grammar, lalr_tables
 
 
 def test_lark_is_a_version_the_pin_allows() -> None:

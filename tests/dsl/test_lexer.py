@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from dsl import ast
+from dsl.syntax import ast
 from dsl.diagnostics import CompileError
-from dsl.lexer import KEYWORDS, lex
-from dsl.parser import parse_source
+from dsl.syntax.lexer import KEYWORDS, lex
+from dsl.syntax.parser import parse_source
 
 
 def kinds(text: str) -> list[tuple[str, object]]:

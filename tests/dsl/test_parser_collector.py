@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from dsl.diagnostics import CompileError
-from dsl.parser import parse_source
+from dsl.syntax.parser import parse_source
 
 SOURCE = open("contracts/health.bao", encoding="utf-8").read()
 

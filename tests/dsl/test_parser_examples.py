@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dsl import ast
-from dsl.parser import parse_source
+from dsl.syntax import ast
+from dsl.syntax.parser import parse_source
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGE_MD = ROOT / "docs" / "LANGUAGE.md"  # the reference, shipped with the project

@@ -1,7 +1,7 @@
 """Spans of parenthesised expressions cover their brackets, so carets and statement spans reach
 the closing bracket at the end of a line."""
 
-from dsl.parser import parse_source
+from dsl.syntax.parser import parse_source
 
 SOURCE = '''contract C
 

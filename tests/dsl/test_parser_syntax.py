@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from dsl import ast
-from dsl.ast import Arg, Binary, Call, Compare, Conditional, IntLit, Name, TextLit, Unary
+from dsl.syntax import ast
+from dsl.syntax.ast import Arg, Binary, Call, Compare, Conditional, IntLit, Name, TextLit, Unary
 from dsl.diagnostics import CompileError
-from dsl.parser import parse_source
+from dsl.syntax.parser import parse_source
 
 
 def parse(text: str):
@@ -393,8 +393,8 @@ def test_garbage_between_declarations() -> None:
 def test_fast_span_is_an_ordinary_span() -> None:
     from dataclasses import FrozenInstanceError
 
-    from dsl.ast import Span
-    from dsl.parse_base import new_span
+    from dsl.syntax.ast import Span
+    from dsl.syntax.callbacks import new_span
 
     fast = new_span("f.bao", 1, 2, 3, 4)
     assert fast == Span("f.bao", 1, 2, 3, 4) and hash(fast) == hash(Span("f.bao", 1, 2, 3, 4))

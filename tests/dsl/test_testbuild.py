@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 
-from dsl.check_tests import check_tests
-from dsl.parser import parse_source
+from dsl.semantics.testfile import check_tests
+from dsl.syntax.parser import parse_source
 from dsl.pipeline import Compilation
-from dsl.testbuild import ExprEntry, compile_tests
+from dsl.codegen.testbuild import ExprEntry, compile_tests
 from vm.types import BOOL, INT, MONEY, PARTY, TEXT
 from vm.values import Money, Party
 from vm.verify import verify

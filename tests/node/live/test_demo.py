@@ -28,7 +28,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from dsl.pipeline import Compilation, ModuleLoader
+from dsl.pipeline import Compilation
+from dsl.semantics import ModuleLoader
 from node.cli import cli
 from node.demo import story
 from node.network.spec import parse_spec
