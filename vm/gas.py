@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vm.opcodes import MAX_CALL_DEPTH
+
 # Reading state touches the ledger's disk (or its cache): a fixed price per access plus the bytes
 # moved. A write is dearer than a read because every peer stores it and it enters the state hash.
 READ_BASE = 200
@@ -92,7 +94,7 @@ class Limits:
     They keep a call's memory and its result small enough for every peer to hold and ship,
     whatever gas limit a channel sets."""
 
-    call_depth: int = 64  # nested `fn` calls (the entry itself is depth 1)
+    call_depth: int = MAX_CALL_DEPTH  # nested `fn` calls (the entry itself is depth 1)
     # Lists, Maps and records inside each other: a language limit (LANGUAGE.md section 6), checked
     # where a value is built, read from an argument or decoded from state, so that every walk of a
     # value is bounded by it and no outcome depends on how much stack the host has left.

@@ -91,8 +91,32 @@ class EnumType:
 
 Type = Union[Prim, ListType, MapType, RecordType, EnumType]
 
-# Primitive types a Map key may have (any enum may be a key too): ordered, hashable, with a text form.
-KEY_TYPES = frozenset({INT, DECIMAL, MONEY, PERCENT, DATE, DURATION, TIMESTAMP, TEXT, BOOL, HASH, PARTY})
+# Type groups of LANGUAGE.md section 5, defined once for the checker, the verifier and the VM.
+# Primitive types with an order (`< <= > >=`, min, max): numbers and Money by value, Dates and
+# Timestamps by time, Text by code point, Hash bytewise, Party by (org, id, role). Enums order by
+# declaration too (`is_ordered`). Bool has no order in the language: `true < false` is an error.
+ORDERED = frozenset({INT, DECIMAL, MONEY, PERCENT, DATE, DURATION, TIMESTAMP, TEXT, HASH, PARTY})
+# Primitive types a Map key may have (any enum may be a key too): the ordered ones and Bool, which
+# maps store and iterate false before true (`vm.values.keys`) though Bao cannot compare them.
+KEY_TYPES = ORDERED | {BOOL}
+# Types with a zero, a sum and a negation: `-x`, abs, sum, `+=` and `-=` (commutative updates).
+ADDITIVE = frozenset({INT, DECIMAL, PERCENT, MONEY, DURATION})
+# Types `round(x, places)` and `round_even` take.
+ROUNDABLE = frozenset({DECIMAL, PERCENT, MONEY})
+# Runtime representation (the table above), for the VM's fast paths: the additive types that are
+# plain ints, and the primitive types whose Python values compare exactly as Bao orders them.
+PLAIN_INTS = ADDITIVE - {MONEY}
+NATIVELY_ORDERED = KEY_TYPES - {MONEY}
+
+
+def is_ordered(t: Type) -> bool:
+    """Whether `<`, min and max apply to values of ``t``."""
+    return t in ORDERED or isinstance(t, EnumType)
+
+
+def is_key_type(t: Type) -> bool:
+    """Whether ``t`` may be the key type of a Map."""
+    return t in KEY_TYPES or isinstance(t, EnumType)
 
 
 def is_numeric(t: Type) -> bool:

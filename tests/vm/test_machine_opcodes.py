@@ -15,8 +15,7 @@ import pytest
 from vm import types as T
 from vm.errors import Abort
 from vm.runtime import CallContext, MemoryHost
-from vm.runtime.interpreter import ReferenceMachine, assemble, hand_module, reference_semantics
-from vm.translate.translation import unimplemented_opcodes
+from vm.runtime.interpreter import ReferenceMachine, assemble, hand_module
 from vm.runtime import Machine
 from vm.module import Constant, Function, Param
 from vm.opcodes import OPCODES, decode_instructions
@@ -245,8 +244,3 @@ def test_every_opcode_has_a_case():
                         "MSUB", "MLEN", "EMIT"}  # exercised with a ledger in test_state_overlay.py
     missing = {op.name for op in OPCODES} - used - state_and_events
     assert not missing, f"opcodes without a case: {sorted(missing)}"
-
-
-def test_translator_covers_the_table():
-    assert unimplemented_opcodes() == []
-    assert reference_semantics() >= {op.name for op in OPCODES}

@@ -12,19 +12,20 @@ tests and benchmarks can build modules without the compiler.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
 from vm import values as V
-from vm.errors import Abort
+from vm.errors import Abort, call_too_deep, limit_exceeded, out_of_gas
 from vm.runtime.host import CallContext, Host
 from vm.runtime.machine import (
     CallResult, EntryInfo, Machine, _tagged, check_arguments, check_result_size, host_fault, internal_fault, stack_headroom,
     walks,
 )
+from vm.values.decimals import division_by_zero
 from vm.values.measure import needs_nesting_check, scans_natively, walks_to_compare
 from vm.module.abi import Constant, Entry, EventDef, Function, Lifecycle, Module, Param, StateVar
-from vm.opcodes import BY_NAME, OperandKind, decode_instructions, encode_instruction
-from vm.errors import call_too_deep, limit_exceeded, out_of_gas
+from vm.opcodes import BY_NAME, OPCODES, Impl, Instruction, OperandKind, OpInfo, Stack, decode_instructions, encode_instruction
 from vm.runtime.state import CallState
 from vm.types import Type, TypeTable
 
@@ -65,40 +66,6 @@ def hand_module(program: list, params: tuple[Type, ...] = (), returns: Type | No
                   (Entry("run", kind, 0, roles, not roles),), constants, type_pool)
 
 
-_INT_OPS = {
-    "ADD_INT": lambda a, b: a + b, "SUB_INT": lambda a, b: a - b, "MUL_INT": lambda a, b: a * b,
-    "ADD_DEC": lambda a, b: a + b, "SUB_DEC": lambda a, b: a - b,
-    "ADD_PCT": lambda a, b: a + b, "SUB_PCT": lambda a, b: a - b, "MUL_PCT_INT": lambda a, b: a * b,
-    "ADD_DUR": lambda a, b: a + b, "SUB_DUR": lambda a, b: a - b, "MUL_DUR_INT": lambda a, b: a * b,
-}
-_PLAIN = {
-    "DIV_INT": V.int_div, "MUL_DEC": V.dec_mul, "DIV_DEC": V.dec_div, "MUL_PCT": V.dec_mul,
-    "MUL_PCT_DEC": V.dec_mul, "ADD_MONEY": V.money_add, "SUB_MONEY": V.money_sub,
-    "MUL_MONEY_INT": V.money_mul_int, "MUL_MONEY_DEC": V.money_mul_frac, "MUL_MONEY_PCT": V.money_mul_frac,
-    "DIV_MONEY_INT": V.money_div_int, "DIV_MONEY_DEC": V.money_div_frac, "DIV_MONEY": V.money_div_money,
-    "ADD_DATE_DUR": V.date_add, "SUB_DATE_DUR": V.date_sub, "SUB_DATE": lambda a, b: a - b,
-    "ADD_MONTHS": V.add_months, "DAYS_BETWEEN": V.days_between,
-    "FLOORDIV_INT": V.int_floordiv, "MOD_INT": V.int_mod,
-}
-_UNARY = {
-    "NEG_INT": lambda a: -a, "NEG_DEC": lambda a: -a, "NEG_PCT": lambda a: -a, "NEG_DUR": lambda a: -a,
-    "NEG_MONEY": V.money_neg, "INT_TO_DEC": V.int_to_dec, "NOT": lambda a: not a,
-    "YEAR": V.year, "MONTH": V.month, "DAY": V.day, "FLOOR_DEC": V.floor_dec, "CEIL_DEC": V.ceil_dec,
-    "TEXT_LEN": len, "LIST_LEN": lambda xs: len(xs), "MAP_LEN": lambda m: len(m),
-}
-_COMPARE = {"EQ": lambda c: c == 0, "NE": lambda c: c != 0, "LT": lambda c: c < 0, "LE": lambda c: c <= 0,
-            "GT": lambda c: c > 0, "GE": lambda c: c >= 0}
-# Opcodes whose helper in the machine's runtime takes (gas, [type,] operands...) and returns (value, gas).
-_GAS_HELPERS = {"TEXT_CONTAINS": ("tin", False), "TO_TEXT": ("totext", True), "SUM": ("vsum", True),
-                "SUM_START": ("vsum", True), "HASH_SM3": ("hsm3", True), "HASH_SHA256": ("hsha", True),
-                "LIST_SET": ("lset", False), "LIST_APPEND": ("lapp", False), "MAP_SET": ("mset", False),
-                "MAP_DELETE": ("mdel", True), "MAP_KEYS": ("mkeys", True), "LIST_MIN": ("lmin", True),
-                "LIST_MAX": ("lmax", True)}
-_STATE = {"SLOAD": (0, True), "SSTORE": (1, False), "SADD": (1, False), "SSUB": (1, False), "MLOAD": (1, True),
-          "MHAS": (1, True), "MGET": (2, True), "MSTORE": (2, False), "MDELETE": (1, False),
-          "MADD": (2, False), "MSUB": (2, False), "MLEN": (0, True)}
-
-
 @dataclass(slots=True)
 class _Run:
     """One call's mutable part: kept apart so a ReferenceMachine may serve calls side by side."""
@@ -109,19 +76,16 @@ class _Run:
     walks: dict  # this call's measuring helpers (`vm.runtime.machine.walks`)
 
 
-# Opcodes that build a value of their TYPE operand's type: where that type may nest past the
-# limit, the result's depth is checked (`vm.values.measure`), as the translator does.
-_BUILDS = frozenset({"MAKE_LIST", "LIST_SET", "LIST_APPEND", "MAKE_MAP", "MAP_SET", "MAKE_RECORD", "SET_FIELD"})
-
-
 class ReferenceMachine(Machine):
     """`Machine` with the translator replaced by a dispatch loop over decoded instructions."""
 
     _nesting_checked: dict
+    _dispatch: dict[str, Semantics]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._nesting_checked = {}
+        self._dispatch = dispatch_table(self._runtime)
 
     def _run(self, info: EntryInfo, args: tuple, ctx: CallContext, host: Host, gas_limit: int) -> CallResult:
         if len(args) != len(info.params):
@@ -144,167 +108,30 @@ class ReferenceMachine(Machine):
         return CallResult(value, gas_limit - run.gas, dict(state.writes), dict(state.reads), tuple(state.events),
                           state.deltas(), tuple(state.scans))
 
-    def _frame(self, run: "_Run", index: int, args: list, depth: int) -> object:
+    def _frame(self, run: _Run, index: int, args: list, depth: int) -> object:
         if depth > self.limits.call_depth:
             raise call_too_deep(self.limits.call_depth)
         m = self.module
         fn = m.functions[index]
         code = decode_instructions(fn.code)
-        at = {ins.offset: i for i, ins in enumerate(code)}
-        local = args + [None] * (len(fn.local_types) - len(args))
-        stack: list = []
-        rt, st, table, walk = self._runtime, run.state, self.types, run.walks
-        nest = walk["nest"]
-        pc = 0
-        while True:
-            ins = code[pc]
-            pc += 1
-            name, ops = ins.op.name, ins.operands
-            run.gas -= ins.op.gas + (ops[1] if name in ("MAKE_LIST", "MAKE_MAP") else 0)
+        frame = _Frame(self, run, {ins.offset: i for i, ins in enumerate(code)},
+                       args + [None] * (len(fn.local_types) - len(args)), depth)
+        stack = frame.stack
+        dispatch = self._dispatch
+        pool = m.type_pool
+        nest = run.walks["nest"]
+        while not frame.done:
+            ins = code[frame.pc]
+            frame.pc += 1
+            op, ops = ins.op, ins.operands
+            run.gas -= op.base_gas(ops)
             if run.gas < 0:
                 raise out_of_gas()
-            t = m.type_pool[ops[0]] if ops and ins.op.operands[0] is OperandKind.TYPE else None
-            checked = name in _BUILDS and self._checks_nesting(t)
-            if name in _INT_OPS:
-                b, a = stack.pop(), stack.pop()
-                stack.append(V.check_int(_INT_OPS[name](a, b)))
-            elif name in _PLAIN:
-                b, a = stack.pop(), stack.pop()
-                stack.append(_PLAIN[name](a, b))
-            elif name in _UNARY:
-                stack.append(_UNARY[name](stack.pop()))
-            elif name in _COMPARE:
-                b, a = stack.pop(), stack.pop()
-                if name in ("EQ", "NE") and walks_to_compare(t):
-                    same, run.gas = walk["veq"](run.gas, t, a, b)
-                    stack.append(same == (name == "EQ"))
-                elif name in ("EQ", "NE"):
-                    stack.append(V.equal(t, a, b, table) == (name == "EQ"))
-                else:
-                    stack.append(_COMPARE[name](V.compare(t, a, b, table)))
-            elif name in _GAS_HELPERS:
-                helper, typed = _GAS_HELPERS[name]
-                n = len(ins.op.pops)
-                operands = stack[len(stack) - n:]
-                del stack[len(stack) - n:]
-                value, run.gas = (walk.get(helper) or rt[helper])(run.gas, *([t] if typed else []), *operands)
-                stack.append(value)
-            elif name in _STATE:
-                n, pushes = _STATE[name]
-                operands = stack[len(stack) - n:]
-                del stack[len(stack) - n:]
-                result = getattr(st, name.lower())(run.gas, ops[0], *operands)
-                if pushes:
-                    value, run.gas = result
-                    stack.append(value)
-                else:
-                    run.gas = result
-            elif name == "CONST":
-                stack.append(m.constants[ops[0]].value)
-            elif name == "LOAD":
-                stack.append(local[ops[0]])
-            elif name == "STORE":
-                local[ops[0]] = stack.pop()
-            elif name == "POP":
-                stack.pop()
-            elif name == "DUP":
-                stack.append(stack[-1])
-            elif name == "SWAP":
-                stack[-1], stack[-2] = stack[-2], stack[-1]
-            elif name == "JUMP":
-                pc = at[ops[0]]
-            elif name in ("JUMP_IF_FALSE", "JUMP_IF_TRUE"):
-                if stack.pop() == (name == "JUMP_IF_TRUE"):
-                    pc = at[ops[0]]
-            elif name == "RET":
-                return stack.pop()
-            elif name == "RET_VOID":
-                return None
-            elif name == "FAIL":
-                raise Abort(stack.pop(), "require" if ops and ops[0] == 1 else "fail")
-            elif name == "CALL":
-                callee = m.functions[ops[0]]
-                n = len(callee.params)
-                call_args = stack[len(stack) - n:]
-                del stack[len(stack) - n:]
-                value = self._frame(run, ops[0], call_args, depth + 1)
-                if callee.returns is not None:
-                    stack.append(value)
-            elif name in ("CALLER", "NOW", "TODAY", "TX_ID"):
-                ctx = run.ctx
-                stack.append({"CALLER": ctx.caller, "NOW": ctx.timestamp_ms, "TX_ID": ctx.tx_id,
-                              "TODAY": V.today_of(ctx.timestamp_ms, ctx.tz_offset_minutes)}[name])
-            elif name == "CONCAT":
-                parts = stack[len(stack) - ops[0]:]
-                del stack[len(stack) - ops[0]:]
-                value, run.gas = rt["cat"](run.gas, *parts)
-                stack.append(value)
-            elif name == "PARTY_FIELD":
-                p = stack.pop()
-                stack.append((p.org, p.id, p.role)[ops[0]])
-            elif name in ("MIN", "MAX"):
-                b, a = stack.pop(), stack.pop()
-                stack.append((V.min_value if name == "MIN" else V.max_value)(t, a, b, table))
-            elif name == "ABS":
-                stack.append(V.abs_value(t, stack.pop()))
-            elif name in ("ROUND", "ROUND_EVEN"):
-                places, x = stack.pop(), stack.pop()
-                stack.append((V.round_half_up if name == "ROUND" else V.round_half_even)(t, x, places))
-            elif name == "MAKE_LIST":
-                if ops[1] > self.limits.collection_length:
-                    raise limit_exceeded("a collection is too long")
-                items = stack[len(stack) - ops[1]:] if ops[1] else []
-                del stack[len(stack) - ops[1]:]
-                stack.append(tuple(items))
-            elif name == "LIST_GET":
-                i, xs = stack.pop(), stack.pop()
-                if not 0 <= i < len(xs):
-                    raise Abort("index out of range", "index-out-of-range")
-                stack.append(xs[i])
-            elif name == "LIST_CONTAINS":
-                xs, x = stack.pop(), stack.pop()
-                if scans_natively(t.elem):
-                    found, run.gas = rt["lin"](run.gas, x, xs)
-                else:
-                    found, run.gas = walk["lhas"](run.gas, t.elem, x, xs)
-                stack.append(found)
-            elif name == "MAKE_MAP":
-                if ops[1] > self.limits.collection_length:
-                    raise limit_exceeded("a collection is too long")
-                n = 2 * ops[1]
-                items = stack[len(stack) - n:] if n else []
-                del stack[len(stack) - n:]
-                stack.append({items[j]: items[j + 1] for j in range(0, n, 2)})
-            elif name == "MAP_GET":
-                k, mp = stack.pop(), stack.pop()
-                if k not in mp:
-                    rt["knf"](t.key, k)
-                stack.append(mp[k])
-            elif name == "MAP_GET_OR":
-                d, k, mp = stack.pop(), stack.pop(), stack.pop()
-                stack.append(mp.get(k, d))
-            elif name == "MAP_HAS":
-                mp, k = stack.pop(), stack.pop()
-                stack.append(k in mp)
-            elif name == "MAKE_RECORD":
-                n = len(table.records[t.name])
-                items = stack[len(stack) - n:] if n else []
-                del stack[len(stack) - n:]
-                stack.append(tuple(items))
-            elif name == "FIELD":
-                stack.append(stack.pop()[ops[1]])
-            elif name == "SET_FIELD":
-                x, r = stack.pop(), stack.pop()
-                stack.append(tuple(x if j == ops[1] else v for j, v in enumerate(r)))
-            elif name == "EMIT":
-                n = len(m.events[ops[0]].fields)
-                values = tuple(stack[len(stack) - n:]) if n else ()
-                del stack[len(stack) - n:]
-                run.gas = st.emit(run.gas, ops[0], values)
-            else:  # pragma: no cover - the opcode-coverage test keeps this unreachable
-                raise Abort(f"internal VM fault: no reference semantics for {name}", "internal")
-            if checked:
+            t = pool[ops[0]] if ops and op.operands[0] is OperandKind.TYPE else None
+            dispatch[op.name](frame, ins, t)
+            if op.builds and self._checks_nesting(t):
                 nest(stack[-1])
+        return frame.value
 
     def _checks_nesting(self, t: Type | None) -> bool:
         if t is None:
@@ -315,11 +142,253 @@ class ReferenceMachine(Machine):
         return known
 
 
-def reference_semantics() -> set[str]:
-    """Opcode names the reference interpreter knows (a test compares this with the table)."""
-    explicit = {"CONST", "LOAD", "STORE", "POP", "DUP", "SWAP", "JUMP", "JUMP_IF_FALSE", "JUMP_IF_TRUE", "RET",
-                "RET_VOID", "FAIL", "CALL", "CALLER", "NOW", "TODAY", "TX_ID", "CONCAT", "PARTY_FIELD", "MIN",
-                "MAX", "ABS", "ROUND", "ROUND_EVEN", "MAKE_LIST", "LIST_GET", "LIST_CONTAINS", "MAKE_MAP",
-                "MAP_GET", "MAP_GET_OR", "MAP_HAS", "MAKE_RECORD", "FIELD", "SET_FIELD", "EMIT"}
-    return explicit | set(_INT_OPS) | set(_PLAIN) | set(_UNARY) | set(_COMPARE) | set(_GAS_HELPERS) | set(_STATE)
+@dataclass(slots=True)
+class _Frame:
+    """One function activation: its locals, operand stack and position."""
 
+    machine: ReferenceMachine
+    run: _Run
+    at: dict[int, int]  # code offset -> instruction index
+    local: list
+    depth: int
+    stack: list = field(default_factory=list)
+    pc: int = 0
+    done: bool = False
+    value: object = None
+
+    def take(self, n: int) -> list:
+        stack = self.stack
+        if not n:
+            return []
+        taken = stack[len(stack) - n:]
+        del stack[len(stack) - n:]
+        return taken
+
+
+# An opcode's reference semantics: it works on the frame; ``t`` is its TYPE operand's type.
+Semantics = Callable[[_Frame, Instruction, "Type | None"], None]
+
+
+def _derived(op: OpInfo, rt: dict) -> Semantics:
+    """The semantics of an opcode whose row says how it is carried out (`vm.opcodes.Impl`), built
+    from the row as the translator's code is: an ``expr`` is evaluated in the machine's runtime."""
+    n = len(op.pops)
+    if op.impl in (Impl.PURE, Impl.EXPR, Impl.CHECKED, Impl.DIVIDES):
+        names = "ab"[:n]
+        compute = eval(f"lambda t, {', '.join(names)}: " + op.expr.format(a="a", b="b", t="t"), rt)
+        if op.impl is Impl.CHECKED:
+            def run_checked(f: _Frame, ins: Instruction, t: Type | None) -> None:
+                f.stack.append(V.check_int(compute(t, *f.take(n))))
+            return run_checked
+        if op.impl is Impl.DIVIDES:
+            def run_divides(f: _Frame, ins: Instruction, t: Type | None) -> None:
+                operands = f.take(n)
+                if not operands[1]:
+                    raise division_by_zero()
+                f.stack.append(compute(t, *operands))
+            return run_divides
+
+        def run_expr(f: _Frame, ins: Instruction, t: Type | None) -> None:
+            f.stack.append(compute(t, *f.take(n)))
+        return run_expr
+    if op.impl is Impl.METERED:
+        helper, typed, texts = op.helper, op.typed, op.stack is Stack.TEXTS
+
+        def run_metered(f: _Frame, ins: Instruction, t: Type | None) -> None:
+            run = f.run
+            operands = f.take(ins.operands[0] if texts else n)
+            call = run.walks.get(helper) or f.machine._runtime[helper]
+            value, run.gas = call(run.gas, *([t] if typed else []), *operands)
+            f.stack.append(value)
+        return run_metered
+    if op.impl is Impl.STATE:
+        method, pushes = op.helper, bool(op.pushes)
+
+        def run_state(f: _Frame, ins: Instruction, t: Type | None) -> None:
+            run = f.run
+            result = getattr(run.state, method)(run.gas, ins.operands[0], *f.take(n))
+            if pushes:
+                value, run.gas = result
+                f.stack.append(value)
+            else:
+                run.gas = result
+        return run_state
+    raise ValueError(f"{op.name}: no reference semantics for {op.impl.name}")
+
+
+# -- the opcodes the table marks CUSTOM, each written against its doc in `vm.opcodes` ---------------
+
+def _const(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    f.stack.append(f.machine.module.constants[ins.operands[0]].value)
+
+
+def _load(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    f.stack.append(f.local[ins.operands[0]])
+
+
+def _store(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    f.local[ins.operands[0]] = f.stack.pop()
+
+
+def _pop(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    f.stack.pop()
+
+
+def _dup(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    f.stack.append(f.stack[-1])
+
+
+def _swap(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    f.stack[-1], f.stack[-2] = f.stack[-2], f.stack[-1]
+
+
+def _jump(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    f.pc = f.at[ins.operands[0]]
+
+
+def _jump_if(when: bool) -> Semantics:
+    def run(f: _Frame, ins: Instruction, t: Type | None) -> None:
+        if f.stack.pop() == when:
+            f.pc = f.at[ins.operands[0]]
+    return run
+
+
+def _ret(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    f.value, f.done = f.stack.pop(), True
+
+
+def _ret_void(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    f.done = True
+
+
+def _fail(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    raise Abort(f.stack.pop(), "require" if ins.operands[0] == 1 else "fail")
+
+
+def _call(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    callee = f.machine.module.functions[ins.operands[0]]
+    value = f.machine._frame(f.run, ins.operands[0], f.take(len(callee.params)), f.depth + 1)
+    if callee.returns is not None:
+        f.stack.append(value)
+
+
+def _context(name: str) -> Semantics:
+    def run(f: _Frame, ins: Instruction, t: Type | None) -> None:
+        ctx = f.run.ctx
+        f.stack.append({"CALLER": ctx.caller, "NOW": ctx.timestamp_ms, "TX_ID": ctx.tx_id,
+                        "TODAY": V.today_of(ctx.timestamp_ms, ctx.tz_offset_minutes)}[name])
+    return run
+
+
+def _party_field(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    p = f.stack.pop()
+    f.stack.append((p.org, p.id, p.role)[ins.operands[0]])
+
+
+_ORDER_TESTS = {"EQ": lambda c: c == 0, "NE": lambda c: c != 0, "LT": lambda c: c < 0, "LE": lambda c: c <= 0,
+                "GT": lambda c: c > 0, "GE": lambda c: c >= 0}
+
+
+def _compare(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    name, run, table = ins.op.name, f.run, f.machine.types
+    a, b = f.take(2)
+    if name in ("EQ", "NE") and walks_to_compare(t):
+        same, run.gas = run.walks["veq"](run.gas, t, a, b)
+        f.stack.append(same == (name == "EQ"))
+    elif name in ("EQ", "NE"):
+        f.stack.append(V.equal(t, a, b, table) == (name == "EQ"))
+    else:
+        f.stack.append(_ORDER_TESTS[name](V.compare(t, a, b, table)))
+
+
+def _min_max(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    a, b = f.take(2)
+    f.stack.append((V.min_value if ins.op.name == "MIN" else V.max_value)(t, a, b, f.machine.types))
+
+
+def _abs(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    f.stack.append(V.abs_value(t, f.stack.pop()))
+
+
+def _make_list(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    if ins.operands[1] > f.machine.limits.collection_length:
+        raise limit_exceeded("a collection is too long")
+    f.stack.append(tuple(f.take(ins.operands[1])))
+
+
+def _list_get(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    xs, i = f.take(2)
+    if not 0 <= i < len(xs):
+        raise Abort("index out of range", "index-out-of-range")
+    f.stack.append(xs[i])
+
+
+def _list_contains(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    run = f.run
+    x, xs = f.take(2)
+    if scans_natively(t.elem):
+        found, run.gas = f.machine._runtime["lin"](run.gas, x, xs)
+    else:
+        found, run.gas = run.walks["lhas"](run.gas, t.elem, x, xs)
+    f.stack.append(found)
+
+
+def _make_map(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    if ins.operands[1] > f.machine.limits.collection_length:
+        raise limit_exceeded("a collection is too long")
+    items = f.take(2 * ins.operands[1])
+    f.stack.append({items[j]: items[j + 1] for j in range(0, len(items), 2)})
+
+
+def _map_get(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    mp, k = f.take(2)
+    if k not in mp:
+        f.machine._runtime["knf"](t.key, k)
+    f.stack.append(mp[k])
+
+
+def _map_get_or(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    mp, k, d = f.take(3)
+    f.stack.append(mp.get(k, d))
+
+
+def _map_has(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    k, mp = f.take(2)
+    f.stack.append(k in mp)
+
+
+def _make_record(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    f.stack.append(tuple(f.take(len(f.machine.types.records[t.name]))))
+
+
+def _field(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    f.stack.append(f.stack.pop()[ins.operands[1]])
+
+
+def _set_field(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    r, x = f.take(2)
+    f.stack.append(tuple(x if j == ins.operands[1] else v for j, v in enumerate(r)))
+
+
+def _emit(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    run = f.run
+    values = tuple(f.take(len(f.machine.module.events[ins.operands[0]].fields)))
+    run.gas = run.state.emit(run.gas, ins.operands[0], values)
+
+
+CUSTOM_SEMANTICS: dict[str, Semantics] = {
+    "CONST": _const, "LOAD": _load, "STORE": _store, "POP": _pop, "DUP": _dup, "SWAP": _swap,
+    "JUMP": _jump, "JUMP_IF_FALSE": _jump_if(False), "JUMP_IF_TRUE": _jump_if(True), "RET": _ret,
+    "RET_VOID": _ret_void, "FAIL": _fail, "CALL": _call, "CALLER": _context("CALLER"), "NOW": _context("NOW"),
+    "TODAY": _context("TODAY"), "TX_ID": _context("TX_ID"), "PARTY_FIELD": _party_field,
+    "EQ": _compare, "NE": _compare, "LT": _compare, "LE": _compare, "GT": _compare, "GE": _compare,
+    "MIN": _min_max, "MAX": _min_max, "ABS": _abs, "MAKE_LIST": _make_list, "LIST_GET": _list_get,
+    "LIST_CONTAINS": _list_contains, "MAKE_MAP": _make_map, "MAP_GET": _map_get, "MAP_GET_OR": _map_get_or,
+    "MAP_HAS": _map_has, "MAKE_RECORD": _make_record, "FIELD": _field, "SET_FIELD": _set_field, "EMIT": _emit,
+}
+
+
+def dispatch_table(runtime: dict) -> dict[str, Semantics]:
+    """Every opcode's reference semantics, built from the table: the derived ones evaluate their
+    row in ``runtime`` (a machine's runtime names), the CUSTOM ones are the functions above."""
+    return {op.name: CUSTOM_SEMANTICS[op.name] if op.impl is Impl.CUSTOM else _derived(op, runtime) for op in OPCODES}

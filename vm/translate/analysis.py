@@ -9,36 +9,21 @@ from dataclasses import dataclass
 from vm import types as T
 from vm.translate.flow import reverse_postorder
 from vm.module.abi import Module
-from vm.opcodes import Instruction, OperandKind
+from vm.opcodes import Instruction, OperandKind, variadic_effect
 
 
 class TranslateError(Exception):
     """The module holds something the translator cannot run (a verifier gap, never user input)."""
 
 
-def stack_effect(module: Module, ins: Instruction) -> tuple[int, int]:
-    """(pops, pushes) of one instruction in this module."""
+def stack_effect(module: Module, ins: Instruction, returns: T.Type | None) -> tuple[int, int]:
+    """(pops, pushes) of one instruction in this module, inside a function returning ``returns``
+    (the table's stack rule: `vm.opcodes.variadic_effect`)."""
     op = ins.op
     if not op.variadic:
         return len(op.pops), len(op.pushes)
-    name = op.name
-    if name == "RET":
-        return 1, 0
-    if name == "CALL":
-        fn = module.functions[ins.operands[0]]
-        return len(fn.params), (0 if fn.returns is None else 1)
-    if name == "CONCAT":
-        return ins.operands[0], 1
-    if name == "MAKE_LIST":
-        return ins.operands[1], 1
-    if name == "MAKE_MAP":
-        return 2 * ins.operands[1], 1
-    if name == "MAKE_RECORD":
-        rt = module.type_pool[ins.operands[0]]
-        return len(module.types.records[rt.name]), 1
-    if name == "EMIT":
-        return len(module.events[ins.operands[0]].fields), 0
-    raise TranslateError(f"no stack rule for {name}")
+    pops, pushes = variadic_effect(module, ins, returns)
+    return len(pops), len(pushes)
 
 
 @dataclass(slots=True)
@@ -48,7 +33,8 @@ class CodeBlock:
     height: int = -1
 
 
-def find_blocks(module: Module, code: list[Instruction]) -> tuple[list[CodeBlock], list[tuple[int, ...]], dict[int, int]]:
+def find_blocks(module: Module, code: list[Instruction], returns: T.Type | None
+                ) -> tuple[list[CodeBlock], list[tuple[int, ...]], dict[int, int]]:
     at = {ins.offset: i for i, ins in enumerate(code)}
     leaders = {0}
     for i, ins in enumerate(code):
@@ -82,7 +68,7 @@ def find_blocks(module: Module, code: list[Instruction]) -> tuple[list[CodeBlock
         i = work.pop()
         h = blocks[i].height
         for ins in code[blocks[i].start:blocks[i].end]:
-            pops, pushes = stack_effect(module, ins)
+            pops, pushes = stack_effect(module, ins, returns)
             h += pushes - pops
         for s in succs[i]:
             if blocks[s].height < 0:
@@ -104,9 +90,7 @@ def block_charges(code: list[Instruction], blocks: list[CodeBlock], succs: list[
     for blk in blocks:
         cost = 0
         for ins in code[blk.start:blk.end]:
-            cost += ins.op.gas
-            if ins.op.name in ("MAKE_LIST", "MAKE_MAP"):
-                cost += ins.operands[1]  # one unit per element built
+            cost += ins.op.base_gas(ins.operands)
         own.append(cost)
     preds: list[list[int]] = [[] for _ in range(n)]
     for b in range(n):

@@ -4,24 +4,24 @@ block. ``EMITTERS`` maps every opcode name of the table to its emitter."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from vm import types as T
+from vm.opcodes import OPCODES, Impl, Instruction, OpInfo, Stack
 from vm.translate.analysis import TranslateError
 from vm.translate.flow import Terminator
 from vm.values.measure import scans_natively
-from vm.opcodes import Instruction
 
 if TYPE_CHECKING:
     from vm.translate.stack import StackWriter
     from vm.translate.writer import FunctionWriter
 
+# Writes one instruction's Python into the block; returns a Terminator when it ends the block.
+Emitter = Callable[["FunctionWriter", "StackWriter", Instruction], "Terminator | None"]
 
-# Types whose runtime values Python compares and orders exactly as Bao does (vm.values.ordering agrees).
-_NATIVE_ORDER = frozenset({T.INT, T.DECIMAL, T.PERCENT, T.DATE, T.DURATION, T.TIMESTAMP, T.TEXT, T.BOOL,
-                           T.HASH, T.PARTY})
-# Types whose `abs`, negation and additive ops are plain ints.
-_INT_LIKE = frozenset({T.INT, T.DECIMAL, T.PERCENT, T.DURATION})
+
+_NATIVE_ORDER = T.NATIVELY_ORDERED
+_INT_LIKE = T.PLAIN_INTS
 _PARTY_FIELDS = ("org", "id", "role")
 
 
@@ -109,23 +109,19 @@ def _e_value(expr: str):
     return emit
 
 
-def _e_unary(template: str):
+def _e_expr(template: str, pending: bool):
+    """An instruction whose value is ``template`` over its operands ``{a}``, ``{b}`` and its TYPE
+    operand's type ``{t}``; a ``pending`` one cannot fail, so it may stay unevaluated."""
+    typed = "{t}" in template
+
     def emit(fw, w, ins):
-        a = w.pop()
-        w.push(template.format(a=a))
-    return emit
-
-
-def _e_pending(template: str):
-    def emit(fw, w, ins):
-        w.push_pending(template.format(a=w.pop()))
-    return emit
-
-
-def _e_binary(template: str):
-    def emit(fw, w, ins):
-        a, b = w.pops(2)
-        w.push(template.format(a=a, b=b))
+        names = dict(zip("ab", w.pops(len(ins.op.pops))))
+        if typed:
+            names["t"] = fw.typ(ins.operands[0])
+        if pending:
+            w.push_pending(template.format(**names))
+        else:
+            w.push(template.format(**names))
     return emit
 
 
@@ -151,18 +147,11 @@ def _e_divides(template: str):
     return emit
 
 
-def _e_concat(fw, w, ins):
-    parts = w.pops(ins.operands[0])
-    slot = w.top_slot()
-    w.emit(f"{slot}, gas = cat(gas, {', '.join(parts)},)")
-    w.pushed(slot)
-
-
 def _e_gas_call(func: str, typed: bool = False, builds: bool = False):
     """An operation whose helper charges gas by size: `slot, gas = func(gas, [type,] args...)`;
     ``builds``: it makes a value of the instruction's type, whose depth may need a check."""
     def emit(fw, w, ins):
-        n = len(ins.op.pops)
+        n = ins.operands[0] if ins.op.stack is Stack.TEXTS else len(ins.op.pops)
         args = w.pops(n)
         if typed:
             args = [fw.typ(ins.operands[0])] + args
@@ -171,14 +160,6 @@ def _e_gas_call(func: str, typed: bool = False, builds: bool = False):
         if builds and fw.checks_nesting(ins.operands[0]):
             w.emit(f"nest({slot})")
         w.pushed(slot)
-    return emit
-
-
-def _e_typed_call(func: str):
-    """A generic operation given the instruction's type: `func(type, args...)`."""
-    def emit(fw, w, ins):
-        args = w.pops(len(ins.op.pops))
-        w.push(f"{func}({fw.typ(ins.operands[0])}, {', '.join(args)})")
     return emit
 
 
@@ -341,52 +322,38 @@ def _e_emit(fw, w, ins):
     w.emit(f"gas = emit(gas, {fw.num(e)}, ({''.join(v + ', ' for v in values)}))")
 
 
-_INT_ADD = _e_checked("{a} + {b}")
-_INT_SUB = _e_checked("{a} - {b}")
-_NEG = _e_unary("-{a}")
-
-EMITTERS = {
+# Opcodes the table marks CUSTOM, each written by hand against its doc in `vm.opcodes`.
+CUSTOM_EMITTERS: dict[str, Emitter] = {
     "CONST": _e_const, "LOAD": _e_load, "STORE": _e_store, "POP": _e_pop, "DUP": _e_dup, "SWAP": _e_swap,
     "JUMP": _e_jump, "JUMP_IF_FALSE": _e_jump_if(True), "JUMP_IF_TRUE": _e_jump_if(False),
     "RET": _e_ret, "RET_VOID": _e_ret_void, "FAIL": _e_fail, "CALL": _e_call,
     "CALLER": _e_value("CALLER"), "NOW": _e_value("NOW"), "TODAY": _e_value("TODAY"), "TX_ID": _e_value("TXID"),
-    "NOT": _e_pending("not {a}"),
-    "ADD_INT": _INT_ADD, "SUB_INT": _INT_SUB, "MUL_INT": _e_checked("{a} * {b}"),
-    "FLOORDIV_INT": _e_divides("{a} // {b}"), "MOD_INT": _e_divides("{a} % {b}"),
-    "DIV_INT": _e_binary("int_div({a}, {b})"), "NEG_INT": _NEG, "INT_TO_DEC": _e_unary("int_to_dec({a})"),
-    "ADD_DEC": _INT_ADD, "SUB_DEC": _INT_SUB, "MUL_DEC": _e_binary("dec_mul({a}, {b})"),
-    "DIV_DEC": _e_binary("dec_div({a}, {b})"), "NEG_DEC": _NEG,
-    "ADD_PCT": _INT_ADD, "SUB_PCT": _INT_SUB, "MUL_PCT": _e_binary("dec_mul({a}, {b})"),
-    "MUL_PCT_INT": _e_checked("{a} * {b}"), "MUL_PCT_DEC": _e_binary("dec_mul({a}, {b})"), "NEG_PCT": _NEG,
-    "ADD_MONEY": _e_binary("money_add({a}, {b})"), "SUB_MONEY": _e_binary("money_sub({a}, {b})"),
-    "NEG_MONEY": _e_unary("money_neg({a})"), "MUL_MONEY_INT": _e_binary("money_mul_int({a}, {b})"),
-    "MUL_MONEY_DEC": _e_binary("money_mul_frac({a}, {b})"), "MUL_MONEY_PCT": _e_binary("money_mul_frac({a}, {b})"),
-    "DIV_MONEY_INT": _e_binary("money_div_int({a}, {b})"), "DIV_MONEY_DEC": _e_binary("money_div_frac({a}, {b})"),
-    "DIV_MONEY": _e_binary("money_div_money({a}, {b})"),
-    "ADD_DATE_DUR": _e_binary("date_add({a}, {b})"), "SUB_DATE_DUR": _e_binary("date_sub({a}, {b})"),
-    "SUB_DATE": _e_binary("{a} - {b}"), "ADD_DUR": _INT_ADD, "SUB_DUR": _INT_SUB,
-    "MUL_DUR_INT": _e_checked("{a} * {b}"), "NEG_DUR": _NEG,
-    "ADD_MONTHS": _e_binary("add_months({a}, {b})"), "DAYS_BETWEEN": _e_binary("days_between({a}, {b})"),
-    "YEAR": _e_unary("year({a})"), "MONTH": _e_unary("month({a})"), "DAY": _e_unary("day({a})"),
-    "CONCAT": _e_concat, "TEXT_LEN": _e_len, "TEXT_CONTAINS": _e_gas_call("tin"),
-    "TO_TEXT": _e_gas_call("totext", typed=True), "PARTY_FIELD": _e_party_field,
+    "PARTY_FIELD": _e_party_field,
     "EQ": _e_compare, "NE": _e_compare, "LT": _e_compare, "LE": _e_compare, "GT": _e_compare, "GE": _e_compare,
     "MIN": _e_minmax, "MAX": _e_minmax, "ABS": _e_abs,
-    "ROUND": _e_typed_call("rnd"), "ROUND_EVEN": _e_typed_call("rnde"),
-    "FLOOR_DEC": _e_unary("floor_dec({a})"), "CEIL_DEC": _e_unary("ceil_dec({a})"),
-    "SUM": _e_gas_call("vsum", typed=True), "SUM_START": _e_gas_call("vsum", typed=True),
-    "HASH_SM3": _e_gas_call("hsm3", typed=True), "HASH_SHA256": _e_gas_call("hsha", typed=True),
-    "MAKE_LIST": _e_make_list, "LIST_GET": _e_list_get, "LIST_SET": _e_gas_call("lset", builds=True),
-    "LIST_APPEND": _e_gas_call("lapp", builds=True), "LIST_LEN": _e_len, "LIST_CONTAINS": _e_list_contains,
-    "MAKE_MAP": _e_make_map, "MAP_GET": _e_map_get, "MAP_GET_OR": _e_map_get_or,
-    "MAP_SET": _e_gas_call("mset", builds=True), "MAP_DELETE": _e_gas_call("mdel", typed=True), "MAP_HAS": _e_map_has,
-    "MAP_LEN": _e_len, "MAP_KEYS": _e_gas_call("mkeys", typed=True),
-    "MAKE_RECORD": _e_make_record, "FIELD": _e_field, "SET_FIELD": _e_set_field,
-    "SLOAD": _e_state("sload", 0, True), "SSTORE": _e_state("sstore", 1, False),
-    "SADD": _e_state("sadd", 1, False), "SSUB": _e_state("ssub", 1, False),
-    "MLOAD": _e_state("mload", 1, True), "MHAS": _e_state("mhas", 1, True), "MGET": _e_state("mget", 2, True),
-    "MSTORE": _e_state("mstore", 2, False), "MDELETE": _e_state("mdelete", 1, False),
-    "MADD": _e_state("madd", 2, False), "MSUB": _e_state("msub", 2, False), "MLEN": _e_state("mlen", 0, True),
-    "EMIT": _e_emit,
-    "LIST_MIN": _e_gas_call("lmin", typed=True), "LIST_MAX": _e_gas_call("lmax", typed=True),
+    "MAKE_LIST": _e_make_list, "LIST_GET": _e_list_get, "LIST_CONTAINS": _e_list_contains,
+    "MAKE_MAP": _e_make_map, "MAP_GET": _e_map_get, "MAP_GET_OR": _e_map_get_or, "MAP_HAS": _e_map_has,
+    "MAKE_RECORD": _e_make_record, "FIELD": _e_field, "SET_FIELD": _e_set_field, "EMIT": _e_emit,
 }
+
+
+def _derived(op: OpInfo) -> Emitter:
+    """The emitter of an opcode whose row says how it is carried out (`vm.opcodes.Impl`)."""
+    match op.impl:
+        case Impl.PURE:
+            return _e_expr(op.expr, pending=True)
+        case Impl.EXPR:
+            return _e_expr(op.expr, pending=False)
+        case Impl.CHECKED:
+            return _e_checked(op.expr)
+        case Impl.DIVIDES:
+            return _e_divides(op.expr)
+        case Impl.METERED:
+            return _e_gas_call(op.helper, op.typed, op.builds)
+        case Impl.STATE:
+            return _e_state(op.helper, len(op.pops), bool(op.pushes))
+    raise TranslateError(f"{op.name}: no emitter for {op.impl.name}")
+
+
+EMITTERS: dict[str, Emitter] = {op.name: CUSTOM_EMITTERS[op.name] if op.impl is Impl.CUSTOM else _derived(op)
+                                for op in OPCODES}

@@ -26,13 +26,12 @@ from dataclasses import dataclass
 
 from vm.values.decimals import INT_LIMIT
 from vm.gas import DEFAULT_LIMITS
-from vm.translate.analysis import TranslateError, stack_effect
-from vm.translate.emit import EMITTERS
+from vm.translate.analysis import TranslateError
 from vm.translate.writer import FunctionWriter, Pool
 from vm.module.abi import Module
-from vm.opcodes import OPCODES, decode_instructions
+from vm.opcodes import decode_instructions
 
-__all__ = ["TranslateError", "Translation", "stack_effect", "translate", "unimplemented_opcodes"]
+__all__ = ["TranslateError", "Translation", "translate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +48,6 @@ class Translation:
     functions: tuple  # per function: its code object
     kwdefaults: tuple  # per function: {name: value} of its keyword-only defaults
     callees: tuple  # per function: the functions it calls directly
-
-
-def unimplemented_opcodes() -> list[str]:
-    """Opcodes of the table the translator has no emitter for (a test keeps this empty)."""
-    return [op.name for op in OPCODES if op.name not in EMITTERS]
 
 
 def translate(module: Module, max_collection: int, nesting: int = DEFAULT_LIMITS.nesting) -> Translation:

@@ -46,7 +46,7 @@ class FunctionWriter:
         self.code = decode_instructions(self.fn.code)
         if not self.code:
             raise TranslateError(f"function {index} has no code")
-        self.blocks, self.succs, at = find_blocks(module, self.code)
+        self.blocks, self.succs, at = find_blocks(module, self.code, self.fn.returns)
         first = {blk.start: i for i, blk in enumerate(self.blocks)}
         self.target_block = {off: first[i] for off, i in at.items() if i in first}
         self.temps = [0]
@@ -152,7 +152,7 @@ class FunctionWriter:
         for j in range(blk.start, blk.end):
             ins = code[j]
             nxt = code[j + 1] if j + 1 < blk.end else None
-            if nxt is not None and nxt.op.name == "STORE" and stack_effect(self.module, ins)[1] == 1:
+            if nxt is not None and nxt.op.name == "STORE" and stack_effect(self.module, ins, self.fn.returns)[1] == 1:
                 w.hint = f"l{nxt.operands[0]}"
             if ins.op.name == "ADD_INT" and j - 2 >= blk.start:
                 self.unchecked = is_step(self.module, code[j - 2], code[j - 1], bounds)

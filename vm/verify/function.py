@@ -13,15 +13,11 @@ from dataclasses import dataclass
 
 from vm.errors import VerifyError
 from vm.module.abi import Function, Module
-from vm.opcodes import Instruction, OperandKind, TruncatedCode, TypeRule, decode_instructions
-from vm.types import (
-    DECIMAL, DURATION, INT, MONEY, PERCENT, TEXT, EnumType, ListType, MapType, Prim, RecordType, Type,
-)
+from vm.opcodes import Instruction, OperandKind, TruncatedCode, TypeRule, decode_instructions, variadic_effect
+from vm.types import ADDITIVE, PRIMITIVES, ROUNDABLE, ListType, MapType, RecordType, Type, is_ordered
 
 MAX_STACK = 512  # per frame
 
-_ADDITIVE = frozenset({INT, DECIMAL, PERCENT, MONEY, DURATION})
-_ROUNDABLE = frozenset({DECIMAL, PERCENT, MONEY})
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +25,7 @@ class Block:
     """A reachable basic block: ``instructions`` run in order; control enters only at the first.
     ``entry_stack`` holds the types on the operand stack at entry (bottom first); ``successors``
     are the start offsets it may continue at (for a conditional jump: the target, then the
-    fall-through); ``gas`` is the sum of its instructions' base gas."""
+    fall-through); ``gas`` is the sum of its instructions' base gas (`vm.opcodes.OpInfo.base_gas`)."""
 
     start: int
     instructions: tuple[Instruction, ...]
@@ -45,10 +41,6 @@ class VerifiedFunction:
     blocks: tuple[Block, ...]  # reachable blocks in offset order; blocks[0] starts at 0
     max_stack: int
     writes_state: bool  # it, or a function it calls, writes state or emits
-
-
-def _is_ordered(t: Type) -> bool:
-    return isinstance(t, (Prim, EnumType))
 
 
 class FunctionCheck:
@@ -135,8 +127,8 @@ class FunctionCheck:
             ok = {
                 TypeRule.ANY: True,
                 TypeRule.MAP_STATE: isinstance(t, MapType),
-                TypeRule.ADDITIVE_STATE: t in _ADDITIVE,
-                TypeRule.ADDITIVE_MAP_STATE: isinstance(t, MapType) and t.value in _ADDITIVE,
+                TypeRule.ADDITIVE_STATE: t in ADDITIVE,
+                TypeRule.ADDITIVE_MAP_STATE: isinstance(t, MapType) and t.value in ADDITIVE,
             }.get(rule, False)  # type: ignore[arg-type]
             if not ok:
                 self.fail(ins.offset, f"{op.name}: state variable {m.state[ins.operands[0]].name} is {t}, "
@@ -148,9 +140,9 @@ class FunctionCheck:
             TypeRule.LIST: isinstance(t, ListType),
             TypeRule.MAP: isinstance(t, MapType),
             TypeRule.RECORD: isinstance(t, RecordType),
-            TypeRule.ORDERED: _is_ordered(t),
-            TypeRule.ADDITIVE: t in _ADDITIVE,
-            TypeRule.ROUNDABLE: t in _ROUNDABLE,
+            TypeRule.ORDERED: is_ordered(t),
+            TypeRule.ADDITIVE: t in ADDITIVE,
+            TypeRule.ROUNDABLE: t in ROUNDABLE,
         }.get(rule, False)  # type: ignore[arg-type]
         if not ok:
             self.fail(ins.offset, f"{op.name}: type operand is {t}, expected {rule.value}")  # type: ignore[union-attr]
@@ -192,7 +184,7 @@ class FunctionCheck:
                     missing = (old_stored & ~stored).bit_length() - 1
                     self.fail(s, f"local {missing} may be unset when the loop comes back here")
         out_blocks = tuple(
-            Block(start, tuple(blocks[start]), entry[start][0], succs[start], sum(i.op.gas for i in blocks[start]))
+            Block(start, tuple(blocks[start]), entry[start][0], succs[start], sum(i.op.base_gas(i.operands) for i in blocks[start]))
             for start in sorted(order)
         )
         return VerifiedFunction(self.index, self.f, out_blocks, max_stack, False)
@@ -210,38 +202,12 @@ class FunctionCheck:
             return got
 
         if op.variadic:
-            if name == "RET":
-                if f.returns is None:
-                    self.fail(ins.offset, "RET in a function without a return type (use RET_VOID)")
-                pop(f.returns)
-            elif name == "CALL":
-                callee = m.functions[ins.operands[0]]
-                for p in reversed(callee.params):
-                    pop(p.type)
-                if callee.returns is not None:
-                    stack.append(callee.returns)
-            elif name == "CONCAT":
-                for _ in range(ins.operands[0]):
-                    pop(TEXT)
-                stack.append(TEXT)
-            elif name == "EMIT":
-                for p in reversed(m.events[ins.operands[0]].fields):
-                    pop(p.type)
-            else:
-                t = m.type_pool[ins.operands[0]]
-                if name == "MAKE_LIST":
-                    for _ in range(ins.operands[1]):
-                        pop(t.elem)  # type: ignore[union-attr]
-                elif name == "MAKE_MAP":
-                    for _ in range(ins.operands[1]):
-                        pop(t.value)  # type: ignore[union-attr]
-                        pop(t.key)  # type: ignore[union-attr]
-                elif name == "MAKE_RECORD":
-                    for _, ft in reversed(m.types.records[t.name]):  # type: ignore[union-attr]
-                        pop(ft)
-                else:  # pragma: no cover - a variadic opcode added to the table without a rule here
-                    self.fail(ins.offset, f"{name}: no stack rule")
-                stack.append(t)
+            if name == "RET" and f.returns is None:
+                self.fail(ins.offset, "RET in a function without a return type (use RET_VOID)")
+            pops, pushes = variadic_effect(m, ins, f.returns)
+            for t in reversed(pops):
+                pop(t)
+            stack.extend(pushes)
             return stored
         if name == "RET_VOID" and f.returns is not None:
             self.fail(ins.offset, f"RET_VOID in a function returning {f.returns}")
@@ -286,8 +252,6 @@ class FunctionCheck:
                 return m.constants[ops["const"]].type
             case "L":
                 return self.f.local_types[ops["local"]]
-        from vm.types import PRIMITIVES
-
         return PRIMITIVES[pattern]
 
 

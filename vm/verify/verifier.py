@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from vm.errors import VerifyError
 from vm.module.abi import Module, module_id
 from vm.module.codec import decode_module, encode_module
-from vm.types import KEY_TYPES, MONEY, EnumType, ListType, MapType, Prim, RecordType, Type
+from vm.types import MONEY, EnumType, ListType, MapType, Prim, RecordType, Type, is_key_type
 from vm.verify.function import MAX_STACK, Block, FunctionCheck, VerifiedFunction
 
 __all__ = ["MAX_CODE_BYTES", "MAX_FUNCTIONS", "MAX_LOCALS", "MAX_STACK", "Block", "VerifiedFunction",
@@ -30,7 +30,6 @@ MAX_TYPE_DEPTH = 16  # List[Map[Text, List[...]]] nesting
 MAX_RECORD_FIELDS = 255  # FIELD operands are one byte
 MAX_POOL = 65535  # constants, type pool, state variables, events: two-byte operands
 
-_WRITES = frozenset({"SSTORE", "SADD", "SSUB", "MSTORE", "MDELETE", "MADD", "MSUB", "EMIT"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +93,7 @@ class _ModuleCheck:
             case ListType(elem):
                 self.type_ok(elem, where, depth + 1)
             case MapType(key, value):
-                if not (key in KEY_TYPES or isinstance(key, EnumType)):
+                if not is_key_type(key):
                     self.fail(f"{where}: {key} cannot be a map key")
                 self.type_ok(key, where, depth + 1)
                 self.type_ok(value, where, depth + 1)
@@ -259,7 +258,7 @@ class _ModuleCheck:
 
 def _mark_writers(module: Module, fns: tuple[VerifiedFunction, ...]) -> tuple[VerifiedFunction, ...]:
     """Which functions write state or emit, directly or through calls (a fixpoint over calls)."""
-    writes = [any(i.op.name in _WRITES for b in vf.blocks for i in b.instructions) for vf in fns]
+    writes = [any(i.op.writes_state for b in vf.blocks for i in b.instructions) for vf in fns]
     callees = [{i.operands[0] for b in vf.blocks for i in b.instructions if i.op.name == "CALL"} for vf in fns]
     callers: list[list[int]] = [[] for _ in fns]
     for caller, cs in enumerate(callees):
