@@ -102,6 +102,10 @@ class Channel:
     @classmethod
     def open(cls, folder: Path, suite: str, signer: Signer | None = None, genesis: Block | None = None) -> Channel:
         """The channel whose database is ``folder``; a new one is created from ``genesis``."""
+        side, aside = cls._history_folders(folder)
+        if not folder.exists() and aside.exists() and side.exists():  # a crash between `_with_history`'s renames
+            side.rename(folder)
+            shutil.rmtree(aside)
         try:
             db = plyvel.DB(str(folder), create_if_missing=genesis is not None)
         except plyvel.Error as exc:
@@ -123,8 +127,9 @@ class Channel:
         beside it (``NAME.rebuilding``): every peer computes the same outcome from the same
         blocks, so the copy must end at the same ids and state hash, which is checked before
         the copy replaces the original. A crash meanwhile leaves the original in place, and the
-        next open starts over. What the node keeps beside its chain (``K``) is copied as is."""
-        side = folder.with_name(folder.name + ".rebuilding")
+        next open starts over (or, past the first rename, finishes the swap: the copy was checked
+        before it). What the node keeps beside its chain (``K``) is copied as is."""
+        side, aside = cls._history_folders(folder)
         shutil.rmtree(side, ignore_errors=True)
         genesis = old.block(0)
         assert genesis is not None
@@ -148,11 +153,15 @@ class Channel:
             raise
         new.close()
         old.close()
-        aside = folder.with_name(folder.name + ".before-history")
         folder.rename(aside)
         side.rename(folder)
         shutil.rmtree(aside)
         return cls(plyvel.DB(str(folder)), new.suite, new.signer)
+
+    @staticmethod
+    def _history_folders(folder: Path) -> tuple[Path, Path]:
+        """Where `_with_history` builds the copy, and where it moves the original meanwhile."""
+        return folder.with_name(folder.name + ".rebuilding"), folder.with_name(folder.name + ".before-history")
 
     def close(self) -> None:
         self._db.close()

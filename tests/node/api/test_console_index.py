@@ -3,6 +3,8 @@ restart, and built for a database that predates it by committing its blocks agai
 
 from __future__ import annotations
 
+import shutil
+
 from node.chain.channel import Channel, Signer
 from node.chain.store import NAMESPACE
 from tests.node.api.world import deploy_ledger, invoke
@@ -60,3 +62,20 @@ def test_a_database_that_predates_the_index_gets_it_by_committing_its_blocks_aga
     assert not (tmp_path / "Org1" / "claims.before-history").exists()
     # and the node serves it as before
     assert world.get("/api/v1/channels/claims/contracts/ledger/records/total/history").json()["value"] == 5
+
+
+def test_a_crash_between_the_rebuilds_renames_is_finished_at_the_next_open(world, tmp_path):
+    deploy_ledger(world)
+    invoke(world, "insurer@Org1", "set", "a", 1)
+    channel = world.channel("peer0-org1")
+    want, state = history(channel), channel.state_hash()
+    channel.close()
+    folder = tmp_path / "Org1" / "claims"
+    # as if the copy was built and checked, the original moved aside, and the node died there
+    shutil.copytree(folder, tmp_path / "Org1" / "claims.rebuilding")
+    folder.rename(tmp_path / "Org1" / "claims.before-history")
+    peer = world.id("peer0-org1@Org1")
+    reopened = Channel.open(folder, world.suite_name, Signer(peer.cert.der, peer.key))
+    world.nodes["peer0-org1"].channels()["claims"] = reopened
+    assert history(reopened) == want and reopened.state_hash() == state
+    assert not (tmp_path / "Org1" / "claims.before-history").exists()
