@@ -14,49 +14,23 @@ from dsl.codegen.assembler import Assembler, CompilerDefect, Label
 from dsl.codegen.calls import CallCode
 from dsl.codegen.constants import literal_value
 from dsl.codegen.unit import Unit
-from vm.types import (
-    BOOL, DATE, DECIMAL, DURATION, INT, MONEY, PERCENT, TEXT, EnumType, ListType, MapType, RecordType, Type,
-)
+from vm.opcodes import OPCODES, operator_opcodes
+from vm.types import BOOL, DECIMAL, INT, PRIMITIVES, TEXT, EnumType, ListType, MapType, RecordType, Type
 
-# (op, left type, right type) -> (opcode, swap operands first)
-_ARITH: dict[tuple[str, Type, Type], tuple[str, bool]] = {}
-
-
-def _arith(op: str, left: Type, right: Type, opcode: str, either_order: bool = False) -> None:
-    _ARITH[(op, left, right)] = (opcode, False)
-    if either_order:
-        _ARITH[(op, right, left)] = (opcode, True)
-
-
-for _t, _sfx in ((INT, "INT"), (DECIMAL, "DEC"), (PERCENT, "PCT"), (MONEY, "MONEY"), (DURATION, "DUR")):
-    _arith("+", _t, _t, f"ADD_{_sfx}")
-    _arith("-", _t, _t, f"SUB_{_sfx}")
-_arith("*", INT, INT, "MUL_INT")
-_arith("//", INT, INT, "FLOORDIV_INT")
-_arith("mod", INT, INT, "MOD_INT")
-_arith("/", INT, INT, "DIV_INT")
-_arith("*", DECIMAL, DECIMAL, "MUL_DEC")
-_arith("/", DECIMAL, DECIMAL, "DIV_DEC")
-_arith("*", MONEY, INT, "MUL_MONEY_INT", True)
-_arith("*", MONEY, DECIMAL, "MUL_MONEY_DEC", True)
-_arith("*", MONEY, PERCENT, "MUL_MONEY_PCT", True)
-_arith("/", MONEY, INT, "DIV_MONEY_INT")
-_arith("/", MONEY, DECIMAL, "DIV_MONEY_DEC")
-_arith("/", MONEY, MONEY, "DIV_MONEY")
-_arith("*", PERCENT, PERCENT, "MUL_PCT")
-_arith("*", PERCENT, INT, "MUL_PCT_INT", True)
-_arith("*", PERCENT, DECIMAL, "MUL_PCT_DEC", True)
-_arith("+", DATE, DURATION, "ADD_DATE_DUR")
-_arith("-", DATE, DURATION, "SUB_DATE_DUR")
-_arith("-", DATE, DATE, "SUB_DATE")
-_arith("*", DURATION, INT, "MUL_DUR_INT", True)
+# The operator tables are the opcode table's (each opcode's ``source``, `vm.opcodes.operator_opcodes`):
+# (op, left type, right type) -> (opcode, swap operands first); `-x` of a type; comparisons; built-in values.
+_ARITH: dict[tuple[str, Type, Type], tuple[str, bool]] = {
+    (op, PRIMITIVES[types[0]], PRIMITIVES[types[1]]): (info.name, swap)
+    for (op, types), (info, swap) in operator_opcodes().items() if len(types) == 2
+}
 
 # A literal pushes at most this many items (or text parts) before folding them into one value:
 # the verifier bounds a frame's stack at 512 slots, and a literal may stand inside a deep one.
 LITERAL_CHUNK = 128
-_NEG = {INT: "NEG_INT", DECIMAL: "NEG_DEC", PERCENT: "NEG_PCT", MONEY: "NEG_MONEY", DURATION: "NEG_DUR"}
-_COMPARE = {"==": "EQ", "!=": "NE", "<": "LT", "<=": "LE", ">": "GT", ">=": "GE"}
-_CONTEXT = {"caller": "CALLER", "now": "NOW", "today": "TODAY", "tx_id": "TX_ID"}
+_NEG = {PRIMITIVES[types[0]]: info.name for (op, types), (info, _) in operator_opcodes().items()
+        if op == "-" and len(types) == 1}
+_COMPARE = {op.source: op.name for op in OPCODES if op.source and op.pops == ("T", "T")}
+_CONTEXT = {op.source: op.name for op in OPCODES if op.source and not op.pops}
 
 
 def arith_opcode(op: str, left: Type, right: Type) -> tuple[str, bool]:

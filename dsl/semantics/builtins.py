@@ -12,11 +12,10 @@ from __future__ import annotations
 from dsl.syntax import ast
 from dsl.semantics.analysis import BuiltinFuncRef
 from dsl.semantics.context import ExprContext
-from dsl.semantics.typerules import SUMMABLE, comparable, is_ordered
+from dsl.semantics.typerules import SUMMABLE, comparable
 from dsl.diagnostics import Code
-from vm.types import DATE, DECIMAL, HASH, INT, MONEY, PERCENT, TEXT, ListType, MapType, Type
+from vm.types import DATE, DECIMAL, HASH, INT, ROUNDABLE, TEXT, ListType, MapType, Type, is_ordered
 
-_ROUNDABLE = (MONEY, DECIMAL, PERCENT)
 _ABSABLE = SUMMABLE
 
 
@@ -126,7 +125,7 @@ def _round(c, e, name, args):
     places = c.expect(args[1], INT, f"the places of `{name}`")
     if t is None or places is None:
         return None
-    if t not in _ROUNDABLE:
+    if t not in ROUNDABLE:
         c.error(Code.B0406, f"`{name}` works on Money, Decimal and Percent, not on {t}", args[0].span)
         return None
     return f"{name}:{t}", t

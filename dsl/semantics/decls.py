@@ -12,9 +12,8 @@ from dsl.semantics.literals import LiteralValidator
 from dsl.semantics.scope import (
     TYPE_NAMES, ContractScope, Findings, RecordInfo, Signature, did_you_mean,
 )
-from dsl.semantics.typerules import is_key_type
 from dsl.diagnostics import Code, Related
-from vm.types import PRIMITIVES, EnumType, ListType, MapType, RecordType, Type
+from vm.types import PRIMITIVES, EnumType, ListType, MapType, RecordType, Type, is_key_type
 
 MODULE_DECLS = (ast.FuncDecl, ast.RecordDecl, ast.EnumDecl)
 

@@ -23,11 +23,11 @@ from dsl.semantics.scope import (
     BUILTIN_FUNCS, BUILTIN_VALUE_NAMES, ContractScope, Findings, LocalScope, a_kind,
     article, did_you_mean,
 )
-from dsl.semantics.typerules import BUILTIN_VALUES, PARTY_FIELDS, assignable, comparable, is_key_type
+from dsl.semantics.typerules import BUILTIN_VALUES, PARTY_FIELDS, assignable, comparable
 from dsl.diagnostics import Code
 from vm.types import (
     BOOL, DATE, DECIMAL, DURATION, HASH, INT, MONEY, PARTY, PERCENT, TEXT, EnumType, ListType, MapType,
-    RecordType, Type,
+    RecordType, Type, is_key_type,
 )
 
 _LITERAL_TYPES = {

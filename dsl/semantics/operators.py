@@ -6,11 +6,11 @@ from __future__ import annotations
 from dsl.syntax import ast
 from dsl.semantics.context import ExprContext
 from dsl.semantics.typerules import (
-    NEGATABLE, arith, arith_error, assignable, comparable, comparison_hint, is_ordered, membership,
+    NEGATABLE, arith, arith_error, assignable, comparable, comparison_hint, membership,
     widens,
 )
 from dsl.diagnostics import Code
-from vm.types import BOOL, DECIMAL, INT, ListType, MapType, Type
+from vm.types import BOOL, DECIMAL, INT, ListType, MapType, Type, is_ordered
 
 
 class OperatorTyping(ExprContext):

@@ -14,8 +14,7 @@ Conventions the compiler relies on (see `arith`):
 from __future__ import annotations
 
 from vm.types import (
-    BOOL, DATE, DECIMAL, DURATION, HASH, INT, MONEY, PARTY, PERCENT, TEXT, TIMESTAMP,
-    EnumType, ListType, MapType, Type,
+    ADDITIVE, DATE, DECIMAL, DURATION, HASH, INT, MONEY, PARTY, PERCENT, TEXT, TIMESTAMP, ListType, MapType, Type,
 )
 
 ARITH_OPS = ("+", "-", "*", "/", "//", "mod")
@@ -54,11 +53,11 @@ _row("+", TEXT, TEXT, TEXT)
 
 ARITH_TABLE: dict[tuple[str, Type, Type], Type] = dict(_TABLE)
 
-# Types with an order (`< <= > >=`, min/max, sorting map keys); enums order by declaration.
-ORDERED_PRIMS = frozenset({INT, DECIMAL, MONEY, PERCENT, DATE, DURATION, TIMESTAMP, TEXT, HASH, PARTY})
-NEGATABLE = frozenset({INT, DECIMAL, MONEY, PERCENT, DURATION})
-SUMMABLE = frozenset({INT, DECIMAL, MONEY, PERCENT, DURATION})
-COMPOUND_TARGETS = NEGATABLE  # `+=` / `-=` targets
+# The type groups are the VM's (`vm.types`: ORDERED, KEY_TYPES, ADDITIVE), so the checker and the
+# verifier cannot disagree; Bool has no order, though it may be a map key.
+NEGATABLE = ADDITIVE  # `-x`
+SUMMABLE = ADDITIVE  # sum, abs
+COMPOUND_TARGETS = ADDITIVE  # `+=` / `-=` targets
 
 
 def arith(op: str, left: Type, right: Type) -> Type | None:
@@ -106,14 +105,6 @@ def comparison_hint(left: Type, right: Type) -> str:
     if PERCENT in (left, right) and {left, right} & {INT, DECIMAL}:
         return "Percent compares only with Percent: write 5% rather than 0.05"
     return "both sides of a comparison must have one type"
-
-
-def is_ordered(t: Type) -> bool:
-    return t in ORDERED_PRIMS or isinstance(t, EnumType)
-
-
-def is_key_type(t: Type) -> bool:
-    return t in ORDERED_PRIMS or t == BOOL or isinstance(t, EnumType)
 
 
 def assignable(actual: Type, expected: Type) -> tuple[bool, bool]:
