@@ -3,14 +3,16 @@ which `.ci/run` installs) driven by selenium against a real node process (`world
 browser session and one network for the whole module, the checks in the order a reader meets the
 pages. Skipped, with the reason, only when Chromium or its driver is not installed.
 
-Screenshots at desktop (1280x800) and phone (390x844) widths are kept as artefacts in pytest's
-temporary folder (the path is printed at the end of the run, and by `-s`)."""
+Screenshots at desktop (1280x800) and phone (390x844) widths are kept as artefacts: in the folder
+``--console-shots DIR`` names (conftest.py), else in pytest's temporary folder; the path is
+printed at the end of the run."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -19,6 +21,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from node.console import CONTENT_SECURITY_POLICY
 from tests.node.console.world import NODE, World, start
@@ -100,9 +104,8 @@ class Console:
 
 
 @pytest.fixture(scope="module")
-def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+def console(console_shots: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     folder = tmp_path_factory.mktemp("console-net")
-    shots = tmp_path_factory.mktemp("console-shots")
     world = start(folder / "net")
     driver = None
     try:
@@ -115,12 +118,11 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
         driver = webdriver.Chrome(service=Service(DRIVER), options=options)
         driver.set_script_timeout(WAIT_S)
         driver.set_window_size(*DESKTOP)
-        yield Console(world, driver, shots)
+        yield Console(world, driver, console_shots)
     finally:
         if driver is not None:
             driver.quit()
         world.stop()
-        print(f"\nconsole screenshots: {shots}")
 
 
 def test_without_a_session_the_console_is_a_login_page_naming_the_node_and_its_organisation(console: Console) -> None:
@@ -198,6 +200,11 @@ def test_the_switch_turns_the_console_and_the_contract_document_into_chinese(con
         frame = console.find("#explain")
         assert "保险公司" in console.find("#entry-issue .doc").text  # the entry's zh: description
         console.wait(lambda d: re.search(r"[\u4e00-\u9fff]", frame.get_attribute("srcdoc") or ""), "a Chinese document")
+        console.driver.switch_to.frame(frame)
+        try:
+            console.find("h1")
+        finally:
+            console.driver.switch_to.default_content()
         console.shot("contract-zh-desktop")
     finally:
         console.find("#lang-switch").click()
@@ -302,6 +309,44 @@ def test_section_7_checks_in_the_page_agree_with_the_node(console: Console) -> N
         assert (refusal is None) == (node is None), f"{name} {value!r}: the page says {refusal!r}, the node {node!r}"
 
 
+SCALAR_TYPES = {"Int": T.INT, "Decimal": T.DECIMAL, "Money": T.MONEY, "Percent": T.PERCENT, "Date": T.DATE,
+                "Duration": T.DURATION, "Timestamp": T.TIMESTAMP, "Text": T.TEXT, "Bool": T.BOOL, "Hash": T.HASH}
+_NUMBER = st.from_regex(r"-?[0-9_]{1,22}(\.[0-9_]{0,20})?", fullmatch=True)
+_ANY = st.one_of(st.integers(-(2**53) + 1, 2**53 - 1), st.booleans(), st.text(max_size=12), _NUMBER)
+# For each type, values near its section-7 form (most of them one slip from it), and any value.
+NEAR: dict[str, st.SearchStrategy[object]] = {
+    "Int": st.one_of(st.integers(-(2**53) + 1, 2**53 - 1), st.from_regex(r"-?[0-9]{1,80}", fullmatch=True), _NUMBER),
+    "Decimal": _NUMBER,
+    "Money": st.builds(lambda n, c: f"{n} {c}", _NUMBER, st.sampled_from(["CNY", "JPY", "KWD", "USD", "XXQ", "cny"])),
+    "Percent": st.builds(lambda n: f"{n}%", _NUMBER),
+    "Date": st.from_regex(r"[0-9]{4}-[01]?[0-9]-[0-3]?[0-9]", fullmatch=True),
+    "Duration": st.builds(lambda n, u: f"{n} {u}", st.integers(-400, 400),
+                          st.sampled_from(["day", "days", "week", "weeks", "month"])),
+    "Timestamp": st.from_regex(r"[0-9]{4}-[01][0-9]-[0-3][0-9][T ][0-2][0-9]:[0-6][0-9]:[0-6][0-9](\.[0-9]{1,5})?"
+                               r"(Z|[+-][0-9]{2}:[0-9]{2})", fullmatch=True),
+    "Text": st.text(max_size=12),
+    "Bool": st.booleans(),
+    "Hash": st.builds(lambda h: "0x" + h, st.from_regex(r"[0-9a-fA-F]{63,65}", fullmatch=True)),
+}
+CASES = st.sampled_from(sorted(SCALAR_TYPES)).flatmap(
+    lambda name: st.tuples(st.just(name), st.one_of(NEAR[name], NEAR[name], NEAR[name], _ANY)))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(CASES, min_size=10, max_size=60))
+def test_the_page_refuses_exactly_the_scalar_values_the_node_refuses(console: Console, cases: list) -> None:
+    body = ("return args.map(([type, value]) => { try { m.check(m.typeOf(type, {}), value, 'argument x'); return null; }"
+            " catch (e) { return e.message; } });")
+    page = console.module("values.js", body, *[[name, value] for name, value in cases])
+    for (name, value), refusal in zip(cases, page, strict=True):
+        try:
+            from_json(SCALAR_TYPES[name], value, None, "argument x")
+            node = None
+        except ValueFormError as exc:
+            node = str(exc)
+        assert (refusal is None) == (node is None), f"{name} {value!r}: the page says {refusal!r}, the node {node!r}"
+
+
 def test_a_regulator_sees_a_read_only_console_and_the_node_refuses_its_invoke(console: Console) -> None:
     token = console.world.certificate_session("regulator@Alpha")
     console.paste_session(token)
@@ -339,3 +384,24 @@ def test_the_pages_fit_a_phone(console: Console) -> None:
             console.shot(f"{name}-phone")
     finally:
         console.size(DESKTOP)
+
+
+def test_the_dashboard_alerts_when_a_node_stops_answering_or_falls_behind(console: Console) -> None:
+    synthetic = [{"name": "a", "reachable": True, "channels": {"c": {"height": 100}}},
+                 {"name": "b", "reachable": True, "channels": {"c": {"height": 96}}},
+                 {"name": "c", "reachable": True, "channels": {"c": {"height": 97}}},
+                 {"name": "d", "reachable": False, "error": "timed out", "channels": {}}]
+    said = console.module("pages/dashboard.js", "return m.alerts(args[0], 'c');", synthetic)
+    assert said == ["b is 4 blocks behind", "d does not answer: timed out"]  # 3 behind is within BEHIND_BLOCKS
+    console.open("claims/dashboard")
+    console.find("#nodes")
+    assert not console.driver.find_elements(By.ID, "alerts")
+    pid = console.world.pid("peer0-beta")
+    os.kill(pid, signal.SIGKILL)
+    try:
+        os.waitpid(pid, 0)  # `network up` started it from this process: reap it
+    except ChildProcessError:
+        pass
+    console.wait(lambda d: "peer0-beta does not answer" in d.find_element(By.ID, "alerts").text
+                 if d.find_elements(By.ID, "alerts") else False, "the alert for the stopped node")
+    console.shot("dashboard-alert-desktop")

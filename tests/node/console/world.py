@@ -84,6 +84,13 @@ class World:
         token: str = answer.json()["token"]
         return token
 
+    def pid(self, node: str) -> int:
+        """The process id of ``node``, as `network up` recorded it."""
+        _, procs = control.processes(self.folder)
+        found = [pid for p in procs if p.entry.name == node and (pid := p.pid()) is not None]
+        assert found, f"{node} is not running"
+        return found[0]
+
     def stop(self) -> None:
         """Every node of the network, stopped by its pid: SIGTERM (`network down`), then SIGKILL."""
         try:

@@ -11,8 +11,10 @@
 import { facts } from "./i18n.js";
 
 const INT_LIMIT = 2n ** 255n;
-const NUMBER = /^(-?)(\d+(?:_\d+)*)(?:\.(\d+(?:_\d+)*))?$/;
-const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/;
+// The JSON forms, as vm/values/jsonform.py matches them before parsing (no "_" separators in JSON).
+const FIXED = /^(-?)([0-9]+)(?:\.([0-9]+))?$/;
+const WHOLE = /^-?[0-9]+$/;
+const TIMESTAMP = /^([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?([Zz]|[+-][0-9]{2}:[0-9]{2})$/;
 const SCALARS = ["Int", "Decimal", "Money", "Percent", "Date", "Duration", "Timestamp", "Text", "Bool", "Hash", "Party"];
 
 export const EXPECTED = {
@@ -67,28 +69,35 @@ function fail(where, type, value) {
   throw new CheckError(`${where}: expected ${EXPECTED[type] ?? type}, got ${preview(value)}`);
 }
 
-// A fixed-point figure with at most `places` fractional digits (underscores between digits allowed).
-function fixed(text, places, where, type, value) {
-  const m = NUMBER.exec(text);
-  if (!m) fail(where, type, value);
-  const fraction = (m[3] ?? "").replaceAll("_", "");
+// A fixed-point figure with at most `places` fractional digits whose scaled magnitude stays below 2**255
+// (vm/values/literals.py parse_fixed); `text` already matched FIXED.
+function fixed(text, places, where, value) {
+  const m = FIXED.exec(text);
+  const fraction = m[3] ?? "";
   if (fraction.length > places) {
-    throw new CheckError(`${where}: ${preview(value)} has more than ${places} fractional digits`);
+    throw new CheckError(places ? `${where}: ${preview(value)} has more than ${places} fractional digits`
+      : `${where}: ${preview(value)} takes no fractional digits`);
   }
-  if (BigInt(m[2].replaceAll("_", "") + fraction.padEnd(places, "0")) >= INT_LIMIT) {
-    throw new CheckError(`${where}: ${preview(value)} is out of range`);
+  if (BigInt(m[2] + fraction.padEnd(places, "0")) >= INT_LIMIT) {
+    throw new CheckError(`${where}: ${preview(value)} is out of range (the magnitude must stay below 2^255)`);
   }
 }
 
+function daysIn(year, month) {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+// "YYYY-MM-DD" naming a day of the proleptic Gregorian calendar, year 0001 or later.
 function validDate(text) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  const m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/.exec(text);
   if (!m) return false;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  return y >= 1 && date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+  return y >= 1 && mo >= 1 && mo <= 12 && d >= 1 && d <= daysIn(y, mo);
 }
 
 function scalar(name, value, where) {
+  const text = typeof value === "string" ? value : null;
   switch (name) {
     case "Int":
       if (typeof value === "number") {
@@ -97,55 +106,59 @@ function scalar(name, value, where) {
         }
         return value;
       }
-      if (typeof value === "string" && /^-?\d+$/.test(value)) {
-        const big = BigInt(value);
-        if (big >= INT_LIMIT || -big >= INT_LIMIT) throw new CheckError(`${where}: ${value} is out of range`);
+      if (text === null || !WHOLE.test(text)) fail(where, name, value);
+      fixed(text, 0, where, value);
+      return value;
+    case "Decimal":
+      if (typeof value === "number") {
+        if (!Number.isSafeInteger(value)) throw new CheckError(`${where}: write a Decimal as a string, there are no floats`);
         return value;
       }
-      return fail(where, name, value);
-    case "Decimal":
-      if (typeof value === "number" && Number.isSafeInteger(value)) return value;
-      if (typeof value !== "string") fail(where, name, value);
-      fixed(value, 18, where, name, value);
+      if (text === null || !FIXED.test(text)) fail(where, name, value);
+      fixed(text, 18, where, value);
       return value;
     case "Money": {
-      const m = typeof value === "string" ? /^(\S+) ([A-Za-z]{3})$/.exec(value) : null;
-      if (!m) fail(where, name, value);
+      const m = text === null ? null : /^(\S+) ([A-Za-z]{3})$/.exec(text);
+      if (!m || !FIXED.test(m[1])) fail(where, name, value);
       const digits = facts.currencies[m[2]];
       if (digits === undefined) throw new CheckError(`${where}: unknown currency ${JSON.stringify(m[2])}: expected an ISO 4217 code such as CNY, USD, EUR`);
-      if (!NUMBER.test(m[1])) fail(where, name, value);
-      if ((NUMBER.exec(m[1])[3] ?? "").replaceAll("_", "").length > digits) {
-        throw new CheckError(`${where}: invalid amount ${value}: ${m[2]} has ${digits ? `${digits} minor digits` : "no minor unit"}`);
+      if ((FIXED.exec(m[1])[3] ?? "").length > digits) {
+        throw new CheckError(`${where}: invalid amount ${text}: ${m[2]} has ${digits ? `${digits} minor digits` : "no minor unit"}`);
       }
-      fixed(m[1], digits, where, name, value);
+      fixed(m[1], digits, where, value);
       return value;
     }
     case "Percent":
-      if (typeof value !== "string" || !value.endsWith("%")) fail(where, name, value);
-      fixed(value.slice(0, -1), 16, where, name, value);
+      if (text === null || !text.endsWith("%") || !FIXED.test(text.slice(0, -1))) fail(where, name, value);
+      fixed(text.slice(0, -1), 16, where, value);
       return value;
     case "Date":
-      if (typeof value !== "string" || !validDate(value)) fail(where, name, value);
+      if (text === null || !validDate(text)) fail(where, name, value);
       return value;
     case "Duration": {
-      const m = typeof value === "string" ? /^(-?\d+(?:_\d+)*) (\S+)$/.exec(value) : null;
-      if (!m || !(m[2] in facts.duration_units)) fail(where, name, value);
+      const m = text === null ? null : /^(\S+) (\S+)$/.exec(text);
+      if (!m || !WHOLE.test(m[1]) || !Object.hasOwn(facts.duration_units, m[2])) fail(where, name, value);
+      const days = BigInt(m[1]) * BigInt(facts.duration_units[m[2]]);
+      if (days >= INT_LIMIT || -days >= INT_LIMIT) throw new CheckError(`${where}: ${text} is out of range`);
       return value;
     }
     case "Timestamp": {
-      const m = typeof value === "string" ? TIMESTAMP.exec(value) : null;
+      const m = text === null ? null : TIMESTAMP.exec(text);
       if (!m || !validDate(m[1]) || Number(m[2]) > 23 || Number(m[3]) > 59 || Number(m[4]) > 59) fail(where, name, value);
-      if ((m[5] ?? "").length > 3) throw new CheckError(`${where}: a Timestamp has at most millisecond precision`);
+      if ((m[5] ?? "").replace(/0+$/, "").length > 3) throw new CheckError(`${where}: a Timestamp has at most millisecond precision`);
+      if (!/^[Zz]$/.test(m[6]) && (Number(m[6].slice(1, 3)) > 23 || Number(m[6].slice(4, 6)) > 59)) {
+        throw new CheckError(`${where}: ${preview(value)}: no such time zone offset`);
+      }
       return value;
     }
     case "Text":
-      if (typeof value !== "string") fail(where, name, value);
+      if (text === null) fail(where, name, value);
       return value;
     case "Bool":
       if (typeof value !== "boolean") fail(where, name, value);
       return value;
     case "Hash":
-      if (typeof value !== "string" || !/^0[xX][0-9a-fA-F]{64}$/.test(value)) fail(where, name, value);
+      if (text === null || !/^0[xX][0-9a-fA-F]{64}$/.test(text)) fail(where, name, value);
       return value;
     case "Party": {
       const ok = value && typeof value === "object" && !Array.isArray(value)
@@ -161,7 +174,7 @@ function scalar(name, value, where) {
 
 // Map keys are written as their text forms: an Int key "42", a Bool key "true", the rest as section 7 writes them.
 function mapKey(type, text, where) {
-  if (type.kind === "scalar" && type.name === "Int") return scalar("Int", /^-?\d+$/.test(text) ? text : NaN, where);
+  if (type.kind === "scalar" && type.name === "Int") return scalar("Int", WHOLE.test(text) ? text : NaN, where);
   if (type.kind === "scalar" && type.name === "Bool") {
     if (text !== "true" && text !== "false") fail(where, "Bool", text);
     return text;
@@ -252,7 +265,7 @@ export function read(type, text, where) {
   if (isPlain(type)) {
     if (type.kind === "scalar" && type.name === "Int") {
       const t = text.trim();
-      if (/^-?\d+$/.test(t)) return check(type, Number.isSafeInteger(Number(t)) ? Number(t) : t, where);
+      if (WHOLE.test(t)) return check(type, Number.isSafeInteger(Number(t)) ? Number(t) : t, where);
       return check(type, t, where);
     }
     if (type.kind === "scalar" && type.name === "Bool") return check(type, text === "true" ? true : text === "false" ? false : text, where);
