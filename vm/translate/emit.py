@@ -4,20 +4,45 @@ block. ``EMITTERS`` maps every opcode name of the table to its emitter."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import Callable, Protocol
 
 from vm import types as T
+from vm.module.abi import Module
 from vm.opcodes import OPCODES, Impl, Instruction, OpInfo, Stack
 from vm.translate.analysis import TranslateError
 from vm.translate.flow import Terminator
+from vm.translate.stack import StackWriter
 from vm.values.measure import scans_natively
 
-if TYPE_CHECKING:
-    from vm.translate.stack import StackWriter
-    from vm.translate.writer import FunctionWriter
+
+class FunctionContext(Protocol):
+    """What an emitter reads of the function being written (`vm.translate.writer.FunctionWriter`
+    is the one implementation): the module, the pool names of constants, numbers and types, and
+    the facts the writer knows about the instruction at hand."""
+
+    module: Module
+    max_collection: int
+    target_block: dict[int, int]  # code offset -> index of the block starting there
+    const_values: dict[str, object]  # pool name -> the constant's value
+    unchecked: bool  # the instruction being written cannot overflow
+
+    def const(self, i: int) -> str: ...
+
+    def num(self, n: int) -> str: ...
+
+    def typ(self, i: int) -> str: ...
+
+    def ptype(self, i: int) -> T.Type: ...
+
+    def pooled(self, tag: str, key: object, value: object) -> str: ...
+
+    def checks_nesting(self, i: int) -> bool: ...
+
+    def jump_target(self, ins: Instruction) -> int: ...
+
 
 # Writes one instruction's Python into the block; returns a Terminator when it ends the block.
-Emitter = Callable[["FunctionWriter", "StackWriter", Instruction], "Terminator | None"]
+Emitter = Callable[[FunctionContext, StackWriter, Instruction], "Terminator | None"]
 
 
 _NATIVE_ORDER = T.NATIVELY_ORDERED
@@ -28,37 +53,37 @@ _PARTY_FIELDS = ("org", "id", "role")
 # -- emitters: one per opcode; each writes the instruction's Python and returns a Terminator
 #    when the instruction ends the block.
 
-def _e_const(fw: FunctionWriter, w: StackWriter, ins: Instruction):
+def _e_const(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     w.alias(fw.const(ins.operands[0]))
 
 
-def _e_load(fw, w, ins):
+def _e_load(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     w.alias(f"l{ins.operands[0]}")
 
 
-def _e_store(fw, w, ins):
+def _e_store(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     w.assign(f"l{ins.operands[0]}", w.pop())
 
 
-def _e_pop(fw, w, ins):
+def _e_pop(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     w.pop()
 
 
-def _e_dup(fw, w, ins):
+def _e_dup(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     w.dup()
 
 
-def _e_swap(fw, w, ins):
+def _e_swap(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     w.swap()
 
 
-def _e_jump(fw, w, ins):
+def _e_jump(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     w.flush()
     return Terminator("jump", (fw.jump_target(ins),))
 
 
-def _e_jump_if(negate: bool):
-    def emit(fw, w, ins):
+def _e_jump_if(negate: bool) -> Emitter:
+    def emit(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
         cond = w.flush(w.pop())
         b = fw.target_block.get(ins.end)
         if b is None:
@@ -68,14 +93,14 @@ def _e_jump_if(negate: bool):
     return emit
 
 
-def _e_ret(fw, w, ins):
+def _e_ret(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     value = w.pop()
     w.emit("if gas < 0: oog()")
     w.emit(f"return {value}, gas")
     return Terminator("exit")
 
 
-def _e_ret_void(fw, w, ins):
+def _e_ret_void(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     w.emit("if gas < 0: oog()")
     w.emit("return None, gas")
     return Terminator("exit")
@@ -84,13 +109,13 @@ def _e_ret_void(fw, w, ins):
 _FAIL_HELPERS = ("fail", "unmet")  # by the FAIL operand: Abort kind "fail" or "require"
 
 
-def _e_fail(fw, w, ins):
+def _e_fail(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     kind = ins.operands[0] if ins.op.operands else 0
     w.emit(f"{_FAIL_HELPERS[kind]}({w.pop()})")
     return Terminator("exit")
 
 
-def _e_call(fw, w, ins):
+def _e_call(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     target = ins.operands[0]
     callee = fw.module.functions[target]
     args = "".join(", " + a for a in w.pops(len(callee.params)))
@@ -102,19 +127,19 @@ def _e_call(fw, w, ins):
         w.pushed(slot)
 
 
-def _e_value(expr: str):
+def _e_value(expr: str) -> Emitter:
     """An instruction that pushes a call-context value held in the call's globals."""
-    def emit(fw, w, ins):
+    def emit(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
         w.push(expr)
     return emit
 
 
-def _e_expr(template: str, pending: bool):
+def _e_expr(template: str, pending: bool) -> Emitter:
     """An instruction whose value is ``template`` over its operands ``{a}``, ``{b}`` and its TYPE
     operand's type ``{t}``; a ``pending`` one cannot fail, so it may stay unevaluated."""
     typed = "{t}" in template
 
-    def emit(fw, w, ins):
+    def emit(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
         names = dict(zip("ab", w.pops(len(ins.op.pops))))
         if typed:
             names["t"] = fw.typ(ins.operands[0])
@@ -125,9 +150,9 @@ def _e_expr(template: str, pending: bool):
     return emit
 
 
-def _e_checked(template: str):
+def _e_checked(template: str) -> Emitter:
     """An integer result tested against Bao's range inline: no call on the common path."""
-    def emit(fw, w, ins):
+    def emit(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
         a, b = w.pops(2)
         slot = w.push(template.format(a=a, b=b))
         if not fw.unchecked:
@@ -135,8 +160,8 @@ def _e_checked(template: str):
     return emit
 
 
-def _e_divides(template: str):
-    def emit(fw, w, ins):
+def _e_divides(template: str) -> Emitter:
+    def emit(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
         a, b = w.pops(2)
         if fw.const_values.get(b, 0) == 0:
             a, b = w.named(a), w.named(b)
@@ -147,10 +172,10 @@ def _e_divides(template: str):
     return emit
 
 
-def _e_gas_call(func: str, typed: bool = False, builds: bool = False):
+def _e_gas_call(func: str, typed: bool = False, builds: bool = False) -> Emitter:
     """An operation whose helper charges gas by size: `slot, gas = func(gas, [type,] args...)`;
     ``builds``: it makes a value of the instruction's type, whose depth may need a check."""
-    def emit(fw, w, ins):
+    def emit(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
         n = ins.operands[0] if ins.op.stack is Stack.TEXTS else len(ins.op.pops)
         args = w.pops(n)
         if typed:
@@ -163,14 +188,14 @@ def _e_gas_call(func: str, typed: bool = False, builds: bool = False):
     return emit
 
 
-def _e_party_field(fw, w, ins):
+def _e_party_field(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     w.push(f"{w.pop()}.{_PARTY_FIELDS[ins.operands[0]]}")
 
 
 _COMPARE = {"EQ": "==", "NE": "!=", "LT": "<", "LE": "<=", "GT": ">", "GE": ">="}
 
 
-def _e_compare(fw, w, ins):
+def _e_compare(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     t = fw.ptype(ins.operands[0])
     a, b = w.pops(2)
     name = ins.op.name
@@ -190,7 +215,7 @@ def _e_compare(fw, w, ins):
         w.push_pending(f"vcmp({fw.typ(ins.operands[0])}, {a}, {b}) {_COMPARE[name]} 0")
 
 
-def _e_minmax(fw, w, ins):
+def _e_minmax(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     t = fw.ptype(ins.operands[0])
     a, b = w.pops(2)
     lesser = ins.op.name == "MIN"
@@ -203,7 +228,7 @@ def _e_minmax(fw, w, ins):
         w.push(f"{'vmin' if lesser else 'vmax'}({fw.typ(ins.operands[0])}, {a}, {b})")
 
 
-def _e_abs(fw, w, ins):
+def _e_abs(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     t = fw.ptype(ins.operands[0])
     a = w.pop()
     if t in _INT_LIKE:
@@ -219,7 +244,7 @@ def _nested(fw, ins, expr: str) -> str:
     return f"nest({expr})" if fw.checks_nesting(ins.operands[0]) else expr
 
 
-def _e_make_list(fw, w, ins):
+def _e_make_list(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     n = ins.operands[1]
     if n > fw.max_collection:
         w.pops(n)
@@ -230,29 +255,25 @@ def _e_make_list(fw, w, ins):
     w.push(_nested(fw, ins, "(" + "".join(x + ", " for x in items) + ")"))
 
 
-def _e_list_get(fw, w, ins):
+def _e_list_get(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     xs, i = w.pops(2)
     xs, i = w.named(xs), w.named(i)
     w.emit(f"if not 0 <= {i} < size({xs}): oor()")
     w.push(f"{xs}[{i}]")
 
 
-def _e_list_contains(fw, w, ins):
+def _e_list_contains(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     t = fw.ptype(ins.operands[0])
     x, xs = w.pops(2)
     slot = w.top_slot()
     if scans_natively(t.elem):
         w.emit(f"{slot}, gas = lin(gas, {x}, {xs})")
     else:
-        w.emit(f"{slot}, gas = lhas(gas, {fw._k('e', ins.operands[0], t.elem)}, {x}, {xs})")
+        w.emit(f"{slot}, gas = lhas(gas, {fw.pooled('e', ins.operands[0], t.elem)}, {x}, {xs})")
     w.pushed(slot)
 
 
-def _e_len(fw, w, ins):
-    w.push(f"size({w.pop()})")
-
-
-def _e_make_map(fw, w, ins):
+def _e_make_map(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     n = ins.operands[1]
     if n > fw.max_collection:
         w.pops(2 * n)
@@ -267,44 +288,44 @@ def _e_make_map(fw, w, ins):
         w.push(_nested(fw, ins, f"mkmap({fw.typ(ins.operands[0])}, ({''.join(x + ', ' for x in items)}))"))
 
 
-def _e_map_get(fw, w, ins):
+def _e_map_get(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     m, k = w.pops(2)
     m, k = w.named(m), w.named(k)
     t = fw.ptype(ins.operands[0])
-    w.emit(f"if {k} not in {m}: knf({fw._k('k', ins.operands[0], t.key)}, {k})")
+    w.emit(f"if {k} not in {m}: knf({fw.pooled('k', ins.operands[0], t.key)}, {k})")
     w.push(f"{m}[{k}]")
 
 
-def _e_map_get_or(fw, w, ins):
+def _e_map_get_or(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     m, k, d = w.pops(3)
     m, k = w.named(m), w.named(k)
     w.push(f"{m}[{k}] if {k} in {m} else {d}")
 
 
-def _e_map_has(fw, w, ins):
+def _e_map_has(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     k, m = w.pops(2)
     w.push_pending(f"{k} in {m}")
 
 
-def _e_make_record(fw, w, ins):
+def _e_make_record(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     rt = fw.ptype(ins.operands[0])
     items = w.pops(len(fw.module.types.records[rt.name]))
     w.push(_nested(fw, ins, "(" + "".join(x + ", " for x in items) + ")"))
 
 
-def _e_field(fw, w, ins):
+def _e_field(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     w.push(f"{w.pop()}[{fw.num(ins.operands[1])}]")
 
 
-def _e_set_field(fw, w, ins):
+def _e_set_field(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     r, x = w.pops(2)
     f = ins.operands[1]
     w.push(_nested(fw, ins, f"{r}[:{fw.num(f)}] + ({x},) + {r}[{fw.num(f + 1)}:]"))
 
 
-def _e_state(func: str, pops: int, pushes: bool):
+def _e_state(func: str, pops: int, pushes: bool) -> Emitter:
     """State access goes through the call's overlay, which charges gas by the bytes it moves."""
-    def emit(fw, w, ins):
+    def emit(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
         args = "".join(", " + a for a in w.pops(pops))
         call = f"{func}(gas, {fw.num(ins.operands[0])}{args})"
         if pushes:
@@ -316,7 +337,7 @@ def _e_state(func: str, pops: int, pushes: bool):
     return emit
 
 
-def _e_emit(fw, w, ins):
+def _e_emit(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
     e = ins.operands[0]
     values = w.pops(len(fw.module.events[e].fields))
     w.emit(f"gas = emit(gas, {fw.num(e)}, ({''.join(v + ', ' for v in values)}))")

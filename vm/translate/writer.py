@@ -60,22 +60,22 @@ class FunctionWriter:
 
     # -- pool references: every module-derived value reaches the code through these
 
-    def _k(self, tag: str, key: object, value: object) -> str:
+    def pooled(self, tag: str, key: object, value: object) -> str:
         name = self.pool.ref(tag, key, value)
         self.used.add(name)
         return name
 
     def const(self, i: int) -> str:
         value = self.module.constants[i].value
-        name = self._k("c", i, value)
+        name = self.pooled("c", i, value)
         self.const_values[name] = value
         return name
 
     def num(self, n: int) -> str:
-        return self._k("n", n, n)
+        return self.pooled("n", n, n)
 
     def typ(self, i: int) -> str:
-        return self._k("t", i, self.module.type_pool[i])
+        return self.pooled("t", i, self.module.type_pool[i])
 
     def ptype(self, i: int) -> T.Type:
         return self.module.type_pool[i]
