@@ -15,7 +15,9 @@ certificate session's bearer token, as a logged-in console asks.
 Timed: each request a console page makes (`REQUESTS`: the console page, the node, the channel,
 the first page of blocks and a deep one, a block, a transaction, the contract with its ABI and
 its explain document, the records list, a map's keys and the tracked key's history with its
-proof, the activity chart and the network view), each once per round, in order, for R rounds
+proof, the total's history (changed by every 7th block: a hot key), whole and its last 50
+changes, the activity chart and the network view; the whole hot history is timed for the record
+but not judged: the console's record page asks for pages of a history, `UNJUDGED`), each once per round, in order, for R rounds
 (30; ``--quick``: 5). Printed: a table of each request's median and p99 (nearest rank) in
 milliseconds, its median over the cheapest request's median in the same run, and its time in
 the first round, a warm-up that is not counted otherwise (explain renders its document then, and
@@ -26,11 +28,14 @@ Exit status 0 when every request met the bar, 1 otherwise (a 404 or 5xx counts a
 naming the request).
 
 Figures (`python bench/console.py`: 10,000 blocks, intl, 30 rounds; a 2-core machine shared
-with other work, so the medians vary by about 2x between runs): the chain committed in 28-40 s;
-every request's median 2-12 ms and p99 under 18 ms, the slowest the tracked key's history (its
-100 changes, decoded, and the proof: median 7-12 ms, about 4-6x the cheapest request, the node
-view or the records list at ~2 ms); the explain document's first rendering ~18 ms, kept after;
-the first /console page ~80 ms (its template, once). Every request is far within the 300 ms bar.
+with other work, so the medians vary by about 2x between runs): the chain committed in 28-54 s;
+every page's request at a median of 2-12 ms and a p99 under 20 ms, the slowest the tracked
+key's history (its 100 changes, decoded, and the proof: median 7-12 ms, 4-6x the cheapest
+request, the records list or the node view at 2-4 ms); the last 50 changes of the hot key ~8 ms;
+the explain document's first rendering 18-29 ms, kept after; the first /console page 75-95 ms
+(once). Every judged request is far within the 300 ms bar. The hot key's whole history (1,430
+changes) takes a median of 54-64 ms and spikes past 300 ms at p99 on this busy machine: about
+40 us a change (index read and decode, value decode, JSON), which is why pages of it exist.
 """
 
 from __future__ import annotations
@@ -165,8 +170,11 @@ def build_chain(suite_name: str, folder: Path, blocks: int) -> tuple[Channel, Id
     return channel, client, middle
 
 
+UNJUDGED = {"hot history, whole"}  # no page asks for it whole: the record page asks with limit=
+
+
 def requests_of(middle: dict[str, str], height: int) -> list[tuple[str, str]]:
-    """(what, path) of each request the console's pages make."""
+    """(what, path) of each request the console's pages make, and of the whole hot history."""
     ch = f"/api/v1/channels/{CHANNEL}"
     contract = f"{ch}/contracts/{CONTRACT}"
     key = urllib.parse.quote(json.dumps(TRACKED))
@@ -183,6 +191,8 @@ def requests_of(middle: dict[str, str], height: int) -> list[tuple[str, str]]:
         ("records", f"{contract}/records"),
         ("record keys", f"{contract}/records/policies?limit=50"),
         ("record history", f"{contract}/records/policies/history?key={key}"),
+        ("hot history, whole", f"{contract}/records/total/history"),
+        ("hot history, last 50", f"{contract}/records/total/history?limit=50"),
         ("activity", f"{ch}/activity?minutes=10"),
         ("network", "/api/v1/network"),
     ]
@@ -268,7 +278,7 @@ def main(argv: list[str]) -> int:
     for what, _ in requests:
         print(f"{what:<20} {medians[what]:>10.2f} {p99(times[what]):>9.2f} {medians[what] / cheapest:>11.1f} "
               f"{first[what]:>9.2f}")
-    over = [what for what in medians if p99(times[what]) > BAR_MS]
+    over = [what for what in medians if p99(times[what]) > BAR_MS and what not in UNJUDGED]
     if over:
         print(f"over the {BAR_MS:.0f} ms bar at p99: {', '.join(over)}")
         return 1

@@ -5,9 +5,9 @@ and one key's history with a proof of its current value.
         {"variables": [{"name", "kind": "value" | "map", "key_types": [type], "value_type": type}]}
     GET /api/v1/channels/{ch}/contracts/{name}/records/{var}?after=CURSOR&limit=K
         {"keys": [section-7 JSON key, ...], "next": CURSOR | null}
-    GET /api/v1/channels/{ch}/contracts/{name}/records/{var}/history[?key=section-7 JSON]
+    GET /api/v1/channels/{ch}/contracts/{name}/records/{var}/history[?key=section-7 JSON][&limit=K[&before=C]]
         {"ledger_key", "value", "history": [{"block", "index", "tx_id", "time", "creator", "entry",
-         "before", "after"}], "proof": ProofView}
+         "before", "after"}], "earlier": C | null, "proof": ProofView}
 
 Types are written as in Bao (``Map[Text, Policy]``'s key type ``Text``, value type ``Policy``).
 A map's keys come from the current state in key order (`vm.values.keys`: the order of LANGUAGE.md
@@ -18,7 +18,10 @@ URL-encoded; a plain variable takes none.
 
 A history lists every VALID transaction that changed the key, oldest first, from the index the
 block store writes with each block (`node.chain.store`, ``h``): one range read, never a scan of
-blocks. ``before`` is the value the previous change left (null before the first, and after a
+blocks. A key that changes with most transactions (a running total) has a long one: ``limit``
+(1 to `HISTORY_PAGE_MAX`) asks for its last K changes only, still oldest first, and ``earlier``
+is then the cursor (``before=``) of the page before them, null when none is left; without
+``limit`` every change is listed and ``earlier`` is null. ``before`` is the value the previous change left (null before the first, and after a
 delete), ``after`` the value it left; values are section-7 JSON of the variable's type (of the
 map's value type for an entry). The proof is `node.api.views.proof_view` of the key after the
 last block. The variables, the key's type and the values' types are the contract's current
@@ -28,7 +31,7 @@ the new one, or as ``{"undecodable": true}`` when they do not.
 Refusals: an unknown contract 404 ``unknown-contract``, an unknown variable 404
 ``unknown-record``, a ``key`` that is not JSON or does not fit the key type 422 ``arguments``
 naming it, a key on a plain variable (or none on a map) 400 ``bad-request``, a bad cursor or
-limit 400 ``bad-request``.
+limit (or ``before`` without ``limit``) 400 ``bad-request``.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ from vm.values import decode_key, decode_value, encode_key, from_json, to_json
 
 KEYS_DEFAULT = 50
 KEYS_MAX = 500
+HISTORY_PAGE_MAX = 1000
 _RECORDS = "/api/v1/channels/{ch}/contracts/{name}/records"
 
 router = APIRouter()
@@ -89,24 +93,46 @@ async def keys(a: ChannelRequest, name: str, var: str, after: str | None = None,
 
 
 @router.get(_RECORDS + "/{var}/history", response_model=S.RecordHistory, responses=S.ERRORS, tags=["records"])
-async def history(a: ChannelRequest, name: str, var: str, key: str | None = None) -> dict[str, Any]:
-    """Every VALID transaction that changed one record, oldest first, and its current value's proof."""
+async def history(a: ChannelRequest, name: str, var: str, key: str | None = None, limit: str | None = None,
+                  before: str | None = None) -> dict[str, Any]:
+    """The VALID transactions that changed one record, oldest first (all, or a page of the
+    latest), and its current value's proof."""
     machine = _machine(a, name)
     v = _find(machine, name, var)
     ledger_key, value_type = _ledger_key(machine, name, v, key)
+    size = None if limit is None else counter(limit, "limit", f"a number of changes, 1 to {HISTORY_PAGE_MAX}")
+    if size is not None and not 1 <= size <= HISTORY_PAGE_MAX:
+        raise bad_request("limit", f"expected 1 to {HISTORY_PAGE_MAX} changes, got {size}")
+    if before is not None and size is None:
+        raise bad_request("before", "a page of a history is asked for with limit")
     channel = a.channel
-    changes = channel.blocks.history(ledger_key)
+    # a page reads one change more: the value the first one shown found is the one before it left
+    changes = channel.blocks.history(ledger_key, before=None if before is None else _place(before),
+                                     limit=None if size is None else size + 1)
+    earlier = None
+    if size is not None and len(changes) > size:
+        earlier = f"{changes[1].block}:{changes[1].index}"
     current = channel.state.get(ledger_key)
     with channel.state.snapshot() as snapshot:
         proof = snapshot.prove(ledger_key)
         root = snapshot.root(proof.block)
-    rows, before = [], None
+    rows: list[dict[str, Any]] = []
+    previous = None
     for change in changes:
         after = _shown(value_type, change.after, machine)
-        rows.append(_row(change, before, after))
-        before = after
+        rows.append(_row(change, previous, after))
+        previous = after
     return {"ledger_key": ledger_key.hex(), "value": None if current is None else _shown(value_type, current[0], machine),
-            "history": rows, "proof": views.proof_view(channel, proof, root)}
+            "history": rows[1:] if earlier is not None else rows, "earlier": earlier,
+            "proof": views.proof_view(channel, proof, root)}
+
+
+def _place(cursor: str) -> tuple[int, int]:
+    block, _, index = cursor.partition(":")
+    if not (block.isascii() and block.isdigit() and index.isascii() and index.isdigit()) or len(cursor) > 32:
+        raise bad_request("before", f"expected the earlier= cursor of a previous page (BLOCK:INDEX), "
+                          f"got {cursor[:40]!r}")
+    return int(block), int(index)
 
 
 def _row(change: KeyChange, before: Any, after: Any) -> dict[str, Any]:

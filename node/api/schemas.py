@@ -221,7 +221,10 @@ class RecordChange(BaseModel):
 class RecordHistory(BaseModel):
     ledger_key: str = Field(description="the state key (hex)")
     value: Any = Field(description="the current value, section-7 JSON; null: absent")
-    history: list[RecordChange] = Field(description="every VALID transaction that changed it, oldest first")
+    history: list[RecordChange] = Field(description="every VALID transaction that changed it, oldest first (with "
+                                                    "limit: the last K of them before the cursor)")
+    earlier: str | None = Field(description="with limit: the before= cursor of the page before this one; null when "
+                                            "none is left")
     proof: ProofView = Field(description="a proof of the current value against the state hash")
 
 

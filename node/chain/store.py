@@ -29,11 +29,13 @@ reverse seek.
 
 Reads that must not scan the chain: a page of blocks (`summaries`) reads the commit record and
 the header of each block it shows and nothing else; a key's history (`history`) is one range of
-the ``h`` index, however many blocks the channel has.
+the ``h`` index (a page of it, read backwards from its newest end), however many blocks the
+channel has.
 """
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,17 +163,23 @@ class BlockStore:
         """Whether this database keeps the record-history index (see the module docstring)."""
         return self._db.get(_HISTORY_KEPT) == HISTORY_FORMAT
 
-    def history(self, key: bytes) -> list[KeyChange]:
-        """Every VALID transaction that changed state key ``key``, oldest first: one range of
-        the index, no block read."""
+    def history(self, key: bytes, *, before: tuple[int, int] | None = None,
+                limit: int | None = None) -> list[KeyChange]:
+        """The VALID transactions that changed state key ``key``, oldest first: all of them, or
+        the last ``limit`` before the one at (block, index) ``before`` (the newest when None).
+        One range of the index, read backwards when limited; no block read."""
         prefix = _history_prefix(key)
+        stop = prefix + b"\xff" * 12 if before is None else prefix + _num(before[0]) + before[1].to_bytes(4, "big")
         out = []
-        with self._db.iterator(prefix=prefix) as rows:
+        with self._db.iterator(start=prefix, stop=stop, reverse=limit is not None) as rows:
             for k, v in rows:
-                rest = k[len(prefix):]
+                if limit is not None and len(out) == limit:
+                    break
+                number, index = struct.unpack_from(">QI", k, len(prefix))
                 after, tx, time_ms, org, name, role, entry = codec.decode(v)
-                out.append(KeyChange(int.from_bytes(rest[:8], "big"), int.from_bytes(rest[8:12], "big"), tx,
-                                     time_ms, org, name, role, entry, after))
+                out.append(KeyChange(number, index, tx, time_ms, org, name, role, entry, after))
+        if limit is not None:
+            out.reverse()
         return out
 
     def transaction(self, tx_id: bytes) -> TxLocation | None:

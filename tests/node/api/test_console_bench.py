@@ -17,7 +17,7 @@ def test_the_console_bench_runs_quick():
     assert done.returncode in (0, 1), done.stderr[-2000:]  # 1: a request over the bar on a busy machine
     lines = done.stdout.splitlines()
     assert lines[0].startswith("32 blocks on channel bench (intl)"), done.stdout
-    table = {line.split("  ")[0].strip() for line in lines[2:16]}
+    table = {line.split("  ")[0].strip() for line in lines[2:18]}
     for what in ("console page", "blocks, deep page", "transaction", "contract explain", "record history",
                  "activity", "network"):
         assert what in table, done.stdout

@@ -336,3 +336,23 @@ def test_a_regulator_reads_the_console_but_cannot_invoke(world):
     refused = world.post(f"{CH}/contracts/ledger/invoke/set", body, who="regulator@Org3",
                          content_type="application/json")
     assert refused.status_code == 403 and refused.json()["code"] == "read-only"
+
+
+def test_a_long_history_comes_in_pages_of_the_latest_changes(world):
+    deploy_ledger(world)
+    for i in range(1, 8):
+        invoke(world, "insurer@Org1", "add", i)  # total: 0, 1, 3, 6, 10, 15, 21, 28
+    whole = history_of(world, "total")
+    assert [c["after"] for c in whole["history"]] == [0, 1, 3, 6, 10, 15, 21, 28] and whole["earlier"] is None
+    pages, cursor = [], ""
+    while True:
+        answer = world.get(f"{RECORDS}/total/history?limit=3{cursor}")
+        assert answer.status_code == 200, answer.text
+        page = answer.json()
+        pages.append([(c["before"], c["after"]) for c in page["history"]])
+        if page["earlier"] is None:
+            break
+        cursor = f"&before={page['earlier']}"
+    assert pages == [[(10, 15), (15, 21), (21, 28)], [(1, 3), (3, 6), (6, 10)], [(None, 0), (0, 1)]]
+    for query in ("limit=0", "limit=1001", "before=2:0", "limit=2&before=x", "limit=2&before=2"):
+        assert world.get(f"{RECORDS}/total/history?{query}").status_code == 400, query
