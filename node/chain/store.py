@@ -150,7 +150,7 @@ class BlockStore:
     def summaries(self, before: int, limit: int) -> list[BlockSummary]:
         """Blocks ``before - 1`` down to ``before - limit`` (those that exist), newest first:
         each one's header and commit record, read by number (two gets a block)."""
-        out = []
+        out: list[BlockSummary] = []
         for number in range(before - 1, max(before - limit, 0) - 1, -1):
             header = self.header(number)
             record = self.commit_record(number)
@@ -170,7 +170,7 @@ class BlockStore:
         One range of the index, read backwards when limited; no block read."""
         prefix = _history_prefix(key)
         stop = prefix + b"\xff" * 12 if before is None else prefix + _num(before[0]) + before[1].to_bytes(4, "big")
-        out = []
+        out: list[KeyChange] = []
         with self._db.iterator(start=prefix, stop=stop, reverse=limit is not None) as rows:
             for k, v in rows:
                 if limit is not None and len(out) == limit:
