@@ -116,6 +116,8 @@ def _mutant_report(tmp_path: Path, contract: str, old: str, new: str):
     ("health", 'require 0% <= policy.copay <= 100%,', 'require true,'),
     # health rule 6: each bill's parts rounded on their own
     ("health", "let part = after * share - before * share", "let part = payable * share"),
+    # health rule 8: a backdated endorsement
+    ("health", "require today <= effective,", "require true,"),
     # health rule 7: benefit terms in another currency
     ("health", "require same_currency(terms.annual_limit, currency),", "require true,"),
     # pledge rule 2: the loan ratio not enforced at grant, nor at revaluation
