@@ -27,6 +27,7 @@ It is told after the fact and cannot change the outcome; a block is reported onl
 
 from __future__ import annotations
 
+import logging
 import shutil
 import time
 from dataclasses import dataclass
@@ -50,6 +51,8 @@ from node.tx.clock import now_ms
 from node.tx.endorsement import sign_endorsement
 from node.tx.errors import SignatureError, TxFormatError
 from node.tx.proposal import verify_proposal
+
+log = logging.getLogger("baochain.chain")
 
 STATE_NAMESPACE = b"S"
 # What this node keeps beside its chain (the last stable PBFT checkpoint proof): neither hashed
@@ -131,6 +134,8 @@ class Channel:
         before it). What the node keeps beside its chain (``K``) is copied as is."""
         side, aside = cls._history_folders(folder)
         shutil.rmtree(side, ignore_errors=True)
+        log.warning("%s: the database predates the record-history index; committing its %d blocks again to "
+                    "build it (in %s)", folder, old.height(), side)
         genesis = old.block(0)
         assert genesis is not None
         new = cls(plyvel.DB(str(side), create_if_missing=True), old.suite, old.signer)
