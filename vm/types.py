@@ -27,7 +27,7 @@ Runtime representation of each type inside the VM (untagged: the compiler knows 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
+from typing import Any, Union
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +90,11 @@ class EnumType:
 
 
 Type = Union[Prim, ListType, MapType, RecordType, EnumType]
+
+# A runtime value, in the representation of the table above. Its Python type follows the Bao type
+# that always travels beside it (``f(t, v)``), a relation mypy cannot express; code that works on
+# values relies on the verifier (and the readers of JSON, text and state) having made them agree.
+Value = Any
 
 # Type groups of LANGUAGE.md section 5, defined once for the checker, the verifier and the VM.
 # Primitive types with an order (`< <= > >=`, min, max): numbers and Money by value, Dates and

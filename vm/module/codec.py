@@ -18,14 +18,14 @@ from vm.module.abi import (
     FORMAT_VERSION, MAGIC, MAX_MODULE_BYTES, Constant, Entry, EventDef, FieldDefault, Function, Lifecycle,
     Module, Param, StateVar, Transition,
 )
-from vm.types import EnumType, ListType, MapType, PRIMITIVES, Prim, RecordType, Type, TypeTable
+from vm.types import EnumType, ListType, MapType, PRIMITIVES, Prim, RecordType, Type, TypeTable, Value
 from vm.values.money import Money
 from vm.values.party import Party
 
 _INT64 = 1 << 63
 
 
-def _type_out(t: Type) -> object:
+def _type_out(t: Type) -> Value:
     match t:
         case Prim(name):
             return name
@@ -40,7 +40,7 @@ def _type_out(t: Type) -> object:
     raise TypeError(f"not a type: {t!r}")
 
 
-def _int_out(v: int) -> object:
+def _int_out(v: int) -> Value:
     # msgpack ints stop at 64 bits; larger ones (Int reaches 2**255) go as signed big-endian bytes.
     if -_INT64 <= v < _INT64:
         return v
@@ -104,29 +104,29 @@ def _need(cond: bool, what: str) -> None:
         raise _Malformed(what)
 
 
-def _str(x: object, what: str) -> str:
+def _str(x: Value, what: str) -> str:
     _need(isinstance(x, str), f"{what} is not a text")
-    return x  # type: ignore[return-value]
+    return x
 
 
-def _list(x: object, what: str, n: int | None = None) -> list:
+def _list(x: Value, what: str, n: int | None = None) -> list:
     _need(isinstance(x, list), f"{what} is not a list")
     if n is not None:
-        _need(len(x) == n, f"{what} has {len(x)} items, expected {n}")  # type: ignore[arg-type]
-    return x  # type: ignore[return-value]
+        _need(len(x) == n, f"{what} has {len(x)} items, expected {n}")
+    return x
 
 
-def _int(x: object, what: str) -> int:
+def _int(x: Value, what: str) -> int:
     _need(isinstance(x, int) and not isinstance(x, bool), f"{what} is not an integer")
-    return x  # type: ignore[return-value]
+    return x
 
 
-def _bool(x: object, what: str) -> bool:
+def _bool(x: Value, what: str) -> bool:
     _need(isinstance(x, bool), f"{what} is not a boolean")
-    return x  # type: ignore[return-value]
+    return x
 
 
-def _big_int(x: object, what: str) -> int:
+def _big_int(x: Value, what: str) -> int:
     if isinstance(x, bytes):
         _need(0 < len(x) <= 40, f"{what}: integer too long")
         return int.from_bytes(x, "big", signed=True)
@@ -136,7 +136,7 @@ def _big_int(x: object, what: str) -> int:
 MAX_TYPE_DEPTH = 16
 
 
-def _type_in(x: object, what: str, depth: int = 0) -> Type:
+def _type_in(x: Value, what: str, depth: int = 0) -> Type:
     _need(depth <= MAX_TYPE_DEPTH, f"{what}: type nested too deeply")
     if isinstance(x, str):
         _need(x in PRIMITIVES, f"{what}: unknown type {x!r}")
@@ -155,7 +155,7 @@ def _type_in(x: object, what: str, depth: int = 0) -> Type:
     raise _Malformed(f"{what}: malformed type")
 
 
-def _params_in(x: object, what: str) -> tuple[Param, ...]:
+def _params_in(x: Value, what: str) -> tuple[Param, ...]:
     out = []
     for i, p in enumerate(_list(x, what)):
         name, t = _list(p, f"{what}[{i}]", 2)
@@ -163,7 +163,7 @@ def _params_in(x: object, what: str) -> tuple[Param, ...]:
     return tuple(out)
 
 
-def _const_in(x: object, what: str) -> Constant:
+def _const_in(x: Value, what: str) -> Constant:
     t_raw, payload = _list(x, what, 2)
     t = _type_in(t_raw, what)
     if isinstance(t, EnumType):
@@ -189,7 +189,7 @@ def _const_in(x: object, what: str) -> Constant:
     raise _Malformed(f"{what}: a constant cannot have type {t}")
 
 
-def _opt_int(x: object, what: str) -> int | None:
+def _opt_int(x: Value, what: str) -> int | None:
     return None if x is None else _int(x, what)
 
 

@@ -27,7 +27,7 @@ from vm.values.measure import needs_nesting_check, scans_natively, walks_to_comp
 from vm.module.abi import Constant, Entry, EventDef, Function, Lifecycle, Module, Param, StateVar
 from vm.opcodes import BY_NAME, OPCODES, Impl, Instruction, OperandKind, OpInfo, Stack, decode_instructions, encode_instruction
 from vm.runtime.state import CallState
-from vm.types import Type, TypeTable
+from vm.types import ListType, MapType, RecordType, Type, TypeTable
 
 
 def assemble(program: list) -> bytes:
@@ -290,6 +290,7 @@ _ORDER_TESTS = {"EQ": lambda c: c == 0, "NE": lambda c: c != 0, "LT": lambda c: 
 
 
 def _compare(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    assert t is not None  # EQ .. GE have a TYPE operand
     name, run, table = ins.op.name, f.run, f.machine.types
     a, b = f.take(2)
     if name in ("EQ", "NE") and walks_to_compare(t):
@@ -302,11 +303,13 @@ def _compare(f: _Frame, ins: Instruction, t: Type | None) -> None:
 
 
 def _min_max(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    assert t is not None
     a, b = f.take(2)
     f.stack.append((V.min_value if ins.op.name == "MIN" else V.max_value)(t, a, b, f.machine.types))
 
 
 def _abs(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    assert t is not None
     f.stack.append(V.abs_value(t, f.stack.pop()))
 
 
@@ -324,6 +327,7 @@ def _list_get(f: _Frame, ins: Instruction, t: Type | None) -> None:
 
 
 def _list_contains(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    assert isinstance(t, ListType)  # TypeRule.LIST: the verifier proved it
     run = f.run
     x, xs = f.take(2)
     if scans_natively(t.elem):
@@ -341,6 +345,7 @@ def _make_map(f: _Frame, ins: Instruction, t: Type | None) -> None:
 
 
 def _map_get(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    assert isinstance(t, MapType)  # TypeRule.MAP: the verifier proved it
     mp, k = f.take(2)
     if k not in mp:
         f.machine._runtime["knf"](t.key, k)
@@ -358,6 +363,7 @@ def _map_has(f: _Frame, ins: Instruction, t: Type | None) -> None:
 
 
 def _make_record(f: _Frame, ins: Instruction, t: Type | None) -> None:
+    assert isinstance(t, RecordType)  # TypeRule.RECORD: the verifier proved it
     f.stack.append(tuple(f.take(len(f.machine.types.records[t.name]))))
 
 

@@ -254,6 +254,8 @@ class Machine:
     def event_json(self, event: Event) -> dict:
         """An emitted event as section-7 JSON: its name and its fields by name."""
         info = self.module.event(event.name)
+        if info is None:
+            raise KeyError(f"{self.module.name} declares no event {event.name}")
         fields = {p.name: V.to_json(p.type, v, self.types) for p, v in zip(info.fields, event.values)}
         return {"event": event.name, "fields": fields}
 

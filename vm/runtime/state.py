@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from vm import gas as G
 from vm import types as T
+from vm.types import Value
 from vm.values.decimals import check_int
 from vm.values.encoding import ValueTooLarge, decode_value, encode_value, value_size
 from vm.errors import Abort, NestingError, limit_exceeded, nested_too_deep, out_of_gas
@@ -32,8 +33,8 @@ from vm.values.money import money_add, money_neg, money_sub
 from vm.values.textform import quote_text, to_text
 
 
-def key_not_found(key_type: T.Type, key: object, table: T.TypeTable) -> Abort:
-    shown = quote_text(key) if key_type == T.TEXT else to_text(key_type, key, table)  # type: ignore[arg-type]
+def key_not_found(key_type: T.Type, key: Value, table: T.TypeTable) -> Abort:
+    shown = quote_text(key) if key_type == T.TEXT else to_text(key_type, key, table)
     return Abort(f"key not found: {shown}", "key-not-found")
 
 
@@ -44,11 +45,11 @@ def charge(gas: int, cost: int) -> int:
     return gas
 
 
-def add_values(t: T.Type, a: object, b: object, subtract: bool) -> object:
+def add_values(t: T.Type, a: Value, b: Value, subtract: bool) -> Value:
     """`a + b` or `a - b` for the additive types of `x += v` (SADD, MADD ...)."""
     if t == T.MONEY:
-        return money_sub(a, b) if subtract else money_add(a, b)  # type: ignore[arg-type]
-    return check_int(a - b if subtract else a + b)  # type: ignore[operator]
+        return money_sub(a, b) if subtract else money_add(a, b)
+    return check_int(a - b if subtract else a + b)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +62,11 @@ class Delta:
     mismatch, or (for a map entry) a missing key."""
 
     type: T.Type
-    amount: object
+    amount: Value
 
 
-def _negated(t: T.Type, v: object) -> object:
-    return money_neg(v) if t == T.MONEY else -v  # type: ignore[operator]
+def _negated(t: T.Type, v: Value) -> Value:
+    return money_neg(v) if t == T.MONEY else -v
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +110,7 @@ class StateSchema:
             self._memo[t] = known
         return known
 
-    def check(self, t: T.Type, new: object, old: object, had_old: bool, role: str) -> None:
+    def check(self, t: T.Type, new: Value, old: Value, had_old: bool, role: str) -> None:
         """Abort unless writing ``new`` where state held ``old`` (``had_old`` False: nothing) keeps
         every lifecycle in ``t``: changed fields move by a listed transition for ``role``, new
         records hold the start value."""
@@ -118,25 +119,25 @@ class StateSchema:
         if isinstance(t, T.RecordType):
             enums = self.types.enums
             for lc in self.lifecycles.get(t.name, ()):
-                value = new[lc.field]  # type: ignore[index]
+                value = new[lc.field]
                 names = enums[lc.enum]
                 if not had_old:
                     if lc.start is not None and value != lc.start:
                         raise Abort(f"illegal transition: new {t.name} must start {names[lc.start]}",
                                     "illegal-transition")
-                elif old[lc.field] != value and not lc.allows(old[lc.field], value, role):  # type: ignore[index]
-                    raise Abort(f"illegal transition {names[old[lc.field]]} -> {names[value]} by {role}",  # type: ignore[index]
+                elif old[lc.field] != value and not lc.allows(old[lc.field], value, role):
+                    raise Abort(f"illegal transition {names[old[lc.field]]} -> {names[value]} by {role}",
                                 "illegal-transition")
             for j, (_, ft) in enumerate(self.types.records[t.name]):
-                self.check(ft, new[j], old[j] if had_old else None, had_old, role)  # type: ignore[index]
+                self.check(ft, new[j], old[j] if had_old else None, had_old, role)
         elif isinstance(t, T.ListType):
-            for j, x in enumerate(new):  # type: ignore[arg-type]
-                here = had_old and j < len(old)  # type: ignore[arg-type]
-                self.check(t.elem, x, old[j] if here else None, here, role)  # type: ignore[index]
+            for j, x in enumerate(new):
+                here = had_old and j < len(old)
+                self.check(t.elem, x, old[j] if here else None, here, role)
         elif isinstance(t, T.MapType):
-            for k, x in new.items():  # type: ignore[attr-defined]
-                here = had_old and k in old  # type: ignore[operator]
-                self.check(t.value, x, old[k] if here else None, here, role)  # type: ignore[index]
+            for k, x in new.items():
+                here = had_old and k in old
+                self.check(t.value, x, old[k] if here else None, here, role)
 
 
 class CallState:
@@ -177,7 +178,7 @@ class CallState:
         """The keys this call only added to (see `Delta`)."""
         return {k: Delta(t, v) for k, (t, v) in self._net.items() if k not in self._observed}
 
-    def _add_to(self, key: bytes, t: T.Type, amount: object, subtract: bool) -> None:
+    def _add_to(self, key: bytes, t: T.Type, amount: Value, subtract: bool) -> None:
         if key in self._net:
             self._net[key] = (t, add_values(t, self._net[key][1], amount, subtract))
         else:
@@ -203,9 +204,9 @@ class CallState:
         for key, value in self.host.scan(prefix):
             self.reads.setdefault(key, value)
             merged[key] = value
-        for key, value in self.writes.items():
+        for key, written in self.writes.items():
             if key.startswith(prefix):
-                merged[key] = value
+                merged[key] = written
         self._observed.update(merged)
         return [(k, v) for k, v in sorted(merged.items()) if v is not None]
 
@@ -220,7 +221,7 @@ class CallState:
             self._observed.add(key)
         return gas
 
-    def _entry_key(self, var: _Var, k: object) -> bytes:
+    def _entry_key(self, var: _Var, k: Value) -> bytes:
         return var.key + encode_key(var.type.key, k)  # type: ignore[union-attr]
 
     def _read_map(self, gas: int, var: _Var) -> tuple[dict, int]:
@@ -243,20 +244,20 @@ class CallState:
             raise Abort(f"state variable {var.name} has no value", "invalid-value")
         return self._decode(var.type, raw), gas
 
-    def sstore(self, gas: int, i: int, value: object) -> int:
+    def sstore(self, gas: int, i: int, value: Value) -> int:
         var = self.schema.vars[i]
         if var.is_map:
             vt = var.type.value  # type: ignore[union-attr]
             # Encoded first: it bounds each entry, and so the walk of the lifecycle check.
             entries = []
-            for k, v in value.items():  # type: ignore[attr-defined]
+            for k, v in value.items():
                 data, gas = self._encode(gas, vt, v)
                 entries.append((k, data))
             old, gas = self._read_map(gas, var)
             if var.checked:
                 self.schema.check(var.type, value, old, True, self.role)
             for k in old:
-                if k not in value:  # type: ignore[operator]
+                if k not in value:
                     gas = self._put(gas, self._entry_key(var, k), None)
             for k, encoded in entries:
                 gas = self._put(gas, self._entry_key(var, k), encoded)
@@ -269,7 +270,7 @@ class CallState:
             self.schema.check(var.type, value, stored, raw is not None, self.role)
         return self._put(gas, var.key, data)
 
-    def _decode(self, t: T.Type, raw: bytes) -> object:
+    def _decode(self, t: T.Type, raw: bytes) -> Value:
         """A stored value; one nested deeper than values may be (old or damaged state) aborts
         "limit" as building it would."""
         try:
@@ -277,7 +278,7 @@ class CallState:
         except NestingError:
             raise nested_too_deep(self.limits.nesting) from None
 
-    def _encode(self, gas: int, t: T.Type, value: object) -> tuple[bytes, int]:
+    def _encode(self, gas: int, t: T.Type, value: Value) -> tuple[bytes, int]:
         """A value's state bytes, its walk charged first by size (`vm.values.measure`), stopping as soon
         as they pass the size a value may have."""
         gas = self._charge_walk(gas, value)
@@ -286,12 +287,12 @@ class CallState:
         except ValueTooLarge:
             raise limit_exceeded(f"a value larger than {self.limits.value_size} bytes") from None
 
-    def _charge_walk(self, gas: int, value: object) -> int:
+    def _charge_walk(self, gas: int, value: Value) -> int:
         if type(value) is tuple or type(value) is dict:
             return self.charge(gas, G.walk_cost(self.meter.units(value)))
         return gas
 
-    def _sdelta(self, gas: int, i: int, amount: object, subtract: bool) -> int:
+    def _sdelta(self, gas: int, i: int, amount: Value, subtract: bool) -> int:
         var = self.schema.vars[i]
         self._adding = True
         try:
@@ -302,37 +303,37 @@ class CallState:
         self._add_to(var.key, var.type, amount, subtract)
         return gas
 
-    def sadd(self, gas: int, i: int, amount: object) -> int:
+    def sadd(self, gas: int, i: int, amount: Value) -> int:
         return self._sdelta(gas, i, amount, False)
 
-    def ssub(self, gas: int, i: int, amount: object) -> int:
+    def ssub(self, gas: int, i: int, amount: Value) -> int:
         return self._sdelta(gas, i, amount, True)
 
     # -- map variables, one entry at a time
 
-    def _entry(self, gas: int, i: int, k: object) -> tuple[_Var, bytes, bytes | None, int]:
+    def _entry(self, gas: int, i: int, k: Value) -> tuple[_Var, bytes, bytes | None, int]:
         var = self.schema.vars[i]
         key = self._entry_key(var, k)
         raw = self._get(key)
         return var, key, raw, self.charge(gas, G.read_cost(key, raw))
 
-    def mload(self, gas: int, i: int, k: object) -> tuple[object, int]:
+    def mload(self, gas: int, i: int, k: Value) -> tuple[object, int]:
         var, _, raw, gas = self._entry(gas, i, k)
         if raw is None:
             raise key_not_found(var.type.key, k, self.types)  # type: ignore[union-attr]
         return self._decode(var.type.value, raw), gas  # type: ignore[union-attr]
 
-    def mhas(self, gas: int, i: int, k: object) -> tuple[bool, int]:
+    def mhas(self, gas: int, i: int, k: Value) -> tuple[bool, int]:
         _, _, raw, gas = self._entry(gas, i, k)
         return raw is not None, gas
 
-    def mget(self, gas: int, i: int, k: object, default: object) -> tuple[object, int]:
+    def mget(self, gas: int, i: int, k: Value, default: Value) -> tuple[object, int]:
         var, _, raw, gas = self._entry(gas, i, k)
         if raw is None:
             return default, gas
         return self._decode(var.type.value, raw), gas  # type: ignore[union-attr]
 
-    def mstore(self, gas: int, i: int, k: object, value: object) -> int:
+    def mstore(self, gas: int, i: int, k: Value, value: Value) -> int:
         var = self.schema.vars[i]
         vt = var.type.value  # type: ignore[union-attr]
         key = self._entry_key(var, k)
@@ -344,13 +345,13 @@ class CallState:
             self.schema.check(vt, value, old, raw is not None, self.role)
         return self._put(gas, key, data)
 
-    def mdelete(self, gas: int, i: int, k: object) -> int:
+    def mdelete(self, gas: int, i: int, k: Value) -> int:
         var, key, raw, gas = self._entry(gas, i, k)
         if raw is None:
             raise key_not_found(var.type.key, k, self.types)  # type: ignore[union-attr]
         return self._put(gas, key, None)
 
-    def _mdelta(self, gas: int, i: int, k: object, amount: object, subtract: bool) -> int:
+    def _mdelta(self, gas: int, i: int, k: Value, amount: Value, subtract: bool) -> int:
         var = self.schema.vars[i]
         vt = var.type.value  # type: ignore[union-attr]
         key = self._entry_key(var, k)
@@ -363,10 +364,10 @@ class CallState:
         self._add_to(key, vt, amount, subtract)
         return gas
 
-    def madd(self, gas: int, i: int, k: object, amount: object) -> int:
+    def madd(self, gas: int, i: int, k: Value, amount: Value) -> int:
         return self._mdelta(gas, i, k, amount, False)
 
-    def msub(self, gas: int, i: int, k: object, amount: object) -> int:
+    def msub(self, gas: int, i: int, k: Value, amount: Value) -> int:
         return self._mdelta(gas, i, k, amount, True)
 
     def mlen(self, gas: int, i: int) -> tuple[int, int]:

@@ -53,37 +53,37 @@ _PARTY_FIELDS = ("org", "id", "role")
 # -- emitters: one per opcode; each writes the instruction's Python and returns a Terminator
 #    when the instruction ends the block.
 
-def _e_const(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_const(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
     w.alias(fw.const(ins.operands[0]))
 
 
-def _e_load(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_load(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
     w.alias(f"l{ins.operands[0]}")
 
 
-def _e_store(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_store(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
     w.assign(f"l{ins.operands[0]}", w.pop())
 
 
-def _e_pop(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_pop(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
     w.pop()
 
 
-def _e_dup(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_dup(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
     w.dup()
 
 
-def _e_swap(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_swap(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
     w.swap()
 
 
-def _e_jump(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_jump(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator:
     w.flush()
     return Terminator("jump", (fw.jump_target(ins),))
 
 
 def _e_jump_if(negate: bool) -> Emitter:
-    def emit(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+    def emit(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator:
         cond = w.flush(w.pop())
         b = fw.target_block.get(ins.end)
         if b is None:
@@ -93,14 +93,14 @@ def _e_jump_if(negate: bool) -> Emitter:
     return emit
 
 
-def _e_ret(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_ret(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator:
     value = w.pop()
     w.emit("if gas < 0: oog()")
     w.emit(f"return {value}, gas")
     return Terminator("exit")
 
 
-def _e_ret_void(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_ret_void(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator:
     w.emit("if gas < 0: oog()")
     w.emit("return None, gas")
     return Terminator("exit")
@@ -109,13 +109,13 @@ def _e_ret_void(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Termin
 _FAIL_HELPERS = ("fail", "unmet")  # by the FAIL operand: Abort kind "fail" or "require"
 
 
-def _e_fail(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_fail(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator:
     kind = ins.operands[0] if ins.op.operands else 0
     w.emit(f"{_FAIL_HELPERS[kind]}({w.pop()})")
     return Terminator("exit")
 
 
-def _e_call(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_call(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
     target = ins.operands[0]
     callee = fw.module.functions[target]
     args = "".join(", " + a for a in w.pops(len(callee.params)))
@@ -129,7 +129,7 @@ def _e_call(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator
 
 def _e_value(expr: str) -> Emitter:
     """An instruction that pushes a call-context value held in the call's globals."""
-    def emit(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+    def emit(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
         w.push(expr)
     return emit
 
@@ -139,7 +139,7 @@ def _e_expr(template: str, pending: bool) -> Emitter:
     operand's type ``{t}``; a ``pending`` one cannot fail, so it may stay unevaluated."""
     typed = "{t}" in template
 
-    def emit(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+    def emit(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
         names = dict(zip("ab", w.pops(len(ins.op.pops))))
         if typed:
             names["t"] = fw.typ(ins.operands[0])
@@ -152,7 +152,7 @@ def _e_expr(template: str, pending: bool) -> Emitter:
 
 def _e_checked(template: str) -> Emitter:
     """An integer result tested against Bao's range inline: no call on the common path."""
-    def emit(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+    def emit(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
         a, b = w.pops(2)
         slot = w.push(template.format(a=a, b=b))
         if not fw.unchecked:
@@ -161,7 +161,7 @@ def _e_checked(template: str) -> Emitter:
 
 
 def _e_divides(template: str) -> Emitter:
-    def emit(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+    def emit(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
         a, b = w.pops(2)
         if fw.const_values.get(b, 0) == 0:
             a, b = w.named(a), w.named(b)
@@ -175,7 +175,7 @@ def _e_divides(template: str) -> Emitter:
 def _e_gas_call(func: str, typed: bool = False, builds: bool = False) -> Emitter:
     """An operation whose helper charges gas by size: `slot, gas = func(gas, [type,] args...)`;
     ``builds``: it makes a value of the instruction's type, whose depth may need a check."""
-    def emit(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+    def emit(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
         n = ins.operands[0] if ins.op.stack is Stack.TEXTS else len(ins.op.pops)
         args = w.pops(n)
         if typed:
@@ -188,14 +188,14 @@ def _e_gas_call(func: str, typed: bool = False, builds: bool = False) -> Emitter
     return emit
 
 
-def _e_party_field(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_party_field(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
     w.push(f"{w.pop()}.{_PARTY_FIELDS[ins.operands[0]]}")
 
 
 _COMPARE = {"EQ": "==", "NE": "!=", "LT": "<", "LE": "<=", "GT": ">", "GE": ">="}
 
 
-def _e_compare(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_compare(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
     t = fw.ptype(ins.operands[0])
     a, b = w.pops(2)
     name = ins.op.name
@@ -215,7 +215,7 @@ def _e_compare(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Termina
         w.push_pending(f"vcmp({fw.typ(ins.operands[0])}, {a}, {b}) {_COMPARE[name]} 0")
 
 
-def _e_minmax(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_minmax(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
     t = fw.ptype(ins.operands[0])
     a, b = w.pops(2)
     lesser = ins.op.name == "MIN"
@@ -228,7 +228,7 @@ def _e_minmax(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminat
         w.push(f"{'vmin' if lesser else 'vmax'}({fw.typ(ins.operands[0])}, {a}, {b})")
 
 
-def _e_abs(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_abs(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
     t = fw.ptype(ins.operands[0])
     a = w.pop()
     if t in _INT_LIKE:
@@ -244,7 +244,7 @@ def _nested(fw, ins, expr: str) -> str:
     return f"nest({expr})" if fw.checks_nesting(ins.operands[0]) else expr
 
 
-def _e_make_list(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_make_list(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
     n = ins.operands[1]
     if n > fw.max_collection:
         w.pops(n)
@@ -255,15 +255,16 @@ def _e_make_list(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Termi
     w.push(_nested(fw, ins, "(" + "".join(x + ", " for x in items) + ")"))
 
 
-def _e_list_get(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_list_get(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
     xs, i = w.pops(2)
     xs, i = w.named(xs), w.named(i)
     w.emit(f"if not 0 <= {i} < size({xs}): oor()")
     w.push(f"{xs}[{i}]")
 
 
-def _e_list_contains(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_list_contains(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
     t = fw.ptype(ins.operands[0])
+    assert isinstance(t, T.ListType)  # TypeRule.LIST: the verifier proved it
     x, xs = w.pops(2)
     slot = w.top_slot()
     if scans_natively(t.elem):
@@ -273,7 +274,7 @@ def _e_list_contains(fw: FunctionContext, w: StackWriter, ins: Instruction) -> T
     w.pushed(slot)
 
 
-def _e_make_map(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_make_map(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
     n = ins.operands[1]
     if n > fw.max_collection:
         w.pops(2 * n)
@@ -282,42 +283,45 @@ def _e_make_map(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Termin
         return
     items = w.pops(2 * n)
     t = fw.ptype(ins.operands[0])
+    assert isinstance(t, T.MapType)  # TypeRule.MAP: the verifier proved it
     if t.key in _NATIVE_ORDER or isinstance(t.key, T.EnumType):
         w.push(_nested(fw, ins, "{" + ", ".join(f"{items[2 * j]}: {items[2 * j + 1]}" for j in range(n)) + "}"))
     else:  # Money keys: equal amounts in one currency are one key; mixed currencies abort
         w.push(_nested(fw, ins, f"mkmap({fw.typ(ins.operands[0])}, ({''.join(x + ', ' for x in items)}))"))
 
 
-def _e_map_get(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_map_get(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
     m, k = w.pops(2)
     m, k = w.named(m), w.named(k)
     t = fw.ptype(ins.operands[0])
+    assert isinstance(t, T.MapType)  # TypeRule.MAP: the verifier proved it
     w.emit(f"if {k} not in {m}: knf({fw.pooled('k', ins.operands[0], t.key)}, {k})")
     w.push(f"{m}[{k}]")
 
 
-def _e_map_get_or(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_map_get_or(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
     m, k, d = w.pops(3)
     m, k = w.named(m), w.named(k)
     w.push(f"{m}[{k}] if {k} in {m} else {d}")
 
 
-def _e_map_has(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_map_has(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
     k, m = w.pops(2)
     w.push_pending(f"{k} in {m}")
 
 
-def _e_make_record(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_make_record(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
     rt = fw.ptype(ins.operands[0])
+    assert isinstance(rt, T.RecordType)  # TypeRule.RECORD: the verifier proved it
     items = w.pops(len(fw.module.types.records[rt.name]))
     w.push(_nested(fw, ins, "(" + "".join(x + ", " for x in items) + ")"))
 
 
-def _e_field(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_field(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
     w.push(f"{w.pop()}[{fw.num(ins.operands[1])}]")
 
 
-def _e_set_field(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_set_field(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
     r, x = w.pops(2)
     f = ins.operands[1]
     w.push(_nested(fw, ins, f"{r}[:{fw.num(f)}] + ({x},) + {r}[{fw.num(f + 1)}:]"))
@@ -325,7 +329,7 @@ def _e_set_field(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Termi
 
 def _e_state(func: str, pops: int, pushes: bool) -> Emitter:
     """State access goes through the call's overlay, which charges gas by the bytes it moves."""
-    def emit(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+    def emit(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
         args = "".join(", " + a for a in w.pops(pops))
         call = f"{func}(gas, {fw.num(ins.operands[0])}{args})"
         if pushes:
@@ -337,7 +341,7 @@ def _e_state(func: str, pops: int, pushes: bool) -> Emitter:
     return emit
 
 
-def _e_emit(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator | None:
+def _e_emit(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
     e = ins.operands[0]
     values = w.pops(len(fw.module.events[e].fields))
     w.emit(f"gas = emit(gas, {fw.num(e)}, ({''.join(v + ', ' for v in values)}))")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import overload
+
 from vm.translate.flow import Lines
 
 
@@ -119,6 +121,12 @@ class StackWriter:
         self.free(name)
         if expr != name:
             self._line(f"{name} = {expr}")
+
+    @overload
+    def flush(self) -> None: ...
+
+    @overload
+    def flush(self, keep: str) -> str: ...
 
     def flush(self, keep: str | None = None) -> str | None:
         """Move every entry to its canonical slot; returns ``keep`` (an expression popped just

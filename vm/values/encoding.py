@@ -21,7 +21,10 @@ invalid UTF-8, trailing bytes) with `EncodingError`, never another exception.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from vm import types as T
+from vm.types import Value
 from vm.values.calendar import MAX_DATE, MIN_DATE
 from vm.values.currencies import CURRENCY_DIGITS
 from vm.values.decimals import INT_LIMIT
@@ -55,9 +58,10 @@ class _Out(bytearray):
     """The encoding so far, and the size it may not pass (-1: no limit)."""
 
     __slots__ = ("limit",)
+    limit: int
 
 
-def encode_value(t: T.Type, v: object, table: T.TypeTable | None = None, limit: int | None = None) -> bytes:
+def encode_value(t: T.Type, v: Value, table: T.TypeTable | None = None, limit: int | None = None) -> bytes:
     """The canonical bytes of a value of type ``t``. With a ``limit``, raise `ValueTooLarge` as
     soon as the bytes pass it: the work is then bounded by the limit, however large the value is
     written out (a value that shares parts may describe more bytes than memory holds)."""
@@ -108,7 +112,7 @@ def _put_party(out: bytearray, v: Party) -> None:
 
 
 # Primitive types by name: a dict lookup instead of a chain of dataclass comparisons.
-_PUT_PRIM = {
+_PUT_PRIM: dict[str, Callable[[_Out, Value], None]] = {
     "Int": _put_signed, "Decimal": _put_signed, "Percent": _put_signed, "Duration": _put_signed,
     "Timestamp": _put_signed, "Text": _put_text, "Money": _put_money, "Bool": _put_bool,
     "Date": _put_date, "Hash": _put_hash, "Party": _put_party,
@@ -211,7 +215,7 @@ class _Reader:
 
 
 def decode_value(t: T.Type, data: bytes, table: T.TypeTable | None = None,
-                 nesting: int = DEFAULT_LIMITS.nesting) -> object:
+                 nesting: int = DEFAULT_LIMITS.nesting) -> Value:
     """The value whose canonical encoding is ``data``; EncodingError for anything else, a value
     nested deeper than ``nesting`` (the language's limit, `vm.gas.Limits`) included."""
     r = _Reader(bytes(data), nesting)
@@ -250,7 +254,7 @@ _GET_PRIM = {
 }
 
 
-def _get(r: _Reader, t: T.Type, table: T.TypeTable | None) -> object:
+def _get(r: _Reader, t: T.Type, table: T.TypeTable | None) -> Value:
     if type(t) is T.Prim:
         return _GET_PRIM[t.name](r)
     if type(t) is T.EnumType:
@@ -266,7 +270,7 @@ def _get(r: _Reader, t: T.Type, table: T.TypeTable | None) -> object:
     return v
 
 
-def _get_container(r: _Reader, t: T.Type, table: T.TypeTable | None) -> object:
+def _get_container(r: _Reader, t: T.Type, table: T.TypeTable | None) -> Value:
     if type(t) is T.RecordType:
         return tuple([_get(r, ft, table) for _, ft in table.record_fields(t.name)])  # type: ignore[union-attr]
     if type(t) is T.ListType:
@@ -285,7 +289,7 @@ def _get_container(r: _Reader, t: T.Type, table: T.TypeTable | None) -> object:
     raise TypeError(f"no encoding for type {t}")
 
 
-def value_size(t: T.Type, v: object, limit: int | None = None) -> int:
+def value_size(t: T.Type, v: Value, limit: int | None = None) -> int:
     """An estimate of a value's size in bytes (close to its encoding), for gas and limits. With a
     ``limit``, the count stops soon after passing it and returns a number above it: the work is
     bounded by the limit, however large the value is written out (each element counts >= 1)."""
@@ -299,7 +303,7 @@ def value_size(t: T.Type, v: object, limit: int | None = None) -> int:
     return limit - budget[0]
 
 
-def _size(v: object) -> int:
+def _size(v: Value) -> int:
     if isinstance(v, tuple):
         return 1 + sum([_size(x) for x in v])
     if isinstance(v, dict):
@@ -307,7 +311,7 @@ def _size(v: object) -> int:
     return _leaf_size(v)
 
 
-def _leaf_size(v: object) -> int:
+def _leaf_size(v: Value) -> int:
     if isinstance(v, int):  # bool included
         return 1 + v.bit_length() // 7
     if isinstance(v, str):
@@ -321,7 +325,7 @@ def _leaf_size(v: object) -> int:
     return 8
 
 
-def _bounded(v: object, budget: list[int]) -> None:
+def _bounded(v: Value, budget: list[int]) -> None:
     if isinstance(v, tuple):
         n = 1
         for x in v:

@@ -8,6 +8,7 @@ import hashlib
 from cryptography.hazmat.primitives import hashes
 
 from vm import types as T
+from vm.types import Value
 from vm.values.textform import TextTooLong, to_text
 
 
@@ -24,15 +25,15 @@ def sha256(data: bytes) -> bytes:
 _ALGORITHMS = {"sm3": sm3, "sha256": sha256}
 
 
-def hash_bytes(t: T.Type, v: object, table: T.TypeTable | None = None, limit: int | None = None) -> bytes:
+def hash_bytes(t: T.Type, v: Value, table: T.TypeTable | None = None, limit: int | None = None) -> bytes:
     """The bytes a value is hashed as. With a ``limit`` on the text form's characters,
     `vm.values.textform.TextTooLong` when it is longer (found without writing it all out)."""
     if t == T.TEXT:
-        if limit is not None and len(v) > limit:  # type: ignore[arg-type]
+        if limit is not None and len(v) > limit:
             raise TextTooLong()
-        return v.encode("utf-8")  # type: ignore[attr-defined]
+        return v.encode("utf-8")
     if t == T.HASH:
-        return v  # type: ignore[return-value]
+        return v
     return to_text(t, v, table, limit).encode("utf-8")
 
 
@@ -45,7 +46,7 @@ def digest(algorithm: str, data: bytes) -> bytes:
     return function(data)
 
 
-def hash_value(algorithm: str, t: T.Type, v: object, table: T.TypeTable | None = None) -> bytes:
+def hash_value(algorithm: str, t: T.Type, v: Value, table: T.TypeTable | None = None) -> bytes:
     """The 32-byte digest of ``v`` under ``algorithm`` ("sm3" or "sha256")."""
     if algorithm not in _ALGORITHMS:
         raise ValueError(f"unknown hash algorithm {algorithm!r}")

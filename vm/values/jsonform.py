@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from vm import types as T
+from vm.types import Value
 from vm.values.calendar import EPOCH_ORDINAL, MS_PER_DAY
 from vm.values.decimals import INT_LIMIT, SCALE
 from vm.values.encoding import value_size
@@ -119,7 +120,7 @@ def _shown(j: object) -> str:
     return s if len(s) <= _SHOWN else s[:_SHOWN - 3] + "..."
 
 
-def _preview(x: object, out: list[str], room: list[int]) -> None:
+def _preview(x: Value, out: list[str], room: list[int]) -> None:
     def put(s: str) -> None:
         out.append(s[:max(room[0], 0)])
         room[0] -= len(s)
@@ -140,7 +141,7 @@ def _preview(x: object, out: list[str], room: list[int]) -> None:
         put(_scalar(x[:_SHOWN + 1] if isinstance(x, str) else x))
 
 
-def _scalar(x: object) -> str:
+def _scalar(x: Value) -> str:
     try:
         return json.dumps(x, ensure_ascii=False, default=repr)
     except ValueError:  # an int past Python's digit limit
@@ -149,7 +150,7 @@ def _scalar(x: object) -> str:
 
 def _expected(t: T.Type, table: T.TypeTable | None) -> str:
     if t in _EXPECTED:
-        return _EXPECTED[t]  # type: ignore[index]
+        return _EXPECTED[t]
     if isinstance(t, T.ListType):
         return f"a {t} (a JSON array)"
     if isinstance(t, T.MapType):
@@ -192,7 +193,7 @@ class _Context:
 
 def from_json(t: T.Type, j: object, table: T.TypeTable | None, where: str,
               defaults: Mapping[str, Mapping[str, object]] | None = None, *,
-              limits: Limits = DEFAULT_LIMITS) -> object:
+              limits: Limits = DEFAULT_LIMITS) -> Value:
     """The value of type ``t`` that the JSON value ``j`` denotes; ValueFormError if none, or if
     it passes one of ``limits`` (see the module docstring). ``defaults`` (record name -> field
     name -> value, in the runtime representation) supplies the fields an object may leave out;
@@ -216,14 +217,14 @@ def _reason(exc: LiteralError) -> str:
     return text.split(": ", 1)[1] if text.startswith("invalid ") and ": " in text else text
 
 
-def _literal(t: T.Type, j: object, path: tuple | None, parse, *args: str) -> object:
+def _literal(t: T.Type, j: object, path: tuple | None, parse, *args: str) -> Value:
     try:
         return parse(*args)
     except LiteralError as exc:
         raise _Misfit(path, t, j, _reason(exc)) from None
 
 
-def _read(t: T.Type, j: object, cx: _Context, path: tuple | None) -> object:
+def _read(t: T.Type, j: object, cx: _Context, path: tuple | None) -> Value:
     if isinstance(t, (T.ListType, T.MapType, T.RecordType)):
         if cx.depth == cx.limits.nesting:
             raise _OverLimit(path, f"values nest at most {cx.limits.nesting} deep "
@@ -244,7 +245,7 @@ def _short(j: object, cx: _Context, path: tuple | None) -> None:
         raise _OverLimit(path, f"a text of {len(j)} characters is longer than {cx.limits.text_length}")
 
 
-def _read_primitive(t: T.Type, j: object, cx: _Context, path: tuple | None) -> object:
+def _read_primitive(t: T.Type, j: object, cx: _Context, path: tuple | None) -> Value:
     _short(j, cx, path)
     if t == T.TEXT:
         if not isinstance(j, str):
@@ -313,7 +314,7 @@ def _read_primitive(t: T.Type, j: object, cx: _Context, path: tuple | None) -> o
     raise TypeError(f"no JSON form for type {t}")
 
 
-def _read_container(t: T.Type, j: object, cx: _Context, path: tuple | None) -> object:
+def _read_container(t: T.Type, j: object, cx: _Context, path: tuple | None) -> Value:
     longest = cx.limits.collection_length
     if isinstance(t, T.ListType):
         if not isinstance(j, list):
@@ -363,7 +364,7 @@ def _read_record(t: T.RecordType, j: object, cx: _Context, path: tuple | None) -
     return tuple(out)
 
 
-def _default(t: T.Type, v: object, cx: _Context, path: tuple | None) -> object:
+def _default(t: T.Type, v: Value, cx: _Context, path: tuple | None) -> Value:
     """A field left out takes its default: held to the limits where it lands, like a given one."""
     if cx.depth + _depth(v) > cx.limits.nesting:
         raise _OverLimit(path, f"values nest at most {cx.limits.nesting} deep "
@@ -372,7 +373,7 @@ def _default(t: T.Type, v: object, cx: _Context, path: tuple | None) -> object:
     return v
 
 
-def _depth(v: object) -> int:
+def _depth(v: Value) -> int:
     """How deep a (verified, so at most `nesting` deep) default value nests."""
     if isinstance(v, tuple):
         return 1 + max((_depth(x) for x in v), default=0)
@@ -387,7 +388,7 @@ def _need(table: T.TypeTable | None) -> T.TypeTable:
     return table
 
 
-def _read_key(kt: T.Type, s: object, cx: _Context, path: tuple | None) -> object:
+def _read_key(kt: T.Type, s: object, cx: _Context, path: tuple | None) -> Value:
     """A Map key from its text form (an object key is always a string)."""
     if kt == T.PARTY:  # role:org/id, three Texts: each is held to the limit once it is split
         if isinstance(s, str) and len(s) > 3 * cx.limits.text_length + 2:
@@ -399,7 +400,7 @@ def _read_key(kt: T.Type, s: object, cx: _Context, path: tuple | None) -> object
     if kt == T.BOOL:
         if s not in ("true", "false"):
             raise _Misfit(path, kt, s)
-        k: object = s == "true"
+        k: Value = s == "true"
     elif kt == T.INT:
         if not re.fullmatch(r"-?\d+", s):
             raise _Misfit(path, kt, s)
@@ -436,11 +437,11 @@ def _read_timestamp(j: object, path: tuple | None) -> int:
         if oh > 23 or om > 59:
             raise _Misfit(path, T.TIMESTAMP, j, "no such time zone offset")
         offset = (oh * 60 + om) * (1 if zone[0] == "+" else -1)
-    local = (ordinal - EPOCH_ORDINAL) * MS_PER_DAY + ((h * 60 + mi) * 60 + s) * 1000 + ms  # type: ignore[operator]
+    local = (ordinal - EPOCH_ORDINAL) * MS_PER_DAY + ((h * 60 + mi) * 60 + s) * 1000 + ms
     return local - offset * 60_000
 
 
-def to_json(t: T.Type, v: object, table: T.TypeTable | None = None) -> object:
+def to_json(t: T.Type, v: Value, table: T.TypeTable | None = None) -> object:
     """The JSON-able form (dicts, lists, str, int, bool) of a value of type ``t``. Written with a
     work list instead of recursion: however deep the value, no Python stack is spent on it."""
     root: list[object] = [None]
@@ -448,18 +449,18 @@ def to_json(t: T.Type, v: object, table: T.TypeTable | None = None) -> object:
     while work:
         t, v, into, slot = work.pop()
         if isinstance(t, T.ListType):
-            out: object = [None] * len(v)  # type: ignore[arg-type]
-            work.extend([(t.elem, x, out, i) for i, x in enumerate(v)])  # type: ignore[arg-type]
+            out: Value = [None] * len(v)
+            work.extend([(t.elem, x, out, i) for i, x in enumerate(v)])
         elif isinstance(t, T.MapType):
             out = {}
-            for k in sorted_keys(t.key, v, table):  # type: ignore[arg-type]
+            for k in sorted_keys(t.key, v, table):
                 name = to_text(t.key, k, table)
-                out[name] = None  # type: ignore[index]
-                work.append((t.value, v[k], out, name))  # type: ignore[index]
+                out[name] = None
+                work.append((t.value, v[k], out, name))
         elif isinstance(t, T.RecordType):
             out = {}
-            for (n, ft), x in zip(_need(table).record_fields(t.name), v):  # type: ignore[call-overload]
-                out[n] = None  # type: ignore[index]
+            for (n, ft), x in zip(_need(table).record_fields(t.name), v):
+                out[n] = None
                 work.append((ft, x, out, n))
         else:
             out = _leaf_json(t, v, table)
@@ -467,11 +468,11 @@ def to_json(t: T.Type, v: object, table: T.TypeTable | None = None) -> object:
     return root[0]
 
 
-def _leaf_json(t: T.Type, v: object, table: T.TypeTable | None) -> object:
+def _leaf_json(t: T.Type, v: Value, table: T.TypeTable | None) -> object:
     if t == T.INT:
-        return v if -JSON_SAFE < v < JSON_SAFE else str(v)  # type: ignore[operator]
+        return v if -JSON_SAFE < v < JSON_SAFE else str(v)
     if t in (T.TEXT, T.BOOL):
         return v
     if t == T.PARTY:
-        return {"org": v.org, "id": v.id, "role": v.role}  # type: ignore[attr-defined]
+        return {"org": v.org, "id": v.id, "role": v.role}
     return to_text(t, v, table)

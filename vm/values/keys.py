@@ -19,6 +19,7 @@ composite keys concatenate safely.
 from __future__ import annotations
 
 from vm import types as T
+from vm.types import Value
 from vm.values.calendar import MAX_DATE, MIN_DATE
 from vm.values.currencies import CURRENCY_DIGITS
 from vm.values.decimals import INT_LIMIT
@@ -43,24 +44,24 @@ def _text_key(s: str) -> bytes:
     return s.encode("utf-8").replace(b"\x00", b"\x00\xff") + _TEXT_END
 
 
-def encode_key(t: T.Type, v: object) -> bytes:
+def encode_key(t: T.Type, v: Value) -> bytes:
     """The order-preserving, prefix-free bytes of a Map key of type ``t``."""
     if t == T.TEXT:
-        return _text_key(v)  # type: ignore[arg-type]
+        return _text_key(v)
     if t in _INTEGRAL or isinstance(t, T.EnumType):
-        if isinstance(v, bool) or not -INT_LIMIT < v < INT_LIMIT:  # type: ignore[operator]
+        if isinstance(v, bool) or not -INT_LIMIT < v < INT_LIMIT:
             raise EncodingError(f"key {v!r} out of range for {t}")
-        return _int_key(v)  # type: ignore[arg-type]
+        return _int_key(v)
     if t == T.MONEY:
-        return _text_key(v.currency) + _int_key(v.units)  # type: ignore[attr-defined]
+        return _text_key(v.currency) + _int_key(v.units)
     if t == T.PARTY:
-        return _text_key(v.org) + _text_key(v.id) + _text_key(v.role)  # type: ignore[attr-defined]
+        return _text_key(v.org) + _text_key(v.id) + _text_key(v.role)
     if t == T.BOOL:
         return b"\x01" if v else b"\x00"
     if t == T.HASH:
-        if len(v) != 32:  # type: ignore[arg-type]
+        if len(v) != 32:
             raise EncodingError("a Hash key has 32 bytes")
-        return bytes(v)  # type: ignore[arg-type]
+        return bytes(v)
     raise EncodingError(f"{t} cannot be a Map key")
 
 
@@ -123,15 +124,15 @@ class _KeyReader:
             raise self.fail("invalid UTF-8") from None
 
 
-def decode_key(t: T.Type, data: bytes) -> object:
+def decode_key(t: T.Type, data: bytes) -> Value:
     """The key whose `encode_key` bytes are ``data``; EncodingError for anything else.
     (Enum indexes are not checked against the enum here: keys carry no type table.)"""
     r = _KeyReader(bytes(data))
     if t in _INTEGRAL or isinstance(t, T.EnumType):
-        v: object = r.integer()
-        if t == T.DATE and not MIN_DATE <= v <= MAX_DATE:  # type: ignore[operator]
+        v: Value = r.integer()
+        if t == T.DATE and not MIN_DATE <= v <= MAX_DATE:
             raise r.fail("date out of range")
-        if isinstance(t, T.EnumType) and v < 0:  # type: ignore[operator]
+        if isinstance(t, T.EnumType) and v < 0:
             raise r.fail("negative enum index")
     elif t == T.TEXT:
         v = r.text()

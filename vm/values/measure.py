@@ -30,6 +30,7 @@ state are checked as they are read (`vm.values.jsonform`, `vm.values.encoding`).
 from __future__ import annotations
 
 from vm import types as T
+from vm.types import Value
 from vm.gas import TEXT_CHARS_PER_UNIT
 from vm.errors import nested_too_deep
 from vm.values.party import Party
@@ -81,17 +82,17 @@ class Meter:
         self._memo: dict[int, tuple[object, int, int]] = {}
         self.nesting = nesting
 
-    def units(self, v: object) -> int:
+    def units(self, v: Value) -> int:
         return self._measure(v)[0]
 
-    def nest(self, v: object) -> object:
+    def nest(self, v: Value) -> Value:
         """``v``, after checking that it nests at most `nesting` deep (abort "limit" if not)."""
         depth = self._measure(v)[1]
         if depth > self.nesting:
             raise nested_too_deep(self.nesting)
         return v
 
-    def _measure(self, v: object) -> tuple[int, int]:
+    def _measure(self, v: Value) -> tuple[int, int]:
         kind = type(v)
         if kind is tuple or kind is dict:
             hit = self._memo.get(id(v))
@@ -99,7 +100,7 @@ class Meter:
                 return hit[1], hit[2]
             units, depth = 1, 0
             measure = self._measure
-            for x in (v if kind is tuple else _pairs(v)):  # type: ignore[attr-defined, arg-type]
+            for x in (v if kind is tuple else _pairs(v)):
                 u, d = measure(x)
                 units += u
                 if d > depth:
@@ -108,9 +109,9 @@ class Meter:
             self._memo[id(v)] = (v, units, depth)
             return units, depth
         if kind is str:
-            return 1 + len(v) // TEXT_CHARS_PER_UNIT, 0  # type: ignore[arg-type]
+            return 1 + len(v) // TEXT_CHARS_PER_UNIT, 0
         if kind is Party:
-            return 1 + (len(v.org) + len(v.id) + len(v.role)) // TEXT_CHARS_PER_UNIT, 0  # type: ignore[attr-defined]
+            return 1 + (len(v.org) + len(v.id) + len(v.role)) // TEXT_CHARS_PER_UNIT, 0
         return 1, 0
 
 

@@ -8,6 +8,7 @@ meeting in a comparison (``==`` included, at any depth) aborts with ``currency m
 from __future__ import annotations
 
 from vm import types as T
+from vm.types import Value
 from vm.values.decimals import check_int
 from vm.errors import Abort
 from vm.values.money import Money, currency_mismatch, money_cmp
@@ -16,27 +17,27 @@ from vm.values.money import Money, currency_mismatch, money_cmp
 # compares exactly as Bao does: ints, str (code points), bytes, bool, Party (org, id, role).
 
 
-def _cmp_native(a: object, b: object) -> int:
-    return (a > b) - (a < b)  # type: ignore[operator]
+def _cmp_native(a: Value, b: Value) -> int:
+    return (a > b) - (a < b)
 
 
-def compare(t: T.Type, a: object, b: object, table: T.TypeTable | None = None) -> int:
+def compare(t: T.Type, a: Value, b: Value, table: T.TypeTable | None = None) -> int:
     """-1, 0 or 1 as ``a`` orders before, with or after ``b``."""
     if type(t) is T.Prim:
         if t.name == "Money":
-            return money_cmp(a, b)  # type: ignore[arg-type]
-        return (a > b) - (a < b)  # type: ignore[operator]
+            return money_cmp(a, b)
+        return (a > b) - (a < b)
     if type(t) is T.EnumType:
-        return (a > b) - (a < b)  # type: ignore[operator]
+        return (a > b) - (a < b)
     if isinstance(t, T.ListType):
-        return _compare_seq([t.elem] * min(len(a), len(b)), a, b, table, len(a), len(b))  # type: ignore[arg-type]
+        return _compare_seq([t.elem] * min(len(a), len(b)), a, b, table, len(a), len(b))
     if isinstance(t, T.RecordType):
         types = [ft for _, ft in _fields(table, t.name)]
-        return _compare_seq(types, a, b, table, 0, 0)  # type: ignore[arg-type]
+        return _compare_seq(types, a, b, table, 0, 0)
     if isinstance(t, T.MapType):
-        ka, kb = sorted_keys(t.key, a, table), sorted_keys(t.key, b, table)  # type: ignore[arg-type]
+        ka, kb = sorted_keys(t.key, a, table), sorted_keys(t.key, b, table)
         for x, y in zip(ka, kb):
-            c = compare(t.key, x, y, table) or compare(t.value, a[x], b[y], table)  # type: ignore[index]
+            c = compare(t.key, x, y, table) or compare(t.value, a[x], b[y], table)
             if c:
                 return c
         return _cmp_native(len(ka), len(kb))
@@ -66,40 +67,40 @@ def sorted_keys(kt: T.Type, m: dict, table: T.TypeTable | None = None) -> list:
     return sorted(m)
 
 
-def equal(t: T.Type, a: object, b: object, table: T.TypeTable | None = None) -> bool:
+def equal(t: T.Type, a: Value, b: Value, table: T.TypeTable | None = None) -> bool:
     """Bao's ``==``."""
     if type(t) is T.Prim:
         if t.name == "Money":
-            if a.currency != b.currency:  # type: ignore[attr-defined]
-                raise currency_mismatch(a.currency, b.currency)  # type: ignore[attr-defined]
-            return a.units == b.units  # type: ignore[attr-defined]
+            if a.currency != b.currency:
+                raise currency_mismatch(a.currency, b.currency)
+            return a.units == b.units
         return a == b
     if type(t) is T.EnumType:
         return a == b
     if isinstance(t, T.ListType):
-        if len(a) != len(b):  # type: ignore[arg-type]
+        if len(a) != len(b):
             return False
         e = t.elem
-        return all([equal(e, x, y, table) for x, y in zip(a, b)])  # type: ignore[call-overload]
+        return all([equal(e, x, y, table) for x, y in zip(a, b)])
     if isinstance(t, T.RecordType):
         # Every field is compared (no short cut) so a currency mismatch anywhere aborts.
-        return all([equal(ft, x, y, table) for (_, ft), x, y in zip(_fields(table, t.name), a, b)])  # type: ignore[call-overload]
+        return all([equal(ft, x, y, table) for (_, ft), x, y in zip(_fields(table, t.name), a, b)])
     if isinstance(t, T.MapType):
-        if a.keys() != b.keys():  # type: ignore[attr-defined]
+        if a.keys() != b.keys():
             return False
-        return all([equal(t.value, a[k], b[k], table) for k in a])  # type: ignore[index, attr-defined]
+        return all([equal(t.value, a[k], b[k], table) for k in a])
     raise TypeError(f"no equality for type {t}")
 
 
-def min_value(t: T.Type, a: object, b: object, table: T.TypeTable | None = None) -> object:
+def min_value(t: T.Type, a: Value, b: Value, table: T.TypeTable | None = None) -> Value:
     return b if compare(t, b, a, table) < 0 else a
 
 
-def max_value(t: T.Type, a: object, b: object, table: T.TypeTable | None = None) -> object:
+def max_value(t: T.Type, a: Value, b: Value, table: T.TypeTable | None = None) -> Value:
     return b if compare(t, b, a, table) > 0 else a
 
 
-def sum_values(t: T.Type, xs: tuple, start: object = None) -> object:
+def sum_values(t: T.Type, xs: tuple, start: Value = None) -> Value:
     """``sum(xs[, start])`` of a List of ``t`` (Int, Decimal, Percent, Duration or Money; the
     List type itself is accepted too). The exact sum is checked once against the range; an
     empty Money list needs ``start``."""
@@ -111,12 +112,12 @@ def sum_values(t: T.Type, xs: tuple, start: object = None) -> object:
                 raise Abort("empty sum: sum of an empty list of Money needs a start value", "empty-sum")
             cur, total, rest = xs[0].currency, xs[0].units, xs[1:]
         else:
-            cur, total, rest = start.currency, start.units, xs  # type: ignore[attr-defined]
+            cur, total, rest = start.currency, start.units, xs
         for m in rest:
             if m.currency != cur:
                 raise currency_mismatch(cur, m.currency)
             total += m.units
         return Money(cur, check_int(total))
     if t in (T.INT, T.DECIMAL, T.PERCENT, T.DURATION):
-        return check_int(sum(xs, start if start is not None else 0))  # type: ignore[arg-type]
+        return check_int(sum(xs, start if start is not None else 0))
     raise TypeError(f"no sum for type {t}")

@@ -11,8 +11,10 @@ Choices the language leaves open, fixed here:
 from __future__ import annotations
 
 from datetime import date
+from typing import Callable
 
 from vm import types as T
+from vm.types import Value
 from vm.values.calendar import DEFAULT_TZ_MINUTES, EPOCH_ORDINAL, MAX_DATE, MIN_DATE, MS_PER_DAY
 from vm.values.currencies import CURRENCY_DIGITS
 from vm.values.money import Money
@@ -76,7 +78,7 @@ class TextTooLong(Exception):
     """`to_text` with a ``limit`` stopped once the text passed it (see `to_text`)."""
 
 
-def to_text(t: T.Type, v: object, table: T.TypeTable | None = None, limit: int | None = None) -> str:
+def to_text(t: T.Type, v: Value, table: T.TypeTable | None = None, limit: int | None = None) -> str:
     """``text(v)`` for a value of type ``t``.
 
     With a ``limit`` (in characters), raise `TextTooLong` as soon as the text grows past it: the
@@ -84,15 +86,15 @@ def to_text(t: T.Type, v: object, table: T.TypeTable | None = None, limit: int |
     shares parts can describe more text than memory holds). Every part written adds at least one
     character, so at most ``limit`` + 1 parts are made."""
     if type(t) is T.Prim and t.name == "Text":
-        if limit is not None and len(v) > limit:  # type: ignore[arg-type]
+        if limit is not None and len(v) > limit:
             raise TextTooLong()
-        return v  # type: ignore[return-value]
+        return v
     out = _Writer(limit if limit is not None else -1, table)
     out.value(t, v)
     return "".join(out.parts)
 
 
-_PRIM_TEXT = {
+_PRIM_TEXT: dict[str, Callable[[Value], str]] = {
     "Text": quote_text,
     "Money": money_text,
     "Int": str,

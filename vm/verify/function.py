@@ -10,6 +10,7 @@ what the translator relies on.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NoReturn
 
 from vm.errors import VerifyError
 from vm.module.abi import Function, Module
@@ -57,7 +58,7 @@ class FunctionCheck:
             "state": (len(m.state), "state variable"), "event": (len(m.events), "event"),
         }
 
-    def fail(self, offset: int | None, msg: str) -> None:
+    def fail(self, offset: int | None, msg: str) -> NoReturn:
         at = "" if offset is None else f" at offset {offset}"
         raise VerifyError(f"function {self.f.name}{at}: {msg}")
 

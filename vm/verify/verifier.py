@@ -13,6 +13,7 @@ whole; `vm.verify.function` checks each function's code.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from vm.errors import VerifyError
 from vm.module.abi import Module, module_id
@@ -81,7 +82,7 @@ class _ModuleCheck:
         self.m = module
         self.record_defaults: dict[str, dict[str, object]] = {}
 
-    def fail(self, msg: str) -> None:
+    def fail(self, msg: str) -> NoReturn:
         raise VerifyError(msg)
 
     def type_ok(self, t: Type, where: str, depth: int = 0) -> None:
@@ -149,28 +150,28 @@ class _ModuleCheck:
             self.constant_ok(i, c.type, c.value)
         self.lifecycles_ok()
         self.field_defaults_ok()
-        for f in m.functions:
-            where = f"function {f.name}"
-            if len(f.local_types) > MAX_LOCALS:
-                self.fail(f"{where}: {len(f.local_types)} locals (limit {MAX_LOCALS})")
-            if len(f.code) > MAX_CODE_BYTES:
-                self.fail(f"{where}: {len(f.code)} bytes of code (limit {MAX_CODE_BYTES})")
-            if f.local_names and len(f.local_names) != len(f.local_types):
-                self.fail(f"{where}: {len(f.local_names)} local names for {len(f.local_types)} locals")
-            if tuple(p.type for p in f.params) != f.local_types[:len(f.params)]:
+        for fn in m.functions:
+            where = f"function {fn.name}"
+            if len(fn.local_types) > MAX_LOCALS:
+                self.fail(f"{where}: {len(fn.local_types)} locals (limit {MAX_LOCALS})")
+            if len(fn.code) > MAX_CODE_BYTES:
+                self.fail(f"{where}: {len(fn.code)} bytes of code (limit {MAX_CODE_BYTES})")
+            if fn.local_names and len(fn.local_names) != len(fn.local_types):
+                self.fail(f"{where}: {len(fn.local_names)} local names for {len(fn.local_types)} locals")
+            if tuple(p.type for p in fn.params) != fn.local_types[:len(fn.params)]:
                 self.fail(f"{where}: the first locals must be the parameters")
-            for t in f.local_types:
+            for t in fn.local_types:
                 self.type_ok(t, f"{where} local")
-            if f.returns is not None:
-                self.type_ok(f.returns, f"{where} return type")
-        for e in m.entries:
-            if e.kind not in ("action", "view", "init"):
-                self.fail(f"entry {e.name}: unknown kind {e.kind!r}")
-            if not 0 <= e.function < len(m.functions):
-                self.fail(f"entry {e.name}: function index {e.function} out of range")
-            for r in e.roles:
+            if fn.returns is not None:
+                self.type_ok(fn.returns, f"{where} return type")
+        for entry in m.entries:
+            if entry.kind not in ("action", "view", "init"):
+                self.fail(f"entry {entry.name}: unknown kind {entry.kind!r}")
+            if not 0 <= entry.function < len(m.functions):
+                self.fail(f"entry {entry.name}: function index {entry.function} out of range")
+            for r in entry.roles:
                 if r not in m.parties:
-                    self.fail(f"entry {e.name}: role {r} is not a party")
+                    self.fail(f"entry {entry.name}: role {r} is not a party")
 
     def records_finite(self) -> None:
         """No record may contain itself other than inside a List or Map: no value of it could
