@@ -248,8 +248,9 @@ def pledge() -> Machine:
 BANKS = ("ICBC", "BOC")
 HOLDERS = ("li.lei", "han.mei")  # li.lei holds the policy
 pledge_steps = st.lists(st.one_of(
-    # a whole pledge: the bank applies, the insurer freezes, the bank lends
-    st.tuples(st.just("pledge"), st.sampled_from(BANKS), st.integers(1, 9_000_000), st.integers(1, 9_000_000)),
+    # a whole pledge: the holder may consent, the bank applies, the insurer freezes, the bank lends
+    st.tuples(st.just("pledge"), st.sampled_from(BANKS), st.integers(1, 9_000_000), st.integers(1, 9_000_000),
+              st.booleans()),
     st.tuples(st.just("consent"), st.sampled_from(HOLDERS), st.sampled_from(BANKS), st.integers(0, 9_000_000)),
     st.tuples(st.just("apply_for_pledge"), st.sampled_from(BANKS), st.integers(1, 12_000_000)),
     st.tuples(st.just("grant_loan"), st.sampled_from(BANKS), st.integers(1, 12_000_000)),
@@ -275,10 +276,13 @@ def test_a_pledged_policy_has_one_consented_loan_within_its_ratio_at_every_step(
         granted = False
         if name == "pledge":
             bank = Party(step[1], step[1], "bank")
+            up_to = step[2] + step[3]
+            if step[4] and ledger.call(Party("li.lei", "li.lei", "customer"), "consent", "CL-1", step[1], cny(up_to)):
+                consent = (step[1], up_to)
             ledger.call(bank, "apply_for_pledge", "CL-1", cny(step[2]))
             ledger.call(insurer, "freeze", "CL-1")
-            granted = ledger.call(bank, "grant_loan", "CL-1", cny(step[3]), "2024-12-31")
-            amount, bank_org = step[3], step[1]
+            granted = ledger.call(bank, "grant_loan", "CL-1", cny(step[2]), "2024-12-31")
+            amount, bank_org = step[2], step[1]
         elif name == "consent":
             if ledger.call(Party(step[1], step[1], "customer"), name, "CL-1", step[2], cny(step[3])):
                 assert step[1] == "li.lei"
