@@ -10,18 +10,18 @@ per instruction (offset, opcode, operands decoded through the module's tables).
 
 from __future__ import annotations
 
+from vm.errors import EncodingError
 from vm.module.abi import Entry, Function, Module
 from vm.opcodes import Instruction, OperandKind, TruncatedCode, decode_instructions
-from vm.types import EnumType, Type
+from vm.types import EnumType, RecordType, Type, Value
+from vm.values import decode_value, to_text
 
 
-def _value(module: Module, t: Type, v: object) -> str:
+def _value(module: Module, t: Type, v: Value) -> str:
     if isinstance(t, EnumType):
         values = module.types.enums.get(t.name, ())
         return f"{t.name}.{values[v]}" if isinstance(v, int) and 0 <= v < len(values) else f"{t.name}#{v}"
     try:
-        from vm.values import to_text
-
         shown = to_text(t, v, module.types)
     except Exception:  # a listing of a damaged module still shows what it can
         shown = repr(v)
@@ -33,9 +33,6 @@ def _value(module: Module, t: Type, v: object) -> str:
 
 
 def _default(module: Module, t: Type, encoded: bytes) -> str:
-    from vm.errors import EncodingError
-    from vm.values import decode_value
-
     try:
         value = decode_value(t, encoded, module.types)
     except (EncodingError, KeyError):  # a damaged module: show the bytes
@@ -63,8 +60,10 @@ def _operand(module: Module, fn: Function, kind: OperandKind, value: int, prev: 
             case OperandKind.EVENT:
                 return module.events[value].name
             case OperandKind.FIELD:
-                record = module.type_pool[prev].name  # type: ignore[index, union-attr]
-                return module.types.records[record][value][0]
+                record = module.type_pool[prev] if prev is not None else None
+                if isinstance(record, RecordType):
+                    return module.types.records[record.name][value][0]
+                return "?"
     except (IndexError, KeyError, AttributeError, TypeError):
         return "?"
     return ""

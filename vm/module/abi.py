@@ -44,7 +44,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from vm.types import Type, TypeTable
+from vm.types import Type, TypeTable, Value
 
 MAGIC = b"BAOM"
 FORMAT_VERSION = 2  # 2: record field defaults
@@ -63,7 +63,7 @@ class Constant:
     Only primitive and enum types: lists, maps and records are built by code."""
 
     type: Type
-    value: object
+    value: Value
 
 
 @dataclass(frozen=True, slots=True)

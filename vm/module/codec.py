@@ -55,11 +55,11 @@ def _const_out(c: Constant) -> list:
     if isinstance(t, EnumType):
         payload: object = v
     elif isinstance(t, Prim) and t.name in _INT_REPR:
-        payload = _int_out(v)  # type: ignore[arg-type]
+        payload = _int_out(v)
     elif t == PRIMITIVES["Money"]:
-        payload = [v.currency, _int_out(v.units)]  # type: ignore[attr-defined]
+        payload = [v.currency, _int_out(v.units)]
     elif t == PRIMITIVES["Party"]:
-        payload = [v.org, v.id, v.role]  # type: ignore[attr-defined]
+        payload = [v.org, v.id, v.role]
     elif t in (PRIMITIVES["Text"], PRIMITIVES["Bool"], PRIMITIVES["Hash"]):
         payload = v
     else:

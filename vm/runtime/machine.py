@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from types import FunctionType
+from types import FrameType, FunctionType
 
 from vm import gas as G
 from vm import types as T
@@ -392,10 +392,11 @@ def stack_headroom(limits: Limits = DEFAULT_LIMITS) -> Iterator[None]:
     less room than the call may need (and put it back after)."""
     need = (limits.call_depth * _FRAMES_PER_CALL + limits.nesting * _FRAMES_PER_LEVEL * 2
             + _FRAMES_SPARE)
-    frame, depth = sys._getframe(), 0
+    frame: FrameType | None = sys._getframe()
+    depth = 0
     while frame is not None:
         depth += 1
-        frame = frame.f_back  # type: ignore[assignment]
+        frame = frame.f_back
     old = sys.getrecursionlimit()
     if old >= depth + need:
         yield

@@ -77,6 +77,17 @@ class _Var:
     is_map: bool
     checked: bool  # its values may hold a record with a lifecycle
 
+    # A Map variable's entry types (the verifier admits the M* opcodes on Map variables only).
+    @property
+    def key_type(self) -> T.Type:
+        assert isinstance(self.type, T.MapType)
+        return self.type.key
+
+    @property
+    def value_type(self) -> T.Type:
+        assert isinstance(self.type, T.MapType)
+        return self.type.value
+
 
 class StateSchema:
     """What the machine knows about a module's state, worked out once per module."""
@@ -222,12 +233,12 @@ class CallState:
         return gas
 
     def _entry_key(self, var: _Var, k: Value) -> bytes:
-        return var.key + encode_key(var.type.key, k)  # type: ignore[union-attr]
+        return var.key + encode_key(var.key_type, k)
 
     def _read_map(self, gas: int, var: _Var) -> tuple[dict, int]:
         entries = self._scan(var.key)
         gas = self.charge(gas, G.scan_cost(len(entries), sum(len(k) + len(v) for k, v in entries)))
-        kt, vt, n = var.type.key, var.type.value, len(var.key)  # type: ignore[union-attr]
+        kt, vt, n = var.key_type, var.value_type, len(var.key)
         return {decode_key(kt, k[n:]): self._decode(vt, v) for k, v in entries}, gas
 
     # -- scalar variables
@@ -247,7 +258,7 @@ class CallState:
     def sstore(self, gas: int, i: int, value: Value) -> int:
         var = self.schema.vars[i]
         if var.is_map:
-            vt = var.type.value  # type: ignore[union-attr]
+            vt = var.value_type
             # Encoded first: it bounds each entry, and so the walk of the lifecycle check.
             entries = []
             for k, v in value.items():
@@ -320,8 +331,8 @@ class CallState:
     def mload(self, gas: int, i: int, k: Value) -> tuple[object, int]:
         var, _, raw, gas = self._entry(gas, i, k)
         if raw is None:
-            raise key_not_found(var.type.key, k, self.types)  # type: ignore[union-attr]
-        return self._decode(var.type.value, raw), gas  # type: ignore[union-attr]
+            raise key_not_found(var.key_type, k, self.types)
+        return self._decode(var.value_type, raw), gas
 
     def mhas(self, gas: int, i: int, k: Value) -> tuple[bool, int]:
         _, _, raw, gas = self._entry(gas, i, k)
@@ -331,11 +342,11 @@ class CallState:
         var, _, raw, gas = self._entry(gas, i, k)
         if raw is None:
             return default, gas
-        return self._decode(var.type.value, raw), gas  # type: ignore[union-attr]
+        return self._decode(var.value_type, raw), gas
 
     def mstore(self, gas: int, i: int, k: Value, value: Value) -> int:
         var = self.schema.vars[i]
-        vt = var.type.value  # type: ignore[union-attr]
+        vt = var.value_type
         key = self._entry_key(var, k)
         data, gas = self._encode(gas, vt, value)  # first: it bounds the lifecycle check's walk
         if var.checked:
@@ -348,12 +359,12 @@ class CallState:
     def mdelete(self, gas: int, i: int, k: Value) -> int:
         var, key, raw, gas = self._entry(gas, i, k)
         if raw is None:
-            raise key_not_found(var.type.key, k, self.types)  # type: ignore[union-attr]
+            raise key_not_found(var.key_type, k, self.types)
         return self._put(gas, key, None)
 
     def _mdelta(self, gas: int, i: int, k: Value, amount: Value, subtract: bool) -> int:
         var = self.schema.vars[i]
-        vt = var.type.value  # type: ignore[union-attr]
+        vt = var.value_type
         key = self._entry_key(var, k)
         self._adding = True
         try:

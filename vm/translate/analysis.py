@@ -157,7 +157,9 @@ def loop_bounds(module: Module, code: list[Instruction], blocks: list[CodeBlock]
     facts[0] = frozenset()
 
     def out(p: int, b: int) -> frozenset:
-        alive = frozenset(q for q in facts[p] if not kills[p] & set(q))  # type: ignore[union-attr]
+        known = facts[p]
+        assert known is not None  # p precedes b in reverse postorder, so its facts are in
+        alive = frozenset(q for q in known if not kills[p] & set(q))
         return alive | {gens[p][b]} if b in gens[p] else alive
 
     changed = True

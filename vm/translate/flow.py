@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 
 
 class NotStructured(Exception):
-    """The control flow graph has a shape `Structure` does not rebuild; use the dispatch loop."""
+    """The control flow graph has a shape `Structure` does not rebuild; use the dispatch loop.
+    ``merge``: the join block whose jump could not be written, when that is what failed."""
+
+    merge: int | None = None
 
 
 @dataclass(slots=True)
@@ -109,7 +112,7 @@ class Structure:
                 self._tree(self.rpo[0], None, (), indent)
                 return self.out
             except NotStructured as exc:
-                merge = getattr(exc, "merge", None)
+                merge = exc.merge
                 if merge is None or merge in self.wrap or len(self.wrap) >= MAX_WRAPS:
                     raise  # each retry rewrites the function: bound the work a module can cause
                 self.wrap.add(merge)
@@ -190,7 +193,7 @@ class Structure:
         elif (src, target) in self.back or target in self.merge or target in self.exits:
             wanted = NotStructured("a jump Python cannot express here")
             if target in self.merge and (src, target) not in self.back:
-                wanted.merge = target  # type: ignore[attr-defined]
+                wanted.merge = target
             raise wanted
         else:
             self._tree(target, follow, loops, indent)

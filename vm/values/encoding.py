@@ -119,19 +119,26 @@ _PUT_PRIM: dict[str, Callable[[_Out, Value], None]] = {
 }
 
 
-def _put(out: _Out, t: T.Type, v, table: T.TypeTable | None) -> None:
+def _named(table: T.TypeTable | None, t: T.Type) -> T.TypeTable:
+    """The table that defines record or enum ``t``; a caller that gave none gets EncodingError."""
+    if table is None:
+        raise EncodingError(f"a value of {t} needs the module's type table")
+    return table
+
+
+def _put(out: _Out, t: T.Type, v: Value, table: T.TypeTable | None) -> None:
     if 0 <= out.limit < len(out):  # checked at every element: each one adds at least a byte
         raise ValueTooLarge(f"the value is larger than {out.limit} bytes")
     if type(t) is T.Prim:
         _PUT_PRIM[t.name](out, v)
     elif type(t) is T.RecordType:
-        fields = table.record_fields(t.name)  # type: ignore[union-attr]
+        fields = _named(table, t).record_fields(t.name)
         if len(v) != len(fields):
             raise ValueError(f"{t.name} has {len(fields)} fields")
         for (_, ft), x in zip(fields, v):
             _put(out, ft, x, table)
     elif type(t) is T.EnumType:
-        if v is True or v is False or not 0 <= v < len(table.enum_values(t.name)):  # type: ignore[union-attr]
+        if v is True or v is False or not 0 <= v < len(_named(table, t).enum_values(t.name)):
             raise ValueError(f"{v!r} is not a value of enum {t.name}")
         _put_uvarint(out, v)
     elif type(t) is T.ListType:
@@ -259,7 +266,7 @@ def _get(r: _Reader, t: T.Type, table: T.TypeTable | None) -> Value:
         return _GET_PRIM[t.name](r)
     if type(t) is T.EnumType:
         i = r.uvarint()
-        if i >= len(table.enum_values(t.name)):  # type: ignore[union-attr]
+        if i >= len(_named(table, t).enum_values(t.name)):
             raise r.fail(f"no value {i} in enum {t.name}")
         return i
     if r.depth == 0:
@@ -272,7 +279,7 @@ def _get(r: _Reader, t: T.Type, table: T.TypeTable | None) -> Value:
 
 def _get_container(r: _Reader, t: T.Type, table: T.TypeTable | None) -> Value:
     if type(t) is T.RecordType:
-        return tuple([_get(r, ft, table) for _, ft in table.record_fields(t.name)])  # type: ignore[union-attr]
+        return tuple([_get(r, ft, table) for _, ft in _named(table, t).record_fields(t.name)])
     if type(t) is T.ListType:
         return tuple([_get(r, t.elem, table) for _ in range(r.count())])
     if type(t) is T.MapType:

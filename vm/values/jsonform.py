@@ -29,6 +29,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from vm import types as T
 from vm.types import Value
@@ -445,7 +446,7 @@ def to_json(t: T.Type, v: Value, table: T.TypeTable | None = None) -> object:
     """The JSON-able form (dicts, lists, str, int, bool) of a value of type ``t``. Written with a
     work list instead of recursion: however deep the value, no Python stack is spent on it."""
     root: list[object] = [None]
-    work: list[tuple[T.Type, object, object, object]] = [(t, v, root, 0)]
+    work: list[tuple[T.Type, Value, Any, Any]] = [(t, v, root, 0)]  # (type, value, container, slot in it)
     while work:
         t, v, into, slot = work.pop()
         if isinstance(t, T.ListType):
@@ -464,7 +465,7 @@ def to_json(t: T.Type, v: Value, table: T.TypeTable | None = None) -> object:
                 work.append((ft, x, out, n))
         else:
             out = _leaf_json(t, v, table)
-        into[slot] = out  # type: ignore[index]
+        into[slot] = out
     return root[0]
 
 

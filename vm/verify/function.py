@@ -118,11 +118,10 @@ class FunctionCheck:
         if op.name == "CONCAT" and ins.operands[0] == 0:
             self.fail(ins.offset, "CONCAT of no texts")
         if op.rule is not None:
-            self.rule_ok(ins)
+            self.rule_ok(ins, op.rule)
 
-    def rule_ok(self, ins: Instruction) -> None:
+    def rule_ok(self, ins: Instruction, rule: TypeRule) -> None:
         op, m = ins.op, self.m
-        rule = op.rule
         if OperandKind.STATE in op.operands:
             t = m.state[ins.operands[0]].type
             ok = {
@@ -130,10 +129,10 @@ class FunctionCheck:
                 TypeRule.MAP_STATE: isinstance(t, MapType),
                 TypeRule.ADDITIVE_STATE: t in ADDITIVE,
                 TypeRule.ADDITIVE_MAP_STATE: isinstance(t, MapType) and t.value in ADDITIVE,
-            }.get(rule, False)  # type: ignore[arg-type]
+            }.get(rule, False)
             if not ok:
                 self.fail(ins.offset, f"{op.name}: state variable {m.state[ins.operands[0]].name} is {t}, "
-                                      f"expected {rule.value}")  # type: ignore[union-attr]
+                                      f"expected {rule.value}")
             return
         t = m.type_pool[ins.operands[0]]
         ok = {
@@ -144,11 +143,12 @@ class FunctionCheck:
             TypeRule.ORDERED: is_ordered(t),
             TypeRule.ADDITIVE: t in ADDITIVE,
             TypeRule.ROUNDABLE: t in ROUNDABLE,
-        }.get(rule, False)  # type: ignore[arg-type]
+        }.get(rule, False)
         if not ok:
-            self.fail(ins.offset, f"{op.name}: type operand is {t}, expected {rule.value}")  # type: ignore[union-attr]
+            self.fail(ins.offset, f"{op.name}: type operand is {t}, expected {rule.value}")
         if OperandKind.FIELD in op.operands:
-            fields = m.types.records[t.name]  # type: ignore[union-attr]
+            assert isinstance(t, RecordType)  # FIELD's rule is RECORD, checked just above
+            fields = m.types.records[t.name]
             if ins.operands[1] >= len(fields):
                 self.fail(ins.offset, f"{op.name}: record {t} has no field {ins.operands[1]}")
 
@@ -234,26 +234,30 @@ class FunctionCheck:
         match pattern:
             case "T":
                 return m.type_pool[ops["type"]]
-            case "E":
-                return m.type_pool[ops["type"]].elem  # type: ignore[union-attr]
-            case "K":
-                return m.type_pool[ops["type"]].key  # type: ignore[union-attr]
-            case "V":
-                return m.type_pool[ops["type"]].value  # type: ignore[union-attr]
-            case "F":
-                rec = m.type_pool[ops["type"]]
-                return m.types.records[rec.name][ops["field"]][1]  # type: ignore[union-attr]
+            case "E" | "K" | "V" | "F":
+                # The rule of the opcode (checked by rule_ok first) says what T is.
+                match pattern, m.type_pool[ops["type"]]:
+                    case "E", ListType(elem):
+                        return elem
+                    case "K", MapType(key, _):
+                        return key
+                    case "V", MapType(_, value):
+                        return value
+                    case "F", RecordType(name):
+                        return m.types.records[name][ops["field"]][1]
             case "S":
                 return m.state[ops["state"]].type
-            case "SK":
-                return m.state[ops["state"]].type.key  # type: ignore[union-attr]
-            case "SV":
-                return m.state[ops["state"]].type.value  # type: ignore[union-attr]
+            case "SK" | "SV":
+                match m.state[ops["state"]].type:
+                    case MapType(key, value):
+                        return key if pattern == "SK" else value
             case "C":
                 return m.constants[ops["const"]].type
             case "L":
                 return self.f.local_types[ops["local"]]
-        return PRIMITIVES[pattern]
+            case _:
+                return PRIMITIVES[pattern]
+        self.fail(ins.offset, f"{ins.op.name}: {pattern} does not apply to its operand")
 
 
 def _reverse_postorder(succs: dict[int, tuple[int, ...]]) -> list[int]:

@@ -15,10 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NoReturn
 
-from vm.errors import VerifyError
+from vm.errors import EncodingError, VerifyError
 from vm.module.abi import Module, module_id
 from vm.module.codec import decode_module, encode_module
-from vm.types import MONEY, EnumType, ListType, MapType, Prim, RecordType, Type, is_key_type
+from vm.types import DATE, MONEY, EnumType, ListType, MapType, Prim, RecordType, Type, Value, is_key_type
+from vm.values.calendar import MAX_DATE, MIN_DATE
+from vm.values.currencies import CURRENCY_DIGITS
+from vm.values.decimals import INT_LIMIT
+from vm.values.encoding import decode_value
 from vm.verify.function import MAX_STACK, Block, FunctionCheck, VerifiedFunction
 
 __all__ = ["MAX_CODE_BYTES", "MAX_FUNCTIONS", "MAX_LOCALS", "MAX_STACK", "Block", "VerifiedFunction",
@@ -193,31 +197,26 @@ class _ModuleCheck:
             if name not in state:
                 visit(name)
 
-    def constant_ok(self, i: int, t: Type, v: object) -> None:
-        from vm.values import CURRENCY_DIGITS, INT_LIMIT, MAX_DATE, MIN_DATE
-
+    def constant_ok(self, i: int, t: Type, v: Value) -> None:
         where = f"constant {i}"
         self.type_ok(t, where)
         if isinstance(t, EnumType):
-            if not 0 <= v < len(self.m.types.enums[t.name]):  # type: ignore[operator]
+            if not 0 <= v < len(self.m.types.enums[t.name]):
                 self.fail(f"{where}: enum {t.name} has no value {v}")
         elif t == MONEY:
-            if v.currency not in CURRENCY_DIGITS:  # type: ignore[attr-defined]
-                self.fail(f"{where}: unknown currency {v.currency!r}")  # type: ignore[attr-defined]
-            if not -INT_LIMIT < v.units < INT_LIMIT:  # type: ignore[attr-defined]
+            if v.currency not in CURRENCY_DIGITS:
+                self.fail(f"{where}: unknown currency {v.currency!r}")
+            if not -INT_LIMIT < v.units < INT_LIMIT:
                 self.fail(f"{where}: amount out of range")
         elif isinstance(v, int) and not isinstance(v, bool):
             if not -INT_LIMIT < v < INT_LIMIT:
                 self.fail(f"{where}: {t} out of range")
-            if t.name == "Date" and not MIN_DATE <= v <= MAX_DATE:  # type: ignore[union-attr]
+            if t == DATE and not MIN_DATE <= v <= MAX_DATE:
                 self.fail(f"{where}: date out of range")
 
     def field_defaults_ok(self) -> None:
         """Each default names a field of a known record, once, in ascending (record, field)
         order; its type is the field's; its bytes are the canonical encoding of such a value."""
-        from vm.values.encoding import decode_value
-        from vm.errors import EncodingError
-
         previous: tuple[str, str] | None = None
         for d in self.m.field_defaults:
             where = f"default of {d.record}.{d.field}"
