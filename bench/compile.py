@@ -226,7 +226,7 @@ def main(argv: list[str]) -> int:
     print(f"contract: {text.count(chr(10))} lines, {len(text)} characters, {groups} groups; "
           f"median of {runs} interleaved runs (wall / CPU of this process)")
     print(f"(a) bare Lark parse (same lexer and grammar, Tree): {a_wall * 1e3:7.1f} / {a_cpu * 1e3:7.1f} ms")
-    print(f"(b) parse to dsl.syntax.ast:                      {b_wall * 1e3:7.1f} / {b_cpu * 1e3:7.1f} ms"
+    print(f"(b) parse to dsl.syntax.ast:                        {b_wall * 1e3:7.1f} / {b_cpu * 1e3:7.1f} ms"
           f"   {b_wall / a_wall:.2f}x / {b_cpu / a_cpu:.2f}x bare")
     print(f"(c) whole front end, Compilation.encoded:          {c_wall * 1e3:7.1f} / {c_cpu * 1e3:7.1f} ms"
           f"   {c_wall / a_wall:.2f}x / {c_cpu / a_cpu:.2f}x bare")

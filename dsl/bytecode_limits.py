@@ -27,8 +27,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from dsl.syntax import ast
 from dsl.diagnostics import Code, Diagnostic, DslError
+from dsl.syntax import ast
 from vm import module as vm_module
 from vm.verify import function as verifier_types
 from vm.verify import verifier

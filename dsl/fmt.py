@@ -19,17 +19,18 @@ from __future__ import annotations
 
 import re
 
-from dsl.syntax import ast
 from dsl.fmt_expr import arguments, expr, plain_text, text_literal, type_ref
-from dsl.syntax.parser import parse_source
+from dsl.pipeline import Compilation
+from dsl.syntax import ast
 
 INDENT = "    "
 _LINE_BREAK = re.compile(r"\r?\n|\r")
 
 
 def format_source(text: str, path: str) -> str:
-    """The canonical form of a Bao source or test file; raises `CompileError` on bad input."""
-    return format_tree(parse_source(text, path), text)
+    """The canonical form of a Bao source or test file, parsed by the pipeline; raises
+    `CompileError` on bad input."""
+    return format_tree(Compilation(text, path).tree, text)
 
 
 def format_tree(tree: ast.SourceFile | ast.TestFile, source: str = "") -> str:

@@ -12,12 +12,13 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dsl.syntax import ast
+from dsl.codegen.testbuild import TestBuild, verified_tests
 from dsl.diagnostics import Code, CompileError, Diagnostic
 from dsl.pipeline import Compilation
-from dsl.semantics import ModuleLoader
+from dsl.semantics import ModuleLoader, TestAnalysis, check_tests
+from dsl.syntax import ast
 from vm.errors import Abort
-from vm.runtime import CallContext, Event, MemoryHost
+from vm.runtime import CallContext, Event, Machine, MemoryHost
 from vm.types import TEXT, Type
 from vm.values import Party, equal, midnight_of, parse_date_literal, to_text
 
@@ -138,17 +139,13 @@ def run_test_file(path: Path, gas_limit: int | None = None) -> FileReport:
 @dataclass
 class _Plan:
     source: str
-    tests: object  # dsl.semantics.analysis.TestAnalysis
-    build: object  # dsl.codegen.testbuild.TestBuild
-    machine: object  # vm.machine.Machine
+    tests: TestAnalysis
+    build: TestBuild
+    machine: Machine
     is_module: bool
 
 
 def _build(path: Path, report: FileReport) -> _Plan:
-    from dsl.semantics.checker import check_tests
-    from dsl.codegen.testbuild import verified_tests
-    from vm.runtime import Machine
-
     unit = Compilation.from_file(path)
     report.sources[str(path)] = unit.source
     tree = unit.tree

@@ -11,8 +11,9 @@ import click
 from dsl.cli.output import (
     FAILED, OK, cannot_read, echo_diagnostics, fail, finish, load, module_bytes, sources, write_file,
 )
-from dsl.diagnostics import Code, CompileError, Diagnostic
 from dsl.codegen import verified_tests
+from dsl.diagnostics import Code, CompileError, Diagnostic
+from dsl.fmt import format_tree
 from dsl.pipeline import Compilation
 from dsl.scenarios import find_test_files, load_target, run_test_file
 from dsl.semantics import check_tests
@@ -113,7 +114,7 @@ def disasm(module: Path) -> None:
         verified = verify(data)
     except VerifyError as exc:
         fail(f"{module}: not a valid module: {exc}")
-    click.echo(disassemble(verified.module if hasattr(verified, "module") else verified))
+    click.echo(disassemble(verified.module))
 
 
 @click.command()
@@ -122,12 +123,11 @@ def disasm(module: Path) -> None:
 def fmt(files: tuple[Path, ...], check_only: bool) -> None:
     """Format Bao files in the canonical layout (comments kept). With --check, exit status 1 if
     any file would change."""
-    from dsl.fmt import format_source
-
     changed, failed = [], 0
     for path in files:
         try:
-            text = load(path).source
+            unit = load(path)
+            text = unit.source
         except CompileError as exc:  # not UTF-8
             failed += 1
             echo_diagnostics(exc.diagnostics, {})
@@ -137,7 +137,7 @@ def fmt(files: tuple[Path, ...], check_only: bool) -> None:
             click.echo(f"{path}: cannot read the file: {exc.strerror or exc}", err=True)
             continue
         try:
-            formatted = format_source(text, str(path))
+            formatted = format_tree(unit.tree, text)  # the pipeline's tree: fmt parses nothing itself
         except CompileError as exc:
             failed += 1
             echo_diagnostics(exc.diagnostics, {str(path): text})

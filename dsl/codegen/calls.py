@@ -4,10 +4,10 @@ in scenario expressions, views). A mixin of `dsl.codegen.exprs.ExprCode`, which 
 
 from __future__ import annotations
 
-from dsl.syntax import ast
-from dsl.semantics.analysis import BuiltinFuncRef, FunctionRef, MethodRef, RecordCtorRef
 from dsl.codegen.assembler import CompilerDefect
 from dsl.codegen.context import CodeContext
+from dsl.semantics.analysis import BuiltinFuncRef, FunctionRef, MethodRef, RecordCtorRef
+from dsl.syntax import ast
 from vm.types import MapType, RecordType, TEXT
 
 _DATE_FNS = {"add_months": "ADD_MONTHS", "days_between": "DAYS_BETWEEN", "year": "YEAR", "month": "MONTH",
@@ -22,8 +22,8 @@ class CallCode(CodeContext):
         match ref:
             case BuiltinFuncRef():
                 self.builtin(e, ref)
-            case MethodRef(name="get"):
-                obj = e.func.obj  # type: ignore[union-attr]
+            case MethodRef(name="get") if isinstance(e.func, ast.Attribute):
+                obj = e.func.obj
                 var = self.state_map(obj)
                 if var is not None:
                     self.expr(e.args[0].value)

@@ -22,20 +22,25 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
-from dsl.syntax import ast
-from dsl.semantics.analysis import Analysis, Annotations, FunctionInfo, LocalRef
 from dsl.bytecode_limits import (
     LimitReached, SourceMap, max_code_bytes, max_functions, max_locals, too_many_locals, too_much_code,
 )
 from dsl.codegen.assembler import CompilerDefect, Pools
 from dsl.codegen.constants import field_defaults
-from dsl.codegen.unit import Unit
 from dsl.codegen.stmts import BodyCode
+from dsl.codegen.unit import Unit
 from dsl.diagnostics import Code, CompileError, Diagnostic
+from dsl.semantics.analysis import Analysis, Annotations, FunctionInfo, LocalRef
+from dsl.syntax import ast
 from vm.module import Entry, EventDef, Function, Lifecycle, Module, Param, StateVar, Transition
 from vm.types import BOOL, DECIMAL, DURATION, HASH, INT, PERCENT, TEXT, EnumType, ListType, MapType, Type
 
 __all__ = ["compile_contract", "compile_with_sources", "CompilerDefect", "ModuleLayout"]
+
+
+def _name_span(decl: ast.FuncDecl | ast.InitDecl) -> ast.Span:
+    """Where a function is named: an action's, view's or fn's name; `init` is its keyword's line."""
+    return decl.name.span if isinstance(decl, ast.FuncDecl) else decl.span
 
 
 def _doc(lines: tuple[str, ...]) -> str:
@@ -85,7 +90,7 @@ class ModuleLayout:
             return
         key, info, module = self.order[limit]
         tree = self.analysis.tree
-        span = tree.name.span if info is None else info.decl.name.span
+        span = tree.name.span if info is None else _name_span(info.decl)
         if module is not None:
             span = next((d.module.span for d in tree.decls if isinstance(d, ast.Use) and d.module.name == module), span)
         raise CompileError([Diagnostic(
@@ -96,7 +101,7 @@ class ModuleLayout:
     # -- function bodies -------------------------------------------------------------------------------
     def compile_function(self, key: str, info: FunctionInfo, module: str | None) -> Function:
         code = BodyCode(self.unit, info.local_types, module, key)
-        with self.reporting(key, code, info.decl.name.span):
+        with self.reporting(key, code, _name_span(info.decl)):
             code.block(info.decl.body)
             self.finish_body(code, info.returns)
         return Function(key, _params(info), info.returns, tuple(code.local_types), code.asm.finish(),
@@ -183,8 +188,10 @@ class ModuleLayout:
                 self.functions.append(self.compile_init(info))
             elif key == "__defaults":
                 self.functions.append(self.compile_defaults())
+            elif info is not None:
+                self.functions.append(self.compile_function(key, info, module))
             else:
-                self.functions.append(self.compile_function(key, info, module))  # type: ignore[arg-type]
+                raise CompilerDefect(f"function {key} has no checked signature")
 
     # -- the ABI -------------------------------------------------------------------------------------
     def entries(self) -> list[Entry]:

@@ -10,10 +10,10 @@ field with such a default must be given when a record crosses the JSON boundary.
 
 from __future__ import annotations
 
-from dsl.syntax import ast
-from dsl.semantics.analysis import Annotations, EnumValueRef, RecordCtorRef
 from dsl.codegen.assembler import CompilerDefect
 from dsl.diagnostics import Code, CompileError, Diagnostic
+from dsl.semantics.analysis import Annotations, EnumValueRef, RecordCtorRef
+from dsl.syntax import ast
 from vm import values
 from vm.errors import EncodingError
 from vm.gas import DEFAULT_LIMITS

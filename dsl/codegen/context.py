@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from dsl.syntax import ast
-from dsl.semantics.analysis import Ref, StateVarInfo
 from dsl.codegen.unit import Unit
+from dsl.semantics.analysis import Ref, StateVarInfo
+from dsl.syntax import ast
 from vm.types import Type
 
 

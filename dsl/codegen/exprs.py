@@ -3,17 +3,17 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
-from dsl.syntax import ast
-from dsl.semantics.analysis import (
-    BuiltinValueRef, EnumValueRef, FieldRef, LocalRef, PartyFieldRef, Ref, StateRef, StateVarInfo,
-)
 from dsl.bytecode_limits import LimitReached, max_locals, too_many_locals
 from dsl.codegen.assembler import Assembler, CompilerDefect, Label
 from dsl.codegen.calls import CallCode
 from dsl.codegen.constants import literal_value
 from dsl.codegen.unit import Unit
+from dsl.semantics.analysis import (
+    BuiltinValueRef, EnumValueRef, FieldRef, LocalRef, PartyFieldRef, Ref, StateRef, StateVarInfo,
+)
+from dsl.syntax import ast
 from vm.opcodes import OPCODES, operator_opcodes
 from vm.types import BOOL, DECIMAL, INT, PRIMITIVES, TEXT, EnumType, ListType, MapType, RecordType, Type
 
@@ -27,7 +27,7 @@ _ARITH: dict[tuple[str, Type, Type], tuple[str, bool]] = {
 # A literal pushes at most this many items (or text parts) before folding them into one value:
 # the verifier bounds a frame's stack at 512 slots, and a literal may stand inside a deep one.
 LITERAL_CHUNK = 128
-_NEG = {PRIMITIVES[types[0]]: info.name for (op, types), (info, _) in operator_opcodes().items()
+_NEG: dict[Type, str] = {PRIMITIVES[types[0]]: info.name for (op, types), (info, _) in operator_opcodes().items()
         if op == "-" and len(types) == 1}
 _COMPARE = {op.source: op.name for op in OPCODES if op.source and op.pops == ("T", "T")}
 _CONTEXT = {op.source: op.name for op in OPCODES if op.source and not op.pops}
@@ -371,7 +371,8 @@ class ExprCode(CallCode):
 
 # How expr_raw emits each kind of node (a dict on the node's type rather than a chain of class
 # tests: expressions are the most numerous nodes). Literals are not here: they fold to constants.
-_EXPR_CODE: dict[type, Callable[[ExprCode, ast.Expr], None]] = {
+# Each handler takes the node of its own class (hence Any for the node here).
+_EXPR_CODE: dict[type, Callable[[ExprCode, Any], None]] = {
     ast.ListLit: ExprCode.collection_raw,
     ast.MapLit: ExprCode.collection_raw,
     ast.TextLit: ExprCode.text,

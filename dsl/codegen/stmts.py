@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Callable
 
-from dsl.syntax import ast
-from dsl.semantics.analysis import FieldRef, LocalRef, MethodRef
 from dsl.bytecode_limits import LimitReached, max_code_bytes, too_much_code
 from dsl.codegen.assembler import CompilerDefect, Label
 from dsl.codegen.exprs import ExprCode, arith_opcode
 from dsl.fmt_expr import expr as source_of  # `requirement failed: <cond>` quotes it as `fmt` writes it
-from vm.types import INT, TEXT, ListType, MapType, Type
+from dsl.semantics.analysis import FieldRef, LocalRef, MethodRef
+from dsl.syntax import ast
+from vm.types import INT, TEXT, ListType, MapType, RecordType, Type
 
 _ADDITIVE_OPS = {"+=": ("SADD", "MADD", "+"), "-=": ("SSUB", "MSUB", "-")}
 FAIL_KIND, REQUIRE_KIND = 0, 1
@@ -88,7 +88,7 @@ class BodyCode(ExprCode):
         target = s.target
         if s.op == "=":
             var = self.state_map(target.obj) if isinstance(target, ast.Index) else None
-            if var is not None:
+            if var is not None and isinstance(target, ast.Index):
                 self.expr(target.index)
                 self.expr(s.value)
                 self.emit("MSTORE", var.index)
@@ -138,6 +138,7 @@ class BodyCode(ExprCode):
         if self.short_path(root, var, steps, new_value):
             return
         entry_key: int | None = None
+        entry_map = 0  # the Map state variable whose entry entry_key names, when there is one
         if var is not None and isinstance(var.type, MapType):
             if not steps or not isinstance(steps[0], ast.Index):
                 if steps:
@@ -145,14 +146,16 @@ class BodyCode(ExprCode):
                 # the whole map is replaced
             else:
                 first = steps.pop(0)
-                entry_key = self.temp(var.type.key)
+                if not isinstance(first, ast.Index):
+                    raise CompilerDefect("a Map state variable's entry without its key")
+                entry_key, entry_map = self.temp(var.type.key), var.index
                 self.expr(first.index)
                 self.emit("STORE", entry_key)
 
         def load_root() -> None:
             if entry_key is not None:
                 self.emit("LOAD", entry_key)
-                self.emit("MLOAD", var.index)  # type: ignore[union-attr]
+                self.emit("MLOAD", entry_map)
             elif var is not None:
                 self.emit("SLOAD", var.index)
             elif isinstance(ref, LocalRef):
@@ -163,15 +166,17 @@ class BodyCode(ExprCode):
         def store_root() -> None:
             if entry_key is not None:
                 # MSTORE takes the key under the value
-                value = self.temp(self.root_type(var, True))  # type: ignore[arg-type]
+                value = self.temp(self.root_type(var, True))
                 self.emit("STORE", value)
                 self.emit("LOAD", entry_key)
                 self.emit("LOAD", value)
-                self.emit("MSTORE", var.index)  # type: ignore[union-attr]
+                self.emit("MSTORE", entry_map)
             elif var is not None:
                 self.emit("SSTORE", var.index)
+            elif isinstance(ref, LocalRef):
+                self.emit("STORE", ref.slot)
             else:
-                self.emit("STORE", ref.slot)  # type: ignore[union-attr]
+                raise CompilerDefect(f"cannot assign to {root.id}")
 
         if not steps:
             new_value(load_root)
@@ -212,17 +217,17 @@ class BodyCode(ExprCode):
             value = self.temp(types[i + 1])
             self.emit("STORE", value)
             self.emit("LOAD", holders[i])
-            st, k = steps[i], keys[i]
+            st, step_key = steps[i], keys[i]
             t = types[i]
             if isinstance(st, ast.Attribute):
                 self.emit("LOAD", value)
                 self.emit("SET_FIELD", self.tix(t), self.field_index(st))
             elif isinstance(t, MapType):
-                self.emit("LOAD", k)  # type: ignore[arg-type]
+                self.emit("LOAD", step_key)
                 self.emit("LOAD", value)
                 self.emit("MAP_SET", self.tix(t))
             else:
-                self.emit("LOAD", k)  # type: ignore[arg-type]
+                self.emit("LOAD", step_key)
                 self.emit("LOAD", value)
                 self.emit("LIST_SET", self.tix(t))
         store_root()
@@ -235,15 +240,17 @@ class BodyCode(ExprCode):
         if len(below) > 1 or (below and not isinstance(below[0], ast.Attribute)):
             return False
         ref = self.ref(root)
-        if var is None and not isinstance(ref, LocalRef):
+        slot = ref.slot if isinstance(ref, LocalRef) else None
+        if var is None and slot is None:
             raise CompilerDefect(f"cannot assign to {root.id}")
+        load: Callable[[], object]
         if entry:
             self.expr(steps[0].index)  # stays under the value for MSTORE
             load = lambda: (self.emit("DUP"), self.emit("MLOAD", var.index))  # noqa: E731
         elif var is not None:
             load = lambda: self.emit("SLOAD", var.index)  # noqa: E731
         else:
-            load = lambda: self.emit("LOAD", ref.slot)  # noqa: E731
+            load = lambda: self.emit("LOAD", slot)  # noqa: E731
         if below:
             field = below[0]
             t = self.type_of(field.obj)
@@ -257,7 +264,7 @@ class BodyCode(ExprCode):
         elif var is not None:
             self.emit("SSTORE", var.index)
         else:
-            self.emit("STORE", ref.slot)
+            self.emit("STORE", slot)
         return True
 
     def root_type(self, var, entry: bool) -> Type:
@@ -274,7 +281,9 @@ class BodyCode(ExprCode):
 
     def step_type(self, st: ast.Attribute | ast.Index, t: Type) -> Type:
         if isinstance(st, ast.Attribute):
-            return self.unit.types.records[t.name][self.field_index(st)][1]  # type: ignore[union-attr]
+            if not isinstance(t, RecordType):
+                raise CompilerDefect(f"field .{st.name} of {t}, which is no record")
+            return self.unit.types.records[t.name][self.field_index(st)][1]
         if isinstance(t, MapType):
             return t.value
         if isinstance(t, ListType):
@@ -292,7 +301,7 @@ class BodyCode(ExprCode):
         if isinstance(st, ast.Attribute):
             self.emit("FIELD", self.tix(t), self.field_index(st))
         else:
-            self.emit("LOAD", key)  # type: ignore[arg-type]
+            self.emit("LOAD", key)
             self.emit("MAP_GET" if isinstance(t, MapType) else "LIST_GET", self.tix(t))
         return self.step_type(st, t)
 
@@ -316,13 +325,15 @@ class BodyCode(ExprCode):
 
     def expr_stmt(self, e: ast.Expr) -> None:
         ref = self.ref(e)
-        if isinstance(ref, MethodRef) and ref.name == "append":
-            obj = e.func.obj  # type: ignore[union-attr]
+        if isinstance(ref, MethodRef) and ref.name == "append" and isinstance(e, ast.Call) \
+                and isinstance(e.func, ast.Attribute):
+            obj = e.func.obj
             t = self.type_of(obj)
+            item = e.args[0].value
 
             def appended(current: Callable[[], None]) -> None:
                 current()
-                self.expr(e.args[0].value)  # type: ignore[union-attr]
+                self.expr(item)
                 self.emit("LIST_APPEND", self.tix(t))
 
             self.store_path(obj, appended)
@@ -355,7 +366,9 @@ class BodyCode(ExprCode):
             self.emit("STORE", counter)
             self.expr(it.args[1].value)
             self.emit("STORE", limit)
-            load_item: Callable[[], None] = lambda: (self.emit("LOAD", counter), self.emit("STORE", slots[0]))
+            def load_item() -> None:
+                self.emit("LOAD", counter)
+                self.emit("STORE", slots[0])
         else:
             t = self.type_of(it)
             coll = self.temp(t)

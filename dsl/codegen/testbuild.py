@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dsl.syntax import ast
-from dsl.semantics.analysis import TestAnalysis
 from dsl.bytecode_limits import SourceMap, max_functions, verifier_refusal
-from dsl.codegen.stmts import BodyCode
 from dsl.codegen.compiler import ModuleLayout
+from dsl.codegen.stmts import BodyCode
 from dsl.diagnostics import Code, CompileError, Diagnostic
+from dsl.semantics.analysis import TestAnalysis
+from dsl.syntax import ast
 from vm.errors import VerifyError
 from vm.module import Entry, Function, Module, Param
 from vm.types import Type

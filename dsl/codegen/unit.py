@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dsl.syntax import ast
-from dsl.semantics.analysis import Annotations, EventInfo, FunctionInfo, StateVarInfo
 from dsl.codegen.assembler import Pools
+from dsl.semantics.analysis import Annotations, EventInfo, FunctionInfo, StateVarInfo
+from dsl.syntax import ast
 from vm.types import TypeTable
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from dsl.syntax import ast
 from dsl.diagnostics import Code, CompileError, Diagnostic, DslError
 from dsl.explain.formula import FormulaWriter
 from dsl.explain.model import Examples, ExampleView, Inline, Outcome, fill, formula, join, name, quote
 from dsl.explain.names import ContractNames, doc_text, words
 from dsl.explain.phrases import Phrases, phrases_for
 from dsl.pipeline import Compilation
+from dsl.syntax import ast
 
 
 class ExamplesError(DslError):

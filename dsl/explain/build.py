@@ -7,7 +7,6 @@ does not know, because a reader's document is worth more than a perfect one.
 
 from __future__ import annotations
 
-from dsl.syntax import ast
 from dsl.explain.formula import FormulaWriter, walk_exprs
 from dsl.explain.model import (
     Document, Edge, EnumView, EventView, Examples, FieldRow, FunctionView, Inline, LifecycleView,
@@ -18,6 +17,7 @@ from dsl.explain.pathtypes import PathTypes
 from dsl.explain.phrases import Phrases, phrases_for
 from dsl.explain.steps import StepWriter, effects
 from dsl.explain.typewords import type_words
+from dsl.syntax import ast
 
 
 def build_document(tree: ast.SourceFile, source: str, lang: str,

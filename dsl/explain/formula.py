@@ -14,9 +14,10 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Mapping
 
-from dsl.syntax import ast
-from dsl.explain.names import BUILTIN_VALUES, ContractNames, words
+from dsl.explain.names import ContractNames, words
 from dsl.explain.phrases import Phrases
+from dsl.semantics.typerules import BUILTIN_VALUES
+from dsl.syntax import ast
 
 # Precedence, loosest first, as in LANGUAGE.md section 5.
 COND, OR, AND, NOT, CMP, ADD, MUL, NEG, ATOM = range(9)

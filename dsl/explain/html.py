@@ -7,7 +7,7 @@ import re
 from html import escape
 
 from dsl.explain.model import (
-    Document, Examples, FieldRow, FunctionView, Inline, LifecycleView, Step, fill, join, name, section_keys,
+    Document, FieldRow, FunctionView, Inline, LifecycleView, Step, fill, join, name, section_keys,
 )
 from dsl.explain.phrases import Phrases, phrases_for
 from dsl.explain.svg import lifecycle_svg
@@ -271,7 +271,9 @@ class _Writer:
         ))
 
     def _init(self) -> None:
-        self._function(self.doc.init, heading=False)
+        init = self.doc.init
+        if init is not None:  # section_keys lists the section only when there is one
+            self._function(init, heading=False)
 
     def _actions(self) -> None:
         for f in self.doc.actions:
@@ -328,7 +330,9 @@ class _Writer:
         self.add("</ol>")
 
     def _examples(self) -> None:
-        ex: Examples = self.doc.examples
+        ex = self.doc.examples
+        if ex is None:  # section_keys lists the section only when there are examples
+            return
         p = self.p
         if not ex.found:
             self.add(f"<p>{_e(p('examples_none', file=ex.file))}</p>")

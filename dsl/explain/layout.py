@@ -171,6 +171,8 @@ def _clear_curve(e: Edge, a: Box, b: Box, paired: bool, others: list[Box], drawn
         score = 1000 * sum(_hits(arrow, box) for box in others) + _closeness(arrow, drawn) + abs(bend - base) / 20
         if score < best_score:
             best, best_score = arrow, score
+    if best is None:
+        raise ValueError("no bend to try")
     return best
 
 
@@ -286,7 +288,7 @@ def _place_labels(arrows: list[Arrow], boxes: list[Box]) -> list[Arrow]:
         for t in _CANDIDATES:
             at = _point(a, t)
             r = _rect(at, a.label_w)
-            score = 100 * sum(_overlap(r, (b.x, b.y, b.x + b.w, b.y + b.h)) for b in boxes)
+            score: float = 100 * sum(_overlap(r, (b.x, b.y, b.x + b.w, b.y + b.h)) for b in boxes)
             score += 100 * sum(_overlap(r, q) for q in placed)
             score += sum(1 for j, pts in enumerate(samples) if j != ai for x, y in pts if _inside(r, x, y))
             score += abs(t - 0.5)  # prefer the middle when all else is equal

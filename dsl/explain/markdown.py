@@ -6,7 +6,7 @@ import re
 
 from dsl.explain.mermaid import lifecycle_mermaid
 from dsl.explain.model import (
-    Document, Examples, FieldRow, FunctionView, Inline, LifecycleView, Step, fill, join, name, section_keys,
+    Document, FieldRow, FunctionView, Inline, LifecycleView, Step, fill, join, name, section_keys,
 )
 from dsl.explain.phrases import Phrases, phrases_for
 
@@ -158,7 +158,9 @@ class _Writer:
         self.add("")
 
     def _init(self) -> None:
-        self._function(self.doc.init, heading=False)
+        init = self.doc.init
+        if init is not None:  # section_keys lists the section only when there is one
+            self._function(init, heading=False)
 
     def _actions(self) -> None:
         for f in self.doc.actions:
@@ -211,7 +213,9 @@ class _Writer:
                 self._steps(step.children, depth + 1)
 
     def _examples(self) -> None:
-        ex: Examples = self.doc.examples
+        ex = self.doc.examples
+        if ex is None:  # section_keys lists the section only when there are examples
+            return
         p = self.p
         if not ex.found:
             self.para(_esc(p("examples_none", file=ex.file)))

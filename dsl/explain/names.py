@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from dsl.syntax import ast
 
-BUILTIN_VALUES = frozenset({"caller", "now", "today", "tx_id"})
 
 
 def words(identifier: str) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dsl.syntax import ast
 from dsl.explain.names import ContractNames
+from dsl.syntax import ast
 
 
 @dataclass(frozen=True, slots=True)

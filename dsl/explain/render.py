@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from dsl.syntax import ast
 from dsl.diagnostics import Code, CompileError, Diagnostic, DslError
 from dsl.explain.acceptance import ExamplesError, collect_examples
 from dsl.explain.build import build_document
@@ -18,6 +17,7 @@ from dsl.explain.markdown import render_markdown
 from dsl.explain.model import Document
 from dsl.explain.names import ContractNames
 from dsl.pipeline import Compilation
+from dsl.syntax import ast
 
 FORMATS = ("html", "md")
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dsl.syntax import ast
 from dsl.explain.formula import FormulaWriter
 from dsl.explain.model import Inline, Step, fill, formula, join, name, quote, text
 from dsl.explain.names import words
 from dsl.explain.pathtypes import PathTypes
 from dsl.explain.phrases import Phrases
+from dsl.syntax import ast
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +56,13 @@ class StepWriter:
             case ast.Assign(target=target, op=op, value=value):
                 key = {"=": "step_set", "+=": "step_increase", "-=": "step_decrease"}.get(op, "step_set")
                 kind = {"=": "set", "+=": "increase", "-=": "decrease"}.get(op, "set")
-                line = fill(p(key), target=formula(self.formulas.target(target)), value=self._f(value))
-                return [Step(kind, line + self._lifecycle_note(target))]
+                runs = fill(p(key), target=formula(self.formulas.target(target)), value=self._f(value))
+                return [Step(kind, runs + self._lifecycle_note(target))]
             case ast.Emit(event=event, args=args):
                 return [Step("emit", fill(p("step_emit"), event=name(event.name), fields=self._emit_fields(event.name, args)))]
             case ast.Return(value=None):
                 return [Step("return", text(self.phrases("step_return_nothing")))]
-            case ast.Return(value=value):
+            case ast.Return(value=value) if value is not None:
                 return [Step("return", fill(p("step_return"), value=self._f(value)))]
             case ast.Fail(message=message):
                 return [Step("fail", fill(p("step_fail"), message=quote(self.formulas.message(message))))]
@@ -71,8 +71,8 @@ class StepWriter:
             case ast.Pass():
                 return [Step("pass", text(self.phrases("step_pass")))]
             case ast.ExprStmt(expr=ast.Call(func=ast.Attribute(name="append", obj=obj), args=(arg,))):
-                line = fill(p("step_append"), value=self._f(arg.value), target=formula(self.formulas.target(obj)))
-                return [Step("append", line + self._lifecycle_note(ast.Index(obj, arg.value)))]
+                runs = fill(p("step_append"), value=self._f(arg.value), target=formula(self.formulas.target(obj)))
+                return [Step("append", runs + self._lifecycle_note(ast.Index(obj, arg.value)))]
             case ast.ExprStmt(expr=expr):
                 return [Step("call", fill(p("step_call"), call=self._f(expr)))]
             case ast.If(branches=branches, otherwise=otherwise):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from dsl.syntax import ast
 from dsl.explain.names import ContractNames
 from dsl.explain.phrases import Phrases
+from dsl.syntax import ast
 
 _PRIMITIVES = frozenset(
     {"Int", "Decimal", "Money", "Percent", "Date", "Duration", "Timestamp", "Text", "Bool", "Hash", "Party"}

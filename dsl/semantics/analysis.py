@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Union
 
-from dsl.syntax import ast
 from dsl.diagnostics import Diagnostic
+from dsl.syntax import ast
 from vm.types import Type, TypeTable
 
 

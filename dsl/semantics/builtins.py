@@ -9,11 +9,11 @@ types their text form); "text", "add_months", "days_between", "year", "month", "
 
 from __future__ import annotations
 
-from dsl.syntax import ast
+from dsl.diagnostics import Code
 from dsl.semantics.analysis import BuiltinFuncRef
 from dsl.semantics.context import ExprContext
 from dsl.semantics.typerules import SUMMABLE, comparable
-from dsl.diagnostics import Code
+from dsl.syntax import ast
 from vm.types import DATE, DECIMAL, HASH, INT, ROUNDABLE, TEXT, ListType, MapType, Type, is_ordered
 
 _ABSABLE = SUMMABLE

@@ -4,12 +4,12 @@ the `get` method; matching arguments to parameters. A mixin of `ExprChecker`, wh
 
 from __future__ import annotations
 
-from dsl.syntax import ast
+from dsl.diagnostics import Code
 from dsl.semantics.analysis import FunctionRef, MethodRef, RecordCtorRef, StateRef
 from dsl.semantics.context import ExprContext
 from dsl.semantics.scope import BUILTIN_FUNCS, Signature, a_kind, article, did_you_mean
 from dsl.semantics.typerules import BUILTIN_VALUES
-from dsl.diagnostics import Code
+from dsl.syntax import ast
 from vm.types import MapType, RecordType, Type
 
 

@@ -21,7 +21,7 @@ What the compiler can rely on (beyond dsl.semantics.analysis):
 
 from __future__ import annotations
 
-from dsl.syntax import ast
+from dsl.diagnostics import Code, CompileError, Related
 from dsl.semantics.analysis import Analysis, Annotations, FunctionInfo, ParamInfo
 from dsl.semantics.decls import (
     check_lifecycles, check_record_defaults, declare_names, resolve_by, resolve_events, resolve_records,
@@ -30,12 +30,12 @@ from dsl.semantics.decls import (
 from dsl.semantics.defaults import reject_cyclic_defaults
 from dsl.semantics.limits import check_declaration_counts
 from dsl.semantics.literals import LiteralValidator
-from dsl.semantics.reserved import reject_reserved_names
 from dsl.semantics.loader import ModuleLoader
+from dsl.semantics.reserved import reject_reserved_names
 from dsl.semantics.scope import CheckedFile, ContractScope, Findings, RecordInfo, Signature
 from dsl.semantics.stmts import BodyChecker
 from dsl.semantics.testfile import check_tests
-from dsl.diagnostics import Code, CompileError, Related
+from dsl.syntax import ast
 from vm.types import TypeTable
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from dsl.syntax import ast
+from dsl.diagnostics import Code
 from dsl.semantics.analysis import Annotations, Ref
 from dsl.semantics.scope import ContractScope, Findings, LocalScope
-from dsl.diagnostics import Code
+from dsl.syntax import ast
 from vm.types import Type
 
 

@@ -3,16 +3,16 @@ checks of records, state, events, `by` clauses and lifecycles."""
 
 from __future__ import annotations
 
-from dsl.syntax import ast
-from dsl.semantics.analysis import Annotations, EventInfo, LifecycleInfo, ParamInfo, StateVarInfo, TransitionInfo
 from dsl.bytecode_limits import max_record_fields
+from dsl.diagnostics import Code, Related
+from dsl.semantics.analysis import Annotations, EventInfo, LifecycleInfo, ParamInfo, StateVarInfo, TransitionInfo
 from dsl.semantics.exprs import ExprChecker
 from dsl.semantics.limits import check_record_nesting, check_written_type
 from dsl.semantics.literals import LiteralValidator
 from dsl.semantics.scope import (
     TYPE_NAMES, ContractScope, Findings, RecordInfo, Signature, did_you_mean,
 )
-from dsl.diagnostics import Code, Related
+from dsl.syntax import ast
 from vm.types import PRIMITIVES, EnumType, ListType, MapType, RecordType, Type, is_key_type
 
 MODULE_DECLS = (ast.FuncDecl, ast.RecordDecl, ast.EnumDecl)
@@ -120,7 +120,7 @@ def resolve_records(tree: ast.SourceFile, scope: ContractScope, findings: Findin
                 continue
             seen[f.name.name] = f.name.span
             t = resolve_type(f.type, scope, findings)
-            fields.append((f.name.name, t))  # type: ignore[arg-type]
+            fields.append((f.name.name, t))  # type: ignore[arg-type]  # None after a reported error, kept in place; check raises before anything reads it
             kept.append(f)
         if len(kept) > max_record_fields():
             findings.error(Code.B0602, f"record {d.name.name} has {len(kept)} fields; a record holds at most "
@@ -172,7 +172,8 @@ def params_of(params: tuple[ast.Param, ...], scope: ContractScope, findings: Fin
             findings.error(Code.B0302, f"{what} has two parameters `{p.name.name}`", p.name.span,
                            related=(Related("the first", seen[p.name.name]),))
         seen[p.name.name] = p.name.span
-        out.append(ParamInfo(p.name.name, resolve_type(p.type, scope, findings)))  # type: ignore[arg-type]
+        param_type = resolve_type(p.type, scope, findings)
+        out.append(ParamInfo(p.name.name, param_type))  # type: ignore[arg-type]  # None after a reported error, kept in place; check raises before anything reads it
     return tuple(out)
 
 
@@ -194,7 +195,8 @@ def resolve_state(tree: ast.SourceFile, scope: ContractScope, findings: Findings
             if id(var.name) not in scope.entered:
                 continue
             t = resolve_type(var.type, scope, findings)
-            scope.state[var.name.name] = StateVarInfo(var.name.name, index, t, var.default, var)  # type: ignore
+            # t is None after a reported error, kept in place; check raises before anything reads it.
+            scope.state[var.name.name] = StateVarInfo(var.name.name, index, t, var.default, var)  # type: ignore[arg-type]
             index += 1
     # Initial values are checked once every variable is known (they may not read state anyway).
     for info in scope.state.values():
@@ -221,8 +223,8 @@ def resolve_by(decl: ast.FuncDecl | ast.InitDecl, kind: str, name: str, scope: C
     """The roles and the `anyone` flag of a `by` clause, with the checks of section 3."""
     by = decl.by
     if by is None:
-        if kind == "action":
-            findings.error(Code.B0307, f"action `{name}` must say who may call it", decl.name.span,  # type: ignore
+        if kind == "action" and isinstance(decl, ast.FuncDecl):
+            findings.error(Code.B0307, f"action `{name}` must say who may call it", decl.name.span,
                            f"add `by` and a party, e.g. `by {scope.parties[0] if scope.parties else 'anyone'}`")
         elif kind == "init":
             findings.error(Code.B0307, "`init` must say who deploys the contract", decl.span,

@@ -10,10 +10,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 
-from dsl.syntax import ast
+from dsl.diagnostics import Code
 from dsl.semantics.analysis import Annotations, RecordCtorRef
 from dsl.semantics.scope import ContractScope, Findings
-from dsl.diagnostics import Code
+from dsl.syntax import ast
 
 _Node = tuple[str, int]  # (record, field index)
 

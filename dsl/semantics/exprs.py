@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from dsl.syntax import ast
+from dsl.diagnostics import Code
 from dsl.semantics.analysis import (
     Annotations, BuiltinValueRef, EnumValueRef, FieldRef, PartyFieldRef, StateRef, TypeNameRef,
 )
@@ -24,7 +24,7 @@ from dsl.semantics.scope import (
     article, did_you_mean,
 )
 from dsl.semantics.typerules import BUILTIN_VALUES, PARTY_FIELDS, assignable, comparable
-from dsl.diagnostics import Code
+from dsl.syntax import ast
 from vm.types import (
     BOOL, DATE, DECIMAL, DURATION, HASH, INT, MONEY, PARTY, PERCENT, TEXT, EnumType, ListType, MapType,
     RecordType, Type, is_key_type,
@@ -34,6 +34,9 @@ _LITERAL_TYPES = {
     ast.IntLit: INT, ast.DecimalLit: DECIMAL, ast.MoneyLit: MONEY, ast.PercentLit: PERCENT,
     ast.DateLit: DATE, ast.DurationLit: DURATION, ast.HashLit: HASH,
 }
+
+# The built-in values a transaction gives (its time, its id): a scenario sets its time with `at DATE`.
+_TRANSACTION_VALUES = frozenset(BUILTIN_VALUES) - {"caller"}
 
 # What each kind of body may not see, and why (shown to the author).
 _PURE_KINDS = {"fn": "a fn", "const": "a default or initial value"}
@@ -259,7 +262,7 @@ class ExprChecker(OperatorTyping, CallTyping):
             self.error(Code.B0702, f"a scenario cannot read the state variable `{e.id}` directly", e.span,
                        "read it through a view of the contract")
             return True
-        if e.id in ("now", "today", "tx_id"):
+        if e.id in _TRANSACTION_VALUES:
             self.error(Code.B0702, f"`{e.id}` is not available in a scenario", e.span, "set the block time with `at DATE`")
             return True
         return False

@@ -14,11 +14,11 @@ literal), not again in every type built on it.
 
 from __future__ import annotations
 
-from dsl.syntax import ast
 from dsl.bytecode_limits import max_pool, max_type_depth
+from dsl.diagnostics import Code
 from dsl.semantics.nesting import Nesting, layers, nesting_limit
 from dsl.semantics.scope import ContractScope, Findings
-from dsl.diagnostics import Code
+from dsl.syntax import ast
 from vm.types import Type
 
 _NESTING_HINT = "flatten it: keep the inner values side by side, or in a Map keyed by an id"

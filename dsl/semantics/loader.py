@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import stdlib
 from dsl.semantics.scope import CheckedFile
 from dsl.syntax import ast
 from dsl.syntax.parser import parse_source
+import stdlib
 
 
 def stdlib_dir() -> Path:

@@ -3,13 +3,13 @@ with `in`/`not in`, unary minus and `x if c else y`. A mixin of `ExprChecker`.""
 
 from __future__ import annotations
 
-from dsl.syntax import ast
+from dsl.diagnostics import Code
 from dsl.semantics.context import ExprContext
 from dsl.semantics.typerules import (
     NEGATABLE, arith, arith_error, assignable, comparable, comparison_hint, membership,
     widens,
 )
-from dsl.diagnostics import Code
+from dsl.syntax import ast
 from vm.types import BOOL, DECIMAL, INT, ListType, MapType, Type, is_ordered
 
 

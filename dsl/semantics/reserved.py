@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dsl.syntax import ast
-from dsl.semantics.scope import Findings
 from dsl.diagnostics import Code
+from dsl.semantics.scope import Findings
+from dsl.syntax import ast
 
 RESERVED_PREFIX = "__"
 

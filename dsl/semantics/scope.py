@@ -11,17 +11,18 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from dsl.syntax import ast
-from dsl.semantics.analysis import EventInfo, FunctionInfo, LocalRef, ParamInfo, StateVarInfo
-from dsl.semantics.nesting import Nesting
 from dsl.diagnostics import Code, Diagnostic, Related, Severity
+from dsl.semantics.analysis import Analysis, EventInfo, FunctionInfo, LocalRef, ParamInfo, StateVarInfo
+from dsl.semantics.nesting import Nesting
+from dsl.semantics.typerules import BUILTIN_VALUES
+from dsl.syntax import ast
 from vm.types import Type
 
 BUILTIN_FUNCS = frozenset({
     "len", "min", "max", "abs", "sum", "round", "round_even", "floor", "ceil", "text", "sm3",
     "sha256", "add_months", "days_between", "year", "month", "day", "range",
 })
-BUILTIN_VALUE_NAMES = frozenset({"caller", "now", "today", "tx_id"})
+BUILTIN_VALUE_NAMES = frozenset(BUILTIN_VALUES)
 TYPE_NAMES = frozenset({"Int", "Decimal", "Money", "Percent", "Date", "Duration", "Timestamp", "Text",
                         "Bool", "Hash", "Party", "List", "Map"})
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from dsl.syntax import ast
-from dsl.semantics.analysis import BuiltinFuncRef, MethodRef, StateRef
 from dsl.bytecode_limits import max_locals
+from dsl.diagnostics import Code
+from dsl.semantics.analysis import BuiltinFuncRef, MethodRef, StateRef
 from dsl.semantics.decls import resolve_type
 from dsl.semantics.exprs import ExprChecker
 from dsl.semantics.operators import is_empty_collection
@@ -22,7 +22,7 @@ from dsl.semantics.scope import (
     BUILTIN_FUNCS, BUILTIN_VALUE_NAMES, a_kind, article, did_you_mean, kind_word, where,
 )
 from dsl.semantics.typerules import COMPOUND_TARGETS, arith, widens
-from dsl.diagnostics import Code
+from dsl.syntax import ast
 from vm.types import BOOL, INT, PARTY, TEXT, ListType, MapType, Type
 
 
@@ -67,7 +67,7 @@ class BodyChecker(ExprChecker):
         clash = self.shadowed(name)
         if clash is not None:
             self.error(Code.B0506, f"`{name}` shadows {clash}", ident.span, "choose another name")
-        slot = self.locals.add(name, t, ident.span)  # type: ignore[arg-type]
+        slot = self.locals.add(name, t, ident.span)  # type: ignore[arg-type]  # t is None after a reported error; check raises before anything reads it
         self.ann.refs[id(ident)] = self.locals.refs[slot]
         if slot == max_locals():
             self.error(Code.B0602, f"`{name}` is local variable number {slot + 1:,} of this function, and a function may have "

@@ -8,7 +8,7 @@ through views, and its clock is set with `at`.
 
 from __future__ import annotations
 
-from dsl.syntax import ast
+from dsl.diagnostics import Code, CompileError
 from dsl.semantics.analysis import Analysis, Annotations, ParamInfo, TestAnalysis
 from dsl.semantics.literals import LiteralValidator
 from dsl.semantics.reserved import reject_reserved_names
@@ -16,7 +16,7 @@ from dsl.semantics.scope import (
     ContractScope, Findings, RecordInfo, Signature, Symbol, article, did_you_mean,
 )
 from dsl.semantics.stmts import BodyChecker
-from dsl.diagnostics import Code, CompileError
+from dsl.syntax import ast
 from vm.types import BOOL, PARTY
 
 def scope_of(contract: Analysis) -> ContractScope:

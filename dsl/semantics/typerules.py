@@ -13,8 +13,9 @@ Conventions the compiler relies on (see `arith`):
 
 from __future__ import annotations
 
+from vm.opcodes import OPCODES
 from vm.types import (
-    ADDITIVE, DATE, DECIMAL, DURATION, HASH, INT, MONEY, PARTY, PERCENT, TEXT, TIMESTAMP, ListType, MapType, Type,
+    ADDITIVE, DATE, DECIMAL, DURATION, INT, MONEY, PERCENT, PRIMITIVES, TEXT, ListType, MapType, Type,
 )
 
 ARITH_OPS = ("+", "-", "*", "/", "//", "mod")
@@ -138,5 +139,9 @@ def membership(container: Type) -> Type | None:
     return None
 
 
-BUILTIN_VALUES: dict[str, Type] = {"caller": PARTY, "now": TIMESTAMP, "today": DATE, "tx_id": HASH}
+# The built-in values (`caller`, `now`, `today`, `tx_id`) and their types, read from the instructions
+# that push them: an opcode that pops nothing and compiles from a Bao name (`vm.opcodes`, ``source``).
+BUILTIN_VALUES: dict[str, Type] = {
+    op.source: PRIMITIVES[op.pushes[0]] for op in OPCODES if op.source.isidentifier() and not op.pops
+}
 PARTY_FIELDS = ("org", "id", "role")

@@ -10,10 +10,11 @@ replaced by the nearest well-formed one, so one run reports every lexical error 
 from __future__ import annotations
 
 import re
+from typing import Callable, cast
 from dataclasses import dataclass
 
-from dsl.syntax.ast import Comment, Span
 from dsl.diagnostics import Code, Diagnostic, Related
+from dsl.syntax.ast import Comment, Span
 
 INDENT_WIDTH = 4
 # A tree can nest no deeper than the tokens of one line plus the blocks around it; below these
@@ -62,13 +63,20 @@ _EXPONENT_RE = re.compile(r"[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9_]*")
 _INDENT_RE = re.compile(r"[ \t\f\v]*")
 _WORD_TAIL_RE = re.compile(r"\w*")
 
+# Patterns that match at every position (the token pattern's last alternative takes any one
+# character; the others may match nothing), so their `match` never returns None: typed so, once.
+_MatchAt = Callable[[str, int], "re.Match[str]"]
+_match_token = cast(_MatchAt, _TOKEN_RE.match)
+_match_word_tail = cast(_MatchAt, _WORD_TAIL_RE.match)
+_match_indent = cast(_MatchAt, _INDENT_RE.match)
+
 
 def _name_end(text: str, end: int) -> int:
     """Where a name that the regex matched up to ``end`` really ends. ``\\w`` stops at combining
     marks and connector punctuation (the vowel signs of बीमा or ประกัน), which XID_Continue admits."""
     n = len(text)
     while end < n and text[end] > "\x7f" and ("_" + text[end]).isidentifier():
-        end = _WORD_TAIL_RE.match(text, end + 1).end()  # type: ignore[union-attr]
+        end = _match_word_tail(text, end + 1).end()
     return end
 
 
@@ -77,7 +85,7 @@ class Lexeme:
 
     __slots__ = ("type", "value", "line", "column", "end_line", "end_column", "start_pos", "end_pos")
 
-    def __init__(self, type: str, value: object, line: int, column: int, end_line: int, end_column: int,
+    def __init__(self, type: str, value: str | tuple[str, str], line: int, column: int, end_line: int, end_column: int,
                  start_pos: int = 0, end_pos: int = 0):
         self.type = type
         self.value = value
@@ -141,7 +149,7 @@ class _Scanner:
         text = self.text
         tokens = self.tokens
         append = tokens.append
-        match = _TOKEN_RE.match
+        match = _match_token
         indents = [0]
         depth = 0  # bracket nesting: newlines and indentation inside brackets do not count
         brackets: list[Lexeme] = []
@@ -164,7 +172,7 @@ class _Scanner:
             col = pos - line_start + 1
             if kind == "bad" and m.group().isidentifier():
                 kind = "name"  # an XID_Start that is no word character (such as '℘')
-                end = _WORD_TAIL_RE.match(text, end).end()  # type: ignore[union-attr]
+                end = _match_word_tail(text, end).end()
             if kind == "name":
                 end = _name_end(text, end)
                 word = text[pos:end]
@@ -189,7 +197,7 @@ class _Scanner:
                     if brackets:
                         depth -= 1
                         opener = brackets.pop()
-                        want = {"(": ")", "[": "]", "{": "}"}[opener.value]
+                        want = {"(": ")", "[": "]", "{": "}"}[cast(str, opener.value)]
                         if want != op:
                             self.error(Code.B0105, f"'{op}' does not match '{opener.value}' on line {opener.line}",
                                        line, col, line, col + 1, f"close it with '{want}'",
@@ -272,7 +280,7 @@ class _Scanner:
         """Read the indentation at the start of a line and emit _INDENT/_DEDENT; returns the position
         after it."""
         text = self.text
-        m = _INDENT_RE.match(text, pos)
+        m = _match_indent(text, pos)
         end = m.end()
         if end >= len(text) or text[end] in "\r\n#":
             return end  # a blank or comment-only line: its indentation means nothing

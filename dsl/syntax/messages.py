@@ -7,8 +7,8 @@ a list of terminal names.
 
 from __future__ import annotations
 
-from dsl.syntax.ast import Span
 from dsl.diagnostics import Code, Diagnostic
+from dsl.syntax.ast import Span
 from dsl.syntax.lexer import KEYWORDS, Lexeme
 
 _PUNCTUATION = {
@@ -144,7 +144,7 @@ def syntax_error(tokens: list[Lexeme], i: int, tok: Lexeme, expected: set[str], 
     hint = None
     if tok.type == "EQ" and "EQEQ" in expected:
         hint = "to compare, write '=='"
-    elif tok.type == "NAME" and prev is not None and prev.type in ("INT", "DECIMAL") and len(tok.value) == 3 \
-            and tok.value.isalpha():
+    elif tok.type == "NAME" and prev is not None and prev.type in ("INT", "DECIMAL") \
+            and isinstance(tok.value, str) and len(tok.value) == 3 and tok.value.isalpha():
         hint = f"an amount of money is a number and a currency code in capitals: `{prev.value} {tok.value.upper()}`"
     return Diagnostic(f"unexpected {describe(tok)}; expected {_expected_words(expected)}", span, hint, code=Code.B0201)

@@ -22,14 +22,14 @@ from lark import Lark
 from lark.lexer import Lexer
 from lark.tree import Tree
 
+from dsl.diagnostics import Code, CompileError, Diagnostic
 from dsl.syntax import ast
 from dsl.syntax.ast import Span
-from dsl.diagnostics import Code, CompileError, Diagnostic
-from dsl.syntax.lexer import lex, lex_interpolation
-from dsl.syntax.transform import TreeBuilder
-from dsl.syntax.messages import syntax_error
 from dsl.syntax.lalr import SyntaxStop, Tables, drive
+from dsl.syntax.lexer import lex, lex_interpolation
+from dsl.syntax.messages import syntax_error
 from dsl.syntax.recovery import syntax_errors
+from dsl.syntax.transform import TreeBuilder
 
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 # How deep a tree may nest (expressions within expressions, blocks within blocks): far beyond
@@ -43,7 +43,7 @@ class TokenListLexer(Lexer):
     def __init__(self, lexer_conf) -> None:
         pass
 
-    def lex(self, data):  # type: ignore[override]
+    def lex(self, data):  # type: ignore[override]  # Lark passes its lexer state; ours is the token list
         return iter(data)
 
 

@@ -8,9 +8,9 @@ runs again; a broken top-level line drops its declaration up to the next one.
 from __future__ import annotations
 
 from dsl.diagnostics import Diagnostic
+from dsl.syntax.lalr import SyntaxStop, Tables, drive
 from dsl.syntax.lexer import Lexeme
 from dsl.syntax.messages import syntax_error
-from dsl.syntax.lalr import SyntaxStop, Tables, drive
 
 MAX_SYNTAX_ERRORS = 20
 _RESYNC_WORDS = frozenset(

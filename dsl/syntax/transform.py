@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dsl.syntax import ast
 from dsl.diagnostics import Code
+from dsl.syntax import ast
 from dsl.syntax.callbacks import new_span
 from dsl.syntax.steps import StepCallbacks
 

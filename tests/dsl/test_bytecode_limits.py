@@ -15,16 +15,12 @@ import pytest
 from click.testing import CliRunner
 
 from node.cli import cli
+from tests.dsl.conftest import invoke
 from vm import module as vm_module
 from vm.module import codec as module_codec
 from vm.verify import function as verifier_types
 from vm.verify import verifier
 
-
-def invoke(*args: object):
-    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=True)
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return result
 
 
 def errors(output: str) -> list[str]:

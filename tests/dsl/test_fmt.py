@@ -10,7 +10,7 @@ from dsl.diagnostics import CompileError
 from dsl.fmt import format_source
 from dsl.syntax.parser import parse_source
 
-from .test_parser_examples import SHIPPED, language_examples
+from tests.dsl.conftest import SHIPPED, language_examples
 
 ROOT = Path(__file__).resolve().parents[2]
 

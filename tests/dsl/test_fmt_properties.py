@@ -13,7 +13,7 @@ from dsl.fmt import format_source, format_tree
 from dsl.syntax.lexer import KEYWORDS
 from dsl.syntax.parser import parse_source
 
-from .test_parser_examples import SHIPPED, language_examples
+from tests.dsl.conftest import SHIPPED, language_examples
 
 # -- names and literals ------------------------------------------------------------------------
 

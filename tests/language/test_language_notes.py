@@ -10,7 +10,7 @@ import pytest
 from dsl.diagnostics import CompileError
 from dsl.pipeline import Compilation
 from dsl.scenarios import run_test_file
-from tests.dsl.test_compiler_harness import deploy, run_fn
+from tests.dsl.conftest import deploy, run_fn
 from vm.errors import Abort
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from node.cli import cli
-from tests.dsl.test_cli import COUNTER
+from tests.dsl.conftest import COUNTER
 
 
 def test_an_undecodable_test_file_with_with_tests_is_reported(tmp_path: Path) -> None:

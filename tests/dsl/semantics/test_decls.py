@@ -8,7 +8,7 @@ import pytest
 from dsl.semantics.analysis import FunctionRef
 from dsl.semantics.checker import check
 
-from tests.dsl.test_checker import (  # noqa: E402
+from tests.dsl.conftest import (  # noqa: E402
     DictLoader, at, body, check_src, errors, one_error, parse,
 )
 

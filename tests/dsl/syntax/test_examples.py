@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 
 from dsl.syntax import ast
 from dsl.syntax.parser import parse_source
+from tests.dsl.conftest import ROOT, SHIPPED, language_examples
 
-ROOT = Path(__file__).resolve().parents[2]
-LANGUAGE_MD = ROOT / "docs" / "LANGUAGE.md"  # the reference, shipped with the project
-
-
-def language_examples() -> list[str]:
-    return re.findall(r"```bao\n(.*?)```", LANGUAGE_MD.read_text(encoding="utf-8"), re.S)
-
-
-SHIPPED = sorted(str(p.relative_to(ROOT)) for p in [*ROOT.glob("contracts/*.bao"), *ROOT.glob("stdlib/*.bao")])
 
 
 @pytest.mark.parametrize("index", range(len(language_examples())))

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from dsl.pipeline import Compilation
 from node.cli import cli
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SOURCES = sorted((ROOT / "contracts").glob("*.bao")) + sorted((ROOT / "stdlib").glob("*.bao"))
 TEXTS = {p.name: p.read_text(encoding="utf-8") for p in SOURCES}
 MODULE = Compilation.from_file(ROOT / "contracts" / "health.bao").encoded

@@ -12,9 +12,9 @@ from dsl.diagnostics import CompileError
 from dsl.fmt import format_source
 from dsl.syntax.parser import parse_source
 
-from .test_parser_examples import SHIPPED, language_examples
+from tests.dsl.conftest import SHIPPED, language_examples
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CORPUS = [*language_examples(), *((ROOT / rel).read_text(encoding="utf-8") for rel in SHIPPED)]
 
 # Pieces that exercise the lexer's and parser's edges when spliced into real files.

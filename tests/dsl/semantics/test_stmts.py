@@ -10,7 +10,7 @@ from dsl.semantics.checker import check
 from dsl.diagnostics import Code, Severity
 from dsl.semantics import ModuleLoader
 
-from tests.dsl.test_checker import at, body, check_src, errors, line_of, one_error, parse  # noqa: E402
+from tests.dsl.conftest import at, body, check_src, errors, line_of, one_error, parse  # noqa: E402
 
 
 def test_let_shadowing() -> None:

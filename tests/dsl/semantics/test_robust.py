@@ -12,7 +12,7 @@ from dsl.diagnostics import CompileError
 from dsl.semantics import ModuleLoader
 
 from dsl.syntax import parser  # noqa: E402
-from tests.dsl.test_checker import SECTION_1  # noqa: E402
+from tests.dsl.conftest import SECTION_1  # noqa: E402
 
 TOKENS = re.split(r"(\W)", SECTION_1)
 WORDS = sorted({t for t in TOKENS if t.strip() and t.isidentifier()}
@@ -42,7 +42,7 @@ def test_mutated_contract_checks_or_reports(edits: list[tuple[int, str]]) -> Non
 
 
 def _scenario_parts():
-    from tests.dsl.test_check_tests import SECTION_8
+    from tests.dsl.semantics.test_testfile import SECTION_8
 
     tokens = re.split(r"(\W)", SECTION_8)
     words = sorted({t for t in tokens if t.strip() and t.isidentifier()} | {"0", "x", "caller", "paid"})

@@ -10,8 +10,8 @@ from dsl.semantics.checker import check
 from dsl.semantics import ModuleLoader
 
 from dsl.syntax import parser  # noqa: E402
-from tests.dsl.test_check_tests import errors as scenario_errors, position, scenario  # noqa: E402
-from tests.dsl.test_checker import SECTION_1, at, body, check_src, errors, one_error  # noqa: E402
+from tests.dsl.semantics.test_testfile import errors as scenario_errors, position, scenario  # noqa: E402
+from tests.dsl.conftest import SECTION_1, at, body, check_src, errors, one_error  # noqa: E402
 
 RESERVED = "names starting with `__` are reserved for generated entries"
 

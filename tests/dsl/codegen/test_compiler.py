@@ -13,7 +13,7 @@ from vm.module import decode_module, encode_module  # noqa: E402
 from vm.values import Money, Party, parse_date_literal  # noqa: E402
 from vm.verify import verify  # noqa: E402
 
-from tests.dsl.test_compiler_harness import deploy, run_fn  # noqa: E402
+from tests.dsl.conftest import deploy, run_fn  # noqa: E402
 
 CNY = lambda units: Money("CNY", units)  # noqa: E731
 D = parse_date_literal
@@ -43,7 +43,7 @@ def test_section_1_settle_pays_net_of_deductible_and_copay() -> None:
     c = Compilation(HEALTH, "contracts/health.bao")
     m = Machine(verify(c.module))
     host = MemoryHost()
-    from tests.dsl.test_compiler_harness import GAS, TS_2024_05_01
+    from tests.dsl.conftest import GAS, TS_2024_05_01
     from vm.runtime import CallContext
 
     insurer = CallContext(Party("PICC", "PICC", "insurer"), TS_2024_05_01, bytes(32))
@@ -384,7 +384,7 @@ def test_defaults_entry_writes_initial_values_without_the_init_body() -> None:
     from vm.runtime import MemoryHost
     from vm.runtime import Machine
 
-    from tests.dsl.test_compiler_harness import GAS
+    from tests.dsl.conftest import GAS
 
     src = "contract T\nparties a\nstate:\n    n: Int = 40\n    ok: Bool\ninit(x: Int) by a:\n    n += x\n" \
           "view show() -> Text:\n    return \"{n} {ok}\"\n"

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.dsl.test_compiler_harness import deploy
+from tests.dsl.conftest import deploy
 from vm.errors import Abort
 from vm.types import DECIMAL, INT, MONEY, PERCENT
 from vm.values import SCALE, Money

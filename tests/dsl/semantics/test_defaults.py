@@ -3,7 +3,7 @@ compiler would otherwise recurse forever on `A()`)."""
 
 from __future__ import annotations
 
-from tests.dsl.test_checker import at, body, check_src, one_error  # noqa: E402
+from tests.dsl.conftest import at, body, check_src, one_error  # noqa: E402
 
 
 def test_two_records_whose_defaults_build_each_other() -> None:

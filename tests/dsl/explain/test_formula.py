@@ -233,7 +233,7 @@ action pause(policy_id: Text) by insurer:
 
 def test_every_shipped_contract_is_worded_without_gaps():
     # "…" stands for an expression form the formula writer does not know.
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     for path in sorted((root / "contracts").glob("*.bao")):
         if path.name.endswith(".test.bao"):
             continue

@@ -9,7 +9,7 @@ from hypothesis import given, strategies as st
 
 from vm.errors import Abort  # noqa: E402
 
-from tests.dsl.test_compiler_harness import deploy  # noqa: E402
+from tests.dsl.conftest import deploy  # noqa: E402
 
 VARS = st.sampled_from(["x", "y", "z"])
 

@@ -9,14 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from node.cli import cli
-from tests.dsl.test_cli import COUNTER, COUNTER_TESTS
+from tests.dsl.conftest import COUNTER, COUNTER_TESTS, invoke
 
-
-def invoke(*args: object):
-    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=True)
-    # A user's mistake never shows a traceback: only SystemExit may end a command.
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return result
 
 
 def _tests_for(tmp_path: Path, target: str) -> Path:

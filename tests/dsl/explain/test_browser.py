@@ -21,7 +21,7 @@ from dsl.explain.command import explain
 from dsl.explain.phrases import phrases_for
 from dsl.pipeline import Compilation
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 HEALTH = ROOT / "contracts" / "health.bao"
 
 

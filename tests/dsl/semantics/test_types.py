@@ -175,3 +175,15 @@ def test_money_mistakes_get_a_currency_hint() -> None:
     assert "100.00 CNY" in got.diagnostics[0].hint
     got = result_of([("a", "Money"), ("b", "Decimal")], lambda a, b: A.Binary("+", a, b))
     assert isinstance(got, CompileError) and "100.00 CNY" in got.diagnostics[0].hint
+
+
+def test_the_built_in_values_are_those_the_opcode_table_pushes() -> None:
+    from dsl.explain.phrases import LANGUAGES, phrases_for
+    from dsl.semantics.scope import BUILTIN_VALUE_NAMES
+    from dsl.semantics.typerules import BUILTIN_VALUES
+    from vm.types import DATE, HASH, PARTY, TIMESTAMP
+
+    assert BUILTIN_VALUES == {"caller": PARTY, "now": TIMESTAMP, "today": DATE, "tx_id": HASH}
+    assert BUILTIN_VALUE_NAMES == set(BUILTIN_VALUES)
+    for lang in LANGUAGES:  # explain words each of them in every language it writes
+        assert all(phrases_for(lang)(name) for name in BUILTIN_VALUES)

@@ -12,51 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from node.cli import cli
+from tests.dsl.conftest import COUNTER, COUNTER_TESTS, ROOT, invoke
 
-ROOT = Path(__file__).resolve().parents[2]
 HEALTH = ROOT / "contracts" / "health.bao"
-
-COUNTER = '''contract Counter
-"""A total that insurers add to."""
-
-parties insurer, regulator
-
-state:
-    total: Money = 0.00 CNY
-    count: Int = 0
-
-event Added(amount: Money)
-
-action add(amount: Money) -> Money by insurer:
-    require amount > 0.00 CNY, "amount must be positive"
-    total += amount
-    count += 1
-    emit Added(amount)
-    return total
-
-view average() -> Money:
-    require count > 0, "nothing added yet"
-    return total / count
-'''
-
-COUNTER_TESTS = '''tests for "counter.bao"
-
-scenario "adding works":
-    let picc = insurer "PICC"
-    expect picc calls add(10.00 CNY) returns 10.00 CNY
-    expect emitted Added(amount: 10.00 CNY)
-    expect average() == 10.00 CNY
-
-scenario "this one fails on purpose":
-    let picc = insurer "PICC"
-    picc calls add(10.00 CNY)
-    expect average() == 99.00 CNY
-
-scenario "a wrong failure message is reported":
-    let picc = insurer "PICC"
-    expect picc calls add(0.00 CNY) fails with "must be larger"
-'''
-
 
 @pytest.fixture
 def runner() -> CliRunner:
@@ -70,15 +28,8 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def invoke(runner: CliRunner, *args: str):
-    result = runner.invoke(cli, [str(a) for a in args], catch_exceptions=True)
-    # A user's mistake never shows a traceback: only SystemExit may end a command.
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return result
-
-
 def test_check_accepts_the_shipped_contract(runner: CliRunner) -> None:
-    result = invoke(runner, "check", HEALTH)
+    result = invoke("check", HEALTH)
     assert result.exit_code == 0
     assert "1 file ok, 0 with errors" in result.output
 
@@ -86,7 +37,7 @@ def test_check_accepts_the_shipped_contract(runner: CliRunner) -> None:
 def test_check_reports_file_line_column_and_caret(runner: CliRunner, tmp_path: Path) -> None:
     bad = tmp_path / "bad.bao"
     bad.write_text(COUNTER.replace("total += amount", "total += amount * 5%  + 1"), encoding="utf-8")
-    result = invoke(runner, "check", bad)
+    result = invoke("check", bad)
     assert result.exit_code == 1
     assert f"{bad}:14:" in result.output
     assert "error[B0402]:" in result.output and "^" in result.output
@@ -97,26 +48,26 @@ def test_check_a_test_file_checks_it_against_its_contract(runner: CliRunner, pro
     (project / "wrong.test.bao").write_text(
         'tests for "counter.bao"\n\nscenario "s":\n    let picc = insurer "PICC"\n'
         '    picc calls add("ten")\n', encoding="utf-8")
-    result = invoke(runner, "check", project / "wrong.test.bao")
+    result = invoke("check", project / "wrong.test.bao")
     assert result.exit_code == 1
     assert "wrong.test.bao:5:" in result.output
 
 
 def test_build_and_disasm(runner: CliRunner, project: Path) -> None:
     out = project / "counter.baom"
-    result = invoke(runner, "build", project / "counter.bao", "-o", out)
+    result = invoke("build", project / "counter.bao", "-o", out)
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:4] and "module" in result.output
-    listing = invoke(runner, "disasm", out)
+    listing = invoke("disasm", out)
     assert listing.exit_code == 0
     assert "add" in listing.output and "average" in listing.output
 
 
 def test_disasm_refuses_a_damaged_module(runner: CliRunner, project: Path) -> None:
     out = project / "counter.baom"
-    invoke(runner, "build", project / "counter.bao", "-o", out)
+    invoke("build", project / "counter.bao", "-o", out)
     out.write_bytes(out.read_bytes()[:-7])
-    result = invoke(runner, "disasm", out)
+    result = invoke("disasm", out)
     assert result.exit_code == 1
     assert "not a valid module" in result.output
 
@@ -124,14 +75,14 @@ def test_disasm_refuses_a_damaged_module(runner: CliRunner, project: Path) -> No
 def test_fmt_check_and_rewrite(runner: CliRunner, project: Path) -> None:
     messy = project / "messy.bao"
     messy.write_text(COUNTER.replace("total += amount", "total+=amount"), encoding="utf-8")
-    assert invoke(runner, "fmt", "--check", messy).exit_code == 1
-    assert invoke(runner, "fmt", messy).exit_code == 0
+    assert invoke("fmt", "--check", messy).exit_code == 1
+    assert invoke("fmt", messy).exit_code == 0
     assert "total += amount" in messy.read_text(encoding="utf-8")
-    assert invoke(runner, "fmt", "--check", messy).exit_code == 0
+    assert invoke("fmt", "--check", messy).exit_code == 0
 
 
 def test_test_command_reports_each_failure_and_counts(runner: CliRunner, project: Path) -> None:
-    result = invoke(runner, "test", project)
+    result = invoke("test", project)
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert lines[-1] == "1 passed, 2 failed"
@@ -140,55 +91,55 @@ def test_test_command_reports_each_failure_and_counts(runner: CliRunner, project
 
 
 def test_test_command_shows_gas_per_call(runner: CliRunner, project: Path) -> None:
-    result = invoke(runner, "test", "--gas", project / "counter.test.bao")
+    result = invoke("test", "--gas", project / "counter.test.bao")
     assert "picc calls add:" in result.output and " gas (ok)" in result.output
 
 
 def test_test_command_without_files_fails(runner: CliRunner, tmp_path: Path) -> None:
-    result = invoke(runner, "test", tmp_path)
+    result = invoke("test", tmp_path)
     assert result.exit_code == 1
     assert result.output.strip().splitlines()[-1] == "0 passed, 0 failed"
 
 
 def test_run_keeps_state_between_runs(runner: CliRunner, project: Path) -> None:
     state = project / "ledger"
-    first = invoke(runner, "run", project / "counter.bao", "add", "10.00 CNY", "--as", "insurer:PICC",
+    first = invoke("run", project / "counter.bao", "add", "10.00 CNY", "--as", "insurer:PICC",
                    "--state", state)
     assert first.exit_code == 0, first.output
     out = json.loads(first.output)
     assert out["result"] == "10.00 CNY" and out["gas_used"] > 0
     assert out["events"] == [{"event": "Added", "fields": {"amount": "10.00 CNY"}}]
-    second = invoke(runner, "run", project / "counter.bao", "add", "5.00 CNY", "--as", "insurer:PICC",
+    second = invoke("run", project / "counter.bao", "add", "5.00 CNY", "--as", "insurer:PICC",
                     "--state", state)
     assert json.loads(second.output)["result"] == "15.00 CNY"
-    view = invoke(runner, "run", project / "counter.bao", "average", "--as", "regulator:CBIRC", "--state", state)
+    view = invoke("run", project / "counter.bao", "average", "--as", "regulator:CBIRC", "--state", state)
     assert json.loads(view.output)["result"] == "7.50 CNY"
 
 
 def test_run_names_the_parameter_of_a_bad_argument(runner: CliRunner, project: Path) -> None:
-    result = invoke(runner, "run", project / "counter.bao", "add", "ten yuan", "--as", "insurer:PICC")
+    result = invoke("run", project / "counter.bao", "add", "ten yuan", "--as", "insurer:PICC")
     assert result.exit_code == 1
     assert "amount" in result.output
 
 
 def test_run_reports_an_abort_and_refuses_an_outsider(runner: CliRunner, project: Path) -> None:
-    aborted = invoke(runner, "run", project / "counter.bao", "add", "0.00 CNY", "--as", "insurer:PICC")
+    aborted = invoke("run", project / "counter.bao", "add", "0.00 CNY", "--as", "insurer:PICC")
     assert aborted.exit_code == 1 and "amount must be positive" in aborted.output
-    outsider = invoke(runner, "run", project / "counter.bao", "add", "1.00 CNY", "--as", "hospital:Ruijin")
+    outsider = invoke("run", project / "counter.bao", "add", "1.00 CNY", "--as", "hospital:Ruijin")
     assert outsider.exit_code == 1 and "not authorized" in outsider.output
 
 
 def test_run_usage_errors_exit_2(runner: CliRunner, project: Path) -> None:
-    assert invoke(runner, "run", project / "counter.bao", "add", "1.00 CNY", "--as", "insurer").exit_code == 2
-    assert invoke(runner, "run", project / "counter.bao", "add", "--as", "insurer:P", "--at", "2024-13-01",
+    assert invoke("run", project / "counter.bao", "add", "1.00 CNY", "--as", "insurer").exit_code == 2
+    assert invoke("run", project / "counter.bao", "add", "--as", "insurer:P", "--at", "2024-13-01",
                   "1.00 CNY").exit_code == 2
 
 
 def test_run_refuses_state_of_another_build(runner: CliRunner, project: Path) -> None:
     state = project / "ledger"
-    invoke(runner, "run", project / "counter.bao", "add", "1.00 CNY", "--as", "insurer:P", "--state", state)
+    invoke("run", project / "counter.bao", "add", "1.00 CNY", "--as", "insurer:P", "--state", state)
     (project / "counter.bao").write_text(COUNTER.replace("count += 1", "count += 2"), encoding="utf-8")
-    result = invoke(runner, "run", project / "counter.bao", "add", "1.00 CNY", "--as", "insurer:P", "--state", state)
+    result = invoke("run", project / "counter.bao", "add", "1.00 CNY", "--as", "insurer:P", "--state", state)
     assert result.exit_code == 1 and "another build" in result.output
 
 

@@ -15,7 +15,7 @@ from dsl.explain.phrases import LANGUAGES, phrase_keys, phrases_for
 from dsl.pipeline import Compilation
 from dsl.syntax import ast
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CONTRACTS = sorted(p for p in (ROOT / "contracts").glob("*.bao") if not p.name.endswith(".test.bao"))
 SECTION1 = Path(__file__).parent / "snapshots" / "explain_section1.bao"
 VOID = {"meta", "br", "hr", "img", "input", "link", "col", "area", "base", "wbr", "source"}

@@ -9,14 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from node.cli import cli
-from tests.dsl.test_cli import COUNTER
+from tests.dsl.conftest import COUNTER, invoke
 
-
-def invoke(*args: object):
-    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=True)
-    # A user's mistake never shows a traceback: only SystemExit may end a command.
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return result
 
 
 @pytest.fixture
@@ -88,7 +82,7 @@ def test_fmt_writes_through_a_temporary_file(tmp_path: Path, monkeypatch: pytest
     (("run", "--as", "insurer:PICC"), "runs its scenarios"),
 ])
 def test_a_test_file_given_for_a_contract_says_what_to_do(tmp_path: Path, command: tuple[str, ...], advice: str) -> None:
-    from tests.dsl.test_cli import COUNTER_TESTS
+    from tests.dsl.conftest import COUNTER_TESTS
 
     (tmp_path / "counter.bao").write_text(COUNTER, encoding="utf-8")
     path = tmp_path / "counter.test.bao"
@@ -100,7 +94,7 @@ def test_a_test_file_given_for_a_contract_says_what_to_do(tmp_path: Path, comman
 
 
 def test_run_on_a_module_says_it_has_nothing_to_run() -> None:
-    from tests.dsl.test_cli import ROOT
+    from tests.dsl.conftest import ROOT
 
     result = invoke("run", ROOT / "stdlib" / "insurance.bao", "anything", "--as", "insurer:PICC")
     assert result.exit_code == 1 and "has no actions or views to run" in result.output

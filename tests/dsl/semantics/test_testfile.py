@@ -14,9 +14,9 @@ from dsl.diagnostics import CompileError
 from dsl.semantics import ModuleLoader
 
 from dsl.syntax import parser  # noqa: E402
-from tests.dsl.test_checker import SECTION_1  # noqa: E402  (one copy of the section 1 contract)
+from tests.dsl.conftest import SECTION_1  # noqa: E402  (one copy of the section 1 contract)
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 SECTION_8 = '''\
 tests for "health.bao"
