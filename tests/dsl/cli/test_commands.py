@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -88,6 +89,17 @@ def test_test_command_reports_each_failure_and_counts(runner: CliRunner, project
     assert lines[-1] == "1 passed, 2 failed"
     assert "counter.test.bao:12: expected average() == 99.00 CNY" in result.output
     assert 'expected it to fail with "must be larger", but it failed with "amount must be positive"' in result.output
+
+
+def test_test_command_prints_a_broken_files_diagnostics_on_stderr(project: Path) -> None:
+    broken = project / "broken.test.bao"
+    broken.write_text(COUNTER_TESTS.replace("expect picc calls add(0.00 CNY)", "expect picc calls nothing()"),
+                      encoding="utf-8")
+    result = invoke("test", broken)
+    assert result.exit_code == 1
+    assert f"{broken}: cannot run: the file has errors" in result.stdout
+    assert re.search(r"broken\.test\.bao:\d+:\d+: error\[B\d{4}\]: ", result.stderr), result.stderr
+    assert "error[" not in result.stdout  # the summary on stdout, the diagnostics on stderr
 
 
 def test_test_command_shows_gas_per_call(runner: CliRunner, project: Path) -> None:
