@@ -62,6 +62,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel
 from starlette.background import BackgroundTask
 
 from node.api import schemas as S
@@ -95,7 +96,7 @@ _ERRORS = S.ERRORS
 router = APIRouter()
 
 
-def _body_schema(model: type[S.CallBody]) -> dict[str, Any]:
+def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
     return {"requestBody": {"required": False, "content": {JSON: {"schema": model.model_json_schema()}}}}
 
 

@@ -38,7 +38,7 @@ import asyncio
 import heapq
 import json
 import re
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -212,7 +212,7 @@ def _indexed(channel: Channel, contract: str, event: str | None, cursor: Cursor,
     return found, Cursor(end)
 
 
-def _index_marks(channel: Channel, contract: str, name: str, start_block: int) -> Iterator[Mark]:
+def _index_marks(channel: Channel, contract: str, name: str, start_block: int) -> Generator[Mark, None, None]:
     """The marks of the index's ``contract``/``name`` events from ``start_block`` on, in order."""
     events = channel.blocks.events(contract, name, start_block)
     try:

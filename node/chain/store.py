@@ -36,7 +36,7 @@ channel has.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -189,7 +189,7 @@ class BlockStore:
         block, index, code = codec.decode(data)
         return TxLocation(block, index, ValidationCode.of(code))
 
-    def events(self, contract: str, name: str, start_block: int = 0) -> Iterator[IndexedEvent]:
+    def events(self, contract: str, name: str, start_block: int = 0) -> Generator[IndexedEvent, None, None]:
         """The indexed ``contract``/``name`` events from ``start_block`` on, in commit order. The
         LevelDB iterator is bounded by start and stop keys (the prefix with its last 0 byte made 1)
         and closed when the generator is."""
