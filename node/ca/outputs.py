@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 from node.identity.names import shown
+from vm.files import write_atomically
 
 
 class CannotWrite(Exception):
@@ -68,16 +69,10 @@ def write_new(path: Path, data: bytes, *, private: bool = False) -> None:
 
 def write_replacing(path: Path, data: bytes) -> None:
     """Replace a published file (the CRL) whole, so a reader never sees half of it."""
-    folder = path.parent if str(path.parent) else Path(".")
-    tmp = folder / f".{path.name}.{os.getpid()}.tmp"
     try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise CannotWrite(f"cannot write {path}: {exc.strerror or exc}") from None
-        raise
+        write_atomically(path, data)
+    except OSError as exc:
+        raise CannotWrite(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 @contextmanager

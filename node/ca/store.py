@@ -18,12 +18,12 @@ import contextlib
 import fcntl
 import json
 import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any, Iterator
 
 from node.ca.errors import CADamaged, CANotFound
+from vm.files import PRIVATE, write_atomically
 
 
 class CAHome:
@@ -74,18 +74,7 @@ class CAHome:
     def write_atomic(self, path: Path, data: bytes, *, private: bool = False) -> None:
         """Replace `path` with `data` so a reader sees the old file or the new one, never a mix."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, 0o600 if private else 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+        write_atomically(path, data, PRIVATE if private else 0o644)
 
     def append(self, path: Path, data: bytes) -> None:
         with open(path, "ab") as handle:

@@ -53,13 +53,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
 from node.network.errors import FolderTaken, NetworkIndexError
+from vm.files import write_atomically
 
 INDEX_FORMAT = 1
 CERT_FILE = "cert.pem"
@@ -291,17 +291,7 @@ class NetworkLayout:
     def replace(self, path: Path, data: bytes) -> None:
         """Replace `path` with `data` at once: a reader sees the old file or the new one, never part
         of either (written beside it, synced, then renamed over it)."""
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(path, data, 0o644)
 
     def undo(self) -> None:
         """Remove what init wrote (the folder was new or empty before `claim`)."""

@@ -23,17 +23,15 @@ channels. That user cannot log in until the file is restored.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import threading
 from pathlib import Path
 
 from node.users.errors import UserStoreDamaged
 from node.users.records import UserRecord
+from vm.files import PRIVATE, write_atomically
 
 log = logging.getLogger("baochain.users")
 SUFFIX = ".json"
@@ -69,7 +67,7 @@ class UserStore:
         """Write ``record`` (replacing the user's file) and keep it."""
         data = (json.dumps(record.to_dict(), ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
         with self._lock:
-            _write_atomic(self.folder / file_name(record.name), data)
+            write_atomically(self.folder / file_name(record.name), data, PRIVATE)
             self._records[record.name] = record
 
     def _read(self, path: Path) -> UserRecord:
@@ -82,22 +80,3 @@ class UserStore:
             raise UserStoreDamaged(f"it holds the record of another user ({record.name!r})")
         return record
 
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
