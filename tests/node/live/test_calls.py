@@ -70,10 +70,11 @@ def test_invoke_endorsed_by_two_organisations_then_query_and_events_through_othe
         answer = signed(second, two, "POST", f"{CONTRACT}/query/remaining", {"args": {"policy_id": "J1"}},
                         **{HEADER_MIN_HEIGHT: str(issued["block"] + 1)})
         assert answer.status_code == 200 and answer.json() == {"result": "10000.00 CNY"}, answer.text
-        expired = invoke(second, two, "expire", "J1")
+        expired = invoke(second, one, "expire", "J1")  # the issuer (Org1) ends it, through Org2's node
         answer = signed(first, one, "GET", "/api/v1/channels/main/events?contract=health&from_block=0&follow=false",
                         **{HEADER_MIN_HEIGHT: str(expired["block"] + 1)})
         assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/event-stream")
         data = [json.loads(line[len("data: "):]) for line in answer.text.splitlines() if line.startswith("data: ")]
         assert [(d["event"], d["fields"], d["tx_id"]) for d in data] == \
-            [("PolicyStatusChanged", {"policy_id": "J1", "status": "Expired"}, expired["tx_id"])]
+            [("PolicyIssued", {"policy_id": "J1", "issuer": "Org1"}, issued["tx_id"]),
+             ("PolicyStatusChanged", {"policy_id": "J1", "status": "Expired"}, expired["tx_id"])]
