@@ -70,11 +70,15 @@ class Ledger:
         except Abort:
             return None
         self.host.apply(result.writes)
-        return to_json(self.machine.entry(entry).returns, result.value, self.machine.types)
+        return self._json(entry, result.value)
 
     def view(self, entry: str, *args: Any, party: Party = Party("r", "r", "regulator")) -> Any:
         result = self.machine.call_json(entry, list(args), self._ctx(party), self.host, GAS)
-        return to_json(self.machine.entry(entry).returns, result.value, self.machine.types)
+        return self._json(entry, result.value)
+
+    def _json(self, entry: str, value: Any) -> Any:
+        returns = self.machine.entry(entry).returns
+        return None if returns is None else to_json(returns, value, self.machine.types)
 
 
 def _machine(name: str) -> Machine:
@@ -205,7 +209,7 @@ def test_a_policy_pays_each_bill_once_within_its_limits_and_only_its_issuer_chan
             assert not done or money(payable) >= 0, "a bill paid a negative amount"
             if done:
                 paid_bills.add(number)
-                billed += sum(Decimal(a) for _, a in lines) / 100
+                billed += sum((Decimal(a) for _, a in lines), Decimal(0)) / 100
             continue
         org = step[1]
         party = Party(org, org, "regulator" if org == "CBIRC" else "insurer")
