@@ -44,6 +44,9 @@ def test_dev_prints_a_login_and_an_invoke_that_work_and_ctrl_c_stops_the_node(tm
         curls = [line.rstrip("\n") for line in lines if "curl" in line]
         assert len(curls) == 2 and curls[0].startswith("TOKEN=$(curl "), curls
         assert "jq" not in text
+        shipped = {f.name.removesuffix(".bao") for f in (Path(__file__).resolve().parents[3] / "contracts").glob("*.bao")
+                   if not f.name.endswith(".test.bao")}
+        assert set(re.findall(r"^  deployed (\w+) ", text, re.M)) == shipped, text  # every one, none skipped
         pid_file = tmp_path / ".baochain-dev" / "nodes" / "peer0-devorg" / "node.pid"
         node_pid = int(pid_file.read_text().strip())
         shell = subprocess.run(["bash", "-c", f"{curls[0]}\n{curls[1]}"], capture_output=True, text=True, timeout=60)
