@@ -1,6 +1,8 @@
 """The console's one HTML page, rendered by the node (`node.console` says what it holds and why).
 
-Without JavaScript, or before logging in, the page is a login page naming the node and its
+The login forms stay disabled until the modules have loaded and taken them over, so a password is
+never sent by the browser's own form submission (it would go in a URL). Without JavaScript, or
+before logging in, the page is a login page naming the node and its
 organisation, in the language the browser asks for first (``Accept-Language``: Chinese for
 ``zh``, ``zh-CN`` ..., English otherwise; the page's switch then changes it). Its words come from
 the same translation files the modules read (static/i18n/LANG.json), so each phrase is written
@@ -24,6 +26,9 @@ from vm.values.literals import DURATION_UNITS
 STATIC = Path(__file__).resolve().parent / "static"
 LANGUAGES = ("en", "zh")
 DEFAULT_LANGUAGE = "en"
+# Every module, announced in the page's head so that the browser fetches them at once rather than
+# one level of imports after another.
+MODULES = tuple(sorted(p.relative_to(STATIC).as_posix() for p in (STATIC / "js").rglob("*.js")))
 
 
 @lru_cache(maxsize=len(LANGUAGES))
@@ -69,6 +74,7 @@ def render(node: str, org: str, lang: str) -> str:
         return html.escape(words.get(key, phrases(DEFAULT_LANGUAGE)[key]))
 
     block = json.dumps(facts(node, org), ensure_ascii=False).replace("</", "<\\/")
+    preloads = "\n".join(f'<link rel="modulepreload" href="/console/static/{m}">' for m in MODULES)
     name, organisation = html.escape(node), html.escape(org)
     return f"""<!doctype html>
 <html lang="{lang}">
@@ -80,6 +86,7 @@ def render(node: str, org: str, lang: str) -> str:
 <link rel="icon" href="data:,">
 <script type="application/json" id="console-facts">{block}</script>
 <script type="module" src="/console/static/js/app.js"></script>
+{preloads}
 </head>
 <body>
 <header class="top">
@@ -95,20 +102,24 @@ def render(node: str, org: str, lang: str) -> str:
   <h1><span data-i18n="login.heading">{t("login.heading")}</span> <span class="node-name">{name}</span></h1>
   <p><span data-i18n="login.org">{t("login.org")}</span> <strong class="org-name">{organisation}</strong></p>
   <noscript><p class="notice">{t("login.noscript")}</p></noscript>
-  <form id="login-user" class="card" autocomplete="on">
+  <form id="login-user" class="card" method="post" action="/console" autocomplete="on">
     <h2 data-i18n="login.user">{t("login.user")}</h2>
+    <fieldset disabled>
     <label><span data-i18n="login.name">{t("login.name")}</span>
       <input name="name" autocomplete="username" required></label>
     <label><span data-i18n="login.password">{t("login.password")}</span>
       <input name="password" type="password" autocomplete="current-password" required></label>
     <button type="submit" data-i18n="login.submit">{t("login.submit")}</button>
+    </fieldset>
   </form>
-  <form id="login-token" class="card">
+  <form id="login-token" class="card" method="post" action="/console">
     <h2 data-i18n="login.certificate">{t("login.certificate")}</h2>
+    <fieldset disabled>
     <p class="hint" data-i18n="login.certificate_hint">{t("login.certificate_hint")}</p>
     <label><span data-i18n="login.token">{t("login.token")}</span>
       <textarea name="token" rows="3" required spellcheck="false"></textarea></label>
     <button type="submit" data-i18n="login.use_token">{t("login.use_token")}</button>
+    </fieldset>
   </form>
   <p id="login-error" class="error" role="alert" hidden></p>
 </main>

@@ -85,6 +85,7 @@ class Console:
     def paste_session(self, token: str) -> None:
         self.driver.execute_script("sessionStorage.clear()")
         self.driver.get(f"{self.world.api}/console")
+        self.find("#login-token button:enabled", "the login forms, taken over by the page's modules")
         box = self.find("#login-token textarea")
         box.send_keys(token)
         self.find("#login-token button").click()
@@ -138,6 +139,7 @@ def test_without_a_session_the_console_is_a_login_page_naming_the_node_and_its_o
 
 
 def test_login_shows_the_dashboard_whose_height_rises_as_invokes_commit(console: Console) -> None:
+    console.find("#login-user button:enabled", "the login forms, taken over by the page's modules")
     console.find("#login-user input[name=name]").send_keys("alice")
     console.find("#login-user input[name=password]").send_keys(console.world.password)
     console.find("#login-user button").click()
@@ -197,9 +199,10 @@ def test_the_switch_turns_the_console_and_the_contract_document_into_chinese(con
     console.find("#lang-switch").click()
     try:
         console.wait(lambda d: "合约" in d.find_element(By.ID, "nav").text, "the navigation in Chinese")
-        frame = console.find("#explain")
         assert "保险公司" in console.find("#entry-issue .doc").text  # the entry's zh: description
-        console.wait(lambda d: re.search(r"[\u4e00-\u9fff]", frame.get_attribute("srcdoc") or ""), "a Chinese document")
+        frame = console.wait(lambda d: next((f for f in d.find_elements(By.ID, "explain")
+                                             if re.search(r"[\u4e00-\u9fff]", f.get_attribute("srcdoc") or "")), None),
+                             "the document in Chinese")
         console.driver.switch_to.frame(frame)
         try:
             console.find("h1")

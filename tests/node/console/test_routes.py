@@ -54,6 +54,14 @@ def test_without_a_session_the_console_answers_a_login_page_naming_the_node_and_
                                                   '<script type="module" src="/console/static/js/app.js">']
 
 
+def test_the_login_forms_send_nothing_until_the_modules_take_them_over(world: World) -> None:
+    page = world.http(NODE).get("/console").text
+    forms = re.findall(r"<form [^>]*>.*?</form>", page, re.S)
+    assert len(forms) == 2
+    for form in forms:  # never a GET (a password in a URL), and disabled until app.js enables it
+        assert 'method="post"' in form and "<fieldset disabled>" in form, form
+
+
 def test_the_login_page_speaks_the_browsers_first_language(world: World) -> None:
     page = world.http(NODE).get("/console", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}).text
     assert '<html lang="zh">' in page and phrases("zh")["login.submit"] in page

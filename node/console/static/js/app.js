@@ -164,6 +164,7 @@ async function main() {
     e.preventDefault();
     attempt(() => api.adopt(e.target.token.value));
   });
+  for (const fieldset of document.querySelectorAll("#login fieldset")) fieldset.disabled = false; // ours now
   window.addEventListener("hashchange", () => { if (state.who) show(); });
   if (api.token()) {
     try {

@@ -83,8 +83,12 @@ export function lines(series, rows, unit, title) {
         pen = "M";
         return;
       }
-      d += `${pen}${x(i).toFixed(1)},${(PAD.top + plotH * (1 - v / max)).toFixed(1)} `;
+      const [px, py] = [x(i).toFixed(1), (PAD.top + plotH * (1 - v / max)).toFixed(1)];
+      d += `${pen}${px},${py} `;
       pen = "L";
+      const dot = el("circle", { cx: px, cy: py, r: 2.5, class: `dot ${s.cls}` }); // a lone point shows too
+      dot.append(el("title", {}, `${s.name}: ${v}${unit}`));
+      svg.append(dot);
     });
     if (d) svg.append(el("path", { d, class: `line ${s.cls}` }));
   }

@@ -7,7 +7,7 @@
 
 import * as api from "../api.js";
 import { lang, t } from "../i18n.js";
-import { facts, h, json, link, problem, short, table } from "../ui.js";
+import { facts, h, json, link, loading, problem, short, table } from "../ui.js";
 import { CheckError, example, isPlain, read, typeOf } from "../values.js";
 
 export async function renderList(ctx) {
@@ -108,15 +108,15 @@ function outcome(ctx, answer, action) {
     (answer.events ?? []).length ? [h("strong", {}, t("tx.events", { count: answer.events.length })), json(answer.events)] : null);
 }
 
-async function explainDocument(ctx, name) {
-  try {
-    const html = await api.getText(`/channels/${api.enc(ctx.channel)}/contracts/${api.enc(name)}/explain`, { lang: lang() });
+// The document arrives after the page is shown (the node renders it from the deployed source), so the
+// forms are usable at once.
+function explainDocument(ctx, name) {
+  const slot = h("div", { class: "explain-slot" }, loading());
+  api.getText(`/channels/${api.enc(ctx.channel)}/contracts/${api.enc(name)}/explain`, { lang: lang() }).then(
     // sandbox="": the document is shown, never run; srcdoc: no second request, the page's policy applies.
-    return h("iframe", { class: "explain", id: "explain", title: t("contract.document"), sandbox: "", srcdoc: html });
-  } catch (error) {
-    if (error.code === "no_source") return h("p", { class: "notice" }, t("contract.no_source"));
-    return problem(error);
-  }
+    (html) => slot.replaceChildren(h("iframe", { class: "explain", id: "explain", title: t("contract.document"), sandbox: "", srcdoc: html })),
+    (error) => slot.replaceChildren(error.code === "no_source" ? h("p", { class: "notice" }, t("contract.no_source")) : problem(error)));
+  return slot;
 }
 
 export async function renderContract(ctx, args) {
@@ -140,7 +140,7 @@ export async function renderContract(ctx, args) {
     ]),
     ctx.readOnly ? h("p", { class: "notice" }, t("entry.read_only")) : null,
     h("p", {}, link(`${ch}/records/${api.enc(name)}`, t("contract.records"))),
-    h("details", { open: true }, h("summary", {}, t("contract.document")), await explainDocument(ctx, name)),
+    h("details", { open: true }, h("summary", {}, t("contract.document")), explainDocument(ctx, name)),
     h("h2", {}, t("contract.history")), history,
     h("h2", {}, t("contract.actions")), h("div", { class: "entries" }, actions.map((e) => entryForm(ctx, name, e, abi))),
     h("h2", {}, t("contract.views")), h("div", { class: "entries" }, views.map((e) => entryForm(ctx, name, e, abi))));

@@ -12,6 +12,8 @@ const REFRESH_MS = 2000;
 const MINUTES = 10;
 export const BEHIND_BLOCKS = 3; // "more than a few blocks" behind the highest node is an alert
 
+const LATENCY = [{ name: "p50", cls: "s-valid" }, { name: "p99", cls: "s-1" }];
+
 function series(names) {
   return names.map((name, i) => ({ name, cls: name === "VALID" ? "s-valid" : `s-${(i % 4) + 1}` }));
 }
@@ -45,8 +47,8 @@ function traffic(activity) {
     h("figure", { class: "card" },
       h("figcaption", {}, t("dashboard.latency"), " ",
         h("span", { class: "muted", id: "latency-now" }, last ? `p50 ${last.commit_latency_ms.p50} ms · p99 ${last.commit_latency_ms.p99} ms` : t("dashboard.no_commits"))),
-      lines(series(["p50", "p99"]), latency, " ms", t("dashboard.latency")),
-      h("p", { class: "legend" }, h("span", { class: "key s-valid" }, "p50"), h("span", { class: "key s-1" }, "p99"))));
+      lines(LATENCY, latency, " ms", t("dashboard.latency")),
+      h("p", { class: "legend" }, LATENCY.map((s) => h("span", { class: `key ${s.cls}` }, s.name)))));
 }
 
 // Alerts of the network view: a node that does not answer, or whose height on a channel is more than
@@ -68,8 +70,12 @@ function megabytes(bytes) {
   return bytes === undefined || bytes === null ? "—" : `${(bytes / 1048576).toFixed(0)} MB`;
 }
 
-function network(view, ch) {
+function alertList(view, ch) {
   const warnings = alerts(view.nodes, ch);
+  return warnings.length ? h("ul", { class: "alerts", id: "alerts", role: "alert" }, warnings.map((w) => h("li", {}, w))) : h("div", {});
+}
+
+function network(view, ch) {
   const rows = view.nodes.map((n) => {
     const c = n.channels?.[ch];
     const sent = Object.values(n.links ?? {}).reduce((s, l) => s + (l.sent_bytes ?? 0), 0);
@@ -88,7 +94,6 @@ function network(view, ch) {
     ];
   });
   return h("div", {},
-    warnings.length ? h("ul", { class: "alerts", id: "alerts", role: "alert" }, warnings.map((w) => h("li", {}, w))) : null,
     table([t("network.node"), t("network.org"), t("network.state"), t("channel.height"), t("network.view_leader"), t("network.peers"),
       t("network.cpu"), t("network.memory"), t("network.files"), t("network.net")], rows, { id: "nodes" }));
 }
@@ -106,12 +111,17 @@ export async function render(ctx) {
   const head = h("div", {});
   const charts = h("div", {});
   const nodes = h("div", {});
+  const warnings = h("div", {});
   const updated = h("p", { class: "muted", id: "updated" });
   const refresh = async () => {
     await Promise.all([
       panel(head, async () => summary(ctx.channel, await api.get(`/channels/${ch}`))),
       panel(charts, async () => traffic(await api.get(`/channels/${ch}/activity`, { minutes: MINUTES }))),
-      panel(nodes, async () => network(await api.get("/network"), ctx.channel)),
+      panel(nodes, async () => {
+        const view = await api.get("/network");
+        warnings.replaceChildren(alertList(view, ctx.channel)); // at the top: an alert is the first thing seen
+        return network(view, ctx.channel);
+      }),
     ]);
     updated.textContent = t("dashboard.updated", { time: time(Date.now()) });
   };
@@ -123,7 +133,7 @@ export async function render(ctx) {
     try { await refresh(); } finally { busy = false; }
   }, REFRESH_MS);
   const element = h("div", { class: "dashboard" },
-    h("h1", {}, t("dashboard.title", { channel: ctx.channel })), updated, head,
+    h("h1", {}, t("dashboard.title", { channel: ctx.channel })), warnings, updated, head,
     h("h2", {}, t("dashboard.traffic")), charts,
     h("h2", {}, t("dashboard.network")), nodes);
   return { element, stop: () => clearInterval(timer) };
