@@ -13,15 +13,18 @@ from dsl.explain.model import (
     PartyView, RecordView, fill, formula, join, name, text,
 )
 from dsl.explain.names import ContractNames, doc_text, function_locals, words
-from dsl.explain.pathtypes import PathTypes
 from dsl.explain.phrases import Phrases, phrases_for
 from dsl.explain.steps import StepWriter, effects
 from dsl.explain.typewords import type_words
+from dsl.semantics.analysis import Analysis, Annotations
 from dsl.syntax import ast
 
 
-def build_document(tree: ast.SourceFile, source: str, lang: str,
-                   modules: tuple[ast.SourceFile, ...] = (), examples: Examples | None = None) -> Document:
+def build_document(analysis: Analysis, source: str, lang: str, examples: Examples | None = None) -> Document:
+    """The document of a checked contract or module: its words come from the tree, what each
+    expression is (a record of which type) from the analysis, never worked out again."""
+    tree = analysis.tree
+    modules = tuple(analysis.modules[d.module.name].tree for d in tree.decls if isinstance(d, ast.Use))
     phrases = phrases_for(lang)
     names = ContractNames.of(tree, modules)
     constants = FormulaWriter(names, phrases)
@@ -45,7 +48,7 @@ def build_document(tree: ast.SourceFile, source: str, lang: str,
     by_record: dict[str, tuple[tuple[str, str], ...]] = {}
     for lc in lifecycles:
         by_record[lc.record] = (*by_record.get(lc.record, ()), (lc.field, lc.subject))
-    views = {id(d): _function(d, names, phrases, source, by_record) for d in functions}
+    views = {id(d): _function(d, names, phrases, source, by_record, analysis.annotations) for d in functions}
     init = next((views[id(d)] for d in functions if isinstance(d, ast.InitDecl)), None)
 
     def of_kind(kind: str) -> tuple[FunctionView, ...]:
@@ -130,11 +133,10 @@ def _who(d: ast.FuncDecl | ast.InitDecl, phrases: Phrases) -> Inline:
 
 
 def _function(d: ast.FuncDecl | ast.InitDecl, names: ContractNames, phrases: Phrases, source: str,
-              lifecycles: dict[str, tuple[tuple[str, str], ...]]) -> FunctionView:
+              lifecycles: dict[str, tuple[tuple[str, str], ...]], annotations: Annotations) -> FunctionView:
     local_types = function_locals(d)
     formulas = FormulaWriter.for_function(names, phrases, d, frozenset(local_types))
-    types = PathTypes.of(names, d, local_types)
-    steps = StepWriter(formulas, source, types, lifecycles).steps(d.body)
+    steps = StepWriter(formulas, source, annotations, lifecycles).steps(d.body)
     changes, emits = effects(d.body, frozenset(names.state))
     kind = d.kind if isinstance(d, ast.FuncDecl) else "init"
     fn_name = d.name.name if isinstance(d, ast.FuncDecl) else "init"
@@ -149,12 +151,12 @@ def _function(d: ast.FuncDecl | ast.InitDecl, names: ContractNames, phrases: Phr
         changes=tuple(words(c) for c in changes),
         emits=emits,
         returns=type_words(returns, phrases, names),
-        glossary=_glossary(d, names, frozenset(local_types), types),
+        glossary=_glossary(d, names, frozenset(local_types), annotations),
     )
 
 
 def _glossary(d: ast.FuncDecl | ast.InitDecl, names: ContractNames, local_names: frozenset[str],
-              types: PathTypes) -> tuple[tuple[str, str], ...]:
+              annotations: Annotations) -> tuple[tuple[str, str], ...]:
     """The description comments of what a function's formulas mention: state variables, record
     fields, enum values, and the helper functions written by name."""
     found: dict[str, str] = {}
@@ -168,7 +170,7 @@ def _glossary(d: ast.FuncDecl | ast.InitDecl, names: ContractNames, local_names:
                 elif ident in enum_docs:
                     term, doc = ident, enum_docs[ident]
             case ast.Attribute(obj=obj, name=field_name):
-                doc = names.field_doc(field_name, types.record_of(obj))
+                doc = names.field_doc(field_name, annotations.record_of(obj))
                 term = words(field_name)
             case ast.Call(func=ast.Name(id=ident)) if ident not in local_names:
                 fn = names.functions.get(ident) or names.module_functions.get(ident)

@@ -62,7 +62,7 @@ def explain_file(path: Path, lang: str = "en", with_tests: bool = False) -> Expl
             examples = collect_examples(Path(path), names, lang)
         except ExamplesError as exc:
             raise ExplainError(exc.diagnostics, {**sources, **exc.sources}) from None
-    document = build_document(tree, unit.source, lang, modules, examples)
+    document = build_document(analysis, unit.source, lang, examples)
     warnings = tuple(analysis.warnings)
     return Explained(document, warnings, sources)
 

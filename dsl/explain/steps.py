@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from dsl.explain.formula import FormulaWriter
 from dsl.explain.model import Inline, Step, fill, formula, join, name, quote, text
 from dsl.explain.names import words
-from dsl.explain.pathtypes import PathTypes
 from dsl.explain.phrases import Phrases
+from dsl.semantics.analysis import Annotations
 from dsl.syntax import ast
 
 
@@ -24,7 +24,7 @@ class StepWriter:
 
     formulas: FormulaWriter
     source: str
-    types: PathTypes | None = None
+    annotations: Annotations | None = None  # the checker's: which record each expression is
     # record → (field, "Record.field") of each lifecycle, to say which writes are lifecycle moves
     lifecycles: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
@@ -90,14 +90,14 @@ class StepWriter:
     def _lifecycle_note(self, target: ast.Expr) -> Inline:
         """A write to state that the lifecycle rules check (LANGUAGE.md section 3): setting a
         lifecycle field, or storing a whole record that has one."""
-        if self.types is None or not self.lifecycles or state_root(target) not in self.formulas.names.state:
+        if self.annotations is None or not self.lifecycles or state_root(target) not in self.formulas.names.state:
             return ()
         subjects: list[str] = []
         if isinstance(target, ast.Attribute):
-            record = self.types.record_of(target.obj)
+            record = self.annotations.record_of(target.obj)
             subjects = [subj for f, subj in self.lifecycles.get(record or "", ()) if f == target.name]
         if not subjects:
-            record = self.types.record_of(target)
+            record = self.annotations.record_of(target)
             subjects = [subj for _, subj in self.lifecycles.get(record or "", ())]
         if not subjects:
             return ()

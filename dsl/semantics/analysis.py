@@ -12,7 +12,7 @@ from typing import Union
 
 from dsl.diagnostics import Diagnostic
 from dsl.syntax import ast
-from vm.types import Type, TypeTable
+from vm.types import RecordType, Type, TypeTable
 
 
 # ---------------------------------------------------------------------------------------------
@@ -211,6 +211,12 @@ class Annotations:
     def type_of(self, expr: ast.Expr) -> Type:
         """The type an expression has where it stands (after any coercion)."""
         return self.coercions.get(id(expr)) or self.expr_types[id(expr)]
+
+    def record_of(self, expr: ast.Expr) -> str | None:
+        """The name of the record type `expr` has, when it has one (None for other types and for
+        nodes the checker did not type)."""
+        t = self.expr_types.get(id(expr))
+        return t.name if isinstance(t, RecordType) else None
 
     def add(self, other: Annotations) -> None:
         self.expr_types.update(other.expr_types)
