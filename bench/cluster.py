@@ -125,6 +125,7 @@ SUBMIT = f"/api/v1/channels/{CHANNEL}/submit"
 POLICY_TERMS = {"holder": "Holder", "sum_insured": "10000.00 CNY", "deductible": "500.00 CNY", "copay": "20%",
                 "start": "2024-01-01", "end": "2099-12-31", "status": "Active"}
 SETTLE = ["1500.00 CNY", "2024-05-01"]
+SETTLE_AGAIN = ["1500.00 CNY", "2024-05-02"]  # the next day's bill: a hospital bills a policy once a day
 
 
 # --- the cluster
@@ -404,7 +405,7 @@ def measure(cluster: Cluster, suite: str, seconds: float, quick: bool) -> SuiteR
 
     # 3. half the peak, open loop, on the same policies (endorsed anew: their state moved)
     rate = sat.rate / 2
-    txs = prepare(cluster, "settle", [[f"P{i}", *SETTLE] for i in range(min(issued, math.ceil(rate * seconds) + 10))])
+    txs = prepare(cluster, "settle", [[f"P{i}", *SETTLE_AGAIN] for i in range(min(issued, math.ceil(rate * seconds) + 10))])
     spent = Spent.now(cluster.pids)
     run = asyncio.run(drive(cluster, CHANNEL, txs, seconds, rate=rate))
     half_cpu = Spent.now(cluster.pids).since(spent)
