@@ -11,7 +11,7 @@ from pathlib import Path
 
 from dsl.diagnostics import Code, CompileError, Diagnostic, DslError
 from dsl.explain.formula import FormulaWriter
-from dsl.explain.model import Examples, ExampleView, Inline, Outcome, fill, formula, join, name, quote
+from dsl.explain.model import Examples, ExampleView, Inline, Outcome, Status, fill, formula, join, name, quote
 from dsl.explain.names import ContractNames, doc_text, words
 from dsl.explain.phrases import Phrases, phrases_for
 from dsl.pipeline import Compilation
@@ -85,13 +85,13 @@ def run_scenarios(test_path: Path, count: int) -> list[RunResult] | None:
 
 def _outcome(result: RunResult | None, phrases: Phrases) -> Outcome:
     if result is None:
-        return Outcome("not run", phrases("outcome_not_run"))
+        return Outcome(Status.NOT_RUN, phrases("outcome_not_run"))
     if result.passed:
-        return Outcome("passed", phrases("outcome_passed"))
+        return Outcome(Status.PASSED, phrases("outcome_passed"))
     reason = result.failure or ""
     if result.line is not None:
-        return Outcome("failed", phrases("outcome_failed_line", line=str(result.line), reason=reason))
-    return Outcome("failed", phrases("outcome_failed", reason=reason))
+        return Outcome(Status.FAILED, phrases("outcome_failed_line", line=str(result.line), reason=reason))
+    return Outcome(Status.FAILED, phrases("outcome_failed", reason=reason))
 
 
 def scenario_steps(scenario: ast.Scenario, names: ContractNames, phrases: Phrases) -> tuple[Inline, ...]:

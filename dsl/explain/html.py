@@ -7,7 +7,7 @@ import re
 from html import escape
 
 from dsl.explain.model import (
-    Document, FieldRow, FunctionView, Inline, LifecycleView, Step, fill, join, name, section_keys,
+    Document, FieldRow, FunctionView, Inline, LifecycleView, Status, Step, fill, join, name, section_keys,
 )
 from dsl.explain.phrases import Phrases, phrases_for
 from dsl.explain.svg import lifecycle_svg
@@ -341,7 +341,7 @@ class _Writer:
         if not ex.ran:
             self.add(f"<p>{_e(p('outcomes_not_run_note'))}</p>")
         else:
-            passed = sum(1 for r in ex.rows if r.outcome.status == "passed")
+            passed = sum(1 for r in ex.rows if r.outcome.status is Status.PASSED)
             self.add(f"<p>{_e(p('outcomes_summary', passed=str(passed), failed=str(len(ex.rows) - passed)))}</p>")
         rows = []
         for i, row in enumerate(ex.rows, 1):
@@ -349,7 +349,7 @@ class _Writer:
             if row.description:
                 title += f'<p class="desc">{_desc(row.description)}</p>'
             steps = '<ol class="steps">' + "".join(f"<li>{self._inline(s)}</li>" for s in row.steps) + "</ol>"
-            css = row.outcome.status.replace(" ", "-")
+            css = row.outcome.status.value
             outcome = f'<span class="outcome {css}">{_e(row.outcome.text)}</span>'
             rows.append([str(i), title, steps, outcome])
         self.add(_table(["#", _e(p("col_scenario")), _e(p("col_steps")), _e(p("col_outcome"))], rows))

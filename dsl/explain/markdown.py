@@ -6,7 +6,7 @@ import re
 
 from dsl.explain.mermaid import lifecycle_mermaid
 from dsl.explain.model import (
-    Document, FieldRow, FunctionView, Inline, LifecycleView, Step, fill, join, name, section_keys,
+    Document, FieldRow, FunctionView, Inline, LifecycleView, Status, Step, fill, join, name, section_keys,
 )
 from dsl.explain.phrases import Phrases, phrases_for
 
@@ -224,16 +224,16 @@ class _Writer:
         if not ex.ran:
             self.para(_esc(p("outcomes_not_run_note")))
         else:
-            passed = sum(1 for r in ex.rows if r.outcome.status == "passed")
+            passed = sum(1 for r in ex.rows if r.outcome.status is Status.PASSED)
             self.para(_esc(p("outcomes_summary", passed=str(passed), failed=str(len(ex.rows) - passed))))
         rows = []
         for i, row in enumerate(ex.rows, 1):
             steps = "<br>".join(f"{j}. {inline_md(s, True)}" for j, s in enumerate(row.steps, 1))
             title = f"**{_esc(row.title)}**" + (f"<br>{_esc(row.description)}" if row.description else "")
             outcome = _esc(row.outcome.text)
-            if row.outcome.status == "passed":
+            if row.outcome.status is Status.PASSED:
                 outcome = "✅ " + outcome
-            elif row.outcome.status == "failed":
+            elif row.outcome.status is Status.FAILED:
                 outcome = "❌ " + outcome
             rows.append([str(i), title, steps, outcome])
         self.add(*_table(["#", p("col_scenario"), p("col_steps"), p("col_outcome")], rows))

@@ -7,6 +7,8 @@ own way without re-parsing text.
 
 from __future__ import annotations
 
+import enum
+
 import re
 from dataclasses import dataclass
 
@@ -160,9 +162,17 @@ class PartyView:
     may: tuple[Inline, ...]  # what the party may call and which lifecycle moves it may make
 
 
+class Status(enum.Enum):
+    """How an example's scenario ended; the value is the CSS class the HTML marks its row with."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_RUN = "not-run"  # the test file could not be run: every example is shown, unmarked
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    status: str  # "passed" | "failed" | "not run"
+    status: Status
     text: str
 
 
