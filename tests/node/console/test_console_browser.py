@@ -177,6 +177,25 @@ def test_a_block_and_its_transaction_are_shown_with_creator_entry_arguments_and_
     search.send_keys(number)
     console.find("#search button").click()
     console.wait(lambda d: d.current_url.endswith(f"/block/{number}"), "the search to open the block")
+    block_id = console.text("#block-id")
+    search = console.find("#search input")
+    search.clear()
+    search.send_keys(block_id)  # and by block hash
+    console.find("#search button").click()
+    console.wait(lambda d: d.current_url.endswith(f"/block/{block_id}"), "the search to open the block by its hash")
+    assert console.text("#block-id") == block_id
+    search = console.find("#search input")
+    search.clear()
+    search.send_keys("f" * 64)
+    console.find("#search button").click()
+    assert "Nothing on this channel" in console.text("#search-problem .error")
+
+
+def test_the_block_list_pages_back_from_a_block(console: Console) -> None:
+    console.open("claims/blocks/3")  # the page before block 3
+    console.wait(lambda d: [e.text for e in d.find_elements(By.CSS_SELECTOR, "#blocks .block-link")] == ["2", "1", "0"],
+                 "blocks 2, 1 and 0")
+    assert not console.driver.find_elements(By.ID, "older")  # nothing before block 0
 
 
 def test_the_contract_page_shows_its_document_history_and_policy(console: Console) -> None:
@@ -259,6 +278,8 @@ def test_a_tampered_proof_fails_the_browsers_check(console: Console) -> None:
     value = bytearray.fromhex(proof["value"])
     value[-1] ^= 1
     assert console.module("proof.js", body, {**proof, "value": value.hex()}, root) is False
+    said = console.module("proof.js", "return await m.checkProof(args[0], args[1]);", {**proof, "suite": "gm"}, root)
+    assert said == {"ok": None, "reason": "gm"}  # SM3 is not in WebCrypto: the page says the node checked it
     if proof["siblings"]:
         siblings = [s or "00" * 32 for s in proof["siblings"]]
         siblings[0] = ("%064x" % (int(siblings[0], 16) ^ 1))
@@ -360,6 +381,21 @@ def test_a_regulator_sees_a_read_only_console_and_the_node_refuses_its_invoke(co
     assert form.find_element(By.CSS_SELECTOR, ".read-only-note")
     assert console.invoke("expire", ["P-2"], token).status_code == 403  # the node's rule, not only the page's
     console.shot("contract-regulator-desktop")
+    console.find("#who button").click()  # sign out: the session ends on the node too
+    console.find("#login-user")
+    assert httpx.get(f"{console.world.api}/api/v1/sessions", headers={"Authorization": f"Bearer {token}"},
+                     timeout=10).status_code == 401
+
+
+def test_an_ended_session_brings_the_login_back(console: Console) -> None:
+    token = console.world.login("alice", console.world.password)
+    console.paste_session(token)
+    console.open("claims/dashboard")
+    console.find("#height")
+    assert httpx.delete(f"{console.world.api}/api/v1/sessions", headers={"Authorization": f"Bearer {token}"},
+                        timeout=10).status_code == 204
+    console.wait(lambda d: d.find_element(By.ID, "login").is_displayed(), "the login page after the session ended")
+    assert "session has ended" in console.text("#login-error")
 
 
 def test_a_member_of_one_channel_sees_nothing_of_another(console: Console) -> None:

@@ -3,6 +3,7 @@
 // message. The token lives in this tab's sessionStorage only (closing the tab forgets it).
 
 const TOKEN_KEY = "baochain.console.session";
+export const SESSION_ENDED = "baochain:session-ended";
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -27,6 +28,11 @@ async function answer(response) {
     body = text ? JSON.parse(text) : null;
   } catch {
     body = null;
+  }
+  if (response.status === 401 && token()) {
+    // The session ended (expired, signed out elsewhere, or its user disabled): the shell shows the login.
+    forget();
+    window.dispatchEvent(new CustomEvent(SESSION_ENDED));
   }
   if (!response.ok) {
     const code = body && body.code ? body.code : `http-${response.status}`;

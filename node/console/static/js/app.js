@@ -166,6 +166,12 @@ async function main() {
   });
   for (const fieldset of document.querySelectorAll("#login fieldset")) fieldset.disabled = false; // ours now
   window.addEventListener("hashchange", () => { if (state.who) show(); });
+  window.addEventListener(api.SESSION_ENDED, () => {
+    if (state.stop) state.stop();
+    state.stop = null;
+    state.who = null;
+    showLogin(t("login.expired"));
+  });
   if (api.token()) {
     try {
       await enter();
