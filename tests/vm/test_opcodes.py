@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import re
-from pathlib import Path
 
 import pytest
 
@@ -19,6 +18,7 @@ from vm.runtime.interpreter import CUSTOM_SEMANTICS, dispatch_table, hand_module
 from vm.runtime.machine import walks
 from vm.translate.emit import CUSTOM_EMITTERS, EMITTERS
 from vm.verify import verify
+from tests.vm.conftest import ROOT
 
 _PATTERN = re.compile(r"^(Int|Decimal|Money|Percent|Date|Duration|Timestamp|Text|Bool|Hash|Party"
                       r"|T|E|K|V|F|S|SK|SV|C|L|A|B|List\[[A-Z][A-Za-z]*\])$")
@@ -133,7 +133,7 @@ _NAMED_FOR_ANALYSIS = {
 
 
 def test_no_opcode_is_given_meaning_outside_the_table() -> None:
-    root = Path(__file__).resolve().parents[2]
+    root = ROOT
     derived = {op.name for op in OPCODES if op.impl is not Impl.CUSTOM}
     found = set()
     for path in sorted((root / "vm").rglob("*.py")):

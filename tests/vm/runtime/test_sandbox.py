@@ -19,8 +19,8 @@ from vm.runtime import CallState
 from vm.module import Constant
 from vm.values import Money, Party
 from vm.verify import verify
+from tests.vm.conftest import CTX
 
-CTX = CallContext(Party("PICC", "picc", "insurer"), 1_714_492_800_000, bytes(32))
 HOSTILE = "'); __import__('os').system('echo pwned') #"
 HOSTILE_NAME = "__import__"
 

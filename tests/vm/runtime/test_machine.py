@@ -8,13 +8,14 @@ from dsl.pipeline import Compilation
 from vm import types as T
 from vm.errors import Abort, ValueFormError
 from vm.gas import Limits
-from vm.runtime import CallContext, MemoryHost
+from vm.runtime import MemoryHost
 from vm.runtime.interpreter import hand_module
 from vm.runtime import CallResult, Machine
 from vm.module import Constant, Function, Param
 from vm.runtime.interpreter import assemble
 from vm.values import Money, Party
 from vm.verify import verify
+from tests.vm.conftest import GAS, HOSPITAL, INSURER, ctx
 
 SOURCE = '''
 contract Doors
@@ -73,14 +74,7 @@ action big_note(n: Int) by insurer:
     owner = s
 '''
 
-INSURER = Party("PICC", "picc", "insurer")
-HOSPITAL = Party("Ruijin", "ruijin", "hospital")
 OUTSIDER = Party("Nobody", "x", "tester")
-GAS = 10_000_000
-
-
-def ctx(who: Party) -> CallContext:
-    return CallContext(who, 1_714_492_800_000, bytes(32))
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.vm.test_values_strategies import TABLE, typed_values, types
+from tests.vm.values.strategies import TABLE, typed_values, types
 from vm import types as T
 from vm.values.encoding import value_size
 from vm.errors import ValueFormError
@@ -251,21 +251,21 @@ def _json_lengths(t: T.Type, v: object) -> tuple[int, int, int]:
     """(deepest nesting, longest List or Map, longest JSON string) of a value, as the limits
     count them; a Party map key counts by its longest field, as each field is a Text."""
     if isinstance(t, T.ListType):
-        inner = [_json_lengths(t.elem, x) for x in v]  # type: ignore[attr-defined]
-        return (1 + max((d for d, _, _ in inner), default=0), max([len(v), *(n for _, n, _ in inner)]),  # type: ignore
+        inner = [_json_lengths(t.elem, x) for x in v]
+        return (1 + max((d for d, _, _ in inner), default=0), max([len(v), *(n for _, n, _ in inner)]),
                 max((s for _, _, s in inner), default=0))
     if isinstance(t, T.MapType):
-        inner = [_json_lengths(t.value, x) for x in v.values()]  # type: ignore[attr-defined]
+        inner = [_json_lengths(t.value, x) for x in v.values()]
         keys = [max(len(k.org), len(k.id), len(k.role)) if t.key == T.PARTY else len(str(to_json(t.key, k, TABLE)))
-                for k in v]  # type: ignore[attr-defined]
-        return (1 + max((d for d, _, _ in inner), default=0), max([len(v), *(n for _, n, _ in inner)]),  # type: ignore
+                for k in v]
+        return (1 + max((d for d, _, _ in inner), default=0), max([len(v), *(n for _, n, _ in inner)]),
                 max([*keys, *(s for _, _, s in inner)], default=0))
     if isinstance(t, T.RecordType):
-        inner = [_json_lengths(ft, x) for (_, ft), x in zip(TABLE.record_fields(t.name), v)]  # type: ignore
+        inner = [_json_lengths(ft, x) for (_, ft), x in zip(TABLE.record_fields(t.name), v)]
         return (1 + max((d for d, _, _ in inner), default=0), max((n for _, n, _ in inner), default=0),
                 max((s for _, _, s in inner), default=0))
     if t == T.PARTY:
-        return 0, 0, max(len(v.org), len(v.id), len(v.role))  # type: ignore[attr-defined]
+        return 0, 0, max(len(v.org), len(v.id), len(v.role))
     j = to_json(t, v, TABLE)
     return 0, 0, len(j) if isinstance(j, str) else 0
 
@@ -307,12 +307,12 @@ def test_to_json_is_the_recursive_form(tv) -> None:
 def _to_json_recursively(t: T.Type, v: object) -> object:
     """to_json as it was written before it stopped recursing."""
     if isinstance(t, T.ListType):
-        return [_to_json_recursively(t.elem, x) for x in v]  # type: ignore[attr-defined]
+        return [_to_json_recursively(t.elem, x) for x in v]
     if isinstance(t, T.MapType):
-        return {to_text(t.key, k, TABLE): _to_json_recursively(t.value, v[k])  # type: ignore[index]
-                for k in sorted_keys(t.key, v, TABLE)}  # type: ignore[arg-type]
+        return {to_text(t.key, k, TABLE): _to_json_recursively(t.value, v[k])
+                for k in sorted_keys(t.key, v, TABLE)}
     if isinstance(t, T.RecordType):
-        return {n: _to_json_recursively(ft, x) for (n, ft), x in zip(TABLE.record_fields(t.name), v)}  # type: ignore
+        return {n: _to_json_recursively(ft, x) for (n, ft), x in zip(TABLE.record_fields(t.name), v)}
     return to_json(t, v, TABLE)
 
 
@@ -322,7 +322,7 @@ def test_to_json_of_any_depth_spends_no_stack() -> None:
         v = ((v,),)
     j = to_json(NODE, v, NODE_TABLE)
     for _ in range(100_000):
-        j = j["kids"][0]  # type: ignore[index]
+        j = j["kids"][0]
     assert j == {"kids": []}
 
 

@@ -45,7 +45,7 @@ types = st.recursive(
 
 def values_of(t: T.Type) -> st.SearchStrategy:
     if t in PRIM_VALUES:
-        return PRIM_VALUES[t]  # type: ignore[index]
+        return PRIM_VALUES[t]
     if isinstance(t, T.EnumType):
         return st.integers(0, len(TABLE.enum_values(t.name)) - 1)
     if isinstance(t, T.RecordType):

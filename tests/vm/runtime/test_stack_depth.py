@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from dsl.pipeline import Compilation
-from tests.vm.hostile_programs import CTX, canonical, outcome, writes_digest
+from tests.vm.runtime.hostile_programs import CTX, canonical, outcome, writes_digest
 from vm import values as V
 from vm.errors import Abort
 from vm.runtime import MemoryHost

@@ -10,18 +10,19 @@ from pathlib import Path
 
 import pytest
 
-import vm.runtime
+import dsl.scenarios
 from dsl.scenarios import run_test_file
+from vm.runtime import Machine
 from vm.runtime.interpreter import ReferenceMachine
+from tests.vm.conftest import CONTRACTS
 
-CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 TEST_FILES = sorted(CONTRACTS.glob("*.test.bao"))
 
 
 def _calls(path: Path, machine_cls, monkeypatch) -> list:
-    # The scenario runner builds its machine from `vm.runtime.Machine` when it runs a file.
+    # The scenario runner builds its machine by the name `dsl.scenarios.Machine` when it runs a file.
     with monkeypatch.context() as m:
-        m.setattr(vm.runtime, "Machine", machine_cls)
+        m.setattr(dsl.scenarios, "Machine", machine_cls)
         report = run_test_file(path)
     assert not report.diagnostics, f"{path.name} does not build: {report.diagnostics[0].message}"
     out = []
@@ -34,7 +35,7 @@ def _calls(path: Path, machine_cls, monkeypatch) -> list:
 
 @pytest.mark.parametrize("path", TEST_FILES, ids=[p.name for p in TEST_FILES])
 def test_scenarios_run_alike_on_translator_and_reference(path, monkeypatch):
-    translated = _calls(path, vm.runtime.Machine, monkeypatch)
+    translated = _calls(path, Machine, monkeypatch)
     reference = _calls(path, ReferenceMachine, monkeypatch)
     assert translated, "the file ran no calls"
     for a, b in zip(translated, reference):

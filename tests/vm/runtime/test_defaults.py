@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -20,8 +19,8 @@ from vm.runtime import Machine
 from vm.module import FORMAT_VERSION, FieldDefault, decode_module, encode_module
 from vm.values import Money, Party, encode_value, to_json
 from vm.verify import verify
+from tests.vm.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 
 SOURCE = '''
 contract Defaults

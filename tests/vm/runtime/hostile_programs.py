@@ -9,8 +9,8 @@ field updates, wrapping, returning. The flat shapes build big collections instea
 elements). Every shape and op knows how many levels of nesting it adds, so a test can tell in
 advance whether the call passes the language's nesting limit.
 
-This module is not a test file: `test_gas_bounds.py`, `test_vm_stack_depth.py`,
-`test_jit_differential_values.py` and the cross-version worker `determinism_worker.py` import it.
+This module is not a test file: `test_gas_bounds.py`, `test_stack_depth.py`,
+`translate/test_differential_values.py` and the cross-version worker `determinism_worker.py` import it.
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def ops_for(shape: Shape) -> dict[str, Op]:
 
 
 HEADER = '''contract Hostile
-"""A program drawn by tests/vm/hostile_programs.py."""
+"""A program drawn by tests/vm/runtime/hostile_programs.py."""
 
 parties runner
 

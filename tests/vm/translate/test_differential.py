@@ -13,14 +13,13 @@ from hypothesis import given, strategies as st
 from dsl.pipeline import Compilation
 from vm import types as T
 from vm.errors import Abort
-from vm.runtime import CallContext, MemoryHost
+from vm.runtime import MemoryHost
 from vm.runtime.interpreter import ReferenceMachine, hand_module
 from vm.runtime import Machine
 from vm.module import Constant
-from vm.values import Party
 from vm.verify import verify
+from tests.vm.conftest import CTX
 
-CTX = CallContext(Party("PICC", "picc", "insurer"), 1_714_492_800_000, bytes(32))
 CONSTS = (0, 1, 2, 3, -1, 7, 100, 2**254, -(2**254), 2**255 - 1)  # the last three overflow easily
 TOP = len(CONSTS) - 1
 TEXT_AT = len(CONSTS)

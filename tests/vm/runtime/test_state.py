@@ -7,7 +7,7 @@ import pytest
 
 from dsl.pipeline import Compilation
 from vm.errors import Abort
-from vm.runtime import CallContext, Event, MemoryHost
+from vm.runtime import Event, MemoryHost
 from vm.runtime import Machine
 from vm.module import map_prefix, state_key
 from vm.opcodes import decode_instructions
@@ -15,6 +15,7 @@ from vm.runtime import Delta
 from vm.values import Money, Party, encode_key, encode_value
 from vm import types as T
 from vm.verify import verify
+from tests.vm.conftest import GAS, HOSPITAL, INSURER, cny, ctx
 
 SOURCE = '''
 contract Claims
@@ -109,24 +110,13 @@ view total_filed() -> Money:
     return total
 '''
 
-INSURER = Party("PICC", "picc", "insurer")
-HOSPITAL = Party("Ruijin", "ruijin", "hospital")
 REGULATOR = Party("CBIRC", "cbirc", "regulator")
-GAS = 10_000_000
 OPEN, APPROVED, PAID, REJECTED = range(4)
 
 
 @pytest.fixture(scope="module")
 def machine() -> Machine:
     return Machine(verify(Compilation(SOURCE).module))
-
-
-def ctx(who: Party) -> CallContext:
-    return CallContext(who, 1_714_492_800_000, bytes(32))
-
-
-def cny(units: int) -> Money:
-    return Money("CNY", units)
 
 
 def run(machine, host, who, entry, *args, gas=GAS):

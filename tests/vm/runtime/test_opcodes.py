@@ -23,6 +23,7 @@ from vm.values import (
     Money, Party, parse_date_literal, parse_decimal_literal, parse_percent_literal, sm3, today_of,
 )
 from vm.verify import verify
+from tests.vm.conftest import cny
 
 INT, DEC, PCT, MONEY, TEXT, BOOL = T.INT, T.DECIMAL, T.PERCENT, T.MONEY, T.TEXT, T.BOOL
 DATE, DUR, TS, HASH, PARTY = T.DATE, T.DURATION, T.TIMESTAMP, T.HASH, T.PARTY
@@ -31,10 +32,6 @@ ITEM = T.RecordType("Item")
 TABLE = T.TypeTable({"Item": (("name", TEXT), ("qty", INT))}, {"Color": ("Red", "Green")})
 CALLER = Party("PICC", "picc-1", "insurer")
 CTX = CallContext(CALLER, 1_714_492_800_000, bytes(range(32)))  # 2024-05-01 00:00 +08:00
-
-
-def cny(units: int) -> Money:
-    return Money("CNY", units)
 
 
 def d(text: str) -> int:
@@ -241,6 +238,6 @@ def test_every_opcode_has_a_case():
     used = {ins.op.name for case in CASES.values() for f in case.module().functions
             for ins in decode_instructions(f.code)}
     state_and_events = {"SLOAD", "SSTORE", "SADD", "SSUB", "MLOAD", "MHAS", "MGET", "MSTORE", "MDELETE", "MADD",
-                        "MSUB", "MLEN", "EMIT"}  # exercised with a ledger in test_state_overlay.py
+                        "MSUB", "MLEN", "EMIT"}  # exercised with a ledger in runtime/test_state.py
     missing = {op.name for op in OPCODES} - used - state_and_events
     assert not missing, f"opcodes without a case: {sorted(missing)}"

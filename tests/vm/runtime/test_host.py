@@ -97,5 +97,5 @@ def test_context_and_event_are_frozen_data() -> None:
     ctx = CallContext(Party("PICC", "PICC", "insurer"), 1_700_000_000_000, b"\x00" * 32)
     assert ctx.tz_offset_minutes == 480 and ctx.channel == "local"
     with pytest.raises(AttributeError):
-        ctx.timestamp_ms = 0  # type: ignore[misc]
+        ctx.timestamp_ms = 0
     assert Event("ClaimSettled", ("P1", 1)) == Event("ClaimSettled", ("P1", 1))

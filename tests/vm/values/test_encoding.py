@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.vm.test_values_strategies import KEY_TYPES, TABLE, key_types, typed_values, values_of
+from tests.vm.values.strategies import KEY_TYPES, TABLE, key_types, typed_values, values_of
 from vm import types as T
 from vm.errors import EncodingError, VMError
 from vm.values import (

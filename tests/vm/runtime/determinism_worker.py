@@ -1,5 +1,5 @@
 """Every call of the shipped contracts' scenarios and of a set of hostile programs, written out
-as canonical JSON: `python tests/vm/determinism_worker.py` prints it (one JSON object).
+as canonical JSON: `python tests/vm/runtime/determinism_worker.py` prints it (one JSON object).
 
 `test_determinism.py` runs this under each Python on the machine (3.11, 3.12, 3.13) and compares
 what they print with each other and with its own run: the same calls must give byte-identical
@@ -22,7 +22,7 @@ import sys
 import types
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]  # run as a script under other Pythons: no conftest
 
 
 def _hashlib_sm3() -> None:
@@ -87,7 +87,7 @@ def _shortened(result: dict) -> dict:
 
 def _result(machine, info, r) -> dict:
     from vm import values as V
-    from tests.vm.hostile_programs import writes_digest
+    from tests.vm.runtime.hostile_programs import writes_digest
 
     value = None if info.returns is None else V.to_json(info.returns, r.value, machine.types)
     return {"value": _short(value), "gas": r.gas_used, "writes": writes_digest(r.writes),
@@ -95,11 +95,11 @@ def _result(machine, info, r) -> dict:
 
 
 def _recording_machine(log: list):
-    import vm.runtime
     from vm import values as V
+    from vm.runtime import Machine
     from vm.errors import Abort
 
-    class Recording(vm.runtime.Machine):
+    class Recording(Machine):
         """Writes down every call it runs (each scenario step, expectation and deployment)."""
 
         def _run(self, info, args, ctx, host, gas_limit):
@@ -118,26 +118,26 @@ def _recording_machine(log: list):
 
 def scenario_calls() -> list:
     """Every call the shipped contracts' scenarios make, and each scenario's verdict."""
-    import vm.runtime
+    import dsl.scenarios
     from dsl.scenarios import run_test_file
 
     out: list = []
-    original = vm.runtime.Machine
-    vm.runtime.Machine = _recording_machine(out)  # the runner builds its machine from this name
+    original = dsl.scenarios.Machine
+    dsl.scenarios.Machine = _recording_machine(out)  # the runner builds its machine by this name
     try:
         for path in sorted((ROOT / "contracts").glob("*.test.bao")):
             report = run_test_file(path)
             out.append({"file": path.name, "built": not report.diagnostics,
                         "verdicts": [[r.title, r.passed, r.failure] for r in report.results]})
     finally:
-        vm.runtime.Machine = original
+        dsl.scenarios.Machine = original
     return out
 
 
 def _bench_programs():
     spec = importlib.util.spec_from_file_location("bench_gas_programs", ROOT / "bench" / "gas.py")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    spec.loader.exec_module(module)
     return module
 
 
@@ -156,7 +156,7 @@ def hostile_calls() -> list:
     """bench/gas.py's programs at small sizes, and `hostile_programs`' shapes and operations
     around the nesting limit and the size limits."""
     from dsl.pipeline import Compilation
-    from tests.vm.hostile_programs import CTX, SHAPES, ops_for, outcome, program
+    from tests.vm.runtime.hostile_programs import CTX, SHAPES, ops_for, outcome, program
     from vm.runtime import MemoryHost
     from vm.runtime.interpreter import ReferenceMachine
     from vm.runtime import Machine

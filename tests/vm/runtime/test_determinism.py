@@ -21,10 +21,10 @@ from pathlib import Path
 import lark
 import pytest
 
-from tests.vm import determinism_worker
-from tests.vm.hostile_programs import NESTING_MESSAGE
+from tests.vm.runtime import determinism_worker
+from tests.vm.runtime.hostile_programs import NESTING_MESSAGE
+from tests.vm.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 WORKER = Path(determinism_worker.__file__).resolve()
 VERSIONS = ("3.11", "3.12", "3.13")
 PYENV = Path("/root/.pyenv/versions")

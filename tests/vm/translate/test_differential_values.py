@@ -1,6 +1,6 @@
 """The translator against the reference interpreter on the hostile classes of issue 14: values
 that share parts, flat big collections and deep nesting (`hostile_programs`), bench/gas.py's
-programs, and modules made from those by mutating their code. test_jit_differential.py does the
+programs, and modules made from those by mutating their code. translate/test_differential.py does the
 same for integer programs drawn at the bytecode level; `assert_agree` (test_gas_bounds.py) is
 the rule: one outcome, and abort gas apart only by the block charging vm/gas.py documents.
 """
@@ -10,14 +10,13 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 from functools import lru_cache
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from dsl.pipeline import Compilation
-from tests.vm.hostile_programs import CTX, SHAPES, ops_for, outcome, program
-from tests.vm.test_gas_bounds import assert_agree, assert_no_fault, block_slack
+from tests.vm.runtime.hostile_programs import CTX, SHAPES, ops_for, outcome, program
+from tests.vm.runtime.test_gas_bounds import assert_agree, assert_no_fault, block_slack
 from vm import types as T
 from vm.values.encoding import encode_value
 from vm.errors import Abort, VerifyError
@@ -28,8 +27,8 @@ from vm.runtime import Machine
 from vm.module import map_prefix
 from vm.opcodes import BY_NAME, OPCODES, decode_instructions, encode_instruction
 from vm.verify import verify
+from tests.vm.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 _SAME_SHAPE: dict = {}
 for _op in OPCODES:
     _SAME_SHAPE.setdefault(_op.operands, []).append(_op.name)
@@ -75,7 +74,7 @@ def mutated_hostile_modules(draw):
 @given(mutated_hostile_modules(), st.sampled_from([0, 2, 5, 15, 16]), st.sampled_from([2_000, 50_000]))
 def test_mutated_hostile_modules_run_alike(verified, steps, gas_limit):
     if verified is None:
-        return  # refused: test_verifier.py holds the refusals to VerifyError
+        return  # refused: verify/test_verifier.py holds the refusals to VerifyError
     a = outcome(Machine(verified), "run", (steps,), gas_limit)
     b = outcome(ReferenceMachine(verified), "run", (steps,), gas_limit)
     assert_no_fault(a)
@@ -86,7 +85,7 @@ def test_mutated_hostile_modules_run_alike(verified, steps, gas_limit):
 def _bench():
     spec = importlib.util.spec_from_file_location("bench_gas_programs", ROOT / "bench" / "gas.py")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    spec.loader.exec_module(module)
     return module
 
 
