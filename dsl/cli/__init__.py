@@ -9,7 +9,7 @@ import click
 from dsl.cli.commands import build, check, disasm, fmt, test_command
 from dsl.cli.output import module_bytes
 from dsl.cli.run import run
-from dsl.explain.command import explain
+from dsl.cli.explain import explain
 
 LANGUAGE_COMMANDS: list[click.Command] = [check, build, disasm, fmt, test_command, run, explain]
 

@@ -1,8 +1,13 @@
-"""`baochain explain`: a contract rendered as a document for the people who hold it against the
-policy wording (HTML with inline SVG state diagrams, or Markdown with Mermaid), in English or
-Chinese. `explain_file` builds the document; `render` turns it into text; `command.explain` is
-the click command."""
+"""A contract rendered as a document for the people who hold it against the policy wording (HTML
+with inline SVG state diagrams, or Markdown with Mermaid), in English or Chinese.
 
-from dsl.explain.render import ExplainError, Explained, explain_file, render
+`explain_file(path, lang, with_tests)` checks the contract and builds its document from the
+analysis (raising `ExplainError` with the diagnostics of a file that does not check); `render`
+turns the document into text in one of `FORMATS`; `LANGUAGES` are the languages of its fixed
+phrases. The `baochain explain` command is `dsl.cli.explain`.
+"""
 
-__all__ = ["ExplainError", "Explained", "explain_file", "render"]
+from dsl.explain.phrases import LANGUAGES
+from dsl.explain.render import FORMATS, ExplainError, Explained, explain_file, render
+
+__all__ = ["FORMATS", "LANGUAGES", "ExplainError", "Explained", "explain_file", "render"]

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from dsl.syntax import ast
-from dsl.explain.command import explain
+from dsl.cli.explain import explain
 from dsl.explain.phrases import phrases_for
 from dsl.pipeline import Compilation
 

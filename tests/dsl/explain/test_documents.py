@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dsl.explain.command import explain
+from dsl.cli.explain import explain
 from dsl.explain.phrases import LANGUAGES, phrase_keys, phrases_for
 from dsl.pipeline import Compilation
 from dsl.syntax import ast

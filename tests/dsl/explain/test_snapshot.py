@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dsl.explain.command import explain
+from dsl.cli.explain import explain
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 SOURCE = SNAPSHOTS / "explain_section1.bao"

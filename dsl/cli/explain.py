@@ -1,4 +1,5 @@
-"""`baochain explain`: the click command (mounted by `dsl.cli.commands`). Only this layer prints."""
+"""`baochain explain`: a contract rendered as a document (`dsl.explain`), written to standard
+output or a file; diagnostics on standard error, like every language command."""
 
 from __future__ import annotations
 
@@ -6,10 +7,9 @@ from pathlib import Path
 
 import click
 
+from dsl.cli.output import FAILED, echo_diagnostics, fail, finish, write_file
 from dsl.diagnostics import CompileError
-from dsl.explain.phrases import LANGUAGES
-from dsl.explain.render import FORMATS, ExplainError, explain_file, render
-from vm.files import write_atomically
+from dsl.explain import FORMATS, LANGUAGES, ExplainError, explain_file, render
 
 
 @click.command("explain", short_help="Render a contract as a document for business readers.")
@@ -32,32 +32,17 @@ def explain(file: Path, output: Path | None, fmt: str, lang: str, with_tests: bo
     try:
         explained = explain_file(file, lang, with_tests)
     except ExplainError as exc:
-        _fail(exc.diagnostics, exc.sources)
+        echo_diagnostics(exc.diagnostics, exc.sources)
+        finish(FAILED)
     except CompileError as exc:  # a file that cannot be decoded (the test file, with --with-tests)
-        _fail(exc.diagnostics, {})
+        echo_diagnostics(exc.diagnostics, {})
+        finish(FAILED)
     except OSError as exc:
-        click.echo(f"{exc.filename or file}: cannot read the file: {exc.strerror or exc}", err=True)
-        raise click.exceptions.Exit(1)
+        fail(f"{exc.filename or file}: cannot read the file: {exc.strerror or exc}")
     for w in explained.warnings:
         click.echo(w.render(explained.sources.get(w.span.file)), err=True)
     text = render(explained.document, fmt)
     if output is None:
         click.echo(text, nl=False)
         return
-    _write(output, text)
-
-
-def _fail(diagnostics, sources: dict[str, str]) -> None:
-    for d in diagnostics:
-        click.echo(d.render(sources.get(d.span.file)), err=True)
-    count = sum(d.is_error for d in diagnostics)
-    click.echo(f"{count} error{'s' if count != 1 else ''}", err=True)
-    raise click.exceptions.Exit(1)
-
-
-def _write(output: Path, text: str) -> None:
-    """Replace `output` with the document whole, so a reader never sees half of one."""
-    try:
-        write_atomically(output, text.encode("utf-8"))
-    except OSError as exc:
-        raise click.BadParameter(f"cannot write {output}: {exc.strerror or exc}", param_hint="'-o'") from None
+    write_file(output, text.encode("utf-8"), "-o")
