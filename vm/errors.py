@@ -9,12 +9,31 @@ to the VM: a module (`VerifyError`), a JSON argument (`ValueFormError`), a liter
 
 from __future__ import annotations
 
-# Every kind an Abort may carry; tools group and count aborts by kind, so the set is closed.
-ABORT_KINDS = frozenset({
-    "require", "fail", "not-authorized", "illegal-transition", "key-not-found",
-    "index-out-of-range", "currency-mismatch", "division-by-zero", "overflow", "out-of-gas",
-    "limit", "empty-sum", "invalid-value", "internal",
-})
+import enum
+
+
+class AbortKind(enum.Enum):
+    """Why a call aborted. Tools group and count aborts by kind, so the set is closed; the value
+    is the kind's name in results, on the wire and in the ledger (`Abort.kind`)."""
+
+    REQUIRE = "require"
+    FAIL = "fail"
+    NOT_AUTHORIZED = "not-authorized"
+    ILLEGAL_TRANSITION = "illegal-transition"
+    KEY_NOT_FOUND = "key-not-found"
+    INDEX_OUT_OF_RANGE = "index-out-of-range"
+    CURRENCY_MISMATCH = "currency-mismatch"
+    DIVISION_BY_ZERO = "division-by-zero"
+    OVERFLOW = "overflow"
+    OUT_OF_GAS = "out-of-gas"
+    LIMIT = "limit"
+    EMPTY_SUM = "empty-sum"
+    INVALID_VALUE = "invalid-value"
+    INTERNAL = "internal"
+
+
+# The kinds' names, for readers of results that check a kind they were sent.
+ABORT_KINDS = frozenset(k.value for k in AbortKind)
 
 
 class VMError(Exception):
@@ -22,17 +41,22 @@ class VMError(Exception):
 
 
 class Abort(VMError):
-    """A call aborted: nothing it did is kept. ``kind`` is one of `ABORT_KINDS`; ``message`` is
-    the text the caller sees (for the built-in kinds it contains LANGUAGE.md section 6's words).
+    """A call aborted: nothing it did is kept. ``kind`` is the name of its `AbortKind` (given as
+    the enum; the name is accepted too, from code outside the VM); ``message`` is the text the caller sees (for the built-in kinds it contains LANGUAGE.md section 6's words).
     The machine fills in ``entry`` (the action or view that aborted) and ``gas_used``; kind
     "internal" marks a defect of the VM itself, never of the contract."""
 
     entry: str | None
     gas_used: int
 
-    def __init__(self, message: str, kind: str = "fail") -> None:
-        if kind not in ABORT_KINDS:
-            raise ValueError(f"unknown abort kind {kind!r}")
+    kind: str
+
+    def __init__(self, message: str, kind: AbortKind | str = AbortKind.FAIL) -> None:
+        if isinstance(kind, str):
+            if kind not in ABORT_KINDS:
+                raise ValueError(f"unknown abort kind {kind!r}")
+        else:
+            kind = kind.value
         super().__init__(message)
         self.message = message
         self.kind = kind
@@ -44,11 +68,11 @@ class Abort(VMError):
 
 
 def out_of_gas() -> Abort:
-    return Abort("out of gas", "out-of-gas")
+    return Abort("out of gas", AbortKind.OUT_OF_GAS)
 
 
 def limit_exceeded(what: str) -> Abort:
-    return Abort(f"limit exceeded: {what}", "limit")
+    return Abort(f"limit exceeded: {what}", AbortKind.LIMIT)
 
 
 def nested_too_deep(limit: int) -> Abort:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from vm import values as V
-from vm.errors import Abort, call_too_deep, limit_exceeded, out_of_gas
+from vm.errors import Abort, AbortKind, call_too_deep, limit_exceeded, out_of_gas
 from vm.runtime.host import CallContext, Host
 from vm.runtime.machine import (
     CallResult, EntryInfo, Machine, _tagged, check_arguments, check_result_size, host_fault, internal_fault, stack_headroom,
@@ -90,7 +90,7 @@ class ReferenceMachine(Machine):
     def _run(self, info: EntryInfo, args: tuple, ctx: CallContext, host: Host, gas_limit: int) -> CallResult:
         if len(args) != len(info.params):
             raise _tagged(Abort(f"{info.name} takes {len(info.params)} arguments, got {len(args)}",
-                                "invalid-value"), info.name, 0)
+                                AbortKind.INVALID_VALUE), info.name, 0)
         state = CallState(self.schema, host, ctx.caller.role, self.limits)
         run = _Run(state, ctx, gas_limit, walks(self.types, self.limits, state))
         try:
@@ -99,7 +99,7 @@ class ReferenceMachine(Machine):
                 value = self._frame(run, info.function, list(args), 1)
             run.gas = check_result_size(info, value, run.gas, state)
         except Abort as exc:
-            used = gas_limit if exc.kind == "out-of-gas" else gas_limit - state.gas_left(run.gas)
+            used = gas_limit if exc.kind == AbortKind.OUT_OF_GAS.value else gas_limit - state.gas_left(run.gas)
             raise _tagged(exc, info.name, used) from None
         except (MemoryError, RecursionError) as exc:
             raise host_fault(info, exc) from None
@@ -262,7 +262,7 @@ def _ret_void(f: _Frame, ins: Instruction, t: Type | None) -> None:
 
 
 def _fail(f: _Frame, ins: Instruction, t: Type | None) -> None:
-    raise Abort(f.stack.pop(), "require" if ins.operands[0] == 1 else "fail")
+    raise Abort(f.stack.pop(), AbortKind.REQUIRE if ins.operands[0] == 1 else AbortKind.FAIL)
 
 
 def _call(f: _Frame, ins: Instruction, t: Type | None) -> None:
@@ -322,7 +322,7 @@ def _make_list(f: _Frame, ins: Instruction, t: Type | None) -> None:
 def _list_get(f: _Frame, ins: Instruction, t: Type | None) -> None:
     xs, i = f.take(2)
     if not 0 <= i < len(xs):
-        raise Abort("index out of range", "index-out-of-range")
+        raise Abort("index out of range", AbortKind.INDEX_OUT_OF_RANGE)
     f.stack.append(xs[i])
 
 

@@ -20,7 +20,7 @@ from vm import gas as G
 from vm import types as T
 from vm import values as V
 from vm.values.decimals import division_by_zero, overflow
-from vm.errors import Abort, HostFault, ValueFormError, VerifyError, call_too_deep, limit_exceeded, out_of_gas
+from vm.errors import Abort, AbortKind, HostFault, ValueFormError, VerifyError, call_too_deep, limit_exceeded, out_of_gas
 from vm.gas import DEFAULT_LIMITS, Limits
 from vm.runtime.host import CallContext, Event, Host
 from vm.translate.translation import TranslateError, Translation, translate
@@ -78,10 +78,10 @@ def _runtime(module: Module, limits: Limits) -> dict:
         raise key_not_found(t, k, table)
 
     def fail(message):
-        raise Abort(message, "fail")
+        raise Abort(message, AbortKind.FAIL)
 
     def unmet(message):
-        raise Abort(message, "require")
+        raise Abort(message, AbortKind.REQUIRE)
 
     def cat(gas, *parts):
         n = sum([len(p) for p in parts])  # before joining: the parts may add up to far more
@@ -101,7 +101,7 @@ def _runtime(module: Module, limits: Limits) -> dict:
 
     def lset(gas, xs, i, x):
         if not 0 <= i < len(xs):
-            raise Abort("index out of range", "index-out-of-range")
+            raise Abort("index out of range", AbortKind.INDEX_OUT_OF_RANGE)
         return xs[:i] + (x,) + xs[i + 1:], charge(gas, G.copy_cost(len(xs)))
 
     def lapp(gas, xs, x):
@@ -134,7 +134,7 @@ def _runtime(module: Module, limits: Limits) -> dict:
     def extreme(pick, word):
         def run(gas, t, xs):
             if not xs:
-                raise Abort(f"empty list: {word} of no values", "empty-sum")
+                raise Abort(f"empty list: {word} of no values", AbortKind.EMPTY_SUM)
             best = xs[0]
             for x in xs[1:]:
                 best = pick(t, best, x, table)
@@ -148,7 +148,7 @@ def _runtime(module: Module, limits: Limits) -> dict:
         "__builtins__": {},
         "LIM": V.INT_LIMIT, "NLIM": -V.INT_LIMIT, "DEPTH": limits.call_depth, "Fault": Exception,
         "oog": _raise(out_of_gas), "ovf": _raise(overflow), "dz": _raise(division_by_zero),
-        "oor": _raise(lambda: Abort("index out of range", "index-out-of-range")),
+        "oor": _raise(lambda: Abort("index out of range", AbortKind.INDEX_OUT_OF_RANGE)),
         "deep": _raise(lambda: call_too_deep(limits.call_depth)),
         "too_long": _raise(lambda: limit_exceeded(f"a collection is longer than {max_len}")),
         "knf": knf, "fail": fail, "unmet": unmet, "size": len,
@@ -266,7 +266,7 @@ class Machine:
         """Run action or view ``entry`` with runtime values ``args``; Abort if it aborts."""
         info = self._find(entry)
         if entry in _DEPLOY_ONLY:
-            raise _tagged(Abort(f"{entry} runs only when the contract is deployed", "invalid-value"), entry, 0)
+            raise _tagged(Abort(f"{entry} runs only when the contract is deployed", AbortKind.INVALID_VALUE), entry, 0)
         if check_roles:
             self._authorize(info, ctx.caller.role)
         return self._run(info, tuple(args), ctx, host, gas_limit)
@@ -298,14 +298,14 @@ class Machine:
     def _find(self, entry: str) -> EntryInfo:
         info = self._entries.get(entry)
         if info is None:
-            raise _tagged(Abort(f"{self.module.name} has no action or view named {entry}", "invalid-value"),
+            raise _tagged(Abort(f"{self.module.name} has no action or view named {entry}", AbortKind.INVALID_VALUE),
                           entry, 0)
         return info
 
     def _authorize(self, info: EntryInfo, role: str) -> None:
         allowed = self.module.parties if info.anyone else info.roles
         if role not in allowed:
-            raise _tagged(Abort(f"not authorized: {role} may not call {info.name}", "not-authorized"),
+            raise _tagged(Abort(f"not authorized: {role} may not call {info.name}", AbortKind.NOT_AUTHORIZED),
                           info.name, 0)
 
     def _from_json(self, info: EntryInfo, json_args: list | dict) -> tuple:
@@ -332,7 +332,7 @@ class Machine:
     def _run(self, info: EntryInfo, args: tuple, ctx: CallContext, host: Host, gas_limit: int) -> CallResult:
         if len(args) != len(info.params):
             raise _tagged(Abort(f"{info.name} takes {len(info.params)} arguments, got {len(args)}",
-                                "invalid-value"), info.name, 0)
+                                AbortKind.INVALID_VALUE), info.name, 0)
         state = CallState(self.schema, host, ctx.caller.role, self.limits)
         fault: list[int] = []
         done: list[int] = []  # gas left when the code returned (a check of the result may abort)
@@ -364,9 +364,9 @@ class Machine:
             left = check_result_size(info, value, left, state)
         except Abort as exc:
             left = state.gas_left(fault[0] if fault else done[0] if done else 0)
-            if left < 0 and exc.kind != "out-of-gas":  # the limit was passed before this abort
+            if left < 0 and exc.kind != AbortKind.OUT_OF_GAS.value:  # the limit was passed before this abort
                 exc = out_of_gas()
-            used = gas_limit if exc.kind == "out-of-gas" else min(max(gas_limit - left, 0), gas_limit)
+            used = gas_limit if exc.kind == AbortKind.OUT_OF_GAS.value else min(max(gas_limit - left, 0), gas_limit)
             raise _tagged(exc, info.name, used) from None
         except (MemoryError, RecursionError) as exc:
             raise host_fault(info, exc) from None
@@ -418,7 +418,7 @@ def check_arguments(args: tuple, state: CallState) -> None:
 
 def internal_fault(info: EntryInfo, exc: BaseException) -> Abort:
     """A defect of the VM (or damaged state), never the contract's: one message on both machines."""
-    return Abort(f"internal VM fault ({type(exc).__name__}) in {info.name}", "internal")
+    return Abort(f"internal VM fault ({type(exc).__name__}) in {info.name}", AbortKind.INTERNAL)
 
 
 def check_result_size(info: EntryInfo, value: object, gas: int, state: CallState) -> int:

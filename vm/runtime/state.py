@@ -23,7 +23,7 @@ from vm import types as T
 from vm.types import Value
 from vm.values.decimals import check_int
 from vm.values.encoding import ValueTooLarge, decode_value, encode_value, value_size
-from vm.errors import Abort, NestingError, limit_exceeded, nested_too_deep, out_of_gas
+from vm.errors import Abort, AbortKind, NestingError, limit_exceeded, nested_too_deep, out_of_gas
 from vm.gas import Limits
 from vm.runtime.host import Event, Host
 from vm.values.keys import decode_key, encode_key
@@ -35,7 +35,7 @@ from vm.values.textform import quote_text, to_text
 
 def key_not_found(key_type: T.Type, key: Value, table: T.TypeTable) -> Abort:
     shown = quote_text(key) if key_type == T.TEXT else to_text(key_type, key, table)
-    return Abort(f"key not found: {shown}", "key-not-found")
+    return Abort(f"key not found: {shown}", AbortKind.KEY_NOT_FOUND)
 
 
 def charge(gas: int, cost: int) -> int:
@@ -135,10 +135,10 @@ class StateSchema:
                 if not had_old:
                     if lc.start is not None and value != lc.start:
                         raise Abort(f"illegal transition: new {t.name} must start {names[lc.start]}",
-                                    "illegal-transition")
+                                    AbortKind.ILLEGAL_TRANSITION)
                 elif old[lc.field] != value and not lc.allows(old[lc.field], value, role):
                     raise Abort(f"illegal transition {names[old[lc.field]]} -> {names[value]} by {role}",
-                                "illegal-transition")
+                                AbortKind.ILLEGAL_TRANSITION)
             for j, (_, ft) in enumerate(self.types.records[t.name]):
                 self.check(ft, new[j], old[j] if had_old else None, had_old, role)
         elif isinstance(t, T.ListType):
@@ -252,7 +252,7 @@ class CallState:
         if raw is None:
             if isinstance(var.type, T.ListType):
                 return (), gas
-            raise Abort(f"state variable {var.name} has no value", "invalid-value")
+            raise Abort(f"state variable {var.name} has no value", AbortKind.INVALID_VALUE)
         return self._decode(var.type, raw), gas
 
     def sstore(self, gas: int, i: int, value: Value) -> int:

@@ -10,7 +10,7 @@ from vm import types as T
 from vm.module.abi import Module
 from vm.opcodes import OPCODES, Impl, Instruction, OpInfo, Stack
 from vm.translate.analysis import TranslateError
-from vm.translate.flow import Terminator
+from vm.translate.flow import Ending, Terminator
 from vm.translate.stack import StackWriter
 from vm.values.measure import scans_natively
 
@@ -79,7 +79,7 @@ def _e_swap(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
 
 def _e_jump(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator:
     w.flush()
-    return Terminator("jump", (fw.jump_target(ins),))
+    return Terminator(Ending.JUMP, (fw.jump_target(ins),))
 
 
 def _e_jump_if(negate: bool) -> Emitter:
@@ -89,7 +89,7 @@ def _e_jump_if(negate: bool) -> Emitter:
         if b is None:
             raise TranslateError("a conditional jump at the end of the code")
         target = fw.jump_target(ins)
-        return Terminator("branch", (b, target) if negate else (target, b), cond)
+        return Terminator(Ending.BRANCH, (b, target) if negate else (target, b), cond)
     return emit
 
 
@@ -97,13 +97,13 @@ def _e_ret(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator:
     value = w.pop()
     w.emit("if gas < 0: oog()")
     w.emit(f"return {value}, gas")
-    return Terminator("exit")
+    return Terminator(Ending.EXIT)
 
 
 def _e_ret_void(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator:
     w.emit("if gas < 0: oog()")
     w.emit("return None, gas")
-    return Terminator("exit")
+    return Terminator(Ending.EXIT)
 
 
 _FAIL_HELPERS = ("fail", "unmet")  # by the FAIL operand: Abort kind "fail" or "require"
@@ -112,7 +112,7 @@ _FAIL_HELPERS = ("fail", "unmet")  # by the FAIL operand: Abort kind "fail" or "
 def _e_fail(fw: FunctionContext, w: StackWriter, ins: Instruction) -> Terminator:
     kind = ins.operands[0] if ins.op.operands else 0
     w.emit(f"{_FAIL_HELPERS[kind]}({w.pop()})")
-    return Terminator("exit")
+    return Terminator(Ending.EXIT)
 
 
 def _e_call(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:

@@ -4,6 +4,7 @@ natural loops), and the small pieces the translator's writers share (`Lines`, `T
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 
 
@@ -14,13 +15,19 @@ class NotStructured(Exception):
     merge: int | None = None
 
 
+class Ending(enum.Enum):
+    """How a block ends, in the translator's words."""
+
+    JUMP = "jump"  # to targets[0]
+    BRANCH = "branch"  # ``cond`` true: to targets[0]; false: to targets[1]
+    EXIT = "exit"  # the block's own code returned or aborted: nothing follows
+
+
 @dataclass(slots=True)
 class Terminator:
-    """How a block ends, in the translator's words: ``kind`` is "jump" (targets[0]), "branch"
-    (``cond`` true -> targets[0], false -> targets[1]) or "exit" (the block's own code returned or
-    aborted: nothing follows)."""
+    """How a block ends (`Ending`), where it may go next, and on what condition."""
 
-    kind: str
+    kind: Ending
     targets: tuple[int, ...] = ()
     cond: str = ""
 
@@ -146,9 +153,9 @@ class Structure:
         if len(self.out.out) > self.budget:
             raise NotStructured("too much code: copies grew past the budget")
         term = self.body(x, indent, self.out)
-        if term.kind == "jump":
+        if term.kind is Ending.JUMP:
             self._branch(x, term.targets[0], follow, loops, indent)
-        elif term.kind == "branch":
+        elif term.kind is Ending.BRANCH:
             yes, no = term.targets
             flat = {follow} | {b for loop in loops for b in loop[1:]}  # targets that are not inlined
             if self._ends_call(no) and no not in flat and not self._ends_call(yes):

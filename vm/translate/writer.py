@@ -7,7 +7,7 @@ from __future__ import annotations
 from vm import types as T
 from vm.translate.analysis import TranslateError, block_charges, find_blocks, is_step, loop_bounds, stack_effect
 from vm.translate.emit import EMITTERS
-from vm.translate.flow import Lines, NotStructured, Structure, Terminator
+from vm.translate.flow import Ending, Lines, NotStructured, Structure, Terminator
 from vm.translate.stack import StackWriter
 from vm.values.measure import needs_nesting_check
 from vm.module.abi import Module
@@ -134,9 +134,9 @@ class FunctionWriter:
             body.add(3, f"{'if' if first else 'elif'} b == {i}:")
             first = False
             term = self.body(i, 4, body)
-            if term.kind == "jump":
+            if term.kind is Ending.JUMP:
                 body.add(4, f"b = {term.targets[0]}")
-            elif term.kind == "branch":
+            elif term.kind is Ending.BRANCH:
                 body.add(4, f"b = {term.targets[0]} if {term.cond} else {term.targets[1]}")
         return body
 
@@ -164,7 +164,7 @@ class FunctionWriter:
             if term is not None:
                 return term
         w.flush()
-        return Terminator("jump", (b + 1,))
+        return Terminator(Ending.JUMP, (b + 1,))
 
     def jump_target(self, ins: Instruction) -> int:
         return self.target_block[ins.operands[0]]

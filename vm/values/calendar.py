@@ -8,7 +8,7 @@ import re
 from datetime import date
 
 from vm.values.decimals import check_int
-from vm.errors import Abort, LiteralError
+from vm.errors import Abort, AbortKind, LiteralError
 
 MIN_DATE = 1  # 0001-01-01
 MAX_DATE = date(9999, 12, 31).toordinal()
@@ -22,7 +22,7 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 
 
 def date_out_of_range() -> Abort:
-    return Abort("date overflow: outside 0001-01-01 .. 9999-12-31", "overflow")
+    return Abort("date overflow: outside 0001-01-01 .. 9999-12-31", AbortKind.OVERFLOW)
 
 
 def parse_iso_date(text: str) -> int:

@@ -8,7 +8,7 @@ exact result once (Decimal and Percent half-even at 18 fractional digits) and ab
 
 from __future__ import annotations
 
-from vm.errors import Abort
+from vm.errors import Abort, AbortKind
 
 SCALE = 10**18
 HALF_SCALE = SCALE // 2
@@ -16,11 +16,11 @@ INT_LIMIT = 2**255
 
 
 def overflow() -> Abort:
-    return Abort("arithmetic overflow: a result reached 2^255 in magnitude", "overflow")
+    return Abort("arithmetic overflow: a result reached 2^255 in magnitude", AbortKind.OVERFLOW)
 
 
 def division_by_zero() -> Abort:
-    return Abort("division by zero", "division-by-zero")
+    return Abort("division by zero", AbortKind.DIVISION_BY_ZERO)
 
 
 def check_int(x: int) -> int:

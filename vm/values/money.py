@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vm.values.decimals import HALF_SCALE, INT_LIMIT, SCALE, div_half_even, div_half_up, division_by_zero, overflow
-from vm.errors import Abort
+from vm.errors import Abort, AbortKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,7 @@ _set_units = Money.__dict__["units"].__set__
 
 
 def currency_mismatch(a: str, b: str) -> Abort:
-    return Abort(f"currency mismatch: {a} and {b}", "currency-mismatch")
+    return Abort(f"currency mismatch: {a} and {b}", AbortKind.CURRENCY_MISMATCH)
 
 
 def money_add(a: Money, b: Money) -> Money:

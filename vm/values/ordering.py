@@ -10,7 +10,7 @@ from __future__ import annotations
 from vm import types as T
 from vm.types import Value
 from vm.values.decimals import check_int
-from vm.errors import Abort
+from vm.errors import Abort, AbortKind
 from vm.values.money import Money, currency_mismatch, money_cmp
 
 # Every primitive but Money (and every enum) is held in a Python value that already orders and
@@ -109,7 +109,7 @@ def sum_values(t: T.Type, xs: tuple, start: Value = None) -> Value:
     if t == T.MONEY:
         if start is None:
             if not xs:
-                raise Abort("empty sum: sum of an empty list of Money needs a start value", "empty-sum")
+                raise Abort("empty sum: sum of an empty list of Money needs a start value", AbortKind.EMPTY_SUM)
             cur, total, rest = xs[0].currency, xs[0].units, xs[1:]
         else:
             cur, total, rest = start.currency, start.units, xs
