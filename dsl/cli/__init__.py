@@ -10,7 +10,8 @@ from dsl.cli.commands import build, check, disasm, fmt, test_command
 from dsl.cli.output import module_bytes
 from dsl.cli.run import run
 from dsl.cli.explain import explain
+from dsl.lsp.command import lsp
 
-LANGUAGE_COMMANDS: list[click.Command] = [check, build, disasm, fmt, test_command, run, explain]
+LANGUAGE_COMMANDS: list[click.Command] = [check, build, disasm, fmt, test_command, run, explain, lsp]
 
 __all__ = ["LANGUAGE_COMMANDS", "module_bytes"]
