@@ -2,7 +2,8 @@
 The compiler (its operator table: `operator_opcodes`), the verifier (stack rules, types, the
 write set ``WRITES_STATE``), the interpreter and the translator (their dispatch, built from
 ``impl``/``expr``/``helper``), the gas of a block (`OpInfo.base_gas`) and `disasm` all derive
-from ``OPCODES``; nothing else lists opcodes.
+from ``OPCODES``. Opcodes are named elsewhere only by the hand-written code of ``CUSTOM`` ones and
+by the translator's and verifier's analyses (tests/vm/test_opcodes.py holds them to that).
 
 Instruction encoding
 --------------------
