@@ -31,6 +31,7 @@ from pathlib import Path
 from dsl.codegen import verified_tests
 from dsl.diagnostics import Code, CompileError, Diagnostic, DslError
 from dsl.lsp.index import Index
+from dsl.lsp.pieces import Parsed, reparse
 from dsl.pipeline import Compilation
 from dsl.scenarios import load_target
 from dsl.semantics import Analysis, ModuleLoader, check_tests
@@ -49,6 +50,12 @@ class Snapshot:
     analysis: Analysis | None = None
     index: Index | None = None
     compilation: Compilation | None = None
+    by_pieces: bool = False  # parsed by its changed declaration only (`dsl.lsp.pieces`)
+
+    @property
+    def parsed(self) -> Parsed | None:
+        """The text and its tree, where it parsed as a contract or module."""
+        return Parsed(self.text, self.tree) if isinstance(self.tree, ast.SourceFile) else None
 
     @property
     def lines(self) -> list[str]:
@@ -83,12 +90,20 @@ class Workspace:
         """A module was saved: forget every module read so far."""
         self._loaders.clear()
 
-    def check(self, path: str, text: str, version: int | None) -> Snapshot:
-        """The phases up to the analysis (for a test file: up to its checked scenarios)."""
+    def check(self, path: str, text: str, version: int | None, previous: Parsed | None = None) -> Snapshot:
+        """The phases up to the analysis (for a test file: up to its checked scenarios). Given the
+        ``previous`` text that parsed, only the declaration the edit changed is parsed again where
+        that gives the same tree (`dsl.lsp.pieces`)."""
         snap = Snapshot(path, text, version)
         try:
             unit = Compilation(text, path, self.loader(path))
             snap.compilation = unit
+            if previous is not None:
+                snap.by_pieces = True  # a problem the piece raises is its answer too
+                tree = reparse(previous, text, path)
+                if tree is not None:
+                    unit.tree = tree  # the pipeline's first phase, done by pieces
+                snap.by_pieces = tree is not None
             snap.tree = unit.tree
             if isinstance(snap.tree, ast.TestFile):
                 target = load_target(Path(path), snap.tree)

@@ -50,9 +50,12 @@ class BaoServer(LanguageServer):
         self.pending: dict[str, asyncio.Task[None]] = {}
 
     # -- checking ------------------------------------------------------------------------------
-    def check_now(self, uri: str) -> Snapshot:
+    def check_now(self, uri: str, by_pieces: bool = False) -> Snapshot:
+        """Check the document as it is now and publish its diagnostics; ``by_pieces``: parse only
+        the declaration changed since the newest snapshot that parsed (`dsl.lsp.pieces`)."""
         doc = self.workspace.get_text_document(uri)
-        snap = self.bao.check(features.fs_path(uri), doc.source, doc.version)
+        before = self.parsed.get(uri) if by_pieces else None
+        snap = self.bao.check(features.fs_path(uri), doc.source, doc.version, before.parsed if before else None)
         self.current[uri] = snap
         if snap.tree is not None:
             self.parsed[uri] = snap
@@ -74,8 +77,9 @@ class BaoServer(LanguageServer):
 
     async def _check_later(self, uri: str, delay: float) -> None:
         await asyncio.sleep(delay)
-        snap = self.check_now(uri)
+        first = self.check_now(uri, by_pieces=True)
         await asyncio.sleep(LIMITS_IDLE)
+        snap = self.check_now(uri) if first.by_pieces else first
         more = self.bao.check_limits(snap)
         if more:
             self.publish(uri, snap, snap.diagnostics + more)
