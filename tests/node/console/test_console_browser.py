@@ -36,7 +36,7 @@ pytestmark = pytest.mark.skipif(
     reason="headless Chromium is not installed (apt-get install chromium chromium-driver; .ci/run does this)",
 )
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (the test extra has it)")
-from selenium.common.exceptions import TimeoutException  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
@@ -56,11 +56,28 @@ class Console:
         self.alice = world.login("alice", world.password)
 
     def open(self, route: str) -> None:
-        self.driver.get(f"{self.world.api}/console#/{route}")
+        """Show ``route`` (#/CHANNEL/PAGE/...) and wait until the page is shown anew, so that no element
+        of the page before is found in its place."""
+        if not self.driver.current_url.startswith(f"{self.world.api}/console"):
+            self.driver.get(f"{self.world.api}/console#/{route}")
+            self.find("#app[data-shown], #login-user button:enabled", "the console")
+            return
+        shown = self.driver.find_element(By.ID, "app").get_attribute("data-shown")
+        self.driver.execute_script("const route = '#/' + arguments[0];"
+                                   "if (location.hash === route) window.dispatchEvent(new HashChangeEvent('hashchange'));"
+                                   "else location.hash = route;", route)
+        self.wait(lambda d: d.find_element(By.ID, "app").get_attribute("data-shown") != shown, f"the page {route}")
+
+    def switch_language(self) -> None:
+        shown = self.find("#app").get_attribute("data-shown")
+        self.find("#lang-switch").click()
+        self.wait(lambda d: d.find_element(By.ID, "app").get_attribute("data-shown") != shown, "the page in the other language")
 
     def wait(self, condition: Callable[[WebDriver], Any], what: str, timeout: float = WAIT_S) -> Any:
         try:
-            return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(condition)
+            # the dashboard replaces its panels every 2 s: an element read as it goes is read again
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.1,
+                                 ignored_exceptions=(StaleElementReferenceException,)).until(condition)
         except TimeoutException:
             raise AssertionError(f"waited {timeout} s for {what}; the page shows: "
                                  f"{self.driver.find_element(By.TAG_NAME, 'body').text[:1500]}") from None
@@ -70,7 +87,11 @@ class Console:
                          what or css)
 
     def text(self, css: str) -> str:
-        return str(self.find(css).text)
+        def read(d: WebDriver) -> list[str] | None:
+            els = d.find_elements(By.CSS_SELECTOR, css)
+            return [els[0].text] if els and els[0].is_displayed() else None
+
+        return str(self.wait(read, css)[0])
 
     def shot(self, name: str) -> None:
         self.driver.save_screenshot(str(self.shots / f"{name}.png"))
@@ -89,7 +110,7 @@ class Console:
         box = self.find("#login-token textarea")
         box.send_keys(token)
         self.find("#login-token button").click()
-        self.find("#nav")
+        self.find("#app[data-shown]", "the first page after logging in")
 
     def module(self, path: str, body: str, *args: Any) -> Any:
         """Run ``body`` (the async function's text, ``m`` the module, ``args`` its arguments) in the page."""
@@ -132,7 +153,7 @@ def test_without_a_session_the_console_is_a_login_page_naming_the_node_and_its_o
     assert answer.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     assert "script-src 'self';" in CONTENT_SECURITY_POLICY and "connect-src 'self'" in CONTENT_SECURITY_POLICY
     assert NODE in answer.text and "Alpha" in answer.text and "登录" in answer.text  # server-rendered, no JS needed
-    console.open("")
+    console.driver.get(f"{console.world.api}/console")
     console.find("#login-user")
     assert NODE in console.text("#login h1") and console.text("#login .org-name") == "Alpha"
     console.shot("login-desktop")
@@ -214,10 +235,9 @@ def test_the_contract_page_shows_its_document_history_and_policy(console: Consol
 
 def test_the_switch_turns_the_console_and_the_contract_document_into_chinese(console: Console) -> None:
     console.open("claims/contract/health")
-    console.find("#explain")
-    console.find("#lang-switch").click()
+    console.switch_language()
     try:
-        console.wait(lambda d: "合约" in d.find_element(By.ID, "nav").text, "the navigation in Chinese")
+        assert "合约" in console.text("#nav")
         assert "保险公司" in console.find("#entry-issue .doc").text  # the entry's zh: description
         frame = console.wait(lambda d: next((f for f in d.find_elements(By.ID, "explain")
                                              if re.search(r"[\u4e00-\u9fff]", f.get_attribute("srcdoc") or "")), None),
@@ -229,8 +249,7 @@ def test_the_switch_turns_the_console_and_the_contract_document_into_chinese(con
             console.driver.switch_to.default_content()
         console.shot("contract-zh-desktop")
     finally:
-        console.find("#lang-switch").click()
-        console.wait(lambda d: "Contracts" in d.find_element(By.ID, "nav").text, "the navigation in English again")
+        console.switch_language()
 
 
 def test_an_entry_form_checks_its_inputs_then_submits_and_shows_the_result_or_the_refusal(console: Console) -> None:

@@ -1,7 +1,7 @@
 // The console's shell: login, the navigation bar, the search box and the router. Routes are
 // "#/CHANNEL/PAGE/ARG..." so every view has an address a reader can bookmark or send; each page is a
-// module of pages/ exporting render(ctx, args) that returns {element, stop?} (stop ends its timers
-// and streams when the reader leaves the page).
+// module of pages/ exporting render(ctx, args), ctx = {channel, readOnly}, that returns {element, stop?}
+// (stop ends its timers and streams when the reader leaves the page).
 
 import * as api from "./api.js";
 import * as i18n from "./i18n.js";
@@ -25,8 +25,9 @@ const PAGES = {
   events: events.render,
 };
 const NAV = ["dashboard", "blocks", "contracts", "records", "events"];
+const SECTION = { block: "blocks", tx: "blocks", contract: "contracts" }; // the navigation entry a page is under
 
-const state = { who: null, channels: [], stop: null };
+const state = { who: null, channels: [], stop: null, shown: 0 };
 const $ = (id) => document.getElementById(id);
 
 function route() {
@@ -35,7 +36,7 @@ function route() {
   return { channel: channel || state.channels[0], page: PAGES[page] ? page : "dashboard", args };
 }
 
-export function go(channel, page, ...args) {
+function go(channel, page, ...args) {
   location.hash = "#/" + [channel, page, ...args].map(encodeURIComponent).join("/");
 }
 
@@ -52,13 +53,13 @@ function showLogin(message) {
 function renderNav(current) {
   const nav = $("nav");
   const select = h("select", { id: "channel", "aria-label": t("nav.channel"),
-    onchange: (e) => go(e.target.value, current.page === "dashboard" ? "dashboard" : current.page === "blocks" ? "blocks" : "dashboard") },
+    onchange: (e) => go(e.target.value, NAV.includes(current.page) ? current.page : "dashboard") },
   state.channels.map((c) => h("option", { value: c, selected: c === current.channel }, c)));
   const search = h("form", { id: "search", class: "search", onsubmit: (e) => { e.preventDefault(); find(current.channel, e.target.q.value.trim()); } },
     h("input", { name: "q", type: "search", placeholder: t("search.placeholder"), "aria-label": t("search.label") }),
     h("button", { type: "submit" }, t("search.go")));
   nav.replaceChildren(select,
-    ...NAV.map((p) => h("a", { href: `#/${encodeURIComponent(current.channel)}/${p}`, class: p === current.page || (p === "blocks" && ["block", "tx"].includes(current.page)) || (p === "contracts" && current.page === "contract") ? "active" : null }, t(`nav.${p}`))),
+    ...NAV.map((p) => h("a", { href: `#/${encodeURIComponent(current.channel)}/${p}`, class: (SECTION[current.page] ?? current.page) === p ? "active" : null }, t(`nav.${p}`))),
     search);
   nav.hidden = false;
   const who = $("who");
@@ -70,7 +71,7 @@ function renderNav(current) {
 }
 
 // A regulator reads every member's data but never invokes: its view says so and offers no action.
-export function readOnly() {
+function readOnly() {
   return Boolean(state.who && (state.who.type === "regulator" || (state.who.roles ?? []).includes("regulator")));
 }
 
@@ -106,7 +107,7 @@ async function show() {
   const main = $("app");
   const slot = h("section", { class: "page" });
   main.replaceChildren(h("div", { id: "search-problem" }), slot);
-  const ctx = { channel: current.channel, who: state.who, readOnly: readOnly(), go: (...a) => go(current.channel, ...a) };
+  const ctx = { channel: current.channel, readOnly: readOnly() };
   try {
     const page = await PAGES[current.page](ctx, current.args);
     slot.replaceChildren(page.element);
@@ -114,6 +115,8 @@ async function show() {
   } catch (error) {
     if (error.status === 401) return showLogin(t("login.expired"));
     slot.replaceChildren(problem(error));
+  } finally {
+    main.dataset.shown = String(++state.shown); // how many pages were shown: a test waits for the next one
   }
 }
 
