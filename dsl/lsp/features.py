@@ -40,7 +40,7 @@ from dsl.semantics.scope import BUILTIN_FUNCS, TYPE_NAMES
 from dsl.semantics.typerules import BUILTIN_VALUES, PARTY_FIELDS
 from dsl.syntax import ast
 from dsl.syntax.lexer import KEYWORDS
-from vm.types import PARTY as PARTY_TYPE, EnumType, ListType, MapType, RecordType, Type
+from vm.types import PARTY as PARTY_TYPE, ListType, MapType, RecordType, Type
 
 GAS_NOTE = ("Gas: the toolchain computes no static bound for an entry (loops over state make it depend on the "
             "data); `baochain test --gas` reports what each scenario's calls used.")
@@ -377,8 +377,6 @@ def _members(chain: str, index: Index, line: int) -> list[lsp.CompletionItem]:
         return [_item("append", lsp.CompletionItemKind.Method, METHODS["append"])]
     if isinstance(t, MapType):
         return [_item("get", lsp.CompletionItemKind.Method, METHODS["get"])]
-    if isinstance(t, EnumType):
-        return []
     return []
 
 

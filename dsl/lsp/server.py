@@ -27,6 +27,7 @@ from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
+from dsl.diagnostics import Diagnostic
 from dsl.lsp import features
 from dsl.lsp.document import Snapshot, Workspace
 from dsl.syntax import ast
@@ -64,7 +65,7 @@ class BaoServer(LanguageServer):
         self.publish(uri, snap, snap.diagnostics)
         return snap
 
-    def publish(self, uri: str, snap: Snapshot, found: list) -> None:
+    def publish(self, uri: str, snap: Snapshot, found: list[Diagnostic]) -> None:
         self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
             uri=uri, version=snap.version,
             diagnostics=features.diagnostics(snap, found, self.workspace.position_codec)))

@@ -4,7 +4,6 @@ builds, spans and comments included, and fails exactly where a whole parse fails
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dsl.diagnostics import CompileError
 from dsl.fmt import format_source
 from dsl.lsp.client import Client, ResponseError
 from dsl.lsp.server import REQUEST_FAILED
@@ -87,6 +88,19 @@ def test_diagnostics_at_their_ranges_then_cleared(server: Client) -> None:
     assert server.diagnostics(uri, 10, version=3) == []
 
 
+def test_when_typing_stops_the_whole_pipeline_answers(server: Client) -> None:
+    uri, _ = opened(server, HEALTH)
+    typing = HEALTH.replace("return year(d) * 100 + month(d)", "return year(d) * 100 + month(d) + undefined_b", 1)
+    server.change(uri, typing, 2)
+    first = server.diagnostics(uri, 10, version=2)  # parsed by the changed declaration
+    again = server.diagnostics(uri, 10, version=2)  # the whole pipeline, once typing stopped
+    with pytest.raises(CompileError) as check:  # what `baochain check` says
+        Compilation(typing, str(CONTRACTS / "health.bao")).verified
+    expected = [(d.code.name, d.span.line - 1, d.span.col - 1) for d in check.value.diagnostics]
+    assert [(d["code"], d["range"]["start"]["line"], d["range"]["start"]["character"]) for d in again] == expected
+    assert first == again
+
+
 def test_diagnostics_carry_the_checkers_hint(server: Client) -> None:
     text = HEALTH.replace("parties insurer, hospital, regulator", "parties insurer, hospital, regulator, action", 1)
     _, found = opened(server, text)
@@ -157,6 +171,13 @@ def test_completion_of_names_and_of_record_fields(server: Client) -> None:
     names = labels(server.at("textDocument/completion", uri, line, 8))
     assert {"policies", "require", "len", "caller", "Policy", "zero_of", "p"} <= names
     assert KEYWORDS <= names
+    for version, (typed, expected) in enumerate([("policies[id].", {f for f, _ in policy}),
+                                                 ("caller.", {"org", "id", "role"}),
+                                                 ("PolicyStatus.", {"Active", "Suspended", "Expired"}),
+                                                 ("insurance.zer", {"zero_of", "benefit_payable"})], start=3):
+        server.change(uri, HEALTH[:at] + f"        {typed}\n" + HEALTH[at:], version)
+        server.diagnostics(uri, 10, version=version)
+        assert expected <= labels(server.at("textDocument/completion", uri, line, 8 + len(typed))), typed
 
 
 # ---------------------------------------------------------------------------------------------
