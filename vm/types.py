@@ -110,7 +110,8 @@ ADDITIVE = frozenset({INT, DECIMAL, PERCENT, MONEY, DURATION})
 ROUNDABLE = frozenset({DECIMAL, PERCENT, MONEY})
 # Runtime representation (the table above), for the VM's fast paths: the additive types that are
 # plain ints, and the primitive types whose Python values compare exactly as Bao orders them.
-PLAIN_INTS = ADDITIVE - {MONEY}
+INT_HELD = frozenset({INT, DECIMAL, PERCENT, DATE, DURATION, TIMESTAMP})  # a Python int (enums too)
+PLAIN_INTS = ADDITIVE - {MONEY}  # the additive ones among them
 NATIVELY_ORDERED = KEY_TYPES - {MONEY}
 
 

@@ -18,7 +18,7 @@ from vm.module.abi import (
     FORMAT_VERSION, MAGIC, MAX_MODULE_BYTES, Constant, Entry, EventDef, FieldDefault, Function, Lifecycle,
     Module, Param, StateVar, Transition,
 )
-from vm.types import EnumType, ListType, MapType, PRIMITIVES, Prim, RecordType, Type, TypeTable, Value
+from vm.types import INT_HELD, PRIMITIVES, EnumType, ListType, MapType, Prim, RecordType, Type, TypeTable, Value
 from vm.values.money import Money
 from vm.values.party import Party
 
@@ -47,7 +47,7 @@ def _int_out(v: int) -> Value:
     return v.to_bytes((v.bit_length() + 8) // 8, "big", signed=True)
 
 
-_INT_REPR = ("Int", "Decimal", "Percent", "Date", "Duration", "Timestamp")
+_INT_REPR = frozenset(t.name for t in INT_HELD)
 
 
 def _const_out(c: Constant) -> list:

@@ -27,7 +27,6 @@ from vm.errors import EncodingError
 from vm.values.money import Money
 from vm.values.party import Party
 
-_INTEGRAL = frozenset({T.INT, T.DECIMAL, T.PERCENT, T.DURATION, T.TIMESTAMP, T.DATE})
 _TEXT_END = b"\x00\x01"
 
 
@@ -48,7 +47,7 @@ def encode_key(t: T.Type, v: Value) -> bytes:
     """The order-preserving, prefix-free bytes of a Map key of type ``t``."""
     if t == T.TEXT:
         return _text_key(v)
-    if t in _INTEGRAL or isinstance(t, T.EnumType):
+    if t in T.INT_HELD or isinstance(t, T.EnumType):
         if isinstance(v, bool) or not -INT_LIMIT < v < INT_LIMIT:
             raise EncodingError(f"key {v!r} out of range for {t}")
         return _int_key(v)
@@ -128,7 +127,7 @@ def decode_key(t: T.Type, data: bytes) -> Value:
     """The key whose `encode_key` bytes are ``data``; EncodingError for anything else.
     (Enum indexes are not checked against the enum here: keys carry no type table.)"""
     r = _KeyReader(bytes(data))
-    if t in _INTEGRAL or isinstance(t, T.EnumType):
+    if t in T.INT_HELD or isinstance(t, T.EnumType):
         v: Value = r.integer()
         if t == T.DATE and not MIN_DATE <= v <= MAX_DATE:
             raise r.fail("date out of range")

@@ -55,7 +55,7 @@ def nesting_bound(t: T.Type, table: T.TypeTable, _seen: frozenset[str] = frozens
 
 # Element types for which `x in xs` is a flat scan in C at `NATIVE_SCAN_PER_GAS` elements a gas:
 # values of bounded size (a Text or a Party may be long, so theirs is a walk priced by units).
-_NATIVE_SCAN = frozenset({T.INT, T.DECIMAL, T.PERCENT, T.DATE, T.DURATION, T.TIMESTAMP, T.BOOL, T.HASH})
+_NATIVE_SCAN = T.INT_HELD | {T.BOOL, T.HASH}
 
 
 def scans_natively(elem: T.Type) -> bool:

@@ -118,6 +118,6 @@ def sum_values(t: T.Type, xs: tuple, start: Value = None) -> Value:
                 raise currency_mismatch(cur, m.currency)
             total += m.units
         return Money(cur, check_int(total))
-    if t in (T.INT, T.DECIMAL, T.PERCENT, T.DURATION):
+    if t in T.PLAIN_INTS:
         return check_int(sum(xs, start if start is not None else 0))
     raise TypeError(f"no sum for type {t}")
