@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +92,12 @@ def test_the_extension_folder_is_valid_json_naming_the_grammar() -> None:
     for rule in _rules(GRAMMAR["patterns"]):
         _python(rule.get("match") or rule["begin"])
         assert rule.get("name", "").endswith(".bao") or all(c["name"].endswith(".bao") for c in rule["captures"].values())
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node to read the extension's JavaScript")
+def test_the_extension_is_javascript_node_accepts() -> None:
+    done = subprocess.run(["node", "--check", str(VSCODE / "extension.js")], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
 
 
 @pytest.mark.parametrize("keyword", sorted(KEYWORDS))
