@@ -52,7 +52,7 @@ from node.chain.contracts import (
     state_prefix,
 )
 from node.chain.upgrade import UpgradeRefused, check_upgrade
-from node.identity import IdentityRefused, VerifiedIdentity, check_identity
+from node.identity import Certificate, IdentityRefused, VerifiedIdentity, check_identity
 from node.ledger.state import StateSnapshot
 from node.ledger.version import Version
 from node.tx.clock import check_timestamp
@@ -85,11 +85,11 @@ class Simulation:
     machine: Machine | None  # the contract's machine (for a view's result type, say)
 
 
-def identity_of(config: ChannelConfig, certificate: object, role: str, at_ms: int) -> VerifiedIdentity:
+def identity_of(config: ChannelConfig, certificate: Certificate | bytes, role: str, at_ms: int) -> VerifiedIdentity:
     """The creator as the channel knows it, acting in ``role``; `ProposalRefused` otherwise."""
     at = datetime.fromtimestamp(at_ms / 1000, tz=timezone.utc)
     try:
-        return check_identity(certificate, config.trust(), role=role, at=at)  # type: ignore[arg-type]
+        return check_identity(certificate, config.trust(), role=role, at=at)
     except IdentityRefused as exc:
         raise ProposalRefused("identity", f"the creator's certificate is refused: {exc}") from None
 
@@ -255,4 +255,5 @@ def _completed(config: ChannelConfig, snapshot: StateSnapshot, machine: Machine,
         seen = snapshot.scans.get(prefix + p, ())
         scans[prefix + p] = ScanRecord(len(seen), scan_digest(suite, prefix + p, seen))
     events = tuple(EmittedEvent(e["event"], e["fields"]) for e in (machine.event_json(ev) for ev in result.events))
+    # value: vm.values.to_json's section-7 JSON, which the VM types as object (it knows no JSONValue)
     return Completed(reads, writes, deltas, scans, value, events, result.gas_used)  # type: ignore[arg-type]

@@ -125,7 +125,9 @@ def check_proof(suite: CryptoSuite, root: bytes, proof: StateProof) -> None:
     bits = 8 * n
     depth = len(siblings)
     if proof.value is not None:
-        node = leaf_hash(suite, kh, value_hash(suite, proof.value, proof.version))  # type: ignore[arg-type]
+        if proof.version is None:
+            raise InvalidProof("a value without the version that wrote it")
+        node = leaf_hash(suite, kh, value_hash(suite, proof.value, proof.version))
     elif proof.other is not None:
         okh, ovh = proof.other
         if okh == kh:

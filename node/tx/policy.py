@@ -118,6 +118,12 @@ _KEYWORDS = ("any", "all", "majority")
 # Only the plain space and the tab separate words: a name holds no other space (check_name).
 _WORD = re.compile(r"[^ \t,]+")
 _SPACE = re.compile(r"[ \t]*")
+
+
+def _skip_space(source: str, pos: int) -> int:
+    """Where the spaces and tabs from ``pos`` end (`_SPACE` matches everywhere, if only the empty text)."""
+    m = _SPACE.match(source, pos)
+    return pos if m is None else m.end()
 _HINT = "write 'any of A, B', 'N of A, B, C', 'all' or 'majority'"
 
 
@@ -137,12 +143,12 @@ def parse_policy(source: str) -> Policy:
     """The policy `source` writes; `PolicyError` with the column of the first problem."""
     if not isinstance(source, str):
         raise PolicyError(f"a policy is text, not {type(source).__name__}")
-    pos = _SPACE.match(source, 0).end()  # type: ignore[union-attr]
+    pos = _skip_space(source, 0)
     first = _WORD.match(source, pos)
     if first is None:
         raise PolicyError(f"empty policy: {_HINT}", pos + 1)
     word = first[0]
-    after = _SPACE.match(source, first.end()).end()  # type: ignore[union-attr]
+    after = _skip_space(source, first.end())
     if word in ("all", "majority"):
         if after < len(source):
             of = _WORD.match(source, after)
@@ -191,7 +197,7 @@ def _parse_orgs(source: str, pos: int) -> list[str]:
     while True:
         end = source.find(",", start)
         piece_end = len(source) if end < 0 else end
-        lead = _SPACE.match(source, start).end()  # type: ignore[union-attr]
+        lead = _skip_space(source, start)
         piece = source[lead:piece_end].rstrip(" \t")
         column = lead + 1
         if not piece:

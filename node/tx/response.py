@@ -238,4 +238,5 @@ def _event(value: object, where: str) -> EmittedEvent:
     if type(event_fields) is not dict:
         raise TxFormatError(f"{where}[1]", f"an event's fields are an object, not {wire.kind(event_fields)}")
     values = wire.json_value(event_fields, f"{where}[1]")
-    return EmittedEvent(wire.identifier(name, f"{where}[0]"), values)  # type: ignore[arg-type]
+    assert isinstance(values, dict)  # the fields were seen to be an object, and json_value returns its argument
+    return EmittedEvent(wire.identifier(name, f"{where}[0]"), values)

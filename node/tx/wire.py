@@ -206,14 +206,13 @@ def at_key(where: str, key: bytes) -> str:
 
 def json_value(value: object, where: str, depth: int = 0) -> JSONValue:
     """A LANGUAGE.md section 7 value (see the module docstring)."""
-    t = type(value)
-    if t is str or t is bool:
-        return value  # type: ignore[return-value]
-    if t is int:
+    if type(value) is str or type(value) is bool:
+        return value
+    if type(value) is int:
         if not -_JSON_INT_LIMIT < value < _JSON_INT_LIMIT:
             raise TxFormatError(where, f"an integer of more than {L.JSON_INT_BITS_MAX} bits is no value any type holds")
-        return value  # type: ignore[return-value]
-    if t is list or t is dict:
+        return value
+    if type(value) is list or type(value) is dict:
         if depth >= L.JSON_DEPTH_MAX:
             raise TxFormatError(where, f"arrays and objects nested more than {L.JSON_DEPTH_MAX} deep")
         if isinstance(value, list):
@@ -224,7 +223,7 @@ def json_value(value: object, where: str, depth: int = 0) -> JSONValue:
                 if type(key) is not str:
                     raise TxFormatError(where, f"an object's keys are text, not {kind(key)}")
                 json_value(item, f"{where}.{key}" if key.isidentifier() else f"{where}[{key!r}]", depth + 1)
-        return value  # type: ignore[return-value]
+        return value
     if value is None:
         raise TxFormatError(where, "nil is not a value (LANGUAGE.md section 7 has no null)")
     raise TxFormatError(where, f"{kind(value)} is not a value (LANGUAGE.md section 7: text, whole numbers, "

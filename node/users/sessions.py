@@ -37,6 +37,7 @@ import hashlib
 import heapq
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from node.crypto.suite import PrivateKey
@@ -183,9 +184,9 @@ def _digest(token: str) -> bytes:
     return hashlib.sha256(token.encode("ascii", "replace")).digest()
 
 
-def _timer(delay_ms: int, callback: object) -> asyncio.TimerHandle | None:
+def _timer(delay_ms: int, callback: Callable[[], object]) -> asyncio.TimerHandle | None:
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         return None  # no loop here: look-ups sweep instead
-    return loop.call_later(max(delay_ms, 0) / 1000, callback)  # type: ignore[arg-type]
+    return loop.call_later(max(delay_ms, 0) / 1000, callback)
