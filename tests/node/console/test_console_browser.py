@@ -1,7 +1,8 @@
 """The web console in a real browser: headless Chromium (Debian's `chromium` and `chromium-driver`,
 which `.ci/run` installs) driven by selenium against a real node process (`world.start`): one
 browser session and one network for the whole module, the checks in the order a reader meets the
-pages. Skipped, with the reason, only when Chromium or its driver is not installed.
+pages (`browser.Console` makes the moves). Skipped, with the reason, only when Chromium or its
+driver is not installed.
 
 Screenshots at desktop (1280x800) and phone (390x844) widths are kept as artefacts: in the folder
 ``--console-shots DIR`` names (conftest.py), else in pytest's temporary folder; the path is
@@ -15,114 +16,32 @@ import re
 import signal
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from node.console import CONTENT_SECURITY_POLICY
-from tests.node.console.world import NODE, World, start
-from vm import types as T
-from vm.errors import ValueFormError
-from vm.values.jsonform import from_json
+pytest.importorskip("selenium", reason="selenium is not installed (the test extra has it)")
 
-CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+from selenium.webdriver.common.by import By  # noqa: E402
+
+from node.console import CONTENT_SECURITY_POLICY  # noqa: E402
+from tests.node.console.browser import DESKTOP, PHONE, Console, chromium, installed  # noqa: E402
+from tests.node.console.world import NODE, start  # noqa: E402
+from vm import types as T  # noqa: E402
+from vm.errors import ValueFormError  # noqa: E402
+from vm.values.jsonform import from_json  # noqa: E402
+
 pytestmark = pytest.mark.skipif(
-    not (os.access(CHROMIUM, os.X_OK) and os.access(DRIVER, os.X_OK)),
+    not installed(),
     reason="headless Chromium is not installed (apt-get install chromium chromium-driver; .ci/run does this)",
 )
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (the test extra has it)")
-from selenium.common.exceptions import StaleElementReferenceException, TimeoutException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-DESKTOP, PHONE = (1280, 800), (390, 844)
-WAIT_S = 15
 POLICY = {"holder": "Li Lei", "sum_insured": "10000.00 CNY", "deductible": "500.00 CNY", "copay": "20%",
           "start": "2026-01-01", "end": "2026-12-31"}
-
-
-class Console:
-    """The browser on the node's console, and the network behind it."""
-
-    def __init__(self, world: World, driver: WebDriver, shots: Path) -> None:
-        self.world, self.driver, self.shots = world, driver, shots
-        self.alice = world.login("alice", world.password)
-
-    def open(self, route: str) -> None:
-        """Show ``route`` (#/CHANNEL/PAGE/...) and wait until the page is shown anew, so that no element
-        of the page before is found in its place."""
-        if not self.driver.current_url.startswith(f"{self.world.api}/console"):
-            self.driver.get(f"{self.world.api}/console#/{route}")
-            self.find("#app[data-shown], #login-user button:enabled", "the console")
-            return
-        shown = self.driver.find_element(By.ID, "app").get_attribute("data-shown")
-        self.driver.execute_script("const route = '#/' + arguments[0];"
-                                   "if (location.hash === route) window.dispatchEvent(new HashChangeEvent('hashchange'));"
-                                   "else location.hash = route;", route)
-        self.wait(lambda d: d.find_element(By.ID, "app").get_attribute("data-shown") != shown, f"the page {route}")
-
-    def switch_language(self) -> None:
-        shown = self.find("#app").get_attribute("data-shown")
-        self.find("#lang-switch").click()
-        self.wait(lambda d: d.find_element(By.ID, "app").get_attribute("data-shown") != shown, "the page in the other language")
-
-    def wait(self, condition: Callable[[WebDriver], Any], what: str, timeout: float = WAIT_S) -> Any:
-        try:
-            # the dashboard replaces its panels every 2 s: an element read as it goes is read again
-            return WebDriverWait(self.driver, timeout, poll_frequency=0.1,
-                                 ignored_exceptions=(StaleElementReferenceException,)).until(condition)
-        except TimeoutException:
-            raise AssertionError(f"waited {timeout} s for {what}; the page shows: "
-                                 f"{self.driver.find_element(By.TAG_NAME, 'body').text[:1500]}") from None
-
-    def find(self, css: str, what: str | None = None) -> Any:
-        return self.wait(lambda d: (els := d.find_elements(By.CSS_SELECTOR, css)) and els[0].is_displayed() and els[0],
-                         what or css)
-
-    def text(self, css: str) -> str:
-        def read(d: WebDriver) -> list[str] | None:
-            els = d.find_elements(By.CSS_SELECTOR, css)
-            return [els[0].text] if els and els[0].is_displayed() else None
-
-        return str(self.wait(read, css)[0])
-
-    def shot(self, name: str) -> None:
-        self.driver.save_screenshot(str(self.shots / f"{name}.png"))
-
-    def size(self, width_height: tuple[int, int]) -> None:
-        self.driver.set_window_size(*width_height)
-
-    def invoke(self, entry: str, args: list[Any], token: str | None = None) -> httpx.Response:
-        return httpx.post(f"{self.world.api}/api/v1/channels/claims/contracts/health/invoke/{entry}",
-                          json={"args": args}, headers={"Authorization": f"Bearer {token or self.alice}"}, timeout=30)
-
-    def paste_session(self, token: str) -> None:
-        self.driver.execute_script("sessionStorage.clear()")
-        self.driver.get(f"{self.world.api}/console")
-        self.find("#login-token button:enabled", "the login forms, taken over by the page's modules")
-        box = self.find("#login-token textarea")
-        box.send_keys(token)
-        self.find("#login-token button").click()
-        self.find("#app[data-shown]", "the first page after logging in")
-
-    def module(self, path: str, body: str, *args: Any) -> Any:
-        """Run ``body`` (the async function's text, ``m`` the module, ``args`` its arguments) in the page."""
-        if not self.driver.current_url.startswith(f"{self.world.api}/console"):
-            self.open("")
-            self.find("#app, #login")
-        script = (f"const done = arguments[arguments.length - 1];"
-                  f"import('/console/static/js/{path}').then(async (m) => {{ const args = arguments[0]; {body} }})"
-                  ".then(done, (e) => done({error: String(e)}));")
-        answer = self.driver.execute_async_script(script.replace("arguments[0]", "JSON.parse(" + json.dumps(json.dumps(args)) + ")"))
-        assert not (isinstance(answer, dict) and "error" in answer), answer
-        return answer
 
 
 @pytest.fixture(scope="module")
@@ -131,15 +50,7 @@ def console(console_shots: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     world = start(folder / "net")
     driver = None
     try:
-        options = webdriver.ChromeOptions()
-        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-                     f"--user-data-dir={tempfile.mkdtemp(dir=folder)}", "--lang=en-GB"):
-            options.add_argument(flag)
-        options.binary_location = CHROMIUM
-        driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-        driver.set_script_timeout(WAIT_S)
-        driver.set_window_size(*DESKTOP)
+        driver = chromium(Path(tempfile.mkdtemp(dir=folder)))
         yield Console(world, driver, console_shots)
     finally:
         if driver is not None:
