@@ -62,14 +62,15 @@ class Console:
             return
         shown = self.driver.find_element(By.ID, "app").get_attribute("data-shown")
         self.driver.execute_script("const route = '#/' + arguments[0];"
-                                   "if (location.hash === route) window.dispatchEvent(new HashChangeEvent('hashchange'));"
-                                   "else location.hash = route;", route)
+                                   "if (location.hash !== route) location.hash = route;"
+                                   "else window.dispatchEvent(new HashChangeEvent('hashchange'));", route)
         self.wait(lambda d: d.find_element(By.ID, "app").get_attribute("data-shown") != shown, f"the page {route}")
 
     def switch_language(self) -> None:
         shown = self.find("#app").get_attribute("data-shown")
         self.find("#lang-switch").click()
-        self.wait(lambda d: d.find_element(By.ID, "app").get_attribute("data-shown") != shown, "the page in the other language")
+        self.wait(lambda d: d.find_element(By.ID, "app").get_attribute("data-shown") != shown,
+                  "the page in the other language")
 
     def wait(self, condition: Callable[[WebDriver], Any], what: str, timeout: float = WAIT_S) -> Any:
         try:
@@ -114,7 +115,8 @@ class Console:
         """Run ``body`` (an async function's text: ``m`` is the module, ``args`` the arguments) in the page."""
         if not self.driver.current_url.startswith(f"{self.world.api}/console"):
             self.open("")
-        script = (f"const done = arguments[arguments.length - 1]; const args = JSON.parse({json.dumps(json.dumps(args))});"
+        script = (f"const done = arguments[arguments.length - 1];"
+                  f"const args = JSON.parse({json.dumps(json.dumps(args))});"
                   f"import('/console/static/js/{path}').then(async (m) => {{ {body} }})"
                   ".then(done, (e) => done({error: String(e)}));")
         answer = self.driver.execute_async_script(script)

@@ -40,6 +40,10 @@ pytestmark = pytest.mark.skipif(
     reason="headless Chromium is not installed (apt-get install chromium chromium-driver; .ci/run does this)",
 )
 
+# values.js's check of each [type, value] of `args`: null, or the refusal's message
+CHECK_IN_PAGE = ("return args.map(([type, value]) => {"
+                 " try { m.check(m.typeOf(type, {}), value, 'argument x'); return null; }"
+                 " catch (e) { return e.message; } });")
 POLICY = {"holder": "Li Lei", "sum_insured": "10000.00 CNY", "deductible": "500.00 CNY", "copay": "20%",
           "start": "2026-01-01", "end": "2026-12-31"}
 
@@ -80,7 +84,8 @@ def test_login_shows_the_dashboard_whose_height_rises_as_invokes_commit(console:
     assert not console.driver.find_elements(By.CSS_SELECTOR, "#read-only")
     for n in (1, 2):
         assert console.invoke("issue", [f"P-{n}", POLICY]).json()["code"] == "VALID"
-    console.wait(lambda d: int(d.find_element(By.ID, "height").text) >= height + 2, "the dashboard's height to rise by 2")
+    console.wait(lambda d: int(d.find_element(By.ID, "height").text) >= height + 2,
+                 "the dashboard's height to rise by 2")
     console.find("#nodes")  # the network's nodes, from GET /api/v1/network
     assert "peer0-alpha" in console.text("#nodes") and "peer0-beta" in console.text("#nodes")
     console.wait(lambda d: "p50" in d.find_element(By.ID, "latency-now").text, "a commit latency figure")
@@ -247,13 +252,19 @@ def test_section_7_checks_in_the_page_agree_with_the_node(console: Console) -> N
         ("Text", T.TEXT, "李雷"), ("Text", T.TEXT, 5), ("Bool", T.BOOL, True), ("Bool", T.BOOL, "true"),
         ("Hash", T.HASH, "0x" + "ab" * 32), ("Hash", T.HASH, "0x" + "ab" * 31),
         ("Party", T.PARTY, {"org": "A", "id": "A", "role": "insurer"}), ("Party", T.PARTY, {"org": "A"}),
-        ("List[Money]", T.ListType(T.MONEY), ["1.00 CNY", "2.00 USD"]), ("List[Money]", T.ListType(T.MONEY), ["1"]),
-        ("Map[Text, Percent]", T.MapType(T.TEXT, T.PERCENT), {"Alpha": "60%", "Beta": "40%"}),
-        ("Map[Text, Percent]", T.MapType(T.TEXT, T.PERCENT), {"Alpha": 60}),
     ]
-    body = ("return args.map(([type, value]) => { try { m.check(m.typeOf(type, {}), value, 'argument x'); return null; }"
-            " catch (e) { return e.message; } });")
-    page = console.module("values.js", body, *[[name, value] for name, _, value in cases])
+    compound: dict[str, tuple[T.Type, list[object]]] = {  # each: values the node takes, then one it refuses
+        "List[Money]": (T.ListType(T.MONEY), [["1.00 CNY", "2.00 USD"], ["1"]]),
+        "List[List[Int]]": (T.ListType(T.ListType(T.INT)), [[[1, 2], [3]], [[1, "a"]]]),
+        "Map[Text, Percent]": (T.MapType(T.TEXT, T.PERCENT), [{"Alpha": "60%", "Beta": "40%"}, {"Alpha": 60}]),
+        "Map[Int, Text]": (T.MapType(T.INT, T.TEXT), [{"42": "x", "-7": "y"}, {"4.2": "x"}]),
+        "Map[Bool, Int]": (T.MapType(T.BOOL, T.INT), [{"true": 1}, {"yes": 1}]),
+        "Map[Party, Int]": (T.MapType(T.PARTY, T.INT), [{"insurer:A/A": 1}, {"A": 1}]),
+        "Map[Date, Money]": (T.MapType(T.DATE, T.MONEY), [{"2024-02-29": "1.00 CNY"}, {"2024-02-30": "1.00 CNY"}]),
+    }
+    cases += [(name, t, value) for name, (t, values) in compound.items() for value in values]
+    page = console.module("values.js", CHECK_IN_PAGE, *[[name, value] for name, _, value in cases])
+    refused = {}
     for (name, t, value), refusal in zip(cases, page, strict=True):
         try:
             from_json(t, value, None, "argument x")
@@ -261,6 +272,9 @@ def test_section_7_checks_in_the_page_agree_with_the_node(console: Console) -> N
         except ValueFormError as exc:
             node = str(exc)
         assert (refusal is None) == (node is None), f"{name} {value!r}: the page says {refusal!r}, the node {node!r}"
+        refused[name, json.dumps(value)] = refusal is not None
+    for name, (_, values) in compound.items():  # both sides of each compound type were met
+        assert [refused[name, json.dumps(v)] for v in values] == [False, True], name
 
 
 SCALAR_TYPES = {"Int": T.INT, "Decimal": T.DECIMAL, "Money": T.MONEY, "Percent": T.PERCENT, "Date": T.DATE,
@@ -289,9 +303,7 @@ CASES = st.sampled_from(sorted(SCALAR_TYPES)).flatmap(
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(CASES, min_size=10, max_size=60))
 def test_the_page_refuses_exactly_the_scalar_values_the_node_refuses(console: Console, cases: list) -> None:
-    body = ("return args.map(([type, value]) => { try { m.check(m.typeOf(type, {}), value, 'argument x'); return null; }"
-            " catch (e) { return e.message; } });")
-    page = console.module("values.js", body, *[[name, value] for name, value in cases])
+    page = console.module("values.js", CHECK_IN_PAGE, *[[name, value] for name, value in cases])
     for (name, value), refusal in zip(cases, page, strict=True):
         try:
             from_json(SCALAR_TYPES[name], value, None, "argument x")

@@ -172,11 +172,16 @@ function scalar(name, value, where) {
   }
 }
 
-// Map keys are written as their text forms: an Int key "42", a Bool key "true", the rest as section 7 writes them.
+// Map keys are written as their text forms: an Int key "42", a Bool key "true", a Party key "role:org/id",
+// the rest as section 7 writes them.
 function mapKey(type, text, where) {
   if (type.kind === "scalar" && type.name === "Int") return scalar("Int", WHOLE.test(text) ? text : NaN, where);
   if (type.kind === "scalar" && type.name === "Bool") {
     if (text !== "true" && text !== "false") fail(where, "Bool", text);
+    return text;
+  }
+  if (type.kind === "scalar" && type.name === "Party") {
+    if (!/^[^:]*:[^/]*\/.*$/s.test(text)) throw new CheckError(`${where}: a Party key is written role:org/id`);
     return text;
   }
   return check(type, text, where);
@@ -212,7 +217,7 @@ export function check(type, value, where) {
       const fields = Object.fromEntries(type.fields.map((f) => [f.name, f.type]));
       const out = {};
       for (const [k, v] of Object.entries(value)) {
-        if (!(k in fields)) throw new CheckError(`${where}: ${type.name} has no field ${k} (it has: ${Object.keys(fields).join(", ")})`);
+        if (!Object.hasOwn(fields, k)) throw new CheckError(`${where}: ${type.name} has no field ${k} (it has: ${Object.keys(fields).join(", ")})`);
         out[k] = check(type.resolve(fields[k]), v, `${where}.${k}`);
       }
       return out; // a field left out is the node's to judge: it knows the record's defaults
