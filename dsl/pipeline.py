@@ -106,9 +106,8 @@ class Compilation:
         """The verified module's functions translated to Python (`vm.translate`), as a machine
         runs them under the default limits: the last phase, reading the module the verifier
         proved. A translator's refusal is its defect, never the author's: reported as one."""
-        module = self.verified.module
         try:
-            return translate(module, DEFAULT_LIMITS.collection_length, DEFAULT_LIMITS.nesting)
+            return translate(self.verified, DEFAULT_LIMITS.collection_length, DEFAULT_LIMITS.nesting)
         except TranslateError as exc:
             raise CompileError([Diagnostic(f"internal error: the translator failed: {exc}", self.analysis.tree.name.span,
                                            "this is a defect of the VM; please report it with this file",

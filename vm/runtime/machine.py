@@ -227,7 +227,7 @@ class Machine:
         self.types: T.TypeTable = module.types
         self.limits = limits
         try:
-            self.translation: Translation = translate(module, limits.collection_length, limits.nesting)
+            self.translation: Translation = translate(verified, limits.collection_length, limits.nesting)
         except (TranslateError, SyntaxError, RecursionError, MemoryError, IndexError, KeyError) as exc:
             raise VerifyError(f"module {module.name} cannot be translated: {type(exc).__name__}: {exc}") from None
         self.schema = StateSchema(module)

@@ -1,6 +1,6 @@
 """Ahead-of-time translation of verified functions to Python.
 
-``translate(module, max_collection, nesting)`` turns each function of a verified module into one
+``translate(verified, max_collection, nesting)`` turns each function of a verified module into one
 Python function, compiled once per module, and returns a ``Translation``; a defect of the
 translator (never of a verified module) is a ``TranslateError``. The work is split by phase:
 

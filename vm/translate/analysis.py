@@ -1,6 +1,9 @@
-"""What the translator learns about one function's code before writing it: its basic blocks
-and stack heights (`find_blocks`), the gas each block charges (`block_charges`), and the loop
-bounds that let a `for` loop's step skip its overflow test (`loop_bounds`, `is_step`)."""
+"""What the translator knows about one function's code before writing it: its basic blocks and
+their entry heights, as the verifier proved them (`proven_blocks`), the gas each block charges
+(`block_charges`), and the loop bounds that let a `for` loop's step skip its overflow test
+(`loop_bounds`, `is_step`). The blocks are not found again here: the verifier's are the ones whose
+stack heights and types it checked, so the translator writes exactly the code that was proved
+(unreachable code, which the verifier never reaches, is never written)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from vm import types as T
 from vm.translate.flow import reverse_postorder
 from vm.module.abi import Module
 from vm.opcodes import Instruction, OperandKind, variadic_effect
+from vm.verify import VerifiedFunction
 
 
 class TranslateError(Exception):
@@ -33,47 +37,25 @@ class CodeBlock:
     height: int = -1
 
 
-def find_blocks(module: Module, code: list[Instruction], returns: T.Type | None
-                ) -> tuple[list[CodeBlock], list[tuple[int, ...]], dict[int, int]]:
+def proven_blocks(proved: VerifiedFunction, code: list[Instruction]
+                  ) -> tuple[list[CodeBlock], list[tuple[int, ...]], dict[int, int]]:
+    """The verifier's blocks of one function in the translator's terms: instruction indexes, the
+    entry height (the proven entry stack's depth), and each block's successors as block numbers,
+    the fall-through first and then a jump's target (the order the writer's structuring reads).
+    Also the instruction index of each offset."""
     at = {ins.offset: i for i, ins in enumerate(code)}
-    leaders = {0}
-    for i, ins in enumerate(code):
-        if ins.op.ends_block:
-            if i + 1 < len(code):
-                leaders.add(i + 1)
-            if OperandKind.TARGET in ins.op.operands:
-                if ins.operands[0] not in at:
-                    raise TranslateError(f"jump into the middle of an instruction at {ins.offset}")
-                leaders.add(at[ins.operands[0]])
-    starts = sorted(leaders)
-    blocks = [CodeBlock(s, e) for s, e in zip(starts, starts[1:] + [len(code)])]
-    block_of = {b.start: i for i, b in enumerate(blocks)}
+    number = {b.start: n for n, b in enumerate(proved.blocks)}
+    blocks = [CodeBlock(at[b.start], at[b.start] + len(b.instructions), len(b.entry_stack)) for b in proved.blocks]
     succs: list[tuple[int, ...]] = []
-    for i, b in enumerate(blocks):
-        last = code[b.end - 1]
-        name = last.op.name
-        nxt = (i + 1,) if i + 1 < len(blocks) else ()
-        if name == "JUMP":
-            succs.append((block_of[at[last.operands[0]]],))
-        elif name in ("JUMP_IF_FALSE", "JUMP_IF_TRUE"):
-            succs.append(nxt + (block_of[at[last.operands[0]]],))
-        elif last.op.ends_block:
-            succs.append(())
-        else:
-            succs.append(nxt)
-    # Heights at block entry, from the entry block (the verifier proved them consistent).
-    blocks[0].height = 0
-    work = [0]
-    while work:
-        i = work.pop()
-        h = blocks[i].height
-        for ins in code[blocks[i].start:blocks[i].end]:
-            pops, pushes = stack_effect(module, ins, returns)
-            h += pushes - pops
-        for s in succs[i]:
-            if blocks[s].height < 0:
-                blocks[s].height = h
-                work.append(s)
+    for blk, b in zip(blocks, proved.blocks):
+        last = code[blk.end - 1]
+        fall = (number[code[blk.end].offset],) if not last.op.ends_block and blk.end < len(code) else ()
+        if last.op.name in ("JUMP_IF_FALSE", "JUMP_IF_TRUE"):
+            fall = (number[code[blk.end].offset],)
+        target = (number[last.operands[0]],) if OperandKind.TARGET in last.op.operands else ()
+        succs.append(fall + target)
+        if set(succs[-1]) != {number[s] for s in b.successors}:
+            raise TranslateError(f"block at {b.start}: successors {b.successors} disagree with its last instruction")
     return blocks, succs, at
 
 

@@ -28,8 +28,8 @@ from vm.values.decimals import INT_LIMIT
 from vm.gas import DEFAULT_LIMITS
 from vm.translate.analysis import TranslateError
 from vm.translate.writer import FunctionWriter, Pool
-from vm.module.abi import Module
 from vm.opcodes import decode_instructions
+from vm.verify import VerifiedModule
 
 __all__ = ["TranslateError", "Translation", "translate"]
 
@@ -50,12 +50,14 @@ class Translation:
     callees: tuple  # per function: the functions it calls directly
 
 
-def translate(module: Module, max_collection: int, nesting: int = DEFAULT_LIMITS.nesting) -> Translation:
-    """Python source for every function of a verified module, compiled once."""
+def translate(verified: VerifiedModule, max_collection: int, nesting: int = DEFAULT_LIMITS.nesting) -> Translation:
+    """Python source for every function of a verified module, compiled once, from the blocks the
+    verifier proved."""
+    module = verified.module
     pool = Pool()
     parts, structured, codes = [], [], []
-    for i in range(len(module.functions)):
-        fw = FunctionWriter(module, i, pool, max_collection, nesting)
+    for proved in verified.functions:
+        fw = FunctionWriter(module, proved, pool, max_collection, nesting)
         source, code = fw.write()
         parts.append(source)
         codes.append(code)

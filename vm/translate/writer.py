@@ -5,13 +5,14 @@ instruction by its emitter (`vm.translate.emit`)."""
 from __future__ import annotations
 
 from vm import types as T
-from vm.translate.analysis import TranslateError, block_charges, find_blocks, is_step, loop_bounds, stack_effect
+from vm.translate.analysis import TranslateError, block_charges, is_step, loop_bounds, proven_blocks, stack_effect
 from vm.translate.emit import EMITTERS
 from vm.translate.flow import Ending, Lines, NotStructured, Structure, Terminator
 from vm.translate.stack import StackWriter
 from vm.values.measure import needs_nesting_check
 from vm.module.abi import Module
 from vm.opcodes import Instruction, decode_instructions
+from vm.verify import VerifiedFunction
 
 
 class Pool:
@@ -36,9 +37,9 @@ COPY_LIMIT = 24  # instructions of a join block that may be written twice
 class FunctionWriter:
     """Writes `def f<i>(gas, depth, l0, ...)` for one function of the module."""
 
-    def __init__(self, module: Module, index: int, pool: Pool, max_collection: int, nesting: int):
+    def __init__(self, module: Module, proved: VerifiedFunction, pool: Pool, max_collection: int, nesting: int):
         self.module = module
-        self.index = index
+        self.index = index = proved.index
         self.fn = module.functions[index]
         self.pool = pool
         self.max_collection = max_collection
@@ -46,7 +47,7 @@ class FunctionWriter:
         self.code = decode_instructions(self.fn.code)
         if not self.code:
             raise TranslateError(f"function {index} has no code")
-        self.blocks, self.succs, at = find_blocks(module, self.code, self.fn.returns)
+        self.blocks, self.succs, at = proven_blocks(proved, self.code)
         first = {blk.start: i for i, blk in enumerate(self.blocks)}
         self.target_block = {off: first[i] for off, i in at.items() if i in first}
         self.temps = [0]
