@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeAlias, Union
 
-from node.order.pbft.messages import Batch, Signed
+from node.order.pbft.messages import Batch, Checkpoint, Commit, Message, Signed
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,14 +17,14 @@ class Send:
     """Send ``message`` to the replica named ``to``."""
 
     to: str
-    message: Signed
+    message: Signed[Message]
 
 
 @dataclass(frozen=True, slots=True)
 class Broadcast:
     """Send ``message`` to every other replica."""
 
-    message: Signed
+    message: Signed[Message]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,7 @@ class Deliver:
     sequence: int
     batch: Batch
     digest: bytes
-    certificate: tuple[Signed, ...]
+    certificate: tuple[Signed[Commit], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +51,7 @@ class NeedStateTransfer:
     from_sequence: int
     to_sequence: int
     state: bytes
-    proof: tuple[Signed, ...]
+    proof: tuple[Signed[Checkpoint], ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from typing import Any
 
 from node import codec
 from node.order.pbft.config import PbftConfig
-from node.order.pbft.messages import Batch, Message, Signed, encode_body
+from node.order.pbft.messages import AnyMessage, Batch, Message, Signed, encode_body
 
 SIGNING_TAG = "baochain/pbft/1"
 MEMO_SIZE = 8192  # about two view changes' worth of headers at n = 7, L = 64
@@ -51,12 +51,12 @@ class Authenticator:
         self.hash = hasher
         self.null_digest = hasher(Batch(0, ()).to_bytes())
 
-    def sign(self, message: Message, batch: bytes | None = None) -> Signed:
+    def sign(self, message: AnyMessage, batch: bytes | None = None) -> Signed[AnyMessage]:
         body = encode_body(message)
         signature = self._signer(signing_bytes(self._config.domain, self._me, body))
         return Signed(self._me, message, body, signature, (batch,) if batch is not None else ())
 
-    def verify(self, signed: Signed) -> bool:
+    def verify(self, signed: Signed[Message]) -> bool:
         """True when a replica of the configuration signed this message (its author's own key)."""
         if signed.author not in self._known:
             return False

@@ -60,7 +60,7 @@ class CatchUp:
                 if sent >= cfg.batch_max:
                     break
 
-    def _on_status(self: ReplicaCore, s: Signed) -> None:
+    def _on_status(self: ReplicaCore, s: Signed[Status]) -> None:
         st = s.message
         assert isinstance(st, Status)
         peer = s.author
@@ -78,7 +78,7 @@ class CatchUp:
                 self._send(peer, self._new_view)
             elif not self.active:
                 for vc in self._view_changes.values():
-                    if vc.message.view > st.view:  # type: ignore[union-attr]
+                    if vc.message.view > st.view:
                         self._send(peer, vc)
         if not stalled:
             return
@@ -112,8 +112,8 @@ class CatchUp:
                 if own is not None:
                     self._send(peer, own)
 
-    def _on_committed(self: ReplicaCore, s: Signed) -> None:
-        commits = s.message.commits  # type: ignore[union-attr]
+    def _on_committed(self: ReplicaCore, s: Signed[Committed]) -> None:
+        commits = s.message.commits
         c = certificates.commit_certificate(commits, self.config, self._auth)
         if c is None:
             self._drop("bad-certificate")

@@ -32,11 +32,11 @@ from dataclasses import dataclass
 from node.order.pbft.auth import Authenticator
 from node.order.pbft.config import PbftConfig
 from node.order.pbft.messages import (
-    Checkpoint, Commit, NewView, Prepare, PreparedProof, PrePrepare, Signed, ViewChange,
+    Checkpoint, Commit, Message, NewView, Prepare, PreparedProof, PrePrepare, Signed, ViewChange,
 )
 
 
-def checkpoint_proof(proof: Sequence[Signed], config: PbftConfig, auth: Authenticator) -> tuple[int, bytes] | None:
+def checkpoint_proof(proof: Sequence[Signed[Message]], config: PbftConfig, auth: Authenticator) -> tuple[int, bytes] | None:
     """(seq, state) of the stable checkpoint ``proof`` proves."""
     if len(proof) < config.quorum or not isinstance(proof[0].message, Checkpoint):
         return None
@@ -71,7 +71,7 @@ def prepared_certificate(proof: PreparedProof, config: PbftConfig, auth: Authent
     return pp
 
 
-def commit_certificate(commits: Sequence[Signed], config: PbftConfig, auth: Authenticator) -> Commit | None:
+def commit_certificate(commits: Sequence[Signed[Message]], config: PbftConfig, auth: Authenticator) -> Commit | None:
     """The commit a commit certificate proves final."""
     if len(commits) < config.quorum or not isinstance(commits[0].message, Commit):
         return None
@@ -84,7 +84,7 @@ def commit_certificate(commits: Sequence[Signed], config: PbftConfig, auth: Auth
     return first
 
 
-def view_change(signed: Signed, config: PbftConfig, auth: Authenticator) -> bool:
+def view_change(signed: Signed[ViewChange], config: PbftConfig, auth: Authenticator) -> bool:
     vc = signed.message
     if not isinstance(vc, ViewChange) or not auth.verify(signed):
         return False
@@ -107,7 +107,7 @@ def view_change(signed: Signed, config: PbftConfig, auth: Authenticator) -> bool
 class NewViewPlan:
     view: int
     stable: int  # min-s
-    stable_proof: tuple[Signed, ...]  # its checkpoint proof (empty for 0)
+    stable_proof: tuple[Signed[Checkpoint], ...]  # its checkpoint proof (empty for 0)
     assignments: tuple[tuple[int, bytes], ...]  # (n, digest) for n in (min-s, max-s], in order
 
     @property
@@ -115,9 +115,9 @@ class NewViewPlan:
         return self.assignments[-1][0] if self.assignments else self.stable
 
 
-def plan_new_view(view: int, view_changes: Sequence[Signed], null_digest: bytes) -> NewViewPlan:
+def plan_new_view(view: int, view_changes: Sequence[Signed[ViewChange]], null_digest: bytes) -> NewViewPlan:
     """The O set of a new view from valid view changes (see the module docstring)."""
-    best = max(view_changes, key=lambda s: (s.message.stable, s.author))  # type: ignore[union-attr]
+    best = max(view_changes, key=lambda s: (s.message.stable, s.author))
     bvc = best.message
     assert isinstance(bvc, ViewChange)
     low = bvc.stable
@@ -137,7 +137,7 @@ def plan_new_view(view: int, view_changes: Sequence[Signed], null_digest: bytes)
     return NewViewPlan(view, low, bvc.checkpoint, assignments)
 
 
-def new_view(signed: Signed, config: PbftConfig, auth: Authenticator) -> NewViewPlan | None:
+def new_view(signed: Signed[NewView], config: PbftConfig, auth: Authenticator) -> NewViewPlan | None:
     """The plan a new view carries out, when it is a valid one."""
     nv = signed.message
     if not isinstance(nv, NewView) or signed.author != config.primary(nv.view) or not auth.verify(signed):
@@ -154,9 +154,9 @@ def new_view(signed: Signed, config: PbftConfig, auth: Authenticator) -> NewView
     plan = plan_new_view(nv.view, nv.view_changes, auth.null_digest)
     if len(nv.pre_prepares) != len(plan.assignments):
         return None
-    for s, (n, digest) in zip(nv.pre_prepares, plan.assignments):
-        pp = s.message
-        if (not isinstance(pp, PrePrepare) or s.author != signed.author
-                or (pp.view, pp.seq, pp.digest) != (nv.view, n, digest) or not auth.verify(s)):
+    for pre, (n, digest) in zip(nv.pre_prepares, plan.assignments):
+        pp = pre.message
+        if (not isinstance(pp, PrePrepare) or pre.author != signed.author
+                or (pp.view, pp.seq, pp.digest) != (nv.view, n, digest) or not auth.verify(pre)):
             return None
     return plan

@@ -28,17 +28,17 @@ from collections.abc import Iterable
 
 from node.order.pbft import certificates
 from node.order.pbft.actions import NeedStateTransfer, StateDiverged
-from node.order.pbft.messages import Checkpoint, Signed
+from node.order.pbft.messages import Checkpoint, CheckpointProof, Signed
 from node.order.pbft.core import ReplicaCore
 
 
 
 class Checkpoints:
     def __init__(self) -> None:
-        self._votes: dict[int, dict[str, Signed]] = {}  # by multiple of K in the window, then by author
+        self._votes: dict[int, dict[str, Signed[Checkpoint]]] = {}  # by multiple of K in the window, then by author
         self._own_states: dict[int, bytes] = {}  # what this replica's executor reported
         self._stable_state = b""
-        self._stable_proof: tuple[Signed, ...] = ()
+        self._stable_proof: tuple[Signed[Checkpoint], ...] = ()
         self._transfer: NeedStateTransfer | None = None  # the state transfer awaited, if any
 
     def _vote_checkpoint(self: ReplicaCore, sequence: int, state: bytes) -> None:
@@ -66,7 +66,7 @@ class Checkpoints:
             self._transfer = None
         self._execute()
 
-    def _on_checkpoint(self: ReplicaCore, s: Signed) -> None:
+    def _on_checkpoint(self: ReplicaCore, s: Signed[Checkpoint]) -> None:
         c = s.message
         assert isinstance(c, Checkpoint)
         if c.seq % self.config.checkpoint_interval:
@@ -85,15 +85,15 @@ class Checkpoints:
 
     def _check_stable(self: ReplicaCore, seq: int) -> None:
         votes = self._votes.get(seq, {})
-        tally = Counter(s.message.state for s in votes.values())  # type: ignore[union-attr]
+        tally = Counter(s.message.state for s in votes.values())
         for state, count in tally.items():
             if count >= self.config.quorum:
-                proof = tuple(s for s in votes.values() if s.message.state == state)  # type: ignore[union-attr]
+                proof = tuple(s for s in votes.values() if s.message.state == state)
                 self._adopt_stable(seq, state, proof[: self.config.quorum])
                 return
 
-    def _on_checkpoint_proof(self: ReplicaCore, s: Signed) -> None:
-        proof = s.message.proof  # type: ignore[union-attr]
+    def _on_checkpoint_proof(self: ReplicaCore, s: Signed[CheckpointProof]) -> None:
+        proof = s.message.proof
         proven = certificates.checkpoint_proof(proof, self.config, self._auth)
         if proven is None:
             self._drop("bad-certificate")
@@ -102,7 +102,7 @@ class Checkpoints:
         else:
             self._adopt_stable(proven[0], proven[1], proof)
 
-    def _adopt_stable(self: ReplicaCore, seq: int, state: bytes, proof: tuple[Signed, ...]) -> None:
+    def _adopt_stable(self: ReplicaCore, seq: int, state: bytes, proof: tuple[Signed[Checkpoint], ...]) -> None:
         """A checkpoint is stable: move the window and forget the log below it."""
         if seq <= self._log.low:
             return

@@ -36,22 +36,22 @@ BATCHES_PER_SLOT = 4
 @dataclass(slots=True)
 class Slot:
     seq: int
-    pre_prepare: Signed | None = None  # accepted in the current view (header only)
-    prepares: dict[str, Signed] = field(default_factory=dict)
-    commits: dict[str, Signed] = field(default_factory=dict)
+    pre_prepare: Signed[PrePrepare] | None = None  # accepted in the current view (header only)
+    prepares: dict[str, Signed[Prepare]] = field(default_factory=dict)
+    commits: dict[str, Signed[Commit]] = field(default_factory=dict)
     prepared: PreparedProof | None = None  # highest view
-    certificate: tuple[Signed, ...] | None = None  # Q matching commits
+    certificate: tuple[Signed[Commit], ...] | None = None  # Q matching commits
     batches: dict[bytes, Batch] = field(default_factory=dict)
     committed_view: int = -1  # the view in which this replica sent its commit, -1 for none
 
     @property
     def digest(self) -> bytes | None:
         """The digest of the pre-prepare accepted in the current view."""
-        return None if self.pre_prepare is None else self.pre_prepare.message.digest  # type: ignore[union-attr]
+        return None if self.pre_prepare is None else self.pre_prepare.message.digest
 
     @property
     def final_digest(self) -> bytes | None:
-        return None if self.certificate is None else self.certificate[0].message.digest  # type: ignore[union-attr]
+        return None if self.certificate is None else self.certificate[0].message.digest
 
     @property
     def final_batch(self) -> Batch | None:
@@ -69,7 +69,7 @@ class Slot:
         if len(self.batches) > BATCHES_PER_SLOT:
             keep = {self.digest, self.final_digest}
             if self.prepared is not None:
-                keep.add(self.prepared.pre_prepare.message.digest)  # type: ignore[union-attr]
+                keep.add(self.prepared.pre_prepare.message.digest)
             for d in list(self.batches):
                 if d not in keep and d != digest and len(self.batches) > BATCHES_PER_SLOT:
                     del self.batches[d]
@@ -77,7 +77,7 @@ class Slot:
     def prepared_in(self, view: int, config: PbftConfig) -> PreparedProof | None:
         """The prepared certificate for the current view's pre-prepare, when it holds."""
         pre = self.pre_prepare
-        if pre is None or pre.message.view != view:  # type: ignore[union-attr]
+        if pre is None or pre.message.view != view:
             return None
         pp = pre.message
         assert isinstance(pp, PrePrepare)
@@ -87,18 +87,18 @@ class Slot:
             return None
         return PreparedProof(pre.without_batches(), tuple(matching[: config.quorum - 1]))
 
-    def add_commit(self, signed: Signed, config: PbftConfig) -> bool:
+    def add_commit(self, signed: Signed[Commit], config: PbftConfig) -> bool:
         """Keep an author's commit if it is of a higher view than its last; True when that made the
         slot committed."""
         c = signed.message
         assert isinstance(c, Commit)
         held = self.commits.get(signed.author)
-        if held is not None and held.message.view >= c.view:  # type: ignore[union-attr]
+        if held is not None and held.message.view >= c.view:
             return False
         self.commits[signed.author] = signed
         if self.certificate is not None:
             return False
-        votes = Counter((s.message.view, s.message.digest) for s in self.commits.values())  # type: ignore[union-attr]
+        votes = Counter((s.message.view, s.message.digest) for s in self.commits.values())
         if votes[(c.view, c.digest)] < config.quorum:
             return False
         self.certificate = tuple(s for s in self.commits.values() if s.message == c)[: config.quorum]

@@ -24,7 +24,7 @@ and the replica, which know the configuration and the keys. Every refusal is a `
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias, Union
+from typing import Any, Generic, TypeAlias, TypeVar, Union, cast
 
 from node import codec
 from node.order.pbft.config import DIGEST_SIZE, NAME_MAX_CHARACTERS, PbftConfig
@@ -37,6 +37,11 @@ COUNTER_MAX = 2**63 - 1
 
 class MessageError(ValueError):
     """Bytes that are not a well-formed PBFT message (the text names the field)."""
+
+
+M = TypeVar("M", covariant=True)  # the type of a signed message: Signed[Prepare] holds a Prepare
+K = TypeVar("K")
+AnyMessage = TypeVar("AnyMessage", bound="Message")  # one of the message types below, kept as itself
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,26 +99,26 @@ class Checkpoint:
 class PreparedProof:
     """A prepared certificate: the pre-prepare and quorum - 1 matching prepares from backups."""
 
-    pre_prepare: Signed
-    prepares: tuple[Signed, ...]
+    pre_prepare: Signed[PrePrepare]
+    prepares: tuple[Signed[Prepare], ...]
 
 
 @dataclass(frozen=True, slots=True)
 class ViewChange:
     view: int  # the view the author moves to
-    checkpoint: tuple[Signed, ...]  # the proof of its last stable checkpoint; empty for sequence 0
+    checkpoint: tuple[Signed[Checkpoint], ...]  # the proof of its last stable checkpoint; empty for sequence 0
     prepared: tuple[PreparedProof, ...]  # one per sequence number above it that it prepared
 
     @property
     def stable(self) -> int:
-        return self.checkpoint[0].message.seq if self.checkpoint else 0  # type: ignore[union-attr]
+        return self.checkpoint[0].message.seq if self.checkpoint else 0
 
 
 @dataclass(frozen=True, slots=True)
 class NewView:
     view: int
-    view_changes: tuple[Signed, ...]
-    pre_prepares: tuple[Signed, ...]
+    view_changes: tuple[Signed[ViewChange], ...]
+    pre_prepares: tuple[Signed[PrePrepare], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,14 +133,14 @@ class Status:
 class Committed:
     """A relayed commit certificate: quorum matching commits; the batch travels beside it."""
 
-    commits: tuple[Signed, ...]
+    commits: tuple[Signed[Commit], ...]
 
 
 @dataclass(frozen=True, slots=True)
 class CheckpointProof:
     """A relayed stable checkpoint: quorum matching checkpoint messages."""
 
-    proof: tuple[Signed, ...]
+    proof: tuple[Signed[Checkpoint], ...]
 
 
 Message: TypeAlias = Union[Request, PrePrepare, Prepare, Commit, Checkpoint, ViewChange, NewView, Status,
@@ -143,12 +148,12 @@ Message: TypeAlias = Union[Request, PrePrepare, Prepare, Commit, Checkpoint, Vie
 
 
 @dataclass(frozen=True, slots=True)
-class Signed:
+class Signed(Generic[M]):
     """A message with its author and signature. ``body`` is the message's canonical encoding (what
     is signed); ``batches`` ride along unsigned, each bound by a digest inside the body."""
 
     author: str
-    message: Message
+    message: M
     body: bytes
     signature: bytes
     batches: tuple[bytes, ...] = field(default=())
@@ -163,8 +168,16 @@ class Signed:
             m["batches"] = list(self.batches)
         return codec.encode(m)
 
-    def without_batches(self) -> Signed:
+    def without_batches(self) -> Signed[M]:
         return self if not self.batches else Signed(self.author, self.message, self.body, self.signature)
+
+
+def of_kind(signed: Signed[Message], kind: type[K]) -> Signed[K]:
+    """``signed`` typed as a signed ``kind``: the one place where the type of a signed message is
+    narrowed, after decoding or dispatch found its message to be a ``kind`` (a mismatch is a bug)."""
+    if not isinstance(signed.message, kind):
+        raise TypeError(f"a signed {TYPE_NAMES[type(signed.message)]}, not a {TYPE_NAMES[kind]}")
+    return cast("Signed[K]", signed)
 
 
 TYPE_NAMES: dict[type, str] = {
@@ -216,18 +229,19 @@ class Memo:
 
     def __init__(self, size: int = 4096) -> None:
         self._size = size
-        self._items: dict[bytes, Signed] = {}
+        self._items: dict[bytes, Signed[Message]] = {}
 
-    def get(self, data: bytes) -> Signed | None:
+    def get(self, data: bytes) -> Signed[Message] | None:
         return self._items.get(data)
 
-    def put(self, data: bytes, signed: Signed) -> None:
+    def put(self, data: bytes, signed: Signed[Message]) -> None:
         if len(self._items) >= self._size:
             self._items.pop(next(iter(self._items)))
         self._items[data] = signed
 
 
-def decode_signed(data: bytes, config: PbftConfig, *, memo: Memo | None = None, where: str = "message") -> Signed:
+def decode_signed(data: bytes, config: PbftConfig, *, memo: Memo | None = None,
+                  where: str = "message") -> Signed[Message]:
     """The signed message ``data`` encodes (its form checked, not its signature); `MessageError` otherwise."""
     try:
         return _signed(data, config, message_max_bytes(config), where, 0, None, memo)
@@ -260,7 +274,7 @@ _HEADER_MAX = 4096  # a nested signed header (no batch): a pre-prepare, prepare,
 
 
 def _signed(data: object, config: PbftConfig, max_bytes: int, where: str, depth: int,
-            only: type | None = None, memo: Memo | None = None) -> Signed:
+            only: type | None = None, memo: Memo | None = None) -> Signed[Message]:
     if memo is not None and type(data) is bytes:
         found = memo.get(data)
         if found is not None and len(data) <= max_bytes and (only is None or isinstance(found.message, only)):
@@ -279,8 +293,8 @@ def _signed(data: object, config: PbftConfig, max_bytes: int, where: str, depth:
             raise TxFormatError(f"{where}.batches", "absent, not empty, when there is none")
         batches = (wire.blob(raw[0], f"{where}.batches[0]", 1, batch_max_encoded(config)),)
     signed = Signed(author, message, body, signature, batches)
-    if memo is not None and not batches:
-        memo.put(data, signed)  # type: ignore[arg-type]
+    if memo is not None and not batches and isinstance(data, bytes):
+        memo.put(data, signed)
     return signed
 
 
@@ -316,14 +330,16 @@ def _body(body: bytes, config: PbftConfig, where: str, depth: int, only: type | 
         for i, p in enumerate(wire.array(m["prepared"], f"{at}.prepared", window)):
             pw = f"{at}.prepared[{i}]"
             p = wire.fields(p, pw, ("pre_prepare", "prepares"))
-            pre = _signed(p["pre_prepare"], config, _HEADER_MAX, f"{pw}.pre_prepare", 1, PrePrepare, memo)
+            pre = of_kind(_signed(p["pre_prepare"], config, _HEADER_MAX, f"{pw}.pre_prepare", 1, PrePrepare, memo),
+                          PrePrepare)
             proofs.append(PreparedProof(pre, _nested(p, "prepares", pw, n, Prepare, config, memo)))
         return ViewChange(_counter(m, "view", at, 1), checkpoint, tuple(proofs))
     if kind == "new-view":
         m = wire.fields(value, at, ("type", "view", "view_changes", "pre_prepares"))
         changes = []
         for i, raw in enumerate(wire.array(m["view_changes"], f"{at}.view_changes", n)):
-            changes.append(_signed(raw, config, len(body), f"{at}.view_changes[{i}]", 0, ViewChange, memo))
+            changes.append(of_kind(_signed(raw, config, len(body), f"{at}.view_changes[{i}]", 0, ViewChange, memo),
+                                   ViewChange))
         return NewView(_counter(m, "view", at, 1), tuple(changes),
                        _nested(m, "pre_prepares", at, window, PrePrepare, config, memo))
     if kind == "committed":
@@ -335,11 +351,11 @@ def _body(body: bytes, config: PbftConfig, where: str, depth: int, only: type | 
     raise TxFormatError(f"{where}.body.type", f"unknown message type {kind[:40]!r}")
 
 
-def _nested(m: dict, key: str, at: str, most: int, cls: type, config: PbftConfig,
-            memo: Memo | None) -> tuple[Signed, ...]:
+def _nested(m: dict, key: str, at: str, most: int, cls: type[K], config: PbftConfig,
+            memo: Memo | None) -> tuple[Signed[K], ...]:
     out = []
     for i, raw in enumerate(wire.array(m[key], f"{at}.{key}", most)):
-        out.append(_signed(raw, config, _HEADER_MAX, f"{at}.{key}[{i}]", 1, cls, memo))
+        out.append(of_kind(_signed(raw, config, _HEADER_MAX, f"{at}.{key}[{i}]", 1, cls, memo), cls))
     return tuple(out)
 
 

@@ -33,8 +33,8 @@ from node.order.pbft.checkpoints import Checkpoints
 from node.order.pbft.config import PbftConfig
 from node.order.pbft.log import Log, Slot
 from node.order.pbft.messages import (
-    NULL_BATCH, Batch, Checkpoint, CheckpointProof, Commit, Committed, Memo, Message, MessageError, NewView,
-    Prepare, PrePrepare, Request, Signed, Status, ViewChange, decode_batch, decode_signed,
+    NULL_BATCH, AnyMessage, Batch, Checkpoint, CheckpointProof, Commit, Committed, Memo, Message, MessageError, NewView,
+    Prepare, PrePrepare, Request, Signed, Status, ViewChange, decode_batch, decode_signed, of_kind,
 )
 from node.order.pbft.requests import RequestPool
 from node.order.pbft.viewchange import ViewChanges
@@ -83,7 +83,7 @@ class Replica(Checkpoints, ViewChanges, CatchUp):
         self._last_batch_time = 0
         self.executed = 0
         # messages of a view this replica has not reached yet, by author
-        self._future: dict[str, deque[Signed]] = {}
+        self._future: dict[str, deque[Signed[Message]]] = {}
         self._future_bytes: Counter[str] = Counter()
         Checkpoints.__init__(self)
         ViewChanges.__init__(self)
@@ -104,7 +104,7 @@ class Replica(Checkpoints, ViewChanges, CatchUp):
         return len(self._pool)
 
     @property
-    def stable_proof(self) -> tuple[Signed, ...]:
+    def stable_proof(self) -> tuple[Signed[Checkpoint], ...]:
         """The proof of the last stable checkpoint (Q signed checkpoint messages; empty for 0): what a
         node keeps so that a restarted replica starts with its window where it was."""
         return self._stable_proof
@@ -199,7 +199,7 @@ class Replica(Checkpoints, ViewChanges, CatchUp):
         return self._end()
 
     # --- dispatch
-    def _dispatch(self, s: Signed) -> None:
+    def _dispatch(self, s: Signed[Message]) -> None:
         m = s.message
         if isinstance(m, (PrePrepare, Prepare, Commit)):
             if m.view > self.view or (m.view == self.view and not self.active):
@@ -209,27 +209,27 @@ class Replica(Checkpoints, ViewChanges, CatchUp):
             else:
                 self._ordering(s)
         elif isinstance(m, Request):
-            self._on_request(s)
+            self._on_request(of_kind(s, Request))
         elif isinstance(m, Checkpoint):
-            self._on_checkpoint(s)
+            self._on_checkpoint(of_kind(s, Checkpoint))
         elif isinstance(m, ViewChange):
-            self._on_view_change(s)
+            self._on_view_change(of_kind(s, ViewChange))
         elif isinstance(m, NewView):
-            self._on_new_view(s)
+            self._on_new_view(of_kind(s, NewView))
         elif isinstance(m, Status):
-            self._on_status(s)
+            self._on_status(of_kind(s, Status))
         elif isinstance(m, Committed):
-            self._on_committed(s)
+            self._on_committed(of_kind(s, Committed))
         elif isinstance(m, CheckpointProof):
-            self._on_checkpoint_proof(s)
+            self._on_checkpoint_proof(of_kind(s, CheckpointProof))
 
-    def _ordering(self, s: Signed) -> None:
+    def _ordering(self, s: Signed[Message]) -> None:
         m = s.message
         assert isinstance(m, (PrePrepare, Prepare, Commit))
         if not self._log.in_window(m.seq):
             self._drop("out-of-window")
         elif isinstance(m, PrePrepare):
-            self._on_pre_prepare(s, m)
+            self._on_pre_prepare(of_kind(s, PrePrepare), m)
         elif isinstance(m, Prepare):
             if s.author == self.config.primary(m.view):
                 self._drop("prepare-from-primary")
@@ -238,16 +238,16 @@ class Replica(Checkpoints, ViewChanges, CatchUp):
             if s.author in slot.prepares:
                 self.stats["duplicates"] += 1
                 return
-            slot.prepares[s.author] = s
+            slot.prepares[s.author] = of_kind(s, Prepare)
             self._check_prepared(slot)
         elif m.seq > self.executed:
             slot = self._log.slot(m.seq)
-            if slot.add_commit(s, self.config):
+            if slot.add_commit(of_kind(s, Commit), self.config):
                 self._execute()
 
     # --- normal case
-    def _on_request(self, s: Signed) -> None:
-        request = s.message.request  # type: ignore[union-attr]
+    def _on_request(self, s: Signed[Request]) -> None:
+        request = s.message.request
         digest = self._auth.hash(request)
         if self._pool.known(digest):
             self.stats["duplicates"] += 1
@@ -258,7 +258,7 @@ class Replica(Checkpoints, ViewChanges, CatchUp):
         else:
             self._propose()
 
-    def _on_pre_prepare(self, s: Signed, pp: PrePrepare) -> None:
+    def _on_pre_prepare(self, s: Signed[PrePrepare], pp: PrePrepare) -> None:
         if s.author != self.config.primary(pp.view):
             self._drop("not-primary")
             return
@@ -285,7 +285,7 @@ class Replica(Checkpoints, ViewChanges, CatchUp):
         self._check_prepared(slot)
         self._execute()
 
-    def _attached_batch(self, s: Signed, digest: bytes) -> Batch | None | Literal[False]:
+    def _attached_batch(self, s: Signed[Message], digest: bytes) -> Batch | None | Literal[False]:
         """The batch riding with ``s`` (None when none does); False, counted, when it is not the
         batch ``digest`` names."""
         if not s.batches:
@@ -340,7 +340,7 @@ class Replica(Checkpoints, ViewChanges, CatchUp):
         slot.committed_view = self.view
         if not self._may_vote():
             return
-        commit = self._broadcast(Commit(self.view, slot.seq, slot.digest))  # type: ignore[arg-type]
+        commit = self._broadcast(Commit(self.view, slot.seq, proof.pre_prepare.message.digest))
         if slot.add_commit(commit, self.config):
             self._execute()
 
@@ -427,7 +427,7 @@ class Replica(Checkpoints, ViewChanges, CatchUp):
         return max(min(deadlines), self._now)
 
     # --- future messages
-    def _buffer(self, s: Signed) -> None:
+    def _buffer(self, s: Signed[Message]) -> None:
         """Keep a message of a view not reached yet (bounded per author: its oldest go first)."""
         cfg = self.config
         queue = self._future.setdefault(s.author, deque())
@@ -440,11 +440,13 @@ class Replica(Checkpoints, ViewChanges, CatchUp):
     def _replay_future(self) -> None:
         """The view moved: handle the kept messages of the view now working, keep those of views
         not reached yet, forget those of views left behind."""
-        ready: list[Signed] = []
+        ready: list[Signed[Message]] = []
         for author, queue in list(self._future.items()):
-            keep: deque[Signed] = deque()
+            keep: deque[Signed[Message]] = deque()
             for s in queue:
-                view = s.message.view  # type: ignore[union-attr]
+                m = s.message
+                assert isinstance(m, (PrePrepare, Prepare, Commit))  # only these wait for their view
+                view = m.view
                 if view == self.view and self.active:
                     ready.append(s)
                 elif view >= self.view:
@@ -472,16 +474,16 @@ class Replica(Checkpoints, ViewChanges, CatchUp):
     def _drop(self, reason: str) -> None:
         self.stats[f"dropped.{reason}"] += 1
 
-    def _sign(self, message: Message, batch: bytes | None = None) -> Signed:
+    def _sign(self, message: AnyMessage, batch: bytes | None = None) -> Signed[AnyMessage]:
         return self._auth.sign(message, batch)
 
-    def _broadcast(self, message: Message, batch: bytes | None = None) -> Signed:
+    def _broadcast(self, message: AnyMessage, batch: bytes | None = None) -> Signed[AnyMessage]:
         signed = self._auth.sign(message, batch)
         self._out.append(Broadcast(signed))
         self.stats[f"out.{signed.kind}"] += 1
         return signed
 
-    def _send(self, to: str, signed: Signed) -> None:
+    def _send(self, to: str, signed: Signed[Message]) -> None:
         self._out.append(Send(to, signed))
         self.stats[f"out.{signed.kind}"] += 1
 

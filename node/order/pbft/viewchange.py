@@ -46,8 +46,8 @@ from node.order.pbft.core import ReplicaCore
 
 class ViewChanges:
     def __init__(self) -> None:
-        self._view_changes: dict[str, Signed] = {}  # each replica's view change for its highest view
-        self._new_view: Signed | None = None  # the one that started the current view (to relay)
+        self._view_changes: dict[str, Signed[ViewChange]] = {}  # each replica's view change for its highest view
+        self._new_view: Signed[NewView] | None = None  # the one that started the current view (to relay)
         self._view_change_deadline: int | None = None
         self._missing_batches: set[int] = set()  # re-proposed numbers whose batch this replica lacks
 
@@ -68,14 +68,14 @@ class ViewChanges:
         self._replay_future()
         self._view_change_progress()
 
-    def _on_view_change(self: ReplicaCore, s: Signed) -> None:
+    def _on_view_change(self: ReplicaCore, s: Signed[ViewChange]) -> None:
         vc = s.message
         assert isinstance(vc, ViewChange)
         if vc.view < self.view or (vc.view == self.view and self.active):
             self._drop("old-view")
             return
         held = self._view_changes.get(s.author)
-        if held is not None and held.message.view >= vc.view:  # type: ignore[union-attr]
+        if held is not None and held.message.view >= vc.view:
             self.stats["duplicates"] += 1
             return
         if not certificates.view_change(s, self.config, self._auth):
@@ -86,21 +86,21 @@ class ViewChanges:
 
     def _view_change_progress(self: ReplicaCore) -> None:
         cfg = self.config
-        higher = sorted((s.message.view for a, s in self._view_changes.items()  # type: ignore[union-attr]
-                         if a != self.me and s.message.view > self.view), reverse=True)  # type: ignore[union-attr]
+        higher = sorted((s.message.view for a, s in self._view_changes.items()
+                         if a != self.me and s.message.view > self.view), reverse=True)
         if len(higher) >= cfg.weak:
             self._start_view_change(higher[cfg.f])
             return
         if self.active:
             return
-        views = [s.message.view for s in self._view_changes.values()]  # type: ignore[union-attr]
+        views = [s.message.view for s in self._view_changes.values()]
         if self._view_change_deadline is None and sum(v >= self.view for v in views) >= cfg.quorum:
             self._view_change_deadline = self._now + cfg.backoff(cfg.view_change_timeout_ms, self._streak - 1)
-        joined = [s for s in self._view_changes.values() if s.message.view == self.view]  # type: ignore[union-attr]
+        joined = [s for s in self._view_changes.values() if s.message.view == self.view]
         if len(joined) >= cfg.quorum and self.primary == self.me:
             self._send_new_view(joined)
 
-    def _send_new_view(self: ReplicaCore, joined: list[Signed]) -> None:
+    def _send_new_view(self: ReplicaCore, joined: list[Signed[ViewChange]]) -> None:
         mine = self._view_changes[self.me]
         others = sorted((s for s in joined if s.author != self.me), key=lambda s: s.author)
         chosen = ([mine] + others)[: self.config.quorum]
@@ -109,13 +109,13 @@ class ViewChanges:
         new_view = self._broadcast(NewView(self.view, tuple(chosen), pre_prepares))
         self._install_new_view(new_view, plan)
         for pp in pre_prepares:
-            slot = self._log.get(pp.message.seq)  # type: ignore[union-attr]
-            batch = None if slot is None else slot.batches.get(pp.message.digest)  # type: ignore[union-attr]
+            slot = self._log.get(pp.message.seq)
+            batch = None if slot is None else slot.batches.get(pp.message.digest)
             if batch is not None and not batch.is_null:
                 self._out.append(Broadcast(Signed(pp.author, pp.message, pp.body, pp.signature, (batch.to_bytes(),))))
                 self.stats["out.pre-prepare"] += 1
 
-    def _on_new_view(self: ReplicaCore, s: Signed) -> None:
+    def _on_new_view(self: ReplicaCore, s: Signed[NewView]) -> None:
         nv = s.message
         assert isinstance(nv, NewView)
         if nv.view < self.view or (nv.view == self.view and self.active):
@@ -127,23 +127,23 @@ class ViewChanges:
             return
         self._install_new_view(s, plan)
 
-    def _install_new_view(self: ReplicaCore, new_view: Signed, plan: NewViewPlan) -> None:
+    def _install_new_view(self: ReplicaCore, new_view: Signed[NewView], plan: NewViewPlan) -> None:
         if plan.stable > self._log.low:
-            state = plan.stable_proof[0].message.state  # type: ignore[union-attr]
+            state = plan.stable_proof[0].message.state
             self._adopt_stable(plan.stable, state, plan.stable_proof)
         self.view, self.active = plan.view, True
         self._view_started = self._now
         self._new_view = new_view
         self._view_change_deadline = None
         self._view_changes = {a: s for a, s in self._view_changes.items()
-                              if s.message.view > self.view}  # type: ignore[union-attr]
+                              if s.message.view > self.view}
         self._in_flight.clear()
         self._missing_batches = set()
         for slot in self._log:
             slot.reset_view()
         primary = self.primary
         null = self._auth.null_digest
-        for pp in new_view.message.pre_prepares:  # type: ignore[union-attr]
+        for pp in new_view.message.pre_prepares:
             m = pp.message
             assert isinstance(m, PrePrepare)
             if not self._log.in_window(m.seq):
