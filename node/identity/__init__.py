@@ -34,12 +34,13 @@ Where an identity's facts live in its certificate
   (`ChannelTrust.build(..., regulator_orgs=...)`) issue regulators: another member CA's
   certificate claiming that type and role is refused the role and is no regulator.
 
-Modules: `der` (strict DER), `names` (subject, roles, attributes, and `check_name`: the one rule
+Modules: `errors` (`IdentityError`, the root of every refusal here), `der` (strict DER), `names` (subject, roles, attributes, and `check_name`: the one rule
 for names people pick), `certificate`, `request` (PKCS#10), `crl`, `verify` (`check_identity`).
 """
 
 from node.identity.certificate import Certificate, CertificateError
 from node.identity.crl import REVOCATION_REASONS, Revocation, RevocationList
+from node.identity.errors import IdentityError
 from node.identity.names import IDENTITY_TYPES, Claims, ClaimError, Subject, check_name
 from node.identity.request import CertificationRequest, build_request
 from node.identity.verify import (
@@ -60,6 +61,7 @@ __all__ = [
     "ChannelTrust",
     "ClaimError",
     "Claims",
+    "IdentityError",
     "IdentityRefused",
     "Refusal",
     "Revocation",

@@ -5,6 +5,8 @@ load their keys, so the SubjectPublicKeyInfo is taken from the TBS bytes and loa
 
 from __future__ import annotations
 
+from node.identity.errors import IdentityError
+
 import functools
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -46,7 +48,7 @@ UNDERSTOOD_EXTENSIONS = frozenset(
 )
 
 
-class CertificateError(ValueError):
+class CertificateError(IdentityError, ValueError):
     """Bytes that are not a well-formed Baochain certificate (or CSR, or CRL)."""
 
 

@@ -8,6 +8,8 @@ DER: definite, minimal lengths and single-byte tags, and refuses trailing bytes.
 
 from __future__ import annotations
 
+from node.identity.errors import IdentityError
+
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterator
@@ -27,7 +29,7 @@ SEQUENCE = 0x30
 SET = 0x31
 
 
-class DerError(ValueError):
+class DerError(IdentityError, ValueError):
     """Bytes that are not the strict DER this layer reads."""
 
 

@@ -8,6 +8,8 @@ name that becomes a file name); `shown` quotes text safely for messages and list
 
 from __future__ import annotations
 
+from node.identity.errors import IdentityError
+
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -59,7 +61,7 @@ _CATEGORY_REASONS = {
 }
 
 
-class ClaimError(ValueError):
+class ClaimError(IdentityError, ValueError):
     """An identity name, type, role or attribute that cannot go into a certificate."""
 
 

@@ -8,6 +8,8 @@ CA signs its identities with its root key; there are no intermediate CAs).
 
 from __future__ import annotations
 
+from node.identity.errors import IdentityError
+
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -31,11 +33,11 @@ class Refusal(enum.Enum):
     ROLE_NOT_HELD = "role not held"
 
 
-class TrustError(ValueError):
+class TrustError(IdentityError, ValueError):
     """A channel's member roots or CRLs that cannot be trusted as given."""
 
 
-class IdentityRefused(Exception):
+class IdentityRefused(IdentityError):
     def __init__(self, reason: Refusal, detail: str) -> None:
         super().__init__(f"{reason.value}: {detail}")
         self.reason = reason

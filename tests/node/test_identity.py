@@ -378,3 +378,15 @@ def test_a_requests_name_may_be_a_printable_string(chain) -> None:
     request = der.sequence(printable, algorithm_identifier(suite), der.bit_string(suite.sign(key, printable)))
     assert CertificationRequest.load(request).common_name == "alice"
     assert CertificationRequest.load(ours).common_name == "alice"
+
+
+def test_every_refusal_of_the_identity_layer_shares_one_root() -> None:
+    """A caller catches the layer's refusals in one clause; each keeps the base it had."""
+    from node.identity import IdentityError
+    from node.identity.der import DerError
+
+    for kind in (DerError, CertificateError, ClaimError, TrustError):
+        assert issubclass(kind, IdentityError) and issubclass(kind, ValueError), kind
+    assert issubclass(IdentityRefused, IdentityError)
+    with pytest.raises(IdentityError):
+        Certificate.load(b"\x30\x03not DER")
