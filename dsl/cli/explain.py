@@ -19,13 +19,14 @@ from dsl.explain import FORMATS, LANGUAGES, ExplainError, explain_file, render
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="html", show_default=True,
               help="html: one self-contained page with state diagrams; md: Markdown with Mermaid diagrams.")
 @click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
-              help="Language of the fixed phrases (identifiers and comments stay as written).")
+              help="Language of the fixed phrases and the descriptions (identifiers stay as written; a "
+                   "description the contract lacks in this language is shown in the other, marked).")
 @click.option("--with-tests", is_flag=True,
               help="Add the contract's scenarios (NAME.test.bao beside it) as acceptance examples with their outcome.")
 def explain(file: Path, output: Path | None, fmt: str, lang: str, with_tests: bool) -> None:
     """Render a contract as a document that underwriters, claims staff, auditors and the
-    regulator can hold against the policy wording: parties, records, lifecycles as state
-    diagrams, and each action as plain steps with its formulas."""
+    regulator can read and sign off: parties, records, lifecycles as state diagrams, and each
+    action as plain steps with its formulas, in English or Chinese."""
     if output is not None and output.exists() and output.resolve() == file.resolve():
         raise click.BadParameter(f"{output} is the contract itself; writing the document there would destroy it",
                                  param_hint="'-o'")

@@ -1,5 +1,7 @@
-"""A contract rendered as a document for the people who hold it against the policy wording (HTML
-with inline SVG state diagrams, or Markdown with Mermaid), in English or Chinese.
+"""A contract rendered as a document for the business people who sign it off (HTML with inline
+SVG state diagrams, or Markdown with Mermaid), in English or Chinese: the fixed phrases from
+`phrases`, the contract's descriptions in the reader's language (`description` reads their
+bilingual spelling), formulas worded from the analysis' references (`formula`).
 
 `explain_file(path, lang, with_tests)` checks the contract and builds its document from the
 analysis (raising `ExplainError` with the diagnostics of a file that does not check); `render`

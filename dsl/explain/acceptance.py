@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 from dsl.diagnostics import Code, CompileError, Diagnostic, DslError
 from dsl.explain.formula import FormulaWriter
 from dsl.explain.model import Examples, ExampleView, Inline, Outcome, Status, fill, formula, join, name, quote
-from dsl.explain.names import ContractNames, doc_text, words
+from dsl.explain.description import described
+from dsl.explain.names import ContractNames, words
 from dsl.explain.phrases import Phrases, phrases_for
 from dsl.pipeline import Compilation
+from dsl.semantics import Analysis, check_tests
+from dsl.semantics.analysis import Ref
 from dsl.syntax import ast
 
 
@@ -41,7 +45,9 @@ def test_file_for(contract: Path) -> Path:
     return contract.with_name(contract.name.removesuffix(".bao") + ".test.bao")
 
 
-def collect_examples(contract: Path, names: ContractNames, lang: str) -> Examples:
+def collect_examples(contract: Path, analysis: Analysis, names: ContractNames, lang: str) -> Examples:
+    """The scenarios of the test file beside ``contract`` (checked against its ``analysis``, whose
+    references word the steps), with the runner's verdict on each."""
     phrases = phrases_for(lang)
     test_path = test_file_for(contract)
     if not test_path.is_file():
@@ -55,12 +61,16 @@ def collect_examples(contract: Path, names: ContractNames, lang: str) -> Example
         raise ExamplesError((Diagnostic('not a test file: it should start with `tests for "contract.bao"`', tree.span,
                                          code=Code.B0701),),
                             {unit.path: unit.source})
+    try:
+        refs = check_tests(tree, analysis).annotations.refs
+    except CompileError as exc:
+        raise ExamplesError(exc.diagnostics, {unit.path: unit.source}) from None
     results = run_scenarios(test_path, len(tree.scenarios))
     rows = []
     for i, scenario in enumerate(tree.scenarios):
         result = results[i] if results is not None else None
-        rows.append(ExampleView(scenario.title, doc_text(scenario.doc),
-                                scenario_steps(scenario, names, phrases), _outcome(result, phrases)))
+        rows.append(ExampleView(scenario.title, described(scenario.doc, lang),
+                                scenario_steps(scenario, names, refs, phrases), _outcome(result, phrases)))
     return Examples(test_path.name, found=True, ran=results is not None, rows=tuple(rows))
 
 
@@ -94,9 +104,9 @@ def _outcome(result: RunResult | None, phrases: Phrases) -> Outcome:
     return Outcome(Status.FAILED, phrases("outcome_failed", reason=reason))
 
 
-def scenario_steps(scenario: ast.Scenario, names: ContractNames, phrases: Phrases) -> tuple[Inline, ...]:
-    local_names = frozenset(s.name.name for s in scenario.steps if isinstance(s, ast.LetStep))
-    writer = FormulaWriter(names, phrases, local_names, example=True)
+def scenario_steps(scenario: ast.Scenario, names: ContractNames, refs: Mapping[int, Ref],
+                   phrases: Phrases) -> tuple[Inline, ...]:
+    writer = FormulaWriter.for_scenario(names, phrases, refs, scenario)
     t = phrases.template
 
     def args_of(args: tuple[ast.Arg, ...]) -> str:

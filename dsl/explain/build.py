@@ -7,42 +7,44 @@ does not know, because a reader's document is worth more than a perfect one.
 
 from __future__ import annotations
 
+from dsl.explain.description import described
 from dsl.explain.formula import FormulaWriter, walk_exprs
 from dsl.explain.model import (
     Document, Edge, EnumView, EventView, Examples, FieldRow, FunctionView, Inline, LifecycleView,
-    PartyView, RecordView, fill, formula, join, name, text,
+    PartyView, Prose, RecordView, fill, formula, join, name, text,
 )
-from dsl.explain.names import ContractNames, doc_text, function_locals, words
+from dsl.explain.names import ContractNames, Nouns, words
 from dsl.explain.phrases import Phrases, phrases_for
 from dsl.explain.steps import StepWriter, effects
 from dsl.explain.typewords import type_words
-from dsl.semantics.analysis import Analysis, Annotations
+from dsl.semantics.analysis import Analysis, Annotations, EnumValueRef, FieldRef, FunctionRef, StateRef
 from dsl.syntax import ast
 
 
 def build_document(analysis: Analysis, source: str, lang: str, examples: Examples | None = None) -> Document:
     """The document of a checked contract or module: its words come from the tree, what each
-    expression is (a record of which type) from the analysis, never worked out again."""
+    name and expression is (a local, a field of which record, ...) from the analysis, never worked
+    out again; every description is in ``lang``, or marked as a fallback."""
     tree = analysis.tree
     modules = tuple(analysis.modules[d.module.name].tree for d in tree.decls if isinstance(d, ast.Use))
     phrases = phrases_for(lang)
     names = ContractNames.of(tree, modules)
-    constants = FormulaWriter(names, phrases)
+    constants = FormulaWriter(names, phrases, analysis.annotations.refs)
     decls = tree.decls
 
     records = tuple(
-        RecordView(d.name.name, doc_text(d.doc), tuple(_field_row(f, phrases, names, constants) for f in d.fields))
+        RecordView(d.name.name, described(d.doc, lang), tuple(_field_row(f, phrases, names, constants) for f in d.fields))
         for d in decls if isinstance(d, ast.RecordDecl)
     )
     enums = tuple(
-        EnumView(d.name.name, doc_text(d.doc), tuple((v.name.name, doc_text(v.doc)) for v in d.values))
+        EnumView(d.name.name, described(d.doc, lang), tuple((v.name.name, described(v.doc, lang)) for v in d.values))
         for d in decls if isinstance(d, ast.EnumDecl)
     )
     state = tuple(
         _field_row(v, phrases, names, constants, empty_start=True)
         for d in decls if isinstance(d, ast.StateDecl) for v in d.vars
     )
-    lifecycles = tuple(_lifecycle(d, names) for d in decls if isinstance(d, ast.LifecycleDecl))
+    lifecycles = tuple(_lifecycle(d, names, lang) for d in decls if isinstance(d, ast.LifecycleDecl))
 
     functions = [d for d in decls if isinstance(d, (ast.FuncDecl, ast.InitDecl))]
     by_record: dict[str, tuple[tuple[str, str], ...]] = {}
@@ -57,7 +59,7 @@ def build_document(analysis: Analysis, source: str, lang: str, examples: Example
     actions, view_fns, fns = of_kind("action"), of_kind("view"), of_kind("fn")
     events = tuple(
         EventView(
-            d.name.name, doc_text(d.doc),
+            d.name.name, described(d.doc, lang),
             tuple(FieldRow(p.name.name, type_words(p.type, phrases, names)) for p in d.params),
             tuple(f.name for f in (*actions, *((init,) if init else ())) if d.name.name in f.emits),
         )
@@ -68,7 +70,8 @@ def build_document(analysis: Analysis, source: str, lang: str, examples: Example
         PartyView(party, _may(party, functions, lifecycles, phrases))
         for party in names.parties
     )
-    description = tuple(p for p in ((tree.docstring or "").strip(), doc_text(tree.doc)) if p)
+    description = tuple(p for p in (described((tree.docstring or "").splitlines(), lang), described(tree.doc, lang))
+                        if p)
     return Document(
         lang=lang,
         kind=tree.kind,
@@ -87,7 +90,7 @@ def build_document(analysis: Analysis, source: str, lang: str, examples: Example
         views=view_fns,
         functions=fns,
         examples=examples,
-        parties_description=doc_text(parties_decl.doc) if parties_decl else "",
+        parties_description=described(parties_decl.doc, lang) if parties_decl else Prose(),
     )
 
 
@@ -99,10 +102,10 @@ def _field_row(f: ast.FieldDecl, phrases: Phrases, names: ContractNames, constan
         default = text(phrases("empty_start"))
     else:
         default = ()
-    return FieldRow(f.name.name, type_words(f.type, phrases, names), default, doc_text(f.doc))
+    return FieldRow(f.name.name, type_words(f.type, phrases, names), default, described(f.doc, phrases.lang))
 
 
-def _lifecycle(d: ast.LifecycleDecl, names: ContractNames) -> LifecycleView:
+def _lifecycle(d: ast.LifecycleDecl, names: ContractNames, lang: str) -> LifecycleView:
     record, field_name = d.record.name, d.field.name
     enum = names.field_enum(record, field_name)
     written: list[str] = []
@@ -115,12 +118,15 @@ def _lifecycle(d: ast.LifecycleDecl, names: ContractNames) -> LifecycleView:
     states = tuple(v.name.name for v in names.enums[enum].values) if enum else tuple(written)
     # Two lines that allow the same move (or one line listing a source twice) make one arrow.
     merged: dict[tuple[str, str], list[str]] = {}
+    notes: dict[tuple[str, str], Prose] = {}
     for t in d.transitions:
         for s in t.sources:
             roles = merged.setdefault((s.name, t.target.name), [])
             roles.extend(r.name for r in t.by if r.name not in roles)
-    edges = tuple(Edge(s, tgt, tuple(roles)) for (s, tgt), roles in merged.items())
-    return LifecycleView(record, field_name, f"{record}.{field_name}", doc_text(d.doc), states,
+            if not notes.get((s.name, t.target.name)):
+                notes[(s.name, t.target.name)] = described(t.doc, lang)
+    edges = tuple(Edge(s, tgt, tuple(roles), notes[(s, tgt)]) for (s, tgt), roles in merged.items())
+    return LifecycleView(record, field_name, f"{record}.{field_name}", described(d.doc, lang), states,
                          d.start.name if d.start else None, edges)
 
 
@@ -134,8 +140,7 @@ def _who(d: ast.FuncDecl | ast.InitDecl, phrases: Phrases) -> Inline:
 
 def _function(d: ast.FuncDecl | ast.InitDecl, names: ContractNames, phrases: Phrases, source: str,
               lifecycles: dict[str, tuple[tuple[str, str], ...]], annotations: Annotations) -> FunctionView:
-    local_types = function_locals(d)
-    formulas = FormulaWriter.for_function(names, phrases, d, frozenset(local_types))
+    formulas = FormulaWriter.for_function(names, phrases, annotations.refs, d)
     steps = StepWriter(formulas, source, annotations, lifecycles).steps(d.body)
     changes, emits = effects(d.body, frozenset(names.state))
     kind = d.kind if isinstance(d, ast.FuncDecl) else "init"
@@ -144,40 +149,41 @@ def _function(d: ast.FuncDecl | ast.InitDecl, names: ContractNames, phrases: Phr
     return FunctionView(
         kind=kind,
         name=fn_name,
-        description=doc_text(d.doc),
+        description=described(d.doc, phrases.lang),
         who=_who(d, phrases),
         inputs=tuple(FieldRow(p.name.name, type_words(p.type, phrases, names)) for p in d.params),
         steps=steps,
         changes=tuple(words(c) for c in changes),
         emits=emits,
         returns=type_words(returns, phrases, names),
-        glossary=_glossary(d, names, frozenset(local_types), annotations),
+        glossary=_glossary(d, names, phrases.lang, annotations),
     )
 
 
-def _glossary(d: ast.FuncDecl | ast.InitDecl, names: ContractNames, local_names: frozenset[str],
-              annotations: Annotations) -> tuple[tuple[str, str], ...]:
-    """The description comments of what a function's formulas mention: state variables, record
-    fields, enum values, and the helper functions written by name."""
-    found: dict[str, str] = {}
-    enum_docs = {v.name.name: doc_text(v.doc) for e in names.enums.values() for v in e.values if v.doc}
+def _glossary(d: ast.FuncDecl | ast.InitDecl, names: ContractNames, lang: str,
+              annotations: Annotations) -> tuple[tuple[str, Prose], ...]:
+    """The descriptions of what a function's formulas mention: state variables, record fields
+    (under the noun the formulas use), enum values, and the helper functions written by name."""
+    found: dict[str, Prose] = {}
+    nouns = Nouns(names, lang)
     for node in walk_exprs(d.body):
-        term, doc = "", ""
-        match node:
-            case ast.Name(id=ident) if ident not in local_names:
-                if ident in names.state and names.state[ident].doc:
-                    term, doc = words(ident), doc_text(names.state[ident].doc)
-                elif ident in enum_docs:
-                    term, doc = ident, enum_docs[ident]
-            case ast.Attribute(obj=obj, name=field_name):
-                doc = names.field_doc(field_name, annotations.record_of(obj))
-                term = words(field_name)
-            case ast.Call(func=ast.Name(id=ident)) if ident not in local_names:
-                fn = names.functions.get(ident) or names.module_functions.get(ident)
-                if fn is not None and fn.doc and not _inlined(fn):
-                    term, doc = words(ident), doc_text(fn.doc)
+        term = ""
+        doc: tuple[str, ...] = ()
+        match annotations.refs.get(id(node)):
+            case StateRef(name=var) if var in names.state:
+                term, doc = words(var), names.state[var].doc
+            case EnumValueRef(enum=enum, index=index) if enum in names.enums:
+                value = names.enums[enum].values[index]
+                term, doc = value.name.name, value.doc
+            case FieldRef(record=record) if isinstance(node, ast.Attribute):
+                field = names.field(record, node.name)
+                term, doc = nouns.field(record, node.name), field.doc if field is not None else ()
+            case FunctionRef(name=fn_name, module=module):
+                fn = names.functions.get(fn_name) if module is None else names.module_functions.get(fn_name)
+                if fn is not None and (module is not None or not _inlined(fn)):  # an own fn may be written out
+                    term, doc = words(fn_name), fn.doc
         if term and doc and term not in found:
-            found[term] = doc
+            found[term] = described(doc, lang)
     return tuple(found.items())
 
 

@@ -1,22 +1,29 @@
 """Expressions as formulas in the contract's own words.
 
 `min(net_of_deductible(bill, p.deductible) * (100% - p.copay), p.sum_insured - already)` reads
-`min(max(bill − deductible, 0.00 CNY) × (100% − copay), sum insured − already)`:
-identifiers lose their underscores, a field of a local record is named by the field alone, a
+`min(max(bill − deductible, 0.00 CNY) × (100% − the policy's copay), the policy's sum insured −
+already)`: identifiers lose their underscores, a field read through a local record is the
+record's field ("the policy's copay", "健康险保单的自付比例": `dsl.explain.names.Nouns`), a
 small `fn` whose body is one `return` is written out in place, and the operators are the ones a
 reader knows. Parentheses come from precedence, so an inlined body or argument is bracketed
-exactly where the meaning needs it.
+exactly where the meaning needs it, and a negation or a mix of `and` and `or` is bracketed
+whatever the precedence, so that no reader needs to know it. What each name refers to (a
+local, a state variable, a field of which record, a built-in, an enum value, a function) is the
+analysis' reference, never worked out from the names.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Mapping
+from typing import Iterable, Iterator, Mapping
 
-from dsl.explain.names import ContractNames, words
+from dsl.explain.names import ContractNames, Nouns, words
 from dsl.explain.phrases import Phrases
-from dsl.semantics.typerules import BUILTIN_VALUES
+from dsl.semantics.analysis import (
+    BuiltinFuncRef, BuiltinValueRef, EnumValueRef, FieldRef, FunctionRef, LocalRef, MethodRef, PartyFieldRef,
+    RecordCtorRef, Ref, TypeNameRef,
+)
 from dsl.syntax import ast
 
 # Precedence, loosest first, as in LANGUAGE.md section 5.
@@ -30,7 +37,6 @@ _BINARY = MappingProxyType({
     "*": ("×", MUL), "/": ("÷", MUL), "mod": ("mod", MUL),
 })
 _COMPARE = MappingProxyType({"==": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥"})
-_PARTY_FIELDS = ("org", "id", "role")
 
 # Built-in functions a reader knows better in words, by their number of arguments.
 _WORDED_BUILTINS = MappingProxyType({"len": 1, "year": 1, "month": 1, "day": 1, "days_between": 2, "add_months": 2})
@@ -51,28 +57,38 @@ class Binding:
 
 @dataclass(frozen=True, slots=True)
 class FormulaWriter:
-    """Writes expressions of one function (its locals are known) in one language."""
+    """Writes the expressions of one function (or scenario) in one language. What each name,
+    field and call refers to is read from the analysis' references (``refs``, keyed by node id),
+    never worked out from the names alone."""
 
     names: ContractNames
     phrases: Phrases
-    locals: frozenset[str] = frozenset()
-    # Fields read on more than one local of the function: those are written "field of local".
-    ambiguous_fields: frozenset[str] = frozenset()
+    refs: Mapping[int, Ref]
+    # Records read through two or more locals of the function (`a.amount`, `b.amount` of two
+    # Bills): "the bill's amount" would not say which, so those fields name their local.
+    ambiguous_records: frozenset[str] = frozenset()
     env: Mapping[str, Binding] = field(default_factory=dict)
     depth: int = 0
-    # Assignment targets name the record that changes: `status of p`, never a bare `status`.
-    qualify_fields: bool = False
     # In an acceptance example a call is the point, not what it computes: it is never written out,
     # and the function keeps its name as written, to match its heading in the document.
     example: bool = False
 
     @classmethod
-    def for_function(cls, names: ContractNames, phrases: Phrases,
-                     decl: ast.FuncDecl | ast.InitDecl | None, local_names: frozenset[str]) -> "FormulaWriter":
-        ambiguous: frozenset[str] = frozenset()
-        if decl is not None:
-            ambiguous = _ambiguous_fields(decl, local_names)
-        return cls(names, phrases, local_names, ambiguous)
+    def for_function(cls, names: ContractNames, phrases: Phrases, refs: Mapping[int, Ref],
+                     decl: ast.FuncDecl | ast.InitDecl | None) -> "FormulaWriter":
+        ambiguous = _ambiguous_records(walk_exprs(decl.body), refs) if decl is not None else frozenset()
+        return cls(names, phrases, refs, ambiguous)
+
+    @classmethod
+    def for_scenario(cls, names: ContractNames, phrases: Phrases, refs: Mapping[int, Ref],
+                     scenario: ast.Scenario) -> "FormulaWriter":
+        """The writer of an acceptance example: calls keep their names as written."""
+        nodes = (node for step in scenario.steps for e in _scenario_exprs(step) for node in _walk_expr(e))
+        return cls(names, phrases, refs, _ambiguous_records(nodes, refs), example=True)
+
+    @property
+    def nouns(self) -> Nouns:
+        return Nouns(self.names, self.phrases.lang)
 
     # ------------------------------------------------------------------------------------------
 
@@ -80,9 +96,8 @@ class FormulaWriter:
         return self._w(expr)[0]
 
     def target(self, expr: ast.Expr) -> str:
-        """An assignment target: a field of a local is qualified (`status of p`), since the
-        reader needs to know which record changes."""
-        return replace(self, qualify_fields=True).write(expr)
+        """An assignment target: the record that changes is always named (`the policy's status`)."""
+        return self.write(expr)
 
     def message(self, expr: ast.Expr) -> str:
         """A failure message as the reader sees it: the text itself, with each `{x}` worded."""
@@ -128,8 +143,7 @@ class FormulaWriter:
             case ast.Unary(op="-", operand=operand):
                 return "−" + self._wrap(operand, NEG), NEG
             case ast.Unary(operand=operand):
-                # Readers do not know that `not` binds looser than `>`: bracket anything but a name.
-                return self.phrases("f_not", x=self._wrap(operand, ATOM)), NOT
+                return self.phrases("f_not", x=self._negated(operand)), NOT
             case ast.Binary(op="//", left=left, right=right):
                 return self.phrases("f_floor_div", x=self._wrap(left, MUL), y=self._wrap(right, MUL + 1)), MUL
             case ast.Binary(op=("and" | "or") as op, left=left, right=right):
@@ -148,10 +162,22 @@ class FormulaWriter:
                                     otherwise=self._wrap(otherwise, COND)), COND
         return "…", ATOM  # an expression form this renderer does not know: never a crash
 
+    def _negated(self, operand: ast.Expr) -> str:
+        """What `not` applies to: bracketed unless it is a name, a call, a literal or a record's
+        field ("not the policy's delivered"), since readers do not know that `not` binds looser
+        than `>`, nor where "not checks[key]'s revoked" ends."""
+        text, prec = self._w(operand)
+        through_object = isinstance(operand, ast.Index) or (
+            isinstance(operand, ast.Attribute) and isinstance(self.refs.get(id(operand)), FieldRef)
+            and self._local_name(operand.obj) is None)
+        return f"({text})" if prec < ATOM or through_object else text
+
     def _logic(self, operand: ast.Expr, op: str, least: int) -> str:
-        """An operand of `and`/`or`: `a and b or c` reads (a and b) or c, so that no reader needs
-        to know which of the two binds tighter."""
+        """An operand of `and`/`or`: `a and b or c` reads (a and b) or c, and `not a or b` reads
+        (not a) or b, so that no reader needs to know what binds tighter."""
         if isinstance(operand, ast.Binary) and operand.op in ("and", "or") and operand.op != op:
+            return f"({self._w(operand)[0]})"
+        if isinstance(operand, ast.Unary) and operand.op == "not":
             return f"({self._w(operand)[0]})"
         return self._wrap(operand, least)
 
@@ -160,19 +186,13 @@ class FormulaWriter:
         if ident in self.env:
             bound = self.env[ident]
             return bound.writer._w(bound.expr)
-        if ident in self.locals:
-            return words(ident), ATOM
-        if ident in BUILTIN_VALUES:
-            return self.phrases(ident), ATOM
-        if ident in self.names.state:
-            return words(ident), ATOM
-        # enum values, parties, records, enums: as written, since a reader matches them by name
-        # against the tables of the document
-        if ident in self.names.enum_values() or ident in self.names.parties:
-            return ident, ATOM
-        if ident in self.names.records or ident in self.names.enums:
-            return ident, ATOM
-        return words(ident), ATOM
+        match self.refs.get(id(expr)):
+            case BuiltinValueRef(name=builtin):
+                return self.phrases(builtin), ATOM
+            case EnumValueRef() | TypeNameRef():
+                # as written, since a reader matches them by name against the document's tables
+                return ident, ATOM
+        return words(ident), ATOM  # a local, a parameter or a state variable
 
     def _local_name(self, expr: ast.Expr) -> tuple[str, "FormulaWriter"] | None:
         """The local a Name stands for (following inlined parameters to the caller's words)."""
@@ -181,24 +201,26 @@ class FormulaWriter:
         if expr.id in self.env:
             bound = self.env[expr.id]
             return bound.writer._local_name(bound.expr)
-        if expr.id in self.locals:
+        if isinstance(self.refs.get(id(expr)), LocalRef):
             return expr.id, self
         return None
 
     def _attribute(self, expr: ast.Attribute) -> tuple[str, float]:
         obj = expr.obj
-        if isinstance(obj, ast.Name) and obj.id not in self.env and obj.id not in self.locals:
-            if obj.id in self.names.enums:
+        match self.refs.get(id(expr)):
+            case EnumValueRef():
                 return expr.name, ATOM
-            if obj.id == "caller" and expr.name in _PARTY_FIELDS:
-                return self.phrases(f"caller.{expr.name}"), ATOM
-        local = self._local_name(obj)
-        if local is not None:
-            ident, writer = local
-            if expr.name not in writer.ambiguous_fields and not self.qualify_fields:
-                return words(expr.name), ATOM
-            return self.phrases("f_of", field=words(expr.name), obj=words(ident)), ATOM
-        return self.phrases("f_of", field=words(expr.name), obj=self._wrap(obj, ATOM)), ATOM
+            case PartyFieldRef(field=party_field) if isinstance(self.refs.get(id(obj)), BuiltinValueRef):
+                return self.phrases(f"caller.{party_field}"), ATOM
+            case FieldRef(record=record):
+                noun = self.nouns.field(record, expr.name)
+                local = self._local_name(obj)
+                if local is not None and record not in local[1].ambiguous_records:
+                    return self.phrases.spaced("f_field", record=self.nouns.record(record), field=noun), ATOM
+                if local is not None:
+                    return self.phrases.spaced("f_of", field=noun, obj=words(local[0])), ATOM
+                return self.phrases.spaced("f_of", field=noun, obj=self._wrap(obj, ATOM)), ATOM
+        return self.phrases.spaced("f_of", field=words(expr.name), obj=self._wrap(obj, ATOM)), ATOM
 
     def _compare(self, expr: ast.Compare) -> tuple[str, float]:
         if len(expr.rest) == 1 and expr.rest[0][0] in ("in", "not in"):
@@ -218,52 +240,69 @@ class FormulaWriter:
 
     def _call(self, expr: ast.Call) -> tuple[str, float]:
         func = expr.func
-        if isinstance(func, ast.Attribute):
-            if func.name == "get" and len(expr.args) == 2:
+        match self.refs.get(id(expr)):
+            case MethodRef(name="get") if isinstance(func, ast.Attribute) and len(expr.args) == 2:
                 return self.phrases("f_get", m=self._wrap(func.obj, ATOM), k=self._wrap(expr.args[0].value, COND),
                                     d=self._wrap(expr.args[1].value, COND)), ATOM
+            case RecordCtorRef(record=record):
+                return f"{record}({self._args(expr.args)})", ATOM
+            case FunctionRef(name=fn_name, module=None) if self.example:
+                return f"{fn_name}({self._args(expr.args)})", ATOM
+            case FunctionRef(name=fn_name, module=None):
+                inlined = self._inline(fn_name, expr.args)
+                if inlined is not None:
+                    return inlined
+            case BuiltinFuncRef(name=builtin):
+                worded = self._builtin(builtin, expr.args)
+                if worded is not None:
+                    return worded
+        if isinstance(func, ast.Attribute):
             return f"{self._wrap(func.obj, ATOM)}.{words(func.name)}({self._args(expr.args)})", ATOM
-        if isinstance(func, ast.Name) and func.id not in self.locals:
-            inlined = self._inline(func.id, expr.args)
-            if inlined is not None:
-                return inlined
-            if func.id in self.names.records or (self.example and func.id in self.names.functions):
-                return f"{func.id}({self._args(expr.args)})", ATOM
-            worded = self._builtin(func.id, expr.args)
-            if worded is not None:
-                return worded
+        if isinstance(func, ast.Name):
             return f"{words(func.id)}({self._args(expr.args)})", ATOM
         return f"{self._wrap(func, ATOM)}({self._args(expr.args)})", ATOM
 
     def _builtin(self, fn_name: str, args: tuple[ast.Arg, ...]) -> tuple[str, float] | None:
         if _WORDED_BUILTINS.get(fn_name) != len(args) or any(a.name for a in args):
             return None
-        if fn_name in self.names.functions or fn_name in self.names.module_functions:
-            return None  # the contract's own function of that name, not the built-in
         values = [self._wrap(a.value, ATOM) for a in args]
         slots = dict(zip(("x", "y"), values))
         return self.phrases(f"f_{fn_name}", **slots), WORDED
 
     def _inline(self, fn_name: str, args: tuple[ast.Arg, ...]) -> tuple[str, float] | None:
         decl = self.names.functions.get(fn_name)
-        if decl is None or decl.kind != "fn" or self.example or self.depth >= MAX_INLINE_DEPTH:
+        if decl is None or decl.kind != "fn" or self.depth >= MAX_INLINE_DEPTH:
             return None
         if len(decl.body) != 1 or not isinstance(decl.body[0], ast.Return) or decl.body[0].value is None:
             return None
         if len(args) != len(decl.params) or any(a.name for a in args):
             return None
         env = {p.name.name: Binding(a.value, self) for p, a in zip(decl.params, args)}
-        inner = replace(self, locals=frozenset(env), ambiguous_fields=frozenset(), env=env, depth=self.depth + 1)
+        inner = replace(self, ambiguous_records=frozenset(), env=env, depth=self.depth + 1)
         return inner._w(decl.body[0].value)
 
 
-def _ambiguous_fields(decl: ast.FuncDecl | ast.InitDecl, local_names: frozenset[str]) -> frozenset[str]:
-    """Fields read on two or more different locals of one function (`a.amount`, `b.amount`)."""
+def _ambiguous_records(nodes: Iterable[ast.Expr], refs: Mapping[int, Ref]) -> frozenset[str]:
+    """Records whose fields are read through two or more different locals among ``nodes``."""
     seen: dict[str, set[str]] = {}
-    for node in walk_exprs(decl.body):
-        if isinstance(node, ast.Attribute) and isinstance(node.obj, ast.Name) and node.obj.id in local_names:
-            seen.setdefault(node.name, set()).add(node.obj.id)
-    return frozenset(f for f, owners in seen.items() if len(owners) > 1)
+    for node in nodes:
+        if isinstance(node, ast.Attribute) and isinstance(node.obj, ast.Name):
+            ref = refs.get(id(node))
+            if isinstance(ref, FieldRef) and isinstance(refs.get(id(node.obj)), LocalRef):
+                seen.setdefault(ref.record, set()).add(node.obj.id)
+    return frozenset(r for r, owners in seen.items() if len(owners) > 1)
+
+
+def _scenario_exprs(step: ast.Step) -> list[ast.Expr]:
+    """The expressions written in one step of a scenario."""
+    match step:
+        case ast.LetStep(value=v) | ast.ExpectTrue(expr=v):
+            return [v]
+        case ast.DeployStep(args=args) | ast.ExpectEmitted(args=args):
+            return [a.value for a in args]
+        case ast.CallStep(args=args, returns=returns):
+            return [a.value for a in args] + ([returns] if returns is not None else [])
+    return []
 
 
 def stmt_exprs(stmt: ast.Stmt) -> list[ast.Expr]:
@@ -288,7 +327,7 @@ def stmt_exprs(stmt: ast.Stmt) -> list[ast.Expr]:
     return []
 
 
-def walk_exprs(body: tuple[ast.Stmt, ...]):
+def walk_exprs(body: tuple[ast.Stmt, ...]) -> Iterator[ast.Expr]:
     """Every expression node of a block, nested blocks and sub-expressions included."""
     for stmt in body:
         for expr in stmt_exprs(stmt):
@@ -302,7 +341,7 @@ def walk_exprs(body: tuple[ast.Stmt, ...]):
             yield from walk_exprs(stmt.body)
 
 
-def _walk_expr(expr: ast.Expr):
+def _walk_expr(expr: ast.Expr) -> Iterator[ast.Expr]:
     yield expr
     match expr:
         case ast.TextLit(parts=parts):

@@ -7,7 +7,7 @@ import re
 from html import escape
 
 from dsl.explain.model import (
-    Document, FieldRow, FunctionView, Inline, LifecycleView, Status, Step, fill, join, name, section_keys,
+    Document, FieldRow, FunctionView, Inline, LifecycleView, Prose, Status, Step, fill, join, name, section_keys,
 )
 from dsl.explain.phrases import Phrases, phrases_for
 from dsl.explain.svg import lifecycle_svg
@@ -26,6 +26,7 @@ h3 { font-size: 1.15rem; margin: 1.75rem 0 .5rem; overflow-wrap: anywhere; }
 p { margin: .5rem 0; }
 .subtitle { color: var(--muted); font-style: italic; margin-bottom: 1rem; }
 .desc { color: var(--ink); }
+.fallback { color: var(--muted); font-size: .85em; }
 nav.toc { background: var(--tint); border-radius: 8px; padding: .75rem 1rem; margin: 1.25rem 0; }
 nav.toc ol { margin: .25rem 0 0; padding-left: 1.4rem; columns: 2 14rem; }
 nav.toc a { color: var(--accent); text-decoration: none; }
@@ -102,6 +103,10 @@ def _desc(s: str) -> str:
     return "".join(out)
 
 
+def _html_lang(lang: str) -> str:
+    return "zh-CN" if lang == "zh" else lang
+
+
 def inline_html(runs: Inline, anchors: dict[str, str] | None = None) -> str:
     """Runs as HTML; a name that has its own part of the document links to it."""
     out = []
@@ -156,9 +161,30 @@ class _Writer:
     def add(self, *parts: str) -> None:
         self.out.extend(parts)
 
+    def _mark(self, prose: Prose) -> str:
+        """The fallback mark of a description not in the document's language: "（英文）"."""
+        if prose.fallback is None:
+            return ""
+        return f'<span class="fallback">{_e(self.p("fallback", language=self.p("lang_" + prose.fallback)))}</span> '
+
+    def _lang(self, prose: Prose) -> str:
+        return f' lang="{_html_lang(prose.fallback)}"' if prose.fallback is not None else ""
+
+    def prose(self, prose: Prose) -> None:
+        """A description as paragraphs (a list item of a docstring stays on its own line)."""
+        for i, paragraph in enumerate(prose.paragraphs):
+            mark = self._mark(prose) if i == 0 else ""
+            self.add(f'<p class="desc"{self._lang(prose)}>{mark}{_desc(paragraph).replace(chr(10), "<br>")}</p>')
+
+    def prose_inline(self, prose: Prose) -> str:
+        """A description in a table cell or a glossary entry; "—" when there is none."""
+        if not prose:
+            return _e(self.p("none"))
+        return f"{self._mark(prose)}<span{self._lang(prose)}>{_desc(prose.text)}</span>"
+
     def render(self) -> str:
         doc, p = self.doc, self.p
-        lang = "zh-CN" if doc.lang == "zh" else doc.lang
+        lang = _html_lang(doc.lang)
         subtitle = p("subtitle" if doc.kind == "contract" else "module_subtitle")
         self.add(
             "<!DOCTYPE html>",
@@ -175,8 +201,8 @@ class _Writer:
             f"<h1>{_e(doc.title)}</h1>",
             f'<p class="subtitle">{_e(subtitle)}</p>',
         )
-        for paragraph in doc.description:
-            self.add(f'<p class="desc">{_desc(paragraph)}</p>')
+        for prose in doc.description:
+            self.prose(prose)
         if doc.uses:
             self.add(f"<p>{self._inline(fill(p.template('uses_line'), modules=join([name(u) for u in doc.uses], p('list_sep'))))}</p>")
         self.add("</header>")
@@ -194,8 +220,7 @@ class _Writer:
     # sections ----------------------------------------------------------------------------------
 
     def _parties(self) -> None:
-        if self.doc.parties_description:
-            self.add(f'<p class="desc">{_desc(self.doc.parties_description)}</p>')
+        self.prose(self.doc.parties_description)
         for party in self.doc.parties:
             self.add(f'<h3 id="{_e(_slug("party", party.name))}">{_e(self.p("party_may", party=party.name))}</h3>')
             if party.may:
@@ -204,28 +229,31 @@ class _Writer:
                 self.add(f"<p>{_e(self.p('party_may_nothing'))}</p>")
 
     def _field_table(self, rows: tuple[FieldRow, ...], default_header: str = "col_default") -> None:
+        # A description column only when some row has a description; "—" where one has none.
         p = self.p
+        described = any(r.description for r in rows)
         self.add(_table(
-            [_e(p("col_field")), _e(p("col_type")), _e(p(default_header)), _e(p("col_description"))],
-            [[f"<code>{_e(r.name)}</code>", _e(r.type), self._inline(r.default) or _e(p("none")), _desc(r.description)]
-             for r in rows],
+            [_e(p("col_field")), _e(p("col_type")), _e(p(default_header))] + ([_e(p("col_description"))] if described else []),
+            [[f"<code>{_e(r.name)}</code>", _e(r.type), self._inline(r.default) or _e(p("none"))]
+             + ([self.prose_inline(r.description)] if described else []) for r in rows],
         ))
 
     def _records(self) -> None:
         for rec in self.doc.records:
             self.add(f'<h3 id="{_e(_slug("record", rec.name))}">{_e(rec.name)}</h3>')
-            if rec.description:
-                self.add(f'<p class="desc">{_desc(rec.description)}</p>')
+            self.prose(rec.description)
             self._field_table(rec.fields)
 
     def _enums(self) -> None:
         p = self.p
         for enum in self.doc.enums:
             self.add(f'<h3 id="{_e(_slug("enum", enum.name))}">{_e(enum.name)}</h3>')
-            if enum.description:
-                self.add(f'<p class="desc">{_desc(enum.description)}</p>')
-            self.add(_table([_e(p("col_value")), _e(p("col_description"))],
-                            [[f"<code>{_e(v)}</code>", _desc(d)] for v, d in enum.values]))
+            self.prose(enum.description)
+            if any(d for _, d in enum.values):
+                self.add(_table([_e(p("col_value")), _e(p("col_description"))],
+                                [[f"<code>{_e(v)}</code>", self.prose_inline(d)] for v, d in enum.values]))
+            else:
+                self.add(_table([_e(p("col_value"))], [[f"<code>{_e(v)}</code>"] for v, _ in enum.values]))
 
     def _state(self) -> None:
         self._field_table(self.doc.state, "col_initial")
@@ -234,8 +262,7 @@ class _Writer:
         p = self.p
         for ev in self.doc.events:
             self.add(f'<h3 id="{_e(_slug("event", ev.name))}">{_e(ev.name)}</h3>')
-            if ev.description:
-                self.add(f'<p class="desc">{_desc(ev.description)}</p>')
+            self.prose(ev.description)
             if ev.emitted_by:
                 self.add(f"<p>{self._inline(fill(p.template('emitted_by'), names=join([name(n) for n in ev.emitted_by], p('list_sep'))))}</p>")
             else:
@@ -251,8 +278,7 @@ class _Writer:
     def _lifecycle(self, lc: LifecycleView, index: int) -> None:
         p = self.p
         self.add(f'<h3 id="{_e(_slug("lifecycle", lc.subject))}">{_e(lc.subject)}</h3>')
-        if lc.description:
-            self.add(f'<p class="desc">{_desc(lc.description)}</p>')
+        self.prose(lc.description)
         if lc.start:
             line = fill(p.template("lifecycle_starts"), record=name(lc.record), start=name(lc.start))
         else:
@@ -264,10 +290,12 @@ class _Writer:
             f"<figcaption>{_e(caption)}. {self._inline(line)}</figcaption>",
             "</figure>",
         )
+        described = any(e.description for e in lc.edges)
         self.add(_table(
-            [_e(p("col_from")), _e(p("col_to")), _e(p("col_who"))],
+            [_e(p("col_from")), _e(p("col_to")), _e(p("col_who"))] + ([_e(p("col_description"))] if described else []),
             [[f"<code>{_e(e.source)}</code>", f"<code>{_e(e.target)}</code>",
-              _e(p("list_sep")).join(f"<code>{_e(r)}</code>" for r in e.roles)] for e in lc.edges],
+              _e(p("list_sep")).join(f"<code>{_e(r)}</code>" for r in e.roles)]
+             + ([self.prose_inline(e.description)] if described else []) for e in lc.edges],
         ))
 
     def _init(self) -> None:
@@ -292,8 +320,7 @@ class _Writer:
         self.add(f'<article class="fn {f.kind}" id="{_e(_slug(f.kind, f.name))}">')
         if heading:
             self.add(f"<h3>{_e(f.name)}</h3>")
-        if f.description:
-            self.add(f'<p class="desc">{_desc(f.description)}</p>')
+        self.prose(f.description)
         facts: list[tuple[str, str]] = []
         if f.who:
             facts.append((p("who_may_call"), self._inline(f.who)))
@@ -316,7 +343,7 @@ class _Writer:
             self.add(f"<p>{_e(p('no_steps'))}</p>")
         if f.glossary:
             self.add(f"<h4>{_e(p('where'))}</h4>", '<dl class="facts">')
-            self.add(*(f"<dt>{_e(term)}</dt><dd>{_desc(desc)}</dd>" for term, desc in f.glossary))
+            self.add(*(f"<dt>{_e(term)}</dt><dd>{self.prose_inline(desc)}</dd>" for term, desc in f.glossary))
             self.add("</dl>")
         self.add("</article>")
 
@@ -347,7 +374,7 @@ class _Writer:
         for i, row in enumerate(ex.rows, 1):
             title = f"<strong>{_e(row.title)}</strong>"
             if row.description:
-                title += f'<p class="desc">{_desc(row.description)}</p>'
+                title += f'<p class="desc">{self.prose_inline(row.description)}</p>'
             steps = '<ol class="steps">' + "".join(f"<li>{self._inline(s)}</li>" for s in row.steps) + "</ol>"
             css = row.outcome.status.value
             outcome = f'<span class="outcome {css}">{_e(row.outcome.text)}</span>'

@@ -6,7 +6,7 @@ import re
 
 from dsl.explain.mermaid import lifecycle_mermaid
 from dsl.explain.model import (
-    Document, FieldRow, FunctionView, Inline, LifecycleView, Status, Step, fill, join, name, section_keys,
+    Document, FieldRow, FunctionView, Inline, LifecycleView, Prose, Status, Step, fill, join, name, section_keys,
 )
 from dsl.explain.phrases import Phrases, phrases_for
 
@@ -72,12 +72,26 @@ class _Writer:
         if s:
             self.add(s, "")
 
+    def _mark(self, prose: Prose) -> str:
+        """The fallback mark of a description not in the document's language: `*（英文）* `."""
+        if prose.fallback is None:
+            return ""
+        return f"*{_esc(self.p('fallback', language=self.p('lang_' + prose.fallback)))}* "
+
+    def prose(self, prose: Prose) -> None:
+        """A description as paragraphs (a list item of a docstring stays on its own line)."""
+        for i, paragraph in enumerate(prose.paragraphs):
+            self.para((self._mark(prose) if i == 0 else "") + _desc(paragraph).replace("\n", "  \n"))
+
+    def prose_cell(self, prose: Prose) -> str:
+        return self._mark(prose) + _cell(prose.text) if prose else self.p("none")
+
     def render(self) -> str:
         doc, p = self.doc, self.p
         self.add(f"# {_esc(doc.title)}", "")
         self.para(f"*{_esc(p('subtitle' if doc.kind == 'contract' else 'module_subtitle'))}*")
-        for paragraph in doc.description:
-            self.para(_desc(paragraph))
+        for prose in doc.description:
+            self.prose(prose)
         if doc.uses:
             self.para(inline_md(fill(p.template("uses_line"), modules=join([name(u) for u in doc.uses], p("list_sep")))))
         for key in section_keys(doc):
@@ -91,7 +105,7 @@ class _Writer:
     # sections ----------------------------------------------------------------------------------
 
     def _parties(self) -> None:
-        self.para(_desc(self.doc.parties_description))
+        self.prose(self.doc.parties_description)
         for party in self.doc.parties:
             self.add(f"### {_esc(self.p('party_may', party=party.name))}", "")
             if party.may:
@@ -101,25 +115,32 @@ class _Writer:
                 self.para(_esc(self.p("party_may_nothing")))
 
     def _field_table(self, rows: tuple[FieldRow, ...], default_header: str = "col_default") -> None:
+        # A description column only when some row has a description; "—" where one has none.
         p = self.p
+        described = any(r.description for r in rows)
         self.add(*_table(
-            [p("col_field"), p("col_type"), p(default_header), p("col_description")],
-            [[_code(r.name), _cell(r.type), inline_md(r.default, True) or p("none"), _cell(r.description)] for r in rows],
+            [p("col_field"), p("col_type"), p(default_header)] + ([p("col_description")] if described else []),
+            [[_code(r.name), _cell(r.type), inline_md(r.default, True) or p("none")]
+             + ([self.prose_cell(r.description)] if described else []) for r in rows],
         ))
         self.add("")
 
     def _records(self) -> None:
         for rec in self.doc.records:
             self.add(f"### {_esc(rec.name)}", "")
-            self.para(_desc(rec.description))
+            self.prose(rec.description)
             self._field_table(rec.fields)
 
     def _enums(self) -> None:
         p = self.p
         for enum in self.doc.enums:
             self.add(f"### {_esc(enum.name)}", "")
-            self.para(_desc(enum.description))
-            self.add(*_table([p("col_value"), p("col_description")], [[_code(v), _cell(d)] for v, d in enum.values]))
+            self.prose(enum.description)
+            if any(d for _, d in enum.values):
+                self.add(*_table([p("col_value"), p("col_description")],
+                                 [[_code(v), self.prose_cell(d)] for v, d in enum.values]))
+            else:
+                self.add(*_table([p("col_value")], [[_code(v)] for v, _ in enum.values]))
             self.add("")
 
     def _state(self) -> None:
@@ -129,7 +150,7 @@ class _Writer:
         p = self.p
         for ev in self.doc.events:
             self.add(f"### {_esc(ev.name)}", "")
-            self.para(_desc(ev.description))
+            self.prose(ev.description)
             if ev.emitted_by:
                 self.para(inline_md(fill(p.template("emitted_by"), names=join([name(n) for n in ev.emitted_by], p("list_sep")))))
             else:
@@ -145,15 +166,17 @@ class _Writer:
     def _lifecycle(self, lc: LifecycleView) -> None:
         p = self.p
         self.add(f"### {_esc(lc.subject)}", "")
-        self.para(_desc(lc.description))
+        self.prose(lc.description)
         if lc.start:
             self.para(inline_md(fill(p.template("lifecycle_starts"), record=name(lc.record), start=name(lc.start))))
         else:
             self.para(inline_md(fill(p.template("lifecycle_no_start"), record=name(lc.record))))
         self.add("```mermaid", lifecycle_mermaid(lc, p("list_sep")), "```", "")
+        described = any(e.description for e in lc.edges)
         self.add(*_table(
-            [p("col_from"), p("col_to"), p("col_who")],
-            [[_code(e.source), _code(e.target), p("list_sep").join(_code(r) for r in e.roles)] for e in lc.edges],
+            [p("col_from"), p("col_to"), p("col_who")] + ([p("col_description")] if described else []),
+            [[_code(e.source), _code(e.target), p("list_sep").join(_code(r) for r in e.roles)]
+             + ([self.prose_cell(e.description)] if described else []) for e in lc.edges],
         ))
         self.add("")
 
@@ -178,7 +201,7 @@ class _Writer:
         p = self.p
         if heading:
             self.add(f"### {_esc(f.name)}", "")
-        self.para(_desc(f.description))
+        self.prose(f.description)
         if f.who:
             self.para(f"{self._label('who_may_call')}{inline_md(f.who)}")
         if f.inputs:
@@ -202,7 +225,8 @@ class _Writer:
             self.para(f"{self._label('summary_returns')}{_esc(f.returns)}")
         if f.glossary:
             self.add(self._label('where').rstrip(), "")
-            self.add(*(f"- *{_esc(term)}*{_esc(p('label', label='').rstrip() or ':')} {_desc(desc)}" for term, desc in f.glossary))
+            self.add(*(f"- *{_esc(term)}*{_esc(p('label', label='').rstrip() or ':')} {self._mark(desc)}{_desc(desc.text)}"
+                       for term, desc in f.glossary))
             self.add("")
 
     def _steps(self, steps: tuple[Step, ...], depth: int) -> None:
@@ -229,7 +253,8 @@ class _Writer:
         rows = []
         for i, row in enumerate(ex.rows, 1):
             steps = "<br>".join(f"{j}. {inline_md(s, True)}" for j, s in enumerate(row.steps, 1))
-            title = f"**{_esc(row.title)}**" + (f"<br>{_esc(row.description)}" if row.description else "")
+            title = f"**{_esc(row.title)}**" + (f"<br>{self._mark(row.description)}{_esc(row.description.text)}"
+                                                 if row.description else "")
             outcome = _esc(row.outcome.text)
             if row.outcome.status is Status.PASSED:
                 outcome = "✅ " + outcome

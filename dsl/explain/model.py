@@ -1,7 +1,7 @@
 """The explained document as data: what `markdown` and `html` lay out.
 
 The builder (`dsl.explain.build`) fills this in one language; the renderers only arrange it.
-Prose is a sequence of `Run`s so each format can mark formulas, names and quoted messages its
+Running text is a sequence of `Run`s so each format can mark formulas, names and quoted messages its
 own way without re-parsing text.
 """
 
@@ -77,6 +77,24 @@ def join(parts: list[Inline] | tuple[Inline, ...], sep: str = ", ") -> Inline:
 # ----------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
+class Prose:
+    """A description as one reader sees it (`dsl.explain.description`): its paragraphs, in the
+    document's language or, when the contract has none in it, in ``fallback``, the language
+    the renderers then name beside the text."""
+
+    paragraphs: tuple[str, ...] = ()
+    fallback: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.paragraphs)
+
+    @property
+    def text(self) -> str:
+        """The paragraphs as one line (for a table cell or a glossary entry)."""
+        return " ".join(p.replace("\n", " ") for p in self.paragraphs)
+
+
+@dataclass(frozen=True, slots=True)
 class Step:
     """One plain step of an action or view; ``children`` are the steps of an `if` branch or loop."""
 
@@ -92,27 +110,27 @@ class FieldRow:
     name: str
     type: str  # in plain words
     default: Inline = ()
-    description: str = ""
+    description: Prose = Prose()
 
 
 @dataclass(frozen=True, slots=True)
 class RecordView:
     name: str
-    description: str
+    description: Prose
     fields: tuple[FieldRow, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class EnumView:
     name: str
-    description: str
-    values: tuple[tuple[str, str], ...]  # (value, its description)
+    description: Prose
+    values: tuple[tuple[str, Prose], ...]  # (value, its description)
 
 
 @dataclass(frozen=True, slots=True)
 class EventView:
     name: str
-    description: str
+    description: Prose
     fields: tuple[FieldRow, ...]
     emitted_by: tuple[str, ...]
 
@@ -122,6 +140,7 @@ class Edge:
     source: str
     target: str
     roles: tuple[str, ...]
+    description: Prose = Prose()  # of the transition line (the first that has one, when merged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +148,7 @@ class LifecycleView:
     record: str
     field: str
     subject: str  # "Policy.status"
-    description: str
+    description: Prose
     states: tuple[str, ...]  # the enum's values in declaration order
     start: str | None
     edges: tuple[Edge, ...]  # one per (source, target), in the order written
@@ -146,14 +165,14 @@ class LifecycleView:
 class FunctionView:
     kind: str  # "action" | "view" | "fn" | "init"
     name: str
-    description: str
+    description: Prose
     who: Inline  # empty for fns
     inputs: tuple[FieldRow, ...]
     steps: tuple[Step, ...]
     changes: tuple[str, ...]  # state variables written, as words
     emits: tuple[str, ...]
     returns: str  # the return type in plain words, "" when nothing is returned
-    glossary: tuple[tuple[str, str], ...]  # (term, its description comment)
+    glossary: tuple[tuple[str, Prose], ...]  # (term, its description comment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +198,7 @@ class Outcome:
 @dataclass(frozen=True, slots=True)
 class ExampleView:
     title: str
-    description: str
+    description: Prose
     steps: tuple[Inline, ...]
     outcome: Outcome
 
@@ -197,7 +216,7 @@ class Document:
     lang: str
     kind: str  # "contract" | "module"
     title: str
-    description: tuple[str, ...]  # paragraphs: the docstring, then the comment above the contract
+    description: tuple[Prose, ...]  # the docstring, then the comment above the contract
     source_file: str
     uses: tuple[str, ...]
     parties: tuple[PartyView, ...]
@@ -211,7 +230,7 @@ class Document:
     views: tuple[FunctionView, ...]
     functions: tuple[FunctionView, ...]
     examples: Examples | None = None
-    parties_description: str = ""
+    parties_description: Prose = Prose()
 
 
 def section_keys(doc: Document) -> tuple[str, ...]:

@@ -1,14 +1,17 @@
-"""What each name of a contract is, read from the syntax tree.
+"""The declarations of a contract by name, and what a reader calls them.
 
-Bao has one namespace per contract and no shadowing, so the declarations alone tell a state
-variable from an enum value or a function; the explainer therefore needs nothing from the checker
-to word a formula, and works the same whether or not the analysis carries extra detail.
+What a name in an expression refers to is the analysis' (`Annotations.refs`); this module only
+finds a declaration from its name (a record's fields, a function to write out in place) and
+words names: identifiers as a reader says them (`words`), and the nouns a formula uses for a
+record and its fields (`Nouns`).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from dsl.explain.description import first_clause, parse_description
 from dsl.syntax import ast
 
 
@@ -16,11 +19,6 @@ from dsl.syntax import ast
 def words(identifier: str) -> str:
     """An identifier as a reader says it: `sum_insured` → `sum insured` (`保单` stays `保单`)."""
     return " ".join(part for part in identifier.split("_") if part) or identifier
-
-
-def doc_text(doc: tuple[str, ...]) -> str:
-    """A description comment as one paragraph (lines joined as written)."""
-    return " ".join(line.strip() for line in doc if line.strip())
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,20 +67,9 @@ class ContractNames:
                     functions[decl.name.name] = decl
         return cls(tuple(parties), records, enums, state, events, functions, module_functions)
 
-    def enum_values(self) -> frozenset[str]:
-        return frozenset(v.name.name for e in self.enums.values() for v in e.values)
-
-    def field_doc(self, field: str, record: str | None = None) -> str:
-        """The description of a record field: of ``record`` when known, else of the only
-        record-field of that name that has one."""
-        found = []
-        for rec in self.records.values():
-            if record is not None and rec.name.name != record:
-                continue
-            for f in rec.fields:
-                if f.name.name == field and f.doc:
-                    found.append(doc_text(f.doc))
-        return found[0] if len(set(found)) == 1 else ""
+    def field(self, record: str, field: str) -> ast.FieldDecl | None:
+        rec = self.records.get(record)
+        return next((f for f in rec.fields if f.name.name == field), None) if rec is not None else None
 
     def field_enum(self, record: str, field: str) -> str | None:
         rec = self.records.get(record)
@@ -94,25 +81,55 @@ class ContractNames:
         return None
 
 
-def function_locals(decl: ast.FuncDecl | ast.InitDecl) -> dict[str, ast.TypeRef | None]:
-    """Every parameter, `let` and loop variable of a function, with its written type if any.
-    Bao forbids shadowing, so one flat table per function is exact."""
-    found: dict[str, ast.TypeRef | None] = {p.name.name: p.type for p in decl.params}
+@dataclass(frozen=True, slots=True)
+class Nouns:
+    """What a reader of one language calls a record and a field when a formula reads a field
+    through a record (`p.sum_insured` → "the policy's sum insured", "健康险保单的保额").
 
-    def visit(body: tuple[ast.Stmt, ...]) -> None:
-        for stmt in body:
-            match stmt:
-                case ast.Let():
-                    found[stmt.name.name] = stmt.type
-                case ast.For():
-                    for v in stmt.vars:
-                        found[v.name] = None
-                    visit(stmt.body)
-                case ast.If():
-                    for branch in stmt.branches:
-                        visit(branch.body)
-                    if stmt.otherwise:
-                        visit(stmt.otherwise)
+    English takes the names as written (`PledgeablePolicy` → "pledgeable policy", `sum_insured` →
+    "sum insured"). Chinese takes the opening words of the Chinese description, the way the
+    contracts name what they describe (`保额：整个保险期间的最高赔付` → 保额), and of a record's
+    description the head of its noun phrase (`保险公司登记的健康险保单` → 健康险保单); where that
+    gives no short Chinese noun, the name as written stands (a record as in its table heading)."""
 
-    visit(decl.body)
-    return found
+    names: ContractNames
+    lang: str
+
+    def record(self, record: str) -> str:
+        decl = self.names.records.get(record)
+        if self.lang == "en" or decl is None:
+            return _camel_words(record)
+        head = _chinese_noun(decl.doc, self.lang, head_of_phrase=True)
+        return head or record
+
+    def field(self, record: str, field: str) -> str:
+        decl = self.names.field(record, field)
+        if self.lang == "en" or decl is None:
+            return words(field)
+        return _chinese_noun(decl.doc, self.lang, head_of_phrase=False) or words(field)
+
+
+# A noun longer than this is a sentence, not a name.
+_MAX_NOUN = 8
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z`]")
+# Leading counters and determiners: 一张/一个/一家/一位/一笔/一行/某/各/每.
+_COUNTER = re.compile(r"^(?:[一每各某][张个家位笔行份项条次]?)")
+
+
+def _chinese_noun(doc: tuple[str, ...], lang: str, head_of_phrase: bool) -> str:
+    prose = parse_description(doc).for_reader(lang)
+    if prose.fallback is not None:
+        return ""
+    clause = first_clause(prose)
+    if head_of_phrase:
+        clause = _COUNTER.sub("", clause.rsplit("的", 1)[-1])
+    if not clause or len(clause) > _MAX_NOUN or not _HAN.search(clause) or _LATIN.search(clause):
+        return ""
+    return clause
+
+
+def _camel_words(name: str) -> str:
+    """`PledgeablePolicy` → "pledgeable policy" (an acronym stays whole: `KYCCheck` → "KYC check")."""
+    parts = re.findall(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z0-9]+|[A-Z]+", name)
+    return " ".join(p if p.isupper() and len(p) > 1 else p.lower() for p in parts) or name

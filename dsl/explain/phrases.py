@@ -8,6 +8,7 @@ own words.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping
@@ -16,8 +17,12 @@ LANGUAGES = ("en", "zh")
 
 _EN: Mapping[str, str] = MappingProxyType({
     # document
-    "subtitle": "Contract explained for readers of the policy wording",
-    "module_subtitle": "Module explained for readers of the policy wording",
+    "subtitle": "The contract explained for business readers",
+    "module_subtitle": "The module explained for business readers",
+    # a description shown in another language than the document's, where the contract has none
+    "fallback": "({language})",
+    "lang_en": "English",
+    "lang_zh": "Chinese",
     "contents": "Contents",
     "label": "{label}: ",
     "list_sep": ", ",
@@ -110,6 +115,7 @@ _EN: Mapping[str, str] = MappingProxyType({
     "f_in": "{x} is in {xs}",
     "f_not_in": "{x} is not in {xs}",
     "f_of": "{field} of {obj}",
+    "f_field": "the {record}'s {field}",
     "f_get": "{m}[{k}] (or {d} if there is none)",
     "f_if": "{then} if {cond}, otherwise {otherwise}",
     "f_floor_div": "whole part of {x} ÷ {y}",
@@ -167,8 +173,11 @@ _EN: Mapping[str, str] = MappingProxyType({
 })
 
 _ZH: Mapping[str, str] = MappingProxyType({
-    "subtitle": "合约说明（供对照保单条款阅读）",
-    "module_subtitle": "模块说明（供对照保单条款阅读）",
+    "subtitle": "合约说明（供业务人员阅读）",
+    "module_subtitle": "模块说明（供业务人员阅读）",
+    "fallback": "（{language}）",
+    "lang_en": "英文",
+    "lang_zh": "中文",
     "contents": "目录",
     "label": "{label}：",
     "list_sep": "、",
@@ -255,7 +264,8 @@ _ZH: Mapping[str, str] = MappingProxyType({
     "f_not": "并非 {x}",
     "f_in": "{xs} 中有 {x}",
     "f_not_in": "{xs} 中没有 {x}",
-    "f_of": "{obj} 的 {field}",
+    "f_of": "{obj}的{field}",
+    "f_field": "{record}的{field}",
     "f_get": "{m}[{k}]（若无则为 {d}）",
     "f_if": "若 {cond} 则 {then}，否则 {otherwise}",
     "f_floor_div": "{x} ÷ {y} 的整数部分",
@@ -326,9 +336,49 @@ class Phrases:
     def __call__(self, phrase: str, /, **values: str) -> str:
         return self.table[phrase].format(**values) if values else self.table[phrase]
 
+    def spaced(self, phrase: str, /, **values: str) -> str:
+        """The phrase with its slots filled, a space set only where a slot's Latin text meets the
+        phrase's Chinese (`保单的保额`, `Consent 的 amount`, `checks[key] 的 revoked`): for
+        phrases that name things rather than read as a sentence."""
+        out: list[str] = []
+        pos = 0
+        table = self.table[phrase]
+        for m in re.finditer(r"\{(\w+)\}", table):
+            out.append(table[pos:m.start()])
+            out.append(values[m.group(1)])
+            pos = m.end()
+        out.append(table[pos:])
+        text = ""
+        for piece in out:
+            if text and piece and _apart(text[-1], piece[0]):
+                text += " "
+            text += piece
+        return text
+
     def template(self, phrase: str) -> str:
         """The raw phrase with its `{slots}`, for callers that fill the slots with formatted runs."""
         return self.table[phrase]
+
+
+_BETWEEN_HAN = re.compile(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")
+
+
+def _apart(left: str, right: str) -> bool:
+    """Whether two pieces of a spaced phrase need a space where they meet: a Chinese and a
+    Latin character side by side."""
+    if left.isspace() or right.isspace():
+        return False
+    return _is_han(left) != _is_han(right)
+
+
+def _is_han(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff"
+
+
+def close_up(text: str, lang: str) -> str:
+    """Chinese sets no space between two Chinese words ("按文本记录的金额"); the phrase slots keep
+    one so that a Latin name beside them stays apart ("按文本记录的 Policy")."""
+    return _BETWEEN_HAN.sub("", text) if lang == "zh" else text
 
 
 def phrases_for(lang: str) -> Phrases:

@@ -59,7 +59,7 @@ def explain_file(path: Path, lang: str = "en", with_tests: bool = False) -> Expl
     examples = None
     if with_tests:
         try:
-            examples = collect_examples(Path(path), names, lang)
+            examples = collect_examples(Path(path), analysis, names, lang)
         except ExamplesError as exc:
             raise ExplainError(exc.diagnostics, {**sources, **exc.sources}) from None
     document = build_document(analysis, unit.source, lang, examples)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from dsl.explain.names import ContractNames
-from dsl.explain.phrases import Phrases
+from dsl.explain.phrases import Phrases, close_up
 from dsl.syntax import ast
 
 _PRIMITIVES = frozenset(
@@ -13,14 +11,8 @@ _PRIMITIVES = frozenset(
 )
 
 
-_BETWEEN_HAN = re.compile(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")
-
-
 def type_words(t: ast.TypeRef | None, phrases: Phrases, names: ContractNames) -> str:
-    words = _type_words(t, phrases, names)
-    # Chinese sets no space between two Chinese words ("按文本记录的金额"); the phrase slots
-    # keep one so that a Latin name beside them stays apart ("按文本记录的 Policy").
-    return _BETWEEN_HAN.sub("", words) if phrases.lang == "zh" else words
+    return close_up(_type_words(t, phrases, names), phrases.lang)
 
 
 def _type_words(t: ast.TypeRef | None, phrases: Phrases, names: ContractNames) -> str:

@@ -130,9 +130,9 @@ def test_phrase_books_have_the_same_phrases_and_slots():
         assert set(slots.findall(en.template(key))) == set(slots.findall(zh.template(key))), key
 
 
-def test_identifiers_and_comments_stay_as_written_in_chinese():
+def test_identifiers_stay_as_written_and_descriptions_are_the_chinese_part_in_chinese():
     md = _run(ROOT / "contracts" / "health.bao", "--format", "md", "--lang", "zh").stdout
-    assert "Hospitals bill the insurer directly" in md
+    assert "医院与保险公司直接结算" in md and "Hospitals bill the insurer directly" not in md
     assert "`sum_insured`" in md
 
 

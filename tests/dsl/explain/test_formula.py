@@ -40,8 +40,9 @@ def _steps(doc, name: str) -> list[str]:
 def test_section1_payable_formula_reads_as_in_the_issue():
     doc = _document(SECTION1.read_text(encoding="utf-8"))
     steps = _steps(doc, "settle")
-    assert ("Computes payable = min(max(bill − deductible, 0.00 CNY) × (100% − copay), sum insured − already)."
-            in steps)
+    # A field read through the policy is the policy's, never a bare name that reads like a new value.
+    assert ("Computes payable = min(max(bill − the policy's deductible, 0.00 CNY) × (100% − the policy's copay), "
+            "the policy's sum insured − already).") in steps
 
 
 def test_section1_steps_of_settle_in_order():
@@ -49,10 +50,12 @@ def test_section1_steps_of_settle_in_order():
     assert _steps(doc, "settle") == [
         "Requires policy id is in policies; otherwise the call fails with “unknown policy {policy id}”.",
         "Computes p = policies[policy id].",
-        "Requires status = Active; otherwise the call fails with “policy {policy id} is not active”.",
-        "Requires start ≤ treated on ≤ end; otherwise the call fails with “treatment date outside the cover period”.",
+        "Requires the policy's status = Active; otherwise the call fails with “policy {policy id} is not active”.",
+        "Requires the policy's start ≤ treated on ≤ the policy's end; otherwise the call fails with "
+        "“treatment date outside the cover period”.",
         "Computes already = paid[policy id] (or 0.00 CNY if there is none).",
-        "Computes payable = min(max(bill − deductible, 0.00 CNY) × (100% − copay), sum insured − already).",
+        "Computes payable = min(max(bill − the policy's deductible, 0.00 CNY) × (100% − the policy's copay), "
+        "the policy's sum insured − already).",
         "Sets paid[policy id] to already + payable.",
         "Increases total paid by payable.",
         "Emits ClaimSettled with policy id, bill, payable.",
@@ -64,7 +67,9 @@ def test_chinese_steps_keep_identifiers_and_messages_as_written():
     doc = _document(SECTION1.read_text(encoding="utf-8"), "zh")
     steps = _steps(doc, "settle")
     assert steps[0] == "前提条件：policies 中有 policy id；否则调用失败，提示 “unknown policy {policy id}”。"
-    assert "计算 payable = min(max(bill − deductible, 0.00 CNY) × (100% − copay), sum insured − already)。" in steps
+    # Section 1's fields have no Chinese description, so the record and fields keep their names.
+    assert ("计算 payable = min(max(bill − Policy 的 deductible, 0.00 CNY) × (100% − Policy 的 copay), "
+            "Policy 的 sum insured − already)。") in steps
 
 
 SMALL = '''contract C
@@ -110,7 +115,7 @@ def test_fields_read_on_two_locals_are_qualified():
 
 def test_default_message_is_the_source_of_the_condition():
     steps = _steps(_document(SMALL), "pay")
-    assert ("Requires flag and not (share of a > share of b); otherwise the call fails with "
+    assert ("Requires flag and (not (share of a > share of b)); otherwise the call fails with "
             "“requirement failed: flag and not (a.share > b.share)”.") in steps
 
 
@@ -189,8 +194,7 @@ def _to_python(e: ast.Expr) -> pyast.AST:
 
 @given(_exprs())
 def test_formula_brackets_keep_the_tree(expr):
-    writer = FormulaWriter(ContractNames.of(parse_source("contract C\n", "c.bao")), phrases_for("en"),
-                           frozenset({"a", "b", "c", "d"}))
+    writer = FormulaWriter(ContractNames.of(parse_source("contract C\n", "c.bao")), phrases_for("en"), {})
     text = writer.write(expr)
     back = pyast.parse(text.replace("×", "*").replace("÷", "/").replace("−", "-"), mode="eval").body
     assert pyast.dump(back) == pyast.dump(_to_python(expr)), text
@@ -207,7 +211,8 @@ action f(a: Bool, b: Bool, c: Bool, n: Int) by insurer:
     steps = _steps(_document(source), "f")
     assert steps[0].startswith("Requires (a and b) or c;")
     assert steps[1].startswith("Requires a or b or c;")
-    assert steps[2].startswith("Requires not (n > 1) and not a;")
+    # A negation inside `and`/`or` is bracketed: "not a or b" could be read as not (a or b).
+    assert steps[2].startswith("Requires (not (n > 1)) and (not a);")
 
 
 def test_writes_checked_by_a_lifecycle_say_so():
@@ -228,7 +233,7 @@ action pause(policy_id: Text) by insurer:
     policies[policy_id] = p
 '''
     steps = _steps(_document(source), "pause")
-    assert steps[1] == "Sets status of p to Suspended."
+    assert steps[1] == "Sets the policy's status to Suspended."
     assert steps[2] == "Sets policies[policy id] to p. The change must follow the lifecycle Policy.status."
 
 
@@ -280,7 +285,7 @@ def _any_exprs():
 @given(_any_exprs(), st.sampled_from(["en", "zh"]))
 def test_any_expression_is_worded_without_error(expr, lang):
     tree = parse_source(SMALL, "t.bao")
-    writer = FormulaWriter(ContractNames.of(tree), phrases_for(lang), frozenset({"a", "b", "c", "d"}))
+    writer = FormulaWriter(ContractNames.of(tree), phrases_for(lang), {})
     text = writer.write(expr)
     assert text and "…" not in text
     assert writer.target(expr)
@@ -317,4 +322,5 @@ action f(id: Text) -> Money by insurer:
 '''
     doc = _document(source)
     # The field's comment is the one of the record the value has (Claim, not Refund).
-    assert dict(doc.actions[0].glossary) == {"claims": "Every claim, by its id.", "amount": "What the hospital billed."}
+    glossary = {term: prose.text for term, prose in doc.actions[0].glossary}
+    assert glossary == {"claims": "Every claim, by its id.", "amount": "What the hospital billed."}
