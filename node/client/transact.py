@@ -173,7 +173,7 @@ def deploy(network: Network, source_or_module: str | bytes | Path, name: str, ve
         raise ClientError(f"policy {policy!r}: {exc}") from None
     identity = network.identity
     if role is None:  # the first role the init admits: an admin's deploy rarely depends on it (--role decides)
-        allowed = _init_roles(module)
+        allowed = _init_roles(module if module is not None else _compiled(source))
         fitting = [r for r in identity.roles if allowed is None or r in allowed]
         role = (fitting or list(identity.roles) or [""])[0]
         if not role:
@@ -187,6 +187,17 @@ def deploy(network: Network, source_or_module: str | bytes | Path, name: str, ve
             raise ClientError(f"cannot deploy {name}: {exc}") from None
 
     return run(network, make, lambda: parsed)
+
+
+def _compiled(source: str | None) -> bytes | None:
+    """The module the node will compile ``source`` to, built here to read its init's roles; None
+    when it does not compile (the node then refuses the deploy with the compiler's diagnostics)."""
+    from node.chain.contracts import ContractError, compile_source
+
+    try:
+        return None if source is None else compile_source(source)
+    except ContractError:
+        return None
 
 
 def _init_roles(module: bytes | None) -> tuple[str, ...] | None:

@@ -140,7 +140,6 @@ def _api(index: NetworkIndex) -> str:
 
 
 def _deploy(folder: Path) -> None:
-    from node.chain.contracts import compile_source
     from node.client.gateway import Gateway
 
     with Gateway.for_network(folder, f"admin@{ORG}") as gateway:
@@ -150,8 +149,8 @@ def _deploy(folder: Path) -> None:
                 continue
             name = file.stem
             role, args = INIT_ARGS.get(name, (None, []))
-            module = compile_source(file.read_text("utf-8"))  # bytes: the client then knows the init's roles
-            done = network.deploy(module, name, "1", "majority", args, role)
+            # The source, not a module: the node keeps it, so the console shows the contract's document.
+            done = network.deploy(file.read_text("utf-8"), name, "1", "majority", args, role)
             say(f"  deployed {name} (contracts/{file.name}) in block {done.block}")
 
 
