@@ -30,7 +30,7 @@ from dsl.codegen.constants import field_defaults
 from dsl.codegen.stmts import BodyCode
 from dsl.codegen.unit import Unit
 from dsl.diagnostics import Code, CompileError, Diagnostic
-from dsl.semantics.analysis import Analysis, Annotations, FunctionInfo, LocalRef
+from dsl.semantics.analysis import Analysis, Annotations, FunctionInfo, FunctionKind, LocalRef
 from dsl.syntax import ast
 from vm.module import Entry, EventDef, Function, Lifecycle, Module, Param, StateVar, Transition
 from vm.types import BOOL, DECIMAL, DURATION, HASH, INT, PERCENT, TEXT, EnumType, ListType, MapType, Type
@@ -205,7 +205,7 @@ class ModuleLayout:
                 out.append(Entry("init", "init", i, roles, anyone, _doc(info.decl.doc) if info else ""))
             elif key == "__defaults":
                 out.append(Entry("__defaults", "init", i, (), True, ""))
-            elif info is not None and info.kind in ("action", "view"):
+            elif info is not None and info.kind in (FunctionKind.ACTION, FunctionKind.VIEW):
                 out.append(Entry(key, info.kind, i, info.roles, info.anyone, _doc(info.decl.doc)))
         return out
 

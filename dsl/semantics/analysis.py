@@ -7,12 +7,23 @@ which the analysis keeps alive.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Union
 
 from dsl.diagnostics import Diagnostic
 from dsl.syntax import ast
 from vm.types import RecordType, Type, TypeTable
+
+
+class FunctionKind(enum.StrEnum):
+    """What a function is. The value is the keyword that declares it (`ast.FuncDecl.kind`, or
+    `init`), so a kind prints as, and compares equal to, its keyword."""
+
+    ACTION = "action"
+    VIEW = "view"
+    FN = "fn"
+    INIT = "init"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -65,7 +76,7 @@ class FunctionRef:
     contract's own functions, else the `use`d module's name."""
 
     name: str
-    kind: str  # "fn" | "view" | "action"
+    kind: FunctionKind  # FN, or VIEW (scenarios only), or ACTION
     module: str | None = None
 
 
@@ -139,7 +150,7 @@ class FunctionInfo:
     every slot (see LocalRef)."""
 
     name: str
-    kind: str  # "action" | "view" | "fn" | "init"
+    kind: FunctionKind
     params: tuple[ParamInfo, ...]
     returns: Type | None
     roles: tuple[str, ...]
@@ -233,7 +244,7 @@ class TestAnalysis:
     `returns` values, `expect` expressions, `emitted` field values, `let` values) are annotated
     in its ``annotations`` like contract code; ``scenario_locals[i]`` lists the
     locals of scenario i with their types, in order of declaration (a LocalRef's slot indexes
-    it). A call of a view inside a scenario expression is a FunctionRef of kind "view"."""
+    it). A call of a view inside a scenario expression is a FunctionRef of kind VIEW."""
 
     __test__ = False
 

@@ -5,7 +5,7 @@ the `get` method; matching arguments to parameters. A mixin of `ExprChecker`, wh
 from __future__ import annotations
 
 from dsl.diagnostics import Code
-from dsl.semantics.analysis import FunctionRef, MethodRef, RecordCtorRef, StateRef
+from dsl.semantics.analysis import FunctionKind, FunctionRef, MethodRef, RecordCtorRef, StateRef
 from dsl.semantics.context import ExprContext
 from dsl.semantics.scope import BUILTIN_FUNCS, Signature, a_kind, article, did_you_mean
 from dsl.semantics.typerules import BUILTIN_VALUES
@@ -119,8 +119,8 @@ class CallTyping(ExprContext):
         return self._typed(e, RecordType(name)) if ok else None
 
     def _function_call(self, e: ast.Call, sig: Signature) -> Type | None:
-        if sig.kind != "fn" and not (self.kind == "scenario" and sig.kind == "view"):
-            what = "an action" if sig.kind == "action" else "a view"
+        if sig.kind != FunctionKind.FN and not (self.kind == "scenario" and sig.kind == FunctionKind.VIEW):
+            what = "an action" if sig.kind == FunctionKind.ACTION else "a view"
             hint = ("in a scenario, call actions as a step: X calls f(...)" if self.kind == "scenario"
                     else "move the shared logic into a fn and call that")
             self.error(Code.B0404, f"`{sig.name}` is {what} and cannot be called here", e.func.span, hint)

@@ -22,7 +22,7 @@ What the compiler can rely on (beyond dsl.semantics.analysis):
 from __future__ import annotations
 
 from dsl.diagnostics import Code, CompileError, Related
-from dsl.semantics.analysis import Analysis, Annotations, FunctionInfo, ParamInfo
+from dsl.semantics.analysis import Analysis, Annotations, FunctionInfo, FunctionKind, ParamInfo
 from dsl.semantics.decls import (
     check_lifecycles, check_record_defaults, declare_names, resolve_by, resolve_events, resolve_records,
     resolve_signatures, resolve_state,
@@ -32,7 +32,7 @@ from dsl.semantics.limits import check_declaration_counts
 from dsl.semantics.literals import LiteralValidator
 from dsl.semantics.loader import ModuleLoader
 from dsl.semantics.reserved import reject_reserved_names
-from dsl.semantics.scope import CheckedFile, ContractScope, Findings, RecordInfo, Signature
+from dsl.semantics.scope import CheckedFile, ContractScope, Findings, RecordInfo, Signature, SymbolKind
 from dsl.semantics.stmts import BodyChecker
 from dsl.semantics.testfile import check_tests
 from dsl.syntax import ast
@@ -71,7 +71,7 @@ def check_file(tree: ast.SourceFile, loader: ModuleLoader, loading: tuple[str, .
     functions: dict[str, FunctionInfo] = {}
     for name, mod in modules.items():
         for fname, info in mod.functions.items():
-            if info.module is None and info.kind == "fn":
+            if info.module is None and info.kind == FunctionKind.FN:
                 imported = _as_module_fn(info, name)
                 functions[f"{name}.{fname}"] = imported
                 sym = scope.symbols.get(fname)
@@ -157,26 +157,27 @@ def _use(decl: ast.Use, tree: ast.SourceFile, scope: ContractScope, findings: Fi
 def _import(mod: ContractScope, name: str, decl: ast.Use, scope: ContractScope, findings: Findings) -> None:
     """Make a module's records, enums and fns usable by their bare names."""
     for enum, values in mod.enums.items():
-        if scope.declare(enum, "enum", decl.module.span, findings, module=name):
+        if scope.declare(enum, SymbolKind.ENUM, decl.module.span, findings, module=name):
             scope.enums[enum] = values
             for i, v in enumerate(values):
                 scope.declare_enum_value(v, enum, i, decl.module.span, findings)
     for rname, record in mod.records.items():
-        if scope.declare(rname, "record", decl.module.span, findings, module=name):
+        if scope.declare(rname, SymbolKind.RECORD, decl.module.span, findings, module=name):
             scope.records[rname] = RecordInfo(rname, record.fields, record.decls, module=record.module or name)
     for fname, sig in mod.signatures.items():
-        if sig.kind == "fn" and sig.module is None and scope.declare(fname, "fn", decl.module.span,
-                                                                     findings, module=name):
-            scope.signatures[fname] = Signature(fname, "fn", sig.params, sig.returns, name)
+        if sig.kind == FunctionKind.FN and sig.module is None and scope.declare(
+                fname, SymbolKind.FN, decl.module.span, findings, module=name):
+            scope.signatures[fname] = Signature(fname, FunctionKind.FN, sig.params, sig.returns, name)
 
 
 def _check_function(decl: ast.FuncDecl, sig: Signature, scope: ContractScope, findings: Findings,
                     ann: Annotations, literals: LiteralValidator) -> FunctionInfo:
-    roles, anyone = resolve_by(decl, decl.kind, decl.name.name, scope, findings)
+    kind = FunctionKind(decl.kind)
+    roles, anyone = resolve_by(decl, kind, decl.name.name, scope, findings)
     body = BodyChecker(scope, findings, ann, literals, decl.kind, decl.name.name)
     _declare_params(body, decl.params, sig.params)
     body.body(decl.body, sig.returns, decl.name.span)
-    return FunctionInfo(decl.name.name, decl.kind, sig.params, sig.returns, roles, anyone,
+    return FunctionInfo(decl.name.name, kind, sig.params, sig.returns, roles, anyone,
                         tuple(body.locals.types), decl)
 
 
@@ -184,12 +185,12 @@ def _check_init(decl: ast.InitDecl, scope: ContractScope, findings: Findings, an
                 literals: LiteralValidator) -> FunctionInfo:
     from dsl.semantics.decls import params_of
 
-    roles, anyone = resolve_by(decl, "init", "init", scope, findings)
+    roles, anyone = resolve_by(decl, FunctionKind.INIT, "init", scope, findings)
     params = params_of(decl.params, scope, findings, "`init`")
     body = BodyChecker(scope, findings, ann, literals, "init", "init")
     _declare_params(body, decl.params, params)
     body.body(decl.body, None, decl.span)
-    return FunctionInfo("init", "init", params, None, roles, anyone, tuple(body.locals.types), decl)
+    return FunctionInfo("init", FunctionKind.INIT, params, None, roles, anyone, tuple(body.locals.types), decl)
 
 
 def _declare_params(body: BodyChecker, params: tuple[ast.Param, ...], infos: tuple[ParamInfo, ...]) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from dsl.bytecode_limits import max_record_fields
 from dsl.diagnostics import Code, Related
-from dsl.semantics.analysis import Annotations, EventInfo, LifecycleInfo, ParamInfo, StateVarInfo, TransitionInfo
+from dsl.semantics.analysis import (
+    Annotations, EventInfo, FunctionKind, LifecycleInfo, ParamInfo, StateVarInfo, TransitionInfo,
+)
 from dsl.semantics.exprs import ExprChecker
 from dsl.semantics.limits import check_record_nesting, check_written_type
 from dsl.semantics.literals import LiteralValidator
 from dsl.semantics.scope import (
-    TYPE_NAMES, ContractScope, Findings, RecordInfo, Signature, did_you_mean,
+    TYPE_NAMES, ContractScope, Findings, RecordInfo, Signature, SymbolKind, did_you_mean,
 )
 from dsl.syntax import ast
 from vm.types import PRIMITIVES, EnumType, ListType, MapType, RecordType, Type, is_key_type
@@ -71,10 +73,10 @@ def declare_names(tree: ast.SourceFile, scope: ContractScope, findings: Findings
         match decl:
             case ast.Parties(names=names):
                 for ident in names:
-                    if scope.declare(ident.name, "party", ident.span, findings):
+                    if scope.declare(ident.name, SymbolKind.PARTY, ident.span, findings):
                         scope.parties.append(ident.name)
             case ast.EnumDecl(name=ident, values=values):
-                if scope.declare(ident.name, "enum", ident.span, findings):
+                if scope.declare(ident.name, SymbolKind.ENUM, ident.span, findings):
                     seen: dict[str, ast.Span] = {}
                     for value in values:
                         v = value.name
@@ -88,17 +90,17 @@ def declare_names(tree: ast.SourceFile, scope: ContractScope, findings: Findings
                     for i, listed in enumerate(names_):
                         scope.declare_enum_value(listed, ident.name, i, seen[listed], findings)
             case ast.RecordDecl(name=ident):
-                _enter(scope, ident, "record", findings)
+                _enter(scope, ident, SymbolKind.RECORD, findings)
             case ast.EventDecl(name=ident):
-                _enter(scope, ident, "event", findings)
+                _enter(scope, ident, SymbolKind.EVENT, findings)
             case ast.StateDecl(vars=vars_):
                 for var in vars_:
-                    _enter(scope, var.name, "state", findings)
+                    _enter(scope, var.name, SymbolKind.STATE, findings)
             case ast.FuncDecl(kind=kind, name=ident):
-                _enter(scope, ident, kind, findings)
+                _enter(scope, ident, SymbolKind(kind), findings)
 
 
-def _enter(scope: ContractScope, ident: ast.Ident, kind: str, findings: Findings) -> None:
+def _enter(scope: ContractScope, ident: ast.Ident, kind: SymbolKind, findings: Findings) -> None:
     """Declare a name; only the declaration that won it is resolved further (a clash is reported)."""
     if scope.declare(ident.name, kind, ident.span, findings):
         scope.entered.add(id(ident))
@@ -215,22 +217,22 @@ def resolve_signatures(tree: ast.SourceFile, scope: ContractScope, findings: Fin
         if d.kind == "fn" and d.returns is None:
             findings.error(Code.B0502, f"fn `{d.name.name}` must declare its result type", d.name.span,
                            f"write fn {d.name.name}(...) -> Type:")
-        scope.signatures[d.name.name] = Signature(d.name.name, d.kind, params, returns, None)
+        scope.signatures[d.name.name] = Signature(d.name.name, FunctionKind(d.kind), params, returns, None)
 
 
-def resolve_by(decl: ast.FuncDecl | ast.InitDecl, kind: str, name: str, scope: ContractScope,
+def resolve_by(decl: ast.FuncDecl | ast.InitDecl, kind: FunctionKind, name: str, scope: ContractScope,
                findings: Findings) -> tuple[tuple[str, ...], bool]:
     """The roles and the `anyone` flag of a `by` clause, with the checks of section 3."""
     by = decl.by
     if by is None:
-        if kind == "action" and isinstance(decl, ast.FuncDecl):
+        if kind == FunctionKind.ACTION and isinstance(decl, ast.FuncDecl):
             findings.error(Code.B0307, f"action `{name}` must say who may call it", decl.name.span,
                            f"add `by` and a party, e.g. `by {scope.parties[0] if scope.parties else 'anyone'}`")
-        elif kind == "init":
+        elif kind == FunctionKind.INIT:
             findings.error(Code.B0307, "`init` must say who deploys the contract", decl.span,
                            f"write init(...) by {scope.parties[0] if scope.parties else 'a party'}:")
-        return (), kind == "view"
-    if kind == "fn":
+        return (), kind == FunctionKind.VIEW
+    if kind == FunctionKind.FN:
         findings.error(Code.B0307, "a fn has no `by`: it is called only from the contract's own code", by.span)
         return (), False
     if by.anyone:

@@ -20,7 +20,7 @@ from dsl.semantics.limits import check_literal_type
 from dsl.semantics.literals import LiteralValidator
 from dsl.semantics.operators import OperatorTyping
 from dsl.semantics.scope import (
-    BUILTIN_FUNCS, BUILTIN_VALUE_NAMES, ContractScope, Findings, LocalScope, a_kind,
+    BUILTIN_FUNCS, BUILTIN_VALUE_NAMES, ContractScope, Findings, LocalScope, SymbolKind, a_kind,
     article, did_you_mean,
 )
 from dsl.semantics.typerules import BUILTIN_VALUES, PARTY_FIELDS, assignable, comparable
@@ -267,26 +267,26 @@ class ExprChecker(OperatorTyping, CallTyping):
             return True
         return False
 
-    def _not_a_value(self, e: ast.Name, kind: str) -> None:
+    def _not_a_value(self, e: ast.Name, kind: SymbolKind) -> None:
         name = e.id
-        if kind == "party":
+        if kind == SymbolKind.PARTY:
             self.error(Code.B0404, f"`{name}` is a party role, not a value", e.span,
                        f"to test the caller's role, write caller.role == \"{name}\"")
-        elif kind == "enum":
+        elif kind == SymbolKind.ENUM:
             values = self.scope.enums.get(name, ())
             example = f"{name}.{values[0]}" if values else f"{name}.Value"
             self.error(Code.B0404, f"`{name}` is an enum type, not a value", e.span, f"name one of its values: {example}")
-        elif kind == "record":
+        elif kind == SymbolKind.RECORD:
             self.error(Code.B0404, f"`{name}` is a record type, not a value", e.span,
                        f"build one with {name}(field: value, ...)")
-        elif kind == "event":
+        elif kind == SymbolKind.EVENT:
             self.error(Code.B0404, f"`{name}` is an event: use it with emit {name}(...)", e.span)
         else:
             self.error(Code.B0404, f"`{name}` is {a_kind(kind)} and must be called: {name}(...)", e.span)
 
     def undefined(self, name: str, span: ast.Span) -> None:
         # Party roles and events are never values, so suggesting them would mislead.
-        values = [n for n, sym in self.scope.symbols.items() if sym.kind not in ("party", "event")]
+        values = [n for n, sym in self.scope.symbols.items() if sym.kind not in (SymbolKind.PARTY, SymbolKind.EVENT)]
         candidates = [*self.locals.names, *values, *self.scope.enum_values, *BUILTIN_VALUE_NAMES,
                       *BUILTIN_FUNCS]
         self.error(Code.B0301, f"undefined name `{name}`", span, did_you_mean(name, candidates))

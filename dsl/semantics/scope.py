@@ -9,10 +9,11 @@ qualified. Nothing here is global: each `check` builds its own `ContractScope`.
 from __future__ import annotations
 
 import difflib
+import enum
 from dataclasses import dataclass, field
 
 from dsl.diagnostics import Code, Diagnostic, Related, Severity
-from dsl.semantics.analysis import Analysis, EventInfo, FunctionInfo, LocalRef, ParamInfo, StateVarInfo
+from dsl.semantics.analysis import Analysis, EventInfo, FunctionInfo, FunctionKind, LocalRef, ParamInfo, StateVarInfo
 from dsl.semantics.nesting import Nesting
 from dsl.semantics.typerules import BUILTIN_VALUES
 from dsl.syntax import ast
@@ -26,14 +27,27 @@ BUILTIN_VALUE_NAMES = frozenset(BUILTIN_VALUES)
 TYPE_NAMES = frozenset({"Int", "Decimal", "Money", "Percent", "Date", "Duration", "Timestamp", "Text",
                         "Bool", "Hash", "Party", "List", "Map"})
 
-_KIND_WORDS = {
-    "party": "party", "enum": "enum", "record": "record", "event": "event", "state": "state variable",
-    "action": "action", "view": "view", "fn": "function", "enum value": "enum value",
-}
+class SymbolKind(enum.StrEnum):
+    """What a top-level name of a contract is (they share one namespace). A function's kind is
+    its `FunctionKind` keyword (`SymbolKind(FunctionKind.FN)`); `kind_word` is how a message
+    names each."""
+
+    PARTY = "party"
+    ENUM = "enum"
+    RECORD = "record"
+    EVENT = "event"
+    STATE = "state"
+    ACTION = "action"
+    VIEW = "view"
+    FN = "fn"
+    ENUM_VALUE = "enum value"
 
 
-def kind_word(kind: str) -> str:
-    return _KIND_WORDS.get(kind, kind)
+_KIND_WORDS = {SymbolKind.STATE: "state variable", SymbolKind.FN: "function"}
+
+
+def kind_word(kind: SymbolKind) -> str:
+    return _KIND_WORDS.get(kind, kind.value)
 
 
 def article(thing: object) -> str:
@@ -42,7 +56,7 @@ def article(thing: object) -> str:
     return ("an " if text[:1].lower() in "aeiou" else "a ") + text
 
 
-def a_kind(kind: str) -> str:
+def a_kind(kind: SymbolKind) -> str:
     """The kind with its article: "an event", "a record"."""
     word = kind_word(kind)
     return ("an " if word[0] in "aeiou" else "a ") + word
@@ -85,7 +99,7 @@ class Findings:
 @dataclass(frozen=True, slots=True)
 class Symbol:
     name: str
-    kind: str  # "party" "enum" "record" "event" "state" "action" "view" "fn" "enum value"
+    kind: SymbolKind
     span: ast.Span
     module: str | None = None
 
@@ -95,7 +109,7 @@ class Signature:
     """What a call of a function needs to know before its body is checked."""
 
     name: str
-    kind: str  # "action" | "view" | "fn"
+    kind: FunctionKind  # ACTION, VIEW or FN
     params: tuple[ParamInfo, ...]
     returns: Type | None
     module: str | None = None
@@ -135,7 +149,7 @@ class ContractScope:
     # How deep each record nests, once every record is resolved.
     nesting: Nesting | None = None
 
-    def declare(self, name: str, kind: str, span: ast.Span, findings: Findings,
+    def declare(self, name: str, kind: SymbolKind, span: ast.Span, findings: Findings,
                 module: str | None = None) -> bool:
         """Enter a top-level name; report a clash (both places) and return False on one."""
         if name in BUILTIN_FUNCS or name in BUILTIN_VALUE_NAMES:
@@ -146,9 +160,10 @@ class ContractScope:
             findings.error(Code.B0303, f"`{name}` is a built-in type and cannot be declared", span)
             return False
         first = self.symbols.get(name)
-        if first is None and kind != "enum value" and name in self.enum_values:
-            enum, _ = self.enum_values[name][0]
-            first = Symbol(name, "enum value", self.symbols.get(enum, Symbol(enum, "enum", span)).span)
+        if first is None and kind != SymbolKind.ENUM_VALUE and name in self.enum_values:
+            enum_name, _ = self.enum_values[name][0]
+            declared = self.symbols.get(enum_name, Symbol(enum_name, SymbolKind.ENUM, span))
+            first = Symbol(name, SymbolKind.ENUM_VALUE, declared.span)
         if first is not None:
             origin = f" (from module {first.module})" if first.module else ""
             findings.error(Code.B0302, f"`{name}` is already declared as {a_kind(first.kind)}{origin}", span,

@@ -9,15 +9,19 @@ through views, and its clock is set with `at`.
 from __future__ import annotations
 
 from dsl.diagnostics import Code, CompileError
-from dsl.semantics.analysis import Analysis, Annotations, ParamInfo, TestAnalysis
+from dsl.semantics.analysis import Analysis, Annotations, FunctionKind, ParamInfo, TestAnalysis
 from dsl.semantics.literals import LiteralValidator
 from dsl.semantics.reserved import reject_reserved_names
 from dsl.semantics.scope import (
-    ContractScope, Findings, RecordInfo, Signature, Symbol, article, did_you_mean,
+    ContractScope, Findings, RecordInfo, Signature, Symbol, SymbolKind, article, did_you_mean,
 )
 from dsl.semantics.stmts import BodyChecker
 from dsl.syntax import ast
 from vm.types import BOOL, PARTY
+
+# What a scenario's `X calls f(...)` step may call.
+_STEP_KINDS = frozenset({FunctionKind.ACTION, FunctionKind.VIEW})
+
 
 def scope_of(contract: Analysis) -> ContractScope:
     """Rebuild the namespace of a checked contract (or module) from its Analysis."""
@@ -28,13 +32,13 @@ def scope_of(contract: Analysis) -> ContractScope:
             if isinstance(d, ast.RecordDecl):
                 record_decls.setdefault(d.name.name, d)
             elif isinstance(d, ast.EnumDecl):
-                scope.symbols.setdefault(d.name.name, Symbol(d.name.name, "enum", d.name.span))
+                scope.symbols.setdefault(d.name.name, Symbol(d.name.name, SymbolKind.ENUM, d.name.span))
     for p in contract.parties:
-        scope.symbols[p] = Symbol(p, "party", ast.NO_SPAN)
+        scope.symbols[p] = Symbol(p, SymbolKind.PARTY, ast.NO_SPAN)
         scope.parties.append(p)
     for name, values in contract.types.enums.items():
         scope.enums[name] = values
-        scope.symbols.setdefault(name, Symbol(name, "enum", ast.NO_SPAN))
+        scope.symbols.setdefault(name, Symbol(name, SymbolKind.ENUM, ast.NO_SPAN))
         for i, v in enumerate(values):
             scope.enum_values.setdefault(v, []).append((name, i))
     for name, fields in contract.types.records.items():
@@ -42,18 +46,18 @@ def scope_of(contract: Analysis) -> ContractScope:
         decls = decl.fields if decl is not None else tuple(ast.FieldDecl(ast.Ident(f), ast.TypeRef(str(t)))
                                                            for f, t in fields)
         scope.records[name] = RecordInfo(name, fields, decls)
-        scope.symbols[name] = Symbol(name, "record", decl.name.span if decl else ast.NO_SPAN)
+        scope.symbols[name] = Symbol(name, SymbolKind.RECORD, decl.name.span if decl else ast.NO_SPAN)
     for name, event in contract.events.items():
         scope.events[name] = event
-        scope.symbols[name] = Symbol(name, "event", event.decl.name.span)
+        scope.symbols[name] = Symbol(name, SymbolKind.EVENT, event.decl.name.span)
     for var in contract.state:
         scope.state[var.name] = var
-        scope.symbols[var.name] = Symbol(var.name, "state", var.decl.name.span)
+        scope.symbols[var.name] = Symbol(var.name, SymbolKind.STATE, var.decl.name.span)
     for key, info in contract.functions.items():
-        if "." in key or info.kind == "init":
+        if "." in key or info.kind == FunctionKind.INIT:
             continue
         scope.signatures[key] = Signature(key, info.kind, info.params, info.returns, info.module)
-        scope.symbols[key] = Symbol(key, info.kind, ast.NO_SPAN, info.module)
+        scope.symbols[key] = Symbol(key, SymbolKind(info.kind), ast.NO_SPAN, info.module)
     return scope
 
 
@@ -120,9 +124,9 @@ class _ScenarioChecker(BodyChecker):
         self.party_local(s.caller)
         name = s.function.name
         sig = self.scope.signatures.get(name)
-        if sig is None or sig.kind not in ("action", "view"):
+        if sig is None or sig.kind not in _STEP_KINDS:
             what = f"`{name}` is a fn, not an action" if sig is not None else f"{self.name} has no action `{name}`"
-            actions = [n for n, g in self.scope.signatures.items() if g.kind in ("action", "view")]
+            actions = [n for n, g in self.scope.signatures.items() if g.kind in _STEP_KINDS]
             self.error(Code.B0702, what, s.function.span, did_you_mean(name, actions))
             for a in s.args:
                 self.expr(a.value)
