@@ -7,6 +7,8 @@ does not know, because a reader's document is worth more than a perfect one.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dsl.explain.description import described
 from dsl.explain.formula import FormulaWriter, walk_exprs
 from dsl.explain.model import (
@@ -142,7 +144,7 @@ def _function(d: ast.FuncDecl | ast.InitDecl, names: ContractNames, phrases: Phr
               lifecycles: dict[str, tuple[tuple[str, str], ...]], annotations: Annotations) -> FunctionView:
     formulas = FormulaWriter.for_function(names, phrases, annotations.refs, d)
     steps = StepWriter(formulas, source, annotations, lifecycles).steps(d.body)
-    changes, emits = effects(d.body, frozenset(names.state))
+    changes, emits = effects(d.body, annotations.refs)
     kind = d.kind if isinstance(d, ast.FuncDecl) else "init"
     fn_name = d.name.name if isinstance(d, ast.FuncDecl) else "init"
     returns = d.returns if isinstance(d, ast.FuncDecl) else None
@@ -183,8 +185,25 @@ def _glossary(d: ast.FuncDecl | ast.InitDecl, names: ContractNames, lang: str,
                 if fn is not None and (module is not None or not _inlined(fn)):  # an own fn may be written out
                     term, doc = words(fn_name), fn.doc
         if term and doc and term not in found:
-            found[term] = described(doc, lang)
+            prose = _beyond_term(term, described(doc, lang))
+            if prose:
+                found[term] = prose
     return tuple(found.items())
+
+
+def _beyond_term(term: str, prose: Prose) -> Prose:
+    """What a description adds to the term a glossary lists it under: a description that opens
+    with the term (`保额：整个保险期间的最高赔付`, the noun the formulas use) keeps the rest, and
+    one that is only the term (`保单状态。`) adds nothing."""
+    if not prose.paragraphs:
+        return prose
+    first, *rest = prose.paragraphs
+    for sep in ("：", "，", ": ", ", "):
+        if first.startswith(term + sep):
+            first = first[len(term) + len(sep):].lstrip()
+    if first.rstrip("。.") == term:
+        first = ""
+    return replace(prose, paragraphs=tuple(p for p in (first, *rest) if p))
 
 
 def _inlined(fn: ast.FuncDecl) -> bool:

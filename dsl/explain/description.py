@@ -143,12 +143,3 @@ def _wide(ch: str) -> bool:
 def described(lines: Iterable[str], lang: str) -> Prose:
     """The description lines of a declaration as its reader of ``lang`` sees them."""
     return parse_description(lines).for_reader(lang)
-
-
-def first_clause(prose: Prose) -> str:
-    """The description's opening words up to its first stop or colon (`保额：整个保险期间…` →
-    `保额`; a bracketed aside is left out), which is how the contracts name what they describe."""
-    if not prose.paragraphs:
-        return ""
-    unbracketed = re.sub(r"（[^）]*）|\([^)]*\)", "", prose.paragraphs[0])
-    return re.split(r"[：:，,。；;.!?！？\n]", unbracketed, maxsplit=1)[0].strip()

@@ -180,6 +180,8 @@ class _Writer:
         """A description in a table cell or a glossary entry; "—" when there is none."""
         if not prose:
             return _e(self.p("none"))
+        if prose.fallback is None:
+            return _desc(prose.text)
         return f"{self._mark(prose)}<span{self._lang(prose)}>{_desc(prose.text)}</span>"
 
     def render(self) -> str:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dsl.explain.description import first_clause, parse_description
+from dsl.explain.description import parse_description
+from dsl.explain.model import Prose
 from dsl.syntax import ast
 
 
@@ -121,7 +122,7 @@ def _chinese_noun(doc: tuple[str, ...], lang: str, head_of_phrase: bool) -> str:
     prose = parse_description(doc).for_reader(lang)
     if prose.fallback is not None:
         return ""
-    clause = first_clause(prose)
+    clause = _first_clause(prose)
     if head_of_phrase:
         clause = _COUNTER.sub("", clause.rsplit("的", 1)[-1])
     if not clause or len(clause) > _MAX_NOUN or not _HAN.search(clause) or _LATIN.search(clause):
@@ -130,6 +131,20 @@ def _chinese_noun(doc: tuple[str, ...], lang: str, head_of_phrase: bool) -> str:
 
 
 def _camel_words(name: str) -> str:
-    """`PledgeablePolicy` → "pledgeable policy" (an acronym stays whole: `KYCCheck` → "KYC check")."""
+    """`PledgeablePolicy` → "pledgeable policy"; an acronym stays whole (`KYCCheck` → "KYC check")
+    and a single letter is a prefix (`EPolicy` → "e-policy")."""
     parts = re.findall(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z0-9]+|[A-Z]+", name)
-    return " ".join(p if p.isupper() and len(p) > 1 else p.lower() for p in parts) or name
+    text = ""
+    for i, part in enumerate(parts):
+        word = part if part.isupper() and len(part) > 1 else part.lower()
+        text += ("" if i == 0 else "-" if len(parts[i - 1]) == 1 and parts[i - 1].isupper() else " ") + word
+    return text or name
+
+
+def _first_clause(prose: Prose) -> str:
+    """The description's opening words up to its first stop or colon (`保额：整个保险期间…` →
+    `保额`; a bracketed aside is left out), which is how the contracts name what they describe."""
+    if not prose.paragraphs:
+        return ""
+    unbracketed = re.sub(r"（[^）]*）|\([^)]*\)", "", prose.paragraphs[0])
+    return re.split(r"[：:，,。；;.!?！？\n]", unbracketed, maxsplit=1)[0].strip()

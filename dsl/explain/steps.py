@@ -8,12 +8,13 @@ it emits) is gathered here too, from the same statements, so the two can never d
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Mapping
 
 from dsl.explain.formula import FormulaWriter
 from dsl.explain.model import Inline, Step, fill, formula, join, name, quote, text
 from dsl.explain.names import words
 from dsl.explain.phrases import Phrases
-from dsl.semantics.analysis import Annotations
+from dsl.semantics.analysis import Annotations, Ref, StateRef
 from dsl.syntax import ast
 
 
@@ -90,7 +91,7 @@ class StepWriter:
     def _lifecycle_note(self, target: ast.Expr) -> Inline:
         """A write to state that the lifecycle rules check (LANGUAGE.md section 3): setting a
         lifecycle field, or storing a whole record that has one."""
-        if self.annotations is None or not self.lifecycles or state_root(target) not in self.formulas.names.state:
+        if self.annotations is None or not self.lifecycles or state_root(target, self.formulas.refs) is None:
             return ()
         subjects: list[str] = []
         if isinstance(target, ast.Attribute):
@@ -162,14 +163,16 @@ def _without_comment(code: str) -> str:
     return code
 
 
-def state_root(target: ast.Expr) -> str | None:
-    """The variable an assignment target starts at: `policies[id].status` → `policies`."""
+def state_root(target: ast.Expr, refs: Mapping[int, Ref]) -> str | None:
+    """The state variable an assignment target starts at (`policies[id].status` → `policies`), or
+    None when it starts at a local."""
     while isinstance(target, (ast.Attribute, ast.Index)):
         target = target.obj
-    return target.id if isinstance(target, ast.Name) else None
+    ref = refs.get(id(target))
+    return ref.name if isinstance(ref, StateRef) else None
 
 
-def effects(body: tuple[ast.Stmt, ...], state: set[str] | frozenset[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def effects(body: tuple[ast.Stmt, ...], refs: Mapping[int, Ref]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(state variables written, events emitted), each once, in order of first appearance."""
     changes: list[str] = []
     emits: list[str] = []
@@ -179,9 +182,9 @@ def effects(body: tuple[ast.Stmt, ...], state: set[str] | frozenset[str]) -> tup
             root = None
             match stmt:
                 case ast.Assign(target=t) | ast.Delete(target=t):
-                    root = state_root(t)
+                    root = state_root(t, refs)
                 case ast.ExprStmt(expr=ast.Call(func=ast.Attribute(name="append", obj=obj))):
-                    root = state_root(obj)
+                    root = state_root(obj, refs)
                 case ast.Emit(event=event):
                     if event.name not in emits:
                         emits.append(event.name)
@@ -192,7 +195,7 @@ def effects(body: tuple[ast.Stmt, ...], state: set[str] | frozenset[str]) -> tup
                         visit(otherwise)
                 case ast.For(body=inner):
                     visit(inner)
-            if root is not None and root in state and root not in changes:
+            if root is not None and root not in changes:
                 changes.append(root)
 
     visit(body)

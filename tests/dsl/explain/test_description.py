@@ -107,6 +107,8 @@ def test_english_nouns_are_the_names_and_chinese_nouns_come_from_the_chinese_des
     en, zh = _nouns(NOUN_SOURCE, "en"), _nouns(NOUN_SOURCE, "zh")
     assert (en.record("Policy"), en.field("Policy", "sum_insured")) == ("policy", "sum insured")
     assert en.record("IdentityCheck") == "identity check"
+    assert [_nouns(f"contract C\nparties p\nrecord {n}:\n    a: Int\n", "en").record(n)
+            for n in ("EPolicy", "KYCCheck")] == ["e-policy", "KYC check"]
     assert (zh.record("Policy"), zh.field("Policy", "sum_insured")) == ("健康险保单", "保额")
     assert zh.record("IdentityCheck") == "核验记录"  # the head of the noun phrase, without its counter
     assert zh.field("Policy", "copay") == "copay"  # a sentence is no noun: the name stands
@@ -260,3 +262,15 @@ def test_the_banner_fits_any_contract(documents):
     for (stem, lang, fmt), text in documents.items():
         assert "供对照保单条款阅读" not in text and "policy wording" not in text, (stem, lang, fmt)
     assert "合约说明" in documents[("kyc", "zh", "html")]
+
+
+def test_a_glossary_entry_does_not_repeat_its_term():
+    source = NOUN_SOURCE.replace("record IdentityCheck:", '''record IdentityCheck:
+    # zh: 核验结果。''') + '''action f(p: Policy, c: IdentityCheck) -> Money by insurer:
+    require c.ok, "no"
+    return p.sum_insured
+'''
+    doc = build_document(Compilation(source, "t.bao").analysis, source, "zh")
+    glossary = {term: prose.text for term, prose in doc.actions[0].glossary}
+    # 保额：整个… keeps what follows the term; 核验结果。 is only the term and is left out.
+    assert glossary == {"保额": "整个保险期间的最高赔付。"}
