@@ -35,7 +35,8 @@ def build_document(analysis: Analysis, source: str, lang: str, examples: Example
     decls = tree.decls
 
     records = tuple(
-        RecordView(d.name.name, described(d.doc, lang), tuple(_field_row(f, phrases, names, constants) for f in d.fields))
+        RecordView(d.name.name, described(d.doc, lang),
+                   tuple(_field_row(f, phrases, names, constants) for f in d.fields))
         for d in decls if isinstance(d, ast.RecordDecl)
     )
     enums = tuple(

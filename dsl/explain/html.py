@@ -235,7 +235,8 @@ class _Writer:
         p = self.p
         described = any(r.description for r in rows)
         self.add(_table(
-            [_e(p("col_field")), _e(p("col_type")), _e(p(default_header))] + ([_e(p("col_description"))] if described else []),
+            [_e(p("col_field")), _e(p("col_type")), _e(p(default_header))]
+            + ([_e(p("col_description"))] if described else []),
             [[f"<code>{_e(r.name)}</code>", _e(r.type), self._inline(r.default) or _e(p("none"))]
              + ([self.prose_inline(r.description)] if described else []) for r in rows],
         ))

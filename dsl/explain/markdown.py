@@ -225,8 +225,8 @@ class _Writer:
             self.para(f"{self._label('summary_returns')}{_esc(f.returns)}")
         if f.glossary:
             self.add(self._label('where').rstrip(), "")
-            self.add(*(f"- *{_esc(term)}*{_esc(p('label', label='').rstrip() or ':')} {self._mark(desc)}{_desc(desc.text)}"
-                       for term, desc in f.glossary))
+            colon = _esc(p('label', label='').rstrip() or ':')
+            self.add(*(f"- *{_esc(term)}*{colon} {self._mark(desc)}{_desc(desc.text)}" for term, desc in f.glossary))
             self.add("")
 
     def _steps(self, steps: tuple[Step, ...], depth: int) -> None:

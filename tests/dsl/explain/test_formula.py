@@ -324,3 +324,70 @@ action f(id: Text) -> Money by insurer:
     # The field's comment is the one of the record the value has (Claim, not Refund).
     glossary = {term: prose.text for term, prose in doc.actions[0].glossary}
     assert glossary == {"claims": "Every claim, by its id.", "amount": "What the hospital billed."}
+
+
+# ----------------------------------------------------------------------------------------------
+# Property: `and`, `or` and `not` read the same whatever a reader takes their precedence to be.
+
+def _logic_exprs():
+    return st.recursive(
+        _NAMES.map(lambda n: ast.Name(n)),
+        lambda inner: st.one_of(
+            st.builds(lambda op, l, r: ast.Binary(op, l, r), st.sampled_from(["and", "or"]), inner, inner),
+            st.builds(lambda o: ast.Unary("not", o), inner),
+        ),
+        max_leaves=10,
+    )
+
+
+def _read(text: str, rank: dict[str, int]) -> ast.Expr:
+    """Parse a written condition with the given binding strength of `and`, `or` and `not` (higher
+    binds tighter; binary operators group to the left), as a reader with that belief would."""
+    tokens = text.replace("(", " ( ").replace(")", " ) ").split()
+    pos = 0
+
+    def expr(floor: int) -> ast.Expr:
+        nonlocal pos
+        token = tokens[pos]
+        pos += 1
+        if token == "(":
+            left = expr(0)
+            pos += 1  # ")"
+        elif token == "not":
+            left = ast.Unary("not", expr(rank["not"]))
+        else:
+            left = ast.Name(token)
+        while pos < len(tokens) and tokens[pos] in ("and", "or") and rank[tokens[pos]] > floor:
+            op = tokens[pos]
+            pos += 1
+            left = ast.Binary(op, left, expr(rank[op]))
+        return left
+
+    return expr(0)
+
+
+@given(_logic_exprs())
+def test_logic_reads_the_same_under_any_belief_about_precedence(expr):
+    writer = FormulaWriter(ContractNames.of(parse_source("contract C\n", "c.bao")), phrases_for("en"), {})
+    text = writer.write(expr)
+    for order in (("or", "and", "not"), ("and", "or", "not"), ("not", "or", "and"), ("not", "and", "or"),
+                  ("or", "not", "and"), ("and", "not", "or")):
+        rank = {op: i + 1 for i, op in enumerate(order)}
+        assert _read(text, rank) == expr, (text, order)
+
+
+def test_names_are_worded_by_what_the_analysis_says_they_are():
+    source = '''contract C
+parties insurer
+state:
+    opened: Date = 2024-01-01
+action f(d: Date) by insurer:
+    require d >= opened and d <= today, "no"
+'''
+    unit = Compilation(source, "t.bao")
+    cond = unit.analysis.tree.decls[-1].body[0].cond
+    names = ContractNames.of(unit.analysis.tree)
+    # `today` is the built-in value because the checker resolved it so: the words come from its reference.
+    refs = unit.analysis.annotations.refs
+    assert FormulaWriter(names, phrases_for("zh"), refs).write(cond) == "d ≥ opened 且 d ≤ 当天"
+    assert FormulaWriter(names, phrases_for("zh"), {}).write(cond) == "d ≥ opened 且 d ≤ today"
