@@ -7,7 +7,7 @@ from __future__ import annotations
 from dsl.diagnostics import Code
 from dsl.semantics.analysis import FunctionKind, FunctionRef, MethodRef, RecordCtorRef, StateRef
 from dsl.semantics.context import ExprContext
-from dsl.semantics.scope import BUILTIN_FUNCS, Signature, a_kind, article, did_you_mean
+from dsl.semantics.scope import BUILTIN_FUNCS, BodyKind, Signature, a_kind, article, did_you_mean
 from dsl.semantics.typerules import BUILTIN_VALUES
 from dsl.syntax import ast
 from vm.types import MapType, RecordType, Type
@@ -119,9 +119,9 @@ class CallTyping(ExprContext):
         return self._typed(e, RecordType(name)) if ok else None
 
     def _function_call(self, e: ast.Call, sig: Signature) -> Type | None:
-        if sig.kind != FunctionKind.FN and not (self.kind == "scenario" and sig.kind == FunctionKind.VIEW):
+        if sig.kind != FunctionKind.FN and not (self.kind == BodyKind.SCENARIO and sig.kind == FunctionKind.VIEW):
             what = "an action" if sig.kind == FunctionKind.ACTION else "a view"
-            hint = ("in a scenario, call actions as a step: X calls f(...)" if self.kind == "scenario"
+            hint = ("in a scenario, call actions as a step: X calls f(...)" if self.kind == BodyKind.SCENARIO
                     else "move the shared logic into a fn and call that")
             self.error(Code.B0404, f"`{sig.name}` is {what} and cannot be called here", e.func.span, hint)
             self._args_only(e)

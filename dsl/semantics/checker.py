@@ -32,7 +32,7 @@ from dsl.semantics.limits import check_declaration_counts
 from dsl.semantics.literals import LiteralValidator
 from dsl.semantics.loader import ModuleLoader
 from dsl.semantics.reserved import reject_reserved_names
-from dsl.semantics.scope import CheckedFile, ContractScope, Findings, RecordInfo, Signature, SymbolKind
+from dsl.semantics.scope import BodyKind, CheckedFile, ContractScope, Findings, RecordInfo, Signature, SymbolKind
 from dsl.semantics.stmts import BodyChecker
 from dsl.semantics.testfile import check_tests
 from dsl.syntax import ast
@@ -174,7 +174,7 @@ def _check_function(decl: ast.FuncDecl, sig: Signature, scope: ContractScope, fi
                     ann: Annotations, literals: LiteralValidator) -> FunctionInfo:
     kind = FunctionKind(decl.kind)
     roles, anyone = resolve_by(decl, kind, decl.name.name, scope, findings)
-    body = BodyChecker(scope, findings, ann, literals, decl.kind, decl.name.name)
+    body = BodyChecker(scope, findings, ann, literals, BodyKind(kind), decl.name.name)
     _declare_params(body, decl.params, sig.params)
     body.body(decl.body, sig.returns, decl.name.span)
     return FunctionInfo(decl.name.name, kind, sig.params, sig.returns, roles, anyone,
@@ -187,7 +187,7 @@ def _check_init(decl: ast.InitDecl, scope: ContractScope, findings: Findings, an
 
     roles, anyone = resolve_by(decl, FunctionKind.INIT, "init", scope, findings)
     params = params_of(decl.params, scope, findings, "`init`")
-    body = BodyChecker(scope, findings, ann, literals, "init", "init")
+    body = BodyChecker(scope, findings, ann, literals, BodyKind.INIT, "init")
     _declare_params(body, decl.params, params)
     body.body(decl.body, None, decl.span)
     return FunctionInfo("init", FunctionKind.INIT, params, None, roles, anyone, tuple(body.locals.types), decl)

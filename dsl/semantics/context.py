@@ -15,7 +15,7 @@ from typing import Protocol
 
 from dsl.diagnostics import Code
 from dsl.semantics.analysis import Annotations, Ref
-from dsl.semantics.scope import ContractScope, Findings, LocalScope
+from dsl.semantics.scope import BodyKind, ContractScope, Findings, LocalScope
 from dsl.syntax import ast
 from vm.types import Type
 
@@ -27,7 +27,7 @@ class ExprContext(Protocol):
     findings: Findings
     ann: Annotations
     locals: LocalScope
-    kind: str  # the body: "action" "view" "fn" "init" "const" "scenario"
+    kind: BodyKind
     name: str  # the body's name, for messages
     _refs: dict[int, Ref]
 

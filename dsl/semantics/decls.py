@@ -12,7 +12,7 @@ from dsl.semantics.exprs import ExprChecker
 from dsl.semantics.limits import check_record_nesting, check_written_type
 from dsl.semantics.literals import LiteralValidator
 from dsl.semantics.scope import (
-    TYPE_NAMES, ContractScope, Findings, RecordInfo, Signature, SymbolKind, did_you_mean,
+    TYPE_NAMES, BodyKind, ContractScope, Findings, RecordInfo, Signature, SymbolKind, did_you_mean,
 )
 from dsl.syntax import ast
 from vm.types import PRIMITIVES, EnumType, ListType, MapType, RecordType, Type, is_key_type
@@ -159,7 +159,7 @@ def check_record_defaults(scope: ContractScope, findings: Findings, ann: Annotat
     for record in scope.records.values():
         if record.module is not None:
             continue
-        c = ExprChecker(scope, findings, ann, literals, "const", record.name)
+        c = ExprChecker(scope, findings, ann, literals, BodyKind.CONST, record.name)
         for (fname, t), f in zip(record.fields, record.decls):
             if f.default is not None and t is not None:
                 c.expect(f.default, t, f"the default of {record.name}.{fname}")
@@ -188,7 +188,7 @@ def resolve_events(tree: ast.SourceFile, scope: ContractScope, findings: Finding
 
 def resolve_state(tree: ast.SourceFile, scope: ContractScope, findings: Findings, ann: Annotations,
                   literals: LiteralValidator) -> None:
-    c = ExprChecker(scope, findings, ann, literals, "const", "state")
+    c = ExprChecker(scope, findings, ann, literals, BodyKind.CONST, "state")
     index = 0
     for d in tree.decls:
         if not isinstance(d, ast.StateDecl):

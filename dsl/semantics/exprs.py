@@ -20,7 +20,7 @@ from dsl.semantics.limits import check_literal_type
 from dsl.semantics.literals import LiteralValidator
 from dsl.semantics.operators import OperatorTyping
 from dsl.semantics.scope import (
-    BUILTIN_FUNCS, BUILTIN_VALUE_NAMES, ContractScope, Findings, LocalScope, SymbolKind, a_kind,
+    BUILTIN_FUNCS, BUILTIN_VALUE_NAMES, BodyKind, ContractScope, Findings, LocalScope, SymbolKind, a_kind,
     article, did_you_mean,
 )
 from dsl.semantics.typerules import BUILTIN_VALUES, PARTY_FIELDS, assignable, comparable
@@ -39,7 +39,7 @@ _LITERAL_TYPES = {
 _TRANSACTION_VALUES = frozenset(BUILTIN_VALUES) - {"caller"}
 
 # What each kind of body may not see, and why (shown to the author).
-_PURE_KINDS = {"fn": "a fn", "const": "a default or initial value"}
+_PURE_KINDS = {BodyKind.FN: "a fn", BodyKind.CONST: "a default or initial value"}
 
 
 def _mismatch_hint(expected: Type, actual: Type) -> str | None:
@@ -58,13 +58,13 @@ class ExprChecker(OperatorTyping, CallTyping):
     """Types the expressions of one body (an action, view, fn, init, default value or scenario)."""
 
     def __init__(self, scope: ContractScope, findings: Findings, ann: Annotations,
-                 literals: LiteralValidator, kind: str, name: str,
+                 literals: LiteralValidator, kind: BodyKind, name: str,
                  locals_: LocalScope | None = None) -> None:
         self.scope = scope
         self.findings = findings
         self.ann = ann
         self.literals = literals
-        self.kind = kind  # "action" "view" "fn" "init" "const" "scenario"
+        self.kind = kind
         self.name = name
         self.locals = locals_ if locals_ is not None else LocalScope()
         self.writes_state = False
@@ -109,7 +109,7 @@ class ExprChecker(OperatorTyping, CallTyping):
     def _pure_violation(self, what: str, span: ast.Span, hint: str) -> None:
         who = _PURE_KINDS.get(self.kind)
         if who is not None:
-            subject = f"{who} `{self.name}`" if self.kind == "fn" else who
+            subject = f"{who} `{self.name}`" if self.kind == BodyKind.FN else who
             self.error(Code.B0501, f"{subject} cannot use {what}", span, hint)
 
     # -- dispatch ------------------------------------------------------------------------------
@@ -142,7 +142,7 @@ class ExprChecker(OperatorTyping, CallTyping):
         return BOOL
 
     def _party(self, e: ast.PartyLit, hint: Type | None) -> Type | None:
-        if self.kind != "scenario":
+        if self.kind != BodyKind.SCENARIO:
             self.error(Code.B0504, "a party value like `insurer \"PICC\"` exists only in test files", e.span)
             return None
         if e.role not in self.scope.parties:
@@ -225,7 +225,7 @@ class ExprChecker(OperatorTyping, CallTyping):
             self._refs[id(e)] = self.locals.refs[slot]
             return self._typed(e, self.locals.types[slot])
         scope = self.scope
-        if self.kind == "scenario" and self._hidden_in_scenario(e):
+        if self.kind == BodyKind.SCENARIO and self._hidden_in_scenario(e):
             return None
         var = scope.state.get(name)
         if var is not None:

@@ -43,6 +43,18 @@ class SymbolKind(enum.StrEnum):
     ENUM_VALUE = "enum value"
 
 
+class BodyKind(enum.StrEnum):
+    """What an expression checker reads: a function's body (valued as its `FunctionKind`), a
+    default or initial value (CONST: pure, like a fn), or a scenario of a test file."""
+
+    ACTION = "action"
+    VIEW = "view"
+    FN = "fn"
+    INIT = "init"
+    CONST = "const"
+    SCENARIO = "scenario"
+
+
 _KIND_WORDS = {SymbolKind.STATE: "state variable", SymbolKind.FN: "function"}
 
 

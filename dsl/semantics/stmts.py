@@ -19,7 +19,7 @@ from dsl.semantics.decls import resolve_type
 from dsl.semantics.exprs import ExprChecker
 from dsl.semantics.operators import is_empty_collection
 from dsl.semantics.scope import (
-    BUILTIN_FUNCS, BUILTIN_VALUE_NAMES, a_kind, article, did_you_mean, kind_word, where,
+    BUILTIN_FUNCS, BUILTIN_VALUE_NAMES, BodyKind, a_kind, article, did_you_mean, kind_word, where,
 )
 from dsl.semantics.typerules import COMPOUND_TARGETS, arith, widens
 from dsl.syntax import ast
@@ -82,7 +82,7 @@ class BodyChecker(ExprChecker):
             return f"{what} declared at {where(first)}"
         sym = self.scope.symbols.get(name)
         if sym is not None:
-            if self.kind == "scenario" or not sym.span.line:
+            if self.kind == BodyKind.SCENARIO or not sym.span.line:
                 return f"the {kind_word(sym.kind)} `{name}` of the contract"
             return f"the {kind_word(sym.kind)} declared at {where(sym.span)}"
         if name in self.scope.enum_values:
@@ -144,10 +144,10 @@ class BodyChecker(ExprChecker):
 
     def _write_state(self, e: ast.Name, verb: str) -> None:
         self.writes_state = True
-        if self.kind == "view":
+        if self.kind == BodyKind.VIEW:
             self.error(Code.B0501, f"view `{self.name}` cannot write state: it would {verb} `{e.id}`", e.span,
                        "only actions and init change state")
-        elif self.kind in ("fn", "const"):
+        elif self.kind in (BodyKind.FN, BodyKind.CONST):
             self._pure_violation(f"the state variable `{e.id}`", e.span, "pass what it needs as a parameter")
 
     def _assign(self, s: ast.Assign) -> bool:
@@ -234,8 +234,8 @@ class BodyChecker(ExprChecker):
 
     def _emit(self, s: ast.Emit) -> bool:
         self.emits = True
-        if self.kind in ("view", "fn", "const"):
-            who = "a view" if self.kind == "view" else "a fn" if self.kind == "fn" else "a default value"
+        if self.kind in (BodyKind.VIEW, BodyKind.FN, BodyKind.CONST):
+            who = {BodyKind.VIEW: "a view", BodyKind.FN: "a fn"}.get(self.kind, "a default value")
             self.error(Code.B0501, f"{who} cannot emit events", s.span, "only actions and init emit")
         event = self.scope.events.get(s.event.name)
         if event is None:

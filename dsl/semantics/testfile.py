@@ -13,7 +13,7 @@ from dsl.semantics.analysis import Analysis, Annotations, FunctionKind, ParamInf
 from dsl.semantics.literals import LiteralValidator
 from dsl.semantics.reserved import reject_reserved_names
 from dsl.semantics.scope import (
-    ContractScope, Findings, RecordInfo, Signature, Symbol, SymbolKind, article, did_you_mean,
+    BodyKind, ContractScope, Findings, RecordInfo, Signature, Symbol, SymbolKind, article, did_you_mean,
 )
 from dsl.semantics.stmts import BodyChecker
 from dsl.syntax import ast
@@ -170,7 +170,8 @@ def check_tests(tree: ast.TestFile, contract: Analysis) -> TestAnalysis:
         if scenario.title in titles:
             findings.warn(Code.B0703, f"two scenarios are called \"{scenario.title}\"", scenario.span)
         titles.setdefault(scenario.title, scenario.span)
-        checker = _ScenarioChecker(contract, scope, findings, ann, literals, "scenario", contract.tree.name.name)
+        checker = _ScenarioChecker(contract, scope, findings, ann, literals, BodyKind.SCENARIO,
+                                   contract.tree.name.name)
         for step in scenario.steps:
             checker.step(step)
         locs = checker.locals
