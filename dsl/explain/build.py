@@ -19,7 +19,9 @@ from dsl.explain.names import ContractNames, Nouns, words
 from dsl.explain.phrases import Phrases, phrases_for
 from dsl.explain.steps import StepWriter, effects
 from dsl.explain.typewords import type_words
-from dsl.semantics.analysis import Analysis, Annotations, EnumValueRef, FieldRef, FunctionRef, StateRef
+from dsl.semantics.analysis import (
+    Analysis, Annotations, EnumValueRef, FieldRef, FunctionKind, FunctionRef, StateRef,
+)
 from dsl.syntax import ast
 
 
@@ -56,10 +58,10 @@ def build_document(analysis: Analysis, source: str, lang: str, examples: Example
     views = {id(d): _function(d, names, phrases, source, by_record, analysis.annotations) for d in functions}
     init = next((views[id(d)] for d in functions if isinstance(d, ast.InitDecl)), None)
 
-    def of_kind(kind: str) -> tuple[FunctionView, ...]:
+    def of_kind(kind: FunctionKind) -> tuple[FunctionView, ...]:
         return tuple(views[id(d)] for d in functions if isinstance(d, ast.FuncDecl) and d.kind == kind)
 
-    actions, view_fns, fns = of_kind("action"), of_kind("view"), of_kind("fn")
+    actions, view_fns, fns = of_kind(FunctionKind.ACTION), of_kind(FunctionKind.VIEW), of_kind(FunctionKind.FN)
     events = tuple(
         EventView(
             d.name.name, described(d.doc, lang),
@@ -146,7 +148,7 @@ def _function(d: ast.FuncDecl | ast.InitDecl, names: ContractNames, phrases: Phr
     formulas = FormulaWriter.for_function(names, phrases, annotations.refs, d)
     steps = StepWriter(formulas, source, annotations, lifecycles).steps(d.body)
     changes, emits = effects(d.body, annotations.refs)
-    kind = d.kind if isinstance(d, ast.FuncDecl) else "init"
+    kind = FunctionKind(d.kind) if isinstance(d, ast.FuncDecl) else FunctionKind.INIT
     fn_name = d.name.name if isinstance(d, ast.FuncDecl) else "init"
     returns = d.returns if isinstance(d, ast.FuncDecl) else None
     return FunctionView(

@@ -7,8 +7,10 @@ import re
 from html import escape
 
 from dsl.explain.model import (
-    Document, FieldRow, FunctionView, Inline, LifecycleView, Prose, Status, Step, fill, join, name, section_keys,
+    Document, FieldRow, FunctionView, Inline, LifecycleView, Prose, RunKind, Status, Step, fill, join, name,
+    section_keys,
 )
+from dsl.semantics.analysis import FunctionKind
 from dsl.explain.phrases import Phrases, phrases_for
 from dsl.explain.svg import lifecycle_svg
 
@@ -111,16 +113,16 @@ def inline_html(runs: Inline, anchors: dict[str, str] | None = None) -> str:
     """Runs as HTML; a name that has its own part of the document links to it."""
     out = []
     for r in runs:
-        if r.kind == "name" and anchors and r.text in anchors:
+        if r.kind is RunKind.NAME and anchors and r.text in anchors:
             out.append(f'<a href="#{_e(anchors[r.text])}"><code>{_e(r.text)}</code></a>')
             continue
-        if r.kind == "formula":
+        if r.kind is RunKind.FORMULA:
             # A short formula (`0.00 CNY`, `100%`) never breaks across lines; a long one wraps.
             shown = _e(r.text).replace(" ", "\u00a0") if len(r.text) <= 24 else _e(r.text)
             out.append(f'<span class="formula">{shown}</span>')
-        elif r.kind == "name":
+        elif r.kind is RunKind.NAME:
             out.append(f"<code>{_e(r.text)}</code>")
-        elif r.kind == "quote":
+        elif r.kind is RunKind.QUOTE:
             out.append(f'<span class="msg">“{_e(r.text)}”</span>')
         else:
             out.append(_e(r.text))
@@ -327,7 +329,7 @@ class _Writer:
         facts: list[tuple[str, str]] = []
         if f.who:
             facts.append((p("who_may_call"), self._inline(f.who)))
-        if f.kind in ("action", "init"):
+        if f.kind in (FunctionKind.ACTION, FunctionKind.INIT):
             facts.append((p("summary_changes"), _e(p("list_sep").join(f.changes) or p("changes_nothing"))))
             facts.append((p("summary_emits"), _e(p("list_sep")).join(f"<code>{_e(e)}</code>" for e in f.emits) or _e(p("emits_nothing"))))
             facts.append((p("summary_returns"), _e(f.returns or p("returns_nothing"))))

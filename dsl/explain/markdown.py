@@ -6,8 +6,10 @@ import re
 
 from dsl.explain.mermaid import lifecycle_mermaid
 from dsl.explain.model import (
-    Document, FieldRow, FunctionView, Inline, LifecycleView, Prose, Status, Step, fill, join, name, section_keys,
+    Document, FieldRow, FunctionView, Inline, LifecycleView, Prose, RunKind, Status, Step, fill, join, name,
+    section_keys,
 )
+from dsl.semantics.analysis import FunctionKind
 from dsl.explain.phrases import Phrases, phrases_for
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
@@ -26,10 +28,10 @@ def _code(s: str) -> str:
 def inline_md(runs: Inline, in_table: bool = False) -> str:
     out = []
     for r in runs:
-        if r.kind in ("formula", "name"):
+        if r.kind in (RunKind.FORMULA, RunKind.NAME):
             s = _code(r.text)
             out.append(s.replace("|", "\\|") if in_table else s)
-        elif r.kind == "quote":
+        elif r.kind is RunKind.QUOTE:
             out.append(f"“{_esc(r.text)}”")
         else:
             out.append(_esc(r.text))
@@ -214,7 +216,7 @@ class _Writer:
             self.add("")
         else:
             self.para(_esc(p("no_steps")))
-        if f.kind in ("action", "init"):
+        if f.kind in (FunctionKind.ACTION, FunctionKind.INIT):
             summary = [
                 f"{self._label('summary_changes')}" + (p("list_sep").join(_esc(c) for c in f.changes) or _esc(p("changes_nothing"))),
                 f"{self._label('summary_emits')}" + (p("list_sep").join(_code(e) for e in f.emits) or _esc(p("emits_nothing"))),

@@ -8,18 +8,23 @@ own way without re-parsing text.
 from __future__ import annotations
 
 import enum
-
 import re
 from dataclasses import dataclass
 
-# Kinds of run: "text" (a fixed phrase), "formula" (an expression in the contract's words),
-# "name" (an identifier as written), "quote" (a message or text value as written).
-RUN_KINDS = ("text", "formula", "name", "quote")
+from dsl.semantics.analysis import FunctionKind
+
+class RunKind(enum.StrEnum):
+    """What a run of text is, so that each format can mark it its own way."""
+
+    TEXT = "text"  # a fixed phrase
+    FORMULA = "formula"  # an expression in the contract's words
+    NAME = "name"  # an identifier as written
+    QUOTE = "quote"  # a message or text value as written
 
 
 @dataclass(frozen=True, slots=True)
 class Run:
-    kind: str
+    kind: RunKind
     text: str
 
 
@@ -27,24 +32,24 @@ Inline = tuple[Run, ...]
 
 
 def text(s: str) -> Inline:
-    return (Run("text", s),) if s else ()
+    return (Run(RunKind.TEXT, s),) if s else ()
 
 
 def formula(s: str) -> Inline:
-    return (Run("formula", s),)
+    return (Run(RunKind.FORMULA, s),)
 
 
 def name(s: str) -> Inline:
-    return (Run("name", s),)
+    return (Run(RunKind.NAME, s),)
 
 
 def quote(s: str) -> Inline:
-    return (Run("quote", s),)
+    return (Run(RunKind.QUOTE, s),)
 
 
 def plain(runs: Inline) -> str:
     """The runs as one string, quoted messages in typographic quotes (for alt text, titles)."""
-    return "".join(f"“{r.text}”" if r.kind == "quote" else r.text for r in runs)
+    return "".join(f"“{r.text}”" if r.kind is RunKind.QUOTE else r.text for r in runs)
 
 
 _SLOT = re.compile(r"\{(\w+)\}")
@@ -56,12 +61,12 @@ def fill(template: str, **slots: Inline | str) -> Inline:
     pos = 0
     for m in _SLOT.finditer(template):
         if m.start() > pos:
-            runs.append(Run("text", template[pos:m.start()]))
+            runs.append(Run(RunKind.TEXT, template[pos:m.start()]))
         value = slots[m.group(1)]
         runs.extend(text(value) if isinstance(value, str) else value)
         pos = m.end()
     if pos < len(template):
-        runs.append(Run("text", template[pos:]))
+        runs.append(Run(RunKind.TEXT, template[pos:]))
     return tuple(runs)
 
 
@@ -69,7 +74,7 @@ def join(parts: list[Inline] | tuple[Inline, ...], sep: str = ", ") -> Inline:
     runs: list[Run] = []
     for i, part in enumerate(parts):
         if i:
-            runs.append(Run("text", sep))
+            runs.append(Run(RunKind.TEXT, sep))
         runs.extend(part)
     return tuple(runs)
 
@@ -94,11 +99,32 @@ class Prose:
         return " ".join(p.replace("\n", " ") for p in self.paragraphs)
 
 
+class StepKind(enum.StrEnum):
+    """What a step does; the value is also the CSS class (`step-require`) the HTML marks it with."""
+
+    REQUIRE = "require"
+    COMPUTE = "compute"
+    SET = "set"
+    INCREASE = "increase"
+    DECREASE = "decrease"
+    EMIT = "emit"
+    RETURN = "return"
+    FAIL = "fail"
+    DELETE = "delete"
+    APPEND = "append"
+    CALL = "call"
+    PASS = "pass"
+    IF = "if"
+    ELIF = "elif"
+    ELSE = "else"
+    FOR = "for"
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     """One plain step of an action or view; ``children`` are the steps of an `if` branch or loop."""
 
-    kind: str  # require compute set increase decrease emit return fail delete append call pass if elif else for
+    kind: StepKind
     text: Inline
     children: tuple["Step", ...] = ()
 
@@ -163,7 +189,7 @@ class LifecycleView:
 
 @dataclass(frozen=True, slots=True)
 class FunctionView:
-    kind: str  # "action" | "view" | "fn" | "init"
+    kind: FunctionKind
     name: str
     description: Prose
     who: Inline  # empty for fns

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from dsl.explain.formula import FormulaWriter
-from dsl.explain.model import Inline, Step, fill, formula, join, name, quote, text
+from dsl.explain.model import Inline, Step, StepKind, fill, formula, join, name, quote, text
 from dsl.explain.names import words
 from dsl.explain.phrases import Phrases
 from dsl.semantics.analysis import Annotations, Ref, StateRef
@@ -50,42 +50,43 @@ class StepWriter:
                     msg = quote(self.formulas.message(message))
                 else:
                     msg = quote(self.phrases("requirement_failed", source=self._source_of(stmt, cond)))
-                return [Step("require", fill(p("step_require"), cond=self._f(cond), message=msg))]
+                return [Step(StepKind.REQUIRE, fill(p("step_require"), cond=self._f(cond), message=msg))]
             case ast.Let(name=ident, value=value):
                 line = f"{words(ident.name)} = {self.formulas.write(value)}"
-                return [Step("compute", fill(p("step_compute"), formula=formula(line)))]
+                return [Step(StepKind.COMPUTE, fill(p("step_compute"), formula=formula(line)))]
             case ast.Assign(target=target, op=op, value=value):
                 key = {"=": "step_set", "+=": "step_increase", "-=": "step_decrease"}.get(op, "step_set")
-                kind = {"=": "set", "+=": "increase", "-=": "decrease"}.get(op, "set")
+                kind = {"+=": StepKind.INCREASE, "-=": StepKind.DECREASE}.get(op, StepKind.SET)
                 runs = fill(p(key), target=formula(self.formulas.target(target)), value=self._f(value))
                 return [Step(kind, runs + self._lifecycle_note(target))]
             case ast.Emit(event=event, args=args):
-                return [Step("emit", fill(p("step_emit"), event=name(event.name), fields=self._emit_fields(event.name, args)))]
+                fields = self._emit_fields(event.name, args)
+                return [Step(StepKind.EMIT, fill(p("step_emit"), event=name(event.name), fields=fields))]
             case ast.Return(value=None):
-                return [Step("return", text(self.phrases("step_return_nothing")))]
+                return [Step(StepKind.RETURN, text(self.phrases("step_return_nothing")))]
             case ast.Return(value=value) if value is not None:
-                return [Step("return", fill(p("step_return"), value=self._f(value)))]
+                return [Step(StepKind.RETURN, fill(p("step_return"), value=self._f(value)))]
             case ast.Fail(message=message):
-                return [Step("fail", fill(p("step_fail"), message=quote(self.formulas.message(message))))]
+                return [Step(StepKind.FAIL, fill(p("step_fail"), message=quote(self.formulas.message(message))))]
             case ast.Delete(target=target):
-                return [Step("delete", fill(p("step_delete"), target=formula(self.formulas.target(target))))]
+                return [Step(StepKind.DELETE, fill(p("step_delete"), target=formula(self.formulas.target(target))))]
             case ast.Pass():
-                return [Step("pass", text(self.phrases("step_pass")))]
+                return [Step(StepKind.PASS, text(self.phrases("step_pass")))]
             case ast.ExprStmt(expr=ast.Call(func=ast.Attribute(name="append", obj=obj), args=(arg,))):
                 runs = fill(p("step_append"), value=self._f(arg.value), target=formula(self.formulas.target(obj)))
-                return [Step("append", runs + self._lifecycle_note(ast.Index(obj, arg.value)))]
+                return [Step(StepKind.APPEND, runs + self._lifecycle_note(ast.Index(obj, arg.value)))]
             case ast.ExprStmt(expr=expr):
-                return [Step("call", fill(p("step_call"), call=self._f(expr)))]
+                return [Step(StepKind.CALL, fill(p("step_call"), call=self._f(expr)))]
             case ast.If(branches=branches, otherwise=otherwise):
                 out = []
                 for i, branch in enumerate(branches):
-                    key, kind = ("step_if", "if") if i == 0 else ("step_elif", "elif")
+                    key, kind = ("step_if", StepKind.IF) if i == 0 else ("step_elif", StepKind.ELIF)
                     out.append(Step(kind, fill(p(key), cond=self._f(branch.cond)), self.steps(branch.body)))
                 if otherwise:
-                    out.append(Step("else", text(self.phrases("step_else")), self.steps(otherwise)))
+                    out.append(Step(StepKind.ELSE, text(self.phrases("step_else")), self.steps(otherwise)))
                 return out
             case ast.For(vars=variables, iter=iterable, body=body):
-                return [Step("for", self._for_head(variables, iterable), self.steps(body))]
+                return [Step(StepKind.FOR, self._for_head(variables, iterable), self.steps(body))]
         return []
 
     def _lifecycle_note(self, target: ast.Expr) -> Inline:

@@ -11,7 +11,7 @@ from hypothesis import given, strategies as st
 from dsl.syntax import ast
 from dsl.explain.build import build_document
 from dsl.explain.formula import FormulaWriter
-from dsl.explain.model import plain
+from dsl.explain.model import RunKind, plain
 from dsl.explain.names import ContractNames, words
 from dsl.explain.phrases import phrases_for
 from dsl.pipeline import Compilation
@@ -251,7 +251,7 @@ def test_every_shipped_contract_is_worded_without_gaps():
                 step = stack.pop()
                 stack.extend(step.children)
                 for run in step.text:
-                    assert not (run.kind == "formula" and "…" in run.text), (path.name, fn.name, run.text)
+                    assert not (run.kind is RunKind.FORMULA and "…" in run.text), (path.name, fn.name, run.text)
 
 
 def _any_exprs():
