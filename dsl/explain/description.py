@@ -81,14 +81,12 @@ class Description:
         (none when neutral), paragraphs of one language apart by a blank line."""
         out: list[str] = []
         previous: str | None = None
-        for i, p in enumerate(self.paragraphs):
+        for p in self.paragraphs:
             first, *rest = p.lines
-            if p.lang is None or (p.lang == previous and i):
-                if i:
-                    out.append("")
-                out.append(first)
-            else:
-                out.append(f"{p.lang}: {first}")
+            continued = p.lang == previous  # same language (or neutral): a blank line, no marker
+            if out and continued:
+                out.append("")
+            out.append(first if continued else f"{p.lang}: {first}")
             out.extend(rest)
             previous = p.lang
         return tuple(out)
