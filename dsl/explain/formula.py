@@ -216,7 +216,9 @@ class FormulaWriter:
                 noun = self.nouns.field(record, expr.name)
                 local = self._local_name(obj)
                 if local is not None and record not in local[1].ambiguous_records:
-                    return self.phrases.spaced("f_field", record=self.nouns.record(record), field=noun), ATOM
+                    owner = self.nouns.record(record)
+                    key = "f_field_plural" if owner.endswith("s") else "f_field"
+                    return self.phrases.spaced(key, record=owner, field=noun), ATOM
                 if local is not None:
                     return self.phrases.spaced("f_of", field=noun, obj=words(local[0])), ATOM
                 return self.phrases.spaced("f_of", field=noun, obj=self._wrap(obj, ATOM)), ATOM

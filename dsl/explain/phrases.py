@@ -116,6 +116,7 @@ _EN: Mapping[str, str] = MappingProxyType({
     "f_not_in": "{x} is not in {xs}",
     "f_of": "{field} of {obj}",
     "f_field": "the {record}'s {field}",
+    "f_field_plural": "the {record}' {field}",  # a record named in the plural: the benefits' annual limit
     "f_get": "{m}[{k}] (or {d} if there is none)",
     "f_if": "{then} if {cond}, otherwise {otherwise}",
     "f_floor_div": "whole part of {x} ÷ {y}",
@@ -266,6 +267,7 @@ _ZH: Mapping[str, str] = MappingProxyType({
     "f_not_in": "{xs} 中没有 {x}",
     "f_of": "{obj}的{field}",
     "f_field": "{record}的{field}",
+    "f_field_plural": "{record}的{field}",
     "f_get": "{m}[{k}]（若无则为 {d}）",
     "f_if": "若 {cond} 则 {then}，否则 {otherwise}",
     "f_floor_div": "{x} ÷ {y} 的整数部分",

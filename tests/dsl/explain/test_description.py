@@ -232,6 +232,7 @@ def test_no_shipped_document_has_an_empty_cell(documents):
 def test_a_field_read_through_a_record_is_the_records_field(documents):
     en, zh = _visible(documents[("health", "en", "md")]), _visible(documents[("health", "zh", "md")])
     assert "the policy's sum insured" in en
+    assert "the benefits' annual limit" in en  # a record named in the plural
     assert "健康险保单的保额" in zh
     # `p.sum_insured` never as a bare "sum insured" inside a formula, which reads like a new value.
     assert "(100% − copay)" not in en and "is positive(sum insured)" not in en
