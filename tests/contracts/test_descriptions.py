@@ -10,26 +10,21 @@ from pathlib import Path
 
 import pytest
 
+from dsl.explain.description import parse_description
+from dsl.explain.phrases import LANGUAGES
 from dsl.pipeline import Compilation
 from dsl.syntax import ast
 
 CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 SOURCES = sorted(p for p in CONTRACTS.glob("*.bao") if not p.name.endswith(".test.bao"))
-MARKER = re.compile(r"^(en|zh): ")
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def parts(lines: tuple[str, ...] | list[str]) -> dict[str, str]:
-    """The description of each language, by the README's rule."""
-    found: dict[str, list[str]] = {}
-    language = "en"
-    for line in lines:
-        text = line.strip()
-        marked = MARKER.match(text)
-        if marked:
-            language, text = marked.group(1), text[marked.end():]
-        found.setdefault(language, []).append(text)
-    return {language: " ".join(t for t in texts if t) for language, texts in found.items()}
+    """The description of each language, as `baochain explain` reads it (one reader of the spelling:
+    `dsl.explain.description`)."""
+    d = parse_description(lines)
+    return {lang: "\n".join(text) for lang in LANGUAGES if (text := d.part(lang)) and not d.neutral}
 
 
 def described(tree: ast.SourceFile) -> list[tuple[str, tuple[str, ...]]]:
@@ -51,7 +46,8 @@ def described(tree: ast.SourceFile) -> list[tuple[str, tuple[str, ...]]]:
 
 
 def test_the_rule_reads_unmarked_lines_as_the_part_above() -> None:
-    assert parts(["Plain.", "en: One", "two.", "zh: 一", "二。"]) == {"en": "Plain. One two.", "zh": "一 二。"}
+    assert parts(["Plain.", "en: One", "two.", "zh: 一", "二。"]) == {"en": "Plain.\nOne two.", "zh": "一二。"}
+    assert parts(["Plain only."]) == {}  # no marker: neutral, in neither language
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
