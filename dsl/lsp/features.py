@@ -31,6 +31,8 @@ from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
 
 from dsl.diagnostics import Diagnostic, Severity
 from dsl.fmt import format_tree
+from dsl.explain.description import parse_description
+from dsl.explain.phrases import LANGUAGES
 from dsl.lsp.document import Snapshot
 from dsl.lsp.index import (
     BUILTIN, ENUM_VALUE, EVENT, FIELD, FUNCTION, LOCAL, MODULE, PARTY, STATE, TYPE, Index, Occurrence, Symbol,
@@ -140,8 +142,12 @@ def _type_text(t: ast.TypeRef) -> str:
 
 
 def _doc(node: object) -> str:
-    doc = getattr(node, "doc", ())
-    return "\n".join(doc)
+    """The declaration's description as `baochain explain` reads it: each language's part (en, then
+    zh), without the spelling's markers; a neutral description once."""
+    d = parse_description(getattr(node, "doc", ()))
+    if d.neutral:
+        return "\n\n".join(d.part(LANGUAGES[0]))
+    return "\n\n".join("\n\n".join(text) for lang in LANGUAGES if (text := d.part(lang)))
 
 
 def describe(occ: Occurrence, index: Index) -> str:

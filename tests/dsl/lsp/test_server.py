@@ -131,6 +131,7 @@ def test_hover_tells_kind_type_description_and_gas(server: Client) -> None:
     action = hover_text(server, uri, HEALTH, "action issue(", offset=len("action i"))
     assert "action issue(id: Text, policy: Policy) by insurer" in action
     assert "An insurer issues a new policy" in action and "Gas:" in action and "no static bound" in action
+    assert re.search(r"[\u4e00-\u9fff]", action) and not re.search(r"^(en|zh):", action, re.M), action  # both parts, read
     state = hover_text(server, uri, HEALTH, "policies[", 0)
     assert re.search(r"policies: Map\[Text, Policy\]", state)
     assert "record Policy:" in hover_text(server, uri, HEALTH, "Policy", 1)
