@@ -198,7 +198,7 @@ def resolve_state(tree: ast.SourceFile, scope: ContractScope, findings: Findings
                 continue
             t = resolve_type(var.type, scope, findings)
             # t is None after a reported error, kept in place; check raises before anything reads it.
-            scope.state[var.name.name] = StateVarInfo(var.name.name, index, t, var.default, var)  # type: ignore[arg-type]
+            scope.state[var.name.name] = StateVarInfo(var.name.name, index, t, var.default, var)  # type: ignore[arg-type]  # None after a reported error, as above
             index += 1
     # Initial values are checked once every variable is known (they may not read state anyway).
     for info in scope.state.values():

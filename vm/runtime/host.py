@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from vm.errors import StateFileError
+from vm.files import write_atomically
 from vm.values.party import Party
 
 
@@ -116,7 +115,7 @@ class MemoryHost:
         return cls(_parse_state(blob, path), folder)
 
     def save(self) -> None:
-        """Write the state to its folder atomically (temp file, fsync, rename)."""
+        """Write the state to its folder atomically (`vm.files.write_atomically`)."""
         if self._folder is None:
             raise StateFileError("this state has no folder: open it with MemoryHost.open(folder)")
         body = bytearray(_MAGIC)
@@ -126,21 +125,9 @@ class MemoryHost:
         body += hashlib.sha256(body).digest()
         try:
             self._folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".state.", dir=self._folder)
+            write_atomically(self._folder / STATE_FILE, bytes(body))
         except OSError as exc:
-            raise StateFileError(f"{self._folder}: cannot write the state there: {exc.strerror}") from None
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(body)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self._folder / STATE_FILE)
-        except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
             raise StateFileError(f"{self._folder / STATE_FILE}: cannot write the state file: {exc.strerror}") from None
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
 
 
 def _parse_state(blob: bytes, path: Path) -> dict[bytes, bytes]:
