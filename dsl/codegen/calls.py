@@ -1,6 +1,7 @@
-"""Code for calls: built-in functions, `m.get`, record construction, and calls of fns (and,
-in scenario expressions, views). A mixin of `dsl.codegen.exprs.ExprCode`, which it sees as a
-`dsl.codegen.context.CodeContext`."""
+"""Code for calls: built-in functions, `m.get`, record construction, and calls of fns and views
+(a view is called with CALL like a fn: its `by` is the machine's check of a transaction's entry,
+which an internal call does not pass through). A mixin of `dsl.codegen.exprs.ExprCode`, which
+it sees as a `dsl.codegen.context.CodeContext`."""
 
 from __future__ import annotations
 

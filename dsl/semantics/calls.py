@@ -1,6 +1,7 @@
-"""Typing of calls: functions (and, in scenarios, views), record construction, built-ins and
-the `get` method; matching arguments to parameters. A mixin of `ExprChecker`, which provides
-``expr``, ``expect``, ``error`` and the annotation tables these methods use."""
+"""Typing of calls: functions (fns anywhere; views from actions, views and scenarios), record
+construction, built-ins and the `get` method; matching arguments to parameters. A mixin of
+`ExprChecker`, which provides ``expr``, ``expect``, ``error`` and the annotation tables these
+methods use."""
 
 from __future__ import annotations
 
@@ -11,6 +12,13 @@ from dsl.semantics.scope import BUILTIN_FUNCS, BodyKind, Signature, a_kind, arti
 from dsl.semantics.typerules import BUILTIN_VALUES
 from dsl.syntax import ast
 from vm.types import MapType, RecordType, Type
+
+
+# The bodies that may call a view: it reads state and never writes it, so actions and other views
+# share their state-reading logic through it (a scenario reads a result through it). A view called
+# from a body is a plain call: its entry rules (`by`) apply to transactions only. A fn (and a
+# default value) stays pure; init sets up what views read and calls fns only.
+_VIEW_CALLERS = frozenset({BodyKind.ACTION, BodyKind.VIEW, BodyKind.SCENARIO})
 
 
 class CallTyping(ExprContext):
@@ -119,7 +127,12 @@ class CallTyping(ExprContext):
         return self._typed(e, RecordType(name)) if ok else None
 
     def _function_call(self, e: ast.Call, sig: Signature) -> Type | None:
-        if sig.kind != FunctionKind.FN and not (self.kind == BodyKind.SCENARIO and sig.kind == FunctionKind.VIEW):
+        if sig.kind == FunctionKind.VIEW and self.kind in (BodyKind.FN, BodyKind.CONST):
+            self._pure_violation(f"the view `{sig.name}`: a view reads state", e.func.span,
+                                 "pass what it needs as a parameter, or make the caller a view")
+            self._args_only(e)
+            return None
+        if sig.kind != FunctionKind.FN and not (sig.kind == FunctionKind.VIEW and self.kind in _VIEW_CALLERS):
             what = "an action" if sig.kind == FunctionKind.ACTION else "a view"
             hint = ("in a scenario, call actions as a step: X calls f(...)" if self.kind == BodyKind.SCENARIO
                     else "move the shared logic into a fn and call that")

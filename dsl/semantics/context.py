@@ -54,3 +54,7 @@ class ExprContext(Protocol):
     def undefined(self, name: str, span: ast.Span) -> None:
         """Report `name` as undefined, with the closest name in scope as a hint."""
         ...
+
+    def _pure_violation(self, what: str, span: ast.Span, hint: str) -> None:
+        """Report that a pure body (an fn, a default value) would use `what`; nothing elsewhere."""
+        ...

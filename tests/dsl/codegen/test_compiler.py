@@ -408,3 +408,41 @@ def test_long_literals_stay_within_the_verifiers_stack_bound() -> None:
         'let t = "' + "{x}." * 300 + '"',
         'return "{len(xs)} {xs[0]} {xs[599]} {len(m)} {m[7]} {m[299]} {len(t)}"']), "Text")
     assert got == "600 0 599 300 1 598 600"
+
+
+VIEWS_CALLED = """contract T
+parties a, b
+state:
+    balances: Map[Text, Int]
+action deposit(who: Text, amount: Int) -> Int by a:
+    balances[who] = balance_of(who) + amount
+    return total_of(who, "nobody")
+view balance_of(who: Text) -> Int by b:
+    return balances.get(who, 0)
+view total_of(x: Text, y: Text) -> Int by b:
+    return balance_of(x) + balance_of(y)
+view countdown(n: Int) -> Int:
+    return 0 if n == 0 else countdown(n - 1) + 1
+"""
+
+
+@pytest.mark.parametrize("machine", ["translator", "reference"])
+def test_a_view_is_called_from_actions_and_views_without_its_by(machine: str, monkeypatch) -> None:
+    import tests.dsl.conftest as conftest
+    from vm.opcodes import MAX_CALL_DEPTH
+    from vm.runtime.interpreter import ReferenceMachine
+
+    if machine == "reference":
+        monkeypatch.setattr("vm.runtime.Machine", ReferenceMachine)
+    d = conftest.deploy(VIEWS_CALLED)
+    assert isinstance(d.machine, ReferenceMachine) == (machine == "reference")
+    index = {f.name: i for i, f in enumerate(d.verified.module.functions)}
+    deposit = d.verified.functions[index["deposit"]]
+    assert {i.operands[0] for b in deposit.blocks for i in b.instructions if i.op.name == "CALL"} == {
+        index["balance_of"], index["total_of"]}
+    assert d.call("deposit", "x", 5) == 5  # by a, through two views that admit only b
+    assert d.call("deposit", "x", 7) == 12
+    assert "not authorized" in d.abort("balance_of", "x", role="a").message  # a transaction keeps its by
+    assert d.call("total_of", "x", "y", role="b") == 12
+    assert d.call("countdown", MAX_CALL_DEPTH - 2) == MAX_CALL_DEPTH - 2
+    assert "call depth exceeded" in d.abort("countdown", MAX_CALL_DEPTH).message

@@ -223,8 +223,10 @@ def test_invalid_literals() -> None:
     ("action a(x: Int, x: Int) by insurer:\n    pass\n", "`a` has two parameters `x`"),
     ("view v(a: Bool, b: Bool) -> Bool:\n    return a < b\n", "Bool values have no order: `<` does not apply"),
     ("view v(a: Int) -> Bool:\n    return not a\n", "the operand of `not` must be Bool, not Int"),
-    ("view v() -> Money:\n    return total\naction a() by insurer:\n    let x = v()\n",
+    ("view v() -> Money:\n    return total\ninit() by insurer:\n    let x = v()\n",
      "`v` is a view and cannot be called here"),
+    ("view v() -> Money:\n    return total\nfn f() -> Money:\n    return v()\n",
+     "a fn `f` cannot use the view `v`: a view reads state"),
     ("action a() by insurer:\n    claims.append(1)\n", "`append` works on a List, not on Map[Text, Claim]"),
     ("view v() -> Text:\n    return log.get(0, \"\")\n", "`get` works on a Map, not on List[Text]"),
     ("action a() by insurer:\n    Active = Closed\n", "cannot assign to `Active`: it is an enum value"),
@@ -255,6 +257,27 @@ def test_error_classes(decls: str, message: str) -> None:
     found = errors(HEADER + decls)
     assert message in [d.message for d in found], [d.message for d in found]
     assert all(d.span.line >= 1 for d in found)
+
+
+def test_actions_and_views_call_views_and_a_fn_stays_pure() -> None:
+    text = body("""
+        view amount_of(id: Text) -> Money by hospital:
+            return claims[id].amount
+        view both(a: Text, b: Text) -> Money:
+            return amount_of(a) + amount_of(b)
+        action pay(id: Text) by insurer:
+            total += amount_of(id)
+    """)
+    refs = list(check_src(text).annotations.refs.values())
+    assert refs.count(FunctionRef("amount_of", "view")) == 3
+    (d,) = errors(body("""
+        view amount_of(id: Text) -> Money:
+            return claims[id].amount
+        fn f(id: Text) -> Money:
+            return amount_of(id)
+    """))
+    assert (d.message, d.hint) == ("a fn `f` cannot use the view `amount_of`: a view reads state",
+                                   "pass what it needs as a parameter, or make the caller a view")
 
 
 def test_empty_branch_of_a_conditional_takes_the_other_branch_type() -> None:
