@@ -47,6 +47,7 @@ class Code(enum.Enum):
     B0104 = "a number, date, duration or hash written in a form Bao does not have"
     B0105 = "a bracket that is never closed, closes nothing, or closes another kind"
     B0106 = "a string or docstring without its closing quotes"
+    B0107 = "two spellings of one name (equal once normalised to NFKC, as Python compares names)"
     # 02: syntax
     B0201 = "a token where the grammar expects something else"
     B0202 = "a keyword used as a name"
@@ -86,6 +87,7 @@ class Code(enum.Enum):
     B0701 = "a test file whose target is missing, or is not a contract or module"
     B0702 = "a scenario step that does not fit the contract it tests"
     B0703 = "two scenarios with one title"
+    B0704 = "a scenario `let` bound to a call that returns nothing"
     # 09: defects of the compiler
     B0901 = "an internal error: the compiler failed (a defect to report, never the author's mistake)"
 

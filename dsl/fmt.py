@@ -338,11 +338,14 @@ def test_step(s: ast.Step) -> str:
             return f"at {date.text}"
         case ast.LetStep(name=name, value=value):
             return f"let {name.name} = {expr(value)}"
-        case ast.DeployStep(args=args, caller=caller):
-            return f"deploy({arguments(args)}) by {caller.name}" if args else f"deploy by {caller.name}"
+        case ast.DeployStep(args=args, caller=caller, fails_with=fails_with):
+            text = f"deploy({arguments(args)}) by {caller.name}" if args else f"deploy by {caller.name}"
+            return text if fails_with is None else f"{text} fails with {plain_text(fails_with)}"
         case ast.CallStep(caller=caller, function=function, args=args, expect=expect, returns=returns,
                           fails_with=fails_with):
             text = f"{caller.name} calls {function.name}({arguments(args)})"
+            if s.binds is not None:
+                return f"let {s.binds.name} = {text}"
             if returns is not None:
                 text += f" returns {expr(returns)}"
             elif fails_with is not None:

@@ -241,6 +241,21 @@ class _Scenario:
         self.last_caller = caller
         self.last_events = result.events
 
+    def deploy_refused(self, args: tuple, caller: Party, fails_with: str, line: int) -> None:
+        """`deploy … fails with "t"`: `init` must abort with a message containing t; nothing is
+        written, so the scenario may go on to deploy with other arguments."""
+        try:
+            self.plan.machine.deploy(args, self.context(caller), self.host, self.gas_limit)  # writes not applied
+        except Abort as exc:
+            if fails_with not in exc.message:
+                raise ScenarioFailed(f'deploying the contract: expected it to fail with "{fails_with}", '
+                                     f'but it failed with "{exc.message}"', line)
+            self.last_caller = caller
+            self.last_events = ()
+            return
+        raise ScenarioFailed(f'deploying the contract: expected it to fail with "{fails_with}", but it succeeded',
+                             line)
+
     def ensure_deployed(self, line: int) -> None:
         """A scenario without `deploy` runs on the contract deployed with no `init` call."""
         if self.deployed or self.plan.is_module:
@@ -261,11 +276,14 @@ class _Scenario:
             case ast.LetStep(name=name, value=value):
                 self.ensure_deployed(step.span.line)
                 self.locals[name.name] = self.evaluate(value)
-            case ast.DeployStep(args=args, caller=caller):
+            case ast.DeployStep(args=args, caller=caller, fails_with=fails_with):
                 if self.deployed:
                     raise ScenarioFailed("the contract is already deployed in this scenario", step.span.line)
                 values = tuple(self.evaluate(a.value) for a in args)
-                self.deploy(values, self.party(caller), step.span.line)
+                if fails_with is None:
+                    self.deploy(values, self.party(caller), step.span.line)
+                else:
+                    self.deploy_refused(values, self.party(caller), fails_with, step.span.line)
             case ast.CallStep():
                 self.ensure_deployed(step.span.line)
                 self.call(step)
@@ -296,6 +314,8 @@ class _Scenario:
         self.host.apply(result.writes)
         self.last_events = result.events
         self.calls.append(CallRecord(step.span.line, step.caller.name, name, result.gas_used, "ok"))
+        if step.binds is not None:
+            self.locals[step.binds.name] = result.value
         if step.fails_with is not None:
             raise ScenarioFailed(f'{step.caller.name} calls {name}: expected it to fail with '
                                  f'"{step.fails_with}", but it succeeded', step.span.line)

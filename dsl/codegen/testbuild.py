@@ -95,7 +95,7 @@ def compile_tests(test_analysis: TestAnalysis) -> TestBuild:
                                                  f"{scenario.title}: line {e.span.line}", names))
                 extra.append(Entry(name, "view", index, (), True, ""))
                 exprs[id(e)] = ExprEntry(name, t, tuple(p.name for p in params))
-            if isinstance(step, ast.LetStep):
+            if isinstance(step, ast.LetStep) or isinstance(step, ast.CallStep) and step.binds is not None:
                 declared += 1
     return TestBuild(layout.build(extra), exprs, layout.source_map)
 

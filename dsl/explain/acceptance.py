@@ -121,14 +121,20 @@ def scenario_steps(scenario: ast.Scenario, names: ContractNames, refs: Mapping[i
                 steps.append(fill(t("ex_party"), name=formula(words(ident.name)), role=name(role), org=quote(org)))
             case ast.LetStep(name=ident, value=value):
                 steps.append(fill(t("ex_let"), name=formula(words(ident.name)), value=formula(writer.write(value))))
-            case ast.DeployStep(args=args, caller=caller):
+            case ast.DeployStep(args=args, caller=caller, fails_with=fails_with):
                 extra = fill(t("ex_deploy_args"), args=formula(args_of(args))) if args else ()
-                steps.append(fill(t("ex_deploy"), caller=formula(words(caller.name)), args=extra))
+                if fails_with is not None:
+                    steps.append(fill(t("ex_deploy_fails"), caller=formula(words(caller.name)), args=extra,
+                                      text=quote(fails_with)))
+                else:
+                    steps.append(fill(t("ex_deploy"), caller=formula(words(caller.name)), args=extra))
             case ast.CallStep():
                 # The action keeps its name as written, to match its heading in the document.
                 slots = dict(caller=formula(words(step.caller.name)),
                              call=formula(f"{step.function.name}({args_of(step.args)})"))
-                if step.fails_with is not None:
+                if step.binds is not None:
+                    steps.append(fill(t("ex_call_keeps"), name=formula(words(step.binds.name)), **slots))
+                elif step.fails_with is not None:
                     steps.append(fill(t("ex_call_fails"), text=quote(step.fails_with), **slots))
                 elif step.returns is not None:
                     steps.append(fill(t("ex_call_returns"), value=formula(writer.write(step.returns)), **slots))

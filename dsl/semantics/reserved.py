@@ -72,3 +72,5 @@ def _scenario_names(tree: ast.TestFile) -> Iterator[tuple[str, ast.Ident]]:
         for step in scenario.steps:
             if isinstance(step, ast.LetStep):
                 yield "local", step.name
+            elif isinstance(step, ast.CallStep) and step.binds is not None:
+                yield "local", step.binds

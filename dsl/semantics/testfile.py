@@ -17,7 +17,7 @@ from dsl.semantics.scope import (
 )
 from dsl.semantics.stmts import BodyChecker
 from dsl.syntax import ast
-from vm.types import BOOL, PARTY
+from vm.types import BOOL, PARTY, Type
 
 # What a scenario's `X calls f(...)` step may call.
 _STEP_KINDS = frozenset({FunctionKind.ACTION, FunctionKind.VIEW})
@@ -93,8 +93,10 @@ class _ScenarioChecker(BodyChecker):
                 self.declare_local(ident, t)
             case ast.DeployStep():
                 self._deploy(s)
-            case ast.CallStep():
+            case ast.CallStep(binds=binds):
                 self._call_step(s)
+                if binds is not None:
+                    self.declare_local(binds, self._bound_type(s))
             case ast.ExpectEmitted():
                 self._emitted(s)
             case ast.ExpectTrue(expr=e):
@@ -140,6 +142,17 @@ class _ScenarioChecker(BodyChecker):
                 self.expr(s.returns)
             else:
                 self.expect(s.returns, sig.returns, f"the result of `{name}`")
+
+    def _bound_type(self, s: ast.CallStep) -> Type | None:
+        """The type of `let v = X calls f(...)`'s v: what f returns (None after a reported error)."""
+        sig = self.scope.signatures.get(s.function.name)
+        if sig is None or sig.kind not in _STEP_KINDS or self.scope.kind == "module":
+            return None  # reported by _call_step
+        if sig.returns is None:
+            self.error(Code.B0704, f"`{s.function.name}` returns no value, so there is nothing to keep in "
+                       f"`{s.binds.name if s.binds else ''}`", s.span,
+                       f"call it as a step: {s.caller.name} calls {s.function.name}(...)")
+        return sig.returns
 
     def _emitted(self, s: ast.ExpectEmitted) -> None:
         event = self.scope.events.get(s.event.name)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Union
 
+from dsl.diagnostics import Diagnostic
 from dsl.span import NO_SPAN, Span
 
 # Span and NO_SPAN are part of the tree's vocabulary: phases name them as ast.Span, ast.NO_SPAN.
@@ -455,6 +456,8 @@ class SourceFile:
     comments: tuple[Comment, ...] = field(default=(), compare=False, repr=False)
     path: str = field(default="<memory>", compare=False)
     span: Span = _span()
+    # What the lexer warns of (two spellings of one name); the checker reports them with its own.
+    warnings: tuple[Diagnostic, ...] = field(default=(), compare=False, repr=False)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -479,17 +482,21 @@ class LetStep:
 
 @dataclass(frozen=True, slots=True)
 class DeployStep:
-    """`deploy by X` / `deploy(args) by X`; ``caller`` names a scenario local."""
+    """`deploy by X` / `deploy(args) by X`, and with `fails with "t"` after it (``fails_with``):
+    the deployment must abort with a message containing t, and the contract stays undeployed.
+    ``caller`` names a scenario local."""
 
     args: tuple[Arg, ...]
     caller: Ident
     span: Span = _span()
+    fails_with: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class CallStep:
     """`X calls f(args)` (expect=False) and `expect X calls f(args) returns V | fails with "t"`.
-    A plain `expect X calls f(args)` with neither expects success."""
+    A plain `expect X calls f(args)` with neither expects success. `let v = X calls f(args)`
+    (``binds`` = v) makes the call and keeps what it returns as the scenario local v."""
 
     caller: Ident
     function: Ident
@@ -498,6 +505,7 @@ class CallStep:
     returns: Expr | None = None
     fails_with: str | None = None
     span: Span = _span()
+    binds: Ident | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -540,3 +548,5 @@ class TestFile:
     comments: tuple[Comment, ...] = field(default=(), compare=False, repr=False)
     path: str = field(default="<memory>", compare=False)
     span: Span = _span()
+    # What the lexer warns of (two spellings of one name); the checker reports them with its own.
+    warnings: tuple[Diagnostic, ...] = field(default=(), compare=False, repr=False)

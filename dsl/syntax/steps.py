@@ -34,6 +34,17 @@ class StepCallbacks(BuildContext):
         party = ast.PartyLit(role.value, self._plain_text(text, "a party's name"), self._tt(role, text))
         return ast.LetStep(self._ident(name), party, self._tt(kw, text))
 
+    def let_call(self, c):
+        kw, name, _eq, caller, _calls, func, _lp, args, rp = c
+        return ast.CallStep(self._ident(caller), self._ident(func), tuple(args or ()), False,
+                            span=self._tt(kw, rp), binds=self._ident(name))
+
+    def deploy_fails(self, c):
+        *deploy, _fails, _with, text = c
+        step = self.deploy_step(deploy)
+        return ast.DeployStep(step.args, step.caller, self._tt(c[0], text),
+                              self._plain_text(text, "an expected failure"))
+
     def deploy_step(self, c):
         if len(c) == 3:
             kw, _by, caller = c
