@@ -27,6 +27,7 @@ Runtime representation of each type inside the VM (untagged: the compiler knows 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from typing import Any, Union
 
 
@@ -103,6 +104,7 @@ Value = Any
 ORDERED = frozenset({INT, DECIMAL, MONEY, PERCENT, DATE, DURATION, TIMESTAMP, TEXT, HASH, PARTY})
 # Primitive types a Map key may have (any enum may be a key too): the ordered ones and Bool, which
 # maps store and iterate false before true (`vm.values.keys`) though Bao cannot compare them.
+# A record whose fields all have key types is a key too (a composite key, `is_key_type`).
 KEY_TYPES = ORDERED | {BOOL}
 # Types with a zero, a sum and a negation: `-x`, abs, sum, `+=` and `-=` (commutative updates).
 ADDITIVE = frozenset({INT, DECIMAL, PERCENT, MONEY, DURATION})
@@ -120,9 +122,21 @@ def is_ordered(t: Type) -> bool:
     return t in ORDERED or isinstance(t, EnumType)
 
 
-def is_key_type(t: Type) -> bool:
-    """Whether ``t`` may be the key type of a Map."""
-    return t in KEY_TYPES or isinstance(t, EnumType)
+def is_key_type(t: Type, fields: Callable[[str], Iterable[Type]] | None = None) -> bool:
+    """Whether ``t`` may be the key type of a Map: a primitive of KEY_TYPES, an enum, or a record
+    (a composite key) whose fields' types, as ``fields(name)`` lists them, are key types in turn.
+    Without ``fields`` no record is a key. Keys order, scan and encode field by field
+    (`vm.values.keys`)."""
+    return _is_key(t, fields, frozenset())
+
+
+def _is_key(t: Type, fields: Callable[[str], Iterable[Type]] | None, open_records: frozenset[str]) -> bool:
+    if t in KEY_TYPES or isinstance(t, EnumType):
+        return True
+    if isinstance(t, RecordType) and fields is not None and t.name not in open_records:
+        inner = open_records | {t.name}  # a record that holds itself has no finite value: no key
+        return all(_is_key(ft, fields, inner) for ft in fields(t.name))
+    return False
 
 
 def is_numeric(t: Type) -> bool:
@@ -142,3 +156,7 @@ class TypeTable:
 
     def enum_values(self, name: str) -> tuple[str, ...]:
         return self.enums[name]
+
+    def field_types(self, name: str) -> tuple["Type", ...]:
+        """The types of record ``name``'s fields in order (`is_key_type`'s ``fields``)."""
+        return tuple(ft for _, ft in self.records[name])

@@ -18,6 +18,8 @@ from dsl.syntax import ast
 from vm.types import PRIMITIVES, EnumType, ListType, MapType, RecordType, Type, is_key_type
 
 MODULE_DECLS = (ast.FuncDecl, ast.RecordDecl, ast.EnumDecl)
+KEY_HINT = ("keys are Int, Decimal, Money, Percent, Date, Duration, Timestamp, Text, Bool, Hash, Party, "
+            "an enum, or a record of such fields (a composite key)")
 
 
 def resolve_type(ref: ast.TypeRef, scope: ContractScope, findings: Findings) -> Type | None:
@@ -51,10 +53,8 @@ def _resolve(ref: ast.TypeRef, scope: ContractScope, findings: Findings) -> Type
         value = _resolve(ref.args[1], scope, findings)
         if key is None or value is None:
             return None
-        if not is_key_type(key):
-            findings.error(Code.B0401, f"{key} cannot be a map key", ref.args[0].span,
-                           "keys are Int, Decimal, Money, Percent, Date, Duration, Timestamp, Text, Bool, "
-                           "Hash, Party or an enum")
+        if not is_key_type(key, scope.field_types):
+            findings.error(Code.B0401, f"{key} cannot be a map key", ref.args[0].span, KEY_HINT)
             return None
         return MapType(key, value)
     findings.error(Code.B0304, f"unknown type `{name}`", ref.span,
@@ -133,7 +133,22 @@ def resolve_records(tree: ast.SourceFile, scope: ContractScope, findings: Findin
         info.decls = tuple(kept)
     for d in decls:
         _reject_self_containing(d, scope, findings)
+    for d in decls:  # a record key read while its record's fields were still unknown: check again
+        for f, (_, t) in zip(scope.records[d.name.name].decls, scope.records[d.name.name].fields):
+            key = _record_key_of(t)
+            if key is not None and not is_key_type(key, scope.field_types):
+                findings.error(Code.B0401, f"{key} cannot be a map key", f.type.span, KEY_HINT)
     scope.nesting = check_record_nesting(tree, scope, findings)
+
+
+def _record_key_of(t: Type | None) -> RecordType | None:
+    """The first record key type of a Map anywhere inside ``t``, if any."""
+    match t:
+        case MapType(key, value):
+            return key if isinstance(key, RecordType) else _record_key_of(value)
+        case ListType(elem):
+            return _record_key_of(elem)
+    return None
 
 
 def _reject_self_containing(d: ast.RecordDecl, scope: ContractScope, findings: Findings) -> None:

@@ -210,7 +210,7 @@ class ExprChecker(OperatorTyping, CallTyping):
         value = self._common([v for _, v in e.entries], "map values")
         if key is None or value is None:
             return None
-        if not is_key_type(key):
+        if not is_key_type(key, self.scope.field_types):
             self.error(Code.B0401, f"{key} cannot be a map key", e.entries[0][0].span)
             return None
         if not check_literal_type(MapType(key, value), [key, value], e.span, self.scope, self.findings):

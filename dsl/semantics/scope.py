@@ -161,6 +161,11 @@ class ContractScope:
     # How deep each record nests, once every record is resolved.
     nesting: Nesting | None = None
 
+    def field_types(self, record: str) -> tuple[Type, ...]:
+        """A record's field types (`vm.types.is_key_type`'s ``fields``); a field whose type was
+        refused (already reported) is left out."""
+        return tuple(t for _, t in self.records[record].fields if t is not None)
+
     def declare(self, name: str, kind: SymbolKind, span: ast.Span, findings: Findings,
                 module: str | None = None) -> bool:
         """Enter a top-level name; report a clash (both places) and return False on one."""

@@ -88,7 +88,7 @@ async def keys(a: ChannelRequest, name: str, var: str, after: str | None = None,
     prefix = state_prefix(name) + map_prefix(v.index)
     found = a.channel.state.keys(prefix, start, size + 1)
     page = found[:size]
-    shown = [to_json(v.type.key, decode_key(v.type.key, k), machine.types) for k in page]
+    shown = [to_json(v.type.key, decode_key(v.type.key, k, machine.types), machine.types) for k in page]
     return {"keys": shown, "next": page[-1].hex() if len(found) > size else None}
 
 
@@ -177,7 +177,7 @@ def _ledger_key(machine: Machine, contract: str, v: StateVar, key: str | None) -
                        f"got {key[:40]!r}") from None
     try:
         k = from_json(v.type.key, given, machine.types, "key")
-        encoded = encode_key(v.type.key, k)
+        encoded = encode_key(v.type.key, k, machine.types)
     except (ValueFormError, EncodingError) as exc:
         raise ApiError(422, "arguments", str(exc)) from None
     return state_prefix(contract) + map_prefix(v.index) + encoded, v.type.value

@@ -233,13 +233,13 @@ class CallState:
         return gas
 
     def _entry_key(self, var: _Var, k: Value) -> bytes:
-        return var.key + encode_key(var.key_type, k)
+        return var.key + encode_key(var.key_type, k, self.types)
 
     def _read_map(self, gas: int, var: _Var) -> tuple[dict, int]:
         entries = self._scan(var.key)
         gas = self.charge(gas, G.scan_cost(len(entries), sum(len(k) + len(v) for k, v in entries)))
         kt, vt, n = var.key_type, var.value_type, len(var.key)
-        return {decode_key(kt, k[n:]): self._decode(vt, v) for k, v in entries}, gas
+        return {decode_key(kt, k[n:], self.types): self._decode(vt, v) for k, v in entries}, gas
 
     # -- scalar variables
 

@@ -149,7 +149,7 @@ def _put(out: _Out, t: T.Type, v: Value, table: T.TypeTable | None) -> None:
     elif type(t) is T.MapType:
         _put_uvarint(out, len(v))
         kt, vt = t.key, t.value
-        for _, k in sorted([(encode_key(kt, k), k) for k in v], key=lambda p: p[0]):
+        for _, k in sorted([(encode_key(kt, k, table), k) for k in v], key=lambda p: p[0]):
             _put(out, kt, k, table)
             _put(out, vt, v[k], table)
     else:
@@ -287,7 +287,7 @@ def _get_container(r: _Reader, t: T.Type, table: T.TypeTable | None) -> Value:
         last = None
         for _ in range(r.count()):
             k = _get(r, t.key, table)
-            kb = encode_key(t.key, k)
+            kb = encode_key(t.key, k, table)
             if last is not None and kb <= last:
                 raise r.fail("map keys not in ascending order")
             last = kb

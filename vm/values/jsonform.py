@@ -4,7 +4,9 @@ Int is a JSON number, or a string of digits when |x| >= 2**53 (where JSON reader
 precision; both forms are accepted on input); Decimal "1.25" (a whole JSON number is accepted
 too, a float never); Money "1200.50 CNY"; Percent "80%"; Date "2024-03-01"; Duration "30 days";
 Timestamp RFC 3339 (written in UTC+08:00; any offset, and at most millisecond precision, read);
-Hash "0x…"; List an array; Map an object keyed by the keys' text forms (written in key order);
+Hash "0x…"; List an array; Map an object keyed by the keys' text forms (written in key order),
+or, when its key is composite (a record), an array of ``[key, value]`` pairs in key order, each
+key the record's object;
 a record an object of its fields (the type table knows no defaults, so every field is
 required unless the caller passes the record defaults it knows; an unknown field is an error); an enum value its name; Party
 {"org", "id", "role"}.
@@ -155,6 +157,8 @@ def _expected(t: T.Type, table: T.TypeTable | None) -> str:
     if isinstance(t, T.ListType):
         return f"a {t} (a JSON array)"
     if isinstance(t, T.MapType):
+        if _composite(t.key):
+            return f"a {t} (a JSON array of [key, value] pairs)"
         return f"a {t} (a JSON object)"
     if isinstance(t, T.RecordType):
         return f"a {t.name} (a JSON object of its fields)"
@@ -326,6 +330,8 @@ def _read_container(t: T.Type, j: object, cx: _Context, path: tuple | None) -> V
             cx.charge(len(j), path)
         elem = t.elem
         return tuple([_read(elem, x, cx, (path, i)) for i, x in enumerate(j)])
+    if isinstance(t, T.MapType) and _composite(t.key):
+        return _read_pairs(t, j, cx, path)
     if isinstance(t, T.MapType):
         if not isinstance(j, dict):
             raise _Misfit(path, t, j)
@@ -341,6 +347,33 @@ def _read_container(t: T.Type, j: object, cx: _Context, path: tuple | None) -> V
     if isinstance(t, T.RecordType):
         return _read_record(t, j, cx, path)
     raise TypeError(f"no JSON form for type {t}")
+
+
+def _composite(kt: T.Type) -> bool:
+    """Whether Map keys of type ``kt`` are written as JSON values (pairs) rather than object keys."""
+    return isinstance(kt, T.RecordType)
+
+
+def _read_pairs(t: T.MapType, j: object, cx: _Context, path: tuple | None) -> dict:
+    """A Map with a composite key from its array of ``[key, value]`` pairs (a key given twice is
+    refused: the pairs are the entries)."""
+    longest = cx.limits.collection_length
+    if not isinstance(j, list):
+        raise _Misfit(path, t, j)
+    if len(j) > longest:
+        raise _OverLimit(path, f"a map of {len(j)} entries is longer than {longest}")
+    if 2 * len(j) > cx.budget:
+        cx.charge(2 * len(j), path)
+    out = {}
+    for i, pair in enumerate(j):
+        sub = (path, i)
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise _Misfit(sub, t, pair, "each entry is a [key, value] pair")
+        k = _read(t.key, pair[0], cx, (sub, 0))
+        if k in out:
+            raise _Misfit(sub, t, pair, "a key given twice")
+        out[k] = _read(t.value, pair[1], cx, (sub, 1))
+    return out
 
 
 def _read_record(t: T.RecordType, j: object, cx: _Context, path: tuple | None) -> tuple:
@@ -452,6 +485,11 @@ def to_json(t: T.Type, v: Value, table: T.TypeTable | None = None) -> object:
         if isinstance(t, T.ListType):
             out: Value = [None] * len(v)
             work.extend([(t.elem, x, out, i) for i, x in enumerate(v)])
+        elif isinstance(t, T.MapType) and _composite(t.key):
+            out = [[None, None] for _ in v]
+            for pair, k in zip(out, sorted_keys(t.key, v, table)):
+                work.append((t.key, k, pair, 0))
+                work.append((t.value, v[k], pair, 1))
         elif isinstance(t, T.MapType):
             out = {}
             for k in sorted_keys(t.key, v, table):

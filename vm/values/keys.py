@@ -14,6 +14,11 @@ composite keys concatenate safely.
   0x00 0x01.
 - Money: the currency code as Text, then the units: keys order by currency, then amount.
 - Party: org, id, role as Text (Bao's Party order).
+- A record (a composite key, `vm.types.is_key_type`): its fields' encodings in declaration
+  order. Each part is prefix-free, so the concatenation is too, it decodes unambiguously, and
+  two keys compare bytewise as their first differing field does: field by field, each by its
+  own type's order (lexicographic, like the tuple of the fields). One encoding per key: every
+  part's is canonical (minimal numbers, the one text escape).
 """
 
 from __future__ import annotations
@@ -43,8 +48,14 @@ def _text_key(s: str) -> bytes:
     return s.encode("utf-8").replace(b"\x00", b"\x00\xff") + _TEXT_END
 
 
-def encode_key(t: T.Type, v: Value) -> bytes:
-    """The order-preserving, prefix-free bytes of a Map key of type ``t``."""
+def encode_key(t: T.Type, v: Value, table: T.TypeTable | None = None) -> bytes:
+    """The order-preserving, prefix-free bytes of a Map key of type ``t`` (a record key needs
+    the module's ``table``)."""
+    if type(t) is T.RecordType:
+        fields = _fields(t, table)
+        if len(v) != len(fields):
+            raise EncodingError(f"a {t.name} key has {len(fields)} fields")
+        return b"".join([encode_key(ft, x, table) for ft, x in zip(fields, v)])
     if t == T.TEXT:
         return _text_key(v)
     if t in T.INT_HELD or isinstance(t, T.EnumType):
@@ -62,6 +73,12 @@ def encode_key(t: T.Type, v: Value) -> bytes:
             raise EncodingError("a Hash key has 32 bytes")
         return bytes(v)
     raise EncodingError(f"{t} cannot be a Map key")
+
+
+def _fields(t: T.RecordType, table: T.TypeTable | None) -> tuple[T.Type, ...]:
+    if table is None:
+        raise EncodingError(f"a {t.name} key needs the module's type table")
+    return table.field_types(t.name)
 
 
 class _KeyReader:
@@ -123,35 +140,43 @@ class _KeyReader:
             raise self.fail("invalid UTF-8") from None
 
 
-def decode_key(t: T.Type, data: bytes) -> Value:
+def decode_key(t: T.Type, data: bytes, table: T.TypeTable | None = None) -> Value:
     """The key whose `encode_key` bytes are ``data``; EncodingError for anything else.
     (Enum indexes are not checked against the enum here: keys carry no type table.)"""
     r = _KeyReader(bytes(data))
+    v = _read_key(r, t, table)
+    if r.pos != len(r.data):
+        raise r.fail("trailing bytes")
+    return v
+
+
+def _read_key(r: _KeyReader, t: T.Type, table: T.TypeTable | None) -> Value:
+    if type(t) is T.RecordType:
+        return tuple([_read_key(r, ft, table) for ft in _fields(t, table)])
     if t in T.INT_HELD or isinstance(t, T.EnumType):
         v: Value = r.integer()
         if t == T.DATE and not MIN_DATE <= v <= MAX_DATE:
             raise r.fail("date out of range")
         if isinstance(t, T.EnumType) and v < 0:
             raise r.fail("negative enum index")
-    elif t == T.TEXT:
-        v = r.text()
-    elif t == T.MONEY:
+        return v
+    if t == T.TEXT:
+        return r.text()
+    if t == T.MONEY:
         cur = r.text()
         if cur not in CURRENCY_DIGITS:
             raise r.fail(f"unknown currency {cur!r}")
-        v = Money(cur, r.integer())
-    elif t == T.PARTY:
-        v = Party(r.text(), r.text(), r.text())
-    elif t == T.BOOL:
-        if len(r.data) != 1 or r.data[0] > 1:
+        return Money(cur, r.integer())
+    if t == T.PARTY:
+        return Party(r.text(), r.text(), r.text())
+    if t == T.BOOL:
+        if r.pos >= len(r.data) or r.data[r.pos] > 1:
             raise r.fail("a Bool key is 0x00 or 0x01")
-        v, r.pos = r.data[0] == 1, 1
-    elif t == T.HASH:
-        if len(r.data) != 32:
+        r.pos += 1
+        return r.data[r.pos - 1] == 1
+    if t == T.HASH:
+        if r.pos + 32 > len(r.data):
             raise r.fail("a Hash key has 32 bytes")
-        v, r.pos = r.data, 32
-    else:
-        raise EncodingError(f"{t} cannot be a Map key")
-    if r.pos != len(r.data):
-        raise r.fail("trailing bytes")
-    return v
+        r.pos += 32
+        return r.data[r.pos - 32:r.pos]
+    raise EncodingError(f"{t} cannot be a Map key")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from vm import types as T
 from vm.types import Value
 from vm.values.decimals import check_int
+from vm.values.keys import encode_key
 from vm.errors import Abort, AbortKind
 from vm.values.money import Money, currency_mismatch, money_cmp
 
@@ -64,6 +65,8 @@ def sorted_keys(kt: T.Type, m: dict, table: T.TypeTable | None = None) -> list:
         # Keys of one map may hold several currencies; they order by currency, then amount
         # (the state key order), rather than aborting on a mixed map.
         return sorted(m, key=lambda k: (k.currency, k.units))
+    if type(kt) is T.RecordType:  # a composite key: field by field, as its state key sorts
+        return sorted(m, key=lambda k: encode_key(kt, k, table))
     return sorted(m)
 
 

@@ -98,9 +98,9 @@ class _ModuleCheck:
             case ListType(elem):
                 self.type_ok(elem, where, depth + 1)
             case MapType(key, value):
-                if not is_key_type(key):
+                self.type_ok(key, where, depth + 1)  # first: a record key's fields are then known
+                if not is_key_type(key, self.m.types.field_types):
                     self.fail(f"{where}: {key} cannot be a map key")
-                self.type_ok(key, where, depth + 1)
                 self.type_ok(value, where, depth + 1)
             case RecordType(name):
                 if name not in self.m.types.records:

@@ -16,7 +16,9 @@ from vm.runtime import Machine
 from vm.runtime.interpreter import ReferenceMachine
 from tests.vm.conftest import CONTRACTS
 
-TEST_FILES = sorted(CONTRACTS.glob("*.test.bao"))
+# The shipped contracts', and the scenarios of language features the contracts do not use yet.
+FEATURES = Path(__file__).resolve().parents[2] / "dsl" / "composite"
+TEST_FILES = sorted(CONTRACTS.glob("*.test.bao")) + sorted(FEATURES.glob("*.test.bao"))
 
 
 def _calls(path: Path, machine_cls, monkeypatch) -> list:
