@@ -9,6 +9,7 @@ scenario exercises exactly the code a node would run.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +46,7 @@ class ScenarioResult:
     failure: str | None = None
     line: int | None = None
     calls: list[CallRecord] = field(default_factory=list)
+    seconds: float = 0.0  # wall time of the run, for reports (JUnit's `time`)
 
     @property
     def title(self) -> str:
@@ -116,8 +118,16 @@ def load_target(path: Path, tree: ast.TestFile) -> Compilation:
     return contract
 
 
-def run_test_file(path: Path, gas_limit: int | None = None) -> FileReport:
-    """Check, build and run every scenario of one test file."""
+def title_matches(title: str, patterns: tuple[str, ...]) -> bool:
+    """`baochain test --filter`: a scenario runs when its title holds one of ``patterns`` as a
+    substring, ignoring case (pytest's `-k` on a single word); no patterns select every scenario."""
+    folded = title.casefold()
+    return not patterns or any(p.casefold() in folded for p in patterns)
+
+
+def run_test_file(path: Path, gas_limit: int | None = None, patterns: tuple[str, ...] = ()) -> FileReport:
+    """Check, build and run the scenarios of one test file (those `title_matches` selects: the
+    whole file is still checked and built, so its errors are reported whatever is selected)."""
     path = Path(path)
     report = FileReport(path=path, target=None)
     try:
@@ -130,7 +140,8 @@ def run_test_file(path: Path, gas_limit: int | None = None) -> FileReport:
         report.diagnostics = (Diagnostic(f"cannot read the file: {exc.strerror or exc}", where, code=Code.B0100),)
         return report
     for scenario in plan.tests.tree.scenarios:
-        report.results.append(_run_scenario(plan, scenario, gas_limit or DEFAULT_GAS_LIMIT))
+        if title_matches(scenario.title, patterns):
+            report.results.append(_run_scenario(plan, scenario, gas_limit or DEFAULT_GAS_LIMIT))
     return report
 
 
@@ -370,9 +381,11 @@ def _is_literal(expr: ast.Expr) -> bool:
 
 def _run_scenario(plan: _Plan, scenario: ast.Scenario, gas_limit: int) -> ScenarioResult:
     run = _Scenario(plan, scenario, gas_limit)
+    start = time.perf_counter()
     try:
         for step in scenario.steps:
             run.step(step)
     except ScenarioFailed as failure:
-        return ScenarioResult(scenario, False, failure.message, failure.line, run.calls)
-    return ScenarioResult(scenario, True, None, None, run.calls)
+        return ScenarioResult(scenario, False, failure.message, failure.line, run.calls,
+                              time.perf_counter() - start)
+    return ScenarioResult(scenario, True, None, None, run.calls, time.perf_counter() - start)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from dsl.cli.junit import junit_document
 from dsl.cli.output import (
     FAILED, OK, cannot_read, echo_diagnostics, fail, finish, load, module_bytes, sources, write_file,
 )
@@ -160,10 +161,16 @@ def fmt(files: tuple[Path, ...], check_only: bool) -> None:
 @click.option("--gas", "show_gas", is_flag=True, help="Show the gas each call used.")
 @click.option("--gas-limit", type=click.IntRange(min=1), default=10_000_000, show_default=True,
               help="Gas limit of each call.")
-def test_command(paths: tuple[Path, ...], show_gas: bool, gas_limit: int | None) -> None:
+@click.option("-k", "--filter", "patterns", multiple=True, metavar="TEXT",
+              help="Run only the scenarios whose title contains TEXT, ignoring case (a substring, not a glob, "
+                   "as pytest's -k matches a word). Repeat it to run those matching any.")
+@click.option("--junit", "junit_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Also write a JUnit XML report to FILE: one testcase per scenario run, classname the test file.")
+def test_command(paths: tuple[Path, ...], show_gas: bool, gas_limit: int | None, patterns: tuple[str, ...],
+                 junit_file: Path | None) -> None:
     """Run the scenarios of test files. PATHS are *.test.bao files, contracts (their NAME.test.bao
     beside them) or folders (searched); default: the current folder. Exit status 1 if any
-    scenario failed."""
+    scenario failed, a file could not be built, or --filter selected no scenario."""
     files = find_test_files(list(paths) or [Path(".")])
     for path in paths:
         # A file named on the command line that yields no test file was most likely a typo.
@@ -176,12 +183,14 @@ def test_command(paths: tuple[Path, ...], show_gas: bool, gas_limit: int | None)
         click.echo("0 passed, 0 failed")
         finish(FAILED)
     passed = failed = 0
+    reports = []
     for path in files:
-        report = run_test_file(path, gas_limit)
+        report = run_test_file(path, gas_limit, patterns)
+        reports.append(report)
         if report.diagnostics:
             click.echo(f"{path}: cannot run: the file has errors")
             echo_diagnostics(report.diagnostics, report.sources)
-        else:
+        elif report.results:
             click.echo(f"{path}")
         for result in report.results:
             mark = "ok  " if result.passed else "FAIL"
@@ -194,5 +203,10 @@ def test_command(paths: tuple[Path, ...], show_gas: bool, gas_limit: int | None)
                                f"{call.gas_used} gas ({call.outcome})")
         passed += report.passed
         failed += report.failed
+    if junit_file is not None:
+        write_file(junit_file, junit_document(reports), "--junit")
+    nothing_selected = bool(patterns) and passed + failed == 0
+    if nothing_selected:  # most likely a mistyped filter: not a green run
+        click.echo("no scenario's title contains " + " or ".join(f'"{p}"' for p in patterns), err=True)
     click.echo(f"{passed} passed, {failed} failed")
-    finish(FAILED if failed else OK)
+    finish(FAILED if failed or nothing_selected else OK)
