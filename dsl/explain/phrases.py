@@ -147,6 +147,8 @@ _EN: Mapping[str, str] = MappingProxyType({
     "t_Party": "party",
     "t_List": "list of {elem}",
     "t_Map": "{value} for each {key}",
+    "t_key_parts": "{parts} (a {name})",
+    "t_parts_last": " and ",
     "t_enum": "one of {name}",
     # scenarios
     "examples_file": "Examples from {file}. Each starts on a fresh ledger on 2024-01-01 with the contract deployed.",
@@ -299,6 +301,8 @@ _ZH: Mapping[str, str] = MappingProxyType({
     "t_Party": "参与方",
     "t_List": "{elem} 的列表",
     "t_Map": "按 {key} 记录的 {value}",
+    "t_key_parts": "{parts}（{name}）",
+    "t_parts_last": " 和 ",
     "t_enum": "{name} 之一",
     "examples_file": "示例来自 {file}。每个示例都从全新的账本开始（2024-01-01），合约已部署。",
     "examples_none": "此合约没有测试文件（未找到 {file}）。",

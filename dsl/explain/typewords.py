@@ -1,8 +1,9 @@
-"""Types in plain words: `Map[Text, Money]` → "amount of money for each text"."""
+"""Types in plain words: `Map[Text, Money]` → "amount of money for each text"; a record key as its
+parts: `Map[PolicyYear, Int]` → "whole number for each policy id and year (a PolicyYear)"."""
 
 from __future__ import annotations
 
-from dsl.explain.names import ContractNames
+from dsl.explain.names import ContractNames, words
 from dsl.explain.phrases import Phrases, close_up
 from dsl.syntax import ast
 
@@ -15,6 +16,17 @@ def type_words(t: ast.TypeRef | None, phrases: Phrases, names: ContractNames) ->
     return close_up(_type_words(t, phrases, names), phrases.lang)
 
 
+def _key_words(t: ast.TypeRef, phrases: Phrases, names: ContractNames) -> str:
+    """A map's key: a composite one (a record) as its parts, "policy id and year (a PolicyYear)"."""
+    rec = names.records.get(t.name) if not t.args else None
+    if rec is None or not rec.fields:
+        return _type_words(t, phrases, names)
+    parts = [words(f.name.name) for f in rec.fields]
+    said = parts[0] if len(parts) == 1 else \
+        phrases("list_sep").join(parts[:-1]) + phrases("t_parts_last") + parts[-1]
+    return phrases("t_key_parts", parts=said, name=t.name)
+
+
 def _type_words(t: ast.TypeRef | None, phrases: Phrases, names: ContractNames) -> str:
     if t is None:
         return ""
@@ -23,7 +35,7 @@ def _type_words(t: ast.TypeRef | None, phrases: Phrases, names: ContractNames) -
     if t.name == "List" and len(t.args) == 1:
         return phrases("t_List", elem=_type_words(t.args[0], phrases, names))
     if t.name == "Map" and len(t.args) == 2:
-        return phrases("t_Map", key=_type_words(t.args[0], phrases, names),
+        return phrases("t_Map", key=_key_words(t.args[0], phrases, names),
                        value=_type_words(t.args[1], phrases, names))
     if t.name in names.records:
         return t.name

@@ -88,3 +88,13 @@ def test_the_scenarios_of_composite_keys_pass() -> None:
 def test_a_module_with_a_record_key_round_trips_and_verifies() -> None:
     c = Compilation(KEYED)
     assert c.module is not None
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("en", "whole number for each policy id and year (a PolicyYear)"),
+    ("zh", "按 policy id 和 year（PolicyYear）"),
+])
+def test_explain_says_a_composite_key_as_its_parts(lang: str, words: str) -> None:
+    result = invoke("explain", "--format", "md", "--lang", lang, HERE / "claims_by_year.bao")
+    assert result.exit_code == 0, result.output
+    assert words in result.output
