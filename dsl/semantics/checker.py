@@ -109,7 +109,7 @@ def check_file(tree: ast.SourceFile, loader: ModuleLoader, loading: tuple[str, .
         lifecycles=lifecycles,
         modules=modules,
         annotations=ann,
-        warnings=sorted(findings.warnings, key=lambda d: (d.span.line, d.span.col)),
+        warnings=sorted([*tree.warnings, *findings.warnings], key=lambda d: (d.span.line, d.span.col)),
     )
     return CheckedFile(analysis, scope)
 

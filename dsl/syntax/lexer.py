@@ -5,15 +5,27 @@ indentation (`_NL`, `_INDENT`, `_DEDENT`, exactly 4 spaces per level, no tabs), 
 inside brackets, keywords, and the shape of literals (dates, money, durations, percents,
 hashes, strings). It never stops at the first problem: a malformed token is reported and
 replaced by the nearest well-formed one, so one run reports every lexical error of a file.
+
+Names are read as Python reads identifiers (PEP 3131): a name is what `str.isidentifier`
+accepts (UAX #31's XID_Start then XID_Continue characters), and it stands for its NFKC form, so
+`ﬁle` (with the ligature ﬁ) and `file` name one thing and a NAME token's value is the
+normalised name. A file that spells one name two ways gets a warning (B0107) at the second
+spelling, naming the first; a name whose NFKC form is a keyword (`ｌｅｔ`) is refused (B0202).
+
+A bracket left open is reported at the bracket (B0105). So that the rest of the file is still
+checked, a file with one is lexed again in recovery mode: an open bracket whose line is followed
+by a line indented no deeper than it (that does not start with a closing bracket) is taken as
+closed at the end of its last line, the way an author reads it.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Callable, cast
 from dataclasses import dataclass
 
-from dsl.diagnostics import Code, Diagnostic, Related
+from dsl.diagnostics import Code, Diagnostic, Related, Severity
 from dsl.syntax.ast import Comment, Span
 
 INDENT_WIDTH = 4
@@ -37,6 +49,7 @@ _OPERATORS = {
 }
 _OPENERS = frozenset("([{")
 _CLOSERS = frozenset(")]}")
+_CLOSER_OF = {"(": ")", "[": "]", "{": "}"}
 
 # One alternation, tried in order at each position. A number "word" swallows letters, digits,
 # dots and digit-dashes so that `1.5e3`, `2024-3-1` and `0xfff` arrive whole and can be
@@ -114,6 +127,7 @@ class Lexed:
     # A line long enough (or a block deep enough) that its tree might nest past what later
     # phases can walk; the parser then measures the tree's depth (rarely needed, so not always).
     may_nest_deeply: bool = False
+    warnings: tuple[Diagnostic, ...] = ()  # two spellings of one name (B0107)
 
 
 def comment_text(raw: str) -> str:
@@ -127,9 +141,12 @@ def comment_text(raw: str) -> str:
 class _Scanner:
     """The state of one lexing run (kept out of module globals so runs can interleave)."""
 
-    def __init__(self, text: str, path: str, interpolation: tuple[int, int] | None):
+    def __init__(self, text: str, path: str, interpolation: tuple[int, int] | None, recover: bool = False):
         self.text = text
         self.path = path
+        self.recover = recover  # close a bracket left open where its line's statement ends
+        self.left_open = False  # a bracket was still open at the end of the text
+        self.non_ascii_names = False
         self.tokens: list[Lexeme] = []
         self.comments: list[Comment] = []
         self.full_line_comments: list[tuple[int, str]] = []
@@ -182,6 +199,9 @@ class _Scanner:
                     if not word.isidentifier():
                         self.error(Code.B0102, f"'{word}' is not a valid name", line, col, line, col + len(word),
                                    "a name starts with a letter or '_' and goes on with letters, digits and '_'")
+                    elif not word.isascii():
+                        self.non_ascii_names = True
+                        word = self._normalised(word, line, col)
                 append(Lexeme(ttype, word, line, col, line, end - line_start + 1, pos, end))
                 line_has_tokens = True
             elif kind == "ws":
@@ -197,7 +217,7 @@ class _Scanner:
                     if brackets:
                         depth -= 1
                         opener = brackets.pop()
-                        want = {"(": ")", "[": "]", "{": "}"}[cast(str, opener.value)]
+                        want = _CLOSER_OF[cast(str, opener.value)]
                         if want != op:
                             self.error(Code.B0105, f"'{op}' does not match '{opener.value}' on line {opener.line}",
                                        line, col, line, col + 1, f"close it with '{want}'",
@@ -210,6 +230,8 @@ class _Scanner:
                 append(tok)
                 line_has_tokens = True
             elif kind == "nl":
+                if depth and self.recover:
+                    depth -= self._close_abandoned(brackets, end, line, col, pos)
                 if depth == 0:
                     if line_has_tokens:
                         append(Lexeme("_NL", "", line, col, line, col, pos, pos))
@@ -265,16 +287,89 @@ class _Scanner:
                     self.error(Code.B0102, f"unexpected character {ch!r}", line, col, line, col + 1)
             pos = end
         col = pos - line_start + 1
+        self.left_open = bool(brackets)
         for opener in brackets:
-            self.error(Code.B0105, f"'{opener.value}' is never closed", opener.line, opener.column, opener.line,
-                       opener.column + 1)
+            self._never_closed(opener)
+        if self.recover:
+            self._close(brackets, line, col, pos)
         if not self.is_interpolation:
             if line_has_tokens or (tokens and tokens[-1].type not in ("_NL", "_DEDENT")):
                 append(Lexeme("_NL", "", line, col, line, col, pos, pos))
             for _ in indents[1:]:
                 append(Lexeme("_DEDENT", "", line, col, line, col, pos, pos))
         deep = self.may_nest_deeply or len(tokens) - self.line_first_token > DEEP_LINE_TOKENS
-        return Lexed(tokens, tuple(self.comments), self._docs(), self.errors, deep)
+        warnings = self._spelling_warnings() if self.non_ascii_names else ()
+        return Lexed(tokens, tuple(self.comments), self._docs(), self.errors, deep, warnings)
+
+    # -- names
+
+    def _normalised(self, word: str, line: int, col: int) -> str:
+        """A non-ASCII name as it is compared: its NFKC form. One that is then a keyword is
+        refused rather than read as the keyword or as a name that cannot be written plainly."""
+        name = unicodedata.normalize("NFKC", word)
+        if name in KEYWORDS:
+            self.error(Code.B0202, f"'{word}' is the keyword `{name}` written in other characters", line, col, line,
+                       col + len(word), "a name cannot be a keyword in any spelling: choose another name")
+            return word
+        return name
+
+    def _spelling_warnings(self) -> tuple[Diagnostic, ...]:
+        """B0107 at each further spelling of a name (once per spelling), naming where the first
+        spelling is written. Run only when a name was not ASCII: an ASCII name is its own NFKC form."""
+        first: dict[str, tuple[str, Lexeme]] = {}
+        warned: set[str] = set()
+        found = []
+        for tok in self.tokens:
+            if tok.type != "NAME":
+                continue
+            raw = self.text[tok.start_pos:tok.end_pos]
+            spelled, at = first.setdefault(cast(str, tok.value), (raw, tok))
+            if spelled == raw or raw in warned:
+                continue
+            warned.add(raw)
+            here = Span(self.path, at.line, at.column, at.end_line, at.end_column)
+            found.append(Diagnostic(
+                f"'{raw}' and '{spelled}' are one name, `{tok.value}`: names are compared in their NFKC form",
+                Span(self.path, tok.line, tok.column, tok.end_line, tok.end_column),
+                f"write it one way, for instance `{tok.value}`", Severity.WARNING, code=Code.B0107,
+                related=(Related(f"'{spelled}' is written here", here),)))
+        return tuple(found)
+
+    # -- brackets left open
+
+    def _never_closed(self, opener: Lexeme) -> None:
+        want = _CLOSER_OF[cast(str, opener.value)]
+        self.error(Code.B0105, f"'{opener.value}' is never closed", opener.line, opener.column, opener.line,
+                   opener.column + 1, f"close it with '{want}' where what it holds ends")
+
+    def _close(self, brackets: list[Lexeme], line: int, col: int, pos: int) -> None:
+        """Close every bracket of ``brackets`` with a closing token of no width at (line, col)."""
+        while brackets:
+            opener = brackets.pop()
+            want = _CLOSER_OF[cast(str, opener.value)]
+            self.tokens.append(Lexeme(_OPERATORS[want], want, line, col, line, col, pos, pos))
+
+    def _close_abandoned(self, brackets: list[Lexeme], next_line: int, line: int, col: int, pos: int) -> int:
+        """Recovery, at a line break inside brackets: when the next line is indented no deeper
+        than the line of an open bracket (and does not close one), that bracket is taken as
+        closed here, after being reported; returns how many were closed."""
+        text = self.text
+        start = _match_indent(text, next_line).end()
+        if start >= len(text) or text[start] in "\r\n#" or text[start] in _CLOSERS:
+            return 0
+        width = start - next_line
+        abandoned: list[Lexeme] = []
+        while brackets and self._indent_of(brackets[-1]) >= width:
+            abandoned.append(brackets.pop())
+        for opener in abandoned:
+            self._never_closed(opener)
+        self._close(abandoned[::-1], line, col, pos)
+        return len(abandoned)
+
+    def _indent_of(self, tok: Lexeme) -> int:
+        """The indentation of the physical line holding ``tok``."""
+        start = self.text.rfind("\n", 0, tok.start_pos) + 1
+        return _match_indent(self.text, start).end() - start
 
     def _indentation(self, pos: int, line: int, line_start: int, indents: list[int]) -> int:
         """Read the indentation at the start of a line and emit _INDENT/_DEDENT; returns the position
@@ -400,8 +495,13 @@ def _closed(raw: str) -> bool:
 
 
 def lex(text: str, path: str) -> Lexed:
-    """Tokens, comments, descriptions and lexical errors of a whole file."""
-    return _Scanner(text, path, None).run()
+    """Tokens, comments, descriptions and lexical errors of a whole file. A file with a bracket
+    left open is lexed again in recovery mode (see the module's docstring)."""
+    scanner = _Scanner(text, path, None)
+    lexed = scanner.run()
+    if scanner.left_open:
+        return _Scanner(text, path, None, recover=True).run()
+    return lexed
 
 
 def lex_interpolation(text: str, path: str, line: int, col: int) -> Lexed:

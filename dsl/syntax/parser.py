@@ -142,6 +142,8 @@ def _parse(text: str, path: str) -> ast.SourceFile | ast.TestFile:
         errors.extend(_too_deep(tree))
     if errors:
         raise CompileError(_ordered(errors))
+    if lexed.warnings:
+        tree = dataclasses.replace(tree, warnings=lexed.warnings)
     return tree
 
 

@@ -39,8 +39,10 @@ def test_floor_and_ceil_give_an_int() -> None:
     assert run_fn("return floor(-2.5) + ceil(2.1)", "Int") == 0
 
 
-def test_names_are_not_nfkc_normalised() -> None:
-    assert run_fn('let \ufb01 = 1\nlet fi = 2\nreturn "{\ufb01}{fi}"', "Text") == "12"
+def test_names_are_nfkc_normalised_as_python_does() -> None:
+    assert run_fn('let \ufb01 = 1\nreturn "{fi}{\ufb01}"', "Text") == "11"
+    assert "`fi` shadows a local declared at line 4" in refused('view v() -> Int:\n    let \ufb01 = 1\n'
+                                                                '    let fi = 2\n    return fi\n')
 
 
 def test_negative_duration_text() -> None:
