@@ -139,6 +139,7 @@ class TypeRule(enum.Enum):
     MAP_STATE = "a Map state variable"
     ADDITIVE_STATE = "a state variable of type Int, Decimal, Percent, Money or Duration"
     ADDITIVE_MAP_STATE = "a Map state variable whose values are Int, Decimal, Percent, Money or Duration"
+    OPTIONAL = "an optional type (T?; I is its T)"
 
 
 O = OperandKind
@@ -472,11 +473,23 @@ OPCODES: tuple[OpInfo, ...] = (
     _op("SET_FIELD", 0xD2, (O.TYPE, O.FIELD), "T F -> T", 2,
         "A copy of record r with field FIELD replaced.", rule=TypeRule.RECORD,
         builds=True),
+    # --- optional values (T? holds None for `none`, else the value itself: see vm.types) ---------------
+    _op("NONE", 0xD8, (O.TYPE,), "-> T", 1, "Push `none` of the optional type T.", rule=TypeRule.OPTIONAL,
+        impl=Impl.PURE, expr="None"),
+    _op("SOME", 0xD9, (O.TYPE,), "I -> T", 1,
+        "A value of I as one of the optional type T (the same value: only its type changes).",
+        rule=TypeRule.OPTIONAL, impl=Impl.PURE, expr="{a}"),
+    _op("IS_NONE", 0xDA, (O.TYPE,), "T -> Bool", 1, "Whether an optional value is `none` (`x is none`).",
+        rule=TypeRule.OPTIONAL, impl=Impl.PURE, expr="{a} is None"),
+    _op("UNWRAP", 0xDB, (O.TYPE,), "T -> I", 1,
+        "The value an optional value holds; `none` aborts \"none where a value is needed\" (compiled "
+        "code tests IS_NONE first, so only hand-written code reaches the abort).",
+        rule=TypeRule.OPTIONAL, impl=Impl.EXPR, expr="some({a})"),
     # --- state (see "State model" above) ----------------------------------------------------------------
     _op("SLOAD", 0xE0, (O.STATE,), "-> S", 20,
         "Read state variable STATE (a Map variable: every entry, by scanning its prefix in key "
-        "order). A scalar variable never written reads as its type's start value: an empty List; "
-        "any other type aborts \"state variable <name> has no value\".", rule=_ANY, dynamic_gas=True,
+        "order). A scalar variable never written reads as its type's start value: an empty List, "
+        "`none` of an optional type; any other type aborts \"state variable <name> has no value\".", rule=_ANY, dynamic_gas=True,
         impl=Impl.STATE, helper="sload"),
     _op("SSTORE", 0xE1, (O.STATE,), "S ->", 50,
         "Write state variable STATE (a Map variable: replaces every entry); lifecycles are "

@@ -22,6 +22,7 @@ Runtime representation of each type inside the VM (untagged: the compiler knows 
 | Map[K, V] | ``dict`` never mutated in place (updates build a new dict)                     |
 | record    | ``tuple`` of field values in declaration order                                 |
 | enum      | ``int``: the value's index in declaration order                                |
+| T?        | ``None`` for `none`, else T's value (T itself is never optional: no ``T??``)    |
 """
 
 from __future__ import annotations
@@ -90,7 +91,17 @@ class EnumType:
         return self.name
 
 
-Type = Union[Prim, ListType, MapType, RecordType, EnumType]
+@dataclass(frozen=True, slots=True)
+class OptionalType:
+    """``T?``: a value of T, or `none`. ``inner`` is never itself optional."""
+
+    inner: "Type"
+
+    def __str__(self) -> str:
+        return f"{self.inner}?"
+
+
+Type = Union[Prim, ListType, MapType, RecordType, EnumType, OptionalType]
 
 # A runtime value, in the representation of the table above. Its Python type follows the Bao type
 # that always travels beside it (``f(t, v)``), a relation mypy cannot express; code that works on

@@ -21,7 +21,7 @@ from vm.verify import verify
 from tests.vm.conftest import ROOT
 
 _PATTERN = re.compile(r"^(Int|Decimal|Money|Percent|Date|Duration|Timestamp|Text|Bool|Hash|Party"
-                      r"|T|E|K|V|F|S|SK|SV|C|L|A|B|List\[[A-Z][A-Za-z]*\])$")
+                      r"|T|E|K|V|F|I|S|SK|SV|C|L|A|B|List\[[A-Z][A-Za-z]*\])$")
 
 
 def test_names_and_numbers_are_unique() -> None:
@@ -38,7 +38,7 @@ def test_each_opcode_is_described_consistently(op) -> None:
     for pattern in op.pops + op.pushes:
         assert _PATTERN.match(pattern), pattern
     symbols = set(op.pops + op.pushes)
-    if symbols & {"T", "E", "K", "V", "F"} or any("[" in s and "[T]" in s for s in symbols):
+    if symbols & {"T", "E", "K", "V", "F", "I"} or any("[" in s and "[T]" in s for s in symbols):
         assert OperandKind.TYPE in op.operands
     if symbols & {"S", "SK", "SV"}:
         assert OperandKind.STATE in op.operands

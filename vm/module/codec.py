@@ -18,7 +18,9 @@ from vm.module.abi import (
     FORMAT_VERSION, MAGIC, MAX_MODULE_BYTES, Constant, Entry, EventDef, FieldDefault, Function, Lifecycle,
     Module, Param, StateVar, Transition,
 )
-from vm.types import INT_HELD, PRIMITIVES, EnumType, ListType, MapType, Prim, RecordType, Type, TypeTable, Value
+from vm.types import (
+    INT_HELD, PRIMITIVES, EnumType, ListType, MapType, OptionalType, Prim, RecordType, Type, TypeTable, Value,
+)
 from vm.values.money import Money
 from vm.values.party import Party
 
@@ -37,6 +39,8 @@ def _type_out(t: Type) -> Value:
             return ["Record", name]
         case EnumType(name):
             return ["Enum", name]
+        case OptionalType(inner):
+            return ["Optional", _type_out(inner)]
     raise TypeError(f"not a type: {t!r}")
 
 
@@ -152,6 +156,10 @@ def _type_in(x: Value, what: str, depth: int = 0) -> Type:
         return RecordType(_str(items[1], what))
     if tag == "Enum" and len(items) == 2:
         return EnumType(_str(items[1], what))
+    if tag == "Optional" and len(items) == 2:
+        inner = _type_in(items[1], what, depth + 1)
+        _need(not isinstance(inner, OptionalType), f"{what}: an optional type of an optional type")
+        return OptionalType(inner)
     raise _Malformed(f"{what}: malformed type")
 
 

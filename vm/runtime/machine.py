@@ -83,6 +83,11 @@ def _runtime(module: Module, limits: Limits) -> dict:
     def unmet(message):
         raise Abort(message, AbortKind.REQUIRE)
 
+    def some(v):
+        if v is None:
+            raise Abort("none where a value is needed", AbortKind.INVALID_VALUE)
+        return v
+
     def cat(gas, *parts):
         n = sum([len(p) for p in parts])  # before joining: the parts may add up to far more
         if n > max_text:
@@ -151,7 +156,7 @@ def _runtime(module: Module, limits: Limits) -> dict:
         "oor": _raise(lambda: Abort("index out of range", AbortKind.INDEX_OUT_OF_RANGE)),
         "deep": _raise(lambda: call_too_deep(limits.call_depth)),
         "too_long": _raise(lambda: limit_exceeded(f"a collection is longer than {max_len}")),
-        "knf": knf, "fail": fail, "unmet": unmet, "size": len,
+        "knf": knf, "fail": fail, "unmet": unmet, "some": some, "size": len,
         "int_div": V.int_div, "int_to_dec": V.int_to_dec, "dec_mul": V.dec_mul, "dec_div": V.dec_div,
         "money_add": V.money_add, "money_sub": V.money_sub, "money_neg": V.money_neg,
         "money_mul_int": V.money_mul_int, "money_mul_frac": V.money_mul_frac,

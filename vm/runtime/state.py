@@ -252,6 +252,8 @@ class CallState:
         if raw is None:
             if isinstance(var.type, T.ListType):
                 return (), gas
+            if isinstance(var.type, T.OptionalType):  # never written: `none`
+                return None, gas
             raise Abort(f"state variable {var.name} has no value", AbortKind.INVALID_VALUE)
         return self._decode(var.type, raw), gas
 

@@ -17,6 +17,7 @@ invalid UTF-8, trailing bytes) with `EncodingError`, never another exception.
 | List                                    | varint count, the elements                         |
 | Map                                     | varint count, (key, value) pairs in ascending `encode_key` order |
 | record                                  | the fields in declaration order                    |
+| T?                                      | 0x00 for `none`; 0x01, then the value as T         |
 """
 
 from __future__ import annotations
@@ -146,6 +147,12 @@ def _put(out: _Out, t: T.Type, v: Value, table: T.TypeTable | None) -> None:
         e = t.elem
         for x in v:
             _put(out, e, x, table)
+    elif type(t) is T.OptionalType:
+        if v is None:
+            out.append(0)
+        else:
+            out.append(1)
+            _put(out, t.inner, v, table)
     elif type(t) is T.MapType:
         _put_uvarint(out, len(v))
         kt, vt = t.key, t.value
@@ -269,6 +276,11 @@ def _get(r: _Reader, t: T.Type, table: T.TypeTable | None) -> Value:
         if i >= len(_named(table, t).enum_values(t.name)):
             raise r.fail(f"no value {i} in enum {t.name}")
         return i
+    if type(t) is T.OptionalType:  # no level of nesting of its own
+        tag = r.take(1)[0]
+        if tag > 1:
+            raise r.fail("an optional value starts with 0 (none) or 1")
+        return None if tag == 0 else _get(r, t.inner, table)
     if r.depth == 0:
         raise NestingError(f"malformed value at byte {r.pos}: values nested too deeply")
     r.depth -= 1
@@ -329,6 +341,8 @@ def _leaf_size(v: Value) -> int:
         return 4 + 1 + v.units.bit_length() // 7
     if isinstance(v, Party):
         return _leaf_size(v.org) + _leaf_size(v.id) + _leaf_size(v.role)
+    if v is None:  # `none` of an optional type
+        return 1
     return 8
 
 

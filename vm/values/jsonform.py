@@ -4,7 +4,7 @@ Int is a JSON number, or a string of digits when |x| >= 2**53 (where JSON reader
 precision; both forms are accepted on input); Decimal "1.25" (a whole JSON number is accepted
 too, a float never); Money "1200.50 CNY"; Percent "80%"; Date "2024-03-01"; Duration "30 days";
 Timestamp RFC 3339 (written in UTC+08:00; any offset, and at most millisecond precision, read);
-Hash "0x…"; List an array; Map an object keyed by the keys' text forms (written in key order),
+Hash "0x…"; an optional value (``T?``) null for `none`, else T's form; List an array; Map an object keyed by the keys' text forms (written in key order),
 or, when its key is composite (a record), an array of ``[key, value]`` pairs in key order, each
 key the record's object;
 a record an object of its fields (the type table knows no defaults, so every field is
@@ -164,6 +164,8 @@ def _expected(t: T.Type, table: T.TypeTable | None) -> str:
         return f"a {t.name} (a JSON object of its fields)"
     if isinstance(t, T.EnumType) and table is not None:
         return "one of " + ", ".join(table.enum_values(t.name))
+    if isinstance(t, T.OptionalType):
+        return f"{_expected(t.inner, table)}, or null"
     return str(t)
 
 
@@ -230,6 +232,16 @@ def _literal(t: T.Type, j: object, path: tuple | None, parse, *args: str) -> Val
 
 
 def _read(t: T.Type, j: object, cx: _Context, path: tuple | None) -> Value:
+    if isinstance(t, T.OptionalType):
+        if j is None:
+            cx.charge(1, path)
+            return None
+        try:
+            return _read(t.inner, j, cx, path)
+        except _Misfit as m:
+            if m.path == path and m.t == t.inner:  # the value itself misfits: say null would do
+                raise _Misfit(path, t, m.j, m.reason) from None
+            raise
     if isinstance(t, (T.ListType, T.MapType, T.RecordType)):
         if cx.depth == cx.limits.nesting:
             raise _OverLimit(path, f"values nest at most {cx.limits.nesting} deep "
@@ -482,6 +494,12 @@ def to_json(t: T.Type, v: Value, table: T.TypeTable | None = None) -> object:
     work: list[tuple[T.Type, Value, Any, Any]] = [(t, v, root, 0)]  # (type, value, container, slot in it)
     while work:
         t, v, into, slot = work.pop()
+        if isinstance(t, T.OptionalType):  # null, or the value's own form in its place
+            if v is None:
+                into[slot] = None
+            else:
+                work.append((t.inner, v, into, slot))
+            continue
         if isinstance(t, T.ListType):
             out: Value = [None] * len(v)
             work.extend([(t.elem, x, out, i) for i, x in enumerate(v)])

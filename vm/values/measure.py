@@ -40,6 +40,8 @@ UNBOUNDED = 1 << 30  # the static depth of a type that contains itself
 
 def nesting_bound(t: T.Type, table: T.TypeTable, _seen: frozenset[str] = frozenset()) -> int:
     """The deepest a value of type ``t`` can nest, or `UNBOUNDED` for a type that contains itself."""
+    if isinstance(t, T.OptionalType):  # `none` or T's value: no level of its own
+        return nesting_bound(t.inner, table, _seen)
     if isinstance(t, T.ListType):
         return 1 + nesting_bound(t.elem, table, _seen)
     if isinstance(t, T.MapType):
@@ -65,6 +67,8 @@ def scans_natively(elem: T.Type) -> bool:
 
 def walks_to_compare(t: T.Type) -> bool:
     """Whether `==` on type ``t`` walks the values (Lists, Maps, records), priced by units."""
+    if isinstance(t, T.OptionalType):
+        return walks_to_compare(t.inner)
     return isinstance(t, (T.ListType, T.MapType, T.RecordType))
 
 

@@ -35,6 +35,10 @@ def compare(t: T.Type, a: Value, b: Value, table: T.TypeTable | None = None) -> 
     if isinstance(t, T.RecordType):
         types = [ft for _, ft in _fields(table, t.name)]
         return _compare_seq(types, a, b, table, 0, 0)
+    if isinstance(t, T.OptionalType):  # `none` first, then the values in T's order
+        if a is None or b is None:
+            return (a is not None) - (b is not None)
+        return compare(t.inner, a, b, table)
     if isinstance(t, T.MapType):
         ka, kb = sorted_keys(t.key, a, table), sorted_keys(t.key, b, table)
         for x, y in zip(ka, kb):
@@ -92,6 +96,8 @@ def equal(t: T.Type, a: Value, b: Value, table: T.TypeTable | None = None) -> bo
         if a.keys() != b.keys():
             return False
         return all([equal(t.value, a[k], b[k], table) for k in a])
+    if isinstance(t, T.OptionalType):  # `none` equals only `none`
+        return a is b if a is None or b is None else equal(t.inner, a, b, table)
     raise TypeError(f"no equality for type {t}")
 
 

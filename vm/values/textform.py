@@ -4,6 +4,7 @@ Choices the language leaves open, fixed here:
 - Timestamp: RFC 3339 in UTC+08:00, the channels' default zone: ``2024-05-01T09:30:00+08:00``,
   with ``.mmm`` only when the milliseconds are not zero.
 - Party: ``role:org/id``, e.g. ``insurer:PICC/PICC``.
+- An optional value: ``none``, or its value's text.
 - Text: bare at the top level; quoted with Bao's escapes (``\\"``, ``\\\\``, ``\\n``) inside a List,
   Map or record. Map entries are written in key order.
 """
@@ -163,6 +164,11 @@ class _Writer:
                 put(f"{', ' if i else ''}{name}: ")
                 self.value(ft, x)
             put(")")
+        elif type(t) is T.OptionalType:
+            if v is None:
+                put("none")
+            else:
+                self.value(t.inner, v)
         else:
             raise TypeError(f"no text form for type {t}")
 

@@ -15,7 +15,7 @@ from typing import NoReturn
 from vm.errors import VerifyError
 from vm.module.abi import Function, Module
 from vm.opcodes import Instruction, OperandKind, TruncatedCode, TypeRule, decode_instructions, variadic_effect
-from vm.types import ADDITIVE, PRIMITIVES, ROUNDABLE, ListType, MapType, RecordType, Type, is_ordered
+from vm.types import ADDITIVE, PRIMITIVES, ROUNDABLE, ListType, MapType, OptionalType, RecordType, Type, is_ordered
 
 MAX_STACK = 512  # per frame
 
@@ -143,6 +143,7 @@ class FunctionCheck:
             TypeRule.ORDERED: is_ordered(t),
             TypeRule.ADDITIVE: t in ADDITIVE,
             TypeRule.ROUNDABLE: t in ROUNDABLE,
+            TypeRule.OPTIONAL: isinstance(t, OptionalType),
         }.get(rule, False)
         if not ok:
             self.fail(ins.offset, f"{op.name}: type operand is {t}, expected {rule.value}")
@@ -234,7 +235,7 @@ class FunctionCheck:
         match pattern:
             case "T":
                 return m.type_pool[ops["type"]]
-            case "E" | "K" | "V" | "F":
+            case "E" | "K" | "V" | "F" | "I":
                 # The rule of the opcode (checked by rule_ok first) says what T is.
                 match pattern, m.type_pool[ops["type"]]:
                     case "E", ListType(elem):
@@ -245,6 +246,8 @@ class FunctionCheck:
                         return value
                     case "F", RecordType(name):
                         return m.types.records[name][ops["field"]][1]
+                    case "I", OptionalType(inner):
+                        return inner
             case "S":
                 return m.state[ops["state"]].type
             case "SK" | "SV":

@@ -18,7 +18,9 @@ from typing import NoReturn
 from vm.errors import EncodingError, VerifyError
 from vm.module.abi import Module, module_id
 from vm.module.codec import decode_module, encode_module
-from vm.types import DATE, MONEY, EnumType, ListType, MapType, Prim, RecordType, Type, Value, is_key_type
+from vm.types import (
+    DATE, MONEY, EnumType, ListType, MapType, OptionalType, Prim, RecordType, Type, Value, is_key_type,
+)
 from vm.values.calendar import MAX_DATE, MIN_DATE
 from vm.values.currencies import CURRENCY_DIGITS
 from vm.values.decimals import INT_LIMIT
@@ -108,6 +110,10 @@ class _ModuleCheck:
             case EnumType(name):
                 if name not in self.m.types.enums:
                     self.fail(f"{where}: unknown enum {name}")
+            case OptionalType(inner):
+                if isinstance(inner, OptionalType):
+                    self.fail(f"{where}: {t} is optional twice")
+                self.type_ok(inner, where, depth + 1)
 
     def unique(self, names: list[str], what: str) -> None:
         seen: set[str] = set()

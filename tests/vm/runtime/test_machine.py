@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from dsl.pipeline import Compilation
@@ -253,3 +255,33 @@ def test_a_result_larger_than_the_value_limit_aborts(machine, verified, host):
 def test_only_verified_modules_run(verified):
     with pytest.raises(TypeError, match="verified"):
         Machine(verified.module)
+
+
+
+@pytest.mark.parametrize("machine", ["translator", "reference"])
+def test_optional_state_reads_none_until_written_and_a_map_entry_keeps_none(machine: str) -> None:
+    from vm.module import StateVar, decode_module, encode_module
+    from vm.runtime.interpreter import ReferenceMachine
+
+    opt = T.OptionalType(T.DATE)
+    state = (StateVar(0, "due", opt), StateVar(1, "dues", T.MapType(T.TEXT, opt)))
+    # run(d: Date?) stores d in `due` and under "k" in `dues`; the views read `due` and whether
+    # "k" is in `dues` (an entry holding none is there: it stays until deleted)
+    program = [("LOAD", 0), ("SSTORE", 0), ("CONST", 0), ("LOAD", 0), ("MSTORE", 1), ("RET_VOID",)]
+    module = hand_module(program, (opt,), None, state=state, constants=(Constant(T.TEXT, "k"),),
+                         type_pool=(opt,))
+    program = [("SLOAD", 0), ("RET",)]
+    read = Function("read", (), opt, (), assemble(program))
+    program = [("CONST", 0), ("MHAS", 1), ("RET",)]
+    has = Function("has", (), T.BOOL, (), assemble(program))
+    from vm.module import Entry
+    module = dataclasses.replace(module, functions=module.functions + (read, has), entries=module.entries + (
+        Entry("read", "view", 1, (), True), Entry("has", "view", 2, (), True)))
+    assert decode_module(encode_module(module)) == module  # T? crosses the module codec
+    m = (Machine if machine == "translator" else ReferenceMachine)(verify(module))
+    host = MemoryHost()
+    seen = [m.call("read", (), ctx(INSURER), host, GAS).value, m.call("has", (), ctx(INSURER), host, GAS).value]
+    for d in (739007, None):
+        host.apply(m.call("run", (d,), ctx(INSURER), host, GAS).writes)
+        seen += [m.call("read", (), ctx(INSURER), host, GAS).value, m.call("has", (), ctx(INSURER), host, GAS).value]
+    assert seen == [None, False, 739007, True, None, True]

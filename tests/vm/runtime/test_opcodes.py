@@ -27,7 +27,7 @@ from tests.vm.conftest import cny
 
 INT, DEC, PCT, MONEY, TEXT, BOOL = T.INT, T.DECIMAL, T.PERCENT, T.MONEY, T.TEXT, T.BOOL
 DATE, DUR, TS, HASH, PARTY = T.DATE, T.DURATION, T.TIMESTAMP, T.HASH, T.PARTY
-LINT, LTEXT, MTI = T.ListType(INT), T.ListType(TEXT), T.MapType(TEXT, INT)
+LINT, LTEXT, MTI, OINT = T.ListType(INT), T.ListType(TEXT), T.MapType(TEXT, INT), T.OptionalType(INT)
 ITEM = T.RecordType("Item")
 TABLE = T.TypeTable({"Item": (("name", TEXT), ("qty", INT))}, {"Color": ("Red", "Green")})
 CALLER = Party("PICC", "picc-1", "insurer")
@@ -210,6 +210,12 @@ CASES = {
         [("LOAD", 0), ("CONST", 0), ("MAKE_RECORD", 0), ("CONST", 1), ("SET_FIELD", 0, 1), ("DUP",), ("FIELD", 0, 1),
          ("SWAP",), ("FIELD", 0, 0), ("TEXT_LEN",), ("ADD_INT",), ("RET",)], (TEXT,), INT, (("abc",), 12),
         consts=(C(INT, 2), C(INT, 9)), pool=(ITEM,)),
+    "none/is_none": Case([("NONE", 0), ("IS_NONE", 0), ("RET",)], (), BOOL, ((), True), pool=(OINT,)),
+    "some/is_none": Case([("LOAD", 0), ("SOME", 0), ("IS_NONE", 0), ("RET",)], (INT,), BOOL, ((0,), False),
+                         pool=(OINT,)),
+    "unwrap": unop("UNWRAP", OINT, INT, 0, 0, pool=(OINT,)),
+    "unwrap none": unop("UNWRAP", OINT, INT, None, Abort("none where a value is needed", "invalid-value"),
+                        pool=(OINT,)),
 }
 
 

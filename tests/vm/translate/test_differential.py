@@ -1,7 +1,8 @@
 """The translator against the reference interpreter on random programs, and its control flow.
 
 Programs are drawn at the bytecode level (so shapes the compiler never emits are covered too):
-integer expressions with DUP and SWAP, values left on the stack across branches, `if`/`else`,
+integer expressions with DUP and SWAP, values left on the stack across branches, optional Ints
+(`none` or a value, tested and unwrapped, or unwrapped unguarded), `if`/`else`,
 short-circuit `and`, `require`, early returns and nested counted loops. Both machines must agree
 on the value or the abort, and on the gas of every completed call.
 """
@@ -40,7 +41,7 @@ class ProgramDraw:
         return f"L{self.labels}"
 
     def expr(self, depth: int) -> None:
-        choice = self.draw(st.integers(0, 7 if depth > 0 else 1))
+        choice = self.draw(st.integers(0, 8 if depth > 0 else 1))
         if choice == 0:
             self.out.append(("CONST", self.draw(st.integers(0, len(CONSTS) - 1))))
         elif choice == 1:
@@ -66,6 +67,19 @@ class ProgramDraw:
             self.expr(depth - 1)
             self.expr(depth - 1)
             self.out += [("SWAP",), ("SUB_INT",)]
+        elif choice == 8:  # `x or else d` on an Int? (type 1), or an unwrap that may abort
+            if self.draw(st.booleans()):
+                self.out.append(("NONE", 1))
+            else:
+                self.expr(depth - 1)
+                self.out.append(("SOME", 1))
+            if self.draw(st.integers(0, 3)) == 0:
+                self.out.append(("UNWRAP", 1))
+                return
+            has, end = self.label(), self.label()
+            self.out += [("DUP",), ("IS_NONE", 1), ("JUMP_IF_FALSE", has), ("POP",)]
+            self.expr(depth - 1)
+            self.out += [("JUMP", end), has, ("UNWRAP", 1), end]
         else:  # `a if c else b`: a value crosses the branch on the stack
             other, end = self.label(), self.label()
             self.expr(depth - 1)  # something already on the stack below the conditional
@@ -161,7 +175,7 @@ def module_of(program):
     consts = tuple(Constant(T.INT, c) for c in CONSTS) + (Constant(T.TEXT, "unmet"),)
     # CONST k pushes constant k: the loop bounds above index CONSTS (0, 1, 2, 3, and 7 for "5")
     return hand_module(program, (T.INT,) * PARAMS, T.INT, local_types=(T.INT,) * (SCRATCH + MAX_LOOPS),
-                       constants=consts, type_pool=(T.INT,))
+                       constants=consts, type_pool=(T.INT, T.OptionalType(T.INT)))
 
 
 def outcome(machine, args, gas, entry="run"):
@@ -261,3 +275,17 @@ def test_a_test_that_jumps_to_its_own_fall_through_proves_nothing():
     for machine in (Machine(verified), ReferenceMachine(verified)):
         assert outcome(machine, (2**255 - 1, 0), 1_000)[:2] == ("abort", "overflow")
         assert outcome(machine, (5, 9), 1_000)[1] == 6
+
+
+def test_optional_opcodes_on_both_machines():
+    def run(program):
+        verified = verify(module_of(program + [("RET",)]))
+        a, b = (outcome(m(verified), (0, 0, 0), 10**6) for m in (Machine, ReferenceMachine))
+        assert a == b
+        return a[:2]
+
+    assert run([("NONE", 1), ("UNWRAP", 1)]) == ("abort", "invalid-value")
+    assert run([("CONST", 5), ("SOME", 1), ("UNWRAP", 1)]) == ("ok", 7)
+    is_none = [("IS_NONE", 1), ("JUMP_IF_FALSE", "no"), ("CONST", 1), ("JUMP", "end"), "no", ("CONST", 0), "end"]
+    assert run([("NONE", 1)] + is_none) == ("ok", 1)
+    assert run([("CONST", 0), ("SOME", 1)] + is_none) == ("ok", 0)  # the value 0 is not none

@@ -10,7 +10,7 @@ from vm.values import CURRENCY_DIGITS, INT_LIMIT, MAX_DATE, Money, Party
 
 TABLE = T.TypeTable(
     records={"Claim": (("id", T.TEXT), ("amount", T.MONEY), ("status", T.EnumType("Status"))),
-             "Empty": ()},
+             "Empty": (), "Note": (("text", T.TEXT), ("due", T.OptionalType(T.DATE)))},
     enums={"Status": ("Open", "Paid", "Denied")},
 )
 
@@ -37,8 +37,10 @@ KEY_TYPES = [*PRIM_VALUES, T.EnumType("Status")]
 
 key_types = st.sampled_from(KEY_TYPES)
 types = st.recursive(
-    st.sampled_from([*PRIM_VALUES, T.EnumType("Status"), T.RecordType("Claim"), T.RecordType("Empty")]),
-    lambda inner: st.one_of(st.builds(T.ListType, inner), st.builds(T.MapType, key_types, inner)),
+    st.sampled_from([*PRIM_VALUES, T.EnumType("Status"), T.RecordType("Claim"), T.RecordType("Empty"),
+                     T.RecordType("Note")]),
+    lambda inner: st.one_of(st.builds(T.ListType, inner), st.builds(T.MapType, key_types, inner),
+                            inner.map(lambda t: t if isinstance(t, T.OptionalType) else T.OptionalType(t))),
     max_leaves=4,
 )
 
@@ -54,6 +56,8 @@ def values_of(t: T.Type) -> st.SearchStrategy:
         return st.lists(values_of(t.elem), max_size=4).map(tuple)
     if isinstance(t, T.MapType):
         return st.dictionaries(values_of(t.key), values_of(t.value), max_size=4)
+    if isinstance(t, T.OptionalType):  # `none` (None) or a value of T
+        return st.none() | values_of(t.inner)
     raise AssertionError(t)
 
 

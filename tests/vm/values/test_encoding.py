@@ -69,6 +69,10 @@ def test_canonical_rejections() -> None:
         encode_value(T.MONEY, Money("XYZ", 1))
     with pytest.raises(EncodingError, match="count"):
         decode_value(T.ListType(T.INT), b"\xff\xff\x03")
+    with pytest.raises(EncodingError, match="optional"):
+        decode_value(T.OptionalType(T.INT), b"\x02\x00")
+    with pytest.raises(EncodingError, match="trailing"):  # `none` is the tag alone
+        decode_value(T.OptionalType(T.INT), b"\x00\x00")
 
 
 def test_encodings_are_type_directed_and_compact() -> None:
@@ -77,6 +81,8 @@ def test_encodings_are_type_directed_and_compact() -> None:
     assert encode_value(T.INT, 1) == b"\x02"
     assert encode_value(T.MONEY, Money("CNY", 5)) == b"\x03CNY\x0a"
     assert encode_value(T.PARTY, Party("o", "i", "r")) == b"\x01o\x01i\x01r"
+    assert encode_value(T.OptionalType(T.BOOL), None) == b"\x00"  # none, distinct from false
+    assert encode_value(T.OptionalType(T.BOOL), False) == b"\x01\x00"
     # a map's entries are written in key order whatever the dict's order
     assert encode_value(T.MapType(T.TEXT, T.INT), {"b": 1, "a": 2}) == encode_value(
         T.MapType(T.TEXT, T.INT), {"a": 2, "b": 1})

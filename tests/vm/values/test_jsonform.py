@@ -49,6 +49,9 @@ def test_json_round_trip(tv) -> None:
     (T.HASH, b"\x01" * 32, "0x" + "01" * 32),
     (T.TEXT, "Li Lei", "Li Lei"),
     (T.BOOL, True, True),
+    (T.OptionalType(T.BOOL), None, None),
+    (T.OptionalType(T.BOOL), False, False),
+    (T.MapType(T.TEXT, T.OptionalType(T.DATE)), {"a": None, "b": 1}, {"a": None, "b": "0001-01-01"}),
     (T.ListType(T.INT), (1, 2), [1, 2]),
     (T.MapType(T.TEXT, T.INT), {"b": 2, "a": 1}, {"a": 1, "b": 2}),
     (T.MapType(T.INT, T.BOOL), {10: True, 9: False}, {"9": False, "10": True}),
@@ -109,6 +112,7 @@ def test_error_names_the_parameter_and_path() -> None:
     (T.PARTY, {"org": "a", "id": "b"}, "expected a Party"),
     (T.ListType(T.INT), {"a": 1}, "expected a List[Int]"),
     (T.MapType(T.TEXT, T.INT), [], "expected a Map[Text, Int]"),
+    (T.OptionalType(T.DATE), "soon", 'expected a Date like "2024-03-01", or null'),
 ])
 def test_json_errors(t: T.Type, j: object, words: str) -> None:
     with pytest.raises(ValueFormError, match="^argument a") as e:
