@@ -40,21 +40,22 @@ class _Failed(Exception):
         self.units = units
 
 
-def _check_unit(path: Path) -> None:
-    """Check a contract or module, or a test file against its target."""
+def _check_unit(path: Path) -> tuple[tuple[Diagnostic, ...], dict[str, str]]:
+    """Check a contract or module, or a test file against its target; returns the file's warnings
+    and the sources to quote them."""
     units: list[Compilation] = []
     try:
         unit = load(path)
         units.append(unit)
         tree = unit.tree
         if isinstance(tree, ast.TestFile):
-
             target = load_target(path, tree)
             units.append(target)
             target.verified
             verified_tests(check_tests(tree, target.analysis))
-        else:
-            unit.verified  # as far as `build` goes: check refuses what build would
+            return tree.warnings, sources(*units)
+        unit.verified  # as far as `build` goes: check refuses what build would
+        return tuple(unit.analysis.warnings), sources(*units)
     except CompileError as exc:
         raise _Failed(exc, units) from None
     except OSError as exc:
@@ -66,11 +67,13 @@ def _check_unit(path: Path) -> None:
 @click.argument("files", nargs=-1, required=True, type=FILES)
 def check(files: tuple[Path, ...]) -> None:
     """Check contracts, modules and test files for errors (a test file against the contract it
-    tests). Exit status 1 if any file has errors."""
+    tests); warnings are shown too. Exit status 1 if any file has errors."""
     failed = 0
     for path in files:
         try:
-            _check_unit(path)
+            warnings, texts = _check_unit(path)
+            for w in warnings:
+                click.echo(w.render(texts.get(w.span.file)), err=True)
         except _Failed as failure:
             failed += 1
             echo_diagnostics(failure.error.diagnostics, sources(*failure.units))
