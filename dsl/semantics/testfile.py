@@ -112,6 +112,9 @@ class _ScenarioChecker(BodyChecker):
         self.party_local(s.caller)
         init = self.contract.functions.get("init")
         if init is None:
+            if s.fails_with is not None:
+                self.error(Code.B0702, f"{self.name} has no `init`, so deploying it cannot fail", s.span,
+                           "remove `fails with`, or give the contract an `init` that checks what it needs")
             if s.args:
                 self.error(Code.B0702, f"{self.name} has no `init`, so `deploy` takes no arguments", s.span)
                 for a in s.args:

@@ -168,3 +168,13 @@ def test_explain_with_tests_renders_both_steps(project: Path) -> None:
 def test_a_filter_selects_titles_holding_it_ignoring_case(title: str, patterns: tuple[str, ...],
                                                           selected: bool) -> None:
     assert title_matches(title, patterns) is selected
+
+
+def test_a_deployment_without_init_cannot_be_expected_to_fail(tmp_path: Path) -> None:
+    (tmp_path / "plain.bao").write_text("contract Plain\n\nparties bank\n\nview one() -> Int:\n    return 1\n",
+                                        encoding="utf-8")
+    test = tmp_path / "plain.test.bao"
+    test.write_text('tests for "plain.bao"\n\nscenario "s":\n    let a = bank "A"\n    deploy by a fails with "x"\n',
+                    encoding="utf-8")
+    [(code, line, col, message)] = check_errors(test)
+    assert (code, line, col, message) == (Code.B0702, 5, 5, "Plain has no `init`, so deploying it cannot fail")
