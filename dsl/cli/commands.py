@@ -183,6 +183,8 @@ def test_command(paths: tuple[Path, ...], show_gas: bool, gas_limit: int | None,
                        err=True)
     if not files:
         click.echo("no *.test.bao files found", err=True)
+        if junit_file is not None:  # a CI step that reads the report finds it, and no test in it
+            write_file(junit_file, junit_document([]), "--junit")
         click.echo("0 passed, 0 failed")
         finish(FAILED)
     passed = failed = 0

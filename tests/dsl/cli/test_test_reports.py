@@ -75,6 +75,14 @@ def test_junit_counts_a_file_that_cannot_be_built_as_an_error(tmp_path: Path) ->
     assert "error[B0301]" in (error.text or "") and root.get("errors") == "1"
 
 
+def test_junit_is_written_when_no_test_file_is_found(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = invoke("test", tmp_path / "empty", "--junit", tmp_path / "junit.xml")
+    assert result.exit_code == 1
+    root = ET.fromstring((tmp_path / "junit.xml").read_bytes())
+    assert root.get("tests") == "0" and list(root) == []
+
+
 def test_junit_into_a_folder_is_a_usage_error(tmp_path: Path) -> None:
     result = invoke("test", project(tmp_path) / "counter.test.bao", "--junit", tmp_path)
     assert result.exit_code == 2

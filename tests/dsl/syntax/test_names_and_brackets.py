@@ -43,6 +43,21 @@ def test_any_identifier_and_its_nfkc_form_name_the_same_thing(name: str) -> None
     assert tokens[0].end_column - tokens[0].column == len(name)
 
 
+@settings(max_examples=60, deadline=None)
+@given(_identifier)
+def test_the_checker_resolves_a_name_written_either_way(name: str) -> None:
+    plain = unicodedata.normalize("NFKC", name)
+    assume(plain not in KEYWORDS and name not in KEYWORDS and plain not in ("Int", "bank", "v", "C"))
+    source = f"contract C\nparties bank\nview v() -> Int:\n    let {name} = 1\n    return {plain}\n"
+    try:
+        analysis = Compilation(source, "c.bao").analysis
+    except CompileError as exc:  # a name the contract may not declare (a built-in) is refused either way
+        assert all(d.code in (Code.B0303, Code.B0506) for d in exc.diagnostics), exc
+        return
+    expected = [] if name == plain else [Code.B0107]  # two spellings of one name
+    assert [w.code for w in analysis.warnings] == expected
+
+
 @pytest.mark.parametrize(("written", "read"), [
     ("\ufb01le", "file"),  # the ligature ﬁ
     ("\uff4e", "n"),  # fullwidth ｎ
