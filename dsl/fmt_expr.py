@@ -61,6 +61,8 @@ def _expr(e: ast.Expr) -> str:
             return text_literal(parts)
         case ast.ListLit(items=items):
             return "[" + ", ".join(expr(i) for i in items) + "]"
+        case ast.TupleLit(items=items):
+            return "(" + ", ".join(expr(i) for i in items) + ")"
         case ast.MapLit(entries=entries):
             return "{" + ", ".join(f"{expr(k)}: {expr(v)}" for k, v in entries) + "}"
         case ast.Attribute(obj=obj, name=name):
@@ -120,6 +122,8 @@ def plain_text(s: str) -> str:
 
 
 def type_ref(t: ast.TypeRef) -> str:
+    if t.name == ast.TUPLE_TYPE:
+        return "(" + ", ".join(type_ref(a) for a in t.args) + ")"
     if not t.args:
         return t.name
     return f"{t.name}[{', '.join(type_ref(a) for a in t.args)}]"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from vm.errors import EncodingError
 from vm.module.abi import Entry, Function, Module
 from vm.opcodes import Instruction, OperandKind, TruncatedCode, decode_instructions
-from vm.types import EnumType, RecordType, Type, Value
+from vm.types import EnumType, RecordType, TupleType, Type, Value
 from vm.values import decode_value, to_text
 
 
@@ -63,6 +63,8 @@ def _operand(module: Module, fn: Function, kind: OperandKind, value: int, prev: 
                 record = module.type_pool[prev] if prev is not None else None
                 if isinstance(record, RecordType):
                     return module.types.records[record.name][value][0]
+                if isinstance(record, TupleType):
+                    return str(value)
                 return "?"
     except (IndexError, KeyError, AttributeError, TypeError):
         return "?"

@@ -98,7 +98,7 @@ import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from vm.types import ListType, MapType, RecordType, TEXT, Type
+from vm.types import ListType, MapType, RecordType, TEXT, TupleType, Type
 
 if TYPE_CHECKING:
     from vm.module.abi import Module
@@ -132,7 +132,7 @@ class TypeRule(enum.Enum):
     ANY = "any type"
     LIST = "a List type"
     MAP = "a Map type"
-    RECORD = "a record type"
+    RECORD = "a record type, or a tuple type (its parts are its fields 0, 1, ...)"
     ORDERED = "an ordered type (not a List, Map or record)"  # compare, min, max, map keys
     ADDITIVE = "Int, Decimal, Percent, Money or Duration"  # abs, sum, +=, -=
     ROUNDABLE = "Decimal, Percent or Money"
@@ -174,7 +174,7 @@ class Stack(enum.Enum):
     TEXTS = "pops COUNT Texts; pushes a Text"
     ELEMENTS = "pops COUNT values of type E; pushes T"
     PAIRS = "pops COUNT key/value pairs K V; pushes T"
-    FIELDS = "pops one value per field of record T (the first deepest); pushes T"
+    FIELDS = "pops one value per field of record T, or part of tuple T (the first deepest); pushes T"
     EVENT = "pops one value per field of event EVENT (the first deepest)"
 
 
@@ -594,6 +594,8 @@ def variadic_effect(module: Module, ins: Instruction, returns: Type | None) -> t
             return (key, value) * ops[1], (t,)
         case Stack.FIELDS, RecordType(name):
             return tuple(ft for _, ft in module.types.records[name]), (t,)
+        case Stack.FIELDS, TupleType(parts):
+            return parts, (t,)
     raise ValueError(f"{op.name}: no stack rule {op.stack.name} for type {t}")
 
 

@@ -92,6 +92,18 @@ class EnumType:
 
 
 @dataclass(frozen=True, slots=True)
+class TupleType:
+    """``(Text, Int)``: two or more parts in order, an anonymous record: held, compared, ordered
+    (part by part), encoded and measured as a record whose fields have the parts' types
+    (`components`), and built and read by the record opcodes."""
+
+    parts: tuple["Type", ...]
+
+    def __str__(self) -> str:
+        return "(" + ", ".join(str(p) for p in self.parts) + ")"
+
+
+@dataclass(frozen=True, slots=True)
 class OptionalType:
     """``T?``: a value of T, or `none`. ``inner`` is never itself optional."""
 
@@ -101,7 +113,7 @@ class OptionalType:
         return f"{self.inner}?"
 
 
-Type = Union[Prim, ListType, MapType, RecordType, EnumType, OptionalType]
+Type = Union[Prim, ListType, MapType, RecordType, EnumType, OptionalType, TupleType]
 
 # A runtime value, in the representation of the table above. Its Python type follows the Bao type
 # that always travels beside it (``f(t, v)``), a relation mypy cannot express; code that works on
@@ -134,8 +146,9 @@ def is_ordered(t: Type) -> bool:
 
 
 def is_key_type(t: Type, fields: Callable[[str], Iterable[Type]] | None = None) -> bool:
-    """Whether ``t`` may be the key type of a Map: a primitive of KEY_TYPES, an enum, or a record
-    (a composite key) whose fields' types, as ``fields(name)`` lists them, are key types in turn.
+    """Whether ``t`` may be the key type of a Map: a primitive of KEY_TYPES, an enum, a tuple of
+    key types, or a record whose fields' types, as ``fields(name)`` lists them, are key types
+    (those two are the composite keys).
     Without ``fields`` no record is a key. Keys order, scan and encode field by field
     (`vm.values.keys`)."""
     return _is_key(t, fields, frozenset())
@@ -144,10 +157,21 @@ def is_key_type(t: Type, fields: Callable[[str], Iterable[Type]] | None = None) 
 def _is_key(t: Type, fields: Callable[[str], Iterable[Type]] | None, open_records: frozenset[str]) -> bool:
     if t in KEY_TYPES or isinstance(t, EnumType):
         return True
+    if isinstance(t, TupleType):
+        return all(_is_key(p, fields, open_records) for p in t.parts)
     if isinstance(t, RecordType) and fields is not None and t.name not in open_records:
         inner = open_records | {t.name}  # a record that holds itself has no finite value: no key
         return all(_is_key(ft, fields, inner) for ft in fields(t.name))
     return False
+
+
+def components(t: "RecordType | TupleType", table: "TypeTable | None") -> tuple[Type, ...]:
+    """The types of a record's fields or a tuple's parts, in order (a record needs ``table``)."""
+    if isinstance(t, TupleType):
+        return t.parts
+    if table is None:
+        raise TypeError(f"record {t.name} needs the module's type table")
+    return table.field_types(t.name)
 
 
 def is_numeric(t: Type) -> bool:

@@ -15,7 +15,7 @@ from dsl.semantics.analysis import (
 )
 from dsl.syntax import ast
 from vm.opcodes import OPCODES, operator_opcodes
-from vm.types import BOOL, DECIMAL, INT, PRIMITIVES, TEXT, EnumType, ListType, MapType, RecordType, Type
+from vm.types import BOOL, DECIMAL, INT, PRIMITIVES, TEXT, EnumType, ListType, MapType, RecordType, TupleType, Type
 
 # The operator tables are the opcode table's (each opcode's ``source``, `vm.opcodes.operator_opcodes`):
 # (op, left type, right type) -> (opcode, swap operands first); `-x` of a type; comparisons; built-in values.
@@ -140,6 +140,11 @@ class ExprCode(CallCode):
     def collection_raw(self, e: ast.ListLit | ast.MapLit) -> None:
         self.collection(e, self.raw_type(e))
 
+    def tuple(self, e: ast.TupleLit) -> None:
+        for item in e.items:
+            self.expr(item)
+        self.emit("MAKE_RECORD", self.tix(self.raw_type(e)))  # a tuple is built as a record of its parts
+
     def unary(self, e: ast.Unary) -> None:
         self.expr(e.operand)
         self.emit("NOT" if e.op == "not" else _NEG[self.raw_type(e)])
@@ -236,6 +241,10 @@ class ExprCode(CallCode):
             return
         t = self.type_of(e.obj)
         self.expr(e.obj)
+        part = ast.tuple_part(e) if isinstance(t, TupleType) else None
+        if part is not None:  # a tuple's part: the record opcodes read tuples too
+            self.emit("FIELD", self.tix(t), part)
+            return
         self.expr(e.index)
         self.emit("MAP_GET" if isinstance(t, MapType) else "LIST_GET", self.tix(t))
 
@@ -375,6 +384,7 @@ class ExprCode(CallCode):
 _EXPR_CODE: dict[type, Callable[[ExprCode, Any], None]] = {
     ast.ListLit: ExprCode.collection_raw,
     ast.MapLit: ExprCode.collection_raw,
+    ast.TupleLit: ExprCode.tuple,
     ast.TextLit: ExprCode.text,
     ast.Name: ExprCode.name,
     ast.Attribute: ExprCode.attribute,

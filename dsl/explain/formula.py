@@ -129,6 +129,8 @@ class FormulaWriter:
                 return f"{role} “{n}”", ATOM
             case ast.ListLit(items=items):
                 return "[" + ", ".join(self._wrap(i, COND) for i in items) + "]", ATOM
+            case ast.TupleLit(items=items):
+                return "(" + ", ".join(self._wrap(i, COND) for i in items) + ")", ATOM
             case ast.MapLit(entries=entries):
                 inner = ", ".join(f"{self._wrap(k, COND)}: {self._wrap(v, COND)}" for k, v in entries)
                 return "{" + inner + "}", ATOM
@@ -350,7 +352,7 @@ def _walk_expr(expr: ast.Expr) -> Iterator[ast.Expr]:
             for p in parts:
                 if not isinstance(p, str):
                     yield from _walk_expr(p)
-        case ast.ListLit(items=items):
+        case ast.ListLit(items=items) | ast.TupleLit(items=items):
             for i in items:
                 yield from _walk_expr(i)
         case ast.MapLit(entries=entries):

@@ -17,14 +17,20 @@ def type_words(t: ast.TypeRef | None, phrases: Phrases, names: ContractNames) ->
 
 
 def _key_words(t: ast.TypeRef, phrases: Phrases, names: ContractNames) -> str:
-    """A map's key: a composite one (a record) as its parts, "policy id and year (a PolicyYear)"."""
+    """A map's key: a composite one as its parts, a record's by their names ("policy id and year
+    (a PolicyYear)"), a tuple's by their types ("text and whole number")."""
+    if t.name == ast.TUPLE_TYPE:
+        return _parts([_type_words(p, phrases, names) for p in t.args], phrases)
     rec = names.records.get(t.name) if not t.args else None
     if rec is None or not rec.fields:
         return _type_words(t, phrases, names)
-    parts = [words(f.name.name) for f in rec.fields]
-    said = parts[0] if len(parts) == 1 else \
-        phrases("list_sep").join(parts[:-1]) + phrases("t_parts_last") + parts[-1]
-    return phrases("t_key_parts", parts=said, name=t.name)
+    return phrases("t_key_parts", parts=_parts([words(f.name.name) for f in rec.fields], phrases), name=t.name)
+
+
+def _parts(parts: list[str], phrases: Phrases) -> str:
+    if len(parts) == 1:
+        return parts[0]
+    return phrases("list_sep").join(parts[:-1]) + phrases("t_parts_last") + parts[-1]
 
 
 def _type_words(t: ast.TypeRef | None, phrases: Phrases, names: ContractNames) -> str:
@@ -37,6 +43,8 @@ def _type_words(t: ast.TypeRef | None, phrases: Phrases, names: ContractNames) -
     if t.name == "Map" and len(t.args) == 2:
         return phrases("t_Map", key=_key_words(t.args[0], phrases, names),
                        value=_type_words(t.args[1], phrases, names))
+    if t.name == ast.TUPLE_TYPE:  # a part of a tuple key
+        return "(" + _parts([_type_words(p, phrases, names) for p in t.args], phrases) + ")"
     if t.name in names.records:
         return t.name
     if t.name in names.enums:

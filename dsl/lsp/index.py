@@ -114,7 +114,7 @@ class Index:
     def _type_ref(self, ref: ast.TypeRef) -> None:
         if ref.name in self.analysis.types.records or ref.name in self.analysis.types.enums:
             self._add(_head(ref.span, ref.name), Symbol(TYPE, ref.name))
-        elif ref.name not in PRIMITIVES:
+        elif ref.name not in PRIMITIVES and ref.name != ast.TUPLE_TYPE:  # a tuple has no name to point at
             self._add(_head(ref.span, ref.name), Symbol(BUILTIN, ref.name))
         for arg in ref.args:
             self._type_ref(arg)

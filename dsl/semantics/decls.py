@@ -10,16 +10,15 @@ from dsl.semantics.analysis import (
 )
 from dsl.semantics.exprs import ExprChecker
 from dsl.semantics.limits import check_record_nesting, check_written_type
+from dsl.semantics.typerules import KEY_HINT
 from dsl.semantics.literals import LiteralValidator
 from dsl.semantics.scope import (
     TYPE_NAMES, BodyKind, ContractScope, Findings, RecordInfo, Signature, SymbolKind, did_you_mean,
 )
 from dsl.syntax import ast
-from vm.types import PRIMITIVES, EnumType, ListType, MapType, RecordType, Type, is_key_type
+from vm.types import PRIMITIVES, EnumType, ListType, MapType, RecordType, TupleType, Type, is_key_type
 
 MODULE_DECLS = (ast.FuncDecl, ast.RecordDecl, ast.EnumDecl)
-KEY_HINT = ("keys are Int, Decimal, Money, Percent, Date, Duration, Timestamp, Text, Bool, Hash, Party, "
-            "an enum, or a record of such fields (a composite key)")
 
 
 def resolve_type(ref: ast.TypeRef, scope: ContractScope, findings: Findings) -> Type | None:
@@ -29,8 +28,11 @@ def resolve_type(ref: ast.TypeRef, scope: ContractScope, findings: Findings) -> 
     return check_written_type(t, ref, scope, findings) if t is not None else None
 
 
-def _resolve(ref: ast.TypeRef, scope: ContractScope, findings: Findings) -> Type | None:
+def _resolve(ref: ast.TypeRef, scope: ContractScope, findings: Findings, as_key: bool = False) -> Type | None:
+    """``as_key``: ``ref`` is written as a Map's key (or a part of one), where a tuple may stand."""
     name = ref.name
+    if name == ast.TUPLE_TYPE:
+        return _tuple(ref, scope, findings, as_key)
     prim = PRIMITIVES.get(name)
     if prim is not None or name in scope.records or name in scope.enums:
         if ref.args:
@@ -49,7 +51,7 @@ def _resolve(ref: ast.TypeRef, scope: ContractScope, findings: Findings) -> Type
         if len(ref.args) != 2:
             findings.error(Code.B0304, "Map takes two types: Map[K, V]", ref.span)
             return None
-        key = _resolve(ref.args[0], scope, findings)
+        key = _resolve(ref.args[0], scope, findings, as_key=True)
         value = _resolve(ref.args[1], scope, findings)
         if key is None or value is None:
             return None
@@ -139,6 +141,18 @@ def resolve_records(tree: ast.SourceFile, scope: ContractScope, findings: Findin
             if key is not None and not is_key_type(key, scope.field_types):
                 findings.error(Code.B0401, f"{key} cannot be a map key", f.type.span, KEY_HINT)
     scope.nesting = check_record_nesting(tree, scope, findings)
+
+
+def _tuple(ref: ast.TypeRef, scope: ContractScope, findings: Findings, as_key: bool) -> Type | None:
+    if not as_key:
+        findings.error(Code.B0304, "a tuple type stands only as a map's key", ref.span,
+                       "write Map[(Text, Int), V]; elsewhere a record names the parts")
+        return None
+    if len(ref.args) < 2:
+        findings.error(Code.B0304, "a tuple has at least two parts", ref.span, "write the part's type alone")
+        return None
+    parts = [_resolve(p, scope, findings, as_key=True) for p in ref.args]
+    return TupleType(tuple(p for p in parts if p is not None)) if None not in parts else None
 
 
 def _record_key_of(t: Type | None) -> RecordType | None:

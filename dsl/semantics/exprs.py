@@ -23,11 +23,11 @@ from dsl.semantics.scope import (
     BUILTIN_FUNCS, BUILTIN_VALUE_NAMES, BodyKind, ContractScope, Findings, LocalScope, SymbolKind, a_kind,
     article, did_you_mean,
 )
-from dsl.semantics.typerules import BUILTIN_VALUES, PARTY_FIELDS, assignable, comparable
+from dsl.semantics.typerules import BUILTIN_VALUES, KEY_HINT, PARTY_FIELDS, assignable, comparable
 from dsl.syntax import ast
 from vm.types import (
     BOOL, DATE, DECIMAL, DURATION, HASH, INT, MONEY, PARTY, PERCENT, TEXT, EnumType, ListType, MapType,
-    RecordType, Type, is_key_type,
+    RecordType, TupleType, Type, is_key_type,
 )
 
 _LITERAL_TYPES = {
@@ -171,6 +171,25 @@ class ExprChecker(OperatorTyping, CallTyping):
         if elem is None or not check_literal_type(ListType(elem), [elem], e.span, self.scope, self.findings):
             return None
         return self._typed(e, ListType(elem))
+
+    def _tuple(self, e: ast.TupleLit, hint: Type | None) -> Type | None:
+        """`(a, b)`: a tuple of two or more key-typed parts (a composite map key)."""
+        if len(e.items) < 2:
+            for item in e.items:
+                self.expr(item)
+            self.error(Code.B0401, "a tuple has at least two parts", e.span, "write the part alone, without the comma")
+            return None
+        hints = hint.parts if isinstance(hint, TupleType) and len(hint.parts) == len(e.items) else None
+        found = [self.expect(item, hints[i], "a tuple part") if hints else self.expr(item)
+                 for i, item in enumerate(e.items)]
+        parts = [t for t in found if t is not None]
+        if len(parts) != len(found):
+            return None
+        for item, t in zip(e.items, parts):
+            if not is_key_type(t, self.scope.field_types):
+                self.error(Code.B0401, f"a tuple's parts are map keys; {t} cannot be one", item.span, KEY_HINT)
+                return None
+        return self._typed(e, TupleType(tuple(parts)))
 
     def _common(self, items, what: str) -> Type | None:
         """One type for the items of a literal (Int items widen when another is Decimal)."""
@@ -350,8 +369,16 @@ class ExprChecker(OperatorTyping, CallTyping):
             if self.expect(e.index, INT, "a list index") is None:
                 return None
             return self._typed(e, t.elem)
+        if isinstance(t, TupleType):
+            i = ast.tuple_part(e)
+            if i is None or i >= len(t.parts):
+                self.expr(e.index)
+                self.error(Code.B0403, f"a tuple's part is read by its number, 0 to {len(t.parts) - 1}", e.index.span,
+                           "write k[0] for the first part")
+                return None
+            return self._typed(e, t.parts[i])
         self.expr(e.index)
-        self.error(Code.B0402, f"cannot index {article(t)}: only Map and List values have [ ]", e.span)
+        self.error(Code.B0402, f"cannot index {article(t)}: only Map, List and tuple values have [ ]", e.span)
         return None
 
 # Each handler takes the node of its own class (hence Any for the node here).
@@ -360,6 +387,7 @@ _DISPATCH: dict[type[ast.Expr], Callable[[ExprChecker, Any, Type | None], Type |
     ast.BoolLit: ExprChecker._bool,
     ast.PartyLit: ExprChecker._party,
     ast.ListLit: ExprChecker._list,
+    ast.TupleLit: ExprChecker._tuple,
     ast.MapLit: ExprChecker._map,
     ast.Name: ExprChecker._name,
     ast.Attribute: ExprChecker._attribute,

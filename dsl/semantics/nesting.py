@@ -17,7 +17,7 @@ the checks.
 from __future__ import annotations
 
 from vm.gas import DEFAULT_LIMITS
-from vm.types import ListType, MapType, RecordType, Type
+from vm.types import ListType, MapType, RecordType, TupleType, Type
 
 
 def nesting_limit() -> int:
@@ -38,6 +38,8 @@ def records_in(t: Type) -> list[str]:
         return records_in(t.elem)
     if isinstance(t, MapType):
         return records_in(t.key) + records_in(t.value)
+    if isinstance(t, TupleType):
+        return [r for p in t.parts for r in records_in(p)]
     return [t.name] if isinstance(t, RecordType) else []
 
 
@@ -78,6 +80,8 @@ class Nesting:
             return 1 + self.inside(t.elem, group, own)
         if isinstance(t, MapType):
             return 1 + max(self.inside(t.key, group, own), self.inside(t.value, group, own))
+        if isinstance(t, TupleType):  # a level of its own, as `vm.values.measure` counts it
+            return 1 + max(self.inside(p, group, own) for p in t.parts)
         if isinstance(t, RecordType):
             if group is not None and self.group.get(t.name) == group:
                 return 1 if own else self.shallowest.get(t.name, 1)

@@ -23,7 +23,7 @@ from dsl.semantics.scope import (
 )
 from dsl.semantics.typerules import COMPOUND_TARGETS, arith, widens
 from dsl.syntax import ast
-from vm.types import BOOL, INT, PARTY, TEXT, ListType, MapType, Type
+from vm.types import BOOL, INT, PARTY, TEXT, ListType, MapType, TupleType, Type
 
 
 class BodyChecker(ExprChecker):
@@ -137,6 +137,9 @@ class BodyChecker(ExprChecker):
             t = self.target(e.obj, verb)
             if t is None:
                 self.expr(e.index)
+                return None
+            if isinstance(t, TupleType):
+                self.error(Code.B0503, "the parts of a tuple cannot be changed", e.span, "build a new tuple")
                 return None
             return self.element_of(e, t)
         self.error(Code.B0503, f"cannot {verb} this: only names, fields and [ ] entries can be assigned", e.span)

@@ -59,6 +59,9 @@ ARITH_TABLE: dict[tuple[str, Type, Type], Type] = dict(_TABLE)
 NEGATABLE = ADDITIVE  # `-x`
 SUMMABLE = ADDITIVE  # sum, abs
 COMPOUND_TARGETS = ADDITIVE  # `+=` / `-=` targets
+# What a map key may be (`vm.types.is_key_type`), as a hint where a type cannot be one.
+KEY_HINT = ("keys are Int, Decimal, Money, Percent, Date, Duration, Timestamp, Text, Bool, Hash, Party, "
+            "an enum, or a record or tuple of such parts (a composite key)")
 
 
 def arith(op: str, left: Type, right: Type) -> Type | None:

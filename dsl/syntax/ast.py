@@ -35,9 +35,13 @@ class Ident:
     span: Span = _span()
 
 
+TUPLE_TYPE = "()"  # the name of a tuple type's TypeRef: no written name can be it
+
+
 @dataclass(frozen=True, slots=True)
 class TypeRef:
-    """A type as written: `Money`, `Map[Text, Policy]`, `List[Int]`, `Policy`."""
+    """A type as written: `Money`, `Map[Text, Policy]`, `List[Int]`, `Policy`. A tuple type
+    `(Text, Int)` is named `TUPLE_TYPE`, its parts the args."""
 
     name: str
     args: tuple[TypeRef, ...] = ()
@@ -110,6 +114,19 @@ class HashLit:
 class ListLit:
     items: tuple["Expr", ...]
     span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class TupleLit:
+    """`(policy_id, year)`: two or more parts in parentheses (`(x)` is x itself)."""
+
+    items: tuple["Expr", ...]
+    span: Span = _span()
+
+
+def tuple_part(e: "Index") -> int | None:
+    """The part `k[n]` reads of a tuple k: n written as a whole-number literal (else None)."""
+    return int(e.index.text.replace("_", "")) if isinstance(e.index, IntLit) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +225,7 @@ class PartyLit:
 
 Expr = Union[
     IntLit, DecimalLit, MoneyLit, PercentLit, DateLit, DurationLit, TextLit, BoolLit, HashLit,
-    ListLit, MapLit, Name, Attribute, Index, Call, Unary, Binary, Compare, Conditional, PartyLit,
+    ListLit, TupleLit, MapLit, Name, Attribute, Index, Call, Unary, Binary, Compare, Conditional, PartyLit,
 ]
 
 

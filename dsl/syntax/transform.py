@@ -128,6 +128,10 @@ class TreeBuilder(StepCallbacks):
         name, _lb, args, rb = c
         return ast.TypeRef(name.value, tuple(args), self._tt(name, rb))
 
+    def type_tuple(self, c):
+        lp, parts, rp = c
+        return ast.TypeRef(ast.TUPLE_TYPE, tuple(parts), self._tt(lp, rp))
+
     # -- statements -------------------------------------------------------------------------
 
     def suite(self, c):
@@ -282,6 +286,10 @@ class TreeBuilder(StepCallbacks):
         # statement spans reach the closing bracket.
         lp, inner, rp = c
         return replace(inner, span=self._tt(lp, rp))
+
+    def tuple_lit(self, c):
+        lp, first, rest, rp = c
+        return ast.TupleLit((first, *(rest or ())), self._tt(lp, rp))
 
     def list_lit(self, c):
         lb, items, rb = c

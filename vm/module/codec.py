@@ -19,7 +19,7 @@ from vm.module.abi import (
     Module, Param, StateVar, Transition,
 )
 from vm.types import (
-    INT_HELD, PRIMITIVES, EnumType, ListType, MapType, OptionalType, Prim, RecordType, Type, TypeTable, Value,
+    INT_HELD, PRIMITIVES, EnumType, ListType, MapType, OptionalType, Prim, RecordType, TupleType, Type, TypeTable, Value,
 )
 from vm.values.money import Money
 from vm.values.party import Party
@@ -37,6 +37,8 @@ def _type_out(t: Type) -> Value:
             return ["Map", _type_out(key), _type_out(value)]
         case RecordType(name):
             return ["Record", name]
+        case TupleType(parts):
+            return ["Tuple", *[_type_out(p) for p in parts]]
         case EnumType(name):
             return ["Enum", name]
         case OptionalType(inner):
@@ -152,6 +154,8 @@ def _type_in(x: Value, what: str, depth: int = 0) -> Type:
         return ListType(_type_in(items[1], what, depth + 1))
     if tag == "Map" and len(items) == 3:
         return MapType(_type_in(items[1], what, depth + 1), _type_in(items[2], what, depth + 1))
+    if tag == "Tuple" and len(items) >= 3:
+        return TupleType(tuple(_type_in(p, what, depth + 1) for p in items[1:]))
     if tag == "Record" and len(items) == 2:
         return RecordType(_str(items[1], what))
     if tag == "Enum" and len(items) == 2:

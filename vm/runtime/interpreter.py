@@ -27,7 +27,7 @@ from vm.values.measure import needs_nesting_check, scans_natively, walks_to_comp
 from vm.module.abi import Constant, Entry, EventDef, Function, Lifecycle, Module, Param, StateVar
 from vm.opcodes import BY_NAME, OPCODES, Impl, Instruction, OperandKind, OpInfo, Stack, decode_instructions, encode_instruction
 from vm.runtime.state import CallState
-from vm.types import ListType, MapType, RecordType, Type, TypeTable
+from vm.types import ListType, MapType, RecordType, TupleType, Type, TypeTable, components
 
 
 def assemble(program: list) -> bytes:
@@ -363,8 +363,8 @@ def _map_has(f: _Frame, ins: Instruction, t: Type | None) -> None:
 
 
 def _make_record(f: _Frame, ins: Instruction, t: Type | None) -> None:
-    assert isinstance(t, RecordType)  # TypeRule.RECORD: the verifier proved it
-    f.stack.append(tuple(f.take(len(f.machine.types.records[t.name]))))
+    assert isinstance(t, (RecordType, TupleType))  # TypeRule.RECORD: the verifier proved it
+    f.stack.append(tuple(f.take(len(components(t, f.machine.types)))))
 
 
 def _field(f: _Frame, ins: Instruction, t: Type | None) -> None:

@@ -312,8 +312,8 @@ def _e_map_has(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
 
 def _e_make_record(fw: FunctionContext, w: StackWriter, ins: Instruction) -> None:
     rt = fw.ptype(ins.operands[0])
-    assert isinstance(rt, T.RecordType)  # TypeRule.RECORD: the verifier proved it
-    items = w.pops(len(fw.module.types.records[rt.name]))
+    assert isinstance(rt, (T.RecordType, T.TupleType))  # TypeRule.RECORD: the verifier proved it
+    items = w.pops(len(T.components(rt, fw.module.types)))
     w.push(_nested(fw, ins, "(" + "".join(x + ", " for x in items) + ")"))
 
 

@@ -138,6 +138,11 @@ def _put(out: _Out, t: T.Type, v: Value, table: T.TypeTable | None) -> None:
             raise ValueError(f"{t.name} has {len(fields)} fields")
         for (_, ft), x in zip(fields, v):
             _put(out, ft, x, table)
+    elif type(t) is T.TupleType:
+        if len(v) != len(t.parts):
+            raise ValueError(f"{t} has {len(t.parts)} parts")
+        for pt, x in zip(t.parts, v):
+            _put(out, pt, x, table)
     elif type(t) is T.EnumType:
         if v is True or v is False or not 0 <= v < len(_named(table, t).enum_values(t.name)):
             raise ValueError(f"{v!r} is not a value of enum {t.name}")
@@ -292,6 +297,8 @@ def _get(r: _Reader, t: T.Type, table: T.TypeTable | None) -> Value:
 def _get_container(r: _Reader, t: T.Type, table: T.TypeTable | None) -> Value:
     if type(t) is T.RecordType:
         return tuple([_get(r, ft, table) for _, ft in _named(table, t).record_fields(t.name)])
+    if type(t) is T.TupleType:
+        return tuple([_get(r, pt, table) for pt in t.parts])
     if type(t) is T.ListType:
         return tuple([_get(r, t.elem, table) for _ in range(r.count())])
     if type(t) is T.MapType:

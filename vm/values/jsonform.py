@@ -5,8 +5,8 @@ precision; both forms are accepted on input); Decimal "1.25" (a whole JSON numbe
 too, a float never); Money "1200.50 CNY"; Percent "80%"; Date "2024-03-01"; Duration "30 days";
 Timestamp RFC 3339 (written in UTC+08:00; any offset, and at most millisecond precision, read);
 Hash "0x…"; an optional value (``T?``) null for `none`, else T's form; List an array; Map an object keyed by the keys' text forms (written in key order),
-or, when its key is composite (a record), an array of ``[key, value]`` pairs in key order, each
-key the record's object;
+or, when its key is composite (a record or a tuple), an array of ``[key, value]`` pairs in key
+order, each key in its own form; a tuple an array of its parts;
 a record an object of its fields (the type table knows no defaults, so every field is
 required unless the caller passes the record defaults it knows; an unknown field is an error); an enum value its name; Party
 {"org", "id", "role"}.
@@ -162,6 +162,8 @@ def _expected(t: T.Type, table: T.TypeTable | None) -> str:
         return f"a {t} (a JSON object)"
     if isinstance(t, T.RecordType):
         return f"a {t.name} (a JSON object of its fields)"
+    if isinstance(t, T.TupleType):
+        return f"a {t} (a JSON array of its {len(t.parts)} parts)"
     if isinstance(t, T.EnumType) and table is not None:
         return "one of " + ", ".join(table.enum_values(t.name))
     if isinstance(t, T.OptionalType):
@@ -242,7 +244,7 @@ def _read(t: T.Type, j: object, cx: _Context, path: tuple | None) -> Value:
             if m.path == path and m.t == t.inner:  # the value itself misfits: say null would do
                 raise _Misfit(path, t, m.j, m.reason) from None
             raise
-    if isinstance(t, (T.ListType, T.MapType, T.RecordType)):
+    if isinstance(t, (T.ListType, T.MapType, T.RecordType, T.TupleType)):
         if cx.depth == cx.limits.nesting:
             raise _OverLimit(path, f"values nest at most {cx.limits.nesting} deep "
                                    "(Lists, Maps and records inside each other)")
@@ -358,12 +360,16 @@ def _read_container(t: T.Type, j: object, cx: _Context, path: tuple | None) -> V
         return out
     if isinstance(t, T.RecordType):
         return _read_record(t, j, cx, path)
+    if isinstance(t, T.TupleType):
+        if not isinstance(j, list) or len(j) != len(t.parts):
+            raise _Misfit(path, t, j)
+        return tuple([_read(pt, x, cx, (path, i)) for i, (pt, x) in enumerate(zip(t.parts, j))])
     raise TypeError(f"no JSON form for type {t}")
 
 
 def _composite(kt: T.Type) -> bool:
     """Whether Map keys of type ``kt`` are written as JSON values (pairs) rather than object keys."""
-    return isinstance(kt, T.RecordType)
+    return isinstance(kt, (T.RecordType, T.TupleType))
 
 
 def _read_pairs(t: T.MapType, j: object, cx: _Context, path: tuple | None) -> dict:
@@ -519,6 +525,9 @@ def to_json(t: T.Type, v: Value, table: T.TypeTable | None = None) -> object:
             for (n, ft), x in zip(_need(table).record_fields(t.name), v):
                 out[n] = None
                 work.append((ft, x, out, n))
+        elif isinstance(t, T.TupleType):
+            out = [None] * len(v)
+            work.extend([(pt, x, out, i) for i, (pt, x) in enumerate(zip(t.parts, v))])
         else:
             out = _leaf_json(t, v, table)
         into[slot] = out

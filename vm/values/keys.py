@@ -14,8 +14,8 @@ composite keys concatenate safely.
   0x00 0x01.
 - Money: the currency code as Text, then the units: keys order by currency, then amount.
 - Party: org, id, role as Text (Bao's Party order).
-- A record (a composite key, `vm.types.is_key_type`): its fields' encodings in declaration
-  order. Each part is prefix-free, so the concatenation is too, it decodes unambiguously, and
+- A record or a tuple (a composite key, `vm.types.is_key_type`): its fields' (parts')
+  encodings in order. Each part is prefix-free, so the concatenation is too, it decodes unambiguously, and
   two keys compare bytewise as their first differing field does: field by field, each by its
   own type's order (lexicographic, like the tuple of the fields). One encoding per key: every
   part's is canonical (minimal numbers, the one text escape).
@@ -51,10 +51,10 @@ def _text_key(s: str) -> bytes:
 def encode_key(t: T.Type, v: Value, table: T.TypeTable | None = None) -> bytes:
     """The order-preserving, prefix-free bytes of a Map key of type ``t`` (a record key needs
     the module's ``table``)."""
-    if type(t) is T.RecordType:
+    if type(t) is T.RecordType or type(t) is T.TupleType:
         fields = _fields(t, table)
         if len(v) != len(fields):
-            raise EncodingError(f"a {t.name} key has {len(fields)} fields")
+            raise EncodingError(f"a {t} key has {len(fields)} parts")
         return b"".join([encode_key(ft, x, table) for ft, x in zip(fields, v)])
     if t == T.TEXT:
         return _text_key(v)
@@ -75,10 +75,11 @@ def encode_key(t: T.Type, v: Value, table: T.TypeTable | None = None) -> bytes:
     raise EncodingError(f"{t} cannot be a Map key")
 
 
-def _fields(t: T.RecordType, table: T.TypeTable | None) -> tuple[T.Type, ...]:
-    if table is None:
-        raise EncodingError(f"a {t.name} key needs the module's type table")
-    return table.field_types(t.name)
+def _fields(t: T.RecordType | T.TupleType, table: T.TypeTable | None) -> tuple[T.Type, ...]:
+    try:
+        return T.components(t, table)
+    except TypeError:
+        raise EncodingError(f"a {t} key needs the module's type table") from None
 
 
 class _KeyReader:
@@ -151,7 +152,7 @@ def decode_key(t: T.Type, data: bytes, table: T.TypeTable | None = None) -> Valu
 
 
 def _read_key(r: _KeyReader, t: T.Type, table: T.TypeTable | None) -> Value:
-    if type(t) is T.RecordType:
+    if type(t) is T.RecordType or type(t) is T.TupleType:
         return tuple([_read_key(r, ft, table) for ft in _fields(t, table)])
     if t in T.INT_HELD or isinstance(t, T.EnumType):
         v: Value = r.integer()

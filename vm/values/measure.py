@@ -46,6 +46,8 @@ def nesting_bound(t: T.Type, table: T.TypeTable, _seen: frozenset[str] = frozens
         return 1 + nesting_bound(t.elem, table, _seen)
     if isinstance(t, T.MapType):
         return 1 + max(nesting_bound(t.key, table, _seen), nesting_bound(t.value, table, _seen))
+    if isinstance(t, T.TupleType):
+        return 1 + max(nesting_bound(p, table, _seen) for p in t.parts)
     if isinstance(t, T.RecordType):
         if t.name in _seen:
             return UNBOUNDED
@@ -69,7 +71,7 @@ def walks_to_compare(t: T.Type) -> bool:
     """Whether `==` on type ``t`` walks the values (Lists, Maps, records), priced by units."""
     if isinstance(t, T.OptionalType):
         return walks_to_compare(t.inner)
-    return isinstance(t, (T.ListType, T.MapType, T.RecordType))
+    return isinstance(t, (T.ListType, T.MapType, T.RecordType, T.TupleType))
 
 
 def needs_nesting_check(t: T.Type, table: T.TypeTable, nesting: int) -> bool:

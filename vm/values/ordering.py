@@ -35,6 +35,8 @@ def compare(t: T.Type, a: Value, b: Value, table: T.TypeTable | None = None) -> 
     if isinstance(t, T.RecordType):
         types = [ft for _, ft in _fields(table, t.name)]
         return _compare_seq(types, a, b, table, 0, 0)
+    if isinstance(t, T.TupleType):
+        return _compare_seq(list(t.parts), a, b, table, 0, 0)
     if isinstance(t, T.OptionalType):  # `none` first, then the values in T's order
         if a is None or b is None:
             return (a is not None) - (b is not None)
@@ -69,7 +71,7 @@ def sorted_keys(kt: T.Type, m: dict, table: T.TypeTable | None = None) -> list:
         # Keys of one map may hold several currencies; they order by currency, then amount
         # (the state key order), rather than aborting on a mixed map.
         return sorted(m, key=lambda k: (k.currency, k.units))
-    if type(kt) is T.RecordType:  # a composite key: field by field, as its state key sorts
+    if type(kt) is T.RecordType or type(kt) is T.TupleType:  # a composite key: part by part, as its state key sorts
         return sorted(m, key=lambda k: encode_key(kt, k, table))
     return sorted(m)
 
@@ -92,6 +94,8 @@ def equal(t: T.Type, a: Value, b: Value, table: T.TypeTable | None = None) -> bo
     if isinstance(t, T.RecordType):
         # Every field is compared (no short cut) so a currency mismatch anywhere aborts.
         return all([equal(ft, x, y, table) for (_, ft), x, y in zip(_fields(table, t.name), a, b)])
+    if isinstance(t, T.TupleType):
+        return all([equal(pt, x, y, table) for pt, x, y in zip(t.parts, a, b)])
     if isinstance(t, T.MapType):
         if a.keys() != b.keys():
             return False

@@ -164,6 +164,13 @@ class _Writer:
                 put(f"{', ' if i else ''}{name}: ")
                 self.value(ft, x)
             put(")")
+        elif type(t) is T.TupleType:
+            put("(")
+            for i, (pt, x) in enumerate(zip(t.parts, v)):
+                if i:
+                    put(", ")
+                self.value(pt, x)
+            put(")")
         elif type(t) is T.OptionalType:
             if v is None:
                 put("none")

@@ -15,7 +15,10 @@ from typing import NoReturn
 from vm.errors import VerifyError
 from vm.module.abi import Function, Module
 from vm.opcodes import Instruction, OperandKind, TruncatedCode, TypeRule, decode_instructions, variadic_effect
-from vm.types import ADDITIVE, PRIMITIVES, ROUNDABLE, ListType, MapType, OptionalType, RecordType, Type, is_ordered
+from vm.types import (
+    ADDITIVE, PRIMITIVES, ROUNDABLE, ListType, MapType, OptionalType, RecordType, TupleType, Type, components,
+    is_ordered,
+)
 
 MAX_STACK = 512  # per frame
 
@@ -139,7 +142,7 @@ class FunctionCheck:
             TypeRule.ANY: True,
             TypeRule.LIST: isinstance(t, ListType),
             TypeRule.MAP: isinstance(t, MapType),
-            TypeRule.RECORD: isinstance(t, RecordType),
+            TypeRule.RECORD: isinstance(t, (RecordType, TupleType)),
             TypeRule.ORDERED: is_ordered(t),
             TypeRule.ADDITIVE: t in ADDITIVE,
             TypeRule.ROUNDABLE: t in ROUNDABLE,
@@ -148,8 +151,8 @@ class FunctionCheck:
         if not ok:
             self.fail(ins.offset, f"{op.name}: type operand is {t}, expected {rule.value}")
         if OperandKind.FIELD in op.operands:
-            assert isinstance(t, RecordType)  # FIELD's rule is RECORD, checked just above
-            fields = m.types.records[t.name]
+            assert isinstance(t, (RecordType, TupleType))  # FIELD's rule is RECORD, checked just above
+            fields = components(t, m.types)
             if ins.operands[1] >= len(fields):
                 self.fail(ins.offset, f"{op.name}: record {t} has no field {ins.operands[1]}")
 
@@ -246,6 +249,8 @@ class FunctionCheck:
                         return value
                     case "F", RecordType(name):
                         return m.types.records[name][ops["field"]][1]
+                    case "F", TupleType(parts):
+                        return parts[ops["field"]]
                     case "I", OptionalType(inner):
                         return inner
             case "S":

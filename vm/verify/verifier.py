@@ -19,7 +19,7 @@ from vm.errors import EncodingError, VerifyError
 from vm.module.abi import Module, module_id
 from vm.module.codec import decode_module, encode_module
 from vm.types import (
-    DATE, MONEY, EnumType, ListType, MapType, OptionalType, Prim, RecordType, Type, Value, is_key_type,
+    DATE, MONEY, EnumType, ListType, MapType, OptionalType, Prim, RecordType, TupleType, Type, Value, is_key_type,
 )
 from vm.values.calendar import MAX_DATE, MIN_DATE
 from vm.values.currencies import CURRENCY_DIGITS
@@ -110,6 +110,11 @@ class _ModuleCheck:
             case EnumType(name):
                 if name not in self.m.types.enums:
                     self.fail(f"{where}: unknown enum {name}")
+            case TupleType(parts):
+                if len(parts) < 2:
+                    self.fail(f"{where}: a tuple has at least two parts")
+                for p in parts:
+                    self.type_ok(p, where, depth + 1)
             case OptionalType(inner):
                 if isinstance(inner, OptionalType):
                     self.fail(f"{where}: {t} is optional twice")

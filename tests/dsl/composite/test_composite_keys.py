@@ -1,6 +1,7 @@
-"""Records as composite map keys, through the checker, the compiler and the machine: which records
-may be keys (every field a key type), `in`, indexing and `for` over them, and the state keys they
-are stored under (field by field, so a scan visits them in the tuple's order)."""
+"""Records and tuples as composite map keys, through the checker, the compiler, the machine, fmt,
+explain and the editor's index: which records and tuples may be keys (every part a key type),
+where a tuple may stand, `in`, indexing, `for` and reading a tuple's parts, and the state keys
+they are stored under (part by part, so a scan visits them in the tuple's order)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from dsl.lsp.index import Index
 from dsl.pipeline import Compilation
 from vm import types as T
 from vm.values import encode_key
@@ -59,7 +61,7 @@ def test_a_record_of_key_types_is_a_key_and_its_entries_are_stored_field_by_fiel
 def test_a_record_with_a_field_that_is_no_key_is_refused_with_the_rule_as_hint(key_record: str, why: str) -> None:
     text = body(key_record + "state:\n    by_r: Map[R, Int]\n")
     d = one_error(text)
-    assert d.message == why and "a record of such fields (a composite key)" in (d.hint or "")
+    assert d.message == why and "a record or tuple of such parts (a composite key)" in (d.hint or "")
 
 
 def test_a_record_key_checked_before_its_record_is_resolved_is_checked_again() -> None:
@@ -82,7 +84,7 @@ def test_the_keys_of_a_map_literal_may_be_records() -> None:
 def test_the_scenarios_of_composite_keys_pass() -> None:
     result = invoke("test", HERE)
     assert result.exit_code == 0, result.output
-    assert result.output.strip().splitlines()[-1] == "2 passed, 0 failed"
+    assert result.output.strip().splitlines()[-1] == "3 passed, 0 failed"
 
 
 def test_a_module_with_a_record_key_round_trips_and_verifies() -> None:
@@ -98,3 +100,66 @@ def test_explain_says_a_composite_key_as_its_parts(lang: str, words: str) -> Non
     result = invoke("explain", "--format", "md", "--lang", lang, HERE / "claims_by_year.bao")
     assert result.exit_code == 0, result.output
     assert words in result.output
+
+
+TUPLED = """\
+contract K
+parties a
+state:
+    claims_by: Map[(Text, Int), Int]
+action add(p: Text, y: Int) by a:
+    claims_by[(p, y)] = claims_by.get((p, y), 0) + 1
+view firsts() -> List[Text]:
+    let out: List[Text] = []
+    for k, _ in claims_by:
+        out.append(k[0] + "/" + text(k[1]))
+    return out
+view has(p: Text, y: Decimal) -> Bool:
+    return (p, 2024) in {(p, 1): true}
+"""
+
+
+def test_a_tuple_key_is_built_read_part_by_part_and_stored_in_order() -> None:
+    d = deploy(TUPLED)
+    for p, y in [("P2", 2024), ("P10", 2025), ("P10", 2024)]:
+        d.call("add", p, y)
+    assert d.call("firsts") == ("P10/2024", "P10/2025", "P2/2024")
+    stored = [k for k, _ in d.host.scan(b"")]  # type: ignore[attr-defined]
+    key = encode_key(T.TupleType((T.TEXT, T.INT)), ("P10", 2024))
+    assert sum(k.endswith(key) for k in stored) == 1
+
+
+@pytest.mark.parametrize("decl, message", [
+    ("state:\n    t: (Text, Int)\n", "a tuple type stands only as a map's key"),
+    ("state:\n    m: Map[Text, (Text, Int)]\n", "a tuple type stands only as a map's key"),
+    ("state:\n    m: Map[(Text), Int]\n", "a tuple has at least two parts"),
+    ("state:\n    m: Map[(Text, List[Int]), Int]\n", "(Text, List[Int]) cannot be a map key"),
+    ("action f() -> Int by insurer:\n    let t = (1,)\n    return 0\n", "a tuple has at least two parts"),
+    ("action f() -> Int by insurer:\n    let t = (1, [2])\n    return 0\n",
+     "a tuple's parts are map keys; List[Int] cannot be one"),
+    ("action f() -> Int by insurer:\n    let t = (1, 2)\n    return t[2]\n", "a tuple's part is read by its number, 0 to 1"),
+    ("action f(i: Int) -> Int by insurer:\n    let t = (1, 2)\n    return t[i]\n",
+     "a tuple's part is read by its number, 0 to 1"),
+    ("action f() by insurer:\n    let t = (1, 2)\n    t[0] = 3\n", "the parts of a tuple cannot be changed"),
+])
+def test_tuples_stand_only_where_they_are_solid(decl: str, message: str) -> None:
+    assert message in [d.message for d in errors(body(decl))]
+
+
+def test_fmt_keeps_tuples_as_written() -> None:
+    result = invoke("fmt", "--check", *sorted(HERE.glob("*.bao")))
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("name", ["claims_by_year.bao", "claims_by_tuple.bao"])
+def test_the_editor_index_covers_names_beside_composite_keys(name: str) -> None:
+    unit = Compilation.from_file(HERE / name)
+    lines = unit.source.splitlines()
+    for o in Index(unit.analysis).occurrences:
+        assert lines[o.span.line - 1][o.span.col - 1:o.span.end_col - 1] == o.symbol.name, o
+
+
+def test_explain_says_a_tuple_key_as_its_parts() -> None:
+    result = invoke("explain", "--format", "md", HERE / "claims_by_tuple.bao")
+    assert "whole number for each text and whole number" in result.output
+    assert "`claims by[(policy id, yr)]`" in result.output

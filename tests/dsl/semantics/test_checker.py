@@ -242,7 +242,7 @@ def test_invalid_literals() -> None:
     ("view v() -> Text:\n    return insurer\n", "`insurer` is a party role, not a value"),
     ("view v() -> Text:\n    return caller.name\n", "a Party has no field `name`"),
     ("view v() -> Int:\n    return log[\"a\"]\n", "a list index must be Int, not Text"),
-    ("view v() -> Int:\n    return total[0]\n", "cannot index a Money: only Map and List values have [ ]"),
+    ("view v() -> Int:\n    return total[0]\n", "cannot index a Money: only Map, List and tuple values have [ ]"),
     ("view v() -> Int:\n    return sum([1], 2.5)\n", "the start of `sum` must be Int, not Decimal"),
     ("view v() -> Bool:\n    return 1 in log\n", "cannot look for Int in List[Text]: its items are Text"),
     ("view v() -> Int:\n    return len(x: log)\n", "`len` takes no named arguments"),

@@ -1,6 +1,7 @@
-"""Composite map keys (a record of key-able fields): their state encoding sorts as the tuple of
-their fields does, each field by its own type's order, round-trips, is canonical, and crosses
-JSON as an object (and a Map keyed by them as an array of [key, value] pairs)."""
+"""Composite map keys (a record of key-able fields, a tuple of key-able parts): their state
+encoding sorts as the tuple of their parts does, each part by its own type's order, round-trips,
+is canonical, and crosses JSON as an object (a record) or an array (a tuple); a Map keyed by them
+as an array of [key, value] pairs."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from tests.vm.values.strategies import PRIM_VALUES
 
 ALL = T.RecordType("All")
 PAIR = T.RecordType("Pair")
+TUPLE = T.TupleType((T.TEXT, T.INT))
+NESTED = T.TupleType((PAIR, T.MONEY, T.TupleType((T.BOOL, T.HASH))))
 TABLE = T.TypeTable(
     records={
         # every key-able primitive, an enum and a nested record: the parts of a composite key
@@ -31,20 +34,20 @@ def values_of(t: T.Type) -> st.SearchStrategy:
         return PRIM_VALUES[t]
     if isinstance(t, T.EnumType):
         return st.integers(0, 1)
-    assert isinstance(t, T.RecordType)
-    return st.tuples(*[values_of(ft) for ft in TABLE.field_types(t.name)])
+    assert isinstance(t, (T.RecordType, T.TupleType))
+    return st.tuples(*[values_of(ft) for ft in T.components(t, TABLE)])
 
 
 def part_order(t: T.Type, a: object, b: object) -> int:
     """How two parts order in Bao (Money keys: by currency, then amount; Bool: false first)."""
-    if isinstance(t, T.RecordType):
-        return next((c for ft, x, y in zip(TABLE.field_types(t.name), a, b) if (c := part_order(ft, x, y))), 0)
+    if isinstance(t, (T.RecordType, T.TupleType)):
+        return next((c for ft, x, y in zip(T.components(t, TABLE), a, b) if (c := part_order(ft, x, y))), 0)
     if t == T.MONEY:
         a, b = (a.currency, a.units), (b.currency, b.units)  # type: ignore[attr-defined]
     return (a > b) - (a < b)  # type: ignore[operator]
 
 
-keys = st.sampled_from([ALL, PAIR]).flatmap(lambda t: st.tuples(st.just(t), values_of(t), values_of(t)))
+keys = st.sampled_from([ALL, PAIR, TUPLE, NESTED]).flatmap(lambda t: st.tuples(st.just(t), values_of(t), values_of(t)))
 
 
 @given(keys)
@@ -61,7 +64,10 @@ def test_composite_keys_round_trip_through_state_and_json(tab) -> None:
     t, a, b = tab
     assert decode_key(t, encode_key(t, a, TABLE), TABLE) == a
     j = to_json(t, a, TABLE)
-    assert isinstance(j, dict) and list(j) == [n for n, _ in TABLE.record_fields(t.name)]
+    if isinstance(t, T.RecordType):
+        assert isinstance(j, dict) and list(j) == [n for n, _ in TABLE.record_fields(t.name)]
+    else:
+        assert isinstance(j, list) and len(j) == len(t.parts)
     assert from_json(t, j, TABLE, "key") == a
     m = T.MapType(t, T.INT)
     entries = {a: 1, b: 2} if a != b else {a: 1}
@@ -81,10 +87,11 @@ def test_decoding_junk_raises_only_encoding_errors_and_accepts_only_canonical_ke
     assert encode_key(PAIR, k, TABLE) == data
 
 
-def test_pairs_order_as_an_analyst_expects() -> None:
+@pytest.mark.parametrize("t", [PAIR, TUPLE])
+def test_pairs_order_as_an_analyst_expects(t: T.Type) -> None:
     ks = [("P2", 2024), ("P10", 2025), ("P10", 2024), ("P2", -1), ("", 7)]
-    assert sorted(ks, key=lambda k: encode_key(PAIR, k, TABLE)) == sorted(ks)
-    assert sorted_keys(PAIR, dict.fromkeys(ks), TABLE) == sorted(ks)
+    assert sorted(ks, key=lambda k: encode_key(t, k, TABLE)) == sorted(ks)
+    assert sorted_keys(t, dict.fromkeys(ks), TABLE) == sorted(ks)
 
 
 def test_what_is_and_is_not_a_composite_key() -> None:
@@ -93,7 +100,10 @@ def test_what_is_and_is_not_a_composite_key() -> None:
     assert not T.is_key_type(T.RecordType("Holder"), TABLE.field_types)  # a List field
     with pytest.raises(EncodingError, match="type table"):
         encode_key(PAIR, ("P1", 1))
-    with pytest.raises(EncodingError, match="2 fields"):
+    assert T.is_key_type(TUPLE) and T.is_key_type(NESTED, TABLE.field_types)
+    assert not T.is_key_type(T.TupleType((T.TEXT, T.ListType(T.INT))))
+    assert str(NESTED) == "(Pair, Money, (Bool, Hash))"
+    with pytest.raises(EncodingError, match="2 parts"):
         encode_key(PAIR, ("P1",), TABLE)
 
 
@@ -106,3 +116,14 @@ def test_json_of_a_composite_keyed_map_is_checked() -> None:
                      ([[{"policy_id": "P1"}, 3]], r"claims\[0\]\[0\].*year is missing")]:
         with pytest.raises(ValueFormError, match=why):
             from_json(m, bad, TABLE, "claims")
+
+
+def test_json_of_a_tuple_keyed_map_and_of_a_tuple() -> None:
+    m = T.MapType(TUPLE, T.INT)
+    assert to_json(m, {("P1", 2024): 3, ("P1", 2023): 1}, TABLE) == [[["P1", 2023], 1], [["P1", 2024], 3]]
+    assert from_json(m, [[["P1", 2024], 3]], TABLE, "claims") == {("P1", 2024): 3}
+    for bad in [["P1"], ["P1", 2024, 1], {"0": "P1", "1": 2024}, ["P1", "x"]]:
+        with pytest.raises(ValueFormError, match="claims\\[0\\]\\[0\\]"):
+            from_json(m, [[bad, 3]], TABLE, "claims")
+    with pytest.raises(ValueFormError, match="a JSON array of its 2 parts"):
+        from_json(TUPLE, {"policy_id": "P1"}, TABLE, "key")
