@@ -180,3 +180,54 @@ def test_a_value_nested_too_deep_in_state_ends_a_call_alike_on_both_machines():
     b = _ended(ReferenceMachine(verified), host)
     assert a == b
     assert a[:2] != ("abort", "internal"), a
+
+
+# -- composite map keys ---------------------------------------------------------------------------
+
+COMPOSITE = """\
+contract Composite
+parties a
+record Cell:
+    line: Text
+    premium: Money
+state:
+    by_tuple: Map[(Text, Int), Int]
+    by_record: Map[Cell, Int]
+action add(p: Text, y: Int, cur: Bool) by a:
+    by_tuple[(p, y)] = by_tuple.get((p, y), 0) + 1
+    let c = Cell(line: p, premium: 1.00 USD if cur else 1.00 CNY)
+    by_record[c] = by_record.get(c, 0) + y
+view listed() -> List[Text]:
+    let out: List[Text] = []
+    for k, n in by_tuple:
+        out.append("{k[0]}|{k[1]}|{n}")
+    for c, n in by_record:
+        out.append("{c}|{n}")
+    return out
+"""
+COMPOSITE_VERIFIED = verify(Compilation(COMPOSITE).module)
+
+
+def _run_calls(machine, calls: list) -> list:
+    """Each `add` (its writes kept), then `listed`: what the calls return or abort with, in order."""
+    host, seen = MemoryHost(), []
+    for entry, args in [*(("add", c) for c in calls), ("listed", ())]:
+        try:
+            r = machine.call(entry, args, CTX, host, 10**6)
+        except Abort as exc:
+            seen.append(("abort", exc.kind, exc.message))
+            continue
+        host.apply(r.writes)
+        seen.append(("ok", r.value, r.gas_used))
+    return seen
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.text("ab\x00é", max_size=3), st.integers(-300, 300), st.booleans()), max_size=6))
+def test_composite_keys_run_alike(calls):
+    jit = _run_calls(Machine(COMPOSITE_VERIFIED), calls)
+    assert jit == _run_calls(ReferenceMachine(COMPOSITE_VERIFIED), calls)
+    assert jit[-1][0] == "ok", jit[-1]
+    listed = jit[-1][1]
+    tuples = [x for x in listed if x.count("|") == 2]
+    assert tuples == sorted(tuples, key=lambda x: (x.split("|")[0], int(x.split("|")[1])))
