@@ -63,6 +63,7 @@ class Code(enum.Enum):
     B0307 = "a `by` clause that is missing, not allowed, or names what is not a party"
     B0308 = "a lifecycle that does not fit its record, field or enum"
     B0309 = "a record that holds itself, or a default value that never finishes"
+    B0310 = "a state variable with no start value: read before it is written, it aborts (a warning)"
     # 04: types
     B0401 = "a value of another type than its place needs"
     B0402 = "an operator that does not apply to these types"

@@ -8,6 +8,8 @@ strings are re-escaped canonically (`\\"`, `\\\\`, `\\n`, `{{`, `}}`).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dsl.syntax import ast
 
 # Binding strength, loosest first, as in the grammar.
@@ -23,6 +25,10 @@ def precedence(e: ast.Expr) -> int:
             return CONDITIONAL
         case ast.Binary(op=op):
             return _BINARY[op]
+        case ast.OrElse() | ast.OrFail():
+            return OR
+        case ast.IsNone():
+            return COMPARE
         case ast.Unary(op="not"):
             return NOT
         case ast.Unary():
@@ -88,6 +94,13 @@ def _expr(e: ast.Expr) -> str:
             return f"{expr(then, OR)} if {expr(cond, OR)} else {expr(otherwise, CONDITIONAL)}"
         case ast.PartyLit(role=role, name=name):
             return f"{role} {plain_text(name)}"
+        case ast.NoneLit():
+            return "none"
+        case ast.IsNone(operand=operand, negated=negated):
+            return f"{expr(operand, SUM)} is {'not ' if negated else ''}none"
+        case ast.OrElse(value=value, default=other) | ast.OrFail(value=value, message=other):
+            word = "else" if isinstance(e, ast.OrElse) else "fail"
+            return f"{expr(value, AND + 1 if _is_and(value) else OR)} or {word} {expr(other, AND + 1)}"
     raise TypeError(f"not an expression: {e!r}")
 
 
@@ -122,6 +135,8 @@ def plain_text(s: str) -> str:
 
 
 def type_ref(t: ast.TypeRef) -> str:
+    if t.optional:  # `T?` (and `T??`, kept as "?" of T? for the checker to refuse)
+        return type_ref(t.args[0] if t.name == "?" else replace(t, optional=False)) + "?"
     if t.name == ast.TUPLE_TYPE:
         return "(" + ", ".join(type_ref(a) for a in t.args) + ")"
     if not t.args:

@@ -31,6 +31,7 @@ from dsl.codegen.stmts import BodyCode
 from dsl.codegen.unit import Unit
 from dsl.diagnostics import Code, CompileError, Diagnostic
 from dsl.semantics.analysis import Analysis, Annotations, FunctionInfo, FunctionKind, LocalRef
+from dsl.semantics.typerules import zero_value
 from dsl.syntax import ast
 from vm.module import Entry, EventDef, Function, Lifecycle, Module, Param, StateVar, Transition
 from vm.types import BOOL, DECIMAL, DURATION, HASH, INT, PERCENT, TEXT, EnumType, ListType, MapType, Type
@@ -156,7 +157,7 @@ class ModuleLayout:
         elif isinstance(var.type, ListType):
             code.emit("MAKE_LIST", code.tix(var.type), 0)
         else:
-            zero = _zero_value(var.type)
+            zero = zero_value(var.type)
             if zero is None:
                 return
             code.const(var.type, zero)
@@ -256,22 +257,6 @@ def local_names(refs: dict, params: tuple[str, ...], body: tuple[ast.Stmt, ...],
 
     walk(body)
     return tuple(names)
-
-
-def _zero_value(t: Type) -> object | None:
-    """The start value of a state variable declared without one, for the types that have an
-    obvious zero (Money has no currency to be zero in, a Date no zero day)."""
-    if t in (INT, DECIMAL, PERCENT, DURATION):
-        return 0
-    if t == TEXT:
-        return ""
-    if t == BOOL:
-        return False
-    if t == HASH:
-        return bytes(32)
-    if isinstance(t, EnumType):
-        return 0
-    return None
 
 
 def _params(info: FunctionInfo) -> tuple[Param, ...]:

@@ -15,7 +15,9 @@ from dsl.semantics.analysis import (
 )
 from dsl.syntax import ast
 from vm.opcodes import OPCODES, operator_opcodes
-from vm.types import BOOL, DECIMAL, INT, PRIMITIVES, TEXT, EnumType, ListType, MapType, RecordType, TupleType, Type
+from vm.types import (
+    BOOL, DECIMAL, INT, PRIMITIVES, TEXT, EnumType, ListType, MapType, OptionalType, RecordType, TupleType, Type,
+)
 
 # The operator tables are the opcode table's (each opcode's ``source``, `vm.opcodes.operator_opcodes`):
 # (op, left type, right type) -> (opcode, swap operands first); `-x` of a type; comparisons; built-in values.
@@ -106,6 +108,14 @@ class ExprCode(CallCode):
         """Push e's value, of type ``type_of(e)``."""
         raw = self.raw_type(e)
         want = self._coercions.get(id(e)) or raw  # type_of(e), with raw kept for the widening
+        if type(want) is OptionalType and type(raw) is not OptionalType:  # a T where a T? stands
+            self.expr_as(e, raw, want.inner)
+            self.emit("SOME", self.tix(want))
+            return
+        self.expr_as(e, raw, want)
+
+    def expr_as(self, e: ast.Expr, raw: Type, want: Type) -> None:
+        """Push e's value (of type ``raw``) as a ``want`` (the same type, or Int widened to Decimal)."""
         start = len(self.asm.code)
         try:
             if isinstance(e, (ast.ListLit, ast.MapLit)):
@@ -144,6 +154,45 @@ class ExprCode(CallCode):
         for item in e.items:
             self.expr(item)
         self.emit("MAKE_RECORD", self.tix(self.raw_type(e)))  # a tuple is built as a record of its parts
+
+    # -- optional values ---------------------------------------------------------------------------
+    def none(self, e: ast.NoneLit) -> None:
+        self.emit("NONE", self.tix(self.raw_type(e)))
+
+    def is_none(self, e: ast.IsNone) -> None:
+        self.expr(e.operand)
+        self.emit("IS_NONE", self.tix(self.type_of(e.operand)))
+        if e.negated:
+            self.emit("NOT")
+
+    def or_else(self, e: ast.OrElse) -> None:
+        """`x or else d`: x's value, or d, evaluated only when x is none."""
+        self.unwrap_or(e.value, lambda: self.expr(e.default))
+
+    def or_fail(self, e: ast.OrFail) -> None:
+        """`x or fail m`: x's value; m, built only when x is none, is the abort's message."""
+        def fail() -> None:
+            self.expr(e.message)
+            self.emit("FAIL", 0)
+        self.unwrap_or(e.value, fail, falls_through=False)
+
+    def unwrap_or(self, value: ast.Expr, otherwise: Callable[[], None], falls_through: bool = True) -> None:
+        """Push the value of the optional ``value``; when it is none, run ``otherwise`` (code that
+        pushes a value instead, or, not ``falls_through``, aborts)."""
+        t = self.type_of(value)
+        held, has, end = self.temp(t), Label(), Label()
+        self.expr(value)
+        self.emit("STORE", held)
+        self.emit("LOAD", held)
+        self.emit("IS_NONE", self.tix(t))
+        self.emit("JUMP_IF_FALSE", has)
+        otherwise()
+        if falls_through:
+            self.emit("JUMP", end)
+        self.asm.place(has)
+        self.emit("LOAD", held)
+        self.emit("UNWRAP", self.tix(t))
+        self.asm.place(end)
 
     def unary(self, e: ast.Unary) -> None:
         self.expr(e.operand)
@@ -210,6 +259,11 @@ class ExprCode(CallCode):
         match ref:
             case LocalRef(slot=slot):
                 self.emit("LOAD", slot)
+                held = self.local_types[slot]
+                if type(held) is OptionalType and self.raw_type(e) == held.inner:
+                    # a `T?` local a test proved to hold a value (the checker's narrowing); UNWRAP
+                    # would still abort, not misbehave, were that ever wrong
+                    self.emit("UNWRAP", self.tix(held))
             case StateRef(index=index):
                 self.emit("SLOAD", index)
             case EnumValueRef(enum=enum, index=index):
@@ -394,4 +448,8 @@ _EXPR_CODE: dict[type, Callable[[ExprCode, Any], None]] = {
     ast.Binary: ExprCode.binary_or_logic,
     ast.Compare: ExprCode.compare,
     ast.Conditional: ExprCode.conditional,
+    ast.NoneLit: ExprCode.none,
+    ast.IsNone: ExprCode.is_none,
+    ast.OrElse: ExprCode.or_else,
+    ast.OrFail: ExprCode.or_fail,
 }

@@ -162,6 +162,14 @@ class FormulaWriter:
             case ast.Conditional(then=then, cond=cond, otherwise=otherwise):
                 return self.phrases("f_if", then=self._wrap(then, OR), cond=self._wrap(cond, OR),
                                     otherwise=self._wrap(otherwise, COND)), COND
+            case ast.NoneLit():
+                return self.phrases("f_none"), ATOM
+            case ast.IsNone(operand=operand, negated=negated):
+                return self.phrases("f_is_not_none" if negated else "f_is_none", x=self._wrap(operand, ADD)), CMP
+            case ast.OrElse(value=value, default=default):
+                return self.phrases("f_or_else", x=self._wrap(value, AND), d=self._wrap(default, AND)), OR
+            case ast.OrFail(value=value, message=message):
+                return self.phrases("f_or_fail", x=self._wrap(value, AND), m=self._wrap(message, AND)), OR
         return "…", ATOM  # an expression form this renderer does not know: never a crash
 
     def _negated(self, operand: ast.Expr) -> str:

@@ -3,6 +3,8 @@ parts: `Map[PolicyYear, Int]` → "whole number for each policy id and year (a P
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dsl.explain.names import ContractNames, words
 from dsl.explain.phrases import Phrases, close_up
 from dsl.syntax import ast
@@ -36,6 +38,9 @@ def _parts(parts: list[str], phrases: Phrases) -> str:
 def _type_words(t: ast.TypeRef | None, phrases: Phrases, names: ContractNames) -> str:
     if t is None:
         return ""
+    if t.optional:  # `T?`: "date, may be empty"
+        inner = t.args[0] if t.name == "?" else replace(t, optional=False)
+        return phrases("t_optional", t=_type_words(inner, phrases, names))
     if t.name in _PRIMITIVES and not t.args:
         return phrases(f"t_{t.name}")
     if t.name == "List" and len(t.args) == 1:

@@ -3,6 +3,8 @@ checks of records, state, events, `by` clauses and lifecycles."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dsl.bytecode_limits import max_record_fields
 from dsl.diagnostics import Code, Related
 from dsl.semantics.analysis import (
@@ -10,13 +12,13 @@ from dsl.semantics.analysis import (
 )
 from dsl.semantics.exprs import ExprChecker
 from dsl.semantics.limits import check_record_nesting, check_written_type
-from dsl.semantics.typerules import KEY_HINT
+from dsl.semantics.typerules import KEY_HINT, start_value_missing
 from dsl.semantics.literals import LiteralValidator
 from dsl.semantics.scope import (
     TYPE_NAMES, BodyKind, ContractScope, Findings, RecordInfo, Signature, SymbolKind, did_you_mean,
 )
 from dsl.syntax import ast
-from vm.types import PRIMITIVES, EnumType, ListType, MapType, RecordType, TupleType, Type, is_key_type
+from vm.types import PRIMITIVES, EnumType, ListType, MapType, OptionalType, RecordType, TupleType, Type, is_key_type
 
 MODULE_DECLS = (ast.FuncDecl, ast.RecordDecl, ast.EnumDecl)
 
@@ -30,6 +32,12 @@ def resolve_type(ref: ast.TypeRef, scope: ContractScope, findings: Findings) -> 
 
 def _resolve(ref: ast.TypeRef, scope: ContractScope, findings: Findings, as_key: bool = False) -> Type | None:
     """``as_key``: ``ref`` is written as a Map's key (or a part of one), where a tuple may stand."""
+    if ref.optional:  # `T?`: never of an optional type (`T??`, which the parser keeps as "?")
+        if ref.name == "?":
+            findings.error(Code.B0304, "a type is optional once: write T?", ref.span)
+            return None
+        inner = _resolve(replace(ref, optional=False), scope, findings, as_key)
+        return OptionalType(inner) if inner is not None else None
     name = ref.name
     if name == ast.TUPLE_TYPE:
         return _tuple(ref, scope, findings, as_key)
@@ -233,6 +241,12 @@ def resolve_state(tree: ast.SourceFile, scope: ContractScope, findings: Findings
     for info in scope.state.values():
         if info.default is not None and info.type is not None:
             c.expect(info.default, info.type, f"the initial value of `{info.name}`")
+        elif info.type is not None and start_value_missing(info.type):
+            # Bao 1.1 asks for `T?` or an initial value here; a warning, so contracts written
+            # before it (which rely on the abort) still compile.
+            findings.warn(Code.B0310, f"state variable `{info.name}` has no value until it is first written: "
+                          "reading it before aborts", info.decl.name.span,
+                          f"declare it {info.type}? and test it with `is none`, or give it an initial value")
 
 
 def resolve_signatures(tree: ast.SourceFile, scope: ContractScope, findings: Findings) -> None:

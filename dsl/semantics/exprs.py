@@ -23,11 +23,11 @@ from dsl.semantics.scope import (
     BUILTIN_FUNCS, BUILTIN_VALUE_NAMES, BodyKind, ContractScope, Findings, LocalScope, SymbolKind, a_kind,
     article, did_you_mean,
 )
-from dsl.semantics.typerules import BUILTIN_VALUES, KEY_HINT, PARTY_FIELDS, assignable, comparable
+from dsl.semantics.typerules import BUILTIN_VALUES, KEY_HINT, OPTIONAL_HINT, PARTY_FIELDS, assignable, comparable
 from dsl.syntax import ast
 from vm.types import (
     BOOL, DATE, DECIMAL, DURATION, HASH, INT, MONEY, PARTY, PERCENT, TEXT, EnumType, ListType, MapType,
-    RecordType, TupleType, Type, is_key_type,
+    OptionalType, RecordType, TupleType, Type, is_key_type,
 )
 
 _LITERAL_TYPES = {
@@ -51,6 +51,8 @@ def _mismatch_hint(expected: Type, actual: Type) -> str | None:
         return "turn a value into Text with text(x)"
     if expected == INT and actual == DECIMAL:
         return "Decimal never narrows to Int implicitly: use floor(x) or ceil(x)"
+    if isinstance(actual, OptionalType) and assignable(actual.inner, expected)[0]:
+        return OPTIONAL_HINT
     return None
 
 
@@ -85,7 +87,10 @@ class ExprChecker(OperatorTyping, CallTyping):
         """Check ``e`` where a value of ``expected`` stands; record any widening."""
         if expected is None:
             return self.expr(e)
-        t = self.expr(e, expected)
+        # Where a `T?` stands, a value is typed as a T (`[]` takes its type from T); `none` as T?.
+        optional = isinstance(expected, OptionalType)
+        hint = expected.inner if isinstance(expected, OptionalType) and not isinstance(e, ast.NoneLit) else expected
+        t = self.expr(e, hint)
         if t is None:
             return None
         fits, widened = assignable(t, expected)
@@ -94,6 +99,8 @@ class ExprChecker(OperatorTyping, CallTyping):
             return None
         if widened:
             self._widen(e)
+        if optional and t != expected:
+            self.ann.coercions[id(e)] = expected  # the compiler makes the value one of T?
         return expected
 
     def _widen(self, e: ast.Expr) -> None:
@@ -152,6 +159,41 @@ class ExprChecker(OperatorTyping, CallTyping):
             return None
         self._types[id(e)] = PARTY
         return PARTY
+
+    # -- optional values -----------------------------------------------------------------------
+    def _none(self, e: ast.NoneLit, hint: Type | None) -> Type | None:
+        if isinstance(hint, OptionalType):
+            return self._typed(e, hint)
+        self.error(Code.B0401, "`none` stands only where an optional type (T?) is expected", e.span,
+                   "give the type: let x: Date? = none" if hint is None
+                   else f"{hint} is never none: declare it {hint}? to allow none")
+        return None
+
+    def _optional(self, e: ast.Expr, what: str) -> OptionalType | None:
+        """The optional type of ``e``, the operand of `what`; an error for any other type."""
+        t = self.expr(e)
+        if t is None or isinstance(t, OptionalType):
+            return t
+        self.error(Code.B0401, f"{what} works on an optional value (T?); this is {t}, which is never none",
+                   e.span, "only a value declared T? may be none")
+        return None
+
+    def _is_none(self, e: ast.IsNone, hint: Type | None) -> Type | None:
+        t = self._optional(e.operand, "`is not none`" if e.negated else "`is none`")
+        return self._typed(e, BOOL) if t is not None else None
+
+    def _or_else(self, e: ast.OrElse, hint: Type | None) -> Type | None:
+        t = self._optional(e.value, "`or else`")
+        if t is None:
+            self.expr(e.default)
+            return None
+        d = self.expect(e.default, t.inner, "the default after `or else`")
+        return self._typed(e, t.inner) if d is not None else None
+
+    def _or_fail(self, e: ast.OrFail, hint: Type | None) -> Type | None:
+        t = self._optional(e.value, "`or fail`")
+        m = self.expect(e.message, TEXT, "the message of `or fail`")
+        return self._typed(e, t.inner) if t is not None and m is not None else None
 
     # -- collections ---------------------------------------------------------------------------
     def _list(self, e: ast.ListLit, hint: Type | None) -> Type | None:
@@ -242,7 +284,7 @@ class ExprChecker(OperatorTyping, CallTyping):
         slot = self.locals.lookup(name)
         if slot is not None:
             self._refs[id(e)] = self.locals.refs[slot]
-            return self._typed(e, self.locals.types[slot])
+            return self._typed(e, self.locals.type_of(slot))  # a tested `T?` local reads as T
         scope = self.scope
         if self.kind == BodyKind.SCENARIO and self._hidden_in_scenario(e):
             return None
@@ -397,4 +439,8 @@ _DISPATCH: dict[type[ast.Expr], Callable[[ExprChecker, Any, Type | None], Type |
     ast.Compare: OperatorTyping._compare,
     ast.Conditional: OperatorTyping._conditional,
     ast.Call: CallTyping._call,
+    ast.NoneLit: ExprChecker._none,
+    ast.IsNone: ExprChecker._is_none,
+    ast.OrElse: ExprChecker._or_else,
+    ast.OrFail: ExprChecker._or_fail,
 }

@@ -208,10 +208,12 @@ class ContractScope:
 class LocalScope:
     """The locals of one function body (or scenario): nested blocks, slots never reused."""
 
-    __slots__ = ("blocks", "types", "names", "spans", "refs")
+    __slots__ = ("blocks", "types", "names", "spans", "refs", "narrowed")
 
     def __init__(self) -> None:
         self.blocks: list[dict[str, int]] = [{}]
+        # per block: slot -> the T a `T?` local holds there, where a test proved it is not none
+        self.narrowed: list[dict[int, Type]] = [{}]
         self.types: list[Type] = []  # slot -> type
         self.names: list[str] = []
         self.spans: list[ast.Span] = []
@@ -235,11 +237,26 @@ class LocalScope:
         self.blocks[-1][name] = slot
         return slot
 
+    def type_of(self, slot: int) -> Type:
+        """The type a read of the local gives here: its declared type, or T where a test of its
+        `T?` (`if x is not none:`, or `if x is none:` ending in return or fail) proved it holds one."""
+        for narrowed in reversed(self.narrowed):
+            t = narrowed.get(slot)
+            if t is not None:
+                return t
+        return self.types[slot]
+
+    def narrow(self, slot: int, t: Type) -> None:
+        """From here to the end of the current block, the local reads as ``t``."""
+        self.narrowed[-1][slot] = t
+
     def push(self) -> None:
         self.blocks.append({})
+        self.narrowed.append({})
 
     def pop(self) -> None:
         self.blocks.pop()
+        self.narrowed.pop()
 
 
 class CheckedFile:

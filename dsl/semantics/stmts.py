@@ -4,7 +4,9 @@ path of a typed function returns, and what a view or fn may not do.
 Decisions beyond LANGUAGE.md: assigning to a parameter is allowed (parameters are locals
 holding copies, like every value); `+=`/`-=` need a target of type Int, Decimal, Money, Percent
 or Duration, and the value must give that type back under section 5's table; a statement after
-`return`/`fail` is reported as unreachable (a warning).
+`return`/`fail` is reported as unreachable (a warning). A local `x: T?` reads as a T inside
+`if x is not none:` and after `if x is none:` whose block ends in `return` or `fail` (or in its
+`else:`), unless the body assigns `x` after its `let` anywhere (`tested_local`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dsl.semantics.scope import (
 )
 from dsl.semantics.typerules import COMPOUND_TARGETS, arith, widens
 from dsl.syntax import ast
-from vm.types import BOOL, INT, PARTY, TEXT, ListType, MapType, TupleType, Type
+from vm.types import BOOL, INT, PARTY, TEXT, ListType, MapType, OptionalType, TupleType, Type
 
 
 class BodyChecker(ExprChecker):
@@ -33,9 +35,11 @@ class BodyChecker(ExprChecker):
         super().__init__(*args, **kwargs)
         self.returns: Type | None = None
         self.param_count = 0  # the first slots, which are parameters
+        self.reassigned: frozenset[str] = frozenset()  # locals assigned after their `let`: never narrowed
 
     def body(self, stmts: tuple[ast.Stmt, ...], returns: Type | None, decl_span: ast.Span) -> None:
         self.returns = returns
+        self.reassigned = frozenset(_assigned_names(stmts))
         ends = self.block(stmts)
         if returns is not None and not ends:
             self.error(Code.B0502, f"`{self.name}` must return {article(returns)} on every path", decl_span,
@@ -54,12 +58,27 @@ class BodyChecker(ExprChecker):
                 ends = True
         return ends
 
-    def nested(self, stmts: tuple[ast.Stmt, ...]) -> bool:
+    def nested(self, stmts: tuple[ast.Stmt, ...], narrowed: tuple[int, Type] | None = None) -> bool:
+        """Check a block in a scope of its own, where ``narrowed`` (slot, T) reads as T."""
         self.locals.push()
         try:
+            if narrowed is not None:
+                self.locals.narrow(*narrowed)
             return self.block(stmts)
         finally:
             self.locals.pop()
+
+    def tested_local(self, cond: ast.Expr, holds: bool) -> tuple[int, Type] | None:
+        """(slot, T) when ``cond`` is `x is not none` (``holds``) or `x is none` (not ``holds``)
+        of a local `x: T?` that the body never assigns after its `let` (so a test of it stays true
+        until its block ends: flow narrowing, for locals only)."""
+        if not (isinstance(cond, ast.IsNone) and cond.negated == holds and isinstance(cond.operand, ast.Name)):
+            return None
+        slot = self.locals.lookup(cond.operand.id)
+        if slot is None or cond.operand.id in self.reassigned:
+            return None
+        t = self.locals.types[slot]
+        return (slot, t.inner) if isinstance(t, OptionalType) else None
 
     # -- locals --------------------------------------------------------------------------------
     def declare_local(self, ident: ast.Ident, t: Type | None) -> None:
@@ -184,10 +203,14 @@ class BodyChecker(ExprChecker):
         ends = True
         for branch in s.branches:
             self.expect(branch.cond, BOOL, "a condition")
-            ends = self.nested(branch.body) and ends
+            ends = self.nested(branch.body, self.tested_local(branch.cond, True)) and ends
+        # `if x is none: <return or fail>` proves x holds a value after it; `else:` does as well
+        absent = self.tested_local(s.branches[0].cond, False) if len(s.branches) == 1 else None
         if s.otherwise is None:
+            if absent is not None and ends:
+                self.locals.narrow(*absent)
             return False
-        return self.nested(s.otherwise) and ends
+        return self.nested(s.otherwise, absent) and ends
 
     def _for(self, s: ast.For) -> bool:
         it = s.iter
@@ -313,6 +336,25 @@ class BodyChecker(ExprChecker):
 
 
 # Each handler takes the statement of its own class (hence Any here); True when it ends every path.
+
+def _assigned_names(stmts: tuple[ast.Stmt, ...]) -> set[str]:
+    """The names that assignments in ``stmts`` (at any depth) write, their roots (`x` of `x.f = v`)."""
+    out: set[str] = set()
+    for s in stmts:
+        if isinstance(s, ast.Assign):
+            target = s.target
+            while isinstance(target, (ast.Attribute, ast.Index)):
+                target = target.obj
+            if isinstance(target, ast.Name):
+                out.add(target.id)
+        elif isinstance(s, ast.If):
+            for branch in s.branches:
+                out |= _assigned_names(branch.body)
+            out |= _assigned_names(s.otherwise or ())
+        elif isinstance(s, ast.For):
+            out |= _assigned_names(s.body)
+    return out
+
 _STMTS: dict[type[ast.Stmt], Callable[[BodyChecker, Any], bool]] = {
     ast.Let: BodyChecker._let,
     ast.Assign: BodyChecker._assign,

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from vm.opcodes import OPCODES
 from vm.types import (
-    ADDITIVE, DATE, DECIMAL, DURATION, INT, MONEY, PERCENT, PRIMITIVES, TEXT, ListType, MapType, Type,
+    ADDITIVE, BOOL, DATE, DECIMAL, DURATION, HASH, INT, MONEY, PERCENT, PRIMITIVES, TEXT, EnumType, ListType,
+    MapType, OptionalType, Type,
 )
 
 ARITH_OPS = ("+", "-", "*", "/", "//", "mod")
@@ -118,7 +119,14 @@ def assignable(actual: Type, expected: Type) -> tuple[bool, bool]:
         return True, False
     if actual == INT and expected == DECIMAL:
         return True, True
+    if isinstance(expected, OptionalType) and not isinstance(actual, OptionalType):
+        return assignable(actual, expected.inner)  # a value where `T?` stands (the caller records it)
     return False, False
+
+
+# Said wherever a `T?` stands where a `T` is needed (LANGUAGE.md, optional values).
+OPTIONAL_HINT = ("it may be none: test it first (`if x is not none:`), or give a default (`x or else d`) "
+                 "or a message to fail with (`x or fail \"...\"`)")
 
 
 def comparable(left: Type, right: Type) -> Type | None:
@@ -148,3 +156,27 @@ BUILTIN_VALUES: dict[str, Type] = {
     op.source: PRIMITIVES[op.pushes[0]] for op in OPCODES if op.source.isidentifier() and not op.pops
 }
 PARTY_FIELDS = ("org", "id", "role")
+
+
+def zero_value(t: Type) -> object | None:
+    """The start value of a state variable declared without one, for the types that have an
+    obvious zero (Money has no currency to be zero in, a Date no zero day); None for the others.
+    A List starts empty, a Map has no entries and a `T?` reads `none` until written (the
+    machine's SLOAD); any other type has no start value (`start_value_missing`)."""
+    if t in (INT, DECIMAL, PERCENT, DURATION):
+        return 0
+    if t == TEXT:
+        return ""
+    if t == BOOL:
+        return False
+    if t == HASH:
+        return bytes(32)
+    if isinstance(t, EnumType):
+        return 0
+    return None
+
+
+def start_value_missing(t: Type) -> bool:
+    """Whether a state variable of type ``t`` declared without an initial value has no value
+    until written (reading it first aborts "state variable <name> has no value")."""
+    return zero_value(t) is None and not isinstance(t, (ListType, MapType, OptionalType))

@@ -40,12 +40,14 @@ TUPLE_TYPE = "()"  # the name of a tuple type's TypeRef: no written name can be 
 
 @dataclass(frozen=True, slots=True)
 class TypeRef:
-    """A type as written: `Money`, `Map[Text, Policy]`, `List[Int]`, `Policy`. A tuple type
-    `(Text, Int)` is named `TUPLE_TYPE`, its parts the args."""
+    """A type as written: `Money`, `Map[Text, Policy]`, `List[Int]`, `Policy`; ``optional``
+    for `T?` (a value of T, or `none`). A tuple type `(Text, Int)` is named `TUPLE_TYPE`, its
+    parts the args."""
 
     name: str
     args: tuple[TypeRef, ...] = ()
     span: Span = _span()
+    optional: bool = False
 
 
 # ----------------------------------------------------------------------------------------------
@@ -223,9 +225,44 @@ class PartyLit:
     span: Span = _span()
 
 
+@dataclass(frozen=True, slots=True)
+class NoneLit:
+    """`none`: the empty value of an optional type (`T?`), taken from where it stands."""
+
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class IsNone:
+    """`x is none` (``negated``: `x is not none`)."""
+
+    operand: "Expr"
+    negated: bool
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class OrElse:
+    """`x or else d`: the value `x` holds, or `d` when `x` is `none` (`d` evaluated only then)."""
+
+    value: "Expr"
+    default: "Expr"
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class OrFail:
+    """`x or fail "message"`: the value `x` holds; when `x` is `none` the call aborts with the message."""
+
+    value: "Expr"
+    message: "Expr"
+    span: Span = _span()
+
+
 Expr = Union[
     IntLit, DecimalLit, MoneyLit, PercentLit, DateLit, DurationLit, TextLit, BoolLit, HashLit,
     ListLit, TupleLit, MapLit, Name, Attribute, Index, Call, Unary, Binary, Compare, Conditional, PartyLit,
+    NoneLit, IsNone, OrElse, OrFail,
 ]
 
 

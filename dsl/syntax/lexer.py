@@ -37,7 +37,7 @@ DEEP_BLOCKS = 12
 KEYWORDS = frozenset(
     "contract module use parties enum record state event lifecycle starts init action view fn by anyone "
     "let if elif else for in range not and or mod require fail emit return delete pass true false tests "
-    "scenario at deploy calls expect returns fails with emitted".split()
+    "scenario at deploy calls expect returns fails with emitted none is".split()
 )
 _KEYWORD_TYPES = {k: k.upper() for k in KEYWORDS}
 
@@ -45,7 +45,7 @@ _OPERATORS = {
     "->": "_ARROW", "//": "DSLASH", "==": "EQEQ", "!=": "NE", "<=": "LE", ">=": "GE", "+=": "PLUSEQ",
     "-=": "MINUSEQ", "(": "LPAR", ")": "RPAR", "[": "LSQB", "]": "RSQB", "{": "LBRACE", "}": "RBRACE",
     ":": "_COLON", ",": "_COMMA", ".": "_DOT", "=": "EQ", "<": "LT", ">": "GT", "+": "PLUS", "-": "MINUS",
-    "*": "STAR", "/": "SLASH",
+    "*": "STAR", "/": "SLASH", "?": "QMARK",
 }
 _OPENERS = frozenset("([{")
 _CLOSERS = frozenset(")]}")
@@ -63,7 +63,7 @@ _TOKEN_RE = re.compile(
     |(?P<str>"(?:[^"\\\r\n]|\\[^\r\n])*"?)
     |(?P<num>[0-9](?:[\w.]|-(?=[0-9]))*(?:%|[ ]+(?:[A-Z]{3}|days|day|weeks|week)(?!\w))?)
     |(?P<name>[^\W\d]\w*)
-    |(?P<op>->|//|==|!=|<=|>=|\+=|-=|[()\[\]{}:,.=<>+\-*/])
+    |(?P<op>->|//|==|!=|<=|>=|\+=|-=|[()\[\]{}:,.=<>+\-*/?])
     |(?P<bad>.)
     """,
     re.VERBOSE,

@@ -132,6 +132,11 @@ class TreeBuilder(StepCallbacks):
         lp, parts, rp = c
         return ast.TypeRef(ast.TUPLE_TYPE, tuple(parts), self._tt(lp, rp))
 
+    def type_optional(self, c):
+        inner, q = c
+        return replace(inner, span=self._nt(inner, q), optional=True) if not inner.optional else \
+            ast.TypeRef("?", (inner,), self._nt(inner, q), optional=True)  # T??: the checker refuses it
+
     # -- statements -------------------------------------------------------------------------
 
     def suite(self, c):
@@ -211,6 +216,22 @@ class TreeBuilder(StepCallbacks):
         op, operand = c
         return ast.Unary(op.value, operand, self._tn(op, operand))
 
+    def or_else(self, c):
+        value, _or, _else, default = c
+        return ast.OrElse(value, default, self._nn(value, default))
+
+    def or_fail(self, c):
+        value, _or, _fail, message = c
+        return ast.OrFail(value, message, self._nn(value, message))
+
+    def is_none(self, c):
+        operand, _is, none = c
+        return ast.IsNone(operand, False, self._nt(operand, none))
+
+    def is_not_none(self, c):
+        operand, _is, _not, none = c
+        return ast.IsNone(operand, True, self._nt(operand, none))
+
     def compare(self, c):
         first, rest = c
         return ast.Compare(first, tuple(rest), self._nn(first, rest[-1][1]))
@@ -276,6 +297,9 @@ class TreeBuilder(StepCallbacks):
 
     def false_lit(self, c):
         return ast.BoolLit(False, self._t(c[0]))
+
+    def none_lit(self, c):
+        return ast.NoneLit(self._t(c[0]))
 
     def text_lit(self, c):
         t = c[0]
