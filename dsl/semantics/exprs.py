@@ -89,7 +89,8 @@ class ExprChecker(OperatorTyping, CallTyping):
             return self.expr(e)
         # Where a `T?` stands, a value is typed as a T (`[]` takes its type from T); `none` as T?.
         optional = isinstance(expected, OptionalType)
-        hint = expected.inner if isinstance(expected, OptionalType) and not isinstance(e, ast.NoneLit) else expected
+        keep = isinstance(e, (ast.NoneLit, ast.Conditional))  # these take the T? itself (`x if c else none`)
+        hint = expected.inner if isinstance(expected, OptionalType) and not keep else expected
         t = self.expr(e, hint)
         if t is None:
             return None

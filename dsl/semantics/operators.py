@@ -6,11 +6,11 @@ from __future__ import annotations
 from dsl.diagnostics import Code
 from dsl.semantics.context import ExprContext
 from dsl.semantics.typerules import (
-    NEGATABLE, arith, arith_error, assignable, comparable, comparison_hint, membership,
+    NEGATABLE, OPTIONAL_HINT, arith, arith_error, assignable, comparable, comparison_hint, membership,
     widens,
 )
 from dsl.syntax import ast
-from vm.types import BOOL, DECIMAL, INT, ListType, MapType, Type, is_ordered
+from vm.types import BOOL, DECIMAL, INT, ListType, MapType, OptionalType, Type, is_ordered
 
 
 class OperatorTyping(ExprContext):
@@ -22,7 +22,8 @@ class OperatorTyping(ExprContext):
         if t is None:
             return None
         if t not in NEGATABLE:
-            self.error(Code.B0402, f"cannot negate {t}", e.span, "unary minus works on Int, Decimal, Money, Percent and Duration")
+            self.error(Code.B0402, f"cannot negate {t}", e.span, OPTIONAL_HINT if isinstance(t, OptionalType)
+                       else "unary minus works on Int, Decimal, Money, Percent and Duration")
             return None
         return self._typed(e, t)
 
@@ -50,6 +51,14 @@ class OperatorTyping(ExprContext):
 
     def _compare(self, e: ast.Compare, hint: Type | None) -> Type | None:
         operands = [e.first, *(o for _, o in e.rest)]
+        bare_none = next((o for o in operands if isinstance(o, ast.NoneLit)), None)
+        if bare_none is not None:
+            self.error(Code.B0402, "test for `none` with `is none` or `is not none`, not a comparison",
+                       bare_none.span, "write x is none")
+            for o in operands:
+                if o is not bare_none:
+                    self.expr(o)
+            return None
         types: list[Type | None] = [None] * len(operands)
         deferred = []
         for i, o in enumerate(operands):
@@ -109,6 +118,12 @@ class OperatorTyping(ExprContext):
         if cond is None or then is None or other is None:
             return None
         common = comparable(then, other)
+        if common is None and isinstance(hint, OptionalType) and {then, other} <= {hint, hint.inner}:
+            # `x if c else none` where a T? stands: the T branch becomes one of T?
+            for branch, t in ((e.then, then), (e.otherwise, other)):
+                if t != hint:
+                    self.ann.coercions[id(branch)] = hint
+            return self._typed(e, hint)
         if common is None:
             self.error(Code.B0401, f"both branches of `if ... else` must have one type, not {then} and {other}", e.span)
             return None

@@ -92,6 +92,8 @@ def arith_error(op: str, left: Type, right: Type) -> tuple[str, str | None]:
     else:
         msg = f"cannot divide {left} by {right}"
     hint = None
+    if isinstance(left, OptionalType) or isinstance(right, OptionalType):
+        return msg, OPTIONAL_HINT
     if MONEY in (left, right) and PERCENT in (left, right) and op in ("+", "-"):
         hint = "to take a share of Money, multiply it: amount * 20%"
     elif {left, right} <= {INT, DECIMAL, PERCENT} and PERCENT in (left, right) and op in ("+", "-"):
@@ -105,6 +107,8 @@ def arith_error(op: str, left: Type, right: Type) -> tuple[str, str | None]:
 
 def comparison_hint(left: Type, right: Type) -> str:
     """Why two sides cannot be compared, in the terms of the likely mistake."""
+    if isinstance(left, OptionalType) or isinstance(right, OptionalType):
+        return OPTIONAL_HINT
     if MONEY in (left, right) and {left, right} & {INT, DECIMAL}:
         return "Money compares only with Money: write an amount with its currency, e.g. 100.00 CNY"
     if PERCENT in (left, right) and {left, right} & {INT, DECIMAL}:

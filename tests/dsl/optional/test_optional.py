@@ -79,14 +79,26 @@ def test_a_value_stands_where_an_optional_is_expected_but_not_the_other_way() ->
      "`or else` works on an optional value (T?); this is Int, which is never none"),
     ("view v(x: Int?) -> Int:\n    return x or else \"1\"\n", "the default after `or else` must be Int, not Text"),
     ("view v(x: Int?) -> Int:\n    return x or fail 5\n", "the message of `or fail` must be Text, not Int"),
-    ("view v(x: Int?) -> Int:\n    return x + 1\n", None),
+    ("view v(x: Int?) -> Bool:\n    return x == none\n",
+     "test for `none` with `is none` or `is not none`, not a comparison"),
 ])
-def test_misuses_are_reported(decl: str, message: str | None) -> None:
-    found = errors(body(decl))
-    if message is not None:
-        assert message in [d.message for d in found], [d.message for d in found]
-    else:
-        assert len(found) == 1  # an operator on a T? is refused like any mismatched operand
+def test_misuses_are_reported(decl: str, message: str) -> None:
+    assert message in [d.message for d in errors(body(decl))]
+
+
+@pytest.mark.parametrize("expression", ["x + 1", "x < 1", "x == 1", "-x"])
+def test_an_operator_on_an_optional_says_how_to_reach_its_value(expression: str) -> None:
+    d = one_error(body(f"view v(x: Int?) -> Bool:\n    let y = {expression}\n    return true\n"))
+    assert d.hint == OPTIONAL_HINT, (d.message, d.hint)
+
+
+def test_none_may_be_a_branch_where_an_optional_stands() -> None:
+    check_src(body("""
+        view v(c: Bool, x: Int?) -> Int?:
+            return 1 if c else none
+        view w(c: Bool, x: Int?) -> Int?:
+            return x if c else 0
+    """))
 
 
 def test_a_tested_local_reads_as_its_value_type_where_the_test_holds() -> None:
