@@ -276,3 +276,13 @@ def test_junk_gets_diagnostics_and_the_server_stays_alive(server: Client, junk: 
     server.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}})
     server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
     server.diagnostics(uri, 10)
+
+
+def test_optional_values_are_checked_as_typed_and_hovered_with_their_type(server: Client) -> None:
+    misuse = HEALTH + "\nview due_or(d: Date?) -> Date:\n    return d\n"
+    _, found = opened(server, misuse)
+    assert [f["code"] for f in found] == ["B0401"] and "`x or else d`" in found[0]["message"]  # the hint
+    fixed = misuse.replace("    return d\n", '    return d or fail "no date"\n')
+    uri, found = opened(server, fixed)
+    assert found == []
+    assert "Date?" in hover_text(server, uri, fixed, "d or fail", offset=0)
