@@ -6,8 +6,8 @@ parses or resolves a name itself: `document` turns a text into a checked `Snapsh
 diagnostics, tree, analysis), `index` lists where every name of a checked file stands and what
 it means, and `features` answers the editor's requests from them. docs/editor.md tells how to
 use it; bench/lsp.py measures it.
+
+Nothing is imported here: pygls and lsprotocol take about half a second to import, and every
+`baochain` command mounts `command.lsp`, which imports the server only when it runs.
 """
 
-from dsl.lsp.server import build_server, serve
-
-__all__ = ["build_server", "serve"]
