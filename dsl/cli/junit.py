@@ -15,7 +15,8 @@ that cannot be checked or built has no scenarios to run: it is one testcase name
 it as broken instead of passing it silently. ``time`` is in seconds.
 
 XML 1.0 cannot hold most control characters, which a title or an abort message may contain
-(`"\\u0001"` in Bao text): each is written as its `\\uXXXX` escape instead.
+(`"\\u0001"` in Bao text): each is written as a backslash, `u` and its code point in four hex
+digits instead (U+0001 becomes the six characters `\\u0001`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _xml_text(text: str) -> str:
-    """``text`` with every character XML 1.0 cannot hold written as its `\\uXXXX` escape."""
+    """``text`` with every character XML 1.0 cannot hold written as ``\\u`` and four hex digits."""
     return _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
