@@ -312,7 +312,7 @@ def test_a_pledged_policy_has_one_consented_loan_within_its_ratio_at_every_step(
         standing = ledger.view("standing", "CL-1")
         has_loan = ledger.view("has_loan", "CL-1")
         assert has_loan == (standing["status"] == "Pledged")
-        assert (standing["bank_org"] != "") == (standing["status"] in ("Frozen", "Pledged"))
+        assert (standing["bank_org"] is not None) == (standing["status"] in ("Frozen", "Pledged"))
         assert money(standing["cash_value"]) > 0
         if granted:
             assert consent is not None and consent[0] == bank_org and amount <= consent[1]
