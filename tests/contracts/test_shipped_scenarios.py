@@ -147,11 +147,15 @@ def _mutant_report(tmp_path: Path, contract: str, old: str, new: str):
     # kyc rule 2: the longest-valid check answers, so a placeholder captures the fees
     ("kyc", "c.verified_on > best_verified", "c.expires_on > answer.valid_until"),
     ("kyc", "if org == caller.org or not answer.verified", "if not answer.verified"),
+    # kyc rule 2: the asker's own check is replaced by a later verification of another insurer
+    ("kyc", "own_answers = org == caller.org", "own_answers = false"),
     # kyc rule 6: a fee in another currency
     ("kyc", "require not fee_set or same_currency(fee, fee_per_lookup),", "require true,"),
     # accumulation rule 3: a cover starting inside the new term left out, or every overlapping cover summed
     ("accumulation", "if first_day < c.start and c.start <= last_day:", "if false:"),
     ("accumulation", "peak = max(peak, in_force_on(person, c.start, zero))", "peak = peak + in_force_on(person, c.start, zero)"),
+    # accumulation rules 1-2: covers kept by reference alone, so two insurers' references meet
+    ("accumulation", "let key = (caller.org, cover_id)\n    require key not in covers", 'let key = ("", cover_id)\n    require key not in covers'),
     # accumulation rule 4: a backdated cancellation erases a cover that was in force
     ("accumulation", "require today <= effective,", "require true,"),
     # accumulation rule 5: amounts in another currency
