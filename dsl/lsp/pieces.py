@@ -98,6 +98,9 @@ def reparse(previous: Parsed, text: str, path: str) -> ast.SourceFile | None:
     if last > end:
         return None  # spans two pieces
     lines = text.split("\n")
+    code = next((line for line in lines[start - 1:] if line.strip() and not line.lstrip().startswith("#")), "")
+    if code[:1] in (" ", "\t"):
+        return None  # the piece's first line of code is indented: it continues the declaration before
     end += moved  # where the piece ends in the new text
     if end < start - 1 or (end < len(lines) and lines[end][:1] in (" ", "\t")):
         return None  # the line after the piece is not at the top level: not a boundary any more

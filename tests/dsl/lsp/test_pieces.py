@@ -59,3 +59,14 @@ def test_an_edit_inside_one_declaration_takes_the_fast_path() -> None:
     assert edited != text
     tree = reparse(Parsed(text, TREES["health.bao"]), edited, "health.bao")
     assert tree is not None and tree == parse_source(edited, "health.bao")
+
+
+def test_a_comment_joined_to_an_indented_line_leaves_the_piece_to_the_whole_parse() -> None:
+    # Deleting the newline after a comment above a view makes the view's indented body continue
+    # the declaration before it: the whole text still parses, the piece alone would not.
+    text = SOURCES["health.bao"]
+    at = text.index("# zh: 保单的出单公司。\n") + len("# zh: 保单的出单公司。")
+    edited = text[:at] + text[at + 1:]
+    whole = parse_source(edited, "health.bao")
+    tree = reparse(Parsed(text, TREES["health.bao"]), edited, "health.bao")
+    assert tree is None or tree == whole
