@@ -32,10 +32,13 @@ two requests to the same endpoint, each signed as any channel request:
    the node checks it (`node.api.admission`), hands it to ordering and awaits its commit, and
    answers as a session's invoke does.
 
-Invoke in a batch (``{"calls": [{"args", "role"}, ...]}``, at most `BATCH_MAX_CALLS`, a user's
-session): each call as a session's invoke, all at once; the answer is ``{"results": [...]}`` in
-the calls' order, each an invoke's answer or ``{"error": {"code", "message"}}``. One request for
-many calls spares each its HTTP, TLS and gate (bench/api.py measures both).
+Invoke in a batch, at most `BATCH_MAX_CALLS` items of one kind per request, all at once: ``{"calls":
+[{"args", "role"}, ...]}`` in a user's session, each call as a session's invoke; or, for a caller
+that holds its key, the two steps above for many calls: ``{"proposals": [base64, ...]}`` (each
+answered ``endorsed``, with its endorsements), then ``{"envelopes": [base64, ...]}`` (each
+answered once committed). The answer is ``{"results": [...]}`` in the items' order, each an
+invoke's answer or ``{"error": {"code", "message"}}``. One request for many calls spares each its
+HTTP, TLS and gate (bench/api.py measures both).
 
 Query: runs a view as the caller (its certificate and role; nothing is signed or kept) and
 answers ``{"result"}``. A regulator's identity may query but never invoke (403 ``read-only``).
@@ -90,6 +93,7 @@ from vm.runtime import EntryInfo, Machine
 
 COMMIT_WAIT_S = 30.0
 BATCH_MAX_CALLS = 500  # calls in one batch: five blocks' worth, and an answer of a few hundred KiB
+BATCH_WAYS = ("calls", "proposals", "envelopes")  # what a batch holds: one kind per request
 _CONTRACT = "/api/v1/channels/{ch}/contracts/{name}"
 _ERRORS = S.ERRORS
 
@@ -120,7 +124,7 @@ async def invoke(request: Request, a: ChannelRequest, name: str, entry: str, wai
         return await _submit_envelope(s, a, name, entry, base64_field(body["envelope"], "envelope"), wait_s)
     record, machine, info = _entry(a, name, entry, "action")
     if "proposal" in body:
-        endorsed = await _endorse(s, a, record, _signed_proposal(a, name, entry, body["proposal"]))
+        endorsed = await _endorse(s, a, record, _signed_proposal(a, name, entry, body["proposal"], "proposal"))
         return _answer(a, endorsed.tx_id, endorsed.gathered.result, list(endorsed.gathered.nodes), None,
                        endorsements=endorsed.raw)
     status, out = await _session_invoke(s, a, name, entry, machine, info, body, wait_s)
@@ -131,29 +135,45 @@ async def invoke(request: Request, a: ChannelRequest, name: str, entry: str, wai
              responses=_ERRORS, openapi_extra=_body_schema(S.InvokeBatchBody))
 async def invoke_batch(request: Request, a: ChannelRequest, name: str, entry: str,
                        wait: str | None = None) -> dict[str, Any]:
-    """Call an action many times in one request, in a user's session: each call is invoked as by
-    ``/invoke/{entry}`` with ``args`` (signed, endorsed, ordered, awaited), all at once; the answer
-    holds each call's result or refusal, in the calls' order."""
+    """Call an action many times in one request, each call as ``/invoke/{entry}`` takes it, all at
+    once: ``calls`` (``{"args", "role"}`` each, in a user's session), or, for a caller that holds
+    its key, ``proposals`` (base64 signed proposals: each answered with its endorsements) and then
+    ``envelopes`` (base64 signed envelopes: each ordered and awaited). The answer holds each
+    item's result or refusal, in order."""
     s: Serving = request.app.state.serving
     if a.caller.is_regulator:
         raise ApiError(403, "read-only", "a regulator's identity reads but never invokes")
-    body = json_body(request.headers.get("content-type"), a.body, ("calls",))
-    calls = body.get("calls")
-    if not isinstance(calls, list) or not 1 <= len(calls) <= BATCH_MAX_CALLS:
-        raise bad_request("calls", f"a list of 1 to {BATCH_MAX_CALLS} calls, each {{\"args\", \"role\"}}")
-    for i, call in enumerate(calls):
-        if not isinstance(call, dict) or set(call) - {"args", "role"}:
-            raise bad_request(f"calls[{i}]", 'an object with "args" and, if needed, "role"')
+    body = json_body(request.headers.get("content-type"), a.body, BATCH_WAYS)
+    ways = [k for k in BATCH_WAYS if k in body]
+    if len(ways) != 1:
+        raise bad_request("body", "send one of calls, proposals and envelopes" +
+                          (f", not {' and '.join(ways)}" if ways else ""))
+    [way] = ways
+    items = body[way]
+    if not isinstance(items, list) or not 1 <= len(items) <= BATCH_MAX_CALLS:
+        what = 'each {"args", "role"}' if way == "calls" else "each base64 text"
+        raise bad_request(way, f"a list of 1 to {BATCH_MAX_CALLS} items, {what}")
+    if way == "calls":
+        for i, call in enumerate(items):
+            if not isinstance(call, dict) or set(call) - {"args", "role"}:
+                raise bad_request(f"calls[{i}]", 'an object with "args" and, if needed, "role"')
     wait_s = COMMIT_WAIT_S if flag(wait, "wait") else 0.0
-    _, machine, info = _entry(a, name, entry, "action")
+    record, machine, info = _entry(a, name, entry, "action")
 
-    async def one(call: dict[str, Any]) -> dict[str, Any]:
+    async def one(i: int, item: Any) -> dict[str, Any]:
         try:
-            return (await _session_invoke(s, a, name, entry, machine, info, call, wait_s))[1]
+            if way == "calls":
+                return (await _session_invoke(s, a, name, entry, machine, info, item, wait_s))[1]
+            if way == "proposals":
+                endorsed = await _endorse(s, a, record, _signed_proposal(a, name, entry, item, f"proposals[{i}]"))
+                return _answer_value(a, endorsed.tx_id, endorsed.gathered.result, list(endorsed.gathered.nodes),
+                                     None, endorsements=endorsed.raw)[1]
+            field = f"envelopes[{i}]"
+            return (await _envelope_value(s, a, name, entry, base64_field(item, field), wait_s, field))[1]
         except ApiError as exc:
             return {"error": {"code": exc.code, "message": exc.message}}
 
-    return {"results": list(await asyncio.gather(*(one(c) for c in calls)))}
+    return {"results": list(await asyncio.gather(*(one(i, item) for i, item in enumerate(items))))}
 
 
 async def _session_invoke(s: Serving, a: Admitted, name: str, entry: str, machine: Machine, info: EntryInfo,
@@ -266,23 +286,30 @@ async def _endorse(s: Serving, a: Admitted, record: ContractRecord, signed: byte
     return endorsed
 
 
-def _signed_proposal(a: Admitted, name: str, entry: str, given: object) -> bytes:
-    data = base64_field(given, "proposal")
+def _signed_proposal(a: Admitted, name: str, entry: str, given: object, field: str) -> bytes:
+    data = base64_field(given, field)
     try:
         verified = verify_proposal(a.channel.suite, data)
     except TxFormatError as exc:
-        raise refusal("malformed", f"proposal: {exc}") from None
+        raise refusal("malformed", f"{field}: {exc}") from None
     except SignatureError as exc:
-        raise refusal("bad-signature", f"proposal: {exc}") from None
-    _same_call(verified.signed.proposal, a.name, name, entry, "proposal")
+        raise refusal("bad-signature", f"{field}: {exc}") from None
+    _same_call(verified.signed.proposal, a.name, name, entry, field)
     return data
 
 
 async def _submit_envelope(s: Serving, a: Admitted, name: str, entry: str, data: bytes, wait_s: float) \
         -> JSONResponse:
+    status, out = await _envelope_value(s, a, name, entry, data, wait_s)
+    return JSONResponse(out, status_code=status)
+
+
+async def _envelope_value(s: Serving, a: Admitted, name: str, entry: str, data: bytes, wait_s: float,
+                          field: str = "envelope") -> tuple[int, dict[str, Any]]:
+    """A client-signed envelope checked (`admit_envelope`), handed to ordering and awaited: (status, answer)."""
     tx = admit_envelope(a.channel, data, s.clock())
     envelope = decode_envelope(data)
-    _same_call(envelope.proposal, a.name, name, entry, "envelope")
+    _same_call(envelope.proposal, a.name, name, entry, field)
     location = await hand_over(s.runtime, a.name, data, tx, wait_s)
     endorsers = []
     for e in envelope.endorsements:
@@ -290,7 +317,7 @@ async def _submit_envelope(s: Serving, a: Admitted, name: str, entry: str, data:
             endorsers.append(Certificate.load(e.endorser).subject.name)
         except CertificateError:  # admitted: every endorser's certificate was read already
             endorsers.append("")
-    return _answer(a, tx, envelope.response.result, endorsers, location)
+    return _answer_value(a, tx, envelope.response.result, endorsers, location)
 
 
 def _same_call(p: Proposal, channel: str, name: str, entry: str, what: str) -> None:
@@ -321,8 +348,10 @@ def _answer_value(a: Admitted, tx: bytes, result: Completed | Aborted, endorsers
     if location is None:
         out["status"] = "pending"
         return 202, out
-    record = a.channel.commit_record(location.block)
-    message = None if record is None else record.messages.get(location.index)
+    message = None  # only a refused or aborted transaction has one: its block's record is read for it
+    if location.code is not ValidationCode.VALID:
+        record = a.channel.commit_record(location.block)
+        message = None if record is None else record.messages.get(location.index)
     out.update(status="committed", code=location.code.name, block=location.block, index=location.index,
                message=message)
     if location.code is not ValidationCode.VALID:  # nothing it did was kept

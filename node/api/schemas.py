@@ -323,9 +323,15 @@ class BatchCall(BaseModel):
 
 
 class InvokeBatchBody(BaseModel):
-    """Many calls of one action in a user's session (POST .../invoke-batch/{entry})."""
+    """Many calls of one action (POST .../invoke-batch/{entry}): exactly one of ``calls`` (in a
+    user's session), ``proposals`` or ``envelopes`` (a caller that signs its own)."""
 
-    calls: list[BatchCall]
+    calls: list[BatchCall] | None = Field(None, description="each as /invoke/{entry}'s {args, role}, in a user's "
+                                                            "session")
+    proposals: list[str] | None = Field(None, description="base64 signed proposals of this entry: each answered "
+                                                          "'endorsed' with its endorsements")
+    envelopes: list[str] | None = Field(None, description="base64 signed envelopes of this entry: each ordered and "
+                                                          "awaited")
 
 
 class InvokeBatchResult(BaseModel):

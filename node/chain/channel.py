@@ -312,6 +312,7 @@ class Channel:
             root = self.state.apply(batch, block.number, outcome.changes)
             record = self.blocks.stage(batch, block, outcome.codes, root, outcome.tx_ids, outcome.messages,
                                        outcome.events, attestation, outcome.written)
+        self.blocks.written(block, record)
         if outcome.config is not None:
             self._config = outcome.config
         self.activity.committed(block.header.time_ms, record.codes, list(outcome.tx_ids.values()), now_ms())

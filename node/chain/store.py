@@ -27,6 +27,11 @@ is either wholly there, with its state, or not at all, and the node resumes from
 finds. Numbers are big-endian so that LevelDB orders them numerically: the height is one
 reverse seek.
 
+The blocks and commit records last read or committed (`RECENT` of each) are kept decoded: every
+client waiting on a transaction of the block just committed reads that block's record, and a
+transaction's page its block, so a block of a hundred transactions is decoded once, not a
+hundred times. Both are immutable once written, so a kept one is never stale.
+
 Reads that must not scan the chain: a page of blocks (`summaries`) reads the commit record and
 the header of each block it shows and nothing else; a key's history (`history`) is one range of
 the ``h`` index (a page of it, read backwards from its newest end), however many blocks the
@@ -35,7 +40,9 @@ channel has.
 
 from __future__ import annotations
 
+import dataclasses
 import struct
+from collections import OrderedDict
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +57,7 @@ NAMESPACE = b"B"
 _BLOCKS, _COMMITS, _IDS, _SIGNED, _TXS, _EVENTS, _HISTORY, _HISTORY_KEPT = (
     NAMESPACE + c for c in (b"b", b"c", b"i", b"s", b"t", b"v", b"h", b"H"))
 HISTORY_FORMAT = b"1"
+RECENT = 8  # decoded blocks and commit records kept: a few blocks' worth of clients wait on the newest
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +114,13 @@ def _num(n: int) -> bytes:
     return n.to_bytes(8, "big")
 
 
+def _keep(recent: OrderedDict[int, Any], number: int, value: Any) -> None:
+    recent[number] = value
+    recent.move_to_end(number)
+    if len(recent) > RECENT:
+        recent.popitem(last=False)
+
+
 def _history_prefix(key: bytes) -> bytes:
     return _HISTORY + len(key).to_bytes(4, "big") + key
 
@@ -116,6 +131,8 @@ class BlockStore:
     def __init__(self, db: Any, suite: CryptoSuite) -> None:
         self._db = db
         self._suite = suite
+        self._blocks: OrderedDict[int, Block] = OrderedDict()
+        self._records: OrderedDict[int, CommitRecord] = OrderedDict()
 
     def height(self) -> int:
         """The number of blocks committed (the genesis block is block 0)."""
@@ -124,8 +141,14 @@ class BlockStore:
         return 0
 
     def block(self, number: int) -> Block | None:
-        data = self._db.get(_BLOCKS + _num(number))
-        return None if data is None else decode_block(data, self._suite)
+        block = self._blocks.get(number)
+        if block is None:
+            data = self._db.get(_BLOCKS + _num(number))
+            if data is None:
+                return None
+            block = decode_block(data, self._suite)
+            _keep(self._blocks, number, block)
+        return block
 
     def block_bytes(self, number: int) -> bytes | None:
         return self._db.get(_BLOCKS + _num(number))
@@ -135,12 +158,22 @@ class BlockStore:
         return None if data is None else int.from_bytes(data, "big")
 
     def commit_record(self, number: int) -> CommitRecord | None:
-        data = self._db.get(_COMMITS + _num(number))
-        if data is None:
-            return None
-        m = codec.decode(data)
-        return CommitRecord(tuple(ValidationCode.of(c) for c in m["codes"]), m["state"], m["id"],
-                            {int(k): v for k, v in m["messages"].items()})
+        record = self._records.get(number)
+        if record is None:
+            data = self._db.get(_COMMITS + _num(number))
+            if data is None:
+                return None
+            m = codec.decode(data)
+            record = CommitRecord(tuple(ValidationCode.of(c) for c in m["codes"]), m["state"], m["id"],
+                                  {int(k): v for k, v in m["messages"].items()})
+            _keep(self._records, number, record)
+        return record
+
+    def written(self, block: Block, record: CommitRecord) -> None:
+        """``block`` and its ``record`` (as `stage` made it) are now in the database: keep them
+        decoded for the readers that follow a commit."""
+        _keep(self._blocks, block.number, block)
+        _keep(self._records, block.number, dataclasses.replace(record, tx_ids={}))  # as a read gives it
 
     def header(self, number: int) -> Header | None:
         """Block ``number``'s header, its items left unread."""

@@ -176,6 +176,37 @@ def test_a_batch_invokes_every_call_in_one_request_and_answers_each_in_order(wor
     assert call(world, f"{LEDGER}/invoke-batch/get", {"calls": calls[:1]}).json()["code"] == "not-an-action"
 
 
+def test_a_batch_of_client_signed_proposals_then_their_envelopes_commits_each_in_order(world):
+    deploy_ledger(world, policy="2 of Org1, Org2, Org3")
+    who = "insurer@Org3"
+    signed = [signed_proposal(world, who, "ledger", "set", f"c{i}", i) for i in range(4)]
+    wrong = signed_proposal(world, who, "ledger", "bump", "c0")  # another entry: refused alone
+    answer = call(world, f"{LEDGER}/invoke-batch/set", {"proposals": [b64(p) for p in signed] + [b64(wrong)]}, who=who)
+    assert answer.status_code == 200, answer.text
+    endorsed = answer.json()["results"]
+    assert [r.get("status") for r in endorsed[:4]] == ["endorsed"] * 4
+    assert endorsed[4]["error"]["code"] == "bad-request" and "proposals[4]" in endorsed[4]["error"]["message"]
+    key = world.id(who).key
+    envelopes = [sign_envelope(world.suite, key, decode_signed_proposal(p),
+                               [decode_endorsement(base64.b64decode(e)) for e in r["endorsements"]])
+                 for p, r in zip(signed, endorsed[:4])]
+    answer = call(world, f"{LEDGER}/invoke-batch/set", {"envelopes": [b64(e) for e in envelopes] + ["not base64!"]},
+                  who=who)
+    assert answer.status_code == 200, answer.text
+    done = answer.json()["results"]
+    assert [(r["status"], r["code"]) for r in done[:4]] == [("committed", "VALID")] * 4
+    assert [r["tx_id"] for r in done[:4]] == [r["tx_id"] for r in endorsed[:4]]
+    assert done[4]["error"]["message"].startswith("envelopes[4]: not base64")
+    for i in range(4):
+        assert call(world, f"{LEDGER}/query/get", {"args": [f"c{i}"]}).json() == {"result": i}
+    # one kind per request; the same envelopes again are each a duplicate, not a failed batch
+    both = call(world, f"{LEDGER}/invoke-batch/set", {"proposals": [b64(signed[0])], "envelopes": [b64(envelopes[0])]},
+                who=who)
+    assert both.status_code == 400 and "not proposals and envelopes" in both.json()["message"], both.text
+    again = call(world, f"{LEDGER}/invoke-batch/set", {"envelopes": [b64(envelopes[0])]}, who=who).json()["results"]
+    assert again[0]["error"]["code"] == "duplicate"
+
+
 def test_a_policy_the_nodes_up_cannot_meet_is_503_naming_them(world):
     deploy_ledger(world, policy="all")
     sign_in(world, "insurer@Org1")
