@@ -105,6 +105,15 @@ def envelope_to_wire(e: Envelope) -> dict[str, Any]:
 
 
 def decode_envelope(data: bytes) -> Envelope:
+    """The envelope the bytes encode. A node reads each envelope it admitted again when it
+    validates its block: the second reading is the first's (`wire.Memo`)."""
+    return _DECODED.decoded(data, _decode_envelope)
+
+
+_DECODED = wire.Memo(4096)
+
+
+def _decode_envelope(data: bytes) -> Envelope:
     m = wire.fields(wire.decode(data, "envelope", L.ENVELOPE_MAX_BYTES), "envelope",
                     ("proposal", "response", "endorsements", "signature"))
     proposal_bytes = wire.blob(m["proposal"], "envelope.proposal", 1, L.PROPOSAL_MAX_BYTES)
