@@ -93,6 +93,9 @@ def create_app(runtime: NodeRuntime, *, gate: Gate | None = None, clock: Callabl
     gate = gate if gate is not None else Gate()
     app = FastAPI(title="Baochain node API", version=runtime.version, openapi_url="/openapi.json",
                   docs_url="/docs", redoc_url=None,
+                  # The node's figures are its own Prometheus registry's (`/metrics`); FastAPI's
+                  # OpenTelemetry hooks would cost every request a look at the providers for nothing.
+                  telemetry={"tracing": False, "metrics": False, "logs": False},
                   description="Endorse, submit and query transactions on a Baochain node's channels; read blocks, "
                               "transactions, contracts and state proofs. Channel requests are signed by the "
                               "caller (see node.api.signature).")
