@@ -89,8 +89,8 @@ async def serve(config: NodeConfig) -> None:
 
 def event_loop_factory() -> Any:
     """The node's event loop: uvloop's where it is installed (every platform but Windows), which
-    takes a third off the CPU an HTTPS request costs the node (TLS and socket writes in C, not in
-    asyncio's Python transports; `bench/api.py`), asyncio's own otherwise."""
+    takes about a fifth off the CPU an HTTPS request costs the node (TLS and socket writes in C,
+    not in asyncio's Python transports), asyncio's own otherwise."""
     try:
         import uvloop
     except ImportError:
