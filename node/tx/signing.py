@@ -16,6 +16,14 @@ proposal and the result once per transaction (it needs both hashes anyway) howev
 signatures cover them. An endorsement signs its endorser's certificate too, so it cannot be
 passed off under another certificate of the same key.
 
+A node checks some signatures twice: a proposal's when its API takes it and again when it
+endorses it, an envelope's three when it admits the envelope and again when it validates its
+block. `check` keeps the last `VERIFIED_KEPT` signatures that verified, by (certificate, message,
+signature): verification is a function of those three alone, so the second check may be the
+first's answer. Only successes are kept (a failure is rare, and recomputed); the message is
+the exact bytes signed, so nothing but the same signature over the same bytes by the same
+certificate's key meets a kept entry.
+
 Checking a signature needs the signer's key, which its certificate holds. Which certificates
 may sign (a member's, current, not revoked, holding the role) is not decided here: the caller
 runs `node.identity.check_identity` against the channel's trust at the current height on the
@@ -24,6 +32,7 @@ certificates that `verify_*` return.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -38,6 +47,10 @@ ENVELOPE_TAG = "baochain/envelope/1"
 UPGRADE_TAG = "baochain/upgrade/1"
 
 CertificateLoader = Callable[[bytes], Certificate]
+
+VERIFIED_KEPT = 16_384  # about 5,000 transactions' signatures: an admitted envelope is validated well within that
+_verified: dict[tuple[bytes, bytes, bytes], None] = {}
+_verified_lock = threading.Lock()  # the client library checks endorsements from several threads
 
 
 def signed_message(tag: str, *parts: Any) -> bytes:
@@ -57,6 +70,15 @@ def signer(suite: CryptoSuite, der: bytes, where: str, load: CertificateLoader =
 
 
 def check(suite: CryptoSuite, certificate: Certificate, message: bytes, signature: bytes, where: str) -> None:
+    """`SignatureError` unless ``signature`` is ``certificate``'s key's over ``message`` (by the suite
+    the certificate names: `signer` checked it is ``suite``)."""
+    seen = (certificate.der, message, signature)
+    if seen in _verified:
+        return
     if not suite.verify(certificate.public_key, message, signature):
         who = f"{certificate.subject.name!r} of {certificate.subject.org!r}"
         raise SignatureError(where, f"not a signature of {who}'s key over this message")
+    with _verified_lock:
+        if len(_verified) >= VERIFIED_KEPT:
+            del _verified[next(iter(_verified))]
+        _verified[seen] = None
