@@ -87,17 +87,6 @@ async def serve(config: NodeConfig) -> None:
         log.info("node stopped")
 
 
-def event_loop_factory() -> Any:
-    """The node's event loop: uvloop's where it is installed (every platform but Windows), which
-    takes about a fifth off the CPU an HTTPS request costs the node (TLS and socket writes in C,
-    not in asyncio's Python transports), asyncio's own otherwise."""
-    try:
-        import uvloop
-    except ImportError:
-        return None
-    return uvloop.new_event_loop
-
-
 def api_ssl_options(config: NodeConfig) -> dict[str, Any]:
     """uvicorn's TLS options for the API (none: plain HTTP, which the configuration allows on
     loopback only), once the certificate and key were seen to load together: uvicorn would fail
@@ -160,8 +149,7 @@ def start(config_path: Path) -> None:
         sys.exit(1)
     configure(config.name, config.log_level)
     try:
-        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-            runner.run(serve(config))
+        asyncio.run(serve(config))
     except StartError as exc:
         log.error("node cannot start: %s", exc)
         click.echo(f"error: {exc}", err=True)
