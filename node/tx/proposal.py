@@ -237,6 +237,15 @@ def sign_proposal(suite: CryptoSuite, key: PrivateKey, proposal: Proposal) -> by
 
 
 def decode_signed_proposal(data: bytes) -> SignedProposal:
+    """The signed proposal the bytes encode. A node's API reads a JSON call's proposal, then hands
+    the same bytes to its endorser: the second reading is the first's (`wire.Memo`)."""
+    return _SIGNED.decoded(data, _decode_signed_proposal)
+
+
+_SIGNED = wire.Memo(4096)
+
+
+def _decode_signed_proposal(data: bytes) -> SignedProposal:
     m = wire.fields(wire.decode(data, "signed proposal", L.SIGNED_PROPOSAL_MAX_BYTES), "signed proposal",
                     ("proposal", "signature"))
     body = wire.blob(m["proposal"], "proposal", 1, L.PROPOSAL_MAX_BYTES)
