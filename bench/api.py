@@ -28,37 +28,44 @@ each (request signed before the clock starts) and their median, and the queries 
 ``.../query/remaining`` (``{"args"}``, the request's signature the only one checked).
 
 The in-process baseline, in the same run, same suite and count: `bench/ledger.py`'s node work per
-transaction (endorsement, solo ordering, validation and commit, no HTTP), and a query as
-`Channel.simulate` of the same view. Printed: each figure, its ratio to the baseline, and the
-targets of the API issue: the HTTPS path adds at most 50% to the in-process cost of an invoke;
-a query takes at most 2 ms at the median. Each figure is the best of three rounds (the machine
-is shared and noisy). Exit status 1 when a target is missed.
+transaction (endorsement, solo ordering, validation and commit, no HTTP) in CPU seconds
+(`time.process_time`: every thread, LevelDB's too, as the node's CPU is counted), and a query as
+`Channel.simulate` of the same view. A path where the client signs is compared to that work; a
+session's path, where the node signs the proposal and the envelope for its user, to that work
+plus the client library's two signatures, also timed in process (the same work, whoever does
+it). Each invoke path runs on a fresh node holding the same n policies as the in-process
+channel: a node's state, and with it the cost of a transaction, grows with the work it has
+done (after 4,000 more settles a node spends about half as much again per invoke: deeper trie,
+more LevelDB levels to read and compact), so paths measured one after another on one node
+were not compared fairly. Printed: each figure, its ratio to the baseline, and the targets of
+the API issue: the HTTPS path adds at most 50% to the in-process cost of an invoke (met when a
+path the API offers meets it); a query takes at most 2 ms at the median. Each figure is the
+best of three rounds (the machine is shared and noisy). Exit status 1 when a target is missed.
 
 Measured (`python bench/api.py`, 2 CPUs, the node and this client on one machine, nothing else
-running; node CPU ms per invoke, and the query's median latency at the client):
+running; node CPU ms per invoke and what it adds, and the query's median latency at the client):
 
-    intl  in process 0.71 ms/invoke, query 0.18 ms   binary 3.02 (+327%), json 2.60 (+268%),
-                                                     session 1.82 (+157%), session batch of 100
-                                                     1.12 (+58%); query 1.39 ms (binary), 1.29 ms
-                                                     (json), 1.39 ms (json, session)
-    gm    in process 1.75 ms/invoke, query 0.44 ms   binary 5.98 (+243%), json 5.38 (+208%),
-                                                     session 4.32 (+148%), session batch of 100
-                                                     3.26 (+87%); query 2.71 ms (binary), 2.53 ms
-                                                     (json), 1.25 ms (json, session)
+    intl  in process 0.93 ms/invoke (+ 0.12 ms of client signing), query 0.20 ms
+          binary 2.80 (+200%), json 2.68 (+188%), session 2.12 (+101%), session batch of 100
+          1.28 (+21%), json batch of 100 1.28 (+37%); query 1.61 ms (binary), 1.59 ms (json),
+          1.31 ms (json, session)
+    gm    in process 1.79 ms/invoke (+ 0.64 ms of client signing), query 0.42 ms
+          binary 4.98 (+178%), json 4.22 (+136%), session 3.54 (+46%), session batch of 100
+          2.86 (+18%), json batch of 100 2.12 (+18%); query 2.18 ms (binary), 1.92 ms (json),
+          1.39 ms (json, session)
 
-From run to run the figures move by a fifth or more. The query target is met by the session's
-JSON query on both suites (a signed query verifies the request's signature: SM2 on gm); the
-invoke target is missed by every path, the batch coming closest. What the session paths count
-that the in-process baseline does not: the user's two signatures (proposal and envelope), which
-the node makes for the user (in process the client made them before the clock started): without
-them the batch would add about 51% (intl) and 37% (gm). Where the node's time goes (cProfile of
-the node process): each request costs ~0.7-1 ms of CPU before the route runs or after it answers
-(HTTP parsing, TLS, two socket writes per response, FastAPI's routing and dependencies, the
-request signature's verification and the caller's identity check); an invoke is three requests
-on the binary path, two on the JSON path with the client's own key, one in a session, a
-hundredth of one in a batch. Blocks are smaller than in process on the one-call paths (at most
-the 32 in flight against 100), and a small block costs more per transaction (one synced write,
-one state hash, whatever its size).
+From run to run the figures move by a tenth or more. Both targets are met on both suites by the
+batch paths and the session's JSON query; a call of its own request is not within 50% on intl:
+each request costs the node ~0.3 ms of CPU before its route runs or after it answers (HTTP
+parsing, TLS, FastAPI's routing and dependencies) plus ~0.25 ms for a signed one (the request
+signature's verification and the caller's identity check), and an invoke is three requests on
+the binary path, two on the JSON path with the client's own key, one in a session, a hundredth
+of one in a batch; blocks are smaller on the one-call paths (at most the 32 in flight against
+100), and a small block costs more per transaction. What brought the batch paths within the
+target: the node's garbage collector tuned (`node.daemon.main.tune_garbage_collector`: 13% -> 4%
+of its CPU), signatures, proposals and envelopes checked and decoded once per node instead of
+twice or three times (`node.tx.signing`, `wire.Memo`), the last blocks and commit records kept
+decoded, metric series kept.
 """
 
 from __future__ import annotations
@@ -409,6 +416,40 @@ def in_process(suite_name: str, n: int, queries: int) -> tuple[float, float, flo
 
 # ---- the run --------------------------------------------------------------------------------
 
+Runner = Callable[[Node, list[tuple[bytes, SignedProposal]]], tuple[float, float, int]]
+
+
+def invoke_paths(node: Node, concurrency: int) -> list[tuple[str, bool, Runner]]:
+    """(name, whether the node signs for a user, run) of every invoke path ``node`` serves."""
+    batch = JSON_INVOKE.replace("/invoke/", "/invoke-batch/")
+
+    def one_by_one(invoke: InvokePath, who: str = "hospital") -> Runner:
+        return lambda n, work: run_invokes(n, getattr(n, who), work, invoke, concurrency)
+
+    paths: list[tuple[str, bool, Runner]] = [("binary", False, one_by_one(invoke_binary))]
+    if JSON_INVOKE in node.routes:
+        paths.append(("json", False, one_by_one(invoke_json)))
+        if node.token is not None:
+            paths.append(("session (one request)", True,
+                          lambda n, work: run_invokes(n, n.hospital, work, invoke_session(str(n.token)), concurrency)))
+    if batch in node.routes and node.token is not None:
+        paths.append((f"session batch of {BATCH}", True,
+                      lambda n, work: run_session_batches(n, str(n.token), work, concurrency)))
+    if "proposals" in node.batch_fields:
+        paths.append((f"json batch of {BATCH}", False, lambda n, work: run_signed_batches(n, work, concurrency)))
+    return paths
+
+
+def issued_node(folder: Path, suite: str, n: int, concurrency: int) -> Node:
+    """A fresh node whose health contract holds policies P0..P{n-1}, as the in-process one does."""
+    node = start_node(folder, suite)
+    issue = proposals(node.insurer, "issue", lambda i: [f"P{i}", {**POLICY, "holder": f"Holder {i}"}], "insurer",
+                      range(n))
+    _, _, valid = run_invokes(node, node.insurer, issue, invoke_binary, concurrency)
+    assert valid == n, f"{n - valid} policies were not issued"
+    return node
+
+
 def bench_suite(suite: str, n: int, queries: int, concurrency: int) -> bool:
     print(f"\n== {suite}: {n} settles, {queries} queries; concurrency {concurrency}")
     base_invoke, client_signing, base_query = in_process(suite, n, queries)
@@ -416,86 +457,61 @@ def bench_suite(suite: str, n: int, queries: int, concurrency: int) -> bool:
           f"({1 / base_invoke:.0f} tx/s), {client_signing * 1000:.3f} ms of the client's signing (proposal and "
           f"envelope); a query {base_query * 1000:.3f} ms at the median")
     print("'added' is against the same work in process: the node's for the paths where the client signs, the node's "
-          "and the client's signing for a session's paths (the node signs for the user)")
-    ok = True
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "net"
-        try:
-            node = start_node(folder, suite)
-            invoke_ok = query_ok = False  # a target is met when one path the API offers meets it
-            modes: list[tuple[str, InvokePath]] = [("binary", invoke_binary)]
-            if JSON_INVOKE in node.routes:
-                modes.append(("json", invoke_json))
-            if JSON_INVOKE in node.routes and node.token is not None:
-                modes.append(("session (one request)", invoke_session(node.token)))
-            batched = node.token is not None and JSON_INVOKE.replace("/invoke/", "/invoke-batch/") in node.routes
-            signed_batches = "proposals" in node.batch_fields
-            issue = proposals(node.insurer, "issue", lambda i: [f"P{i}", {**POLICY, "holder": f"Holder {i}"}],
-                              "insurer", range((len(modes) + batched + signed_batches) * n))
-            wall, _, valid = run_invokes(node, node.insurer, issue, invoke_binary, concurrency)
-            assert valid == len(issue), f"{len(issue) - valid} policies were not issued"
-            print(f"{'invoke path':22} {'node ms/tx':>10} {'added':>7} {'target':>7} {'wall tx/s':>10}")
-            for k, (mode, invoke) in enumerate(modes):
-                settles = proposals(node.hospital, "settle", lambda i: [f"P{i}", "1500.00 CNY", "2024-05-01"],
-                                    "hospital", range(k * n, (k + 1) * n))
-                results = [run_invokes(node, node.hospital, settles[i::ROUNDS], invoke, concurrency)
-                           for i in range(ROUNDS)]
-                assert sum(v for _, _, v in results) == n, f"{mode}: not every settle was VALID"
-                cost = min(cpu / v for _, cpu, v in results)
-                rate = max(v / w for w, _, v in results)
-                added = cost / (base_invoke + (client_signing if mode.startswith("session") else 0.0)) - 1
-                invoke_ok |= added <= INVOKE_ADDED_TARGET
-                print(f"{mode:22} {cost * 1000:10.3f} {added:+6.0%} {INVOKE_ADDED_TARGET:+6.0%} {rate:10.0f}")
-            if batched:
-                assert node.token is not None
-                k = len(modes)
-                settles = proposals(node.hospital, "settle", lambda i: [f"P{i}", "1500.00 CNY", "2024-05-01"],
-                                    "hospital", range(k * n, (k + 1) * n))
-                results = [run_session_batches(node, node.token, settles[i::ROUNDS], concurrency)
-                           for i in range(ROUNDS)]
-                assert sum(v for _, _, v in results) == n, "session batch: not every settle was VALID"
-                cost = min(cpu / v for _, cpu, v in results)
-                rate = max(v / w for w, _, v in results)
-                added = cost / (base_invoke + client_signing) - 1
-                invoke_ok |= added <= INVOKE_ADDED_TARGET
-                print(f"{f'session batch of {BATCH}':22} {cost * 1000:10.3f} {added:+6.0%} "
-                      f"{INVOKE_ADDED_TARGET:+6.0%} {rate:10.0f}")
-            if signed_batches:
-                k = len(modes) + batched
-                settles = proposals(node.hospital, "settle", lambda i: [f"P{i}", "1500.00 CNY", "2024-05-01"],
-                                    "hospital", range(k * n, (k + 1) * n))
-                results = [run_signed_batches(node, settles[i::ROUNDS], concurrency) for i in range(ROUNDS)]
-                assert sum(v for _, _, v in results) == n, "signed batch: not every settle was VALID"
-                cost = min(cpu / v for _, cpu, v in results)
-                rate = max(v / w for w, _, v in results)
-                added = cost / base_invoke - 1
-                invoke_ok |= added <= INVOKE_ADDED_TARGET
-                print(f"{f'json batch of {BATCH}':22} {cost * 1000:10.3f} {added:+6.0%} "
-                      f"{INVOKE_ADDED_TARGET:+6.0%} {rate:10.0f}")
-            print(f"{'query path':22} {'median ms':>10} {'p90 ms':>7} {'target':>7} {'q/s':>10} {'node ms/q':>10} "
-                  f"{'x in-proc':>9}")
-            query_modes = [("binary /query", False, None), ("json .../query/remaining", True, None)]
-            if node.token is not None:
-                query_modes.append(("json, in a session", True, node.token))
-            for mode, json_route, token in query_modes:
-                if json_route and JSON_QUERY not in node.routes:
+          "and the client's signing for a session's paths (the node signs for the user); each path on a fresh node "
+          "holding the same policies as the in-process one (a node's state, and so its cost, grows with its work)")
+    invoke_ok = query_ok = False  # a target is met when one path the API offers meets it
+    print(f"{'invoke path':22} {'node ms/tx':>10} {'added':>7} {'target':>7} {'wall tx/s':>10}")
+    k = 0
+    while True:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "net"
+            try:
+                node = issued_node(folder, suite, n, concurrency)
+                paths = invoke_paths(node, concurrency)
+                if k < len(paths):
+                    mode, for_user, run = paths[k]
+                    settles = proposals(node.hospital, "settle", lambda i: [f"P{i}", "1500.00 CNY", "2024-05-01"],
+                                        "hospital", range(n))
+                    results = [run(node, settles[i::ROUNDS]) for i in range(ROUNDS)]
+                    assert sum(v for _, _, v in results) == n, f"{mode}: not every settle was VALID"
+                    cost = min(cpu / v for _, cpu, v in results)
+                    rate = max(v / w for w, _, v in results)
+                    added = cost / (base_invoke + (client_signing if for_user else 0.0)) - 1
+                    invoke_ok |= added <= INVOKE_ADDED_TARGET
+                    print(f"{mode:22} {cost * 1000:10.3f} {added:+6.0%} {INVOKE_ADDED_TARGET:+6.0%} {rate:10.0f}")
+                    k += 1
                     continue
-                runs = [run_queries(node, node.insurer, queries, json_route, concurrency, token)
-                        for _ in range(ROUNDS)]
-                median = min(statistics.median(lat) for lat, _, _ in runs)
-                p90 = min(statistics.quantiles(lat, n=10)[-1] for lat, _, _ in runs)
-                qps = max(q for _, q, _ in runs)
-                cpu = min(c for _, _, c in runs)
-                query_ok |= median * 1000 <= QUERY_MEDIAN_TARGET_MS
-                print(f"{mode:22} {median * 1000:10.3f} {p90 * 1000:7.3f} {QUERY_MEDIAN_TARGET_MS:7.1f} {qps:10.0f} "
-                      f"{cpu * 1000:10.3f} {median / base_query:8.1f}x")
-            print(f"targets: invoke {'met' if invoke_ok else 'MISSED'} (best path within "
-                  f"{INVOKE_ADDED_TARGET:+.0%}), query {'met' if query_ok else 'MISSED'} "
-                  f"(best median within {QUERY_MEDIAN_TARGET_MS} ms)")
-            ok = invoke_ok and query_ok
-        finally:
-            control.down(folder)
-    return ok
+                query_ok = bench_queries(node, queries, concurrency, base_query)
+            finally:
+                control.down(folder)
+        break
+    print(f"targets: invoke {'met' if invoke_ok else 'MISSED'} (best path within "
+          f"{INVOKE_ADDED_TARGET:+.0%}), query {'met' if query_ok else 'MISSED'} "
+          f"(best median within {QUERY_MEDIAN_TARGET_MS} ms)")
+    return invoke_ok and query_ok
+
+
+def bench_queries(node: Node, queries: int, concurrency: int, base_query: float) -> bool:
+    """Every query path on ``node``: whether one meets the target."""
+    query_ok = False
+    print(f"{'query path':22} {'median ms':>10} {'p90 ms':>7} {'target':>7} {'q/s':>10} {'node ms/q':>10} "
+          f"{'x in-proc':>9}")
+    query_modes: list[tuple[str, bool, str | None]] = [("binary /query", False, None),
+                                                       ("json .../query/remaining", True, None)]
+    if node.token is not None:
+        query_modes.append(("json, in a session", True, node.token))
+    for mode, json_route, token in query_modes:
+        if json_route and JSON_QUERY not in node.routes:
+            continue
+        runs = [run_queries(node, node.insurer, queries, json_route, concurrency, token) for _ in range(ROUNDS)]
+        median = min(statistics.median(lat) for lat, _, _ in runs)
+        p90 = min(statistics.quantiles(lat, n=10)[-1] for lat, _, _ in runs)
+        qps = max(q for _, q, _ in runs)
+        cpu = min(c for _, _, c in runs)
+        query_ok |= median * 1000 <= QUERY_MEDIAN_TARGET_MS
+        print(f"{mode:22} {median * 1000:10.3f} {p90 * 1000:7.3f} {QUERY_MEDIAN_TARGET_MS:7.1f} {qps:10.0f} "
+              f"{cpu * 1000:10.3f} {median / base_query:8.1f}x")
+    return query_ok
 
 
 def main(argv: list[str]) -> int:

@@ -243,8 +243,9 @@ class Node:
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         state.tx_waiters.setdefault(tx_id, []).append(future)
         try:
-            return await asyncio.wait_for(future, timeout_s)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(timeout_s):  # one timer; wait_for would wrap the future in a task too
+                return await future
+        except TimeoutError:
             return state.channel.transaction(tx_id)
         finally:
             waiters = state.tx_waiters.get(tx_id, [])

@@ -133,9 +133,12 @@ def proposal_to_wire(p: Proposal) -> dict[str, Any]:
 
 def encode_proposal(p: Proposal) -> bytes:
     """The proposal bytes (P); `TxFormatError` for a proposal a node would refuse."""
-    for i, arg in enumerate(p.args):  # so that a value the codec cannot hold is named by its argument
-        wire.encode(arg, f"proposal.args[{i}]", L.PROPOSAL_MAX_BYTES)
-    data = wire.encode(proposal_to_wire(p), "proposal", L.PROPOSAL_MAX_BYTES)
+    try:
+        data = wire.encode(proposal_to_wire(p), "proposal", L.PROPOSAL_MAX_BYTES)
+    except TxFormatError:
+        for i, arg in enumerate(p.args):  # a value the codec cannot hold is named by its argument
+            wire.encode(arg, f"proposal.args[{i}]", L.PROPOSAL_MAX_BYTES)
+        raise
     decode_proposal(data)
     return data
 
