@@ -27,6 +27,10 @@ from node.crypto.errors import DecryptionError, KeyFormatError
 # exactly what GB/T 32918.2 specifies; one shared algorithm object saves an allocation per call.
 _SM2_SM3 = _ec.ECDSA(_hashes.SM3())
 
+# OpenSSL's SM3 through hashlib, from a fresh state copied: hashlib.new looks the name up on each
+# call (3.1 against 1.7 us for 100 bytes here), and a node hashes ~50 times per transaction.
+_SM3_START = hashlib.new("sm3")
+
 
 class GmSuite(EllipticKeys, NonceFramedAead):
     name = "gm"
@@ -45,7 +49,9 @@ class GmSuite(EllipticKeys, NonceFramedAead):
         super().__init__(_serialization, _ec, _ec.SM2())
 
     def hash(self, data: bytes) -> bytes:
-        return hashlib.new("sm3", data).digest()
+        state = _SM3_START.copy()
+        state.update(data)
+        return state.digest()
 
     def sign(self, private_key: Any, data: bytes) -> bytes:
         return private_key.sign(data, _SM2_SM3)
