@@ -14,7 +14,11 @@ The canonical subset:
   for an int that fits a native msgpack int.
 - every length (str, bin, array, map) uses its shortest header.
 - map keys are str, bytes or int (not bool), unique, and sorted by their own encoded bytes
-  (bytewise), as deterministic CBOR does.
+  (bytewise), as deterministic CBOR does. For a map whose keys are all str, that order is exactly
+  (UTF-8 length, UTF-8 bytes), and for all bytes exactly (length, bytes): the shortest headers
+  rise with the length (fixstr 0xa0+n < str8 0xd9 < str16 0xda < str32 0xdb; bin8 0xc4 <
+  bin16 0xc5 < bin32 0xc6), each followed by the length big-endian, then the payload. `encode`
+  and `decode` use these pairs instead of encoding every key; mixed maps compare encodings.
 - containers nest at most `MAX_DEPTH` (1024) deep: the most msgpack's decoder reads. `encode`
   refuses deeper values, so both directions agree, and neither answers with Python's
   RecursionError (whose depth would depend on the caller's stack, which no two nodes share).
@@ -23,7 +27,12 @@ The canonical subset:
 `decode` refuses any input that is not the canonical encoding of its value (trailing bytes, a
 longer form, unsorted or duplicate keys, floats, unknown extensions): the rule is exactly
 "decode(b) succeeds iff encode(decode(b)) == b". It checks key order while reading maps and then
-re-packs the value natively, which is the same test at a fraction of a full re-encoding's cost.
+re-packs the value natively, which is the same test at a fraction of a full re-encoding's cost:
+a value whose maps are in canonical order and which holds no float and no big int packs natively
+to exactly its canonical encoding. Floats are the one value native packing does not refuse; a
+float packs with the marker byte 0xca (single width) or 0xcb (double), so an input lacking one of
+the two bytes is re-packed once, under that width (a float would put the byte into the packing),
+and only an input holding both is re-packed under both (a float reproduces under at most one).
 """
 
 from __future__ import annotations
@@ -69,7 +78,7 @@ def decode(data: bytes) -> Any:
             use_list=True,
             strict_map_key=False,
             ext_hook=_ext_hook,
-            object_pairs_hook=_ordered_map,
+            object_hook=_ordered_map,
             # msgpack reads its timestamp extension itself, bypassing ext_hook; as a float it cannot
             # re-pack to its input, so the checks below refuse it with the other floats.
             timestamp=1,
@@ -79,10 +88,19 @@ def decode(data: bytes) -> Any:
     except Exception as exc:  # msgpack reports malformed input with several exception types
         raise CodecError(f"malformed encoding: {str(exc) or type(exc).__name__}") from None
     # Maps were checked for canonical key order as they were read, so packing the value back in
-    # its own order must reproduce the input exactly. Packing under both float widths refuses
-    # floats: a float can reproduce its input under at most one of them.
+    # its own order must reproduce the input exactly (a repeated key collapsed into one entry, so
+    # its map packs shorter). Floats must be refused too: a float packs with a marker byte, 0xca
+    # under single width or 0xcb under double, so when the input lacks one of those bytes, packing
+    # under that width reproduces the input only if the value holds no float. Only an input
+    # holding both bytes is packed under both widths: a float reproduces under at most one.
     try:
-        if msgpack.packb(value, use_bin_type=True) == raw == msgpack.packb(value, use_bin_type=True, use_single_float=True):
+        if b"\xca" not in raw:
+            if _pack_single(value) == raw:
+                return value
+        elif b"\xcb" not in raw:
+            if _pack_double(value) == raw:
+                return value
+        elif _pack_double(value) == raw == _pack_single(value):
             return value
     except (OverflowError, TypeError, ValueError):
         pass  # big ints do not pack natively: the general check below covers them
@@ -95,32 +113,46 @@ def decode(data: bytes) -> Any:
     return value
 
 
-def _ordered_map(pairs: list[tuple[Any, Any]]) -> dict:
-    # The common case, text keys, in one pass: msgpack's shortest str headers order exactly as
-    # (UTF-8 length, UTF-8 bytes), so that pair must rise strictly (a repeat is refused too).
+def _pack_double(value: Any) -> bytes:
+    return msgpack.packb(value, use_bin_type=True)
+
+
+def _pack_single(value: Any) -> bytes:
+    return msgpack.packb(value, use_bin_type=True, use_single_float=True)
+
+
+def _ordered_map(mapping: dict) -> dict:
+    # msgpack calls this with each map as it reads it, keys in their input order (a repeated key
+    # has collapsed into one entry: `decode` refuses it when the value packs shorter than its
+    # input). Maps whose keys are all str, or all bytes, are checked in one pass without encoding
+    # a key, by the (length, bytes) rule of the module docstring: that pair must rise strictly.
+    # The first key picks the family; a key of any other type sends the map to the general check.
     prev_n, prev = -1, b""
-    for k, _ in pairs:
-        if type(k) is not str:
-            return _ordered_mixed_map(pairs)
-        raw = k.encode("utf-8")
+    family: type | None = None
+    for k in mapping:
+        tk = type(k)
+        if tk is not family:
+            if family is not None or (tk is not str and tk is not bytes):
+                return _ordered_mixed_map(mapping)
+            family = tk
+        raw = k if tk is bytes else k.encode("utf-8")
         n = len(raw)
         if n < prev_n or (n == prev_n and raw <= prev):
-            raise CodecError("map keys out of canonical order, or repeated")
+            raise CodecError("map keys out of canonical order")
         prev_n, prev = n, raw
-    return dict(pairs)
+    return mapping
 
 
-def _ordered_mixed_map(pairs: list[tuple[Any, Any]]) -> dict:
-    keys = [k for k, _ in pairs]
-    for k in keys:
+def _ordered_mixed_map(mapping: dict) -> dict:
+    for k in mapping:
         tk = type(k)
         if tk is not str and tk is not bytes and tk is not int:
             raise CodecError(f"map keys must be str, bytes or int, not {tk.__name__}")
-    order = [encode(k) for k in keys]
+    order = [encode(k) for k in mapping]
     for a, b in zip(order, order[1:]):
         if not a < b:
-            raise CodecError("map keys out of canonical order, or repeated")
-    return dict(pairs)
+            raise CodecError("map keys out of canonical order")
+    return mapping
 
 
 def _canonical(value: Any) -> Any:
@@ -148,6 +180,8 @@ def _canonical_map(value: dict) -> dict:
         # the common case sorts without encoding each key.
         keys = sorted(value, key=_str_key_order)
         return {k: _canonical(value[k]) for k in keys}
+    if all(type(k) is bytes for k in value):
+        return {k: _canonical(value[k]) for k in sorted(value, key=_bytes_key_order)}
     items = []
     for k, v in value.items():
         tk = type(k)
@@ -186,6 +220,10 @@ def _canonical_deep(value: Any) -> Any:
 def _str_key_order(key: str) -> tuple[int, bytes]:
     raw = key.encode("utf-8")
     return len(raw), raw
+
+
+def _bytes_key_order(key: bytes) -> tuple[int, bytes]:
+    return len(key), key
 
 
 def _first(item: tuple) -> bytes:

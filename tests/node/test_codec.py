@@ -92,6 +92,9 @@ def _has_big_int(value) -> bool:
         (b"\xa2\xff\xfe", "invalid UTF-8"),
         (b"\x81\x80\x01", "a map as a map key"),
         (b"\x81\xc3\x01", "a bool map key"),
+        (b"\x82\xc4\x01a\x01\xc3\x01", "a bool map key after a bytes key"),
+        (b"\x82\xa1a\x01\xc0\x01", "a nil map key after a str key"),
+        (b"\x81\x91\x01\x01", "an array as a map key"),
         (b"\xc1", "the never-used byte"),
         (b"\x92\x01", "a truncated array"),
         (b"", "nothing"),
@@ -193,3 +196,94 @@ def test_deep_non_canonical_input_is_refused_without_crashing(depth: int) -> Non
 def test_malformed_input_says_what_is_wrong() -> None:
     with pytest.raises(CodecError, match=r"malformed encoding: \S"):
         decode(b"\x91" * 2000 + b"\xc0")
+
+
+# --- map keys read in one pass (all str or all bytes) and the general comparison (mixed)
+
+map_keys = (
+    st.binary(max_size=6)
+    | st.binary(min_size=250, max_size=260)  # across the bin8/bin16 boundary (and str8/str16 below)
+    | st.text(max_size=6)
+    | st.text(min_size=30, max_size=33)  # across the fixstr/str8 boundary
+    | st.integers(min_value=-300, max_value=300)
+)
+
+
+def _map_bytes(keys: list) -> bytes:
+    """A map of `keys` (each to nil) written in the given order, repeats included."""
+    n = len(keys)
+    header = bytes([0x80 | n]) if n < 16 else b"\xde" + n.to_bytes(2, "big")
+    return header + b"".join(encode(k) + b"\xc0" for k in keys)
+
+
+@given(st.lists(map_keys, max_size=8) | st.lists(st.binary(max_size=3), max_size=8)
+       | st.lists(st.text(alphabet="ab\u00e9", max_size=3), max_size=8))
+def test_a_map_is_read_exactly_when_its_keys_rise_by_their_encodings(keys) -> None:
+    data = _map_bytes(keys)
+    encoded = [encode(k) for k in keys]
+    if all(a < b for a, b in zip(encoded, encoded[1:])):
+        assert list(decode(data)) == keys
+    else:  # out of order, or a key repeated
+        with pytest.raises(CodecError):
+            decode(data)
+
+
+@given(st.dictionaries(st.binary(max_size=300), st.integers(), min_size=2, max_size=8))
+def test_bytes_keys_sort_as_their_encodings(mapping) -> None:
+    ordered = sorted(mapping, key=lambda k: msgpack.packb(k, use_bin_type=True))
+    assert list(decode(encode(mapping))) == ordered
+
+
+@pytest.mark.parametrize(
+    ("keys", "accepted"),
+    [
+        ([b"a", b"b"], True),
+        ([b"b", b"a"], False),
+        ([b"a", b"a"], False),
+        ([b"z", b"aa"], True),  # shorter first, whatever the bytes
+        ([b"aa", b"z"], False),
+        ([b"", b"\x00"], True),
+        ([b"\xff" * 255, b"\x00" * 256], True),  # bin8 before bin16
+        ([b"\x00" * 256, b"\xff" * 255], False),
+        ([b"a", "a"], False),  # bin8 (0xc4) after fixstr (0xa1)
+        (["a", b"a"], True),
+        ([b"a", b"b", "a"], False),  # a str after bytes sends the map to the general check
+        ([b"a", 1], False),  # fixint 0x01 before bin8
+        ([1, b"a"], True),
+        ([b"a", b"b", b"a"], False),  # a repeat that is not next to its first
+    ],
+)
+def test_bytes_keyed_maps(keys, accepted) -> None:
+    data = _map_bytes(keys)
+    if accepted:
+        assert list(decode(data)) == keys
+    else:
+        with pytest.raises(CodecError):
+            decode(data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x92\xc4\x02\xca\xcb\xcb" + bytes(8),  # both marker bytes in the input: packed under both widths
+        b"\x92\xc4\x02\xca\xcb\xca" + bytes(4),
+        b"\x92\xc4\x01\xca\xcb" + bytes(8),  # 0xca in the input only: packed under single width
+        b"\x92\xc4\x01\xcb\xca" + bytes(4),  # 0xcb only: packed under double width
+        b"\x92\xc4\x01\xca\xd6\xff" + bytes(4),  # a timestamp (decoded as a float)
+        b"\x81\xc4\x01\xca\xcb" + bytes(8),
+    ],
+)
+def test_floats_are_refused_whatever_marker_bytes_the_input_holds(data: bytes) -> None:
+    with pytest.raises(CodecError):
+        decode(data)
+
+
+@given(st.lists(st.floats(allow_nan=False) | st.binary(max_size=4), min_size=1, max_size=4),
+       st.sampled_from([b"", b"\xca", b"\xcb", b"\xca\xcb"]), st.booleans())
+def test_a_float_is_refused_beside_any_marker_bytes(items, markers, single_float) -> None:
+    data = msgpack.packb([markers, *items], use_bin_type=True, use_single_float=single_float)
+    if any(type(i) is float for i in items):
+        with pytest.raises(CodecError):
+            decode(data)
+    else:
+        assert decode(data) == [markers, *items]
