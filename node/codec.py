@@ -18,7 +18,8 @@ The canonical subset:
   (UTF-8 length, UTF-8 bytes), and for all bytes exactly (length, bytes): the shortest headers
   rise with the length (fixstr 0xa0+n < str8 0xd9 < str16 0xda < str32 0xdb; bin8 0xc4 <
   bin16 0xc5 < bin32 0xc6), each followed by the length big-endian, then the payload. `encode`
-  and `decode` use these pairs instead of encoding every key; mixed maps compare encodings.
+  and `decode` use these pairs instead of encoding every key (UTF-8 orders as code points do, so
+  `decode` compares the str itself and needs only its UTF-8 length); mixed maps compare encodings.
 - containers nest at most `MAX_DEPTH` (1024) deep: the most msgpack's decoder reads. `encode`
   refuses deeper values, so both directions agree, and neither answers with Python's
   RecursionError (whose depth would depend on the caller's stack, which no two nodes share).
@@ -126,21 +127,35 @@ def _ordered_map(mapping: dict) -> dict:
     # has collapsed into one entry: `decode` refuses it when the value packs shorter than its
     # input). Maps whose keys are all str, or all bytes, are checked in one pass without encoding
     # a key, by the (length, bytes) rule of the module docstring: that pair must rise strictly.
-    # The first key picks the family; a key of any other type sends the map to the general check.
-    prev_n, prev = -1, b""
-    family: type | None = None
-    for k in mapping:
-        tk = type(k)
-        if tk is not family:
-            if family is not None or (tk is not str and tk is not bytes):
+    # For str, UTF-8 orders as the code points do, so the str itself stands for its bytes and
+    # only its UTF-8 length is needed (its length, when ASCII). The first key picks the family;
+    # a key of any other type sends the map to the general check.
+    keys = iter(mapping)
+    first = next(keys, None)
+    if type(first) is str:
+        prev_s = first
+        prev_n = len(first) if first.isascii() else len(first.encode("utf-8"))
+        for k in keys:
+            if type(k) is not str:
                 return _ordered_mixed_map(mapping)
-            family = tk
-        raw = k if tk is bytes else k.encode("utf-8")
-        n = len(raw)
-        if n < prev_n or (n == prev_n and raw <= prev):
-            raise CodecError("map keys out of canonical order")
-        prev_n, prev = n, raw
-    return mapping
+            n = len(k) if k.isascii() else len(k.encode("utf-8"))
+            if n < prev_n or (n == prev_n and k <= prev_s):
+                raise CodecError("map keys out of canonical order")
+            prev_n, prev_s = n, k
+        return mapping
+    if type(first) is bytes:
+        prev_b = first
+        for k in keys:
+            if type(k) is not bytes:
+                return _ordered_mixed_map(mapping)
+            n = len(k)
+            if n < len(prev_b) or (n == len(prev_b) and k <= prev_b):
+                raise CodecError("map keys out of canonical order")
+            prev_b = k
+        return mapping
+    if first is None and not mapping:
+        return mapping
+    return _ordered_mixed_map(mapping)
 
 
 def _ordered_mixed_map(mapping: dict) -> dict:

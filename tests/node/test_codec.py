@@ -217,7 +217,7 @@ def _map_bytes(keys: list) -> bytes:
 
 
 @given(st.lists(map_keys, max_size=8) | st.lists(st.binary(max_size=3), max_size=8)
-       | st.lists(st.text(alphabet="ab\u00e9", max_size=3), max_size=8))
+       | st.lists(st.text(alphabet="ab\u00e9\u4e2d\U0001f600\x7f\x80", max_size=3), max_size=8))
 def test_a_map_is_read_exactly_when_its_keys_rise_by_their_encodings(keys) -> None:
     data = _map_bytes(keys)
     encoded = [encode(k) for k in keys]
