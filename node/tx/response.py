@@ -182,10 +182,8 @@ def response_from_wire(value: object, where: str = "response") -> Response:
         raise TxFormatError(f"{where}.status", f"expected \"ok\" or \"abort\", got {wire.kind(status)}"
                             + (f" {status!r}" if type(status) is str else ""))
     wire.fields(m, where, _COMMON + _OK)
-    reads = {k: _version(v, wire.at_key(f"{where}.reads", k))
-             for k, v in wire.keyed(m["reads"], f"{where}.reads", L.READS_MAX).items()}
-    writes = {k: None if v is None else wire.blob(v, wire.at_key(f"{where}.writes", k), 0, L.RESPONSE_MAX_BYTES)
-              for k, v in wire.keyed(m["writes"], f"{where}.writes", L.WRITES_MAX).items()}
+    reads = _reads(m["reads"], f"{where}.reads")
+    writes = _writes(m["writes"], f"{where}.writes")
     deltas = {}
     for k, v in wire.keyed(m["deltas"], f"{where}.deltas", L.WRITES_MAX).items():
         at = wire.at_key(f"{where}.deltas", k)
@@ -193,12 +191,49 @@ def response_from_wire(value: object, where: str = "response") -> Response:
             raise TxFormatError(at, "a key added to by a delta must not also be in reads or writes "
                                 "(it would be counted twice)")
         deltas[k] = _delta(v, at)
-    scans = {k: _scan(v, wire.at_key(f"{where}.scans", k))
-             for k, v in wire.keyed(m["scans"], f"{where}.scans", L.SCANS_MAX).items()}
+    scans = _scans(m["scans"], f"{where}.scans")
     result = None if m["value"] is None else wire.json_value(m["value"], f"{where}.value")
     events = tuple(_event(e, f"{where}.events[{i}]")
                    for i, e in enumerate(wire.array(m["events"], f"{where}.events", L.EVENTS_MAX)))
     return Response(proposal, Completed(reads, writes, deltas, scans, result, events, gas))
+
+
+# A node reads every response of every block, nearly all of them well formed. The maps below check
+# each entry's common form in line, and hand anything else to the function that names what is
+# wrong (with the entry's path, built only then): the same rule, the same refusals.
+
+def _reads(value: object, where: str) -> dict[bytes, Version | None]:
+    out: dict[bytes, Version | None] = {}
+    for k, v in wire.keyed(value, where, L.READS_MAX).items():
+        if v is None:
+            out[k] = None
+        elif (type(v) is list and len(v) == 2 and type(block := v[0]) is int and type(tx := v[1]) is int
+              and 0 <= block <= L.COUNTER_MAX and 0 <= tx <= L.COUNTER_MAX):
+            out[k] = Version(block, tx)
+        else:
+            out[k] = _version(v, wire.at_key(where, k))
+    return out
+
+
+def _writes(value: object, where: str) -> dict[bytes, bytes | None]:
+    out: dict[bytes, bytes | None] = {}
+    for k, v in wire.keyed(value, where, L.WRITES_MAX).items():
+        if v is None or (type(v) is bytes and len(v) <= L.RESPONSE_MAX_BYTES):
+            out[k] = v
+        else:
+            out[k] = wire.blob(v, wire.at_key(where, k), 0, L.RESPONSE_MAX_BYTES)
+    return out
+
+
+def _scans(value: object, where: str) -> dict[bytes, ScanRecord]:
+    out: dict[bytes, ScanRecord] = {}
+    for k, v in wire.keyed(value, where, L.SCANS_MAX).items():
+        if (type(v) is list and len(v) == 2 and type(count := v[0]) is int and 0 <= count <= L.READS_MAX
+                and type(digest := v[1]) is bytes and len(digest) == L.DIGEST_SIZE):
+            out[k] = ScanRecord(count, digest)
+        else:
+            out[k] = _scan(v, wire.at_key(where, k))
+    return out
 
 
 def _pair(value: object, where: str) -> list[Any]:
@@ -234,6 +269,17 @@ def _scan(value: object, where: str) -> ScanRecord:
 
 
 def _event(value: object, where: str) -> EmittedEvent:
+    if type(value) is list and len(value) == 2:
+        name, event_fields = value
+        if (type(name) is str and len(name) <= L.IDENTIFIER_MAX_CHARACTERS and name.isidentifier()
+                and type(event_fields) is dict):
+            values = wire.json_value(event_fields, f"{where}[1]")
+            assert isinstance(values, dict)  # json_value returns its argument, seen to be a map
+            return EmittedEvent(name, values)
+    return _named_event(value, where)
+
+
+def _named_event(value: object, where: str) -> EmittedEvent:
     name, event_fields = _pair(value, where)
     if type(event_fields) is not dict:
         raise TxFormatError(f"{where}[1]", f"an event's fields are an object, not {wire.kind(event_fields)}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from node import codec
@@ -134,3 +134,89 @@ def test_damaged_fields_raise_only_the_format_error(data) -> None:
         decode_response(codec.encode(changed))
     except TxFormatError:
         pass
+
+
+# --- the in-line checks of well-formed entries agree with the functions that name a refusal
+
+from node.tx import limits as L  # noqa: E402
+from node.tx import response as R  # noqa: E402
+from node.tx import wire  # noqa: E402
+
+entry_parts = st.none() | st.booleans() | st.text(max_size=3) | st.binary(max_size=3) | st.sampled_from(
+    [H, bytes(31), bytes(33), -1, 0, 7, L.COUNTER_MAX, L.COUNTER_MAX + 1, L.READS_MAX, L.READS_MAX + 1, 2**64,
+     "Paid", "a" * L.IDENTIFIER_MAX_CHARACTERS, "a" * (L.IDENTIFIER_MAX_CHARACTERS + 1), "not-a-name", "1x",
+     {"x": 1}, {"x": None}, {"x": [True, "y"]}, {}, 2**300]
+)
+entries = st.recursive(
+    entry_parts,
+    lambda inner: st.lists(inner, max_size=3) | st.tuples(inner, inner).map(list)
+    | st.dictionaries(st.text(max_size=2) | st.integers(0, 2) | st.binary(max_size=1), inner, max_size=2),
+    max_leaves=4,
+)
+
+
+def _outcome(read):
+    try:
+        return "read", read()
+    except TxFormatError as exc:
+        return "refused", exc.field, exc.problem
+
+
+_BORDERS = [
+    [0, L.COUNTER_MAX], [L.COUNTER_MAX, 0], [0, L.COUNTER_MAX + 1], [L.COUNTER_MAX + 1, 0], [-1, 0], [0, -1],
+    [True, 0], [0, False], [L.READS_MAX, H], [L.READS_MAX + 1, H], [0, bytes(31)], [0, H, 0], [0], None,
+    ["a" * L.IDENTIFIER_MAX_CHARACTERS, {}], ["a" * (L.IDENTIFIER_MAX_CHARACTERS + 1), {}], ["1x", {}],
+    ["Paid", {1: 1}], ["Paid", {"x": 2**256}], ["Paid", {"x": 2**256 - 1}], ["Paid", {"x": -(2**256)}],
+    ["Paid", []], [b"Paid", {}], b"v", b"", "v",
+]
+
+
+@pytest.mark.parametrize("value", _BORDERS)
+def test_fast_entry_checks_agree_at_the_borders(value) -> None:
+    test_fast_entry_checks_agree_with_the_named_ones.hypothesis.inner_test(value)  # type: ignore[attr-defined]
+
+
+@settings(max_examples=500)
+@given(entries)
+def test_fast_entry_checks_agree_with_the_named_ones(value) -> None:
+    where = "m"
+    at = wire.at_key(where, b"\x01")
+    pairs = [
+        (lambda: R._reads({b"\x01": value}, where)[b"\x01"], lambda: R._version(value, at)),
+        (lambda: R._writes({b"\x01": value}, where)[b"\x01"],
+         lambda: None if value is None else wire.blob(value, at, 0, L.RESPONSE_MAX_BYTES)),
+        (lambda: R._scans({b"\x01": value}, where)[b"\x01"], lambda: R._scan(value, at)),
+        (lambda: R._event(value, "e"), lambda: R._named_event(value, "e")),
+        (lambda: wire.json_value(value, "v"), lambda: wire._json_value(value, "v", 0)),
+        (lambda: wire.json_values([1, value], "a"),
+         lambda: tuple(wire._json_value(x, f"a[{i}]", 0) for i, x in enumerate([1, value]))),
+    ]
+    for fast, named in pairs:
+        assert _outcome(fast) == _outcome(named)
+
+
+def test_a_deep_value_is_refused_by_both_checks() -> None:
+    deep: object = 1
+    for _ in range(L.JSON_DEPTH_MAX + 1):
+        deep = [deep]
+    for read in (lambda: wire.json_value(deep, "v"), lambda: wire._json_value(deep, "v", 0)):
+        with pytest.raises(TxFormatError, match="nested more than"):
+            read()
+    assert wire.json_value(deep[0], "v") == deep[0]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("value", "field", "words"),
+    [
+        ({b"format": 1}, "m", "must be text, not bytes"),
+        ({"a": 1, 2: 1}, "m", "must be text, not an integer"),
+        ({"a": 1, "c": 2}, "m.c", "unknown field"),
+        ({"b": 1}, "m.a", "missing"),
+        ([], "m", "expected a map of fields"),
+    ],
+)
+def test_fields_refusals(value, field: str, words: str) -> None:
+    with pytest.raises(TxFormatError) as info:
+        wire.fields(value, "m", ("a",), ("b",))
+    assert (info.value.field, words in info.value.problem) == (field, True), str(info.value)
+    assert wire.fields({"a": 1, "b": 2}, "m", ("a",), ("b",)) == {"a": 1, "b": 2}
