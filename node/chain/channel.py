@@ -309,7 +309,7 @@ class Channel:
             config = decode_config(decode_item(block.items[0]).body)
         outcome = validate(block, config, self.state, self.suite, lambda tx: self.blocks.transaction(tx) is not None)
         with self._db.write_batch(transaction=True, sync=True) as batch:  # all or nothing, even on an error
-            root = self.state.apply(batch, block.number, outcome.changes)
+            root = self.state.apply(batch, block.number, outcome.changes, outcome.stored)
             record = self.blocks.stage(batch, block, outcome.codes, root, outcome.tx_ids, outcome.messages,
                                        outcome.events, attestation, outcome.written)
         self.blocks.written(block, record)

@@ -57,6 +57,7 @@ from node.chain.upgrade import UpgradeRefused, check_upgrade
 from node.crypto import CryptoSuite
 from node.identity import IdentityRefused, check_identity
 from node.ledger.state import StateStore
+from node.ledger.version import SIZE as VERSION_SIZE
 from node.ledger.version import Version
 from node.tx.clock import check_timestamp
 from node.tx.codes import ValidationCode as Code
@@ -84,6 +85,7 @@ class Outcome:
     events: list[tuple[int, int, str, str]] = field(default_factory=list)  # (index, position, contract, name)
     config: ChannelConfig | None = None  # the configuration in force after the block
     written: list[Written] = field(default_factory=list)  # what each valid transaction changed, in order
+    stored: dict[bytes, bytes] = field(default_factory=dict)  # committed entries read (`StateStore.stored`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,18 +104,29 @@ class Written:
 
 
 class _Overlay:
-    """The committed state plus what the block's earlier valid transactions changed."""
+    """The committed state plus what the block's earlier valid transactions changed.
 
-    def __init__(self, state: StateStore, changes: dict[bytes, tuple[bytes | None, Version]]) -> None:
+    The committed state does not change while a block is validated, so each committed entry is
+    read from the database once a block (the contract's record, read by every transaction, once
+    in all), and kept as stored in `stored`: `StateStore.apply` takes the entries the block
+    overwrites from there for its undo records."""
+
+    def __init__(self, state: StateStore, changes: dict[bytes, tuple[bytes | None, Version]],
+                 stored: dict[bytes, bytes]) -> None:
         self.state = state
         self.changes = changes
+        self.stored = stored
+        self._committed: dict[bytes, tuple[bytes | None, Version | None]] = {}
 
     def entry(self, key: bytes) -> tuple[bytes | None, Version | None]:
         if key in self.changes:
             value, version = self.changes[key]
             return value, (None if value is None else version)
-        found = self.state.get(key)
-        return (None, None) if found is None else found
+        found = self._committed.get(key)
+        if found is None:
+            data = self.stored[key] = self.state.stored(key)
+            found = self._committed[key] = (data[VERSION_SIZE:], Version.from_bytes(data)) if data else (None, None)
+        return found
 
     def scan(self, prefix: bytes) -> list[tuple[bytes, Version]]:
         rows = {k: v for k, v in self.state.scan_versions(prefix)}
@@ -130,7 +143,7 @@ def validate(block: Block, config: ChannelConfig, state: StateStore, suite: Cryp
              committed: Any) -> Outcome:
     """Codes and changes for ``block``; ``committed(tx_id)`` tells whether a tx id is recorded."""
     out = Outcome()
-    overlay = _Overlay(state, out.changes)
+    overlay = _Overlay(state, out.changes, out.stored)
     at = datetime.fromtimestamp(block.header.time_ms / 1000, tz=timezone.utc)
     for index, raw in enumerate(block.items):
         version = Version(block.number, index)

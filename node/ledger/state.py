@@ -87,6 +87,13 @@ class StateStore:
     def get(self, key: bytes) -> tuple[bytes, Version] | None:
         return self._view.entry(key)
 
+    def stored(self, key: bytes) -> bytes:
+        """The key's entry as stored (version, then value: `node.ledger.keyspace`), b"" when the
+        key is absent: what the undo record of a block that writes the key holds, so a caller
+        that read it before the block (validation) hands it to `apply` rather than have it read
+        again."""
+        return self._db.get(self._ks.entries + key, b"")
+
     def version(self, key: bytes) -> Version | None:
         data = self._db.get(self._ks.entries + key)
         return None if data is None else Version.from_bytes(data)
@@ -137,9 +144,13 @@ class StateStore:
         return root_of(suite, leaves)
 
     # --- commit
-    def apply(self, batch: Any, block: int, changes: Mapping[bytes, Change]) -> bytes:
+    def apply(self, batch: Any, block: int, changes: Mapping[bytes, Change],
+              stored: Mapping[bytes, bytes] | None = None) -> bytes:
         """Stage block `block`'s changes (key -> (value or None to delete, version)) into `batch`
-        and return the state hash after it. The batch must be written before the next block."""
+        and return the state hash after it. The batch must be written before the next block.
+
+        `stored` (key -> `stored(key)`) are entries the caller read after the last block applied,
+        as they are still: the undo records take them instead of reading them again."""
         if type(block) is not int or not 0 <= block < 2**64:
             raise LedgerError(f"block must be a block number, not {block!r}")
         last = self._view.last_block()
@@ -147,7 +158,7 @@ class StateStore:
             raise BlockOrderError(f"block {block} does not follow the last block applied ({last})")
         self._settle(last)
         root = EMPTY if last is None else self._view.root_slot(last)
-        leaves, stale = self._stage_entries(batch, block, changes)
+        leaves, stale = self._stage_entries(batch, block, changes, stored or {})
         update = self._view.trie.update(root, block, leaves)
         ks, put, cache = self._ks, batch.put, self._cache
         nodes, within = ks.nodes, ks.nodes[len(ks.namespace):]
@@ -167,7 +178,8 @@ class StateStore:
         """`apply` with one version for every write (a block of one transaction, genesis, tests)."""
         return self.apply(batch, block, {k: (v, version) for k, v in writes.items()})
 
-    def _stage_entries(self, batch: Any, block: int, changes: Mapping[bytes, Change]) -> tuple[dict, list[bytes]]:
+    def _stage_entries(self, batch: Any, block: int, changes: Mapping[bytes, Change],
+                       stored: Mapping[bytes, bytes]) -> tuple[dict, list[bytes]]:
         """Stage the entries and their undo records; return the new leaves by key hash, and the
         undo records' keys (within the namespace) for the block's stale list."""
         ks, hash_, encode, get = self._ks, self._suite.hash, codec.encode, self._db.get
@@ -183,7 +195,8 @@ class StateStore:
             kh = hash_(key)
             if keep_undo:
                 undo_key = ks.undo_prefix(key) + after
-                batch.put(undo_key, get(entry_key, b""))
+                before = stored.get(key)
+                batch.put(undo_key, get(entry_key, b"") if before is None else before)
                 stale.append(undo_key[cut:])
             if value is None:
                 batch.delete(entry_key)
