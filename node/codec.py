@@ -122,6 +122,14 @@ def _pack_single(value: Any) -> bytes:
     return msgpack.packb(value, use_bin_type=True, use_single_float=True)
 
 
+# Sequences of str keys already seen in canonical order. A node reads the same few messages over
+# and over (an envelope, a proposal, a response: the same field names each time), and a sequence
+# equal to one of these is all str and in order (a str equals only a str). msgpack interns the
+# str keys it reads, so the lookup hashes nothing new. Bounded: the oldest entry goes first.
+_ORDERED_NAMES: dict[tuple[str, ...], None] = {}
+_ORDERED_NAMES_MAX = 1024
+
+
 def _ordered_map(mapping: dict) -> dict:
     # msgpack calls this with each map as it reads it, keys in their input order (a repeated key
     # has collapsed into one entry: `decode` refuses it when the value packs shorter than its
@@ -133,6 +141,9 @@ def _ordered_map(mapping: dict) -> dict:
     keys = iter(mapping)
     first = next(keys, None)
     if type(first) is str:
+        names = tuple(mapping)
+        if names in _ORDERED_NAMES:
+            return mapping
         prev_s = first
         prev_n = len(first) if first.isascii() else len(first.encode("utf-8"))
         for k in keys:
@@ -142,6 +153,9 @@ def _ordered_map(mapping: dict) -> dict:
             if n < prev_n or (n == prev_n and k <= prev_s):
                 raise CodecError("map keys out of canonical order")
             prev_n, prev_s = n, k
+        if len(_ORDERED_NAMES) >= _ORDERED_NAMES_MAX:
+            _ORDERED_NAMES.pop(next(iter(_ORDERED_NAMES)))
+        _ORDERED_NAMES[names] = None
         return mapping
     if type(first) is bytes:
         prev_b = first

@@ -287,3 +287,22 @@ def test_a_float_is_refused_beside_any_marker_bytes(items, markers, single_float
             decode(data)
     else:
         assert decode(data) == [markers, *items]
+
+
+def test_str_key_orders_seen_before_do_not_admit_another_order() -> None:
+    names = ["a", "b", "cc", "\u00e9"]
+    assert list(decode(_map_bytes(names))) == names  # now remembered as canonical
+    for other in (names[::-1], ["b", "a", "cc", "\u00e9"], names + ["d"], ["a", "b", "cc", "\u00e9", "\u00e9"]):
+        with pytest.raises(CodecError):
+            decode(_map_bytes(other))
+    assert list(decode(_map_bytes(names))) == names
+
+
+def test_str_key_orders_remembered_are_bounded() -> None:
+    from node import codec
+
+    for i in range(codec._ORDERED_NAMES_MAX + 10):
+        decode(_map_bytes(["k", str(i).rjust(5, "0")]))
+    assert len(codec._ORDERED_NAMES) == codec._ORDERED_NAMES_MAX
+    with pytest.raises(CodecError):
+        decode(_map_bytes([str(7).rjust(5, "0"), "k"]))
