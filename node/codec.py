@@ -38,6 +38,7 @@ and only an input holding both is re-packed under both (a float reproduces under
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import msgpack
@@ -60,7 +61,7 @@ def encode(value: Any) -> bytes:
         except RecursionError:
             # Only deeply nested values get here; the explicit walk decides by MAX_DEPTH alone.
             canonical = _canonical_deep(value)
-        return msgpack.packb(canonical, use_bin_type=True, strict_types=True)
+        return _PACKERS.strict.pack(canonical)
     except CodecError:
         raise
     except (TypeError, ValueError, OverflowError) as exc:
@@ -114,12 +115,27 @@ def decode(data: bytes) -> Any:
     return value
 
 
+class _Packers(threading.local):
+    """This thread's packers. `msgpack.packb` builds a Packer, with a 256 KiB buffer, on every
+    call, which cost more than packing a message; a Packer returns its bytes and empties its
+    buffer after each `pack`, failed ones included, and packs without running Python code, so
+    one per thread is enough."""
+
+    def __init__(self) -> None:
+        self.double = msgpack.Packer(use_bin_type=True)
+        self.single = msgpack.Packer(use_bin_type=True, use_single_float=True)
+        self.strict = msgpack.Packer(use_bin_type=True, strict_types=True)
+
+
+_PACKERS = _Packers()
+
+
 def _pack_double(value: Any) -> bytes:
-    return msgpack.packb(value, use_bin_type=True)
+    return _PACKERS.double.pack(value)
 
 
 def _pack_single(value: Any) -> bytes:
-    return msgpack.packb(value, use_bin_type=True, use_single_float=True)
+    return _PACKERS.single.pack(value)
 
 
 # Sequences of str keys already seen in canonical order. A node reads the same few messages over

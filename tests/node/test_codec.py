@@ -306,3 +306,36 @@ def test_str_key_orders_remembered_are_bounded() -> None:
     assert len(codec._ORDERED_NAMES) == codec._ORDERED_NAMES_MAX
     with pytest.raises(CodecError):
         decode(_map_bytes([str(7).rjust(5, "0"), "k"]))
+
+
+def test_a_failed_packing_leaves_nothing_behind() -> None:
+    # The packers are kept per thread: a packing that fails half-way must not leak into the next.
+    for bad in ([b"x" * 100, object()], [b"y" * 100, 1.5], _nested(1100)):
+        with pytest.raises(CodecError):
+            encode(bad)
+        assert encode([b"z"]) == b"\x91\xc4\x01z"
+    big = encode([b"w" * 100, 2**70])  # decode's native packing fails on the big int
+    assert decode(big) == [b"w" * 100, 2**70]
+    assert decode(b"\x91\xc4\x01z") == [b"z"]
+
+
+def test_threads_pack_with_their_own_packers() -> None:
+    import threading
+
+    values = [{"k": [i, b"v" * (i % 50), str(i)], b"b": i} for i in range(300)]
+    expected = [msgpack.packb({"k": v["k"], b"b": v[b"b"]}, use_bin_type=True) for v in values]  # fixstr < bin8
+    failures: list[int] = []
+
+    def run() -> None:
+        for _ in range(20):
+            for i, v in enumerate(values):
+                data = encode(v)
+                if data != expected[i] or decode(data) != v:
+                    failures.append(i)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
