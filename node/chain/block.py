@@ -74,7 +74,16 @@ def encode_item(kind: str, body: bytes) -> bytes:
 
 
 def decode_item(data: bytes) -> Item:
-    """One item of a block; `TxFormatError` naming the field for malformed bytes."""
+    """One item of a block; `TxFormatError` naming the field for malformed bytes. A node reads
+    each item several times (admitting it, as a PBFT request, in the pre-prepare's batch, when it
+    validates the block): the later readings are the first's (`wire.Memo`)."""
+    return _ITEMS.decoded(data, _decode_item)
+
+
+_ITEMS = wire.Memo(4096)
+
+
+def _decode_item(data: bytes) -> Item:
     m = wire.fields(wire.decode(data, "item", ITEM_MAX_BYTES), "item", (), ITEM_KINDS)
     kind = wire.one_of(m, "item", ITEM_KINDS)
     return Item(kind, wire.blob(m[kind], f"item.{kind}", 1, ITEM_MAX_BYTES))
