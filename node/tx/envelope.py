@@ -122,17 +122,25 @@ def _decode_envelope(data: bytes) -> Envelope:
     listed = wire.array(m["endorsements"], "envelope.endorsements", L.ENDORSEMENTS_MAX)
     endorsements = []
     for i, item in enumerate(listed):
-        where = f"envelope.endorsements[{i}]"
-        pair = wire.array(item, where, 2)
-        if len(pair) != 2:
-            raise TxFormatError(where, "expected [endorser certificate, signature]")
-        endorsements.append(EndorserSignature(
-            wire.blob(pair[0], f"{where}[0]", 1, L.CERTIFICATE_MAX_BYTES),
-            wire.blob(pair[1], f"{where}[1]", L.SIGNATURE_MIN_BYTES, L.SIGNATURE_MAX_BYTES),
-        ))
+        if (type(item) is list and len(item) == 2 and type(cert := item[0]) is bytes
+                and 1 <= len(cert) <= L.CERTIFICATE_MAX_BYTES and type(sig := item[1]) is bytes
+                and L.SIGNATURE_MIN_BYTES <= len(sig) <= L.SIGNATURE_MAX_BYTES):
+            endorsements.append(EndorserSignature(cert, sig))  # the common form, checked in line
+        else:
+            endorsements.append(_endorser_signature(item, f"envelope.endorsements[{i}]"))
     _check_endorsers(endorsements, "envelope.endorsements")
     return Envelope(decode_proposal(proposal_bytes), proposal_bytes, decode_response(response_bytes), response_bytes,
                     tuple(endorsements), signature)
+
+
+def _endorser_signature(item: object, where: str) -> EndorserSignature:
+    pair = wire.array(item, where, 2)
+    if len(pair) != 2:
+        raise TxFormatError(where, "expected [endorser certificate, signature]")
+    return EndorserSignature(
+        wire.blob(pair[0], f"{where}[0]", 1, L.CERTIFICATE_MAX_BYTES),
+        wire.blob(pair[1], f"{where}[1]", L.SIGNATURE_MIN_BYTES, L.SIGNATURE_MAX_BYTES),
+    )
 
 
 def _check_endorsers(endorsements: Sequence[EndorserSignature], where: str = "endorsements") -> None:

@@ -151,27 +151,40 @@ def decode_proposal(data: bytes) -> Proposal:
 _DECODED = wire.Memo(4096)
 
 
+_FIELDS = ("format", "channel", "contract", "args", "nonce", "timestamp", "creator", "role")
+_ACTIONS = ("entry", "deploy")
+
+
 def proposal_from_wire(value: object, where: str = "proposal") -> Proposal:
-    m = wire.fields(value, where, ("format", "channel", "contract", "args", "nonce", "timestamp", "creator", "role"),
-                    ("entry", "deploy"))
+    # The common forms are checked in line and anything else goes to the `wire` check that names
+    # the field (its path is built only then): a node reads every proposal of every block.
+    m = wire.fields(value, where, _FIELDS, _ACTIONS)
     if type(m["format"]) is not int or m["format"] != FORMAT:
         raise TxFormatError(f"{where}.format", f"format {m['format']!r} is not one this node reads ({FORMAT})")
     action: Invoke | Deploy
-    if wire.one_of(m, where, ("entry", "deploy")) == "entry":
-        action = Invoke(wire.identifier(m["entry"], f"{where}.entry"))
+    if wire.one_of(m, where, _ACTIONS) == "entry":
+        entry = m["entry"]
+        if type(entry) is not str or len(entry) > L.IDENTIFIER_MAX_CHARACTERS or not entry.isidentifier():
+            entry = wire.identifier(entry, f"{where}.entry")
+        action = Invoke(entry)
     else:
         action = _deploy_from_wire(m["deploy"], f"{where}.deploy")
-    args = wire.array(m["args"], f"{where}.args", L.ARGS_MAX)
-    return Proposal(
-        channel=wire.name(m["channel"], f"{where}.channel", "channel"),
-        contract=wire.name(m["contract"], f"{where}.contract", "contract"),
-        action=action,
-        args=wire.json_values(args, f"{where}.args"),
-        nonce=wire.blob(m["nonce"], f"{where}.nonce", L.NONCE_MIN_BYTES, L.NONCE_MAX_BYTES),
-        timestamp_ms=wire.counter(m["timestamp"], f"{where}.timestamp", 0, L.TIMESTAMP_MAX_MS),
-        creator=wire.blob(m["creator"], f"{where}.creator", 1, L.CERTIFICATE_MAX_BYTES),
-        role=wire.role(m["role"], f"{where}.role"),
-    )
+    args = m["args"]
+    if type(args) is not list or len(args) > L.ARGS_MAX:
+        args = wire.array(args, f"{where}.args", L.ARGS_MAX)
+    channel = wire.name(m["channel"], f"{where}.channel", "channel")
+    contract = wire.name(m["contract"], f"{where}.contract", "contract")
+    values = wire.json_values(args, f"{where}.args")
+    nonce = m["nonce"]
+    if type(nonce) is not bytes or not L.NONCE_MIN_BYTES <= len(nonce) <= L.NONCE_MAX_BYTES:
+        nonce = wire.blob(nonce, f"{where}.nonce", L.NONCE_MIN_BYTES, L.NONCE_MAX_BYTES)
+    timestamp = m["timestamp"]
+    if type(timestamp) is not int or not 0 <= timestamp <= L.TIMESTAMP_MAX_MS:
+        timestamp = wire.counter(timestamp, f"{where}.timestamp", 0, L.TIMESTAMP_MAX_MS)
+    creator = m["creator"]
+    if type(creator) is not bytes or not 1 <= len(creator) <= L.CERTIFICATE_MAX_BYTES:
+        creator = wire.blob(creator, f"{where}.creator", 1, L.CERTIFICATE_MAX_BYTES)
+    return Proposal(channel, contract, action, values, nonce, timestamp, creator, wire.role(m["role"], f"{where}.role"))
 
 
 def _deploy_from_wire(value: object, where: str) -> Deploy:

@@ -153,7 +153,11 @@ def encode_response(r: Response) -> bytes:
 
 
 def decode_response(data: bytes) -> Response:
-    return _DECODED.decoded(data, lambda b: response_from_wire(wire.decode(b, "response", L.RESPONSE_MAX_BYTES)))
+    return _DECODED.decoded(data, _read_response)
+
+
+def _read_response(data: bytes) -> Response:
+    return response_from_wire(wire.decode(data, "response", L.RESPONSE_MAX_BYTES))
 
 
 _DECODED = wire.Memo(4096)
@@ -162,17 +166,24 @@ _DECODED = wire.Memo(4096)
 _COMMON = ("format", "proposal", "status", "gas")
 _OK = ("reads", "writes", "deltas", "scans", "value", "events")
 _ABORT = ("message", "kind")
+_EITHER = _OK + _ABORT
+_OK_FIELDS = _COMMON + _OK
+_ABORT_FIELDS = _COMMON + _ABORT
 
 
 def response_from_wire(value: object, where: str = "response") -> Response:
-    m = wire.fields(value, where, ("format", "proposal", "status", "gas"), _OK + _ABORT)
+    m = wire.fields(value, where, _COMMON, _EITHER)
     if type(m["format"]) is not int or m["format"] != FORMAT:
         raise TxFormatError(f"{where}.format", f"format {m['format']!r} is not one this node reads ({FORMAT})")
-    proposal = wire.digest(m["proposal"], f"{where}.proposal")
-    gas = wire.counter(m["gas"], f"{where}.gas")
+    proposal = m["proposal"]
+    if type(proposal) is not bytes or len(proposal) != L.DIGEST_SIZE:  # checked in line: see _reads
+        proposal = wire.digest(proposal, f"{where}.proposal")
+    gas = m["gas"]
+    if type(gas) is not int or not 0 <= gas <= L.COUNTER_MAX:
+        gas = wire.counter(gas, f"{where}.gas")
     status = m["status"]
     if status == "abort":
-        wire.fields(m, where, _COMMON + _ABORT)
+        wire.fields(m, where, _ABORT_FIELDS)
         kind = wire.text(m["kind"], f"{where}.kind", 64)
         if kind not in ABORT_KINDS:
             raise TxFormatError(f"{where}.kind", f"{kind!r} is not an abort kind ({', '.join(sorted(ABORT_KINDS))})")
@@ -181,7 +192,7 @@ def response_from_wire(value: object, where: str = "response") -> Response:
     if status != "ok":
         raise TxFormatError(f"{where}.status", f"expected \"ok\" or \"abort\", got {wire.kind(status)}"
                             + (f" {status!r}" if type(status) is str else ""))
-    wire.fields(m, where, _COMMON + _OK)
+    wire.fields(m, where, _OK_FIELDS)
     reads = _reads(m["reads"], f"{where}.reads")
     writes = _writes(m["writes"], f"{where}.writes")
     deltas = {}
