@@ -95,14 +95,15 @@ def decode(data: bytes) -> Any:
     # under single width or 0xcb under double, so when the input lacks one of those bytes, packing
     # under that width reproduces the input only if the value holds no float. Only an input
     # holding both bytes is packed under both widths: a float reproduces under at most one.
+    packers = _PACKERS
     try:
         if b"\xca" not in raw:
-            if _pack_single(value) == raw:
+            if packers.single.pack(value) == raw:
                 return value
         elif b"\xcb" not in raw:
-            if _pack_double(value) == raw:
+            if packers.double.pack(value) == raw:
                 return value
-        elif _pack_double(value) == raw == _pack_single(value):
+        elif packers.double.pack(value) == raw == packers.single.pack(value):
             return value
     except (OverflowError, TypeError, ValueError):
         pass  # big ints do not pack natively: the general check below covers them
@@ -128,14 +129,6 @@ class _Packers(threading.local):
 
 
 _PACKERS = _Packers()
-
-
-def _pack_double(value: Any) -> bytes:
-    return _PACKERS.double.pack(value)
-
-
-def _pack_single(value: Any) -> bytes:
-    return _PACKERS.single.pack(value)
 
 
 # Sequences of str keys already seen in canonical order. A node reads the same few messages over

@@ -113,9 +113,14 @@ def decode_envelope(data: bytes) -> Envelope:
 _DECODED = wire.Memo(4096)
 
 
+_FIELDS = ("proposal", "response", "endorsements", "signature")
+_KEYS = frozenset(_FIELDS)
+
+
 def _decode_envelope(data: bytes) -> Envelope:
-    m = wire.fields(wire.decode(data, "envelope", L.ENVELOPE_MAX_BYTES), "envelope",
-                    ("proposal", "response", "endorsements", "signature"))
+    m = wire.decode(data, "envelope", L.ENVELOPE_MAX_BYTES)
+    if type(m) is not dict or m.keys() != _KEYS:  # exactly its fields: nothing to name
+        m = wire.fields(m, "envelope", _FIELDS)
     proposal_bytes = wire.blob(m["proposal"], "envelope.proposal", 1, L.PROPOSAL_MAX_BYTES)
     response_bytes = wire.blob(m["response"], "envelope.response", 1, L.RESPONSE_MAX_BYTES)
     signature = wire.blob(m["signature"], "envelope.signature", L.SIGNATURE_MIN_BYTES, L.SIGNATURE_MAX_BYTES)

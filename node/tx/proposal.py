@@ -153,16 +153,21 @@ _DECODED = wire.Memo(4096)
 
 _FIELDS = ("format", "channel", "contract", "args", "nonce", "timestamp", "creator", "role")
 _ACTIONS = ("entry", "deploy")
+_INVOKE_KEYS = frozenset(_FIELDS + ("entry",))  # an invoke's map holds exactly these: fields and one_of pass
 
 
 def proposal_from_wire(value: object, where: str = "proposal") -> Proposal:
     # The common forms are checked in line and anything else goes to the `wire` check that names
     # the field (its path is built only then): a node reads every proposal of every block.
-    m = wire.fields(value, where, _FIELDS, _ACTIONS)
+    m: dict[str, Any]
+    if type(value) is dict and value.keys() == _INVOKE_KEYS:
+        m, invoke = value, True
+    else:
+        m, invoke = wire.fields(value, where, _FIELDS, _ACTIONS), False
     if type(m["format"]) is not int or m["format"] != FORMAT:
         raise TxFormatError(f"{where}.format", f"format {m['format']!r} is not one this node reads ({FORMAT})")
     action: Invoke | Deploy
-    if wire.one_of(m, where, _ACTIONS) == "entry":
+    if invoke or wire.one_of(m, where, _ACTIONS) == "entry":
         entry = m["entry"]
         if type(entry) is not str or len(entry) > L.IDENTIFIER_MAX_CHARACTERS or not entry.isidentifier():
             entry = wire.identifier(entry, f"{where}.entry")

@@ -169,10 +169,15 @@ _ABORT = ("message", "kind")
 _EITHER = _OK + _ABORT
 _OK_FIELDS = _COMMON + _OK
 _ABORT_FIELDS = _COMMON + _ABORT
+_OK_KEYS = frozenset(_OK_FIELDS)  # a completed call's map holds exactly these: both field checks pass
 
 
 def response_from_wire(value: object, where: str = "response") -> Response:
-    m = wire.fields(value, where, _COMMON, _EITHER)
+    m: dict[str, Any]
+    if type(value) is dict and value.keys() == _OK_KEYS:
+        m, complete = value, True
+    else:
+        m, complete = wire.fields(value, where, _COMMON, _EITHER), False
     if type(m["format"]) is not int or m["format"] != FORMAT:
         raise TxFormatError(f"{where}.format", f"format {m['format']!r} is not one this node reads ({FORMAT})")
     proposal = m["proposal"]
@@ -192,7 +197,8 @@ def response_from_wire(value: object, where: str = "response") -> Response:
     if status != "ok":
         raise TxFormatError(f"{where}.status", f"expected \"ok\" or \"abort\", got {wire.kind(status)}"
                             + (f" {status!r}" if type(status) is str else ""))
-    wire.fields(m, where, _OK_FIELDS)
+    if not complete:
+        wire.fields(m, where, _OK_FIELDS)
     reads = _reads(m["reads"], f"{where}.reads")
     writes = _writes(m["writes"], f"{where}.writes")
     deltas = {}
@@ -204,9 +210,11 @@ def response_from_wire(value: object, where: str = "response") -> Response:
         deltas[k] = _delta(v, at)
     scans = _scans(m["scans"], f"{where}.scans")
     result = None if m["value"] is None else wire.json_value(m["value"], f"{where}.value")
-    events = tuple(_event(e, f"{where}.events[{i}]")
-                   for i, e in enumerate(wire.array(m["events"], f"{where}.events", L.EVENTS_MAX)))
-    return Response(proposal, Completed(reads, writes, deltas, scans, result, events, gas))
+    events = m["events"]
+    if type(events) is not list or len(events) > L.EVENTS_MAX:
+        events = wire.array(events, f"{where}.events", L.EVENTS_MAX)
+    emitted = tuple([_event(e, where, i) for i, e in enumerate(events)])
+    return Response(proposal, Completed(reads, writes, deltas, scans, result, emitted, gas))
 
 
 # A node reads every response of every block, nearly all of them well formed. The maps below check
@@ -279,15 +287,14 @@ def _scan(value: object, where: str) -> ScanRecord:
     return ScanRecord(wire.counter(count, f"{where}[0]", 0, L.READS_MAX), wire.digest(digest, f"{where}[1]"))
 
 
-def _event(value: object, where: str) -> EmittedEvent:
+def _event(value: object, where: str, i: int) -> EmittedEvent:
+    """The `i`th event of the response at `where`."""
     if type(value) is list and len(value) == 2:
         name, event_fields = value
         if (type(name) is str and len(name) <= L.IDENTIFIER_MAX_CHARACTERS and name.isidentifier()
-                and type(event_fields) is dict):
-            values = wire.json_value(event_fields, f"{where}[1]")
-            assert isinstance(values, dict)  # json_value returns its argument, seen to be a map
-            return EmittedEvent(name, values)
-    return _named_event(value, where)
+                and type(event_fields) is dict and wire.is_json(event_fields)):
+            return EmittedEvent(name, event_fields)
+    return _named_event(value, f"{where}.events[{i}]")
 
 
 def _named_event(value: object, where: str) -> EmittedEvent:

@@ -219,22 +219,23 @@ def at_key(where: str, key: bytes) -> str:
 
 def json_value(value: object, where: str, depth: int = 0) -> JSONValue:
     """A LANGUAGE.md section 7 value (see the module docstring)."""
-    if _is_json(value, depth):
-        return value  # type: ignore[return-value]  # _is_json checked exactly what _json_value does
+    if is_json(value, depth):
+        return value  # type: ignore[return-value]  # is_json checked exactly what _json_value does
     return _json_value(value, where, depth)  # names the part that is not a value
 
 
 def json_values(items: list[Any], where: str) -> tuple[JSONValue, ...]:
     """`items` as a tuple of section-7 values, each named ``where[i]`` when refused."""
     for item in items:
-        if not _is_json(item, 0):
+        if not is_json(item):
             return tuple(_json_value(a, f"{where}[{i}]", 0) for i, a in enumerate(items))
     return tuple(items)
 
 
-def _is_json(value: object, depth: int) -> bool:
-    # `_json_value`'s rule without its paths: a node reads every argument and event of every
-    # transaction, nearly all of them valid, so the paths are built only to name a refusal.
+def is_json(value: object, depth: int = 0) -> bool:
+    """Whether `json_value` accepts `value` at `depth`: its rule without its paths. A node reads
+    every argument and event of every transaction, nearly all of them valid, so the paths are
+    built only to name a refusal."""
     if type(value) is str or type(value) is bool:
         return True
     if type(value) is int:
@@ -243,14 +244,14 @@ def _is_json(value: object, depth: int) -> bool:
         if depth >= L.JSON_DEPTH_MAX:
             return False
         for item in value:
-            if not _is_json(item, depth + 1):
+            if not is_json(item, depth + 1):
                 return False
         return True
     if type(value) is dict:
         if depth >= L.JSON_DEPTH_MAX:
             return False
         for key, item in value.items():
-            if type(key) is not str or not _is_json(item, depth + 1):
+            if type(key) is not str or not is_json(item, depth + 1):
                 return False
         return True
     return False

@@ -186,7 +186,7 @@ def test_fast_entry_checks_agree_with_the_named_ones(value) -> None:
         (lambda: R._writes({b"\x01": value}, where)[b"\x01"],
          lambda: None if value is None else wire.blob(value, at, 0, L.RESPONSE_MAX_BYTES)),
         (lambda: R._scans({b"\x01": value}, where)[b"\x01"], lambda: R._scan(value, at)),
-        (lambda: R._event(value, "e"), lambda: R._named_event(value, "e")),
+        (lambda: R._event(value, "r", 0), lambda: R._named_event(value, "r.events[0]")),
         (lambda: wire.json_value(value, "v"), lambda: wire._json_value(value, "v", 0)),
         (lambda: wire.json_values([1, value], "a"),
          lambda: tuple(wire._json_value(x, f"a[{i}]", 0) for i, x in enumerate([1, value]))),
