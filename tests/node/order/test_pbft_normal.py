@@ -190,6 +190,36 @@ def test_a_replica_that_missed_messages_catches_up_from_relayed_certificates():
     assert c["r3"].stats["in.committed"] >= 1
 
 
+def test_a_proposed_request_is_sent_again_only_when_nothing_was_delivered_in_the_interval():
+    # A loaded network's requests wait longer than a status interval while batches are delivered:
+    # sending those again only adds to the load. A replica that delivered nothing sends them all.
+    c = Cluster(batch_max=1, status_interval_ms=100)
+    c.advance(100)  # the first statuses: nothing pending
+    c.submit("r0", b"a")
+    c.submit("r0", b"b")  # sequence 2; its commits are held below, so it stays proposed, undelivered
+    held = lambda p: isinstance(p.message.message, Commit) and p.message.message.seq == 2  # noqa: E731
+    c.flush(drop=held)
+    assert all(c.executors[n].sequences == [1] for n in c.names)
+    sent = {n: c[n].stats["out.request"] for n in c.names}
+    c.advance(100, drop=held)  # a status interval in which sequence 1 was delivered
+    assert {n: c[n].stats["out.request"] for n in c.names} == sent
+    c.advance(100, drop=held)  # one in which nothing was: every replica sends b again
+    assert all(c[n].stats["out.request"] == sent[n] + 1 for n in c.names)
+    c.advance(100)  # the commits flow again
+    assert all(c.executors[n].sequences == [1, 2] for n in c.names)
+
+
+def test_an_unproposed_request_is_sent_again_even_while_batches_are_delivered():
+    c = Cluster(batch_max=1, status_interval_ms=100)
+    c.advance(100)
+    c.submit("r1", b"lost")
+    c.flush(drop=lambda p: p.dst == "r0")  # the primary never heard of it
+    for i in range(3):
+        c.submit("r0", b"other %d" % i)
+        c.advance(50)
+    assert b"lost" in c.executors["r0"].requests
+
+
 def test_submit_refuses_what_no_replica_would_order():
     c = Cluster(accept_request=lambda r: not r.startswith(b"bad"), request_max_bytes=100)
     with pytest.raises(RequestRefused):
