@@ -84,6 +84,7 @@ class ReplicaCore(Protocol):
     # catchup.py
     _next_status: int
     _peer_status: dict[str, Status]
+    _executed_at_status: int | None
 
     def _send_committed(self, peer: str, executed: int) -> None: ...
     def _send_in_flight(self, peer: str, above: int) -> None: ...
