@@ -137,6 +137,7 @@ _PACKERS = _Packers()
 # str keys it reads, so the lookup hashes nothing new. Bounded: the oldest entry goes first.
 _ORDERED_NAMES: dict[tuple[str, ...], None] = {}
 _ORDERED_NAMES_MAX = 1024
+_ORDERED_NAMES_LOCK = threading.Lock()  # the client library decodes in several threads; inserts are rare
 
 
 def _ordered_map(mapping: dict) -> dict:
@@ -162,9 +163,10 @@ def _ordered_map(mapping: dict) -> dict:
             if n < prev_n or (n == prev_n and k <= prev_s):
                 raise CodecError("map keys out of canonical order")
             prev_n, prev_s = n, k
-        if len(_ORDERED_NAMES) >= _ORDERED_NAMES_MAX:
-            _ORDERED_NAMES.pop(next(iter(_ORDERED_NAMES)))
-        _ORDERED_NAMES[names] = None
+        with _ORDERED_NAMES_LOCK:  # two threads evicting at once would pop one key twice
+            if len(_ORDERED_NAMES) >= _ORDERED_NAMES_MAX:
+                del _ORDERED_NAMES[next(iter(_ORDERED_NAMES))]
+            _ORDERED_NAMES[names] = None
         return mapping
     if type(first) is bytes:
         prev_b = first

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Callable
 from typing import Any, TypeAlias, Union
 
@@ -50,6 +51,7 @@ class Memo:
     def __init__(self, size: int) -> None:
         self._size = size
         self._items: dict[bytes, Any] = {}
+        self._lock = threading.Lock()  # the client library decodes in several threads
 
     def decoded(self, data: bytes, decode: Callable[[bytes], Any]) -> Any:
         """``decode(data)``, or what it gave when these bytes were read lately."""
@@ -62,9 +64,10 @@ class Memo:
         return found
 
     def put(self, data: bytes, value: Any) -> None:
-        if len(self._items) >= self._size:
-            self._items.pop(next(iter(self._items)))
-        self._items[data] = value
+        with self._lock:  # two threads evicting at once would pop one key twice
+            if len(self._items) >= self._size:
+                del self._items[next(iter(self._items))]
+            self._items[data] = value
 
 
 def kind(value: object) -> str:
