@@ -43,6 +43,8 @@ from typing import Any
 
 import msgpack
 
+from node.recent import Recent
+
 _BIGINT_EXT = 1
 _NATIVE_MIN = -(2**63)
 _NATIVE_END = 2**64
@@ -135,9 +137,7 @@ _PACKERS = _Packers()
 # and over (an envelope, a proposal, a response: the same field names each time), and a sequence
 # equal to one of these is all str and in order (a str equals only a str). msgpack interns the
 # str keys it reads, so the lookup hashes nothing new. Bounded: the oldest entry goes first.
-_ORDERED_NAMES: dict[tuple[str, ...], None] = {}
-_ORDERED_NAMES_MAX = 1024
-_ORDERED_NAMES_LOCK = threading.Lock()  # the client library decodes in several threads; inserts are rare
+_ORDERED_NAMES: Recent[tuple[str, ...], None] = Recent(1024)
 
 
 def _ordered_map(mapping: dict) -> dict:
@@ -163,10 +163,7 @@ def _ordered_map(mapping: dict) -> dict:
             if n < prev_n or (n == prev_n and k <= prev_s):
                 raise CodecError("map keys out of canonical order")
             prev_n, prev_s = n, k
-        with _ORDERED_NAMES_LOCK:  # two threads evicting at once would pop one key twice
-            if len(_ORDERED_NAMES) >= _ORDERED_NAMES_MAX:
-                del _ORDERED_NAMES[next(iter(_ORDERED_NAMES))]
-            _ORDERED_NAMES[names] = None
+        _ORDERED_NAMES.put(names, None)
         return mapping
     if type(first) is bytes:
         prev_b = first

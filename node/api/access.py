@@ -55,6 +55,7 @@ from node.tx import limits as L
 from node.tx.clock import check_timestamp
 from node.tx.errors import TimestampError
 from node.users.sessions import Session
+from node.recent import Recent
 
 _TIME_DIGITS_MAX = 16
 HEADER_AUTHORIZATION = "Authorization"
@@ -106,7 +107,7 @@ class Gate:
 
     def __init__(self, replay: ReplayGuard | None = None) -> None:
         self.replay = replay if replay is not None else ReplayGuard()
-        self._certificates: dict[bytes, Certificate] = {}
+        self._certificates: Recent[bytes, Certificate] = Recent(_CERTIFICATE_CACHE)
 
     def signed(self, headers: Mapping[str, str], method: str, target: str, body: bytes) -> SignedRequest | None:
         """The request's verified signature; None when it carries none of the headers."""
@@ -199,9 +200,7 @@ class Gate:
                 found = Certificate.load(der)
             except CertificateError as exc:
                 raise bad_request(HEADER_CERTIFICATE, str(exc)) from None
-            if len(self._certificates) >= _CERTIFICATE_CACHE:
-                self._certificates.pop(next(iter(self._certificates)))
-            self._certificates[der] = found
+            self._certificates.put(der, found)
         return found
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from node import codec
 from node.crypto import CryptoSuite
+from node.recent import Recent
 from node.tx.policy import Policy, policy_from_wire, policy_to_wire
 from vm.errors import VerifyError
 from vm.runtime import Host
@@ -109,17 +110,16 @@ class Machines:
 
     def __init__(self, suite: CryptoSuite, size: int = 64) -> None:
         self._suite = suite
-        self._size = size
-        self._machines: dict[bytes, Machine] = {}
+        self._machines: Recent[bytes, Machine] = Recent(size)
 
     def get(self, module_hash: bytes, load: Any) -> Machine:
         """The machine of module ``module_hash``; ``load()`` gives its bytes when not cached."""
-        machine = self._machines.pop(module_hash, None)
+        machine = self._machines.get(module_hash)
         if machine is None:
             machine = self.build(load())
-        self._machines[module_hash] = machine
-        if len(self._machines) > self._size:
-            self._machines.pop(next(iter(self._machines)))
+            self._machines.put(module_hash, machine)
+        else:
+            self._machines.touch(module_hash)
         return machine
 
     @staticmethod

@@ -64,6 +64,7 @@ from node.identity import Certificate, IdentityRefused, check_identity
 from node.metrics import LinkFigures, NodeMetrics, channel_labels_for
 from node.order.pbft_orderer import ConsensusFigures, OrderingRefused, PbftOrderer
 from node.order.solo import OrdererBusy, SoloOrderer
+from node.recent import Recent
 from node.tx.envelope import decode_envelope
 from node.tx.errors import TxFormatError
 from node.tx.proposal import tx_id
@@ -87,7 +88,7 @@ class _ChannelState:
     pbft: PbftOrderer | None = None
     height_changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     tx_waiters: dict[bytes, list[asyncio.Future]] = field(default_factory=dict)
-    pending: dict[bytes, None] = field(default_factory=dict)  # submitted through this node, not yet committed
+    pending: Recent[bytes, None] = field(default_factory=lambda: Recent(_PENDING_MAX))  # submitted through this node, not yet committed
     caught_up: bool = False
     repairing: bool = False  # its database was damaged: rebuilt from peers, nothing served until caught up
 
@@ -220,9 +221,7 @@ class Node:
 
     @staticmethod
     def _pending(state: _ChannelState, ident: bytes) -> bytes:
-        if len(state.pending) >= _PENDING_MAX:
-            state.pending.pop(next(iter(state.pending)))
-        state.pending[ident] = None
+        state.pending.put(ident, None)
         return ident
 
     async def wait_for_height(self, channel: str, height: int, timeout_s: float) -> bool:

@@ -17,6 +17,7 @@ from cryptography.x509.oid import ExtensionOID, NameOID
 
 from node.crypto import CryptoError, CryptoSuite, get_suite
 from node.identity import der
+from node.recent import Recent
 from node.identity.names import OID_IDENTITY_EXTENSION, Claims, Subject, decode_claims, encode_claims
 
 OID_BASIC_CONSTRAINTS = "2.5.29.19"
@@ -157,9 +158,7 @@ class Certificate:
         known = _VERIFIED.get(key)
         if known is None:
             known = self.suite.verify_x509(issuer.public_key, self.tbs, self.signature)
-            if len(_VERIFIED) >= _CACHE_SIZE:
-                _VERIFIED.pop(next(iter(_VERIFIED)))
-            _VERIFIED[key] = known
+            _VERIFIED.put(key, known)
         return known
 
     @classmethod
@@ -264,4 +263,4 @@ def _load_cached(data: bytes) -> Certificate:
     return Certificate._load(data)
 
 
-_VERIFIED: dict[tuple[bytes, bytes, bytes], bool] = {}  # (issuer DER, signed part, signature) -> valid
+_VERIFIED: Recent[tuple[bytes, bytes, bytes], bool] = Recent(_CACHE_SIZE)  # (issuer DER, signed part, signature) -> valid

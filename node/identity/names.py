@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from node.identity import der
+from node.recent import Recent
 
 OID_COMMON_NAME = "2.5.4.3"
 OID_ORGANIZATION = "2.5.4.10"
@@ -138,14 +139,12 @@ def check_name(what: str, value: str) -> str:
     if value in _ACCEPTED:  # a node checks the same few names in every message it reads
         return _ACCEPTED[value]
     name = _checked(what, value)
-    if len(_ACCEPTED) >= _ACCEPTED_MAX:
-        _ACCEPTED.pop(next(iter(_ACCEPTED)))
-    _ACCEPTED[value] = name
+    _ACCEPTED.put(value, name)
     return name
 
 
-_ACCEPTED: dict[str, str] = {}  # names that passed, as typed -> NFC: the rule depends on nothing else
 _ACCEPTED_MAX = 4096
+_ACCEPTED: Recent[str, str] = Recent(_ACCEPTED_MAX)  # names that passed, as typed -> NFC: the rule depends on nothing else
 
 
 def _checked(what: str, value: str) -> str:

@@ -32,7 +32,6 @@ certificates that `verify_*` return.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -40,6 +39,7 @@ from node import codec
 from node.crypto import CryptoSuite
 from node.identity import Certificate, CertificateError
 from node.tx.errors import SignatureError, TxFormatError
+from node.recent import Recent
 
 PROPOSAL_TAG = "baochain/proposal/1"
 ENDORSEMENT_TAG = "baochain/endorsement/1"
@@ -49,8 +49,7 @@ UPGRADE_TAG = "baochain/upgrade/1"
 CertificateLoader = Callable[[bytes], Certificate]
 
 VERIFIED_KEPT = 16_384  # about 5,000 transactions' signatures: an admitted envelope is validated well within that
-_verified: dict[tuple[bytes, bytes, bytes], None] = {}
-_verified_lock = threading.Lock()  # the client library checks endorsements from several threads
+_verified: Recent[tuple[bytes, bytes, bytes], None] = Recent(VERIFIED_KEPT)  # put from the client library's threads too
 
 
 def signed_message(tag: str, *parts: Any) -> bytes:
@@ -78,7 +77,4 @@ def check(suite: CryptoSuite, certificate: Certificate, message: bytes, signatur
     if not suite.verify(certificate.public_key, message, signature):
         who = f"{certificate.subject.name!r} of {certificate.subject.org!r}"
         raise SignatureError(where, f"not a signature of {who}'s key over this message")
-    with _verified_lock:
-        if len(_verified) >= VERIFIED_KEPT:
-            del _verified[next(iter(_verified))]
-        _verified[seen] = None
+    _verified.put(seen, None)

@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import functools
 import re
-import threading
 from collections.abc import Callable
 from typing import Any, TypeAlias, Union
 
 from node import codec
 from node.identity.names import ClaimError, check_name
+from node.recent import Recent
 from node.tx import limits as L
 from node.tx.errors import TxFormatError
 
@@ -42,32 +42,21 @@ _ROLE = re.compile(r"[a-z][a-z0-9_]{0,63}\Z")
 _JSON_INT_LIMIT = 2**L.JSON_INT_BITS_MAX
 
 
-class Memo:
+class Memo(Recent[bytes, Any]):
     """Messages decoded lately, by their bytes. A node reads each proposal and each result twice:
     once to endorse it, once to validate its block. Bytes name exactly one message (the codec's
     canonical rule) and the message types are frozen, so the second reading may be the first's
     result. Bounded: the oldest entry goes first. Callers treat what they get as read-only."""
 
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: dict[bytes, Any] = {}
-        self._lock = threading.Lock()  # the client library decodes in several threads
-
     def decoded(self, data: bytes, decode: Callable[[bytes], Any]) -> Any:
         """``decode(data)``, or what it gave when these bytes were read lately."""
         if type(data) is not bytes:  # bytearray, memoryview: not hashable as they are
             return decode(data)
-        found = self._items.get(data)
+        found = self.get(data)
         if found is None:
             found = decode(data)
-            self.put(data, found)
+            self.put(data, found)  # from the client library's threads too: `Recent` allows it
         return found
-
-    def put(self, data: bytes, value: Any) -> None:
-        with self._lock:  # two threads evicting at once would pop one key twice
-            if len(self._items) >= self._size:
-                del self._items[next(iter(self._items))]
-            self._items[data] = value
 
 
 def kind(value: object) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 
 from node import codec
 from node.order.pbft.config import PbftConfig
+from node.recent import Recent
 from node.order.pbft.messages import AnyMessage, Batch, Message, Signed, encode_body
 
 SIGNING_TAG = "baochain/pbft/1"
@@ -47,7 +48,7 @@ class Authenticator:
         self._signer = signer
         self._verifier = verifier
         self._known = frozenset(config.replicas)
-        self._memo: dict[tuple[str, bytes, bytes], None] = {}
+        self._memo: Recent[tuple[str, bytes, bytes], None] = Recent(MEMO_SIZE)
         self.hash = hasher
         self.null_digest = hasher(Batch(0, ()).to_bytes())
 
@@ -69,9 +70,7 @@ class Authenticator:
         except Exception:  # a verifier must not raise; if one does, the message is refused, not the replica
             ok = False
         if ok:
-            if len(self._memo) >= MEMO_SIZE:
-                self._memo.pop(next(iter(self._memo)))
-            self._memo[key] = None
+            self._memo.put(key, None)
         return ok
 
     def batch_digest(self, batch: bytes) -> bytes:

@@ -28,6 +28,7 @@ from typing import Any, Generic, TypeAlias, TypeVar, Union, cast
 
 from node import codec
 from node.order.pbft.config import DIGEST_SIZE, NAME_MAX_CHARACTERS, PbftConfig
+from node.recent import Recent
 from node.tx import wire
 from node.tx.errors import TxFormatError
 
@@ -222,22 +223,13 @@ def message_max_bytes(config: PbftConfig) -> int:
     return batch_max_encoded(config) + 64 * 1024 + config.n * view_change + config.window * header
 
 
-class Memo:
+class Memo(Recent[bytes, "Signed[Message]"]):
     """Signed messages decoded lately, by their bytes (bounded; the oldest go first). A prepare is
     read on arrival, then inside view changes, then inside new views that hold those: the bytes
     name one message, so its second reading may be the first's result."""
 
     def __init__(self, size: int = 4096) -> None:
-        self._size = size
-        self._items: dict[bytes, Signed[Message]] = {}
-
-    def get(self, data: bytes) -> Signed[Message] | None:
-        return self._items.get(data)
-
-    def put(self, data: bytes, signed: Signed[Message]) -> None:
-        if len(self._items) >= self._size:
-            self._items.pop(next(iter(self._items)))
-        self._items[data] = signed
+        super().__init__(size)
 
 
 def decode_signed(data: bytes, config: PbftConfig, *, memo: Memo | None = None,

@@ -27,6 +27,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from node.order.pbft.config import PbftConfig
+from node.recent import Recent
 
 
 @dataclass(slots=True)
@@ -41,12 +42,11 @@ class RequestPool:
     def __init__(self, config: PbftConfig) -> None:
         self._count_share = config.max_pending // config.n
         self._byte_share = config.max_pending_bytes // config.n
-        self._dedup_memory = config.dedup_memory
         self.pending: dict[bytes, Pending] = {}  # by digest, in arrival order
         self.unproposed: dict[bytes, None] = {}  # a subset of pending, in arrival order
         self._counts: Counter[str] = Counter()
         self._bytes: Counter[str] = Counter()
-        self._delivered: dict[bytes, None] = {}  # oldest first
+        self._delivered: Recent[bytes, None] = Recent(config.dedup_memory)  # oldest first
 
     def __len__(self) -> int:
         return len(self.pending)
@@ -90,9 +90,7 @@ class RequestPool:
             if not self._counts[entry.origin]:
                 del self._counts[entry.origin], self._bytes[entry.origin]
         self._delivered.pop(digest, None)
-        self._delivered[digest] = None
-        if len(self._delivered) > self._dedup_memory:
-            self._delivered.pop(next(iter(self._delivered)))
+        self._delivered.put(digest, None)
 
     def own(self, origin: str) -> list[bytes]:
         return [p.request for p in self.pending.values() if p.origin == origin]

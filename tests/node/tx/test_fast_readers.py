@@ -120,9 +120,9 @@ def _envelope_wire() -> dict:
 
 
 def _decode_envelope(data: bytes):
-    E._DECODED._items.clear()
-    R._DECODED._items.clear()
-    P._DECODED._items.clear()
+    E._DECODED.clear()
+    R._DECODED.clear()
+    P._DECODED.clear()
     return E._decode_envelope(data)
 
 
