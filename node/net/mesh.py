@@ -10,6 +10,11 @@ peer that should have been dialled, and a new connection from a peer replaces th
 Accepting: TLS runs inside our own handler (not in `start_server`), so that a failed handshake
 (a foreign CA, a plaintext client) is logged with its reason; at most `max_handshakes`
 connections may be between TCP accept and a verified hello, and each has `handshake_timeout`.
+The listener accepts bare sockets (`loop.sock_accept`) and each handler wraps its socket in TLS
+from the first byte (`loop.connect_accepted_socket`). Why not a plain server's stream upgraded
+with `start_tls`: the dialler sends its ClientHello at once, and bytes the stream took in before
+`start_tls` never reach TLS, so the handshake hangs until its timeout (CPython issue 142352,
+uvloop issue 707). asyncio's loop rarely reads that early; uvloop's did on most links.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import socket
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Self
@@ -36,6 +42,8 @@ OnConnected = Callable[[str], None]
 
 # Everything a failed dial or accept can raise short of a bug.
 _REFUSALS = (HandshakeError, OSError, TimeoutError, asyncio.IncompleteReadError)
+LISTEN_BACKLOG = 128  # connections the kernel holds for the listener before it refuses more (asyncio's default: 100)
+ACCEPT_RETRY_S = 0.1  # after an accept that failed (out of file descriptors): the backlog holds the connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +101,8 @@ class Mesh:
         self.settings = settings or LinkSettings()
         self._rng = rng or random.Random()
         self._peers: dict[str, _PeerState] = {}
-        self._server: asyncio.Server | None = None
+        self._listener: socket.socket | None = None
+        self._acceptor: asyncio.Task[None] | None = None
         self._handshakes: set[asyncio.Task[Any]] = set()
         self._links: set[asyncio.Task[None]] = set()
         self._closed = False
@@ -104,10 +113,14 @@ class Mesh:
 
     async def start(self) -> None:
         """Listen, and start dialling the peers this node dials."""
-        if self._server is not None or self._closed:
+        if self._listener is not None or self._closed:
             raise RuntimeError("a mesh starts once")
         host, port = self._listen
-        self._server = await asyncio.start_server(self._accept, host, port, limit=self.settings.read_buffer)
+        loop = asyncio.get_running_loop()
+        family = (await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE))[0][0]
+        self._listener = socket.create_server((host, port), family=family, backlog=LISTEN_BACKLOG)
+        self._listener.setblocking(False)
+        self._acceptor = asyncio.create_task(self._accept_loop(self._listener))
         for state in self._peers.values():
             self._spawn(state)
         log(logging.INFO, "listening", f"{self.name} listening on {self.address[0]}:{self.address[1]}",
@@ -119,9 +132,8 @@ class Mesh:
         if self._closed:
             return
         self._closed = True
-        if self._server is not None:
-            self._server.close()
-        await _cancel([*self._handshakes, *(s.dialer for s in self._peers.values() if s.dialer)])
+        await _cancel([*([self._acceptor] if self._acceptor else []), *self._handshakes,
+                       *(s.dialer for s in self._peers.values() if s.dialer)])
         for state in self._peers.values():
             if state.link is not None:
                 state.link.close("this node is closing")
@@ -130,8 +142,8 @@ class Mesh:
         for state in self._peers.values():
             state.outbound.close()
             state.inbound.close()
-        if self._server is not None:
-            await self._server.wait_closed()
+        if self._listener is not None:
+            self._listener.close()
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -143,9 +155,9 @@ class Mesh:
     @property
     def address(self) -> tuple[str, int]:
         """The address the listener is bound to (with the real port when asked for port 0)."""
-        if self._server is None or not self._server.sockets:
+        if self._listener is None:
             raise RuntimeError("the mesh is not listening")
-        host, port = self._server.sockets[0].getsockname()[:2]
+        host, port = self._listener.getsockname()[:2]
         return host, port
 
     @property
@@ -167,7 +179,7 @@ class Mesh:
         if peer.name in self._peers:
             raise ValueError(f"peer {peer.name!r} is already known; remove it first to change it")
         state = self._peers[peer.name] = _PeerState(peer, self.settings)
-        if self._server is not None:
+        if self._listener is not None:
             self._spawn(state)
 
     async def remove_peer(self, name: str) -> None:
@@ -309,41 +321,70 @@ class Mesh:
             raise
         return reader, writer
 
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._handshakes.add(task)
-        address = _address(writer.get_extra_info("peername"))
-        try:
-            if len(self._handshakes) > self.settings.max_handshakes or self._closed:
-                log(logging.WARNING, "connection_refused", f"refused a connection from {address}: "
-                    f"{self.settings.max_handshakes} handshakes already under way",
-                    node=self.name, address=address, reason="too many handshakes")
-                writer.transport.abort()
-                return
+    async def _accept_loop(self, listener: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
             try:
-                async with asyncio.timeout(self.settings.handshake_timeout):
-                    await writer.start_tls(self._tls.server, ssl_handshake_timeout=self.settings.handshake_timeout)
-                    certified = certified_name(writer.get_extra_info("ssl_object"))
-                    state = self._admit(certified)
-                    await exchange_hellos(reader, writer, self._me, certified)
-            except _REFUSALS as exc:
-                log(logging.WARNING, "connection_refused", f"refused a connection from {address}: {_reason(exc)}",
-                    node=self.name, address=address, reason=_reason(exc))
-                writer.transport.abort()
-                return
-            except BaseException:
-                writer.transport.abort()
-                raise
-            if self._closed or self._peers.get(state.peer.name) is not state:
-                writer.transport.abort()  # closed, or the peer removed, during the handshake
-                return
-            while (old := state.link) is not None and old.alive:
-                old.close("replaced by a new connection from the peer")
-                await old.lost.wait()
-            self._attach(state, reader, writer, "accepted")
-        finally:
-            self._handshakes.discard(task)
+                connection, _ = await loop.sock_accept(listener)
+            except OSError as exc:  # out of file descriptors, say: the connection waits in the backlog
+                log(logging.WARNING, "accept_failed", f"{self.name} cannot accept a connection: {exc}",
+                    node=self.name, reason=str(exc))
+                await asyncio.sleep(ACCEPT_RETRY_S)
+                continue
+            task = asyncio.create_task(self._accept(connection))
+            self._handshakes.add(task)
+            task.add_done_callback(self._handshakes.discard)
+
+    async def _accept(self, connection: socket.socket) -> None:
+        try:
+            address = _address(connection.getpeername())
+        except OSError:  # gone already
+            connection.close()
+            return
+        if len(self._handshakes) > self.settings.max_handshakes or self._closed:
+            log(logging.WARNING, "connection_refused", f"refused a connection from {address}: "
+                f"{self.settings.max_handshakes} handshakes already under way",
+                node=self.name, address=address, reason="too many handshakes")
+            connection.close()
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.handshake_timeout  # for TLS and the hellos together
+        reader = asyncio.StreamReader(limit=self.settings.read_buffer)
+        protocol = asyncio.StreamReaderProtocol(reader)
+        try:
+            async with asyncio.timeout_at(deadline):
+                transport, _ = await loop.connect_accepted_socket(
+                    lambda: protocol, connection, ssl=self._tls.server,
+                    ssl_handshake_timeout=self.settings.handshake_timeout)
+        except _REFUSALS as exc:
+            log(logging.WARNING, "connection_refused", f"refused a connection from {address}: {_reason(exc)}",
+                node=self.name, address=address, reason=_reason(exc))
+            connection.close()
+            return
+        except BaseException:
+            connection.close()
+            raise
+        writer = asyncio.StreamWriter(transport, protocol, reader, loop)
+        try:
+            async with asyncio.timeout_at(deadline):
+                certified = certified_name(writer.get_extra_info("ssl_object"))
+                state = self._admit(certified)
+                await exchange_hellos(reader, writer, self._me, certified)
+        except _REFUSALS as exc:
+            log(logging.WARNING, "connection_refused", f"refused a connection from {address}: {_reason(exc)}",
+                node=self.name, address=address, reason=_reason(exc))
+            writer.transport.abort()
+            return
+        except BaseException:
+            writer.transport.abort()
+            raise
+        if self._closed or self._peers.get(state.peer.name) is not state:
+            writer.transport.abort()  # closed, or the peer removed, during the handshake
+            return
+        while (old := state.link) is not None and old.alive:
+            old.close("replaced by a new connection from the peer")
+            await old.lost.wait()
+        self._attach(state, reader, writer, "accepted")
 
     def _admit(self, certified: CertifiedName) -> _PeerState:
         state = self._peers.get(certified.name)

@@ -189,3 +189,28 @@ def test_on_connected_is_told_of_every_link_that_comes_up(pki: Pki) -> None:
             await two.close()
 
     run(main)
+
+
+def test_links_come_up_at_the_first_try_on_the_nodes_event_loop(pki: Pki) -> None:
+    # The node runs on uvloop where installed (node.daemon.main.event_loop). Upgrading an accepted
+    # stream with start_tls lost the ClientHello its reader took in first, on most links under
+    # uvloop: each then waited out its handshake timeout, so a link needed a second dial.
+    from node.daemon.main import event_loop
+
+    async def main() -> None:
+        inboxes: dict[str, Inbox] = {}
+        settings = replace(FAST, handshake_timeout=10.0)  # a lost hello would cost this much
+        meshes = await started(pki, ("Org1", "Org2", "Org3"), inboxes, settings=settings)
+        try:
+            for mesh in meshes:
+                assert mesh.broadcast([m.name for m in meshes if m is not mesh], {"type": "x", "from": mesh.name}) == []
+            for inbox in inboxes.values():
+                await inbox.wait_for(2, timeout=3.0)
+            for mesh in meshes:
+                assert all(mesh.stats(other.name).connects == 1 for other in meshes if other is not mesh)
+        finally:
+            for mesh in meshes:
+                await mesh.close()
+
+    with asyncio.Runner(loop_factory=event_loop()) as runner:
+        runner.run(main())
