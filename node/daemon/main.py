@@ -14,6 +14,13 @@ Reload on SIGHUP: the node reads its configuration file again and takes on, whil
 peers and the TLS roots it did not know (`baochain network add-node` adds a node this way); a
 file it cannot use is logged and ignored, and changes to anything else wait for a restart.
 
+The event loop is uvloop's where it is installed (a dependency on Linux and macOS), asyncio's
+otherwise (`event_loop`). Why: a node spends much of its time in the loop's own machinery, the
+TLS of its API and of its links above all, which asyncio runs in Python and uvloop in C over
+libuv. Measured with bench/cluster.py (intl, 4 nodes on 2 cores): the nodes' CPU per transaction
+fell from 5.37 to 4.55 ms (-15%) and the cluster went from 346 to 407 tx/s. The node uses nothing
+that one loop has and the other lacks (the links' accept path was made so: `node.net.mesh`).
+
 Shut-down on SIGTERM or SIGINT: the API stops taking requests, the orderer cuts what it holds, the
 links close, and every channel's database is closed. Nothing in flight is lost that was reported
 committed: a commit is reported only after its write.
@@ -25,6 +32,7 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +94,15 @@ async def serve(config: NodeConfig) -> None:
         await mesh.close()
         node.close_channels()
         log.info("node stopped")
+
+
+def event_loop() -> Callable[[], asyncio.AbstractEventLoop]:
+    """What makes the node's event loop: uvloop's when installed, asyncio's otherwise (see above)."""
+    try:
+        import uvloop
+    except ImportError:  # Windows, or installed without it: asyncio's loop serves the same, slower
+        return asyncio.new_event_loop
+    return uvloop.new_event_loop
 
 
 GC_YOUNG_THRESHOLD = 10_000  # container allocations between young collections (CPython's default: 700)
@@ -168,7 +185,8 @@ def start(config_path: Path) -> None:
         sys.exit(1)
     configure(config.name, config.log_level)
     try:
-        asyncio.run(serve(config))
+        with asyncio.Runner(loop_factory=event_loop()) as runner:
+            runner.run(serve(config))
     except StartError as exc:
         log.error("node cannot start: %s", exc)
         click.echo(f"error: {exc}", err=True)
