@@ -94,7 +94,9 @@ def update(ctx: click.Context, network_dir: Path, channel: str, identity: str, a
     labels = list(dict.fromkeys((identity, *signers)))
     who = [index.wallet.get(label) for label in labels]
     with _gateway(ctx, network_dir, channel, identity) as gateway:
-        done = gateway.network(channel).update_config(changes, who)
+        network = gateway.network(channel)
+        done = network.update_config(changes, who)
+        network.spread(done.block)  # the next command may go to any node
     if as_json:
         _print({**done.to_json(), "signed_by": labels})
         return

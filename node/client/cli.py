@@ -15,6 +15,11 @@ the module (a ``.baom`` built with `baochain build` is deployed as it is); ``--n
 the file's stem. ``tx show`` and ``block show`` read as ``--as``, by default the wallet's admin
 of the first member organisation of the channel.
 
+A command that commits (deploy, invoke; `baochain contract upgrade` and `baochain channel update`
+too) returns once every node of the channel that answers holds its block, or after 5 s
+(`Network.spread`): the next command, another process, may reach any node, and one that had not
+yet committed a deploy would refuse the contract as unknown.
+
 Output: a few lines for people, or with ``--json`` one object: invoke and deploy -> ``tx_id``,
 ``code``, ``block``, ``result`` (section 7's JSON form), ``events``; query -> ``result``; ``tx show``
 -> the status with the transaction's contract, entry, creator and events; ``block show`` -> the
@@ -159,7 +164,9 @@ def deploy(ctx: click.Context, file: Path, network_dir: Path, channel: str, iden
     init_args = _init_args(init_json)
     code = _module(file, as_json)
     with _gateway(ctx, network_dir, channel, identity) as gateway:
-        done = gateway.network(channel).deploy(code, name or file.stem, contract_version, policy, init_args, role)
+        network = gateway.network(channel)
+        done = network.deploy(code, name or file.stem, contract_version, policy, init_args, role)
+        network.spread(done.block)  # the next command may go to any node
     if as_json:
         _print({**done.to_json(), "contract": name or file.stem, "version": contract_version})
     else:
@@ -222,7 +229,9 @@ def invoke(ctx: click.Context, name: str, entry: str, args: tuple[str, ...], net
     """Call ENTRY of contract NAME with ARGS; returns once the transaction has committed."""
     values = _args(args)
     with _gateway(ctx, network_dir, channel, identity) as gateway:
-        done = gateway.network(channel).contract(name).submit(entry, *values, role=role, record_abort=record_abort)
+        network = gateway.network(channel)
+        done = network.contract(name).submit(entry, *values, role=role, record_abort=record_abort)
+        network.spread(done.block)  # the next command may go to any node
     if as_json:
         _print(done.to_json())
         return

@@ -51,6 +51,7 @@ T = TypeVar("T")
 _NOT_HERE = frozenset({"unknown-channel", "forbidden", "not-endorser"})
 WAIT_FIRST_STEP_S = 0.5  # how long one node first holds a commit-status question
 WAIT_STEP_S = 8.0  # ... and at most, as the steps double
+SPREAD_WAIT_S = 5.0  # how long a command waits, in all, for the other nodes to hold its block
 
 
 class Gateway:
@@ -235,6 +236,26 @@ class Network:
         if status.committed and status.block is not None:
             self.saw(status.block)
         return status
+
+    def spread(self, block: int, timeout_s: float = SPREAD_WAIT_S) -> list[str]:
+        """Wait until every node of this channel that answers holds ``block``, for at most
+        ``timeout_s`` in all; the names of the nodes that did not show it in time (down ones
+        included). Why: a commit is reported by one node, and the other nodes commit the block a
+        moment later; a process that goes on remembers the height it saw (`saw`) and asks nodes
+        for it, but the command line's next command is another process, which may reach a node
+        still without the block: a deploy followed by an invoke endorsed elsewhere was refused as
+        "no contract named ... is deployed"."""
+        deadline = time.monotonic() + timeout_s
+        behind: list[str] = []
+        for node in self.nodes():
+            remaining = deadline - time.monotonic()
+            try:
+                if remaining <= 0:
+                    raise NodeDown(node.name, "no time left")
+                self.gateway.link(node).json("GET", self.path(""), min_height=block + 1, timeout_s=remaining)
+            except (NodeDown, ClientError):
+                behind.append(node.name)
+        return behind
 
     def submit_envelope(self, envelope: bytes) -> tuple[str, str]:
         """Hand a signed envelope to the channel's orderer through any live node: (tx id, the node)."""

@@ -76,6 +76,7 @@ def upgrade(ctx: click.Context, file: Path, network_dir: Path, channel: str, ide
             check_matches(path, found, terms)
             approvals.append(approval)
         done = network.upgrade(module, name, contract_version, text, approvals, role)
+        network.spread(done.block)  # the next command may go to any node
     if as_json:
         _print({**done.to_json(), "contract": name, "version": contract_version, "policy": text})
     else:
