@@ -247,7 +247,17 @@ class Network:
         "no contract named ... is deployed"."""
         deadline = time.monotonic() + timeout_s
         behind: list[str] = []
-        for node in self.nodes():
+        lagging: list[NodeAddress] = []
+        for node in self.nodes():  # first, who has it already (one lagging node must not use up the others' time)
+            try:
+                info = self.gateway.link(node).json("GET", self.path(""), min_height=None,
+                                                    timeout_s=min(timeout_s, self.gateway.timeout_s))
+            except (NodeDown, ClientError):
+                behind.append(node.name)
+                continue
+            if int(info["height"]) <= block:
+                lagging.append(node)
+        for node in lagging:  # then wait for the others, each as long as the time left
             remaining = deadline - time.monotonic()
             try:
                 if remaining <= 0:
@@ -255,7 +265,7 @@ class Network:
                 self.gateway.link(node).json("GET", self.path(""), min_height=block + 1, timeout_s=remaining)
             except (NodeDown, ClientError):
                 behind.append(node.name)
-        return behind
+        return sorted(behind)
 
     def submit_envelope(self, envelope: bytes) -> tuple[str, str]:
         """Hand a signed envelope to the channel's orderer through any live node: (tx id, the node)."""

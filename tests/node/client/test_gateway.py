@@ -158,6 +158,29 @@ def test_a_read_after_a_write_waits_for_a_lagging_node(world):
         timer.join()
 
 
+def test_spread_waits_for_a_lagging_node_and_names_the_ones_that_stay_behind(tmp_path):
+    world = make_world(tmp_path, "intl", min_height_wait_s=2.0)
+    try:
+        deploy(world)
+        lagging = world.nodes["peer0-org2"]
+        with make_gateway(world, "insurer@Org1") as gateway:
+            claims = gateway.network("claims")
+            lagging.pause()
+            done = claims.contract("ledger").submit("set", "a", 7, role="insurer")
+            assert world.channel("peer0-org2").height() == done.block  # it missed the block
+            timer = threading.Timer(0.2, lagging.resume)
+            timer.start()
+            assert claims.spread(done.block) == []  # waited for it
+            timer.join()
+            assert world.channel("peer0-org2").height() == done.block + 1
+            lagging.pause()
+            later = claims.contract("ledger").submit("set", "a", 8, role="insurer")
+            assert claims.spread(later.block, timeout_s=0.3) == ["peer0-org2"]  # bounded, and said
+            lagging.resume()
+    finally:
+        world.close()
+
+
 def test_a_node_too_far_behind_is_passed_over(tmp_path):
     world = make_world(tmp_path, "intl", min_height_wait_s=0.1)
     try:
