@@ -67,31 +67,30 @@ the peak. The exit status is 1 when one is missed. For reference: the exchange's
 300 tx/s on 10 PBFT nodes; Fabric 0.6's PBFT 141-254 tx/s.
 
 Measured (`python bench/cluster.py`, 2 CPUs, nothing else running, 4 nodes and this client;
-three runs one after another, each suite's figures best and worst):
+two runs one after another, the nodes on uvloop's event loop):
 
-    intl  328-366 VALID tx/s at saturation, 99-199 tx per block: 23-24% of the two-core bound
-          (1401-1514 tx/s), the signature work 25-28% of the nodes' CPU (4.9-5.7 ms a
-          transaction); p99 0.82-1.62 s at saturation (W = 200-400); at half (164-182 tx/s)
-          p99 0.50-0.65 s
-    gm    178-193 VALID tx/s, 54-67 tx per block: 48-50% of the bound (365-387 tx/s), the
-          signature work 51-55% of the nodes' CPU (9.4-10.5 ms); p99 0.71-0.84 s (W = 100);
-          at half (86-98 tx/s) p99 0.48-0.52 s. Runs of gm alone: 196 tx/s at W = 200
-          (54%), 190 (50.5%); a fourth run of both (the ramp over 5W calls a step): intl 326
-          tx/s (23%), gm 180 (47%).
+    intl  406-442 VALID tx/s at saturation, 155-176 tx per block: 23-25% of the two-core bound
+          (1743-1756 tx/s), the signature work 27-29% of the nodes' CPU (3.9-4.3 ms a
+          transaction); p99 0.77-1.39 s at saturation (W = 200-400); at half (206-220 tx/s)
+          p99 0.42-0.45 s. The nodes kept 1.58-1.82 of the 2 cores busy.
+    gm    231-236 VALID tx/s, 78-80 tx per block: 54-55% of the bound (427-429 tx/s), the
+          signature work 56-58% of the nodes' CPU (8.1-8.3 ms); p99 1.23-1.26 s (W = 200); at
+          half (116-119 tx/s) p99 0.46-0.48 s.
 
-The latency targets are met. gm's throughput is at its target's edge (47-54% over six runs,
-49.9% in two); intl's is short of it (24% of 30%): its signature work is a quarter of the nodes'
-CPU, the rest being Python's share of admission over HTTPS, decoding and identity checks in
-validation on four nodes, the state trie, PBFT's messages and each block's synced write; the
-nodes also leave about a tenth of the two cores idle between batches. What this session's
-changes took off the nodes' CPU per transaction (intl 7.85 -> 4.9-5.7 ms, gm 12.1 -> 9.4-10.5 ms,
-with blocks of up to 500 tx or 250 ms; at the default blocks intl ran 5.7 and gm 12.1 ms):
-LevelDB without snappy (its compaction thread 0.27 -> 0.08 ms per transaction and node),
-decoding without encoding each map key or building each field's path, each block item decoded
-once per node, validation's reads handed to the state's undo records, and replicas that no
-longer send again the requests a pre-prepare holds while batches are delivered (at 200 in
-flight gm's issue calls fell from 276 to 195 tx/s before; 263 and 264 after). Earlier figures,
-at the default blocks: intl 290 tx/s (19%), gm 169 tx/s (46%).
+The latency targets are met, and gm's throughput target. intl's is not (23-25% of 30%): its
+signature work is under a third of the nodes' CPU, the rest being Python's share of admission
+over HTTPS, decoding and identity checks in validation on four nodes, the state trie, PBFT's
+messages and each block's synced write; and at the window the ramp picks, the nodes leave a
+tenth to a fifth of the two cores idle. What took CPU off the nodes per transaction (intl 7.85
+-> 3.9-4.3 ms, gm 12.1 -> 8.1-8.3 ms, with blocks of up to 500 tx or 250 ms; at the default
+blocks intl ran 5.7 and gm 12.1 ms before uvloop): uvloop's event loop (-15%: the loop and TLS
+in C), bounded memories that evict in O(1) (`node.recent`: a dict's pop(next(iter(d))) walked
+every deleted slot; -7%), LevelDB without snappy (its compaction thread 0.27 -> 0.08 ms per
+transaction and node), decoding without encoding each map key or building each field's path,
+each block item decoded once per node, validation's reads handed to the state's undo records,
+and replicas that no longer send again the requests a pre-prepare holds while batches are
+delivered. Earlier figures: before uvloop and `node.recent`, intl 326-366 tx/s (23-24%), gm
+178-196 tx/s (47-54%); at the default blocks, intl 290 tx/s (19%), gm 169 tx/s (46%).
 """
 
 from __future__ import annotations
