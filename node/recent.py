@@ -45,5 +45,9 @@ class Recent(OrderedDict[K, V]):
                 pass
 
     def touch(self, key: K) -> None:
-        """Make ``key`` (held) the newest: it is forgotten last."""
-        self.move_to_end(key)
+        """Make ``key`` the newest: it is forgotten last (nothing when another thread has just
+        forgotten it)."""
+        try:
+            self.move_to_end(key)
+        except KeyError:
+            pass

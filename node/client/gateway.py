@@ -248,7 +248,7 @@ class Network:
         deadline = time.monotonic() + timeout_s
         behind: list[str] = []
         lagging: list[NodeAddress] = []
-        for node in self.nodes():  # first, who has it already (one lagging node must not use up the others' time)
+        for node in self.nodes():  # first, who has it (one lagging node must not use up the others' time)
             try:
                 info = self.gateway.link(node).json("GET", self.path(""), min_height=None,
                                                     timeout_s=min(timeout_s, self.gateway.timeout_s))

@@ -88,7 +88,8 @@ class _ChannelState:
     pbft: PbftOrderer | None = None
     height_changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     tx_waiters: dict[bytes, list[asyncio.Future]] = field(default_factory=dict)
-    pending: Recent[bytes, None] = field(default_factory=lambda: Recent(_PENDING_MAX))  # submitted through this node, not yet committed
+    # submitted through this node, not yet committed
+    pending: Recent[bytes, None] = field(default_factory=lambda: Recent(_PENDING_MAX))
     caught_up: bool = False
     repairing: bool = False  # its database was damaged: rebuilt from peers, nothing served until caught up
 

@@ -26,9 +26,10 @@ def test_it_keeps_the_last_keys_put_and_forgets_the_oldest_first(size: int, step
             else:
                 model.append((key, value))
                 del model[:-size]
-        elif key in held:
-            memory.touch(key)
-            model.append(model.pop(held.index(key)))
+        else:
+            memory.touch(key)  # a key not held (forgotten meanwhile, by another thread say): nothing
+            if key in held:
+                model.append(model.pop(held.index(key)))
         assert list(memory.items()) == model
         assert len(memory) <= size
 
