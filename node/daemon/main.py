@@ -52,6 +52,7 @@ async def serve(config: NodeConfig) -> None:
 
     from node.api.app import create_app
     from node.chain.channel import ChainError
+    from node.daemon.http import CorkedHttp
     from node.daemon.node import Node
     from node.net import Mesh, Peer, tls_contexts
 
@@ -77,7 +78,7 @@ async def serve(config: NodeConfig) -> None:
     app = create_app(node)
     tune_garbage_collector()
     server = uvicorn.Server(uvicorn.Config(app, host=config.api.host, port=config.api.port, log_config=None,
-                                           access_log=False, lifespan="off", **api_tls))
+                                           access_log=False, lifespan="off", http=CorkedHttp, **api_tls))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
