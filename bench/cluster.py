@@ -67,25 +67,27 @@ the peak. The exit status is 1 when one is missed. For reference: the exchange's
 300 tx/s on 10 PBFT nodes; Fabric 0.6's PBFT 141-254 tx/s.
 
 Measured (`python bench/cluster.py`, 2 CPUs, nothing else running, 4 nodes and this client;
-two runs one after another, the nodes on uvloop's event loop):
+the nodes on uvloop's event loop, their API answers in one write each; one full run and two of
+intl alone):
 
-    intl  406-442 VALID tx/s at saturation, 155-176 tx per block: 23-25% of the two-core bound
-          (1743-1756 tx/s), the signature work 27-29% of the nodes' CPU (3.9-4.3 ms a
-          transaction); p99 0.77-1.39 s at saturation (W = 200-400); at half (206-220 tx/s)
-          p99 0.42-0.45 s. The nodes kept 1.58-1.82 of the 2 cores busy.
-    gm    231-236 VALID tx/s, 78-80 tx per block: 54-55% of the bound (427-429 tx/s), the
-          signature work 56-58% of the nodes' CPU (8.1-8.3 ms); p99 1.23-1.26 s (W = 200); at
-          half (116-119 tx/s) p99 0.46-0.48 s.
+    intl  458-464 VALID tx/s at saturation, 160-167 tx per block: 26-27% of the two-core bound
+          (1688-1750 tx/s), the signature work 28-29% of the nodes' CPU (3.9-4.1 ms a
+          transaction); p99 1.26-2.70 s at saturation (W = 400-800); at half (227-235 tx/s)
+          p99 0.46-0.53 s. The nodes kept 1.84-1.86 of the 2 cores busy.
+    gm    241 VALID tx/s, 83 tx per block: 56% of the bound (429 tx/s), the signature work 58%
+          of the nodes' CPU (8.1 ms); p99 1.28 s (W = 200); at half (118 tx/s) p99 0.47 s.
+          Before the single writes: 231-236 tx/s (54-55%).
 
-The latency targets are met, and gm's throughput target. intl's is not (23-25% of 30%): its
+The latency targets are met, and gm's throughput target. intl's is not (26-27% of 30%): its
 signature work is under a third of the nodes' CPU, the rest being Python's share of admission
 over HTTPS, decoding and identity checks in validation on four nodes, the state trie, PBFT's
 messages and each block's synced write; and at the window the ramp picks, the nodes leave a
-tenth to a fifth of the two cores idle. What took CPU off the nodes per transaction (intl 7.85
--> 3.9-4.3 ms, gm 12.1 -> 8.1-8.3 ms, with blocks of up to 500 tx or 250 ms; at the default
+tenth of the two cores idle. What took CPU off the nodes per transaction (intl 7.85
+-> 3.9-4.1 ms, gm 12.1 -> 8.1 ms, with blocks of up to 500 tx or 250 ms; at the default
 blocks intl ran 5.7 and gm 12.1 ms before uvloop): uvloop's event loop (-15%: the loop and TLS
-in C), bounded memories that evict in O(1) (`node.recent`: a dict's pop(next(iter(d))) walked
-every deleted slot; -7%), LevelDB without snappy (its compaction thread 0.27 -> 0.08 ms per
+in C), the API's answers in one write each (`node.daemon.http`: +5% intl tx/s), bounded
+memories that evict in O(1) (`node.recent`: a dict's pop(next(iter(d))) walked every deleted
+slot; -7%), LevelDB without snappy (its compaction thread 0.27 -> 0.08 ms per
 transaction and node), decoding without encoding each map key or building each field's path,
 each block item decoded once per node, validation's reads handed to the state's undo records,
 and replicas that no longer send again the requests a pre-prepare holds while batches are
