@@ -98,7 +98,6 @@ delivered. Earlier figures: before uvloop and `node.recent`, intl 326-366 tx/s (
 from __future__ import annotations
 
 import argparse
-import asyncio
 import math
 import multiprocessing
 import os
@@ -128,7 +127,7 @@ from node.client.link import RequestSigner  # noqa: E402
 from node.client.netfile import NetworkFile  # noqa: E402
 from node.client.wallet import Identity  # noqa: E402
 from node.crypto import get_suite  # noqa: E402
-from node.daemon.main import event_loop  # noqa: E402
+from node.daemon.main import run_on_node_loop  # noqa: E402  (the client on the nodes' loop: it shares their cores)
 from node.network import control  # noqa: E402
 from node.network.init import init_network  # noqa: E402
 from node.network.spec import parse_spec  # noqa: E402
@@ -246,13 +245,6 @@ def prepare(cluster: Cluster, entry: str, args: list[list[Any]], threads: int = 
             gateway.close()
 
 
-def _run(coroutine: Any) -> Any:
-    """Run the client's part on the loop the nodes run on (uvloop's where installed): the client
-    shares the cores it measures, so its own overhead is kept low."""
-    with asyncio.Runner(loop_factory=event_loop()) as runner:
-        return runner.run(coroutine)
-
-
 def consensus_counts(cluster: Cluster) -> dict[str, int]:
     """Summed over the nodes: PBFT messages sent (each signed once) and received (each verified
     once), the requests among those sent (a replica signs a request on submission and again while
@@ -266,7 +258,7 @@ def consensus_counts(cluster: Cluster) -> dict[str, int]:
             c.close()
         return views
 
-    views = _run(read())
+    views = run_on_node_loop(read())
     return {"sent": sum(sum(v["messages_out"].values()) for v in views),
             "received": sum(sum(v["messages_in"].values()) for v in views),
             "requests": sum(v["messages_out"].get("request", 0) for v in views),
@@ -420,7 +412,7 @@ def measure(cluster: Cluster, suite: str, seconds: float, quick: bool) -> SuiteR
         nonlocal issued
         txs = prepare(cluster, "issue", [[f"P{i}", POLICY_TERMS] for i in range(issued, issued + count)])
         issued += count
-        f = figures(_run(drive(cluster, CHANNEL, txs, math.inf, window=window)))
+        f = figures(run_on_node_loop(drive(cluster, CHANNEL, txs, math.inf, window=window)))
         if f.failed:
             raise RuntimeError(f"issue calls that did not commit VALID: {f.failed}")
         return f
@@ -440,7 +432,7 @@ def measure(cluster: Cluster, suite: str, seconds: float, quick: bool) -> SuiteR
     # 2. saturation
     txs = prepare(cluster, "settle", [[f"P{i}", *SETTLE] for i in range(issued)])
     before, spent = consensus_counts(cluster), Spent.now(cluster.pids)
-    run = _run(drive(cluster, CHANNEL, txs, seconds, window=window))
+    run = run_on_node_loop(drive(cluster, CHANNEL, txs, seconds, window=window))
     after = Spent.now(cluster.pids)
     counts = {k: v - before[k] for k, v in consensus_counts(cluster).items()}
     sat = figures(run)
@@ -452,7 +444,7 @@ def measure(cluster: Cluster, suite: str, seconds: float, quick: bool) -> SuiteR
     rate = sat.rate / 2
     txs = prepare(cluster, "settle", [[f"P{i}", *SETTLE_AGAIN] for i in range(min(issued, math.ceil(rate * seconds) + 10))])
     spent = Spent.now(cluster.pids)
-    run = _run(drive(cluster, CHANNEL, txs, seconds, rate=rate))
+    run = run_on_node_loop(drive(cluster, CHANNEL, txs, seconds, rate=rate))
     half_cpu = Spent.now(cluster.pids).since(spent)
     half = figures(run, min(1.0, seconds / 4))
 

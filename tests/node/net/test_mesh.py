@@ -192,10 +192,10 @@ def test_on_connected_is_told_of_every_link_that_comes_up(pki: Pki) -> None:
 
 
 def test_links_come_up_at_the_first_try_on_the_nodes_event_loop(pki: Pki) -> None:
-    # The node runs on uvloop where installed (node.daemon.main.event_loop). Upgrading an accepted
+    # The node runs on uvloop where installed (node.daemon.main.run_on_node_loop). Upgrading an accepted
     # stream with start_tls lost the ClientHello its reader took in first, on most links under
     # uvloop: each then waited out its handshake timeout, so a link needed a second dial.
-    from node.daemon.main import event_loop
+    from node.daemon.main import run_on_node_loop
 
     async def main() -> None:
         inboxes: dict[str, Inbox] = {}
@@ -212,5 +212,4 @@ def test_links_come_up_at_the_first_try_on_the_nodes_event_loop(pki: Pki) -> Non
             for mesh in meshes:
                 await mesh.close()
 
-    with asyncio.Runner(loop_factory=event_loop()) as runner:
-        runner.run(main())
+    run_on_node_loop(main())
