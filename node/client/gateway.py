@@ -249,9 +249,12 @@ class Network:
         behind: list[str] = []
         lagging: list[NodeAddress] = []
         for node in self.nodes():  # first, who has it (one lagging node must not use up the others' time)
+            remaining = deadline - time.monotonic()
             try:
+                if remaining <= 0:
+                    raise NodeDown(node.name, "no time left")
                 info = self.gateway.link(node).json("GET", self.path(""), min_height=None,
-                                                    timeout_s=min(timeout_s, self.gateway.timeout_s))
+                                                    timeout_s=min(remaining, self.gateway.timeout_s))
             except (NodeDown, ClientError):
                 behind.append(node.name)
                 continue
