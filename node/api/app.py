@@ -106,6 +106,25 @@ def create_app(runtime: NodeRuntime, *, gate: Gate | None = None, clock: Callabl
 
     errors = S.ERRORS
 
+    async def submit(request: Request, ch: str) -> Response:
+        """Check an envelope and hand it to the channel's orderer."""
+        a = await channel_request(request, ch)
+        _binary(request)
+        tx_id = admit_envelope(a.channel, a.body, clock())
+        if not runtime.pending(a.name, tx_id):
+            a.channel.activity.received(tx_id, clock())  # before: an in-process orderer commits within submit
+            try:
+                await runtime.submit(a.name, a.body)
+            except SubmitRefused as exc:
+                raise refusal(exc.reason, exc.message) from None
+        return JSONResponse({"tx_id": tx_id.hex()}, status_code=202)
+
+    # Every transaction of the network passes here: a DirectRoute (node.api.direct), not FastAPI's driver,
+    # and the app's first route, since routes are tried in order.
+    app.router.add_api_route("/api/v1/channels/{ch}/submit", submit, methods=["POST"], route_class_override=DirectRoute,
+                             status_code=202, response_model=S.Submitted, responses=errors,
+                             openapi_extra=_BINARY_BODY, tags=["transactions"])
+
     @app.get("/healthz", response_model=S.Health, tags=["node"])
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
@@ -222,24 +241,6 @@ def create_app(runtime: NodeRuntime, *, gate: Gate | None = None, clock: Callabl
         if isinstance(result, Aborted):
             raise refusal("contract-abort", result.message)
         return {"result": result.value}
-
-    async def submit(request: Request, ch: str) -> Response:
-        """Check an envelope and hand it to the channel's orderer."""
-        a = await channel_request(request, ch)
-        _binary(request)
-        tx_id = admit_envelope(a.channel, a.body, clock())
-        if not runtime.pending(a.name, tx_id):
-            a.channel.activity.received(tx_id, clock())  # before: an in-process orderer commits within submit
-            try:
-                await runtime.submit(a.name, a.body)
-            except SubmitRefused as exc:
-                raise refusal(exc.reason, exc.message) from None
-        return JSONResponse({"tx_id": tx_id.hex()}, status_code=202)
-
-    # Every transaction of the network passes here: a DirectRoute (node.api.direct), not FastAPI's driver.
-    app.router.add_api_route("/api/v1/channels/{ch}/submit", submit, methods=["POST"], route_class_override=DirectRoute,
-                             status_code=202, response_model=S.Submitted, responses=errors,
-                             openapi_extra=_BINARY_BODY, tags=["transactions"])
 
     @app.get("/api/v1/channels/{ch}/config", response_model=S.ConfigView, responses=errors, tags=["channels"])
     async def config(a: ChannelRequest) -> dict[str, Any]:
