@@ -67,17 +67,19 @@ KEPT_NAMESPACE = b"K"
 # and node. The cost is disk: about twice the bytes (the blocks' envelopes, whose certificates
 # repeat, are what compressed). A database written with compression is read as it is: each
 # LevelDB block names its own compression, so this choice applies to what is written from now on.
-# A write buffer (memtable) of 16 MiB, not LevelDB's 4 MiB: a block of a busy channel writes about
+# A write buffer (memtable) of 32 MiB, not LevelDB's 4 MiB: a block of a busy channel writes about
 # a megabyte of trie records, most of which a later block replaces, so with 4 MiB the memtable was
-# flushed to a level-0 file every few blocks and those files merged down again and again. With 16
-# MiB the compaction thread took 0.16 -> 0.08 ms of CPU per transaction and node, and the four
-# nodes 4.44 -> 4.17 ms per transaction (bench/cluster.py's intl load at W = 400). The memtable
-# grows as it is written (an idle channel does not hold 16 MiB); at most two exist at once (the one
-# being written and the one being flushed), so 32 MiB of memory per busy channel at worst.
-# Table files of up to 8 MiB, not 2: fewer, larger compactions for the same bytes. Measured with a
-# state store alone (blocks of 640 writes over 50,000 keys, the process's CPU, compaction included):
-# 54 ms per block with LevelDB's defaults, 44-45 with the 16 MiB buffer, 42-43 with both.
-DB_OPTIONS: dict[str, Any] = {"compression": None, "write_buffer_size": 16 << 20, "max_file_size": 8 << 20}
+# flushed to a level-0 file every few blocks and those files merged down again and again. Table
+# files of up to 8 MiB, not 2: fewer, larger compactions for the same bytes. Measured:
+# - with a state store alone (blocks of 640 writes over 50,000 keys, the process's CPU, compaction
+#   included): 54 ms per block with LevelDB's defaults, 44-45 with a 16 MiB buffer, 42-43 with
+#   8 MiB files too, 39-41 with the buffer at 32 MiB;
+# - under bench/cluster.py's intl load (W = 400), a 16 MiB buffer took the compaction thread from
+#   0.16 to 0.08 ms of CPU per transaction and node, and the four nodes from 4.44 to 4.17 ms.
+# The memtable grows as it is written (an idle channel does not hold 32 MiB); at most two exist at
+# once (the one being written and the one being flushed), so 64 MiB of memory per busy channel at
+# worst.
+DB_OPTIONS: dict[str, Any] = {"compression": None, "write_buffer_size": 32 << 20, "max_file_size": 8 << 20}
 
 
 class ChainError(Exception):
