@@ -24,7 +24,7 @@ be filled in).
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
@@ -34,7 +34,7 @@ from fastapi.routing import APIRoute
 class DirectRoute(APIRoute):
     """An `APIRoute` whose endpoint is ``async def f(request, *path_params) -> Response``."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         endpoint = self.endpoint
         names = list(inspect.signature(endpoint).parameters)
         expected = ["request", *self.param_convertors]
