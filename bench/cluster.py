@@ -80,17 +80,17 @@ two full runs and three of intl alone):
 
 The targets are met, intl's at its edge: four runs in five reach 30%, and a run's figure moves
 by a few percent with what else the two cores do (the client, LevelDB's compactions). intl's
-signature work is a third of the nodes' CPU; the rest is Python's share of admission over
-HTTPS, decoding and identity checks in validation on four nodes, the state trie and its LevelDB
+signature work is a third of the nodes' CPU; the rest is Python's share of admission over HTTPS,
+decoding and identity checks in validation on four nodes, the state trie and its LevelDB
 records, PBFT's messages and each block's synced write. What took CPU off the nodes per
-transaction (intl 7.85 -> 3.5-3.7 ms, gm 12.1 -> 7.8 ms, with blocks of up to 500 tx or
-250 ms; at the default blocks intl ran 5.7 and gm 12.1 ms before uvloop): LevelDB without
-snappy (its compaction thread 0.27 -> 0.08 ms per transaction and node) and with a 32 MiB write
-buffer and 8 MiB table files (`node.chain.channel.DB_OPTIONS`: a busy channel's blocks write a
-megabyte of trie records each, most replaced soon after; the state store's CPU per block -25%,
-intl 476 -> 501 tx/s for the 16 MiB buffer alone), uvloop's event loop (-15%: the loop and TLS in C), the submit route
-answered without FastAPI's parameter solving and response validation (`node.api.direct`:
-~65 -> ~20 us a request in a bare app), the API's answers in one write each
+transaction (intl 7.85 -> 3.5-3.7 ms, gm 12.1 -> 7.8 ms, with blocks of up to 500 tx or 250 ms;
+at the default blocks intl ran 5.7 and gm 12.1 ms before uvloop): LevelDB without snappy (its
+compaction thread 0.27 -> 0.08 ms per transaction and node) and with a 32 MiB write buffer and 8
+MiB table files (`node.chain.channel.DB_OPTIONS`: a busy channel's blocks write a megabyte of
+trie records each, most replaced soon after; the state store's CPU per block -25%, intl 476 ->
+501 tx/s for the 16 MiB buffer alone), uvloop's event loop (-15%: the loop and TLS in C), the
+submit route answered without FastAPI's parameter solving and response validation
+(`node.api.direct`: ~65 -> ~20 us a request in a bare app), the API's answers in one write each
 (`node.daemon.http`: +5% intl tx/s), bounded memories that evict in O(1) (`node.recent`: a
 dict's pop(next(iter(d))) walked every deleted slot; -7%), decoding without encoding each map
 key or building each field's path, each block item decoded once per node, validation's reads
