@@ -18,6 +18,10 @@ from typing import Sequence
 from node.identity.certificate import Certificate, CertificateError
 from node.identity.crl import RevocationList
 from node.identity.names import REGULATOR_ROLE
+from node.recent import Recent
+
+
+ACCEPTED_KEPT = 4096  # identities a channel's trust remembers accepting (`ChannelTrust.accepted`)
 
 
 class Refusal(enum.Enum):
@@ -78,6 +82,11 @@ class ChannelTrust:
     roots: dict[tuple[bytes, bytes], Certificate]  # (subject name DER, key id) -> root
     revoked: dict[bytes, frozenset[int]]  # root key id -> revoked serials
     regulator_orgs: frozenset[str] = frozenset()  # organisations whose CAs issue regulator identities
+    # Identities `check_identity` accepted under this trust, by (certificate DER, role), with the
+    # dates between which the answer holds (see there). A trust never changes (a new CRL or member
+    # makes a new one), so neither does an answer within its dates.
+    accepted: Recent[tuple[bytes, str | None], tuple[datetime, datetime, VerifiedIdentity]] = field(
+        default_factory=lambda: Recent(ACCEPTED_KEPT), repr=False, compare=False)
 
     @classmethod
     def build(
@@ -132,6 +141,13 @@ def check_identity(
         except CertificateError as exc:
             raise IdentityRefused(Refusal.MALFORMED, str(exc)) from None
     cert = certificate
+    # The checks below depend on the certificate, the role, the trust and `at` alone, and on `at`
+    # only through the dates of the certificate and its root: an identity accepted once is
+    # accepted again at any time between them (a node checks the same few certificates for
+    # every transaction: the creator's and the endorsers', on every node).
+    known = trust.accepted.get((cert.der, role))
+    if known is not None and known[0] <= at <= known[1]:
+        return known[2]
     who = f"{cert.subject.name!r} of {cert.subject.org!r}"
     if cert.suite_name != trust.suite_name:
         raise IdentityRefused(Refusal.WRONG_SUITE, f"{who} is a {cert.suite_name} certificate on a {trust.suite_name} channel")
@@ -163,7 +179,7 @@ def check_identity(
         raise IdentityRefused(
             Refusal.ROLE_NOT_HELD, f"{who} may not act as a regulator: {cert.subject.org!r} is not a regulator of this channel"
         )
-    return VerifiedIdentity(
+    identity = VerifiedIdentity(
         org=cert.subject.org,
         name=cert.subject.name,
         type=cert.subject.type,
@@ -174,3 +190,6 @@ def check_identity(
         certificate=cert,
         issued_by_regulator=by_regulator,
     )
+    trust.accepted.put((cert.der, role), (max(cert.not_before, root.not_before), min(cert.not_after, root.not_after),
+                                          identity))
+    return identity

@@ -115,6 +115,28 @@ def test_revoked_identities_are_refused(chain) -> None:
     assert check_identity(leaf, ChannelTrust.build(suite.name, [root], [empty]), at=NOW).serial == leaf.serial
 
 
+def test_a_trust_remembers_what_it_accepted_only_within_the_certificates_dates(chain) -> None:
+    suite, root, root_key, leaf, _ = chain
+    trust = ChannelTrust.build(suite.name, [root])
+    first = check_identity(leaf, trust, role="cedent", at=NOW)
+    assert check_identity(leaf.der, trust, role="cedent", at=NOW + timedelta(days=1)) is first  # remembered
+    # Every answer of the remembering trust is a fresh trust's, in any order of times and roles.
+    times = [NOW + timedelta(days=d) for d in (400, 0, -1, 30, 365, -30, 1)]
+    for at in times:
+        for role in ("cedent", "hospital", None):
+            def answer(t: ChannelTrust) -> object:
+                try:
+                    return check_identity(leaf, t, role=role, at=at).serial
+                except IdentityRefused as exc:
+                    return exc.reason
+            assert answer(trust) == answer(ChannelTrust.build(suite.name, [root])), (at, role)
+    # A new CRL makes a new trust, which remembers nothing of the old one.
+    crl = RevocationList.load(issue_crl(suite, root_key, issuer=root, number=5, this_update=NOW,
+                                        next_update=NOW + timedelta(days=7),
+                                        revocations=[Revocation(leaf.serial, NOW, "key_compromise")]))
+    assert _refusal(leaf, ChannelTrust.build(suite.name, [root], [crl]), role="cedent").reason is Refusal.REVOKED
+
+
 def test_trust_refuses_a_crl_not_signed_by_a_root(chain) -> None:
     suite, root, _, _, _ = chain
     _, impostor_key = make_root(suite, "PICC")
