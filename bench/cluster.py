@@ -93,17 +93,19 @@ MiB buffer alone), uvloop's event loop (-15%: the loop and TLS in C), the submit
 without FastAPI's parameter solving and response validation (`node.api.direct`: ~65 -> ~20 us a
 request in a bare app), identities remembered by the channel's trust once checked
 (`ChannelTrust.accepted`: 2.3 -> 0.25 us a check), the API's answers in one write each
-(`node.daemon.http`: +5% intl tx/s), bounded memories that evict in O(1) (`node.recent`: a
-dict's pop(next(iter(d))) walked every deleted slot; -7%), decoding without encoding each map
-key or building each field's path, each block item decoded once per node, validation's reads
-handed to the state's undo records, and replicas that no longer send again the requests a
-pre-prepare holds while batches are delivered. Larger blocks would cost less per transaction
-still (cut at 500 ms, intl ran 526 tx/s at 300 tx a block, 31%), but at gm's pace the window the
-ramp then picks fits in one block and the cores wait (49%), so the bench keeps 250 ms. Earlier
-figures: with uvloop and single writes, before the LevelDB options and the direct route, intl
-458-464 tx/s (26-27%), gm 241 tx/s (56%); before uvloop and `node.recent`, intl 326-366 tx/s
-(23-24%), gm 178-196 tx/s (47-54%); at the default blocks, intl 290 tx/s (19%), gm 169 tx/s
-(46%).
+(`node.daemon.http`: +5% intl tx/s), bounded memories that evict in O(1) (`node.recent`: a dict's
+pop(next(iter(d))) walked every deleted slot; -7%), decoding without encoding each map key or
+building each field's path, each block item decoded once per node, validation's reads handed to the
+state's undo records, and replicas that no longer send again the requests a pre-prepare holds while
+batches are delivered. Larger blocks do not measurably lower the cost of a transaction: cut at 500
+ms, intl ran 526 tx/s (31%) at 300 tx a block in one run and 501 tx/s (29%) at 287 in another, at
+3.75 ms a transaction, as at 250 ms; and at gm's pace the window the ramp then picks fits in one
+block and the cores wait (49%), so the bench keeps 250 ms. Nor does how many batches the primary
+keeps in flight (1 and 2 gave 164 tx a block and 3.8 ms a transaction, as 4 does): blocks are cut
+by the timeout, not by the pipeline. Earlier figures: with uvloop and single writes, before the
+LevelDB options and the direct route, intl 458-464 tx/s (26-27%), gm 241 tx/s (56%); before uvloop
+and `node.recent`, intl 326-366 tx/s (23-24%), gm 178-196 tx/s (47-54%); at the default blocks,
+intl 290 tx/s (19%), gm 169 tx/s (46%).
 """
 
 from __future__ import annotations
