@@ -105,10 +105,23 @@ def test_refused_inputs(data: bytes, why: str) -> None:
         decode(data)
 
 
-@pytest.mark.parametrize("value", [1.5, {True: 1}, {(1, 2): 3}, {None: 1}, object(), msgpack.ExtType(1, b"\x01"), "\ud800"])
+@pytest.mark.parametrize("value", [1.5, {True: 1}, {(1, 2): 3}, {None: 1}, object(), msgpack.ExtType(1, b"\x01"), "\ud800",
+                                   ["\ud800"], [b"a", 1.5], [1, bytearray(b"x"), object()]])
 def test_values_outside_the_subset_are_refused(value) -> None:
     with pytest.raises(CodecError):
         encode(value)
+
+
+flat_items = (st.none() | st.booleans() | st.text(max_size=20) | st.binary(max_size=20)
+              | st.integers(min_value=-(2**70), max_value=2**70)
+              | st.sampled_from([2**64 - 1, 2**64, -(2**63), -(2**63) - 1]))
+
+
+@given(st.lists(flat_items, max_size=12))
+def test_flat_lists_encode_as_the_general_walk_does(items) -> None:
+    # A flat list takes encode's one-pass path; inside another list it takes `_canonical`'s walk.
+    assert b"\x91" + encode(items) == encode([items])
+    assert decode(encode(items)) == items
 
 
 def test_big_ints_use_the_shortest_extension() -> None:
