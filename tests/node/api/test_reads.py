@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import threading
 
+from node.api import schemas as S
 from node.ledger.proof import decode_proof, verify_proof
 from node.tx.codes import ValidationCode
 from tests.node.api.world import deploy_ledger, envelope, invoke, signed_proposal
@@ -79,6 +80,18 @@ def test_a_block_by_number_and_by_id(world):
     assert genesis["transactions"][0]["kind"] == "config" and genesis["transactions"][0]["tx_id"] is None
     deploy = world.get(f"{CH}/blocks/1").json()["transactions"][0]
     assert deploy["kind"] == "deploy" and deploy["entry"] is None and deploy["creator"]["name"] == "admin"
+
+
+def test_a_block_answers_exactly_its_model(world):
+    # The block route answers without FastAPI's response validation (node.api.direct): each answer
+    # must be what the model makes of it, no field missing, added, renamed or of another type.
+    deploy_ledger(world)
+    invoke(world, "insurer@Org1", "set", "a", 5)  # a VALID invoke with an event
+    invoke(world, "insurer@Org1", "refuse")  # a CONTRACT_ABORT with its message
+    for number in range(4):  # the genesis configuration, the deploy, both invokes
+        answer = world.get(f"{CH}/blocks/{number}")
+        assert answer.status_code == 200 and answer.headers["content-type"] == "application/json"
+        assert S.BlockView.model_validate(answer.json(), strict=True).model_dump(mode="json") == answer.json()
 
 
 def test_a_block_that_is_not_there_or_not_a_reference(world):
