@@ -2,9 +2,10 @@
 
 - `drive` submits pre-signed transactions round the nodes' APIs, closed-loop (a window of W in
   flight: the next goes when one commits or is refused) or open-loop (evenly spaced at a rate,
-  whether or not earlier ones committed), and follows every node's blocks (one long-polled block
-  read per node and block, ``X-Baochain-Min-Height``) until each submitted one is seen committed
-  at the node it went to, or 60 s pass.
+  whether or not earlier ones committed), and follows every node's blocks (one long-polled read
+  per node and block, ``X-Baochain-Min-Height``, of the block's ids and codes: ``.../codes``, as
+  a client waiting for its transactions reads them) until each submitted one is seen committed at
+  the node it went to, or 60 s pass.
 - `Connection` speaks HTTP/1.1 (over TLS when the API is https) on kept-alive connections,
   sending requests whose bytes, signature headers included, were made before the clock started,
   and reading answers by their Content-Length. Why not httpx: the client shares the machine's
@@ -148,7 +149,7 @@ async def drive(nodes: Nodes, channel: str, txs: list[Tx], seconds: float, *, wi
 
     async def follow(k: int, c: Connection, n: int) -> None:
         while True:
-            target = f"/api/v1/channels/{channel}/blocks/{n}"
+            target = f"/api/v1/channels/{channel}/blocks/{n}/codes"  # ids and codes: all a client waits for
             headers = {**nodes.signers[k].headers("GET", target, b""), HEADER_MIN_HEIGHT: str(n + 1)}
             status, body = await c.request(http_request("GET", nodes.apis[k], target, headers))
             run.reads += 1

@@ -7,6 +7,7 @@
     GET  /api/v1/channels/{ch}                          every channel route: signed (or a session's
                                                         bearer token), gated
     GET  /api/v1/channels/{ch}/blocks/{number or id}    (`node.api.access`), then answered
+    GET  /api/v1/channels/{ch}/blocks/{number or id}/codes           its transactions' ids and codes
     GET  /api/v1/channels/{ch}/transactions/{tx_id}?wait=MS
     GET  /api/v1/channels/{ch}/contracts/{name}
     GET  /api/v1/channels/{ch}/state/{key hex}/proof[?block=N]      (decoded too: views.proof_view)
@@ -63,7 +64,7 @@ from node.api.access import Gate
 from node.api.admission import admit_envelope, admit_update
 from node.api.browse import router as browse_router
 from node.api.calls import router as calls_router
-from node.api.deps import ChannelRequest, Serving, channel_request, counter, credentials, read_body
+from node.api.deps import Admitted, ChannelRequest, Serving, channel_request, counter, credentials, read_body
 from node.api.direct import DirectRoute
 from node.api.errors import BODY_MAX_BYTES, ApiError, bad_request, refusal, refused_proposal
 from node.api.runtime import NodeRuntime, SubmitRefused
@@ -72,7 +73,9 @@ from node.api.records import router as records_router
 from node.api.users import router as users_router
 from node.console import router as console_router
 from node.api.signature import MIN_HEIGHT_WAIT_S
+from node.chain.block import Block
 from node.chain.endorser import ProposalRefused
+from node.chain.store import CommitRecord
 from node.ledger.errors import UnknownRoot
 from node.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE, LinkFigures
 from node.tx.clock import now_ms
@@ -158,9 +161,7 @@ def create_app(runtime: NodeRuntime, *, gate: Gate | None = None, clock: Callabl
     async def channel_info(a: ChannelRequest) -> dict[str, Any]:
         return views.channel_view(a.channel, runtime.consensus().get(a.name))
 
-    async def block(request: Request, ch: str, ref: str) -> Response:
-        """A block by number (decimal) or by id (hex)."""
-        a = await channel_request(request, ch)
+    def find_block(a: Admitted, ref: str) -> tuple[Block, CommitRecord]:
         channel = a.channel
         digits = 2 * channel.suite.digest_size
         if len(ref) == digits and _is_hex(ref):
@@ -174,12 +175,25 @@ def create_app(runtime: NodeRuntime, *, gate: Gate | None = None, clock: Callabl
         if found is None or record is None:
             raise ApiError(404, "unknown-block", f"channel {a.name!r} has {channel.height()} blocks "
                            f"(0 to {channel.height() - 1}); there is no block {number}")
-        return JSONResponse(views.block_view(channel, found, record))
+        return found, record
+
+    async def block(request: Request, ch: str, ref: str) -> Response:
+        """A block by number (decimal) or by id (hex)."""
+        a = await channel_request(request, ch)
+        return JSONResponse(views.block_view(a.channel, *find_block(a, ref)))
+
+    async def block_codes(request: Request, ch: str, ref: str) -> Response:
+        """A block's transaction ids and codes: what a client waiting for its transactions reads."""
+        a = await channel_request(request, ch)
+        return JSONResponse(views.block_codes_view(a.channel, *find_block(a, ref)))
 
     # Every client that follows the chain reads each block here (bench/cluster.py's, the console's):
-    # a DirectRoute too, which spares validating each transaction's view against the model.
+    # DirectRoutes too, which spare validating each transaction's view against the model.
     app.router.add_api_route("/api/v1/channels/{ch}/blocks/{ref}", block, methods=["GET"],
                              route_class_override=DirectRoute, response_model=S.BlockView, responses=errors,
+                             tags=["channels"])
+    app.router.add_api_route("/api/v1/channels/{ch}/blocks/{ref}/codes", block_codes, methods=["GET"],
+                             route_class_override=DirectRoute, response_model=S.BlockCodes, responses=errors,
                              tags=["channels"])
 
     @app.get("/api/v1/channels/{ch}/transactions/{tx}", response_model=S.TransactionStatus, responses=errors,

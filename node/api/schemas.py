@@ -121,6 +121,22 @@ class BlockView(BaseModel):
     transactions: list[BlockTransaction]
 
 
+class TransactionCode(BaseModel):
+    index: int
+    tx_id: str | None = Field(description="null for the genesis configuration and for bytes that do not decode")
+    code: int
+    code_name: str
+
+
+class BlockCodes(BaseModel):
+    """A block as a client waiting for its transactions reads it: each one's id and code."""
+
+    number: int
+    id: str
+    time: int = Field(description="the orderer's clock when it cut the block, ms since 1970")
+    transactions: list[TransactionCode]
+
+
 class Endorser(BaseModel):
     org: str | None
     name: str | None

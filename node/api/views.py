@@ -31,7 +31,7 @@ from node.ledger.merkle import value_preimage
 from node.ledger.proof import StateProof, encode_proof
 from node.order.pbft_orderer import ConsensusFigures
 from node.tx.codes import ValidationCode
-from node.tx.envelope import decode_envelope
+from node.tx.envelope import Envelope, decode_envelope
 from node.tx.errors import TxFormatError
 from node.tx.policy import policy_text
 from node.tx.proposal import Deploy, Proposal, tx_id
@@ -83,25 +83,45 @@ def block_view(channel: Channel, block: Block, record: CommitRecord) -> dict[str
     }
 
 
-def _transaction(channel: Channel, number: int, index: int, raw: bytes, record: CommitRecord) -> dict[str, Any]:
-    code = record.codes[index]
-    out: dict[str, Any] = {
-        "index": index, "kind": None, "tx_id": None, **code_view(code), "message": record.messages.get(index),
-        "contract": None, "entry": None, "creator": None, "events": [],
-    }
+def block_codes_view(channel: Channel, block: Block, record: CommitRecord) -> dict[str, Any]:
+    """What a client waiting for its transactions reads of a block: each one's id and code (as
+    Fabric's filtered blocks carry), without decoding creators, events or messages."""
+    h = block.header
+    transactions = []
+    for i, raw in enumerate(block.items):
+        code = record.codes[i]
+        transactions.append({"index": i, "tx_id": _read_item(channel, h.number, raw)[1], "code": code.value,
+                             "code_name": code.name})
+    return {"number": h.number, "id": record.id.hex(), "time": h.time_ms, "transactions": transactions}
+
+
+def _read_item(channel: Channel, number: int, raw: bytes) -> tuple[str | None, str | None, Envelope | None]:
+    """A block item's kind (as the item names it), its id (hex; a config item's update id, none
+    for the genesis configuration) and its envelope; nulls for bytes that do not decode."""
     try:
         item = decode_item(raw)
-        out["kind"] = item.kind
+    except TxFormatError:
+        return None, None, None
+    try:
         if item.kind != "envelope":
-            if number > 0:
-                out["tx_id"] = update_id(channel.suite, item.body).hex()
-            return out
+            return item.kind, update_id(channel.suite, item.body).hex() if number > 0 else None, None
         envelope = decode_envelope(item.body)
     except TxFormatError:
+        return item.kind, None, None
+    return item.kind, tx_id(channel.suite, envelope.proposal).hex(), envelope
+
+
+def _transaction(channel: Channel, number: int, index: int, raw: bytes, record: CommitRecord) -> dict[str, Any]:
+    code = record.codes[index]
+    kind, ident, envelope = _read_item(channel, number, raw)
+    out: dict[str, Any] = {
+        "index": index, "kind": kind, "tx_id": ident, **code_view(code), "message": record.messages.get(index),
+        "contract": None, "entry": None, "creator": None, "events": [],
+    }
+    if envelope is None:
         return out
     p = envelope.proposal
-    out.update(tx_id=tx_id(channel.suite, p).hex(), contract=p.contract,
-               entry=None if isinstance(p.action, Deploy) else p.action.entry)
+    out.update(contract=p.contract, entry=None if isinstance(p.action, Deploy) else p.action.entry)
     out["kind"] = "deploy" if isinstance(p.action, Deploy) else "invoke"
     try:
         subject = Certificate.load(p.creator).subject

@@ -12,7 +12,8 @@ from node.api.signature import HEADER_CERTIFICATE, HEADER_MIN_HEIGHT, HEADER_SIG
 from node.tx.clock import now_ms
 from tests.node.api.world import deploy_ledger, invoke, make_world, signed_proposal
 
-CHANNEL_ROUTES = [("GET", ""), ("GET", "/blocks/0"), ("GET", "/blocks/99"), ("GET", f"/transactions/{'ab' * 32}"),
+CHANNEL_ROUTES = [("GET", ""), ("GET", "/blocks/0"), ("GET", "/blocks/99"), ("GET", "/blocks/0/codes"),
+                  ("GET", f"/transactions/{'ab' * 32}"),
                   ("GET", "/contracts/ledger"), ("GET", "/state/00/proof"), ("POST", "/endorse"),
                   ("POST", "/query"), ("POST", "/submit")]
 

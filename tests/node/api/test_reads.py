@@ -8,6 +8,7 @@ import base64
 import threading
 
 from node.api import schemas as S
+from node.chain.block import encode_item
 from node.ledger.proof import decode_proof, verify_proof
 from node.tx.codes import ValidationCode
 from tests.node.api.world import deploy_ledger, envelope, invoke, signed_proposal
@@ -82,16 +83,29 @@ def test_a_block_by_number_and_by_id(world):
     assert deploy["kind"] == "deploy" and deploy["entry"] is None and deploy["creator"]["name"] == "admin"
 
 
-def test_a_block_answers_exactly_its_model(world):
-    # The block route answers without FastAPI's response validation (node.api.direct): each answer
-    # must be what the model makes of it, no field missing, added, renamed or of another type.
+def test_a_block_and_its_codes_answer_exactly_their_models(world):
+    # Both routes answer without FastAPI's response validation (node.api.direct): each answer must
+    # be what its model makes of it, no field missing, added, renamed or of another type; and the
+    # codes are the full view's ids and codes.
     deploy_ledger(world)
     invoke(world, "insurer@Org1", "set", "a", 5)  # a VALID invoke with an event
     invoke(world, "insurer@Org1", "refuse")  # a CONTRACT_ABORT with its message
-    for number in range(4):  # the genesis configuration, the deploy, both invokes
+    # bytes that are no block item, and an envelope item that is no envelope: BAD_PAYLOAD both
+    world.network._queues["claims"] = [(b"1", b"\xc1"), (b"2", encode_item("envelope", b"not an envelope"))]
+    world.network.cut("claims")
+    for number in range(5):  # the genesis configuration, the deploy, both invokes, the bad bytes
         answer = world.get(f"{CH}/blocks/{number}")
-        assert answer.status_code == 200 and answer.headers["content-type"] == "application/json"
-        assert S.BlockView.model_validate(answer.json(), strict=True).model_dump(mode="json") == answer.json()
+        codes = world.get(f"{CH}/blocks/{number}/codes")
+        for got, model in ((answer, S.BlockView), (codes, S.BlockCodes)):
+            assert got.status_code == 200 and got.headers["content-type"] == "application/json", got.text
+            assert model.model_validate(got.json(), strict=True).model_dump(mode="json") == got.json()
+        full = answer.json()
+        assert codes.json() == {"number": number, "id": full["id"], "time": full["time"], "transactions": [
+            {k: t[k] for k in ("index", "tx_id", "code", "code_name")} for t in full["transactions"]]}
+    bad = world.get(f"{CH}/blocks/4").json()["transactions"]
+    assert [(t["kind"], t["tx_id"], t["code_name"]) for t in bad] == [(None, None, "BAD_PAYLOAD"),
+                                                                     ("envelope", None, "BAD_PAYLOAD")]
+    assert world.get(f"{CH}/blocks/9/codes").json()["code"] == "unknown-block"
 
 
 def test_a_block_that_is_not_there_or_not_a_reference(world):
