@@ -7,9 +7,10 @@ path parameter, one dependency and a one-field model), where a Starlette route c
 For most routes that is nothing beside their work. ``POST .../submit`` spends about 180 µs
 besides its four signature checks when served directly (in process, ordering left out), so the
 driver was about a fifth of it; and a network under load submits every transaction through it
-(bench/cluster.py). ``GET .../blocks/{ref}`` is one too: every client that follows the chain reads
-each block there, and the model's validation of a block's view (150 transactions: 0.67 ms with its
-JSON, against 0.49 ms for `json.dumps` alone, a synthetic view) was 0.7% of the cluster's samples.
+(bench/cluster.py). The block routes (``GET .../blocks/{ref}`` and its ``/codes``) are too: every
+client that follows the chain reads each block there, and the model's validation of a block's view
+(150 transactions: 0.67 ms with its JSON, against 0.49 ms for `json.dumps` alone, a synthetic view)
+was 0.7% of the cluster's samples.
 
 A `DirectRoute` keeps everything FastAPI derives from the declaration (its OpenAPI operation: path
 parameters, request body, response model, status and error answers; its place in the app's

@@ -115,6 +115,11 @@ class LocalNetwork:
         self._queues.setdefault(channel, []).append((ident, encode_item("config", update)))
         return ident
 
+    def enqueue_item(self, channel: str, item: bytes) -> None:
+        """Queue block item bytes as they are, unchecked (no tx id is pending for them): what no
+        client could submit, for tests."""
+        self._queues.setdefault(channel, []).append((b"", item))
+
     def submit(self, channel: str, envelope: bytes) -> bytes:
         return self._ordered(channel, lambda: self.enqueue(channel, envelope))
 

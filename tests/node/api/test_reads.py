@@ -91,7 +91,8 @@ def test_a_block_and_its_codes_answer_exactly_their_models(world):
     invoke(world, "insurer@Org1", "set", "a", 5)  # a VALID invoke with an event
     invoke(world, "insurer@Org1", "refuse")  # a CONTRACT_ABORT with its message
     # bytes that are no block item, and an envelope item that is no envelope: BAD_PAYLOAD both
-    world.network._queues["claims"] = [(b"1", b"\xc1"), (b"2", encode_item("envelope", b"not an envelope"))]
+    world.network.enqueue_item("claims", b"\xc1")
+    world.network.enqueue_item("claims", encode_item("envelope", b"not an envelope"))
     world.network.cut("claims")
     for number in range(5):  # the genesis configuration, the deploy, both invokes, the bad bytes
         answer = world.get(f"{CH}/blocks/{number}")
