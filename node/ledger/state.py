@@ -43,7 +43,8 @@ top of the trie gets from each block mostly die within a few blocks. An experime
 block's new records in memory and wrote, every 16th block, only those still live; the others
 were never written, deleted or compacted. In process (blocks of 160 settles, verification left
 out) a transaction's commit went from 316 to 268 us. The cluster bench's nodes went from 3.81
-to 3.56-3.71 ms a transaction (two runs each). It is not built because three things must hold:
+to 3.56-3.71 ms a transaction (two runs each). Not built yet: a design must keep three things that
+the experiment dropped:
 - Crash recovery. The records since the last written block P are in memory only. Each block
   would write its leaves as a journal record, and opening the store would replay the journals
   after P through `Trie.update`. That gives back the same records: the update is deterministic.
