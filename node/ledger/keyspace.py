@@ -7,6 +7,10 @@ per kind of record, so the block store shares the database and one write batch c
     NS u len(key) key block      the key's entry as it was before `block` wrote it (b"": absent)
     NS x block                   what block made stale: a codec list of keys (without NS) to delete
                                  when no kept root needs them any more
+    NS j block                   the block's journal: the trie leaves it changed, a codec list
+                                 [key hash, value hash or None (deleted), ...], to replay it
+    NS b block                   a base: the root slot of a block whose whole trie is in the
+                                 database (`node.ledger.state`: where a replay starts)
 
 Entries sit under one prefix with the raw key after it, so a scan of a key prefix is one LevelDB
 range in the order the VM's `Host` promises (ascending bytewise). The undo key carries the key's
@@ -28,10 +32,13 @@ class Keyspace:
     roots: bytes = field(init=False)
     undos: bytes = field(init=False)
     stales: bytes = field(init=False)
+    journals: bytes = field(init=False)
+    bases: bytes = field(init=False)
 
     def __post_init__(self) -> None:
         ns = self.namespace
-        for name, letter in (("entries", b"s"), ("nodes", b"n"), ("roots", b"r"), ("undos", b"u"), ("stales", b"x")):
+        for name, letter in (("entries", b"s"), ("nodes", b"n"), ("roots", b"r"), ("undos", b"u"), ("stales", b"x"),
+                             ("journals", b"j"), ("bases", b"b")):
             object.__setattr__(self, name, ns + letter)
 
     def entry(self, key: bytes) -> bytes:
@@ -48,3 +55,9 @@ class Keyspace:
 
     def stale(self, block: int) -> bytes:
         return self.stales + block.to_bytes(8, "big")
+
+    def journal(self, block: int) -> bytes:
+        return self.journals + block.to_bytes(8, "big")
+
+    def base(self, block: int) -> bytes:
+        return self.bases + block.to_bytes(8, "big")

@@ -4,9 +4,9 @@
 database (layout: `node.ledger.keyspace`). It never writes on its own: `apply` stages a block's
 changes, the trie's new branches, the root pointer and the pruning into the caller's write batch,
 so the block store commits block, state and state hash in one atomic write. The store reads the
-trie from the database, so the batch of block N must be written before block N+1 is applied:
-`apply` takes the block after the last one in the database and no other, and every block gets
-one, empty or not (its root is the next header's state hash).
+trie from the database and from its memory, so the batch of block N must be written before block
+N+1 is applied: `apply` takes the block after the last one in the database and no other, and
+every block gets one, empty or not (its root is the next header's state hash).
 
 What it answers (reads: `node.ledger.view`):
 - `get(key)` -> (value, version) or None from the committed state; `version(key)` and
@@ -15,8 +15,9 @@ What it answers (reads: `node.ledger.view`):
 - `root(block=None)`, `prove(key, block=None)`: the state hash and a `StateProof` after the last
   block or any of the `history` blocks before it. Block N's header carries the root after N-1, so
   a proof against the newest header needs an earlier root: the trie's records are immutable, a
-  block's replaced ones are deleted `history` blocks later, and the entries it overwrote are kept
-  as undo records for as long;
+  block's replaced ones are kept at least `history` blocks longer, and the entries it overwrote
+  are kept as undo records for as long. A snapshot proves its own root while the store keeps that
+  root (a record replaced before it reached the database lives in memory only until then);
 - `recompute_root()`: the root of every entry, from the definition (`merkle.root_of`); it equals
   `root()` whenever the database is consistent, crash or no crash.
 
@@ -38,28 +39,26 @@ run). Records that each hold four levels (as Jellyfish's do) would write a quart
 each rewritten record carries its unchanged branches too (about twice the bytes, estimated), and
 assembling them is Python work per branch again: not worth its format change at these figures.
 
-Writing the trie's records every K blocks instead (the next step, not built). The records the
-top of the trie gets from each block mostly die within a few blocks. An experiment held each
-block's new records in memory and wrote, every 16th block, only those still live; the others
-were never written, deleted or compacted. In process (blocks of 160 settles, verification left
-out) a transaction's commit went from 316 to 268 us. The cluster bench's nodes went from 3.81
-to 3.56-3.71 ms a transaction (two runs each). Not built yet: a design must keep three things that
-the experiment dropped:
-- Crash recovery. The records since the last written block P are in memory only. Each block
-  would write its leaves as a journal record, and opening the store would replay the journals
-  after P through `Trie.update`. That gives back the same records: the update is deterministic.
-- Proofs for `history` roots, across a restart too. A record that dies in memory is still needed
-  by older roots for `history` blocks. So a written base P must stay on disk, with its replaced
-  records and the journals after it, until no kept root needs it for a replay (K + `history`
-  blocks, not `history`). A proof against an older root after a restart replays from that base.
-- A batch dropped after `apply` (a crash before the write, a refused block). It must leave no
-  record in memory, just as `_settle` now caches a block's records only once its batch is in
-  the database.
+The trie is written every `persist_every` blocks (a base), not at every block. A block's new
+branch records go to memory; a base writes those still in its trie, so its whole trie is in the
+database, and a record that a later block of the stretch replaces is never written, deleted or
+compacted: most of what the top of the trie gets from a block dies within a few blocks. Each
+block writes a journal instead (the leaves it changed: a key hash and a value hash each, ~65
+bytes), and opening the store replays the journals after a base through `Trie.update`, which gives
+back the very records (the update is deterministic); the comment above `_advance` says what must
+stay, and for how long. With `persist_every=1` every block is a base, and the database holds what
+it did when the trie was written at every block, plus the journals of the kept blocks.
+Measured (blocks of 160 settles over 6,400 policies, in process, verification left out: a
+transaction's commit in CPU): 316 us writing at every block, 268-270 every 16 blocks, 277-289
+every 8. The cluster bench (bench/cluster.py, intl): every 16 blocks its nodes' throughput rose
+by ~4%, but the 16th block's write, the same block on every node, took its p99 at half load to
+0.83-1.01 s; every 8 blocks (the default) it rose by ~3% and that p99 stayed at 0.44-0.45 s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
@@ -67,7 +66,7 @@ from node import codec
 from node.crypto import CryptoSuite
 from node.ledger.errors import BlockOrderError, CorruptState, LedgerError
 from node.ledger.keyspace import Keyspace
-from node.ledger.merkle import EMPTY, LEAF_PREFIX, make_leaf, root_of, slot_hash
+from node.ledger.merkle import EMPTY, LEAF_PREFIX, TrieUpdate, leaf_slot, make_leaf, root_of, slot_hash
 from node.ledger.proof import StateProof
 from node.ledger.version import SIZE as VERSION_SIZE
 from node.ledger.version import Version
@@ -76,6 +75,21 @@ from node.ledger.view import ScanRecord, StateSnapshot, StateView
 Change = tuple[bytes | None, Version]  # a key's new value (None: deleted) and the writer's version
 DEFAULT_HISTORY = 16
 DEFAULT_CACHE = 150_000  # branch records, ~220 B each: ~33 MB, the whole trie of ~100k keys
+DEFAULT_PERSIST_EVERY = 8  # the trie's records reach the database at every 8th block (a base)
+DRAIN_PER_BLOCK = 2  # stale lists and journals deleted per block, at most, once no replay needs them
+
+
+@dataclass(frozen=True, slots=True)
+class _Staged:
+    """What `apply` did to the store's memory for a block whose batch is not known to be written:
+    `_settle` keeps it once the block is in the database, and takes the records back otherwise."""
+
+    block: int
+    written: dict[bytes, bytes]  # the block's new records, in `memory` already
+    dying: list[bytes]  # records only in memory that the block replaced
+    flushed: list[bytes]  # records the batch writes (a base), to leave memory
+    bases: list[int]  # the bases in the database after the batch
+    done: int  # the last block whose stale list and journal are deleted after the batch
 
 
 class StateStore:
@@ -93,18 +107,24 @@ class StateStore:
         namespace: bytes = b"state/",
         history: int = DEFAULT_HISTORY,
         cache: int = DEFAULT_CACHE,
+        persist_every: int = DEFAULT_PERSIST_EVERY,
     ) -> None:
-        if history < 0 or cache < 0:
-            raise ValueError("history and cache must be >= 0")
+        if history < 0 or cache < 0 or persist_every < 1:
+            raise ValueError("history and cache must be >= 0, persist_every >= 1")
         self._db = db
         self._suite = suite
         self._ks = Keyspace(namespace)
         self._history = history
         self._cache_limit = cache
+        self._every = persist_every
         self._cache: dict[bytes, bytes] = {}
-        self._view = StateView(db, self._ks, suite, self._cache)
-        self._staged: tuple[int, dict[bytes, bytes]] | None = None
-        self._sweep()
+        self._memory: dict[bytes, bytes] = {}  # branch records not in the database (yet)
+        self._dying: dict[int, list[bytes]] = {}  # block -> records of `_memory` it replaced
+        self._bases: list[int] = []  # blocks whose whole trie is in the database, ascending
+        self._done = -1  # stale lists and journals of blocks up to this one are deleted
+        self._view = StateView(db, self._ks, suite, self._cache, self._memory)
+        self._staged: _Staged | None = None
+        self._recover()
 
     @property
     def suite(self) -> CryptoSuite:
@@ -159,7 +179,7 @@ class StateStore:
             return snap.prove(key, block)
 
     def snapshot(self) -> StateSnapshot:
-        return StateSnapshot(self._db.snapshot(), self._ks, self._suite, self._cache)
+        return StateSnapshot(self._db.snapshot(), self._ks, self._suite, self._cache, self._memory)
 
     def recompute_root(self) -> bytes:
         """The root of every stored entry, computed from scratch without the trie's records."""
@@ -188,17 +208,24 @@ class StateStore:
         leaves, stale = self._stage_entries(batch, block, changes, stored or {})
         update = self._view.trie.update(root, block, leaves)
         ks, put, cache = self._ks, batch.put, self._cache
-        nodes, within = ks.nodes, ks.nodes[len(ks.namespace):]
-        for node_key, record in update.written.items():
-            put(nodes + node_key, record)
-        put(ks.root(block), update.root)
         for node_key in update.stale:
             # Only a proof against an older root still reads these: let them leave the cache now
             # (were the batch dropped, they would just be read again).
             cache.pop(node_key, None)
-            stale.append(within + node_key)
-        self._retire(batch, block, stale)
-        self._staged = (block, update.written)
+        dying, flushed = self._advance(block, update)
+        nodes, within = ks.nodes, ks.nodes[len(ks.namespace):]
+        memory = self._memory
+        for node_key in flushed:
+            put(nodes + node_key, memory[node_key])
+        in_memory = set(dying)
+        stale.extend(within + node_key for node_key in update.stale if node_key not in in_memory)
+        put(ks.root(block), update.root)
+        bases = self._bases
+        if block % self._every == 0:
+            put(ks.base(block), update.root)
+            bases = [*bases, block]
+        bases, done = self._retire(batch, block, stale, bases, self._journal(leaves))
+        self._staged = _Staged(block, update.written, dying, flushed, bases, done)
         return slot_hash(update.root, self._suite.digest_size)
 
     def apply_writes(self, batch: Any, block: int, writes: Mapping[bytes, bytes | None], version: Version) -> bytes:
@@ -239,23 +266,91 @@ class StateStore:
             raise CorruptState("two keys of one block share a key hash")
         return leaves, stale
 
-    def _retire(self, batch: Any, block: int, stale: list[bytes]) -> None:
-        # `stale`: keys within the namespace. What block b made stale is needed by the roots
-        # before b only. After this block the oldest root kept is `oldest`: the list of block
-        # `oldest` goes, with what it names, and the root before it. Exact keys, not a range: a
-        # range would walk every earlier deletion's tombstone until LevelDB compacts them away.
-        ks = self._ks
+    # --- the trie's records in memory, and their bases
+    #
+    # A block's new branch records go to `_memory`, not the database; every `persist_every`th
+    # block (a base) writes those still in its trie, so a base's whole trie is in the database,
+    # and a record that a later block of the same stretch replaces is never written at all. Each
+    # block writes its journal (the leaves it changed) instead, and `_recover` replays the
+    # journals after a base through `Trie.update`, which gives back the very records.
+    #
+    # What must stay, and for how long. A root kept for a proof (`history` blocks) may need
+    # records that a later block replaced: those in memory stay there (`_dying`) until no kept
+    # root needs them; those in the database are listed as stale, as before. After a restart the
+    # kept roots' records come back by replaying from the newest base at or before the oldest
+    # kept root (the replay start): so that base stays whole in the database, with the journals
+    # after it. Hence a stale list and a journal go once the replay start is past their block,
+    # not `history` blocks after it, and a few per block (`DRAIN_PER_BLOCK`), not all at once.
+    # With `persist_every` 1 every block is a base and the start is the oldest kept root: stale
+    # lists go `history` blocks later, as when the trie was written at every block.
+
+    def _advance(self, block: int, update: TrieUpdate) -> tuple[list[bytes], list[bytes]]:
+        """Put block `block`'s new records in memory; return the records in memory it replaced,
+        and (at a base) the ones still in its trie, which its batch writes."""
+        memory = self._memory
+        dying = [node_key for node_key in update.stale if node_key in memory]
+        memory.update(update.written)
+        if block % self._every:
+            return dying, []
+        gone = set(dying)
+        for replaced in self._dying.values():
+            gone.update(replaced)
+        return dying, [node_key for node_key in memory if node_key not in gone]
+
+    def _keep(self, s: _Staged) -> None:
+        """What block `s.block` did to the memory, once its batch is in the database."""
+        memory = self._memory
+        for node_key in s.flushed:
+            memory.pop(node_key, None)
+        if s.dying:
+            self._dying[s.block] = s.dying
+        for node_key in self._dying.pop(s.block - self._history, ()):
+            memory.pop(node_key, None)  # no kept root reaches it any more
+        self._bases, self._done = s.bases, s.done
+
+    def _journal(self, leaves: Mapping[bytes, bytes | None]) -> bytes:
+        cut = 1 + 2 * self._suite.digest_size  # a leaf slot: tag, leaf hash, key hash, value hash
+        flat: list[bytes | None] = []
+        for kh, leaf in leaves.items():
+            flat += (kh, None if leaf is None else leaf[cut:])
+        return codec.encode(flat)
+
+    def _replayed(self, data: bytes) -> dict[bytes, bytes | None]:
+        flat = codec.decode(data)
+        suite = self._suite
+        return {kh: None if vh is None else leaf_slot(suite, kh, vh) for kh, vh in zip(flat[::2], flat[1::2])}
+
+    def _retire(self, batch: Any, block: int, stale: list[bytes], bases: list[int],
+                journal: bytes) -> tuple[list[int], int]:
+        # `stale`: keys within the namespace. The replay start is the newest base at or before the
+        # oldest kept root; what is older than it goes: the bases before it at once, the stale
+        # lists and journals up to it a few per block. The oldest root pointer goes. Exact keys,
+        # not ranges: a range would walk every earlier deletion's tombstone until LevelDB
+        # compacts them away.
+        ks, ns = self._ks, self._ks.namespace
         oldest = block - self._history
-        if self._history == 0:
-            ns = ks.namespace
+        start = max((b for b in bases if b <= oldest), default=-1)
+        if start >= block:  # no `history`, and a base: nothing outlives the block
             for key in stale:
                 batch.delete(ns + key)
-        elif stale:
-            batch.put(ks.stale(block), codec.encode(stale))
-        if oldest >= 0:
-            self._drop_list(batch, oldest, self._db.get(ks.stale(oldest)))
-            if oldest > 0:
-                batch.delete(ks.root(oldest - 1))
+        else:
+            if stale:
+                batch.put(ks.stale(block), codec.encode(stale))
+            batch.put(ks.journal(block), journal)
+        if start >= 0 and bases[0] < start:
+            for b in bases:
+                if b < start:
+                    batch.delete(ks.base(b))
+            bases = [b for b in bases if b >= start]
+        done = self._done
+        until = block - 1 if start >= block else min(start, done + DRAIN_PER_BLOCK)
+        for b in range(done + 1, until + 1):
+            self._drop_list(batch, b, self._db.get(ks.stale(b)))
+            batch.delete(ks.journal(b))
+        done = block if start >= block else max(done, until)
+        if oldest > 0:
+            batch.delete(ks.root(oldest - 1))
+        return bases, done
 
     def _drop_list(self, batch: Any, block: int, data: bytes | None) -> None:
         if data is None:
@@ -265,26 +360,67 @@ class StateStore:
             delete(ns + key)
         batch.delete(self._ks.stale(block))
 
-    def _sweep(self) -> None:
-        """Delete what a larger `history` kept last time this database was open."""
+    def _recover(self) -> None:
+        """On opening: delete what a larger `history` or a crash left that no kept root needs, then
+        replay the journals after the replay start, so memory holds what the kept roots need."""
         last = self._view.last_block()
-        if last is None or last - self._history < 0:
+        if last is None:
             return
-        ks, oldest = self._ks, last - self._history
-        batch = self._db.write_batch()
-        for key, data in self._db.iterator(start=ks.stales, stop=ks.stale(oldest + 1)):
+        ks, db = self._ks, self._db
+        cut = len(ks.bases)
+        bases = [int.from_bytes(k[cut:], "big") for k in db.iterator(prefix=ks.bases, include_value=False)]
+        batch = db.write_batch()
+        if not bases:  # written when every block wrote its records: the last block is a base
+            batch.put(ks.base(last), self._view.root_slot(last))
+            bases = [last]
+        oldest = last - self._history
+        start = max((b for b in bases if b <= oldest), default=bases[0])
+        # Stale lists up to the start go, and none a kept root needs: with no base at or before
+        # the oldest kept root (a database whose every block wrote its records), those after
+        # the oldest kept root stay.
+        drained = min(start, oldest)
+        for key, data in db.iterator(start=ks.stales, stop=ks.stale(max(drained + 1, 0))):
             self._drop_list(batch, int.from_bytes(key[len(ks.stales):], "big"), data)
-        for key in self._db.iterator(start=ks.roots, stop=ks.root(oldest), include_value=False):
+        for key in db.iterator(start=ks.journals, stop=ks.journal(start + 1), include_value=False):
+            batch.delete(key)
+        for b in bases:
+            if b < start:
+                batch.delete(ks.base(b))
+        for key in db.iterator(start=ks.roots, stop=ks.root(max(oldest, 0)), include_value=False):
             batch.delete(key)
         batch.write()
+        self._bases = [b for b in bases if b >= start]
+        self._done = max(drained, -1)
+        slot = db.get(ks.base(start))
+        if slot is None:
+            raise CorruptState(f"the base of block {start} is missing")
+        for block in range(start + 1, last + 1):
+            data = db.get(ks.journal(block))
+            if data is None:
+                raise CorruptState(f"the journal of block {block} is missing: its trie cannot be rebuilt")
+            update = self._view.trie.update(slot, block, self._replayed(data))
+            dying, flushed = self._advance(block, update)
+            kept = db.get(ks.root(block))
+            if kept is not None and kept != update.root:
+                raise CorruptState(f"replaying block {block}'s journal gives another root than the one recorded")
+            self._keep(_Staged(block, update.written, dying, flushed, self._bases, self._done))
+            slot = update.root
+        if slot != self._view.root_slot(last):
+            raise CorruptState(f"replaying the journals gives another root than block {last}'s")
 
     def _settle(self, last: int | None) -> None:
-        # The records the previous apply staged are known once its batch is in the database:
-        # cache them then, and drop them if that batch was discarded.
+        # What the previous apply staged is known once its batch is in the database: keep it
+        # then (memory, cache), and take its records back out of memory if that batch was
+        # discarded.
         staged, self._staged = self._staged, None
         cache = self._cache
-        if staged is not None and staged[0] == last:
-            cache.update(staged[1])
+        if staged is not None:
+            if staged.block == last:
+                self._keep(staged)
+                cache.update(staged.written)
+            else:
+                for node_key in staged.written:
+                    self._memory.pop(node_key, None)
         if len(cache) > self._cache_limit:
             # Oldest first (a dict keeps insertion order); the top of the trie is rewritten by
             # every block, so it is always among the newest.

@@ -16,12 +16,14 @@ of the call's `CallResult.reads` and every prefix of its `scans`. A scan's list 
 under the prefix is added, rewritten or deleted: comparing lists at validation finds phantoms.
 
 Views share the store's cache of branch records: a record never changes once committed, and the
-cache holds only committed ones, so any view may use it.
+cache holds only committed ones, so any view may use it. They share its `memory` too: the branch
+records not written to the database yet (`node.ledger.state`: the trie is written every few
+blocks), which a view reads before the database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, Self
 
 from node.crypto import CryptoSuite
@@ -38,17 +40,22 @@ ScanRecord = tuple[tuple[bytes, Version], ...]
 class StateView:
     """Reads of one consistent view of the state: the live database or a LevelDB snapshot."""
 
-    __slots__ = ("cache", "ks", "reader", "suite", "trie")
+    __slots__ = ("cache", "ks", "memory", "reader", "suite", "trie")
 
-    def __init__(self, reader: Any, ks: Keyspace, suite: CryptoSuite, cache: dict) -> None:
+    def __init__(self, reader: Any, ks: Keyspace, suite: CryptoSuite, cache: dict,
+                 memory: Mapping[bytes, bytes]) -> None:
         self.reader = reader
         self.ks = ks
         self.suite = suite
         self.cache = cache
+        self.memory = memory
         self.trie = Trie(suite, self.load, cache)
 
     def load(self, node_key: bytes) -> bytes:
         """A branch record the cache does not hold (the trie looks there first)."""
+        record = self.memory.get(node_key)
+        if record is not None:
+            return record
         record = self.reader.get(self.ks.nodes + node_key)
         if record is None:
             raise CorruptState(f"trie branch {node_key.hex()} is missing")
@@ -128,9 +135,10 @@ class StateSnapshot:
 
     __slots__ = ("_snapshot", "_view", "reads", "scans")
 
-    def __init__(self, snapshot: Any, ks: Keyspace, suite: CryptoSuite, cache: dict) -> None:
+    def __init__(self, snapshot: Any, ks: Keyspace, suite: CryptoSuite, cache: dict,
+                 memory: Mapping[bytes, bytes]) -> None:
         self._snapshot = snapshot
-        self._view = StateView(snapshot, ks, suite, cache)
+        self._view = StateView(snapshot, ks, suite, cache, memory)
         self.reads: dict[bytes, Version | None] = {}
         self.scans: dict[bytes, ScanRecord] = {}
 

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from node import codec
 from node.crypto import SUITE_NAMES, get_suite
-from node.ledger.errors import BlockOrderError, LedgerError, UnknownRoot
+from node.ledger.errors import BlockOrderError, CorruptState, LedgerError, UnknownRoot
 from node.ledger.keyspace import Keyspace
 from node.ledger.merkle import make_leaf, node_key, root_of, split_record
 from node.ledger.proof import verify_proof
@@ -51,42 +52,57 @@ def stored_keys(db, prefix: bytes) -> set[bytes]:
     return {k for k in db.iterator(prefix=prefix, include_value=False)}
 
 
-def reachable_nodes(store: StateStore, db, ks: Keyspace, blocks: range) -> set[bytes]:
-    """Every branch record some kept root reaches, as full database keys."""
+def reachable(db, ks: Keyspace, slots: list[bytes], memory: dict[bytes, bytes] | None = None,
+              whole: bool = True) -> set[bytes]:
+    """Every branch record the root slots reach, as node keys (read from ``memory``, then the
+    database; a record found in neither fails, or with ``whole`` false ends that path)."""
     seen: set[bytes] = set()
 
     def walk(slot: bytes, depth: int, path: int) -> None:
         if slot[0] != 2:
             return
-        key = ks.node(node_key(int.from_bytes(slot[-8:], "big"), depth, path))
+        key = node_key(int.from_bytes(slot[-8:], "big"), depth, path)
         if key in seen:
             return
         seen.add(key)
-        left, right = split_record(db.get(key), 32)
+        record = (memory or {}).get(key) or db.get(ks.node(key))
+        if record is None and not whole:
+            return
+        assert record is not None, f"branch {key.hex()} is neither in memory nor in the database"
+        left, right = split_record(record, 32)
         walk(left, depth + 1, path << 1)
         walk(right, depth + 1, (path << 1) | 1)
 
-    for b in blocks:
-        walk(db.get(ks.root(b)), 0, 0)
+    for slot in slots:
+        walk(slot, 0, 0)
     return seen
+
+
+def blocks_of(db, prefix: bytes) -> set[int]:
+    return {int.from_bytes(k[-8:], "big") for k in stored_keys(db, prefix)}
 
 
 @pytest.mark.parametrize("suite", SUITES, ids=SUITE_NAMES)
 @settings(max_examples=max(10, settings.default.max_examples // 2))  # each example opens a LevelDB
-@given(blocks=BLOCKS, history=st.integers(0, 3), probes=st.lists(KEYS, max_size=4))
-def test_store_follows_the_model(suite, blocks, history, probes) -> None:
+@given(blocks=BLOCKS, history=st.integers(0, 3), every=st.sampled_from([1, 3]),
+       restarts=st.sets(st.integers(0, 7), max_size=3), probes=st.lists(KEYS, max_size=4))
+def test_store_follows_the_model(suite, blocks, history, every, restarts, probes) -> None:
     ks = Keyspace(b"state/")
     with tempfile.TemporaryDirectory() as folder:
         db = plyvel.DB(folder, create_if_missing=True)
-        store = StateStore(db, suite, history=history)
+        store = StateStore(db, suite, history=history, persist_every=every)
         model: dict = {}
         snapshots = []  # (block, model copy) of the states whose roots are still kept
+        slots = {}  # block -> its root slot
         for number, writes in enumerate(blocks):
             root = commit(store, db, number, writes)
+            slots[number] = db.get(ks.root(number))
             apply_model(model, number, writes)
             snapshots.append((number, dict(model)))
             assert root == store.root() == store.recompute_root() == model_root(suite, model)
             assert store.last_block() == number
+            if number in restarts:  # the records only in memory come back from the journals
+                store = StateStore(db, suite, history=history, persist_every=every)
         for k in set(model) | set(probes):
             assert store.get(k) == model.get(k)
             assert store.version(k) == (model[k][1] if k in model else None)
@@ -106,14 +122,29 @@ def test_store_follows_the_model(suite, blocks, history, probes) -> None:
                 proof = store.prove(k, number)
                 assert verify_proof(suite, root, proof)
                 assert (proof.value, proof.version) == old.get(k, (None, None))
-        # Nothing outlives what the kept roots need.
+        # Nothing outlives what the kept roots and the bases need; each base is whole on disk.
         kept = range(max(0, last - history), last + 1)
-        assert stored_keys(db, ks.nodes) == reachable_nodes(store, db, ks, kept)
-        assert {int.from_bytes(k[-8:], "big") for k in stored_keys(db, ks.roots)} == set(kept)
-        assert all(int.from_bytes(k[-8:], "big") > last - history for k in stored_keys(db, ks.undos))
-        assert all(int.from_bytes(k[-8:], "big") > last - history for k in stored_keys(db, ks.stales))
-        if history == 0:
+        memory = store._memory
+        needed = reachable(db, ks, [db.get(ks.root(b)) for b in kept], memory)
+        bases = [db.get(ks.base(b)) for b in sorted(blocks_of(db, ks.bases))]
+        assert bases and reachable(db, ks, bases) <= {k[len(ks.nodes):] for k in stored_keys(db, ks.nodes)}
+        # Memory lets a record go once its batch is known written (the next block): so it holds
+        # what the roots from one block before the oldest kept one need, and nothing else.
+        assert set(memory) <= reachable(db, ks, [slots[b] for b in range(max(0, last - history - 1), last + 1)], memory,
+                                     whole=False)
+        listed = {ks.namespace + key for _, data in db.iterator(prefix=ks.stales) for key in codec.decode(data)}
+        assert {k[len(ks.nodes):] for k in stored_keys(db, ks.nodes) - listed} <= needed | reachable(db, ks, bases)
+        assert stored_keys(db, ks.undos) - listed == set()
+        assert blocks_of(db, ks.roots) == set(kept)
+        # Stale lists, undo records and journals go a few blocks after no replay needs them:
+        # `history` blocks after their own with a base at every block, as when every block wrote
+        # its records.
+        lag = 0 if every == 1 else 2 * every
+        for prefix in (ks.undos, ks.stales, ks.journals):
+            assert all(b > last - history - lag for b in blocks_of(db, prefix))
+        if history == 0 and every == 1:
             assert not stored_keys(db, ks.undos) and not stored_keys(db, ks.stales)
+            assert not stored_keys(db, ks.journals)
         db.close()
 
 
@@ -256,13 +287,33 @@ def test_lowering_history_sweeps_what_it_no_longer_keeps(tmp_path: Path) -> None
     suite = SUITES[1]
     ks = Keyspace(b"state/")
     db = plyvel.DB(str(tmp_path), create_if_missing=True)
-    store = StateStore(db, suite, history=5)
+    store = StateStore(db, suite, history=5, persist_every=1)
     for number in range(8):
         commit(store, db, number, {b"k%d" % (number % 3): b"%d" % number})
     assert len(stored_keys(db, ks.roots)) == 6
-    store = StateStore(db, suite, history=1)
+    store = StateStore(db, suite, history=1, persist_every=1)
     assert {int.from_bytes(k[-8:], "big") for k in stored_keys(db, ks.roots)} == {6, 7}
-    assert stored_keys(db, ks.nodes) == reachable_nodes(store, db, ks, range(6, 8))
+    assert {k[len(ks.nodes):] for k in stored_keys(db, ks.nodes)} == reachable(db, ks, [db.get(ks.root(b)) for b in (6, 7)])
     commit(store, db, 8, {b"k0": None})
     assert store.root() == store.recompute_root()
+    db.close()
+
+
+def test_a_missing_journal_is_named_on_opening(tmp_path: Path) -> None:
+    """The records of the blocks after the last base live in memory and come back from the
+    journals: without one the store refuses to open, naming the block."""
+    suite = SUITES[0]
+    ks = Keyspace(b"state/")
+    db = plyvel.DB(str(tmp_path), create_if_missing=True)
+    store = StateStore(db, suite, persist_every=4)
+    for number in range(6):
+        commit(store, db, number, {b"k%d" % number: b"v", b"k0": b"%d" % number})
+    root = store.root()
+    db.close()
+    db = plyvel.DB(str(tmp_path))
+    assert StateStore(db, suite, persist_every=4).prove(b"k0", 5).value == b"5"  # replayed from block 4
+    assert StateStore(db, suite, persist_every=4).root() == root
+    db.delete(ks.journal(5))
+    with pytest.raises(CorruptState, match="journal of block 5"):
+        StateStore(db, suite, persist_every=4)
     db.close()
