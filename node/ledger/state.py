@@ -50,9 +50,10 @@ stay, and for how long. With `persist_every=1` every block is a base, and the da
 it did when the trie was written at every block, plus the journals of the kept blocks.
 Measured (blocks of 160 settles over 6,400 policies, in process, verification left out: a
 transaction's commit in CPU): 316 us writing at every block, 268-270 every 16 blocks, 277-289
-every 8. The cluster bench (bench/cluster.py, intl): every 16 blocks its nodes' throughput rose
-by ~4%, but the 16th block's write, the same block on every node, took its p99 at half load to
-0.83-1.01 s; every 8 blocks (the default) it rose by ~3% and that p99 stayed at 0.44-0.45 s.
+every 8. The cluster bench (bench/cluster.py, intl, against 478-508 tx/s the same day): every
+16 blocks 521 and 523 tx/s, but the 16th block's write, the same block on every node, took its
+p99 at half load to 0.83-1.01 s; every 8 blocks (the default) 504-532 tx/s over seven runs, and
+that p99 0.42-0.89 s (0.51-0.68 before).
 """
 
 from __future__ import annotations
