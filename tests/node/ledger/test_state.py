@@ -317,3 +317,29 @@ def test_a_missing_journal_is_named_on_opening(tmp_path: Path) -> None:
     with pytest.raises(CorruptState, match="journal of block 5"):
         StateStore(db, suite, persist_every=4)
     db.close()
+
+
+def test_a_database_written_before_bases_opens_with_its_last_block_as_one(tmp_path: Path) -> None:
+    """Before the trie was written every few blocks, every block wrote its records and kept no
+    base or journal: such a database opens as it is, its older roots provable still."""
+    suite = SUITES[1]
+    ks = Keyspace(b"state/")
+    db = plyvel.DB(str(tmp_path), create_if_missing=True)
+    store = StateStore(db, suite, history=3, persist_every=1)
+    model: dict = {}
+    for number in range(6):
+        writes = {b"k%d" % (number % 4): b"v%d" % number}
+        commit(store, db, number, writes)
+        apply_model(model, number, writes)
+    for key in stored_keys(db, ks.bases) | stored_keys(db, ks.journals):
+        db.delete(key)  # what the older code left
+    again = StateStore(db, suite, history=3)
+    assert blocks_of(db, ks.bases) == {5}
+    assert again.prove(b"k2", 3).value == b"v2" and again.prove(b"k1", 5).value == b"v5"
+    for number in range(6, 12):
+        writes = {b"k%d" % (number % 4): b"v%d" % number}
+        commit(again, db, number, writes)
+        apply_model(model, number, writes)
+        assert again.root() == again.recompute_root() == model_root(suite, model)
+    assert again.prove(b"k0", 9).value == b"v8"
+    db.close()
